@@ -1,0 +1,139 @@
+"""The single entry point: `python -m bot serve|socket|ask` (see README)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import sys
+from collections.abc import Sequence
+
+from bot.config import ConfigError, Mode, Settings, load_settings
+
+EXIT_CONFIG = 2
+
+log = logging.getLogger("bot")
+
+
+def _settings(mode: Mode, env: dict[str, str] | None = None) -> Settings:
+    try:
+        return load_settings(env if env is not None else dict(os.environ), mode)
+    except ConfigError as error:
+        print(f"configuration error: {error}", file=sys.stderr)
+        raise SystemExit(EXIT_CONFIG) from None
+
+
+def _check_slack_token(settings: Settings) -> None:
+    """Fail fast on a wrong token; a Slack outage at start-up only warns (the process keeps serving)."""
+    from slack_sdk.errors import SlackApiError
+
+    from bot.app import create_web_client
+
+    try:
+        auth = create_web_client(settings).auth_test()
+        log.info("slack auth ok team=%s bot_user=%s", auth.get("team_id"), auth.get("user_id"))
+    except SlackApiError as error:
+        code = error.response.get("error", "unknown") if error.response is not None else "unknown"
+        if code in ("invalid_auth", "not_authed", "account_inactive", "token_revoked", "token_expired"):
+            print(f"configuration error: SLACK_BOT_TOKEN was rejected by Slack ({code})", file=sys.stderr)
+            raise SystemExit(EXIT_CONFIG) from None
+        log.warning("slack auth.test failed (%s); serving anyway", code)
+    except Exception as error:  # network trouble: Slack may come back, the process should be up when it does
+        log.warning("slack auth.test unreachable (%s); serving anyway", type(error).__name__)
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    from bot.app import create_app, create_wsgi_app
+    from bot.server import serve
+
+    settings = _settings("http")
+    _check_slack_token(settings)
+    serve(settings, lambda: create_wsgi_app(create_app(settings)), host=args.host)
+    return 0
+
+
+def cmd_socket(args: argparse.Namespace) -> int:
+    from slack_bolt.adapter.socket_mode import SocketModeHandler
+
+    from bot.app import create_app, create_web_client
+
+    settings = _settings("socket")
+    _check_slack_token(settings)
+    app = create_app(settings, socket_mode=True)
+    SocketModeHandler(app, settings.slack_app_token, web_client=create_web_client(settings)).start()
+    return 0
+
+
+def cmd_ask(args: argparse.Namespace) -> int:
+    from bot.backup import BackupService
+    from bot.blocks import message_as_text
+    from bot.service import RestoresService
+
+    text = " ".join(args.text)
+    if args.sample:
+        import boto3
+
+        from bot.sample import SAMPLE_REGIONS, sample_emulator
+
+        env = dict(os.environ, RESTORES_REGIONS=os.environ.get("RESTORES_REGIONS") or ",".join(SAMPLE_REGIONS))
+        settings = _settings("local", env)
+        emulator = sample_emulator().start()
+        # Same client code as production, over HTTP to a loopback emulator, with throwaway credentials.
+        backup = BackupService(
+            lambda: boto3.session.Session(aws_access_key_id="sample", aws_secret_access_key="sample"),
+            endpoint_url=emulator.url,
+            deadline_seconds=settings.aws_deadline_seconds,
+        )
+    else:
+        settings = _settings("local")
+        emulator = None
+        backup = BackupService(deadline_seconds=settings.aws_deadline_seconds)
+    try:
+        message = RestoresService(settings, backup, sample=args.sample).answer(text, user_id="", channel_id="")
+    finally:
+        backup.close()
+        if emulator is not None:
+            emulator.stop()
+    if args.json:
+        print(json.dumps({"text": message.text, "blocks": message.block_dicts()}, indent=2, ensure_ascii=False))
+    else:
+        print(message_as_text(message), end="")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m bot", description="restores bot: AWS Backup restores in Slack")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    serve = sub.add_parser("serve", help="HTTP mode: POST /slack/events, GET /healthz on 0.0.0.0:$PORT")
+    serve.add_argument("--host", default="0.0.0.0", help="address to bind (default 0.0.0.0)")
+    serve.set_defaults(func=cmd_serve)
+
+    socket = sub.add_parser("socket", help="Socket Mode with SLACK_APP_TOKEN (no public URL needed)")
+    socket.set_defaults(func=cmd_socket)
+
+    ask = sub.add_parser("ask", help="answer a /restores command here, as text")
+    ask.add_argument("--sample", action="store_true", help="use the bundled sample data (no AWS or Slack needed)")
+    ask.add_argument("--json", action="store_true", help="print the Block Kit payload instead of text")
+    ask.add_argument("text", nargs="*", help='the command text, e.g. "failed 7d type:EBS"')
+    ask.set_defaults(func=cmd_ask)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    logging.basicConfig(
+        level=os.environ.get("LOG_LEVEL", "INFO").upper() if os.environ.get("LOG_LEVEL", "INFO").upper()
+        in ("DEBUG", "INFO", "WARNING", "ERROR") else "INFO",
+        format="%(asctime)s %(levelname)s %(name)s %(message)s",
+        stream=sys.stderr,
+    )
+    # botocore at DEBUG logs request headers (signatures) - never let that reach the logs.
+    logging.getLogger("botocore").setLevel(logging.WARNING)
+    logging.getLogger("urllib3").setLevel(logging.WARNING)
+    args = build_parser().parse_args(argv)
+    return int(args.func(args))
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

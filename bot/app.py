@@ -1,0 +1,82 @@
+"""App factory: builds the Bolt App, the shared services and the WSGI entry point; nothing else lives here."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+from slack_bolt import App, BoltContext
+from slack_bolt.adapter.wsgi import SlackRequestHandler
+from slack_sdk import WebClient
+from slack_sdk.http_retry.builtin_handlers import ConnectionErrorRetryHandler, RateLimitErrorRetryHandler
+
+from bot.backup import BackupService
+from bot.config import Settings
+from bot.service import RestoresService
+from handlers import register_listeners
+
+log = logging.getLogger(__name__)
+
+EVENTS_PATH = "/slack/events"
+
+
+def create_web_client(settings: Settings) -> WebClient:
+    """The one way the bot builds a Slack Web API client: SLACK_API_URL and retries on 429 and resets."""
+    return WebClient(
+        token=settings.slack_bot_token or None,
+        base_url=settings.slack_api_url,
+        timeout=15,
+        retry_handlers=[ConnectionErrorRetryHandler(max_retry_count=2), RateLimitErrorRetryHandler(max_retry_count=3)],
+    )
+
+
+def create_service(settings: Settings) -> RestoresService:
+    backup = BackupService(deadline_seconds=settings.aws_deadline_seconds)
+    return RestoresService(settings, backup)
+
+
+def create_app(settings: Settings, service: RestoresService | None = None, *, socket_mode: bool = False) -> App:
+    service = service or create_service(settings)
+    app = App(
+        client=create_web_client(settings),
+        signing_secret=None if socket_mode else settings.slack_signing_secret,
+        # auth.test at construction would crash-loop the process while Slack is unreachable;
+        # the CLI checks the token once at start-up instead.
+        token_verification_enabled=False,
+        # Lazy listeners (the AWS queries) run here; acks run on the server's own threads.
+        listener_executor=ThreadPoolExecutor(max_workers=64, thread_name_prefix="lazy"),
+        request_verification_enabled=not socket_mode,
+    )
+
+    @app.middleware
+    def provide_service(context: BoltContext, next: Callable[[], Any]) -> Any:  # noqa: A002 - Bolt's name
+        context["restores"] = service
+        return next()
+
+    register_listeners(app)
+    return app
+
+
+def create_wsgi_app(app: App) -> Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]:
+    """Routes: POST /slack/events to Bolt (signature-checked there), GET /healthz for the platform."""
+    slack = SlackRequestHandler(app)
+
+    def wsgi(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+        path = environ.get("PATH_INFO", "")
+        method = environ.get("REQUEST_METHOD", "GET")
+        if path == EVENTS_PATH:
+            if method != "POST":
+                return _plain(start_response, "405 Method Not Allowed", b"POST only\n")
+            return slack(environ, start_response)
+        if path == "/healthz":
+            return _plain(start_response, "200 OK", b"ok\n")
+        return _plain(start_response, "404 Not Found", b"not found\n")
+
+    return wsgi
+
+
+def _plain(start_response: Callable[..., Any], status: str, body: bytes) -> list[bytes]:
+    start_response(status, [("Content-Type", "text/plain; charset=utf-8"), ("Content-Length", str(len(body)))])
+    return [body]

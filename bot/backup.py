@@ -1,0 +1,282 @@
+"""The one AWS Backup client module: clients per region, NextToken loops, concurrency, retries, error mapping."""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor, wait
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from enum import StrEnum
+from typing import Any
+
+import boto3
+from botocore.config import Config
+from botocore.exceptions import (
+    BotoCoreError,
+    ClientError,
+    ConnectTimeoutError,
+    EndpointConnectionError,
+    NoCredentialsError,
+    NoRegionError,
+    PartialCredentialsError,
+    ProfileNotFound,
+    ReadTimeoutError,
+)
+
+from bot.query import Period, RestoreFilter
+
+log = logging.getLogger(__name__)
+
+SUMMARY_ACTION = "backup:ListRestoreJobSummaries"
+PAGE_SIZE = 500  # the documented maximum of MaxResults
+DEFAULT_MAX_PAGES = 200  # per region and answer: 100,000 rows, far beyond any real organization
+
+BOTO_CONFIG = Config(
+    retries={"mode": "standard", "max_attempts": 4},
+    connect_timeout=3,
+    read_timeout=10,
+    max_pool_connections=32,
+    user_agent_extra="restores-bot",
+)
+
+
+@dataclass(frozen=True)
+class SummaryRow:
+    """One row of ListRestoreJobSummaries."""
+
+    region: str
+    account_id: str
+    state: str
+    resource_type: str
+    count: int
+    start: datetime
+    end: datetime
+
+
+class FailureKind(StrEnum):
+    UNAVAILABLE = "unavailable"
+    THROTTLED = "throttled"
+    ACCESS_DENIED = "access denied"
+    UNREACHABLE = "unreachable"
+    NO_CREDENTIALS = "no credentials"
+    INVALID_PARAMETER = "invalid parameter"
+    TIMEOUT = "timed out"
+    ERROR = "error"
+
+
+@dataclass(frozen=True)
+class RegionFailure:
+    """Why one region could not answer; `message` is safe to show to a Slack user."""
+
+    region: str
+    kind: FailureKind
+    message: str
+
+
+@dataclass(frozen=True)
+class SummaryResult:
+    filter: RestoreFilter
+    period: Period
+    rows: tuple[SummaryRow, ...]
+    failures: tuple[RegionFailure, ...]
+    # Regions whose page chain hit the safety cap: their numbers are a lower bound.
+    truncated: tuple[str, ...] = ()
+    aws_calls: int = 0
+    elapsed: float = 0.0
+
+    @property
+    def answered_regions(self) -> tuple[str, ...]:
+        failed = {f.region for f in self.failures}
+        return tuple(r for r in self.filter.regions if r not in failed)
+
+    @property
+    def window(self) -> tuple[datetime, datetime] | None:
+        if not self.rows:
+            return None
+        return min(r.start for r in self.rows), max(r.end for r in self.rows)
+
+
+@dataclass
+class _RegionAnswer:
+    rows: list[SummaryRow] = field(default_factory=list)
+    period: Period | None = None
+    calls: int = 0
+    truncated: bool = False
+
+
+class _DeadlineExceeded(Exception):
+    pass
+
+
+def describe_error(region: str, exc: BaseException, action: str = SUMMARY_ACTION) -> RegionFailure:
+    """Map a boto3/botocore exception to a typed failure with a message a Slack user can act on."""
+    if isinstance(exc, ClientError):
+        error = exc.response.get("Error", {})
+        code = str(error.get("Code", "Unknown"))
+        aws_message = str(error.get("Message", "")).strip()
+        attempts = exc.response.get("ResponseMetadata", {}).get("RetryAttempts", 0) + 1
+        if code in ("ServiceUnavailableException", "ServiceUnavailable", "InternalFailure", "InternalServerError"):
+            return RegionFailure(
+                region, FailureKind.UNAVAILABLE, f"AWS Backup is unavailable ({code}, {attempts} attempts)"
+            )
+        if code in ("ThrottlingException", "TooManyRequestsException", "RequestLimitExceeded", "Throttling"):
+            return RegionFailure(region, FailureKind.THROTTLED, f"AWS throttled the requests ({code}, {attempts} attempts)")
+        if code in ("AccessDeniedException", "AccessDenied", "UnauthorizedOperation", "UnauthorizedException"):
+            return RegionFailure(region, FailureKind.ACCESS_DENIED, f"access denied: grant `{action}` to the bot's IAM role")
+        if code in ("UnrecognizedClientException", "InvalidSignatureException", "ExpiredTokenException",
+                    "ExpiredToken", "InvalidClientTokenId", "SignatureDoesNotMatch"):
+            return RegionFailure(region, FailureKind.NO_CREDENTIALS, f"AWS rejected the bot's credentials ({code})")
+        if code == "InvalidParameterValueException":
+            return RegionFailure(region, FailureKind.INVALID_PARAMETER, f"AWS rejected a parameter: {aws_message or code}")
+        return RegionFailure(region, FailureKind.ERROR, f"AWS error {code}" + (f": {aws_message}" if aws_message else ""))
+    if isinstance(exc, (NoCredentialsError, PartialCredentialsError, ProfileNotFound, NoRegionError)):
+        return RegionFailure(region, FailureKind.NO_CREDENTIALS, f"no usable AWS credentials ({type(exc).__name__})")
+    if isinstance(exc, (EndpointConnectionError, ConnectTimeoutError, ReadTimeoutError)):
+        return RegionFailure(region, FailureKind.UNREACHABLE, "the AWS Backup endpoint could not be reached")
+    if isinstance(exc, _DeadlineExceeded):
+        return RegionFailure(region, FailureKind.TIMEOUT, str(exc))
+    if isinstance(exc, BotoCoreError):
+        return RegionFailure(region, FailureKind.ERROR, f"AWS client error ({type(exc).__name__})")
+    return RegionFailure(region, FailureKind.ERROR, f"unexpected error ({type(exc).__name__})")
+
+
+def _utc(value: Any) -> datetime:
+    if isinstance(value, datetime):
+        return value.astimezone(UTC) if value.tzinfo else value.replace(tzinfo=UTC)
+    return datetime.fromtimestamp(float(value), UTC)
+
+
+class BackupService:
+    """Owns every AWS Backup call the bot makes. Thread-safe; one instance per process."""
+
+    def __init__(
+        self,
+        session_factory: Callable[[], boto3.session.Session] | None = None,
+        *,
+        endpoint_url: str | None = None,
+        deadline_seconds: float = 20.0,
+        max_pages: int = DEFAULT_MAX_PAGES,
+        max_workers: int = 32,
+        config: Config = BOTO_CONFIG,
+    ) -> None:
+        self._session_factory = session_factory or boto3.session.Session
+        self._session: boto3.session.Session | None = None
+        self._endpoint_url = endpoint_url
+        self._deadline = deadline_seconds
+        self._max_pages = max_pages
+        self._config = config
+        self._clients: dict[str, Any] = {}
+        # boto3 sessions are not thread-safe: client creation is serialized, clients themselves are safe.
+        self._lock = threading.Lock()
+        self._pool = ThreadPoolExecutor(max_workers=max_workers, thread_name_prefix="aws")
+
+    def client(self, region: str) -> Any:
+        with self._lock:
+            client = self._clients.get(region)
+            if client is None:
+                if self._session is None:
+                    self._session = self._session_factory()
+                kwargs: dict[str, Any] = {"region_name": region, "config": self._config}
+                if self._endpoint_url:
+                    kwargs["endpoint_url"] = self._endpoint_url
+                client = self._session.client("backup", **kwargs)
+                self._clients[region] = client
+            return client
+
+    def close(self) -> None:
+        self._pool.shutdown(wait=False, cancel_futures=True)
+
+    def restore_job_summaries(self, flt: RestoreFilter) -> SummaryResult:
+        """Query every region of the filter concurrently and follow each NextToken chain to its end."""
+        started = time.monotonic()
+        deadline = started + self._deadline
+        params: dict[str, Any] = {
+            "State": flt.state,
+            "ResourceType": flt.api_resource_type,
+            "AggregationPeriod": flt.period.value,
+            "MaxResults": PAGE_SIZE,
+        }
+        if flt.account:
+            params["AccountId"] = flt.account
+        futures: dict[str, Future[_RegionAnswer]] = {
+            region: self._pool.submit(self._region_summaries, region, params, deadline) for region in flt.regions
+        }
+        wait(futures.values(), timeout=max(0.0, deadline - time.monotonic()))
+
+        rows: list[SummaryRow] = []
+        failures: list[RegionFailure] = []
+        truncated: list[str] = []
+        calls = 0
+        period = flt.period
+        for region, future in futures.items():
+            if not future.done():
+                future.cancel()
+                failures.append(
+                    RegionFailure(region, FailureKind.TIMEOUT, f"no answer within {self._deadline:g} s")
+                )
+                continue
+            exc = future.exception()
+            if exc is not None:
+                failure = describe_error(region, exc)
+                log.warning("restore job summaries failed region=%s kind=%s", region, failure.kind.value)
+                failures.append(failure)
+                continue
+            answer = future.result()
+            calls += answer.calls
+            rows.extend(answer.rows)
+            period = answer.period or period
+            if answer.truncated:
+                truncated.append(region)
+        if flt.local_resource_type:
+            rows = [row for row in rows if row.resource_type == flt.local_resource_type]
+        return SummaryResult(
+            filter=flt,
+            period=period,
+            rows=tuple(rows),
+            failures=tuple(failures),
+            truncated=tuple(truncated),
+            aws_calls=calls,
+            elapsed=time.monotonic() - started,
+        )
+
+    def _region_summaries(self, region: str, params: dict[str, Any], deadline: float) -> _RegionAnswer:
+        answer = _RegionAnswer()
+        for page in self._pages(region, params, deadline, answer):
+            period = page.get("AggregationPeriod")
+            if period in Period.__members__:
+                answer.period = Period(period)
+            for item in page.get("RestoreJobSummaries", []):
+                answer.rows.append(
+                    SummaryRow(
+                        region=str(item.get("Region") or region),
+                        account_id=str(item.get("AccountId", "")),
+                        state=str(item.get("State", "")),
+                        resource_type=str(item.get("ResourceType", "")),
+                        count=int(item.get("Count", 0)),
+                        start=_utc(item["StartTime"]),
+                        end=_utc(item["EndTime"]),
+                    )
+                )
+        return answer
+
+    def _pages(self, region: str, params: dict[str, Any], deadline: float, answer: _RegionAnswer) -> Iterator[dict[str, Any]]:
+        # ListRestoreJobSummaries has no botocore paginator: follow NextToken by hand, with a cap.
+        client = self.client(region)
+        token: str | None = None
+        while True:
+            if time.monotonic() > deadline:
+                raise _DeadlineExceeded(f"no complete answer within {self._deadline:g} s ({answer.calls} pages read)")
+            request = dict(params, NextToken=token) if token else params
+            page = client.list_restore_job_summaries(**request)
+            answer.calls += 1
+            yield page
+            token = page.get("NextToken")
+            if not token:
+                return
+            if answer.calls >= self._max_pages:
+                log.warning("page cap hit region=%s pages=%d", region, answer.calls)
+                answer.truncated = True
+                return

@@ -1,0 +1,351 @@
+"""Pure Block Kit formatting: typed results -> Slack messages, with Slack's size limits enforced here, once."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Literal
+
+from slack_sdk.models.blocks import (
+    Block,
+    ContextBlock,
+    DividerBlock,
+    HeaderBlock,
+    MarkdownTextObject,
+    PlainTextObject,
+    SectionBlock,
+)
+
+from bot.backup import RegionFailure, SummaryResult, SummaryRow
+from bot.query import AGGREGATE_ALL, ANY, ParseError, Period, RestoreFilter
+
+# Slack's limits (https://api.slack.com/reference/block-kit/blocks); we stay a little under each.
+MAX_BLOCKS = 50
+MAX_SECTION_TEXT = 3000
+MAX_FIELDS = 10
+MAX_FIELD_TEXT = 2000
+MAX_HEADER_TEXT = 150
+MAX_CONTEXT_ELEMENTS = 10
+MAX_MESSAGE_CHARS = 12000
+MAX_FALLBACK_TEXT = 3000
+LIST_LINES = 12  # rows per breakdown before "and N more"
+
+STATE_ORDER = ("FAILED", "ABORTED", "COMPLETED", "RUNNING", "PENDING", "CREATED", AGGREGATE_ALL)
+STATE_ICONS = {
+    "FAILED": ":x:",
+    "ABORTED": ":no_entry_sign:",
+    "COMPLETED": ":white_check_mark:",
+    "RUNNING": ":arrows_counterclockwise:",
+    "PENDING": ":hourglass_flowing_sand:",
+    "CREATED": ":new:",
+    AGGREGATE_ALL: ":heavy_plus_sign:",
+}
+SPARK = "▁▂▃▄▅▆▇█"
+
+
+@dataclass(frozen=True)
+class Message:
+    """A Slack message: blocks plus the plain-text fallback Slack shows in notifications."""
+
+    text: str
+    blocks: Sequence[Block] = field(default_factory=tuple)
+    response_type: Literal["ephemeral", "in_channel"] = "ephemeral"
+
+    def block_dicts(self) -> list[dict[str, Any]]:
+        return [block.to_dict() for block in self.blocks]
+
+    def for_respond(self) -> dict[str, Any]:
+        """Keyword arguments for Bolt's respond()."""
+        return {"text": self.text, "blocks": self.block_dicts(), "response_type": self.response_type}
+
+
+def fmt(n: int) -> str:
+    return f"{n:,}"
+
+
+def fmt_time(value: datetime) -> str:
+    return value.strftime("%Y-%m-%d %H:%M UTC")
+
+
+def state_label(state: str) -> str:
+    return "all states" if state == AGGREGATE_ALL else state
+
+
+def sparkline(values: Sequence[int]) -> str:
+    top = max(values, default=0)
+    if top <= 0:
+        return SPARK[0] * len(values)
+    return "".join(SPARK[min(len(SPARK) - 1, round(v / top * (len(SPARK) - 1)))] for v in values)
+
+
+def totals_by(rows: Iterable[SummaryRow], key: Callable[[SummaryRow], Any]) -> list[tuple[Any, int]]:
+    """Exact sums per key, biggest first, ties by key so output is stable."""
+    sums: dict[Any, int] = defaultdict(int)
+    for row in rows:
+        sums[key(row)] += row.count
+    return sorted(sums.items(), key=lambda item: (-item[1], str(item[0])))
+
+
+def fit_lines(lines: Sequence[str], *, limit: int = LIST_LINES, max_chars: int = MAX_SECTION_TEXT - 100) -> str:
+    """Join lines, keeping within `limit` lines and `max_chars`, saying how many were left out."""
+    kept: list[str] = []
+    used = 0
+    for index, line in enumerate(lines):
+        remaining = len(lines) - index
+        more = f"_…and {remaining} more_"
+        # Room for the "and N more" line is kept unless this is the last line.
+        reserve = len(more) + 1 if remaining > 1 else 0
+        if index >= limit or used + len(line) + 1 + reserve > max_chars:
+            kept.append(more)
+            break
+        kept.append(line)
+        used += len(line) + 1
+    return "\n".join(kept)
+
+
+def _clip(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _mrkdwn(text: str) -> MarkdownTextObject:
+    return MarkdownTextObject(text=_clip(text, MAX_SECTION_TEXT))
+
+
+def _section(text: str) -> SectionBlock:
+    return SectionBlock(text=_mrkdwn(text))
+
+
+def _context(*parts: str) -> ContextBlock:
+    return ContextBlock(elements=[MarkdownTextObject(text=_clip(p, MAX_FIELD_TEXT)) for p in parts[:MAX_CONTEXT_ELEMENTS]])
+
+
+def _header(text: str) -> HeaderBlock:
+    return HeaderBlock(text=PlainTextObject(text=_clip(text, MAX_HEADER_TEXT), emoji=True))
+
+
+def describe_scope(flt: RestoreFilter) -> str:
+    accounts = {
+        None: "the bot's own account",
+        ANY: "every account in the organization",
+        AGGREGATE_ALL: "all accounts, summed",
+    }.get(flt.account, f"account {flt.account}")
+    types = {ANY: "every resource type", AGGREGATE_ALL: "all resource types, summed"}.get(
+        flt.resource_type, f"type {flt.resource_type}"
+    )
+    states = {ANY: "every state", AGGREGATE_ALL: "all states, summed"}.get(flt.state, f"state {flt.state}")
+    regions = ", ".join(flt.regions) if flt.regions else "no region"
+    return f"{states} · {types} · {accounts} · {regions}"
+
+
+def _state_breakdown(rows: Sequence[SummaryRow]) -> str:
+    by_state = dict(totals_by(rows, lambda r: r.state))
+    parts = [f"{STATE_ICONS.get(s, '')} {fmt(by_state[s])} {s.lower()}".strip() for s in STATE_ORDER if s in by_state]
+    parts += [f"{fmt(n)} {s}" for s, n in by_state.items() if s not in STATE_ORDER]
+    return ", ".join(parts)
+
+
+def _group_lines(rows: Sequence[SummaryRow], key: Callable[[SummaryRow], str], show_states: bool) -> list[str]:
+    groups: dict[str, list[SummaryRow]] = defaultdict(list)
+    for row in rows:
+        groups[key(row)].append(row)
+    lines = []
+    for name, total in totals_by(rows, key):
+        line = f"*{name}* — {fmt(total)}"
+        if show_states and len({r.state for r in groups[name]}) > 1:
+            line += f"  ({_state_breakdown(groups[name])})"
+        lines.append(line)
+    return lines
+
+
+def _daily_lines(rows: Sequence[SummaryRow]) -> list[str]:
+    days = totals_by(rows, lambda r: r.start)
+    days.sort(key=lambda item: item[0])
+    values = [n for _, n in days]
+    failed = dict(totals_by((r for r in rows if r.state in ("FAILED", "ABORTED")), lambda r: r.start))
+    lines = [f"`{sparkline(values)}` daily totals, oldest first"]
+    for day, total in days:
+        line = f"`{day:%a %d %b}` {fmt(total)}"
+        if failed.get(day) and len({r.state for r in rows}) > 1:
+            line += f" ({fmt(failed[day])} failed or aborted)"
+        lines.append(line)
+    return lines
+
+
+def _failure_lines(failures: Sequence[RegionFailure]) -> list[str]:
+    return [f":warning: *{f.region}*: {f.message}" for f in failures]
+
+
+def render_summary(result: SummaryResult, *, sample: bool = False, command: str = "/restores") -> Message:
+    """The answer to a `/restores` query."""
+    flt = result.filter
+    rows = result.rows
+    total = sum(r.count for r in rows)
+    title_state = state_label(flt.state) if flt.state != ANY else "all states"
+    blocks: list[Block] = [_header(f"AWS Backup restores — {title_state}, {result.period.label}")]
+    if sample:
+        blocks.append(_context(":test_tube: *Sample data* bundled with the bot — not your AWS account."))
+
+    window = result.window
+    window_text = f"{fmt_time(window[0])} – {fmt_time(window[1])}" if window else "no jobs in the window"
+    blocks.append(_context(f"*Window:* {window_text}", f"*Scope:* {describe_scope(flt)}"))
+
+    answered = result.answered_regions
+    if not answered:
+        blocks.append(_section(":rotating_light: *No region could be queried*, so there are no numbers to show."))
+    elif total == 0:
+        blocks.append(
+            _section(
+                f"*No restore jobs* matched in {', '.join(answered)} ({result.period.label}). "
+                "AWS returned no rows: either nothing ran, or the bot's account cannot see these jobs."
+            )
+        )
+    else:
+        by_state = totals_by(rows, lambda r: r.state)
+        by_state.sort(key=lambda item: STATE_ORDER.index(item[0]) if item[0] in STATE_ORDER else 99)
+        fields = [
+            MarkdownTextObject(text=f"{STATE_ICONS.get(state, '')} *{state_label(state)}*\n{fmt(count)}".strip())
+            for state, count in by_state[:MAX_FIELDS]
+        ]
+        blocks.append(
+            SectionBlock(
+                text=_mrkdwn(f"*{fmt(total)} restore jobs* in {len(answered)} region{'s' * (len(answered) != 1)}"),
+                fields=fields,
+            )
+        )
+        show_states = len(by_state) > 1
+        if result.period is Period.ONE_DAY:
+            blocks.append(_section("*Per day*\n" + fit_lines(_daily_lines(rows), limit=16)))
+        if flt.resource_type != AGGREGATE_ALL:
+            blocks.append(
+                _section("*By resource type*\n" + fit_lines(_group_lines(rows, lambda r: r.resource_type, show_states)))
+            )
+        blocks.append(
+            _section(
+                "*By account / region*\n"
+                + fit_lines(_group_lines(rows, lambda r: f"{r.account_id} · {r.region}", show_states))
+            )
+        )
+
+    notes = _failure_lines(result.failures)
+    if result.failures and answered:
+        notes.append("_Numbers above exclude the regions listed here._")
+    notes += [f":scissors: *{r}*: too many pages; numbers are a lower bound." for r in result.truncated]
+    if notes:
+        blocks.append(DividerBlock())
+        blocks.append(_section(fit_lines(notes, limit=20)))
+
+    blocks.append(
+        _context(
+            f"`{command} {flt.to_text()}` · {result.aws_calls} AWS call{'s' * (result.aws_calls != 1)} · "
+            f"{result.elapsed:.1f} s · `{command} help` for options"
+        )
+    )
+    text = _fallback(result, total, sample)
+    return _bounded(Message(text=text, blocks=blocks, response_type="in_channel" if flt.share else "ephemeral"))
+
+
+def _fallback(result: SummaryResult, total: int, sample: bool) -> str:
+    flt = result.filter
+    parts = [f"AWS Backup restores ({state_label(flt.state)}, {result.period.label}): {fmt(total)} jobs"]
+    breakdown = _state_breakdown(result.rows)
+    if breakdown and flt.state == ANY:
+        parts.append(breakdown.replace(":x: ", "").replace(":no_entry_sign: ", ""))
+    if result.failures:
+        parts.append("regions not answering: " + ", ".join(f.region for f in result.failures))
+    text = "; ".join(parts)
+    if sample:
+        text = "[sample data] " + text
+    return _clip(text, MAX_FALLBACK_TEXT)
+
+
+def _bounded(message: Message) -> Message:
+    """Last line of defence: drop middle blocks until the message fits Slack's count and size limits."""
+    blocks = list(message.blocks)
+    dropped = 0
+
+    def size() -> int:
+        return sum(len(str(b.to_dict())) for b in blocks)
+
+    while len(blocks) > 3 and (len(blocks) > MAX_BLOCKS or size() > MAX_MESSAGE_CHARS):
+        blocks.pop(-2)
+        dropped += 1
+    if dropped:
+        blocks.insert(-1, _context(f"_{dropped} more section{'s' * (dropped != 1)} left out to fit Slack's limits._"))
+    return Message(text=message.text, blocks=tuple(blocks), response_type=message.response_type)
+
+
+HELP_EXAMPLES = (
+    ("`/restores`", "everything in the last 7 days, in the default regions"),
+    ("`/restores failed 7d`", "failed restores in the last 7 days"),
+    ("`/restores aborted 1d type:EBS`", "aborted EBS restores, day by day for 14 days"),
+    ("`/restores completed 14d rds eu-west-1`", "completed RDS restores in eu-west-1"),
+    ("`/restores failed account:ANY`", "every account of the organization (management or delegated admin only)"),
+    ("`/restores failed region:us-east-1,eu-west-1 share`", "post the answer to the channel"),
+)
+
+
+def render_help(command: str = "/restores", default_regions: Sequence[str] = ()) -> Message:
+    grammar = (
+        "*State* — `failed` `aborted` `completed` `running` `pending` `created`, or `state:ANY` (a row per state, "
+        "the default) / `state:AGGREGATE_ALL` (summed)\n"
+        "*Period* — `1d` (day by day, last 14 days), `7d` (default), `14d`; also `period:SEVEN_DAYS`\n"
+        "*Resource type* — `type:EBS`, `type:\"Storage Gateway\"`, or just `ebs`, `rds`, `dynamodb`, `efs`, ... "
+        "(`type:ANY` default, `type:AGGREGATE_ALL` summed)\n"
+        "*Account* — `123456789012` or `account:ANY` / `account:AGGREGATE_ALL` (org-wide: needs the "
+        "Organizations management or delegated-admin account). Default: the bot's own account\n"
+        f"*Region* — `eu-west-1` or `region:us-east-1,eu-west-1`. Default: {', '.join(default_regions) or 'the AWS default region'}\n"
+        "*share* — post the answer in the channel instead of only to you"
+    )
+    examples = "\n".join(f"{cmd} — {what}" for cmd, what in HELP_EXAMPLES).replace("/restores", command)
+    blocks: list[Block] = [
+        _header("restores bot — is our AWS Backup restore working?"),
+        _section(f"Type `{command}` with filters in any order, any case."),
+        _section(grammar),
+        _section("*Examples*\n" + examples),
+        _context("Counts come from AWS Backup `ListRestoreJobSummaries` (jobs of the last 30 days)."),
+    ]
+    return Message(text=f"{command} usage: [state] [1d|7d|14d] [type:TYPE] [account:ID] [region] [share]", blocks=blocks)
+
+
+def render_parse_error(error: ParseError, command: str = "/restores") -> Message:
+    text = f":thinking_face: {error.user_message()}\nSee `{command} help` for examples."
+    return Message(text=_clip(text, MAX_FALLBACK_TEXT), blocks=(_section(text),))
+
+
+def render_refusal(command: str = "/restores") -> Message:
+    text = (
+        f":lock: Sorry, `{command}` is not enabled for you in this channel. "
+        "Ask the bot's admins to add you or this channel to its allow-list."
+    )
+    return Message(text=text, blocks=(_section(text),))
+
+
+def render_internal_error(reference: str) -> Message:
+    text = (
+        ":boom: Something went wrong while answering; nothing was shown to others. "
+        f"Try again in a minute. If it keeps happening, give the bot's admins this reference: `{reference}`."
+    )
+    return Message(text=text, blocks=(_section(text),))
+
+
+def message_as_text(message: Message) -> str:
+    """Readable rendering of a message for a terminal (`python -m bot ask`)."""
+    out: list[str] = []
+    for block in message.block_dicts():
+        kind = block.get("type")
+        if kind == "header":
+            title = block["text"]["text"]
+            out += [title, "=" * len(title)]
+        elif kind == "section":
+            if block.get("text"):
+                out.append(block["text"]["text"])
+            if block.get("fields"):
+                out.append("   ".join(f["text"].replace("\n", ": ") for f in block["fields"]))
+        elif kind == "context":
+            out.append("  ".join(e.get("text", "") for e in block["elements"]))
+        elif kind == "divider":
+            out.append("-" * 40)
+        out.append("")
+    return "\n".join(out).rstrip() + "\n"

@@ -1,0 +1,349 @@
+"""The `/restores` grammar: command text -> a typed, validated RestoreFilter, or a ParseError with a hint."""
+
+from __future__ import annotations
+
+import difflib
+import re
+from dataclasses import dataclass, field, replace
+from enum import StrEnum
+from functools import lru_cache
+from typing import Literal
+
+from bot.config import REGION_RE
+
+
+class Period(StrEnum):
+    ONE_DAY = "ONE_DAY"
+    SEVEN_DAYS = "SEVEN_DAYS"
+    FOURTEEN_DAYS = "FOURTEEN_DAYS"
+
+    @property
+    def short(self) -> str:
+        return {"ONE_DAY": "1d", "SEVEN_DAYS": "7d", "FOURTEEN_DAYS": "14d"}[self.value]
+
+    @property
+    def label(self) -> str:
+        return {
+            "ONE_DAY": "daily, last 14 days",
+            "SEVEN_DAYS": "last 7 days",
+            "FOURTEEN_DAYS": "last 14 days",
+        }[self.value]
+
+
+ANY = "ANY"
+AGGREGATE_ALL = "AGGREGATE_ALL"
+WILDCARDS = (ANY, AGGREGATE_ALL)
+
+# The job states a user names; the API also takes the two wildcards.
+JOB_STATES = ("CREATED", "PENDING", "RUNNING", "ABORTED", "COMPLETED", "FAILED")
+API_STATES = JOB_STATES + WILDCARDS
+
+PERIODS: dict[str, Period] = {
+    "1d": Period.ONE_DAY,
+    "7d": Period.SEVEN_DAYS,
+    "14d": Period.FOURTEEN_DAYS,
+    "one_day": Period.ONE_DAY,
+    "seven_days": Period.SEVEN_DAYS,
+    "fourteen_days": Period.FOURTEEN_DAYS,
+}
+
+# Canonical AWS Backup resource type names, as the service reports them in ResourceType.
+RESOURCE_TYPES = (
+    "Aurora",
+    "CloudFormation",
+    "DocumentDB",
+    "DynamoDB",
+    "EBS",
+    "EC2",
+    "EFS",
+    "FSx",
+    "Neptune",
+    "RDS",
+    "Redshift",
+    "S3",
+    "SAP HANA on Amazon EC2",
+    "Storage Gateway",
+    "Timestream",
+    "VirtualMachine",
+)
+
+# The service's ResourceType parameter pattern. Names outside it (those with spaces) cannot be sent
+# as a filter; for them we ask for ANY and keep the matching rows ourselves.
+API_RESOURCE_TYPE_RE = re.compile(r"^[a-zA-Z0-9\-_.]{1,50}$")
+
+
+def _squash(name: str) -> str:
+    return re.sub(r"[\s_\-.]+", "", name.lower())
+
+
+TYPE_ALIASES: dict[str, str] = {_squash(name): name for name in RESOURCE_TYPES}
+TYPE_ALIASES.update(
+    {
+        "docdb": "DocumentDB",
+        "ddb": "DynamoDB",
+        "vm": "VirtualMachine",
+        "sap": "SAP HANA on Amazon EC2",
+        "saphana": "SAP HANA on Amazon EC2",
+        "sgw": "Storage Gateway",
+        "cfn": "CloudFormation",
+    }
+)
+
+KEYS = ("state", "period", "type", "account", "region")
+FLAGS = ("help", "share")
+
+ACCOUNT_RE = re.compile(r"^\d{12}$")
+
+
+@dataclass(frozen=True)
+class RestoreFilter:
+    """What one `/restores` answer covers. Every field holds a value the API accepts."""
+
+    state: str = ANY
+    period: Period = Period.SEVEN_DAYS
+    resource_type: str = ANY
+    account: str | None = None  # None: not sent, AWS answers for the caller's own account
+    regions: tuple[str, ...] = ()
+    share: bool = False
+
+    @property
+    def api_resource_type(self) -> str:
+        """The ResourceType to send: the filter itself, or ANY when the name cannot be sent."""
+        if self.resource_type in WILDCARDS or API_RESOURCE_TYPE_RE.match(self.resource_type):
+            return self.resource_type
+        return ANY
+
+    @property
+    def local_resource_type(self) -> str | None:
+        """A resource type the client must filter rows on, when the API could not."""
+        return None if self.api_resource_type == self.resource_type else self.resource_type
+
+    def to_text(self) -> str:
+        """Canonical command text that parses back to this filter."""
+        parts = [f"state:{self.state}", self.period.short]
+        if self.resource_type != ANY:
+            parts.append(f'type:"{self.resource_type}"' if " " in self.resource_type else f"type:{self.resource_type}")
+        if self.account:
+            parts.append(f"account:{self.account}")
+        if self.regions:
+            parts.append("region:" + ",".join(self.regions))
+        if self.share:
+            parts.append("share")
+        return " ".join(parts)
+
+
+@dataclass(frozen=True)
+class ParsedCommand:
+    kind: Literal["summary", "help"]
+    filter: RestoreFilter = field(default_factory=RestoreFilter)
+
+
+class ParseError(ValueError):
+    """The command text has a token we cannot accept. The message is written for the Slack user."""
+
+    def __init__(self, token: str, problem: str, accepted: str, suggestion: str | None = None) -> None:
+        self.token = token
+        self.problem = problem
+        self.accepted = accepted
+        self.suggestion = suggestion
+        super().__init__(self.user_message())
+
+    def user_message(self) -> str:
+        shown = _shorten(self.token)
+        text = f"`{shown}` {self.problem}."
+        if self.suggestion:
+            text += f" Did you mean `{self.suggestion}`?"
+        text += f"\nAccepted: {self.accepted}"
+        return text
+
+
+def _shorten(token: str, limit: int = 60) -> str:
+    token = token.replace("`", "'")
+    return token if len(token) <= limit else token[: limit - 1] + "…"
+
+
+@lru_cache(maxsize=1)
+def known_regions() -> frozenset[str]:
+    """Regions where botocore knows an AWS Backup endpoint, in every partition."""
+    import boto3
+
+    session = boto3.session.Session()
+    regions: set[str] = set()
+    for partition in session.get_available_partitions():
+        regions.update(session.get_available_regions("backup", partition_name=partition))
+    return frozenset(regions)
+
+
+_QUOTES = str.maketrans({"“": '"', "”": '"', "„": '"', "‘": "'", "’": "'"})
+_TOKEN_RE = re.compile(r"""[^\s"']*(?:"[^"]*"|'[^']*')[^\s"']*|\S+""")
+
+STATE_WORDS = {state.lower(): state for state in JOB_STATES}
+BARE_WORDS = (
+    sorted(STATE_WORDS)
+    + ["1d", "7d", "14d"]
+    + sorted(k for k in TYPE_ALIASES if len(k) <= 15)
+    + list(FLAGS)
+)
+ACCEPTED_OVERVIEW = (
+    "states `failed|aborted|completed|running|pending|created` or `state:ANY|AGGREGATE_ALL`, "
+    "periods `1d|7d|14d`, `type:EBS` (or `ebs`, `rds`, ...), `account:123456789012|ANY|AGGREGATE_ALL`, "
+    "regions like `eu-west-1` or `region:us-east-1,eu-west-1`, `share`, `help`"
+)
+
+
+def tokenize(text: str) -> list[str]:
+    """Split on white space, keeping quoted values ("Storage Gateway") together; never raises."""
+    return [token.replace('"', "").replace("'", "") for token in _TOKEN_RE.findall(text.translate(_QUOTES))]
+
+
+def _suggest(word: str, vocabulary: list[str] | tuple[str, ...]) -> str | None:
+    matches = difflib.get_close_matches(word.lower(), [v.lower() for v in vocabulary], n=1, cutoff=0.6)
+    if not matches:
+        return None
+    lowered = {v.lower(): v for v in vocabulary}
+    return lowered[matches[0]]
+
+
+class _Builder:
+    """Collects tokens into a RestoreFilter, refusing contradictions."""
+
+    def __init__(self) -> None:
+        self.values: dict[str, object] = {}
+        self.sources: dict[str, str] = {}
+        self.regions: list[str] = []
+        self.share = False
+
+    def set(self, key: str, value: object, token: str) -> None:
+        if key in self.values and self.values[key] != value:
+            raise ParseError(
+                token,
+                f"conflicts with `{_shorten(self.sources[key])}`: give one {key}",
+                ACCEPTED_OVERVIEW,
+            )
+        self.values[key] = value
+        self.sources[key] = token
+
+    def add_region(self, region: str) -> None:
+        if region not in self.regions:
+            self.regions.append(region)
+
+    def build(self, default_regions: tuple[str, ...]) -> RestoreFilter:
+        return RestoreFilter(
+            state=str(self.values.get("state", ANY)),
+            period=Period(str(self.values.get("period", Period.SEVEN_DAYS))),
+            resource_type=str(self.values.get("type", ANY)),
+            account=str(self.values["account"]) if "account" in self.values else None,
+            regions=tuple(self.regions) or default_regions,
+            share=self.share,
+        )
+
+
+def parse_state(value: str, token: str) -> str:
+    upper = value.upper()
+    if upper in API_STATES:
+        return upper
+    raise ParseError(token, "is not a restore job state", "`" + "|".join(API_STATES) + "`", _suggest(value, API_STATES))
+
+
+def parse_period(value: str, token: str) -> Period:
+    period = PERIODS.get(value.lower())
+    if period is None:
+        raise ParseError(
+            token,
+            "is not a period",
+            "`1d` (daily, last 14 days), `7d`, `14d` or `ONE_DAY|SEVEN_DAYS|FOURTEEN_DAYS`",
+            _suggest(value, list(PERIODS)),
+        )
+    return period
+
+
+def parse_resource_type(value: str, token: str) -> str:
+    if value.upper() in WILDCARDS:
+        return value.upper()
+    name = TYPE_ALIASES.get(_squash(value))
+    if name is None:
+        raise ParseError(
+            token,
+            "is not an AWS Backup resource type",
+            "`type:` with one of " + ", ".join(f"`{t}`" for t in RESOURCE_TYPES) + ", `ANY`, `AGGREGATE_ALL`",
+            _suggest(value, list(RESOURCE_TYPES)),
+        )
+    return name
+
+
+def parse_account(value: str, token: str) -> str:
+    if value.upper() in WILDCARDS:
+        return value.upper()
+    if ACCOUNT_RE.match(value):
+        return value
+    digits = re.sub(r"\D", "", value)
+    hint = digits if len(digits) == 12 else None
+    raise ParseError(token, "is not an AWS account id", "`account:` with 12 digits, `ANY` or `AGGREGATE_ALL`", hint)
+
+
+def parse_region(value: str, token: str) -> str:
+    region = value.lower()
+    known = known_regions()
+    if region in known:
+        return region
+    problem = "is not an AWS region with AWS Backup" if REGION_RE.match(region) else "is not an AWS region code"
+    raise ParseError(token, problem, "region codes like `us-east-1`, `eu-west-1`", _suggest(region, sorted(known)))
+
+
+def parse_command(text: str, default_regions: tuple[str, ...] = ()) -> ParsedCommand:
+    """Parse `/restores` text. Raises ParseError for anything it cannot accept, never anything else."""
+    tokens = tokenize(text or "")
+    builder = _Builder()
+    help_wanted = False
+    for token in tokens:
+        lowered = token.lower()
+        if lowered in ("help", "?", "-h", "--help"):
+            help_wanted = True
+        elif lowered == "share":
+            builder.share = True
+        elif ":" in token:
+            key, _, value = token.partition(":")
+            _parse_pair(builder, key.lower(), value, token)
+        elif lowered in STATE_WORDS:
+            builder.set("state", STATE_WORDS[lowered], token)
+        elif lowered in ("1d", "7d", "14d"):
+            builder.set("period", PERIODS[lowered], token)
+        elif ACCOUNT_RE.match(token):
+            builder.set("account", token, token)
+        elif REGION_RE.match(lowered):
+            builder.add_region(parse_region(token, token))
+        elif _squash(token) in TYPE_ALIASES:
+            builder.set("type", TYPE_ALIASES[_squash(token)], token)
+        else:
+            raise ParseError(token, "is not something I understand", ACCEPTED_OVERVIEW, _suggest(token, BARE_WORDS))
+    if help_wanted:
+        return ParsedCommand("help")
+    return ParsedCommand("summary", builder.build(default_regions))
+
+
+def _parse_pair(builder: _Builder, key: str, value: str, token: str) -> None:
+    if not value:
+        raise ParseError(token, f"has no value after `{key}:`", ACCEPTED_OVERVIEW)
+    if key == "state":
+        builder.set("state", parse_state(value, token), token)
+    elif key == "period":
+        builder.set("period", parse_period(value, token), token)
+    elif key == "type":
+        builder.set("type", parse_resource_type(value, token), token)
+    elif key == "account":
+        builder.set("account", parse_account(value, token), token)
+    elif key == "region":
+        for part in value.split(","):
+            if part.strip():
+                builder.add_region(parse_region(part.strip(), token))
+    else:
+        raise ParseError(
+            token,
+            f"uses an unknown key `{_shorten(key, 20)}:`",
+            "keys `" + "`, `".join(f"{k}:" for k in KEYS) + "`",
+            (_suggest(key, KEYS) or "") + ":" + value if _suggest(key, KEYS) else None,
+        )
+
+
+def with_regions(flt: RestoreFilter, regions: tuple[str, ...]) -> RestoreFilter:
+    return replace(flt, regions=regions)

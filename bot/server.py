@@ -1,0 +1,50 @@
+"""Production HTTP server: gunicorn (threaded workers) serving the bot's WSGI app, embedded in the CLI."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from gunicorn.app.base import BaseApplication
+
+from bot.config import Settings
+
+
+class GunicornServer(BaseApplication):  # type: ignore[misc]
+    """Runs `app_factory()` in each worker, so no thread pool is created before the fork."""
+
+    def __init__(self, app_factory: Callable[[], Any], options: dict[str, Any]) -> None:
+        self._factory = app_factory
+        self._options = options
+        super().__init__()
+
+    def load_config(self) -> None:
+        for key, value in self._options.items():
+            if key in self.cfg.settings and value is not None:
+                self.cfg.set(key.lower(), value)
+
+    def load(self) -> Any:
+        return self._factory()
+
+
+def gunicorn_options(settings: Settings, host: str = "0.0.0.0") -> dict[str, Any]:
+    return {
+        "bind": f"{host}:{settings.port}",
+        "workers": settings.web_concurrency,
+        # Threads: each ack holds one only for milliseconds, but 40 commands may arrive at once.
+        "worker_class": "gthread",
+        "threads": settings.web_threads,
+        "timeout": 60,
+        "graceful_timeout": 25,
+        "keepalive": 5,
+        "accesslog": None,
+        "errorlog": "-",
+        "loglevel": "info",
+        "proc_name": "restores-bot",
+        # Bodies of Slack requests are small; refuse anything silly before Bolt reads it.
+        "limit_request_line": 8190,
+    }
+
+
+def serve(settings: Settings, app_factory: Callable[[], Any], host: str = "0.0.0.0") -> None:
+    GunicornServer(app_factory, gunicorn_options(settings, host)).run()

@@ -1,0 +1,184 @@
+"""Unit and property tests for the /restores grammar."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from bot.query import (
+    AGGREGATE_ALL,
+    ANY,
+    API_STATES,
+    RESOURCE_TYPES,
+    ParseError,
+    Period,
+    RestoreFilter,
+    parse_command,
+    tokenize,
+)
+
+DEFAULT = ("us-east-1",)
+
+
+def parse(text: str) -> RestoreFilter:
+    parsed = parse_command(text, DEFAULT)
+    assert parsed.kind == "summary"
+    return parsed.filter
+
+
+def test_empty_text_is_the_default_overview() -> None:
+    assert parse("") == RestoreFilter(state=ANY, period=Period.SEVEN_DAYS, resource_type=ANY, account=None, regions=DEFAULT)
+
+
+@pytest.mark.parametrize(
+    ("text", "state"),
+    [("failed", "FAILED"), ("ABORTED", "ABORTED"), ("Completed", "COMPLETED"), ("running", "RUNNING"),
+     ("pending", "PENDING"), ("created", "CREATED"), ("state:any", ANY), ("state:AGGREGATE_ALL", AGGREGATE_ALL),
+     ("state:failed", "FAILED")],
+)
+def test_states(text: str, state: str) -> None:
+    assert parse(text).state == state
+
+
+@pytest.mark.parametrize(
+    ("text", "period"),
+    [("1d", Period.ONE_DAY), ("7D", Period.SEVEN_DAYS), ("14d", Period.FOURTEEN_DAYS),
+     ("period:1d", Period.ONE_DAY), ("period:seven_days", Period.SEVEN_DAYS), ("period:FOURTEEN_DAYS", Period.FOURTEEN_DAYS)],
+)
+def test_periods(text: str, period: Period) -> None:
+    assert parse(text).period is period
+
+
+@pytest.mark.parametrize(
+    ("text", "resource_type"),
+    [("type:ebs", "EBS"), ("type:DynamoDB", "DynamoDB"), ("rds", "RDS"), ("aurora", "Aurora"), ("type:fsx", "FSx"),
+     ('type:"Storage Gateway"', "Storage Gateway"), ("type:storage-gateway", "Storage Gateway"),
+     ("“type:SAP HANA on Amazon EC2”", "SAP HANA on Amazon EC2"), ("type:any", ANY),
+     ("type:aggregate_all", AGGREGATE_ALL), ("virtualmachine", "VirtualMachine")],
+)
+def test_resource_types_map_to_canonical_names(text: str, resource_type: str) -> None:
+    assert parse(text).resource_type == resource_type
+
+
+def test_types_the_api_cannot_take_are_filtered_locally() -> None:
+    flt = parse('type:"Storage Gateway"')
+    assert flt.api_resource_type == ANY
+    assert flt.local_resource_type == "Storage Gateway"
+    assert parse("type:EBS").local_resource_type is None
+
+
+@pytest.mark.parametrize(
+    ("text", "account"),
+    [("123456789012", "123456789012"), ("account:123456789012", "123456789012"), ("account:any", ANY),
+     ("account:Aggregate_All", AGGREGATE_ALL)],
+)
+def test_accounts(text: str, account: str) -> None:
+    assert parse(text).account == account
+
+
+def test_account_is_not_sent_by_default() -> None:
+    assert parse("failed").account is None
+
+
+def test_regions_bare_and_listed_are_merged_in_order() -> None:
+    assert parse("eu-west-1 region:us-east-1,EU-WEST-1 ap-southeast-2").regions == ("eu-west-1", "us-east-1", "ap-southeast-2")
+
+
+def test_tokens_in_any_order_and_case() -> None:
+    assert parse("TYPE:ebs 1D Failed eu-west-1 share") == parse("share eu-west-1 failed 1d type:EBS")
+    assert parse("share").share is True
+
+
+@pytest.mark.parametrize("text", ["help", "HELP", "?", "failed help"])
+def test_help(text: str) -> None:
+    assert parse_command(text, DEFAULT).kind == "help"
+
+
+@pytest.mark.parametrize(
+    ("text", "token", "suggestion"),
+    [
+        ("faild 7d", "faild", "failed"),
+        ("failed 8d", "8d", None),
+        ("type:ebz", "type:ebz", "EBS"),
+        ("state:faled", "state:faled", "FAILED"),
+        ("period:7", "period:7", "7d"),
+        ("regoin:eu-west-1", "regoin:eu-west-1", "region:eu-west-1"),
+        ("eu-west-9", "eu-west-9", None),
+        ("account:12345", "account:12345", None),
+        ("account:1234-5678-9012", "account:1234-5678-9012", "123456789012"),
+        ("failed aborted", "aborted", None),
+        ("type:", "type:", None),
+    ],
+)
+def test_bad_tokens_name_the_token_and_what_is_accepted(text: str, token: str, suggestion: str | None) -> None:
+    with pytest.raises(ParseError) as caught:
+        parse_command(text, DEFAULT)
+    error = caught.value
+    assert error.token == token
+    assert f"`{token}`" in error.user_message()
+    assert "Accepted:" in error.user_message()
+    if suggestion:
+        assert error.suggestion == suggestion
+        assert f"Did you mean `{suggestion}`?" in error.user_message()
+
+
+def test_unknown_region_suggests_a_real_one() -> None:
+    with pytest.raises(ParseError) as caught:
+        parse_command("eu-wset-1", DEFAULT)
+    assert caught.value.suggestion == "eu-west-1"
+
+
+def test_tokenize_keeps_quoted_values_and_survives_unbalanced_quotes() -> None:
+    assert tokenize('type:"Storage Gateway" 7d') == ["type:Storage Gateway", "7d"]
+    assert tokenize('type:"Storage') == ["type:Storage"]
+
+
+@given(st.text(max_size=300))
+@settings(max_examples=300, deadline=None)
+def test_no_text_ever_raises_anything_but_parse_error(text: str) -> None:
+    try:
+        parsed = parse_command(text, DEFAULT)
+    except ParseError as error:
+        assert error.user_message()
+        assert len(error.user_message()) < 3000
+    else:
+        flt = parsed.filter
+        assert parsed.kind == "help" or flt.regions
+        assert flt.state in API_STATES
+        assert flt.resource_type in RESOURCE_TYPES + (ANY, AGGREGATE_ALL)
+
+
+words = st.sampled_from(
+    ["failed", "aborted", "completed", "1d", "7d", "14d", "ebs", "type:rds", "account:ANY", "123456789012",
+     "eu-west-1", "region:us-east-1,eu-west-1", "share", "state:AGGREGATE_ALL", 'type:"Storage Gateway"', "fialed",
+     "type:nope", "x:y", "?", "🙂", "", "  "]
+)
+
+
+@given(st.lists(words, max_size=8))
+@settings(max_examples=300, deadline=None)
+def test_any_combination_of_words_parses_or_explains(parts: list[str]) -> None:
+    try:
+        parsed = parse_command(" ".join(parts), DEFAULT)
+    except ParseError as error:
+        assert error.token and error.accepted
+    else:
+        if parsed.kind == "summary":
+            # The canonical text reproduces the filter exactly: what we show is what we ran.
+            assert parse_command(parsed.filter.to_text(), DEFAULT).filter == parsed.filter
+
+
+@given(
+    state=st.sampled_from(API_STATES),
+    period=st.sampled_from(list(Period)),
+    resource_type=st.sampled_from(RESOURCE_TYPES + (ANY, AGGREGATE_ALL)),
+    account=st.one_of(st.none(), st.sampled_from([ANY, AGGREGATE_ALL]), st.from_regex(r"\A[0-9]{12}\Z")),
+    regions=st.lists(st.sampled_from(["us-east-1", "eu-west-1", "ap-southeast-2", "eu-central-1"]), min_size=1, unique=True),
+    share=st.booleans(),
+)
+def test_to_text_round_trips(state: str, period: Period, resource_type: str, account: str | None,
+                             regions: list[str], share: bool) -> None:
+    flt = RestoreFilter(state=state, period=period, resource_type=resource_type, account=account,
+                        regions=tuple(regions), share=share)
+    assert parse_command(flt.to_text(), DEFAULT).filter == flt
