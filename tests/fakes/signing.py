@@ -1,0 +1,128 @@
+"""Helpers that sign and send requests the way Slack does, for tests of the bot's HTTP endpoint."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import time
+import urllib.request
+from typing import Any
+from urllib.error import HTTPError
+from urllib.parse import urlencode
+
+__all__ = [
+    "SIGNATURE_HEADER",
+    "TIMESTAMP_HEADER",
+    "block_actions_body",
+    "command_body",
+    "post_signed",
+    "signed_headers",
+    "slack_signature",
+]
+
+SIGNATURE_HEADER = "X-Slack-Signature"
+TIMESTAMP_HEADER = "X-Slack-Request-Timestamp"
+
+
+def slack_signature(secret: str, timestamp: str, body: bytes) -> str:
+    """Return the ``v0=<hex>`` signature Slack puts in ``X-Slack-Signature``.
+
+    It is the HMAC-SHA256, keyed with the signing secret, of ``b"v0:" + timestamp + b":" + body``.
+    """
+    base = b"v0:" + str(timestamp).encode("ascii") + b":" + body
+    digest = hmac.new(secret.encode("utf-8"), base, hashlib.sha256).hexdigest()
+    return f"v0={digest}"
+
+
+def signed_headers(
+    secret: str,
+    body: bytes,
+    *,
+    timestamp: int | None = None,
+    content_type: str = "application/x-www-form-urlencoded",
+) -> dict[str, str]:
+    """Return the headers Slack sends with a signed request (timestamp defaults to now)."""
+    ts = str(int(time.time()) if timestamp is None else int(timestamp))
+    return {
+        "Content-Type": content_type,
+        TIMESTAMP_HEADER: ts,
+        SIGNATURE_HEADER: slack_signature(secret, ts, body),
+    }
+
+
+def command_body(
+    text: str,
+    *,
+    response_url: str,
+    user_id: str = "U0USER",
+    channel_id: str = "C0CHAN",
+    command: str = "/restores",
+    team_id: str = "T0TEST",
+    trigger_id: str = "123.456",
+    user_name: str = "alice",
+    channel_name: str = "ops",
+) -> bytes:
+    """Return a slash command request body, form-encoded with the fields (and order) Slack uses."""
+    fields: list[tuple[str, str]] = [
+        ("token", "fake-verification-token"),
+        ("team_id", team_id),
+        ("team_domain", "test"),
+        ("channel_id", channel_id),
+        ("channel_name", channel_name),
+        ("user_id", user_id),
+        ("user_name", user_name),
+        ("command", command),
+        ("text", text),
+        ("api_app_id", "A0TEST"),
+        ("is_enterprise_install", "false"),
+        ("response_url", response_url),
+        ("trigger_id", trigger_id),
+    ]
+    return urlencode(fields).encode("utf-8")
+
+
+def block_actions_body(payload: dict[str, Any]) -> bytes:
+    """Return an interactivity request body: one form field ``payload`` holding the JSON payload."""
+    return urlencode({"payload": json.dumps(payload, separators=(",", ":"))}).encode("utf-8")
+
+
+def _merge_headers(base: dict[str, str], override: dict[str, Any] | None) -> dict[str, str]:
+    """Merge header dicts case-insensitively; an override value of None removes that header."""
+    merged = dict(base)
+    for name, value in (override or {}).items():
+        for existing in [k for k in merged if k.lower() == name.lower()]:
+            del merged[existing]
+        if value is not None:
+            merged[name] = str(value)
+    return merged
+
+
+def post_signed(
+    url: str,
+    secret: str,
+    body: bytes,
+    *,
+    timestamp: int | None = None,
+    headers_override: dict[str, Any] | None = None,
+    timeout: float = 10.0,
+) -> tuple[int, dict[str, str], bytes]:
+    """POST ``body`` signed with ``secret`` to ``url``; return (status, headers, body).
+
+    Response header names are lower-cased. 4xx/5xx answers are returned, not raised.
+    ``headers_override`` replaces headers case-insensitively (a None value drops the header),
+    e.g. ``{"X-Slack-Signature": "v0=bad"}``. Environment proxies are ignored.
+    """
+    headers = _merge_headers(signed_headers(secret, body, timestamp=timestamp), headers_override)
+    request = urllib.request.Request(url, data=body, headers=headers, method="POST")
+    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+    try:
+        with opener.open(request, timeout=timeout) as response:
+            status = int(response.status)
+            response_headers = {k.lower(): v for k, v in response.headers.items()}
+            data = response.read()
+    except HTTPError as error:
+        status = int(error.code)
+        response_headers = {k.lower(): v for k, v in error.headers.items()}
+        data = error.read()
+    return status, response_headers, data

@@ -1,0 +1,690 @@
+"""Loopback fake of the Slack Web API and of response_url endpoints, for real slack_sdk clients.
+
+Usage::
+
+    with FakeSlack() as fake:
+        client = WebClient(token=fake.token, base_url=fake.api_url)
+        client.chat_postMessage(channel="C1", text="hi")
+        assert fake.calls_to("chat.postMessage")[0].params["text"] == "hi"
+
+        url = fake.response_url("cmd-1")          # hand this to the bot as a slash command's response_url
+        ...                                       # the bot's respond() POSTs JSON to it
+        [post] = fake.wait_for_responses(1, key="cmd-1")
+
+Answers mimic Slack: HTTP 200 with ``{"ok": false, "error": ...}`` for API errors, HTTP 429 with a
+``Retry-After`` header when rate limited, and, for response_url posts, ``200 ok`` or
+``400 invalid_blocks`` / ``400 no_text`` as plain text.
+"""
+
+from __future__ import annotations
+
+import email.parser
+import email.policy
+import json
+import threading
+import time
+import uuid
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qsl, unquote, urlsplit
+
+__all__ = [
+    "CHANNEL_METHODS",
+    "FakeSlack",
+    "ResponsePost",
+    "SlackCall",
+    "validate_blocks",
+]
+
+# Block Kit limits (https://docs.slack.dev/reference/block-kit/blocks).
+MAX_BLOCKS = 50
+MAX_SECTION_TEXT = 3000
+MAX_SECTION_FIELDS = 10
+MAX_FIELD_TEXT = 2000
+MAX_HEADER_TEXT = 150
+MAX_CONTEXT_ELEMENTS = 10
+MAX_ACTIONS_ELEMENTS = 25
+MAX_BLOCK_ID = 255
+MAX_MESSAGE_TEXT = 40000
+
+# Methods that take a ``channel`` argument; fail_channel(..., methods=None) applies to all of them.
+CHANNEL_METHODS = (
+    "chat.postMessage",
+    "chat.postEphemeral",
+    "chat.update",
+    "conversations.info",
+    "conversations.join",
+)
+_JSON_STRING_FIELDS = ("blocks", "attachments", "metadata")
+_JSON_CONTENT_TYPE = "application/json; charset=utf-8"
+_TEXT_CONTENT_TYPE = "text/plain; charset=utf-8"
+
+
+@dataclass(frozen=True)
+class SlackCall:
+    """One Web API request the fake received (including rejected and rate-limited ones).
+
+    ``params`` merges query string, form (urlencoded or multipart) or JSON body; JSON-string
+    fields (blocks, attachments, metadata) are decoded; a ``token`` form field is moved to ``token``.
+    ``headers`` has lower-cased names. ``status``/``response`` are what the fake answered.
+    """
+
+    method: str
+    params: dict[str, Any]
+    token: str | None
+    headers: dict[str, str]
+    time: float
+    status: int = 200
+    response: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def ok(self) -> bool:
+        """True if the fake answered ``{"ok": true}``."""
+        return bool(self.response.get("ok"))
+
+
+@dataclass(frozen=True)
+class ResponsePost:
+    """One POST to a response_url. ``rejected`` posts got HTTP 400 (``error`` says why)."""
+
+    key: str
+    body: dict[str, Any]
+    time: float
+    rejected: bool = False
+    error: str | None = None
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+def _check_text_object(
+    obj: Any,
+    pointer: str,
+    *,
+    max_len: int,
+    allowed_types: tuple[str, ...] = ("plain_text", "mrkdwn"),
+) -> list[str]:
+    if not isinstance(obj, dict):
+        return [f"must be an object [json-pointer:{pointer}]"]
+    errors: list[str] = []
+    if obj.get("type") not in allowed_types:
+        errors.append(f"must be one of {', '.join(allowed_types)} [json-pointer:{pointer}/type]")
+    text = obj.get("text")
+    if not isinstance(text, str):
+        errors.append(f"missing required field: text [json-pointer:{pointer}/text]")
+    elif len(text) == 0:
+        errors.append(f"must be more than 0 characters [json-pointer:{pointer}/text]")
+    elif len(text) > max_len:
+        errors.append(f"must be less than {max_len + 1} characters [json-pointer:{pointer}/text]")
+    return errors
+
+
+def validate_blocks(blocks: Any) -> list[str]:
+    """Check ``blocks`` against the Block Kit limits Slack enforces; return error strings ([] = valid).
+
+    Checked: a list of at most 50 objects with a ``type``; unique ``block_id`` (<= 255 chars);
+    section text 1..3000 chars, <= 10 fields of 1..2000 chars, text or fields present;
+    header plain_text 1..150 chars; context 1..10 elements; actions <= 25 elements.
+    Other block types are accepted as they are.
+    """
+    if not isinstance(blocks, list):
+        return ["must be an array [json-pointer:/blocks]"]
+    errors: list[str] = []
+    if len(blocks) > MAX_BLOCKS:
+        errors.append(f"must be less than {MAX_BLOCKS + 1} items [json-pointer:/blocks]")
+    seen_ids: set[str] = set()
+    for i, block in enumerate(blocks):
+        ptr = f"/blocks/{i}"
+        if not isinstance(block, dict) or not isinstance(block.get("type"), str):
+            errors.append(f"missing required field: type [json-pointer:{ptr}]")
+            continue
+        block_id = block.get("block_id")
+        if block_id is not None:
+            if not isinstance(block_id, str) or len(block_id) > MAX_BLOCK_ID:
+                errors.append(f"must be a string of at most {MAX_BLOCK_ID} characters [json-pointer:{ptr}/block_id]")
+            elif block_id in seen_ids:
+                errors.append(f"block_id must be unique [json-pointer:{ptr}/block_id]")
+            else:
+                seen_ids.add(block_id)
+        kind = block["type"]
+        if kind == "section":
+            text, fields = block.get("text"), block.get("fields")
+            if text is None and fields is None:
+                errors.append(f"must provide either text or fields [json-pointer:{ptr}]")
+            if text is not None:
+                errors += _check_text_object(text, f"{ptr}/text", max_len=MAX_SECTION_TEXT)
+            if fields is not None:
+                if not isinstance(fields, list) or not fields:
+                    errors.append(f"must be a non-empty array [json-pointer:{ptr}/fields]")
+                else:
+                    if len(fields) > MAX_SECTION_FIELDS:
+                        errors.append(f"must be less than {MAX_SECTION_FIELDS + 1} items [json-pointer:{ptr}/fields]")
+                    for j, item in enumerate(fields):
+                        errors += _check_text_object(item, f"{ptr}/fields/{j}", max_len=MAX_FIELD_TEXT)
+        elif kind == "header":
+            errors += _check_text_object(
+                block.get("text"), f"{ptr}/text", max_len=MAX_HEADER_TEXT, allowed_types=("plain_text",)
+            )
+        elif kind == "context":
+            elements = block.get("elements")
+            if not isinstance(elements, list) or not elements:
+                errors.append(f"must be a non-empty array [json-pointer:{ptr}/elements]")
+            elif len(elements) > MAX_CONTEXT_ELEMENTS:
+                errors.append(f"must be less than {MAX_CONTEXT_ELEMENTS + 1} items [json-pointer:{ptr}/elements]")
+        elif kind == "actions":
+            elements = block.get("elements")
+            if not isinstance(elements, list) or not elements:
+                errors.append(f"must be a non-empty array [json-pointer:{ptr}/elements]")
+            elif len(elements) > MAX_ACTIONS_ELEMENTS:
+                errors.append(f"must be less than {MAX_ACTIONS_ELEMENTS + 1} items [json-pointer:{ptr}/elements]")
+    return errors
+
+
+def _decode_json_fields(params: dict[str, Any]) -> dict[str, Any]:
+    """Decode form fields that carry JSON strings (blocks etc.); leave undecodable ones as they are."""
+    for name in _JSON_STRING_FIELDS:
+        value = params.get(name)
+        if isinstance(value, str):
+            try:
+                params[name] = json.loads(value)
+            except ValueError:
+                pass
+    return params
+
+
+def _parse_multipart(content_type: str, body: bytes) -> dict[str, Any]:
+    message = email.parser.BytesParser(policy=email.policy.HTTP).parsebytes(
+        b"Content-Type: " + content_type.encode("latin-1") + b"\r\n\r\n" + body
+    )
+    params: dict[str, Any] = {}
+    if not message.is_multipart():
+        return params
+    for part in message.iter_parts():
+        name = part.get_param("name", header="content-disposition")
+        if not name:
+            continue
+        payload = part.get_payload(decode=True) or b""
+        if part.get_filename():
+            params[str(name)] = payload
+        else:
+            params[str(name)] = payload.decode(part.get_content_charset() or "utf-8")
+    return params
+
+
+def _parse_body(content_type: str, body: bytes) -> tuple[dict[str, Any] | None, str | None]:
+    """Return (params, error); error is a Slack error code when the body cannot be parsed."""
+    media_type = content_type.split(";", 1)[0].strip().lower()
+    if not body:
+        return {}, None
+    if media_type == "application/json":
+        try:
+            data = json.loads(body.decode("utf-8"))
+        except ValueError:
+            return None, "invalid_json"
+        if not isinstance(data, dict):
+            return None, "invalid_json"
+        return data, None
+    if media_type == "multipart/form-data":
+        return _parse_multipart(content_type, body), None
+    # Slack treats anything else as a urlencoded form.
+    return dict(parse_qsl(body.decode("utf-8", "replace"), keep_blank_values=True)), None
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+    allow_reuse_address = True
+
+    def __init__(self, address: tuple[str, int], fake: FakeSlack) -> None:
+        self.fake = fake
+        super().__init__(address, _Handler)
+
+
+class _Handler(BaseHTTPRequestHandler):
+    server: _Server
+    server_version = "FakeSlack/1.0"
+
+    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - signature of the base class
+        """Keep test output quiet."""
+
+    def do_GET(self) -> None:  # noqa: N802 - http.server naming
+        self.server.fake._dispatch(self, "GET")
+
+    def do_POST(self) -> None:  # noqa: N802 - http.server naming
+        self.server.fake._dispatch(self, "POST")
+
+    def read_body(self) -> bytes:
+        if "chunked" in (self.headers.get("Transfer-Encoding") or "").lower():
+            chunks: list[bytes] = []
+            while True:
+                size = int(self.rfile.readline().split(b";", 1)[0].strip() or b"0", 16)
+                if size == 0:
+                    while self.rfile.readline() not in (b"\r\n", b"\n", b""):
+                        pass
+                    return b"".join(chunks)
+                chunks.append(self.rfile.read(size))
+                self.rfile.readline()
+        length = int(self.headers.get("Content-Length") or 0)
+        return self.rfile.read(length) if length > 0 else b""
+
+    def send(self, status: int, body: bytes, content_type: str, extra: dict[str, str] | None = None) -> None:
+        self.send_response(status)
+        self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(body)))
+        for name, value in (extra or {}).items():
+            self.send_header(name, value)
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(body)
+
+
+class FakeSlack:
+    """A Slack Web API + response_url fake on a loopback port (see module docstring)."""
+
+    def __init__(
+        self,
+        *,
+        token: str = "xoxb-test-token",
+        team_id: str = "T0TEST",
+        bot_user_id: str = "U0BOT",
+        bot_id: str = "B0BOT",
+        host: str = "127.0.0.1",
+        port: int = 0,
+    ) -> None:
+        self.token = token
+        self.team_id = team_id
+        self.bot_user_id = bot_user_id
+        self.bot_id = bot_id
+        self._host = host
+        self._requested_port = port
+        self._server: _Server | None = None
+        self._thread: threading.Thread | None = None
+        self._cond = threading.Condition(threading.RLock())
+        self._calls: list[SlackCall] = []
+        self._responses: list[ResponsePost] = []
+        self._rate_limits: dict[str, list[int]] = {}  # method -> [remaining, retry_after]
+        self._channel_failures: dict[tuple[str, str], str] = {}  # (method, channel) -> error
+        self._messages: dict[tuple[str, str], dict[str, Any]] = {}  # (channel, ts) -> message
+        self._joined: set[str] = set()
+        self._ts_counter = 0
+        self._methods: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
+            "auth.test": self._auth_test,
+            "chat.postMessage": self._chat_post_message,
+            "chat.postEphemeral": self._chat_post_ephemeral,
+            "chat.update": self._chat_update,
+            "conversations.info": self._conversations_info,
+            "conversations.join": self._conversations_join,
+        }
+
+    # ------------------------------------------------------------------ lifecycle
+
+    def start(self) -> FakeSlack:
+        """Start serving on a daemon thread (idempotent); return self."""
+        if self._server is None:
+            server = _Server((self._host, self._requested_port), self)
+            thread = threading.Thread(
+                target=server.serve_forever, kwargs={"poll_interval": 0.05}, name="FakeSlack", daemon=True
+            )
+            thread.start()
+            self._server, self._thread = server, thread
+        return self
+
+    def stop(self) -> None:
+        """Stop serving and close the socket (idempotent)."""
+        server, thread = self._server, self._thread
+        self._server = self._thread = None
+        if server is not None:
+            server.shutdown()
+            server.server_close()
+        if thread is not None:
+            thread.join(timeout=5)
+
+    def __enter__(self) -> FakeSlack:
+        return self.start()
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.stop()
+
+    # ------------------------------------------------------------------ addresses
+
+    @property
+    def port(self) -> int:
+        """The bound port (only after start())."""
+        if self._server is None:
+            raise RuntimeError("FakeSlack is not started")
+        return int(self._server.server_address[1])
+
+    @property
+    def base_url(self) -> str:
+        """``http://host:port`` without a trailing slash."""
+        return f"http://{self._host}:{self.port}"
+
+    @property
+    def api_url(self) -> str:
+        """Web API base URL for ``WebClient(base_url=...)``; ends with ``/api/``."""
+        return f"{self.base_url}/api/"
+
+    def response_url(self, key: str | None = None) -> str:
+        """A response_url that records POSTs under ``key`` (a fresh uuid4 hex when omitted)."""
+        return f"{self.base_url}/response/{key or uuid.uuid4().hex}"
+
+    # ------------------------------------------------------------------ recorded traffic
+
+    @property
+    def calls(self) -> list[SlackCall]:
+        """All Web API calls so far, oldest first (a copy)."""
+        with self._cond:
+            return list(self._calls)
+
+    def calls_to(self, method: str) -> list[SlackCall]:
+        """Web API calls to ``method`` (e.g. "chat.postMessage"), oldest first."""
+        with self._cond:
+            return [c for c in self._calls if c.method == method]
+
+    @property
+    def responses(self) -> list[ResponsePost]:
+        """All response_url posts so far (accepted and rejected), oldest first (a copy)."""
+        with self._cond:
+            return list(self._responses)
+
+    def responses_for(self, key: str) -> list[ResponsePost]:
+        """response_url posts made to ``response_url(key)``, oldest first."""
+        with self._cond:
+            return [r for r in self._responses if r.key == key]
+
+    def wait_for_responses(self, n: int = 1, key: str | None = None, timeout: float = 10.0) -> list[ResponsePost]:
+        """Block until at least ``n`` response_url posts (for ``key``, if given) arrived; return them all.
+
+        Raises AssertionError listing what did arrive on timeout.
+        """
+
+        def matching() -> list[ResponsePost]:
+            return [r for r in self._responses if key is None or r.key == key]
+
+        with self._cond:
+            if not self._cond.wait_for(lambda: len(matching()) >= n, timeout=timeout):
+                seen = [(r.key, r.rejected, r.body) for r in self._responses]
+                raise AssertionError(
+                    f"expected {n} response_url post(s){f' for key {key!r}' if key else ''} within {timeout}s, "
+                    f"got {len(matching())}; all posts seen (key, rejected, body): {seen!r}"
+                )
+            return matching()
+
+    def wait_for_calls(self, method: str, n: int = 1, timeout: float = 10.0) -> list[SlackCall]:
+        """Block until at least ``n`` calls to ``method`` arrived; return them all.
+
+        Raises AssertionError listing the calls seen on timeout.
+        """
+        with self._cond:
+            if not self._cond.wait_for(lambda: len(self.calls_to(method)) >= n, timeout=timeout):
+                seen = [(c.method, c.response.get("error")) for c in self._calls]
+                raise AssertionError(
+                    f"expected {n} call(s) to {method} within {timeout}s, got {len(self.calls_to(method))}; "
+                    f"all calls seen (method, error): {seen!r}"
+                )
+            return self.calls_to(method)
+
+    # ------------------------------------------------------------------ fault injection
+
+    def rate_limit(self, method: str, *, times: int = 1, retry_after: int = 1) -> None:
+        """Answer the next ``times`` calls to ``method`` with HTTP 429, ``Retry-After: retry_after``."""
+        with self._cond:
+            self._rate_limits[method] = [times, retry_after]
+
+    def fail_channel(
+        self,
+        channel: str,
+        error: str = "channel_not_found",
+        *,
+        methods: Iterable[str] | None = ("chat.postMessage",),
+    ) -> None:
+        """Make ``methods`` (default chat.postMessage; None = all CHANNEL_METHODS) on ``channel`` fail.
+
+        They answer ``{"ok": false, "error": error}``. A failure with ``not_in_channel`` is lifted by a
+        successful ``conversations.join`` of that channel, as in Slack.
+        """
+        with self._cond:
+            for method in CHANNEL_METHODS if methods is None else methods:
+                self._channel_failures[(method, channel)] = error
+
+    def reset(self) -> None:
+        """Forget recorded calls/posts/messages and clear rate limits and channel failures."""
+        with self._cond:
+            self._calls.clear()
+            self._responses.clear()
+            self._rate_limits.clear()
+            self._channel_failures.clear()
+            self._messages.clear()
+            self._joined.clear()
+
+    # ------------------------------------------------------------------ HTTP plumbing
+
+    def _dispatch(self, handler: _Handler, verb: str) -> None:
+        split = urlsplit(handler.path)
+        path = split.path
+        body = handler.read_body()
+        headers = {k.lower(): v for k, v in handler.headers.items()}
+        if path.startswith("/api/"):
+            self._handle_api(handler, unquote(path[len("/api/") :]), split.query, headers, body)
+        elif path.startswith("/response/") and verb == "POST":
+            self._handle_response_url(handler, unquote(path[len("/response/") :]), headers, body)
+        else:
+            handler.send(404, b"not found", _TEXT_CONTENT_TYPE)
+
+    def _next_ts(self) -> str:
+        with self._cond:
+            self._ts_counter += 1
+            micros = self._ts_counter * 100
+        return f"{1_700_000_000 + micros // 1_000_000}.{micros % 1_000_000:06d}"
+
+    def _handle_api(self, handler: _Handler, method: str, query: str, headers: dict[str, str], body: bytes) -> None:
+        params: dict[str, Any] = dict(parse_qsl(query, keep_blank_values=True))
+        parsed, parse_error = _parse_body(headers.get("content-type", ""), body)
+        params.update(parsed or {})
+        form_token = params.pop("token", None)
+        _decode_json_fields(params)
+        auth = headers.get("authorization", "")
+        token = auth[len("Bearer ") :].strip() if auth.startswith("Bearer ") else None
+        if token is None and isinstance(form_token, str):
+            token = form_token
+
+        status, extra = 200, {}
+        with self._cond:
+            limit = self._rate_limits.get(method)
+            if limit is not None and limit[0] > 0:
+                limit[0] -= 1
+                status, extra = 429, {"Retry-After": str(limit[1])}
+        if status == 429:
+            response: dict[str, Any] = {"ok": False, "error": "ratelimited"}
+        elif method not in self._methods:
+            response = {"ok": False, "error": "unknown_method"}
+        elif parse_error is not None:
+            response = {"ok": False, "error": parse_error}
+        elif not token:
+            response = {"ok": False, "error": "not_authed"}
+        elif token != self.token:
+            response = {"ok": False, "error": "invalid_auth"}
+        else:
+            response = self._methods[method](params)
+
+        call = SlackCall(
+            method=method,
+            params=params,
+            token=token,
+            headers=headers,
+            time=time.time(),
+            status=status,
+            response=response,
+        )
+        with self._cond:
+            self._calls.append(call)
+            self._cond.notify_all()
+        handler.send(status, json.dumps(response).encode("utf-8"), _JSON_CONTENT_TYPE, extra)
+
+    def _handle_response_url(self, handler: _Handler, key: str, headers: dict[str, str], body: bytes) -> None:
+        content_type = headers.get("content-type", "")
+        error: str | None = None
+        parsed: dict[str, Any]
+        if content_type.split(";", 1)[0].strip().lower() == "application/x-www-form-urlencoded":
+            form = dict(parse_qsl(body.decode("utf-8", "replace"), keep_blank_values=True))
+            raw = form.get("payload", "")
+        else:
+            raw = body.decode("utf-8", "replace")
+        try:
+            loaded = json.loads(raw)
+        except ValueError:
+            loaded = None
+        if isinstance(loaded, dict):
+            parsed = loaded
+        else:
+            parsed, error = {"_raw": raw}, "invalid_payload"
+        if error is None:
+            error = self._message_error(parsed, allow_empty=bool(parsed.get("delete_original")))
+        post = ResponsePost(
+            key=key, body=parsed, time=time.time(), rejected=error is not None, error=error, headers=headers
+        )
+        with self._cond:
+            self._responses.append(post)
+            self._cond.notify_all()
+        if error is None:
+            handler.send(200, b"ok", _TEXT_CONTENT_TYPE)
+        else:
+            handler.send(400, error.encode("utf-8"), _TEXT_CONTENT_TYPE)
+
+    # ------------------------------------------------------------------ validation shared by methods
+
+    @staticmethod
+    def _message_error(params: dict[str, Any], *, allow_empty: bool = False) -> str | None:
+        blocks = params.get("blocks")
+        if blocks is not None:
+            if isinstance(blocks, str) or not isinstance(blocks, list):
+                return "invalid_blocks_format"
+            if validate_blocks(blocks):
+                return "invalid_blocks"
+        text = params.get("text")
+        if isinstance(text, str) and len(text) > MAX_MESSAGE_TEXT:
+            return "msg_too_long"
+        if not allow_empty and not text and not blocks and not params.get("attachments"):
+            return "no_text"
+        return None
+
+    def _message_failure(self, params: dict[str, Any]) -> dict[str, Any] | None:
+        error = self._message_error(params)
+        if error is None:
+            return None
+        failure: dict[str, Any] = {"ok": False, "error": error}
+        if error == "invalid_blocks":
+            problems = validate_blocks(params.get("blocks"))
+            failure["errors"] = problems
+            failure["response_metadata"] = {"messages": [f"[ERROR] {p}" for p in problems]}
+        return failure
+
+    def _channel_failure(self, method: str, params: dict[str, Any]) -> dict[str, Any] | None:
+        channel = params.get("channel")
+        if not channel:
+            return {"ok": False, "error": "channel_not_found"}
+        with self._cond:
+            error = self._channel_failures.get((method, str(channel)))
+        return None if error is None else {"ok": False, "error": error}
+
+    def _message(self, channel: str, ts: str, params: dict[str, Any]) -> dict[str, Any]:
+        message: dict[str, Any] = {
+            "type": "message",
+            "user": self.bot_user_id,
+            "bot_id": self.bot_id,
+            "team": self.team_id,
+            "text": params.get("text") or "",
+            "ts": ts,
+        }
+        for name in ("blocks", "attachments", "thread_ts", "metadata"):
+            if params.get(name) is not None:
+                message[name] = params[name]
+        return message
+
+    # ------------------------------------------------------------------ methods
+
+    def _auth_test(self, params: dict[str, Any]) -> dict[str, Any]:
+        return {
+            "ok": True,
+            "url": "https://fake-test.slack.com/",
+            "team": "Fake Test Team",
+            "user": "restores",
+            "team_id": self.team_id,
+            "user_id": self.bot_user_id,
+            "bot_id": self.bot_id,
+            "is_enterprise_install": False,
+        }
+
+    def _chat_post_message(self, params: dict[str, Any]) -> dict[str, Any]:
+        failure = self._channel_failure("chat.postMessage", params) or self._message_failure(params)
+        if failure:
+            return failure
+        channel, ts = str(params["channel"]), self._next_ts()
+        message = self._message(channel, ts, params)
+        with self._cond:
+            self._messages[(channel, ts)] = message
+        return {"ok": True, "channel": channel, "ts": ts, "message": message}
+
+    def _chat_post_ephemeral(self, params: dict[str, Any]) -> dict[str, Any]:
+        failure = self._channel_failure("chat.postEphemeral", params)
+        if failure:
+            return failure
+        if not params.get("user"):
+            return {"ok": False, "error": "user_not_found"}
+        failure = self._message_failure(params)
+        if failure:
+            return failure
+        return {"ok": True, "message_ts": self._next_ts()}
+
+    def _chat_update(self, params: dict[str, Any]) -> dict[str, Any]:
+        failure = self._channel_failure("chat.update", params)
+        if failure:
+            return failure
+        channel, ts = str(params["channel"]), str(params.get("ts") or "")
+        with self._cond:
+            known = (channel, ts) in self._messages
+        if not known:
+            return {"ok": False, "error": "message_not_found"}
+        failure = self._message_failure(params)
+        if failure:
+            return failure
+        message = self._message(channel, ts, params)
+        with self._cond:
+            self._messages[(channel, ts)] = message
+        return {"ok": True, "channel": channel, "ts": ts, "text": message["text"], "message": message}
+
+    def _channel_object(self, channel: str) -> dict[str, Any]:
+        with self._cond:
+            is_member = channel in self._joined
+        return {
+            "id": channel,
+            "name": f"channel-{channel.lower()}",
+            "is_channel": True,
+            "is_group": False,
+            "is_im": False,
+            "is_private": False,
+            "is_archived": False,
+            "is_member": is_member,
+            "created": 1_600_000_000,
+        }
+
+    def _conversations_info(self, params: dict[str, Any]) -> dict[str, Any]:
+        failure = self._channel_failure("conversations.info", params)
+        if failure:
+            return failure
+        return {"ok": True, "channel": self._channel_object(str(params["channel"]))}
+
+    def _conversations_join(self, params: dict[str, Any]) -> dict[str, Any]:
+        failure = self._channel_failure("conversations.join", params)
+        if failure:
+            return failure
+        channel = str(params["channel"])
+        with self._cond:
+            already = channel in self._joined
+            self._joined.add(channel)
+            for failure_key in [k for k, v in self._channel_failures.items() if k[1] == channel]:
+                if self._channel_failures[failure_key] == "not_in_channel":
+                    del self._channel_failures[failure_key]
+        response: dict[str, Any] = {"ok": True, "channel": self._channel_object(channel)}
+        if already:
+            response["warning"] = "already_in_channel"
+        return response
