@@ -7,7 +7,7 @@ from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-from slack_bolt import App, BoltContext
+from slack_bolt import App
 from slack_bolt.adapter.wsgi import SlackRequestHandler
 from slack_sdk import WebClient
 from slack_sdk.http_retry.builtin_handlers import ConnectionErrorRetryHandler, RateLimitErrorRetryHandler
@@ -49,13 +49,7 @@ def create_app(settings: Settings, service: RestoresService | None = None, *, so
         listener_executor=ThreadPoolExecutor(max_workers=64, thread_name_prefix="lazy"),
         request_verification_enabled=not socket_mode,
     )
-
-    @app.middleware
-    def provide_service(context: BoltContext, next: Callable[[], Any]) -> Any:  # noqa: A002 - Bolt's name
-        context["restores"] = service
-        return next()
-
-    register_listeners(app)
+    register_listeners(app, service)
     return app
 
 

@@ -35,7 +35,8 @@ PAGE_SIZE = 500  # the documented maximum of MaxResults
 DEFAULT_MAX_PAGES = 200  # per region and answer: 100,000 rows, far beyond any real organization
 
 BOTO_CONFIG = Config(
-    retries={"mode": "standard", "max_attempts": 4},
+    # Standard retries (3 attempts) unless AWS_MAX_ATTEMPTS / the AWS config file say otherwise.
+    retries={"mode": "standard"},
     connect_timeout=3,
     read_timeout=10,
     max_pool_connections=32,

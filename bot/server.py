@@ -43,6 +43,8 @@ def gunicorn_options(settings: Settings, host: str = "0.0.0.0") -> dict[str, Any
         "proc_name": "restores-bot",
         # Bodies of Slack requests are small; refuse anything silly before Bolt reads it.
         "limit_request_line": 8190,
+        # gunicorn >= 25 opens a control socket at a fixed path; replicas on one host would fight over it.
+        "control_socket_disable": True,
     }
 
 

@@ -2,8 +2,9 @@
 
 from slack_bolt import App
 
+from bot.service import RestoresService
 from handlers import commands
 
 
-def register_listeners(app: App) -> None:
-    commands.register(app)
+def register_listeners(app: App, service: RestoresService) -> None:
+    commands.register(app, service)

@@ -5,33 +5,50 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from slack_bolt import Ack, App, BoltContext, Respond
+from slack_bolt import Ack, App, Respond
 
-from bot.blocks import render_internal_error
+from bot.blocks import Message, render_internal_error
 from bot.service import RestoresService
 
 COMMAND = "/restores"
 
 
-def ack_restores(ack: Ack) -> None:
-    # Nothing slow may happen here: Slack gives up after 3 seconds.
-    ack()
+class RestoresCommand:
+    """`/restores`. Bound methods are the listeners (Bolt deep-copies context for lazy listeners, so the
+    service travels with the listener, not in the context)."""
+
+    def __init__(self, service: RestoresService) -> None:
+        self.service = service
+
+    def ack(self, ack: Ack) -> None:
+        # Nothing slow may happen here: Slack gives up after 3 seconds.
+        ack()
+
+    def answer(self, command: dict[str, Any], respond: Respond, logger: logging.Logger) -> None:
+        try:
+            message = self.service.answer(
+                command.get("text", ""),
+                user_id=command.get("user_id", ""),
+                channel_id=command.get("channel_id", ""),
+                command=command.get("command", COMMAND),
+            )
+        except Exception:  # the service already turns faults into answers; this is the last resort
+            logger.exception("restores answer failed")
+            message = render_internal_error("lazy-listener")
+        deliver(respond, message, logger)
 
 
-def answer_restores(command: dict[str, Any], respond: Respond, context: BoltContext, logger: logging.Logger) -> None:
-    service: RestoresService = context["restores"]
-    try:
-        message = service.answer(
-            command.get("text", ""),
-            user_id=command.get("user_id", ""),
-            channel_id=command.get("channel_id", ""),
-            command=command.get("command", COMMAND),
-        )
-    except Exception:  # the service already turns faults into answers; this is the last resort
-        logger.exception("restores answer failed")
-        message = render_internal_error("lazy-listener")
-    respond(**message.for_respond())
+def deliver(respond: Respond, message: Message, logger: logging.Logger) -> None:
+    """respond() does not raise on a 4xx: check it, and fall back to plain text if Slack refused the blocks."""
+    response = respond(**message.for_respond())
+    if response.status_code == 200:
+        return
+    logger.error("response_url refused the answer status=%s body=%s", response.status_code, str(response.body)[:200])
+    fallback = respond(text=message.text, response_type=message.response_type)
+    if fallback.status_code != 200:
+        logger.error("response_url refused the text fallback status=%s", fallback.status_code)
 
 
-def register(app: App) -> None:
-    app.command(COMMAND)(ack=ack_restores, lazy=[answer_restores])
+def register(app: App, service: RestoresService) -> None:
+    listener = RestoresCommand(service)
+    app.command(COMMAND)(ack=listener.ack, lazy=[listener.answer])

@@ -1,0 +1,98 @@
+"""Shared fixtures: the loopback AWS Backup emulator, the fake Slack, and the bot running as a real server."""
+
+from __future__ import annotations
+
+import os
+from datetime import UTC, datetime
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+from bot.emulator import BackupEmulator
+from tests.fakes.slack import FakeSlack
+from tests.harness import BOT_TOKEN, PROXY_VARS, SIGNING_SECRET, BotProcess, clean_env, start_bot
+
+pytest_plugins = ["tests.fakes.aws"]
+
+E2E_REGIONS = ("us-east-1", "eu-west-1", "ap-southeast-2")
+# The emulator's clock is pinned so expected sums never straddle a UTC midnight.
+E2E_NOW = datetime(2026, 11, 26, 10, 30, tzinfo=UTC)
+E2E_TODAY = E2E_NOW.date()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _no_proxies() -> None:
+    for name in PROXY_VARS:
+        os.environ.pop(name, None)
+
+
+@pytest.fixture(scope="session")
+def emulator() -> Iterator[BackupEmulator]:
+    with BackupEmulator(page_size=4) as emu:
+        yield emu
+
+
+@pytest.fixture(scope="session")
+def slack() -> Iterator[FakeSlack]:
+    with FakeSlack(token=BOT_TOKEN) as fake:
+        yield fake
+
+
+@pytest.fixture(scope="session")
+def bot_env(emulator: BackupEmulator, slack: FakeSlack, tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
+    aws_dir = tmp_path_factory.mktemp("aws")
+    (aws_dir / "config").write_text("")
+    (aws_dir / "credentials").write_text("")
+    return clean_env(
+        SLACK_BOT_TOKEN=BOT_TOKEN,
+        SLACK_SIGNING_SECRET=SIGNING_SECRET,
+        SLACK_API_URL=slack.api_url,
+        AWS_ENDPOINT_URL_BACKUP=emulator.url,
+        AWS_ACCESS_KEY_ID="AKIDE2ETESTING",
+        AWS_SECRET_ACCESS_KEY="e2e-aws-secret-key-do-not-log",
+        AWS_DEFAULT_REGION="us-east-1",
+        AWS_CONFIG_FILE=str(aws_dir / "config"),
+        AWS_SHARED_CREDENTIALS_FILE=str(aws_dir / "credentials"),
+        AWS_EC2_METADATA_DISABLED="true",
+        AWS_MAX_ATTEMPTS="2",
+        RESTORES_REGIONS=",".join(E2E_REGIONS),
+        RESTORES_AWS_DEADLINE="8",
+        LOG_LEVEL="DEBUG",
+    )
+
+
+@pytest.fixture(scope="session")
+def launch_bot(bot_env: dict[str, str], slack: FakeSlack,
+               tmp_path_factory: pytest.TempPathFactory) -> Iterator[Callable[..., BotProcess]]:
+    started: list[BotProcess] = []
+    log_dir = tmp_path_factory.mktemp("bot-logs")
+
+    def launch(**overrides: str) -> BotProcess:
+        bot = start_bot(dict(bot_env, **overrides), slack, log_dir)
+        started.append(bot)
+        return bot
+
+    yield launch
+    for bot in started:
+        bot.stop()
+
+
+@pytest.fixture(scope="session")
+def _bot(launch_bot: Callable[..., BotProcess]) -> BotProcess:
+    return launch_bot()
+
+
+@pytest.fixture
+def bot(_bot: BotProcess, emulator: BackupEmulator, slack: FakeSlack) -> BotProcess:
+    """The shared bot server, with both fakes emptied for this test."""
+    emulator.reset()
+    emulator.load(counts=[], jobs=[])
+    emulator.set_now(E2E_NOW)
+    slack.reset()
+    return _bot
+
+
+@pytest.fixture
+def repo_root() -> Path:
+    return Path(__file__).resolve().parent.parent
