@@ -20,6 +20,7 @@ when signature verification is switched on via ``credentials=``.
 from __future__ import annotations
 
 import base64
+import contextlib
 import hashlib
 import hmac
 import json
@@ -38,13 +39,13 @@ from urllib.parse import parse_qsl, urlsplit
 
 __all__ = [
     "AGGREGATION_PERIODS",
+    "JOB_STATUSES",
+    "SUMMARY_STATES",
     "BackupEmulator",
     "DailyCount",
     "Fault",
-    "JOB_STATUSES",
     "RecordedRequest",
     "RestoreJob",
-    "SUMMARY_STATES",
     "access_denied",
     "slow",
     "throttling",
@@ -207,7 +208,8 @@ class _ApiError(Exception):
 
 
 def _invalid(parameter: str, value: str, expectation: str) -> _ApiError:
-    return _ApiError(400, "InvalidParameterValueException", f"Invalid value '{value}' for parameter {parameter}: {expectation}")
+    message = f"Invalid value '{value}' for parameter {parameter}: {expectation}"
+    return _ApiError(400, "InvalidParameterValueException", message)
 
 
 @dataclass(frozen=True)
@@ -274,7 +276,9 @@ def _parse_sigv4(header: str | None) -> _SigV4:
         )
     if match["service"] != "backup":
         raise _ApiError(
-            403, "IncompleteSignatureException", f"Credential should be scoped to correct service: 'backup', not '{match['service']}'."
+            403,
+            "IncompleteSignatureException",
+            f"Credential should be scoped to correct service: 'backup', not '{match['service']}'.",
         )
     return _SigV4(
         access_key=match["akid"],
@@ -320,10 +324,8 @@ class _Server(ThreadingHTTPServer):
         with self._connections_lock:
             connections = list(self._connections)
         for connection in connections:
-            try:
+            with contextlib.suppress(OSError):  # already closed by the client
                 connection.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -339,7 +341,7 @@ class _Handler(BaseHTTPRequestHandler):
 
     do_POST = do_PUT = do_DELETE = do_PATCH = do_GET
 
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - signature fixed by the base class
+    def log_message(self, format: str, *args: Any) -> None:
         pass  # tests and `ask --sample` must stay quiet
 
 
@@ -431,7 +433,7 @@ class BackupEmulator:
         if server is None:
             raise RuntimeError("BackupEmulator is not started; call start() or use it as a context manager")
         host, port = server.server_address[:2]
-        return f"http://{host}:{port}"
+        return f"http://{host!s}:{port}"
 
     # ----------------------------------------------------------------- data and faults
 
@@ -577,12 +579,15 @@ class BackupEmulator:
         assert self._credentials is not None
         secret = self._credentials.get(auth.access_key)
         if secret is None:
-            raise _ApiError(403, "UnrecognizedClientException", "The security token included in the request is invalid.")
+            raise _ApiError(
+                403, "UnrecognizedClientException", "The security token included in the request is invalid."
+            )
         amz_date = handler.headers.get("X-Amz-Date", "")
         if not amz_date.startswith(auth.date):
             raise _ApiError(403, "InvalidSignatureException", "Date in Credential scope does not match X-Amz-Date.")
         headers = {name: handler.headers.get(name, "") for name in auth.signed_headers}
-        request = AWSRequest(method=handler.command, url=f"http://{headers.get('host', '')}{handler.path}", data=body, headers=headers)
+        url = f"http://{headers.get('host', '')}{handler.path}"
+        request = AWSRequest(method=handler.command, url=url, data=body, headers=headers)
         request.context["timestamp"] = amz_date
         signer = SigV4Auth(Credentials(auth.access_key, secret), auth.service, auth.region)
         canonical = signer.canonical_request(request)
@@ -597,7 +602,9 @@ class BackupEmulator:
 
     # ----------------------------------------------------------------- pagination tokens
 
-    def _query_digest(self, operation: str, region: str, params: Mapping[str, str], paging_keys: tuple[str, ...]) -> str:
+    def _query_digest(
+        self, operation: str, region: str, params: Mapping[str, str], paging_keys: tuple[str, ...]
+    ) -> str:
         # A token is bound to the query that produced it, so replaying it with
         # other filters is rejected the way the service rejects it.
         query = {k: v for k, v in sorted(params.items()) if k not in paging_keys}
@@ -621,11 +628,18 @@ class BackupEmulator:
         if not isinstance(decoded, dict) or not isinstance(decoded.get("o"), int) or decoded["o"] < 0:
             raise _invalid(parameter, token, "not a pagination token issued by this service")
         if decoded.get("q") != digest:
-            raise _invalid(parameter, token, "the token was issued for a different query; repeat the original parameters")
+            raise _invalid(
+                parameter, token, "the token was issued for a different query; repeat the original parameters"
+            )
         return int(decoded["o"])
 
     def _page(
-        self, rows: list[dict[str, Any]], params: Mapping[str, str], token_param: str, requested: int | None, digest: str
+        self,
+        rows: list[dict[str, Any]],
+        params: Mapping[str, str],
+        token_param: str,
+        requested: int | None,
+        digest: str,
     ) -> tuple[list[dict[str, Any]], str | None]:
         token = params.get(token_param)
         offset = self._redeem_token(token_param, token, digest) if token is not None else 0
@@ -645,13 +659,16 @@ class BackupEmulator:
             raise _invalid("AggregationPeriod", period, f"must be one of {', '.join(AGGREGATION_PERIODS)}")
         resource_type = params.get("ResourceType", ANY)
         if not _RESOURCE_TYPE_RE.match(resource_type):
-            raise _invalid("ResourceType", resource_type, "must match ^[a-zA-Z0-9\\-\\_\\.]{1,50}$, or be ANY or AGGREGATE_ALL")
+            raise _invalid(
+                "ResourceType", resource_type, "must match ^[a-zA-Z0-9\\-\\_\\.]{1,50}$, or be ANY or AGGREGATE_ALL"
+            )
         account_param = params.get("AccountId")
-        if account_param is not None and account_param not in (ANY, AGGREGATE_ALL) and not _ACCOUNT_ID_RE.match(account_param):
+        special_account = account_param in (ANY, AGGREGATE_ALL)
+        if account_param is not None and not special_account and not _ACCOUNT_ID_RE.match(account_param):
             raise _invalid("AccountId", account_param, "must be a 12-digit account ID, ANY or AGGREGATE_ALL")
-        max_results = (
-            _parse_int("MaxResults", params["MaxResults"], 1, _SUMMARIES_MAX_RESULTS) if "MaxResults" in params else None
-        )
+        max_results = None
+        if "MaxResults" in params:
+            max_results = _parse_int("MaxResults", params["MaxResults"], 1, _SUMMARIES_MAX_RESULTS)
         digest = self._query_digest("ListRestoreJobSummaries", region, params, ("MaxResults", "NextToken"))
 
         today = self._today()
@@ -732,7 +749,9 @@ class BackupEmulator:
             for name in ("createdBefore", "createdAfter", "completeBefore", "completeAfter")
             if name in params
         }
-        max_results = _parse_int("maxResults", params["maxResults"], 1, _JOBS_MAX_RESULTS) if "maxResults" in params else None
+        max_results = None
+        if "maxResults" in params:
+            max_results = _parse_int("maxResults", params["maxResults"], 1, _JOBS_MAX_RESULTS)
         plan_arn = params.get("restoreTestingPlanArn")
         parent_job = params.get("parentJobId")
         digest = self._query_digest("ListRestoreJobs", region, params, ("maxResults", "nextToken"))
@@ -754,13 +773,14 @@ class BackupEmulator:
                 return False
             if "createdBefore" in bounds and job.created >= bounds["createdBefore"]:
                 return False
-            if ("completeAfter" in bounds or "completeBefore" in bounds) and job.completion is None:
+            if "completeAfter" not in bounds and "completeBefore" not in bounds:
+                return True
+            # Completion bounds exclude jobs that have not completed yet.
+            if job.completion is None:
                 return False
-            if "completeAfter" in bounds and job.completion is not None and job.completion < bounds["completeAfter"]:
+            if "completeAfter" in bounds and job.completion < bounds["completeAfter"]:
                 return False
-            if "completeBefore" in bounds and job.completion is not None and job.completion >= bounds["completeBefore"]:
-                return False
-            return True
+            return not ("completeBefore" in bounds and job.completion >= bounds["completeBefore"])
 
         # Newest first, like the console and the service.
         matching = sorted((j for j in self._jobs if wanted(j)), key=lambda j: (-j.created.timestamp(), j.job_id))
@@ -787,7 +807,9 @@ class BackupEmulator:
             "CreatedResourceArn": job.created_resource_arn,
             "StatusMessage": job.status_message,
             "CompletionDate": _epoch(job.completion) if job.completion is not None else None,
-            "CreatedBy": {"RestoreTestingPlanArn": job.restore_testing_plan_arn} if job.restore_testing_plan_arn else None,
+            "CreatedBy": (
+                {"RestoreTestingPlanArn": job.restore_testing_plan_arn} if job.restore_testing_plan_arn else None
+            ),
             "ValidationStatus": job.validation_status,
             "ValidationStatusMessage": job.validation_status_message,
         }

@@ -286,8 +286,9 @@ def sample_jobs(today: date, counts: Iterable[DailyCount], *, now: datetime | No
         rng = _rng("jobs", region, account, resource_type, day.isoformat(), count.state)
         plan = _TESTING_PLANS.get((region, account))
         spike_left, spike_message = 0, ""
-        if count.state == "FAILED" and (today - day).days == SPIKE_DAYS_AGO and (region, account, resource_type) in _SPIKES:
-            spike_left, spike_kind = _SPIKES[(region, account, resource_type)]
+        spike = _SPIKES.get((region, account, resource_type))
+        if count.state == "FAILED" and (today - day).days == SPIKE_DAYS_AGO and spike is not None:
+            spike_left, spike_kind = spike
             # One root cause, one message: the spike's jobs all fail identically.
             spike_rng = _rng("spike", region, account, resource_type)
             spike_message = _failure_message(spike_kind, spike_rng, region, account, resource_type)

@@ -188,7 +188,7 @@ def test_todays_jobs_and_zero_counts_are_not_reported(emu: BackupEmulator) -> No
 def test_any_splits_and_aggregate_all_sums(emu: BackupEmulator) -> None:
     emu.page_size = 1000
     client = backup_client(emu, "us-east-1")
-    window = {"start": TODAY - timedelta(days=7), "end": TODAY, "region": "us-east-1"}
+    start, end = TODAY - timedelta(days=7), TODAY
 
     by_state = client.list_restore_job_summaries(State="ANY", ResourceType="AGGREGATE_ALL", AccountId="ANY")
     rows = by_state["RestoreJobSummaries"]
@@ -196,17 +196,23 @@ def test_any_splits_and_aggregate_all_sums(emu: BackupEmulator) -> None:
     assert {r["ResourceType"] for r in rows} == {"AGGREGATE_ALL"}
     assert {r["AccountId"] for r in rows} == {ME, OTHER, THIRD}
     for row in rows:
-        assert row["Count"] == expected_sum(emu.counts, state=row["State"], account_id=row["AccountId"], **window)
+        assert row["Count"] == expected_sum(
+            emu.counts, region="us-east-1", state=row["State"], account_id=row["AccountId"], start=start, end=end
+        )
 
-    total = client.list_restore_job_summaries(State="AGGREGATE_ALL", ResourceType="AGGREGATE_ALL", AccountId="AGGREGATE_ALL")
+    total = client.list_restore_job_summaries(
+        State="AGGREGATE_ALL", ResourceType="AGGREGATE_ALL", AccountId="AGGREGATE_ALL"
+    )
     [only] = total["RestoreJobSummaries"]
     assert (only["AccountId"], only["State"], only["ResourceType"]) == ("AGGREGATE_ALL",) * 3
-    assert only["Count"] == expected_sum(emu.counts, **window) == sum(r["Count"] for r in rows)
+    assert only["Count"] == expected_sum(emu.counts, region="us-east-1", start=start, end=end)
+    assert only["Count"] == sum(r["Count"] for r in rows)
 
 
 def test_concrete_filters_are_exact_and_case_sensitive(emu: BackupEmulator) -> None:
     client = backup_client(emu, "eu-west-1")
-    failed_ebs = client.list_restore_job_summaries(State="FAILED", ResourceType="EBS", AccountId=OTHER)["RestoreJobSummaries"]
+    response = client.list_restore_job_summaries(State="FAILED", ResourceType="EBS", AccountId=OTHER)
+    failed_ebs = response["RestoreJobSummaries"]
     assert [(r["State"], r["ResourceType"], r["AccountId"]) for r in failed_ebs] == [("FAILED", "EBS", OTHER)]
     assert failed_ebs[0]["Count"] == expected_sum(
         emu.counts, region="eu-west-1", state="FAILED", resource_type="EBS", account_id=OTHER,
@@ -277,7 +283,10 @@ def test_any_query_adds_up_to_an_independent_sum(
     )
 
     window_days = 7 if period == "SEVEN_DAYS" else 14
-    concrete = lambda value: None if value in ("ANY", "AGGREGATE_ALL", None) else value  # noqa: E731
+
+    def concrete(value: str | None) -> str | None:
+        return None if value in ("ANY", "AGGREGATE_ALL", None) else value
+
     want = expected_sum(
         counts, region="eu-west-1", state=concrete(state), resource_type=concrete(resource_type),
         account_id=ME if account is None else concrete(account),
@@ -327,7 +336,8 @@ def test_next_token_is_bound_to_its_query_and_region(emu: BackupEmulator) -> Non
     with pytest.raises(ClientError, match="not a pagination token"):
         client.list_restore_job_summaries(AggregationPeriod="ONE_DAY", NextToken=forged)
     # The token stays valid for its own query, and MaxResults may change between pages.
-    assert client.list_restore_job_summaries(AggregationPeriod="ONE_DAY", NextToken=token, MaxResults=1)["RestoreJobSummaries"]
+    resumed = client.list_restore_job_summaries(AggregationPeriod="ONE_DAY", NextToken=token, MaxResults=1)
+    assert len(resumed["RestoreJobSummaries"]) == 1
 
 
 def test_botocore_checks_only_minimums_client_side(emu: BackupEmulator) -> None:
@@ -476,7 +486,8 @@ FAKE_SIG = "0" * 64
         ("Bearer abc", "IncompleteSignatureException"),
         ("AWS4-HMAC-SHA256 Credential=AKID/20261126/us-east-1/backup/aws4_request", "IncompleteSignatureException"),
         (
-            f"AWS4-HMAC-SHA256 Credential=AKID/20261126/us-east-1/s3/aws4_request, SignedHeaders=host, Signature={FAKE_SIG}",
+            f"AWS4-HMAC-SHA256 Credential=AKID/20261126/us-east-1/s3/aws4_request, "
+            f"SignedHeaders=host, Signature={FAKE_SIG}",
             "IncompleteSignatureException",
         ),
     ],
@@ -493,7 +504,10 @@ def test_requests_without_a_backup_sigv4_signature_are_forbidden(
 
 
 def test_unknown_operations_get_404(emu: BackupEmulator) -> None:
-    header = f"AWS4-HMAC-SHA256 Credential=AKID/20261126/us-east-1/backup/aws4_request, SignedHeaders=host, Signature={FAKE_SIG}"
+    header = (
+        "AWS4-HMAC-SHA256 Credential=AKID/20261126/us-east-1/backup/aws4_request, "
+        f"SignedHeaders=host, Signature={FAKE_SIG}"
+    )
     status, body = raw_get(emu, "/backup-jobs/", {"Authorization": header})
     assert (status, body["__type"]) == (404, "UnknownOperationException")
     assert emu.calls()[0].region == "us-east-1"
@@ -508,7 +522,8 @@ def test_signatures_are_verified_when_credentials_are_configured() -> None:
                 config=Config(retries={"mode": "standard", "max_attempts": 1}),
             )
 
-        assert client("AKIDGOOD", "s3cret").list_restore_job_summaries(State="FAILED", MaxResults=7)["RestoreJobSummaries"] == []
+        signed_right = client("AKIDGOOD", "s3cret").list_restore_job_summaries(State="FAILED", MaxResults=7)
+        assert signed_right["RestoreJobSummaries"] == []
         with pytest.raises(ClientError) as wrong_secret:
             client("AKIDGOOD", "guess").list_restore_job_summaries()
         assert wrong_secret.value.response["Error"]["Code"] == "InvalidSignatureException"
@@ -550,6 +565,10 @@ def test_stop_is_prompt_with_keep_alive_connections_and_start_is_idempotent() ->
 # --------------------------------------------------------------------------- ListRestoreJobs
 
 
+PLAN_ARN = "arn:aws:backup:eu-west-1:111122223333:restore-testing-plan:p"
+KMS_MESSAGE = "Access denied to KMS key arn:aws:kms:eu-west-1:111122223333:key/k"
+
+
 def make_jobs() -> list[RestoreJob]:
     jobs = []
     for i in range(12):
@@ -563,9 +582,9 @@ def make_jobs() -> list[RestoreJob]:
                 status=status,
                 resource_type="EBS" if i % 2 else "RDS",
                 created=created,
-                status_message="Access denied to KMS key arn:aws:kms:eu-west-1:111122223333:key/k" if status == "FAILED" else "",
+                status_message=KMS_MESSAGE if status == "FAILED" else "",
                 recovery_point_arn=f"arn:aws:ec2:eu-west-1::snapshot/snap-{i:04d}",
-                restore_testing_plan_arn="arn:aws:backup:eu-west-1:111122223333:restore-testing-plan:p" if i % 4 == 0 else None,
+                restore_testing_plan_arn=PLAN_ARN if i % 4 == 0 else None,
                 validation_status="SUCCESSFUL" if i % 4 == 0 and status == "COMPLETED" else None,
                 completion=None if status == "RUNNING" else created + timedelta(minutes=20),
             )
@@ -583,7 +602,7 @@ def test_list_restore_jobs_paginates_newest_first(emu: BackupEmulator) -> None:
     assert [j["RestoreJobId"] for j in jobs] == [f"JOB-{i:02d}" for i in range(10)]
     assert all(j["AccountId"] == ME for j in jobs)
     by_id = {j["RestoreJobId"]: j for j in jobs}
-    assert by_id["JOB-00"]["CreatedBy"] == {"RestoreTestingPlanArn": "arn:aws:backup:eu-west-1:111122223333:restore-testing-plan:p"}
+    assert by_id["JOB-00"]["CreatedBy"] == {"RestoreTestingPlanArn": PLAN_ARN}
     assert by_id["JOB-00"]["ValidationStatus"] == "SUCCESSFUL"
     assert "CreatedBy" not in by_id["JOB-01"]
     assert "CompletionDate" not in by_id["JOB-02"]  # still running
@@ -604,13 +623,12 @@ def test_list_restore_jobs_filters(emu: BackupEmulator) -> None:
     assert ids(ByResourceType="EBS", ByStatus="FAILED") == ["JOB-01", "JOB-07"]
     assert ids(ByAccountId=OTHER) == ["JOB-10", "JOB-11"]
     # createdAfter is inclusive, createdBefore exclusive: [NOW-13h, NOW-1h) holds JOB-01 and JOB-02.
-    assert ids(ByCreatedAfter=NOW - timedelta(hours=13), ByCreatedBefore=NOW - timedelta(hours=1)) == ["JOB-01", "JOB-02"]
+    window = {"ByCreatedAfter": NOW - timedelta(hours=13), "ByCreatedBefore": NOW - timedelta(hours=1)}
+    assert ids(**window) == ["JOB-01", "JOB-02"]
     # Naive datetimes are sent as UTC by botocore.
     assert ids(ByCreatedAfter=(NOW - timedelta(hours=7)).replace(tzinfo=None)) == ["JOB-00", "JOB-01"]
     assert ids(ByCompleteAfter=NOW - timedelta(hours=19)) == ["JOB-00", "JOB-01", "JOB-03"]
-    assert ids(ByRestoreTestingPlanArn="arn:aws:backup:eu-west-1:111122223333:restore-testing-plan:p") == [
-        "JOB-00", "JOB-04", "JOB-08",
-    ]
+    assert ids(ByRestoreTestingPlanArn=PLAN_ARN) == ["JOB-00", "JOB-04", "JOB-08"]
     assert backup_client(emu, "us-east-1").list_restore_jobs()["RestoreJobs"][0]["RestoreJobId"] == "JOB-US"
     sent = next(r.params for r in emu.calls("/restore-jobs/") if "createdBefore" in r.params)
     # botocore sends querystring timestamps as ISO 8601 in UTC with a "Z" suffix.
@@ -649,7 +667,10 @@ def test_sample_data_is_deterministic_and_realistic() -> None:
     assert failed < completed / 5 and expected_sum(counts, state="ABORTED") < failed
     in_flight_days = {c.day for c in counts if c.state in ("RUNNING", "PENDING", "CREATED")}
     assert in_flight_days <= {TODAY, TODAY - timedelta(days=1)}
-    failures_by_day = [expected_sum(counts, state="FAILED", start=TODAY - timedelta(days=d), end=TODAY - timedelta(days=d - 1)) for d in range(1, 15)]
+    failures_by_day = [
+        expected_sum(counts, state="FAILED", start=TODAY - timedelta(days=d), end=TODAY - timedelta(days=d - 1))
+        for d in range(1, 15)
+    ]
     assert max(failures_by_day) == failures_by_day[SPIKE_DAYS_AGO - 1]  # the spike stands out
 
 
@@ -688,6 +709,9 @@ def test_sample_emulator_serves_the_sample_to_boto3() -> None:
             )
             for j in page["RestoreJobs"]
         ]
-        spike_rows = [r for r in rows if r["StartTime"] == spike_day and r["AccountId"] == "444455556666" and r["ResourceType"] == "EC2"]
-        assert len(jobs) == spike_rows[0]["Count"] >= 7  # drill-down matches the summary
+        [spike_row] = [
+            r for r in rows
+            if r["StartTime"] == spike_day and r["AccountId"] == "444455556666" and r["ResourceType"] == "EC2"
+        ]
+        assert len(jobs) == spike_row["Count"] >= 7  # drill-down matches the summary
         assert any("Insufficient capacity" in j["StatusMessage"] for j in jobs)

@@ -12,6 +12,8 @@ from pathlib import Path
 from typing import Any
 
 import boto3
+import botocore.loaders
+import botocore.session
 import pytest
 from botocore.config import Config
 
@@ -62,8 +64,23 @@ def aws_backup(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[Back
         monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
         # boto3's module-level session caches credentials/config from whatever
         # environment first created it; start each test from a fresh one.
-        monkeypatch.setattr(boto3, "DEFAULT_SESSION", None)
+        monkeypatch.setattr(boto3, "DEFAULT_SESSION", _fresh_session())
         yield emulator
+
+
+# Parsing botocore's JSON data files dominates client creation (~40 ms); the
+# loader only caches that immutable data, so sharing it across tests is safe.
+_SHARED_LOADER = botocore.loaders.create_loader()
+
+
+def _fresh_session() -> boto3.Session:
+    core = botocore.session.get_session()
+    core.register_component("data_loader", _SHARED_LOADER)
+    session = boto3.Session(botocore_session=core)
+    # boto3 appends its own data directory to the loader on every Session.
+    paths = _SHARED_LOADER.search_paths
+    paths[:] = list(dict.fromkeys(paths))
+    return session
 
 
 def backup_client(emulator: BackupEmulator, region: str, *, attempts: int | None = None, **config: Any) -> Any:
@@ -106,7 +123,8 @@ def multi_page_counts(
                 for d in range(1, days + 1):
                     for s, state in enumerate(("COMPLETED", "FAILED", "ABORTED")):
                         value = (r * 7 + a * 5 + t * 3 + d * 2 + s * 11) % (9 - s * 3)
-                        counts.append(DailyCount(region, account, state, resource_type, today - timedelta(days=d), value))
+                        day = today - timedelta(days=d)
+                        counts.append(DailyCount(region, account, state, resource_type, day, value))
     return counts
 
 
