@@ -9,7 +9,12 @@ import os
 import sys
 from collections.abc import Sequence
 
+from typing import TYPE_CHECKING
+
 from bot.config import ConfigError, Mode, Settings, load_settings
+
+if TYPE_CHECKING:
+    from bot.digest import DigestRunner
 
 EXIT_CONFIG = 2
 
@@ -102,6 +107,53 @@ def cmd_ask(args: argparse.Namespace) -> int:
     return 0
 
 
+def _digest_runner(settings: Settings, *, post: bool) -> DigestRunner:
+    from bot.app import create_web_client
+    from bot.backup import BackupService
+    from bot.digest import DigestRunner
+    from bot.ledger import Ledger
+
+    backup = BackupService(deadline_seconds=settings.aws_deadline_seconds)
+    if not post:
+        return DigestRunner(settings, backup, None, None)
+    try:
+        ledger = Ledger.from_url(settings.database_url)
+    except Exception as error:
+        print(f"configuration error: DATABASE_URL is not usable ({type(error).__name__}: "
+              f"{str(error).splitlines()[0][:200]})", file=sys.stderr)
+        raise SystemExit(EXIT_CONFIG) from None
+    return DigestRunner(settings, backup, create_web_client(settings), ledger)
+
+
+def cmd_digest(args: argparse.Namespace) -> int:
+    from bot.blocks import message_as_text
+    from bot.config import CHANNEL_RE
+
+    env = dict(os.environ)
+    if args.channel:
+        if not CHANNEL_RE.match(args.channel):
+            print(f"usage error: --channel {args.channel!r} is not a Slack channel ID (e.g. C0123ABCD)", file=sys.stderr)
+            return EXIT_CONFIG
+        env["RESTORES_DIGEST_CHANNELS"] = args.channel
+    settings = _settings("local" if args.dry_run else "digest", env)
+    runner = _digest_runner(settings, post=not args.dry_run)
+    run = runner.run(force=args.force, dry_run=args.dry_run)
+    if args.dry_run and run.message is not None:
+        print(message_as_text(run.message), end="")
+    print(run.summary(), file=sys.stderr)
+    return 0 if run.ok else 1
+
+
+def cmd_clock(args: argparse.Namespace) -> int:
+    from bot.scheduler import run_clock
+
+    settings = _settings("clock")
+    _check_slack_token(settings)
+    runner = _digest_runner(settings, post=True)
+    run_clock(settings, runner.scheduled, runner.catch_up)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m bot", description="restores bot: AWS Backup restores in Slack")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -118,6 +170,15 @@ def build_parser() -> argparse.ArgumentParser:
     ask.add_argument("--json", action="store_true", help="print the Block Kit payload instead of text")
     ask.add_argument("text", nargs="*", help='the command text, e.g. "failed 7d type:EBS"')
     ask.set_defaults(func=cmd_ask)
+
+    digest = sub.add_parser("digest", help="post the daily FAILED/ABORTED digest now, once per channel and day")
+    digest.add_argument("--dry-run", action="store_true", help="print the digest, post nothing")
+    digest.add_argument("--force", action="store_true", help="post even if today's digest was posted already")
+    digest.add_argument("--channel", help="post to this channel ID only (default: RESTORES_DIGEST_CHANNELS)")
+    digest.set_defaults(func=cmd_digest)
+
+    clock = sub.add_parser("clock", help="the scheduler process: the digest every day at RESTORES_DIGEST_TIME")
+    clock.set_defaults(func=cmd_clock)
     return parser
 
 

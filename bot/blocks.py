@@ -6,7 +6,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from slack_sdk.models.blocks import (
     Block,
@@ -19,6 +19,9 @@ from slack_sdk.models.blocks import (
 )
 
 from bot.backup import RegionFailure, SummaryResult, SummaryRow
+
+if TYPE_CHECKING:
+    from bot.digest import DigestData
 from bot.query import AGGREGATE_ALL, ANY, ParseError, Period, RestoreFilter
 
 # Slack's limits (https://api.slack.com/reference/block-kit/blocks); we stay a little under each.
@@ -274,6 +277,80 @@ def _bounded(message: Message) -> Message:
     if dropped:
         blocks.insert(-1, _context(f"_{dropped} more section{'s' * (dropped != 1)} left out to fit Slack's limits._"))
     return Message(text=message.text, blocks=tuple(blocks), response_type=message.response_type)
+
+
+def _trend_text(data: DigestData) -> str:
+    values = [n for _, n in data.trend]
+    average = data.seven_day_average
+    text = f"*{len(values)}-day trend* `{sparkline(values)}` (failed + aborted per day, oldest first)"
+    if average is None:
+        return text
+    if average == 0:
+        change = "none in the 7 days before" if data.bad == 0 else f"none in the 7 days before: *new*"
+    else:
+        pct = (data.bad - average) / average * 100
+        arrow = ":small_red_triangle:" if pct > 0 else ":small_red_triangle_down:" if pct < 0 else ":heavy_minus_sign:"
+        change = f"{arrow} {pct:+.0f}% vs the 7-day average of {average:.1f}/day"
+    return f"{text}\nYesterday {fmt(data.bad)} — {change}"
+
+
+def render_digest(data: DigestData, *, command: str = "/restores") -> Message:
+    """The daily FAILED/ABORTED digest for one UTC day."""
+    day = f"{data.day:%a %d %b %Y}"
+    blocks: list[Block] = [_header(f"Daily restore digest — {day} (UTC)")]
+    answered = [r for r in data.regions if r not in {f.region for f in data.failures}]
+    scope = describe_scope(RestoreFilter(state="FAILED", account=data.account, regions=data.regions))
+    blocks.append(_context(f"*Scope:* failed and aborted · {scope.split(' · ', 1)[1]}"))
+    if not answered:
+        blocks.append(_section(":rotating_light: *No region could be queried*; no numbers for this day."))
+    elif data.all_clear:
+        blocks.append(
+            _section(
+                f":white_check_mark: *All clear*: no failed or aborted restores on {day}; "
+                f"{fmt(data.completed)} completed."
+            )
+        )
+    else:
+        blocks.append(
+            SectionBlock(
+                text=_mrkdwn(
+                    f"*{fmt(data.bad)} restore jobs failed or were aborted* on {day}; {fmt(data.completed)} completed."
+                ),
+                fields=[
+                    MarkdownTextObject(text=f"{STATE_ICONS['FAILED']} *FAILED*\n{fmt(data.failed)}"),
+                    MarkdownTextObject(text=f"{STATE_ICONS['ABORTED']} *ABORTED*\n{fmt(data.aborted)}"),
+                ],
+            )
+        )
+        rows = data.rows
+        blocks.append(_section("*By account*\n" + fit_lines(_group_lines(rows, lambda r: r.account_id, True), limit=8)))
+        blocks.append(_section("*By region*\n" + fit_lines(_group_lines(rows, lambda r: r.region, True), limit=8)))
+        blocks.append(
+            _section("*By resource type*\n" + fit_lines(_group_lines(rows, lambda r: r.resource_type, True), limit=8))
+        )
+    if answered:
+        blocks.append(_section(_trend_text(data)))
+    notes = _failure_lines(data.failures)
+    if data.failures and answered:
+        notes.append("_Numbers above exclude the regions listed here._")
+    notes += [f":scissors: *{r}*: too many pages; numbers are a lower bound." for r in data.truncated]
+    if notes:
+        blocks.append(DividerBlock())
+        blocks.append(_section(fit_lines(notes, limit=20)))
+    blocks.append(_context(f"`{command} failed 1d` for the last 14 days · posted by restores bot"))
+
+    if not answered:
+        text = f"Restore digest {data.day.isoformat()}: no region could be queried"
+    elif data.all_clear:
+        text = f"Restore digest {data.day.isoformat()}: all clear, {fmt(data.completed)} completed"
+    else:
+        text = (
+            f"Restore digest {data.day.isoformat()}: {fmt(data.failed)} failed, {fmt(data.aborted)} aborted, "
+            f"{fmt(data.completed)} completed"
+        )
+    if data.failures:
+        text += "; regions not answering: " + ", ".join(f.region for f in data.failures)
+    return _bounded(Message(text=_clip(text, MAX_FALLBACK_TEXT), blocks=blocks, response_type="in_channel"))
 
 
 HELP_EXAMPLES = (

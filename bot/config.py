@@ -14,7 +14,9 @@ REGION_RE = re.compile(r"^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d$")
 CHANNEL_RE = re.compile(r"^[CGD][A-Z0-9]{2,}$")
 USER_RE = re.compile(r"^[UW][A-Z0-9]{2,}$")
 
-Mode = Literal["http", "socket", "local"]
+Mode = Literal["http", "socket", "local", "clock", "digest"]
+DEFAULT_DATABASE_URL = "sqlite:///restores-bot.sqlite3"
+DIGEST_TIME_RE = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
 
 
 class ConfigError(ValueError):
@@ -38,6 +40,14 @@ class Settings:
     aws_deadline_seconds: float = 20.0
     web_concurrency: int = 1
     web_threads: int = 32
+    digest_channels: tuple[str, ...] = ()
+    digest_hour: int = 9
+    digest_minute: int = 0
+    digest_tz: str = "UTC"
+    digest_skip_all_clear: bool = False
+    # AccountId for the digest's query; None = not sent (the bot's own account).
+    digest_account: str | None = None
+    database_url: str = DEFAULT_DATABASE_URL
 
     def __repr__(self) -> str:
         return f"Settings({', '.join(f'{k}={v}' for k, v in self.describe().items())})"
@@ -55,6 +65,12 @@ class Settings:
             "RESTORES_ALLOWED_USERS": ",".join(sorted(self.allowed_users)) or "(everyone)",
             "AWS_PROFILE": self.aws_profile or "(default chain)",
             "RESTORES_AWS_DEADLINE": f"{self.aws_deadline_seconds:g}",
+            "RESTORES_DIGEST_CHANNELS": ",".join(self.digest_channels) or "(none)",
+            "RESTORES_DIGEST_TIME": f"{self.digest_hour:02d}:{self.digest_minute:02d}",
+            "RESTORES_DIGEST_TZ": self.digest_tz,
+            "RESTORES_DIGEST_SKIP_ALL_CLEAR": str(self.digest_skip_all_clear).lower(),
+            "RESTORES_DIGEST_ACCOUNT": self.digest_account or "(the bot's own account)",
+            "DATABASE_URL": mask_url(self.database_url),
         }
 
     def is_allowed(self, *, user_id: str, channel_id: str) -> bool:
@@ -72,6 +88,80 @@ def mask(secret: str) -> str:
     # Show only the token family prefix (xoxb-, xapp-) so an operator can tell which kind is set.
     prefix = secret.split("-", 1)[0] + "-" if secret.startswith(("xox", "xapp")) else ""
     return f"{prefix}****"
+
+
+def mask_url(url: str) -> str:
+    """A database URL with its password hidden."""
+    try:
+        from sqlalchemy.engine import make_url
+
+        return make_url(url).render_as_string(hide_password=True)
+    except Exception:
+        return "(unparseable)"
+
+
+def _bool(env: Mapping[str, str], name: str, default: bool) -> bool:
+    raw = env.get(name, "").strip().lower()
+    if not raw:
+        return default
+    if raw in ("1", "true", "yes", "on"):
+        return True
+    if raw in ("0", "false", "no", "off"):
+        return False
+    raise ConfigError(f"{name}={raw!r} is not a boolean (accepted: true/false, yes/no, 1/0)")
+
+
+def _digest_time(env: Mapping[str, str]) -> tuple[int, int]:
+    raw = env.get("RESTORES_DIGEST_TIME", "").strip() or "09:00"
+    match = DIGEST_TIME_RE.match(raw)
+    if not match:
+        raise ConfigError(f"RESTORES_DIGEST_TIME={raw!r} is not a time of day (accepted: HH:MM, 24-hour, e.g. 09:00)")
+    return int(match.group(1)), int(match.group(2))
+
+
+def _timezone(env: Mapping[str, str]) -> str:
+    raw = env.get("RESTORES_DIGEST_TZ", "").strip() or "UTC"
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    try:
+        ZoneInfo(raw)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ConfigError(
+            f"RESTORES_DIGEST_TZ={raw!r} is not an IANA time zone (e.g. UTC, Europe/Berlin, America/New_York)"
+        ) from None
+    return raw
+
+
+def _database_url(env: Mapping[str, str]) -> str:
+    raw = env.get("DATABASE_URL", "").strip() or DEFAULT_DATABASE_URL
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
+    # Heroku-style postgres:// URLs mean PostgreSQL through psycopg 3.
+    if raw.startswith("postgres://"):
+        raw = "postgresql+psycopg://" + raw[len("postgres://"):]
+    elif raw.startswith("postgresql://"):
+        raw = "postgresql+psycopg://" + raw[len("postgresql://"):]
+    try:
+        url = make_url(raw)
+    except ArgumentError:
+        raise ConfigError(
+            "DATABASE_URL is not a database URL (e.g. sqlite:///restores-bot.sqlite3 or postgresql://user@host/db)"
+        ) from None
+    if url.get_backend_name() not in ("sqlite", "postgresql"):
+        raise ConfigError(f"DATABASE_URL: {url.get_backend_name()!r} is not supported (accepted: sqlite, postgresql)")
+    return raw
+
+
+def _account(env: Mapping[str, str], name: str) -> str | None:
+    raw = env.get(name, "").strip()
+    if not raw:
+        return None
+    if raw.upper() in ("ANY", "AGGREGATE_ALL"):
+        return raw.upper()
+    if not re.match(r"^\d{12}$", raw):
+        raise ConfigError(f"{name}={raw!r} is not an AWS account id (accepted: 12 digits, ANY, AGGREGATE_ALL)")
+    return raw
 
 
 def _csv(value: str | None) -> list[str]:
@@ -156,6 +246,7 @@ def load_settings(env: Mapping[str, str], mode: Mode = "local") -> Settings:
     if not api_url.endswith("/"):
         api_url += "/"
 
+    hour, minute = _digest_time(env)
     settings = Settings(
         regions=regions,
         slack_bot_token=env.get("SLACK_BOT_TOKEN", "").strip(),
@@ -169,6 +260,13 @@ def load_settings(env: Mapping[str, str], mode: Mode = "local") -> Settings:
         aws_deadline_seconds=_float(env, "RESTORES_AWS_DEADLINE", 20.0, 1.0, 120.0),
         web_concurrency=_int(env, "WEB_CONCURRENCY", 1, 1, 64),
         web_threads=_int(env, "RESTORES_WEB_THREADS", 32, 1, 512),
+        digest_channels=tuple(sorted(_ids(env, "RESTORES_DIGEST_CHANNELS", CHANNEL_RE, "C0123ABCD"))),
+        digest_hour=hour,
+        digest_minute=minute,
+        digest_tz=_timezone(env),
+        digest_skip_all_clear=_bool(env, "RESTORES_DIGEST_SKIP_ALL_CLEAR", False),
+        digest_account=_account(env, "RESTORES_DIGEST_ACCOUNT"),
+        database_url=_database_url(env),
     )
     _require_for_mode(settings, mode)
     return settings
@@ -176,7 +274,7 @@ def load_settings(env: Mapping[str, str], mode: Mode = "local") -> Settings:
 
 def _require_for_mode(settings: Settings, mode: Mode) -> None:
     missing: list[str] = []
-    if mode in ("http", "socket"):
+    if mode in ("http", "socket", "clock", "digest"):
         if not settings.slack_bot_token:
             missing.append("SLACK_BOT_TOKEN (the Bot User OAuth Token, xoxb-...)")
         elif not settings.slack_bot_token.startswith("xoxb-"):
@@ -188,5 +286,7 @@ def _require_for_mode(settings: Settings, mode: Mode) -> None:
             missing.append("SLACK_APP_TOKEN (an app-level token xapp-... with connections:write)")
         elif not settings.slack_app_token.startswith("xapp-"):
             raise ConfigError("SLACK_APP_TOKEN must be an app-level token starting with xapp-")
+    if mode in ("clock", "digest") and not settings.digest_channels:
+        missing.append("RESTORES_DIGEST_CHANNELS (comma-separated channel IDs, e.g. C0123ABCD)")
     if missing:
         raise ConfigError("missing configuration: " + "; ".join(missing))

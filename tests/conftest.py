@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from datetime import UTC, datetime
 from collections.abc import Callable, Iterator
+from typing import TYPE_CHECKING
 from pathlib import Path
 
 import pytest
@@ -12,6 +13,9 @@ import pytest
 from bot.emulator import BackupEmulator
 from tests.fakes.slack import FakeSlack
 from tests.harness import BOT_TOKEN, PROXY_VARS, SIGNING_SECRET, BotProcess, clean_env, start_bot
+
+if TYPE_CHECKING:
+    from bot.ledger import Ledger
 
 pytest_plugins = ["tests.fakes.aws"]
 
@@ -84,15 +88,47 @@ def _bot(launch_bot: Callable[..., BotProcess]) -> BotProcess:
 
 
 @pytest.fixture
-def bot(_bot: BotProcess, emulator: BackupEmulator, slack: FakeSlack) -> BotProcess:
-    """The shared bot server, with both fakes emptied for this test."""
+def fakes(emulator: BackupEmulator, slack: FakeSlack) -> tuple[BackupEmulator, FakeSlack]:
+    """Both session fakes, emptied and with the emulator's clock pinned, for this test."""
     emulator.reset()
     emulator.load(counts=[], jobs=[])
     emulator.set_now(E2E_NOW)
+    emulator.page_size = 4
     slack.reset()
+    return emulator, slack
+
+
+@pytest.fixture
+def bot(_bot: BotProcess, fakes: tuple[BackupEmulator, FakeSlack]) -> BotProcess:
+    """The shared bot server, with both fakes emptied for this test."""
     return _bot
 
 
 @pytest.fixture
 def repo_root() -> Path:
     return Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """A fresh, empty ledger database: SQLite always, PostgreSQL when TEST_DATABASE_URL is set."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'ledger.sqlite3'}"
+    url = os.environ.get("TEST_DATABASE_URL")
+    if not url:
+        pytest.skip("PostgreSQL ledger tests need TEST_DATABASE_URL (e.g. postgresql+psycopg://postgres@127.0.0.1:5432/test)")
+    from bot.ledger import create_ledger_engine, metadata
+
+    engine = create_ledger_engine(url)
+    metadata.drop_all(engine)
+    engine.dispose()
+    return url
+
+
+@pytest.fixture
+def ledger(database_url: str) -> Iterator[Ledger]:
+    from bot.ledger import Ledger
+
+    instance = Ledger.from_url(database_url)
+    yield instance
+    instance.engine.dispose()

@@ -1,0 +1,376 @@
+"""Shared plumbing for the benchmarks: the data set, the fakes + real bot stack, the load generator, reporting.
+
+Everything here reuses the test fakes (`bot.emulator`, `tests.fakes.*`, `tests.harness`); nothing is re-implemented.
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import json
+import math
+import os
+import re
+import statistics
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from bot.emulator import BackupEmulator, DailyCount, slow
+from tests.fakes.aws import expected_sum, multi_page_counts
+from tests.fakes.signing import command_body, signed_headers
+from tests.fakes.slack import FakeSlack, ResponsePost
+from tests.harness import BOT_TOKEN, PROXY_VARS, SIGNING_SECRET, BotProcess, clean_env, start_bot
+
+REGIONS = ("us-east-1", "eu-west-1", "ap-southeast-2")
+ACCOUNTS = ("111122223333", "444455556666", "777788889999")
+TYPES = ("EBS", "RDS", "DynamoDB", "EFS")
+# Pinned clock, as in the e2e tests, so expected sums never straddle a UTC midnight.
+NOW = datetime(2026, 11, 26, 10, 30, tzinfo=UTC)
+TODAY = NOW.date()
+COMMAND = "failed 7d account:ANY"
+PAGES_PER_REGION = 3
+
+for _name in PROXY_VARS:  # loopback only: never let a proxy setting redirect the fakes' traffic
+    os.environ.pop(_name, None)
+
+
+# --------------------------------------------------------------------------- data set
+
+
+def dataset() -> list[DailyCount]:
+    return multi_page_counts(REGIONS, ACCOUNTS, TYPES, 14, TODAY)
+
+
+def expected_total(counts: Sequence[DailyCount]) -> int:
+    """The total `/restores failed 7d account:ANY` must show (summed over every region)."""
+    return expected_sum(counts, state="FAILED", start=TODAY - timedelta(days=7), end=TODAY)
+
+
+def rows_per_region(counts: Sequence[DailyCount]) -> dict[str, int]:
+    """Rows ListRestoreJobSummaries returns per region for COMMAND: one per non-empty (account, type)."""
+    rows: dict[str, int] = {}
+    for region in REGIONS:
+        rows[region] = sum(
+            1
+            for account in ACCOUNTS
+            for rtype in TYPES
+            if expected_sum(counts, region=region, account_id=account, resource_type=rtype, state="FAILED",
+                            start=TODAY - timedelta(days=7), end=TODAY) > 0
+        )
+    return rows
+
+
+def page_size_for(counts: Sequence[DailyCount], pages: int = PAGES_PER_REGION) -> int:
+    """The emulator page size that makes every region answer COMMAND in exactly `pages` pages."""
+    rows = rows_per_region(counts)
+    size = math.ceil(max(rows.values()) / pages)
+    got = {region: math.ceil(n / size) for region, n in rows.items()}
+    if set(got.values()) != {pages}:
+        raise SystemExit(f"data set does not split into {pages} pages per region: rows={rows} page_size={size}")
+    return size
+
+
+_TOTAL_RE = re.compile(r"\*([\d,]+) restore jobs\*")
+
+
+def answer_total(answer: ResponsePost) -> int | None:
+    """The total in an answer's summary section, or None if it has none (error answer)."""
+    for block in answer.body.get("blocks", []):
+        text = (block.get("text") or {}).get("text", "") if isinstance(block, dict) else ""
+        match = _TOTAL_RE.search(text)
+        if match:
+            return int(match.group(1).replace(",", ""))
+    return None
+
+
+# --------------------------------------------------------------------------- the stack
+
+
+def bot_env(emulator: BackupEmulator, slack: FakeSlack, aws_dir: Path, **overrides: str) -> dict[str, str]:
+    """The same environment the e2e tests give `python -m bot serve` (tests/conftest.py: bot_env)."""
+    (aws_dir / "config").write_text("")
+    (aws_dir / "credentials").write_text("")
+    env = clean_env(
+        SLACK_BOT_TOKEN=BOT_TOKEN,
+        SLACK_SIGNING_SECRET=SIGNING_SECRET,
+        SLACK_API_URL=slack.api_url,
+        AWS_ENDPOINT_URL_BACKUP=emulator.url,
+        AWS_ACCESS_KEY_ID="AKIDBENCH",
+        AWS_SECRET_ACCESS_KEY="bench-aws-secret-key",
+        AWS_DEFAULT_REGION="us-east-1",
+        AWS_CONFIG_FILE=str(aws_dir / "config"),
+        AWS_SHARED_CREDENTIALS_FILE=str(aws_dir / "credentials"),
+        AWS_EC2_METADATA_DISABLED="true",
+        RESTORES_REGIONS=",".join(REGIONS),
+        LOG_LEVEL="INFO",
+    )
+    env.update(overrides)
+    return env
+
+
+@dataclass
+class Stack:
+    emulator: BackupEmulator
+    slack: FakeSlack
+    bot: BotProcess | None
+    counts: list[DailyCount]
+    latency: float
+    log_dir: Path
+
+    def inject_latency(self) -> None:
+        """(Re)apply the injected latency on every region; emulator.reset() clears it."""
+        self.emulator.reset()
+        self.emulator.set_fault("*", slow(self.latency) if self.latency > 0 else None)
+
+
+@contextmanager
+def stack(latency: float, *, with_bot: bool = True, env: dict[str, str] | None = None,
+          python: str | None = None) -> Iterator[Stack]:
+    """Emulator (3 pages per region, `latency` s per request on every region) + fake Slack + the real bot.
+
+    `env` adds/overrides variables of the bot's environment (e.g. WEB_CONCURRENCY); `python` runs the bot
+    with another interpreter (same venv expected)."""
+    counts = dataset()
+    with tempfile.TemporaryDirectory(prefix="restores-bench-") as tmp, \
+            BackupEmulator(counts=counts, page_size=page_size_for(counts), now=lambda: NOW) as emulator, \
+            FakeSlack(token=BOT_TOKEN) as slack:
+        log_dir = Path(tmp)
+        aws_dir = log_dir / "aws"
+        aws_dir.mkdir()
+        s = Stack(emulator, slack, None, counts, latency, log_dir)
+        s.inject_latency()
+        bot = None
+        try:
+            if with_bot:
+                bot_environment = bot_env(emulator, slack, aws_dir, **(env or {}))
+                if python:
+                    import tests.harness as harness
+
+                    original = harness.sys.executable
+                    harness.sys.executable = python  # start_bot runs [sys.executable, "-m", "bot", "serve"]
+                    try:
+                        bot = start_bot(bot_environment, slack, log_dir)
+                    finally:
+                        harness.sys.executable = original
+                else:
+                    bot = start_bot(bot_environment, slack, log_dir)
+                s.bot = bot
+            yield s
+        finally:
+            if bot is not None:
+                bot.stop()
+                if os.environ.get("BENCH_KEEP_LOG"):
+                    Path(os.environ["BENCH_KEEP_LOG"]).write_text(bot.log_text())
+
+
+# --------------------------------------------------------------------------- load generator
+
+
+@dataclass
+class Ack:
+    key: str
+    status: int
+    latency: float  # connect + request + full response, seconds
+    connect: float  # TCP connect only, seconds
+    sent_at: float  # time.time() when the request started
+    error: str = ""
+
+
+def _post(url: str, body: bytes, headers: dict[str, str], timeout: float) -> tuple[int, float, float, str]:
+    parts = urlsplit(url)
+    started = time.perf_counter()
+    connected = started
+    conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=timeout)
+    try:
+        conn.connect()
+        connected = time.perf_counter()
+        conn.request("POST", parts.path, body=body, headers=headers)
+        response = conn.getresponse()
+        response.read()
+        return response.status, time.perf_counter() - started, connected - started, ""
+    except Exception as error:  # a timeout or reset is a measured failure, not a crash of the benchmark
+        return 0, time.perf_counter() - started, connected - started, f"{type(error).__name__}: {error}"
+    finally:
+        conn.close()
+
+
+def prepare_commands(bot: BotProcess, keys: Sequence[str], text: str = COMMAND) -> list[tuple[str, bytes, dict[str, str]]]:
+    """Signed slash command requests (body + headers), built before the clock starts."""
+    prepared = []
+    for key in keys:
+        body = command_body(text, response_url=bot.slack.response_url(key))
+        prepared.append((key, body, signed_headers(bot.secret, body)))
+    return prepared
+
+
+def fire(url: str, prepared: Sequence[tuple[str, bytes, dict[str, str]]], *, timeout: float = 10.0) -> list[Ack]:
+    """Send every request at once: one thread each, all released together by a barrier."""
+    barrier = threading.Barrier(len(prepared))
+    acks: list[Ack | None] = [None] * len(prepared)
+
+    def one(i: int) -> None:
+        key, body, headers = prepared[i]
+        barrier.wait()
+        sent_at = time.time()
+        status, latency, connect, error = _post(url, body, headers, timeout)
+        acks[i] = Ack(key, status, latency, connect, sent_at, error)
+
+    threads = [threading.Thread(target=one, args=(i,), name=f"loadgen-{i}") for i in range(len(prepared))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return [a for a in acks if a is not None]
+
+
+def fire_in_subprocess(url: str, prepared: Sequence[tuple[str, bytes, dict[str, str]]], *,
+                       timeout: float = 10.0) -> list[Ack]:
+    """Same as fire(), but from a separate Python process, so the load generator shares no GIL with the fakes."""
+    import subprocess
+
+    payload = json.dumps({"url": url, "timeout": timeout,
+                          "requests": [[k, b.decode(), h] for k, b, h in prepared]})
+    done = subprocess.run([sys.executable, "-m", "bench._loadgen"], input=payload, capture_output=True,
+                          text=True, check=True, cwd=Path(__file__).resolve().parent.parent)
+    return [Ack(**a) for a in json.loads(done.stdout)]
+
+
+def listen_overflows() -> int:
+    """This network namespace's count of connections dropped because a listen backlog was full."""
+    try:
+        lines = [line.split() for line in Path("/proc/net/netstat").read_text().splitlines() if line.startswith("TcpExt:")]
+        return int(dict(zip(lines[0], lines[1]))["ListenOverflows"])
+    except (OSError, KeyError, IndexError, ValueError):
+        return -1
+
+
+def process_tree(root: int) -> list[int]:
+    """`root` and all its descendants (from /proc/<pid>/stat's ppid field)."""
+    children: dict[int, list[int]] = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+        except OSError:
+            continue
+        ppid = int(stat.rsplit(")", 1)[1].split()[1])
+        children.setdefault(ppid, []).append(int(entry.name))
+    tree, todo = [], [root]
+    while todo:
+        pid = todo.pop()
+        tree.append(pid)
+        todo.extend(children.get(pid, []))
+    return tree
+
+
+def cpu_seconds(pids: Sequence[int]) -> float:
+    """User + system CPU time consumed so far by `pids` (processes that exited count 0)."""
+    tick = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += int(fields[11]) + int(fields[12])  # utime, stime (fields 14 and 15 of stat)
+    return total / tick
+
+
+def own_cpu_seconds() -> float:
+    return time.process_time()
+
+
+def collect_answers(slack: FakeSlack, keys: Sequence[str], timeout: float = 60.0) -> dict[str, ResponsePost | None]:
+    deadline = time.monotonic() + timeout
+    answers: dict[str, ResponsePost | None] = {}
+    for key in keys:
+        try:
+            (answers[key],) = slack.wait_for_responses(1, key=key, timeout=max(0.1, deadline - time.monotonic()))[:1]
+        except AssertionError:
+            answers[key] = None
+    return answers
+
+
+# --------------------------------------------------------------------------- figures and targets
+
+
+def percentile(values: Sequence[float], p: float) -> float:
+    """Nearest-rank percentile (p in 0..100): a value that was actually measured."""
+    ordered = sorted(values)
+    if not ordered:
+        return float("nan")
+    rank = max(1, math.ceil(p / 100 * len(ordered)))
+    return ordered[rank - 1]
+
+
+def median(values: Sequence[float]) -> float:
+    return statistics.median(values) if values else float("nan")
+
+
+@dataclass
+class Check:
+    """One figure compared to its target; `ok` is None for figures without a target."""
+
+    name: str
+    value: str
+    target: str = ""
+    ok: bool | None = None
+
+
+@dataclass
+class Report:
+    bench: str
+    checks: list[Check] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+    def add(self, name: str, value: str, target: str = "", ok: bool | None = None) -> None:
+        self.checks.append(Check(name, value, target, ok))
+
+    @property
+    def passed(self) -> bool:
+        return all(c.ok is not False for c in self.checks)
+
+    def print(self) -> None:
+        print(f"\n== {self.bench}: targets")
+        width = max((len(c.name) for c in self.checks), default=10)
+        for c in self.checks:
+            mark = "" if c.ok is None else ("PASS" if c.ok else "MISS")
+            target = f"target {c.target}" if c.target else ""
+            print(f"  {c.name:<{width}}  {c.value:>14}  {target:<22} {mark}")
+        for note in self.notes:
+            print(f"  note: {note}")
+        print(f"  => {'all targets met' if self.passed else 'TARGET MISSED'}")
+
+    def save(self, path: str | None) -> None:
+        if path:
+            Path(path).write_text(json.dumps({"bench": self.bench, "passed": self.passed,
+                                              "checks": [asdict(c) for c in self.checks], "notes": self.notes}))
+
+
+def ms(seconds: float) -> str:
+    return f"{seconds * 1000:.0f} ms"
+
+
+def add_common_args(parser: argparse.ArgumentParser) -> None:
+    # Used by `python -m bench` to collect each benchmark's figures for its summary table.
+    parser.add_argument("--summary-json", help=argparse.SUPPRESS, default=None)
+
+
+def parse_env_overrides(items: Sequence[str]) -> dict[str, str]:
+    env = {}
+    for item in items:
+        name, sep, value = item.partition("=")
+        if not sep:
+            raise SystemExit(f"--env expects NAME=VALUE, got {item!r}")
+        env[name] = value
+    return env

@@ -1,0 +1,250 @@
+"""The daily FAILED/ABORTED digest: one AWS query per run, then exactly one post per channel and day."""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import uuid
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+
+from bot.backup import BackupService, RegionFailure, SummaryRow
+from bot.config import Settings
+from bot.blocks import Message, render_digest
+from bot.ledger import Ledger
+from bot.query import ANY, Period, RestoreFilter
+from bot.scheduler import last_fire_time, missed_today
+
+log = logging.getLogger(__name__)
+
+BAD_STATES = ("FAILED", "ABORTED")
+TREND_DAYS = 14
+AVERAGE_DAYS = 7
+# Catch-up runs per digest day (start-up plus the periodic retry); bounds the noise of a channel that never works.
+MAX_CATCH_UP_RUNS = 8
+
+
+@dataclass(frozen=True)
+class DigestData:
+    """Everything one digest says, computed once per run from ONE_DAY summaries."""
+
+    day: date  # the most recent complete UTC day
+    regions: tuple[str, ...]
+    failures: tuple[RegionFailure, ...]
+    rows: tuple[SummaryRow, ...]  # FAILED/ABORTED rows of `day`
+    completed: int  # COMPLETED restores on `day`
+    trend: tuple[tuple[date, int], ...]  # failed+aborted per day, oldest first, ending with `day`
+    truncated: tuple[str, ...] = ()
+    account: str | None = None
+
+    @property
+    def failed(self) -> int:
+        return sum(r.count for r in self.rows if r.state == "FAILED")
+
+    @property
+    def aborted(self) -> int:
+        return sum(r.count for r in self.rows if r.state == "ABORTED")
+
+    @property
+    def bad(self) -> int:
+        return self.failed + self.aborted
+
+    @property
+    def all_clear(self) -> bool:
+        return self.bad == 0
+
+    @property
+    def seven_day_average(self) -> float | None:
+        """Average failed+aborted per day over the 7 days before `day`, or None without that history."""
+        before = [n for d, n in self.trend if self.day - timedelta(days=AVERAGE_DAYS) <= d < self.day]
+        return sum(before) / AVERAGE_DAYS if before else None
+
+
+def digest_day(now: datetime) -> date:
+    """The latest full ONE_DAY bucket: buckets are UTC days, so yesterday in UTC."""
+    return now.astimezone(UTC).date() - timedelta(days=1)
+
+
+def collect_digest(backup: BackupService, regions: tuple[str, ...], *, day: date,
+                   account: str | None = None) -> DigestData:
+    """One ListRestoreJobSummaries chain per region (State=ANY, ONE_DAY) serves totals, breakdowns and trend."""
+    result = backup.restore_job_summaries(
+        RestoreFilter(state=ANY, period=Period.ONE_DAY, resource_type=ANY, account=account, regions=regions)
+    )
+    per_day: dict[date, int] = defaultdict(int)
+    day_rows: list[SummaryRow] = []
+    completed = 0
+    for row in result.rows:
+        row_day = row.start.astimezone(UTC).date()
+        if row.state in BAD_STATES:
+            per_day[row_day] += row.count
+            if row_day == day:
+                day_rows.append(row)
+        elif row.state == "COMPLETED" and row_day == day:
+            completed += row.count
+    trend = tuple((day - timedelta(days=i), per_day.get(day - timedelta(days=i), 0)) for i in reversed(range(TREND_DAYS)))
+    return DigestData(
+        day=day, regions=regions, failures=result.failures, rows=tuple(day_rows), completed=completed,
+        trend=trend, truncated=result.truncated, account=account,
+    )
+
+
+@dataclass
+class ChannelOutcome:
+    channel: str
+    status: str  # posted | already-posted | in-flight | skipped-all-clear | failed | dry-run
+    detail: str = ""
+    ts: str | None = None
+
+
+@dataclass
+class DigestRun:
+    day: date
+    outcomes: list[ChannelOutcome] = field(default_factory=list)
+    message: Message | None = None
+
+    @property
+    def ok(self) -> bool:
+        return all(o.status != "failed" for o in self.outcomes)
+
+    def summary(self) -> str:
+        parts = [f"{o.channel}: {o.status}" + (f" ({o.detail})" if o.detail else "") for o in self.outcomes]
+        return f"digest {self.day.isoformat()}: " + ("; ".join(parts) or "no channels")
+
+
+def new_owner() -> str:
+    return f"{socket.gethostname()[:30]}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+
+
+SLACK_HINTS = {
+    "channel_not_found": "check the channel ID in RESTORES_DIGEST_CHANNELS",
+    "not_in_channel": "invite the bot to this private channel (/invite @restores)",
+    "is_archived": "the channel is archived",
+    "missing_scope": "reinstall the app with the scopes from manifest.yml (chat:write, chat:write.public)",
+    "ratelimited": "Slack kept rate-limiting after the retries",
+}
+
+
+def post_digest(
+    *,
+    backup: BackupService,
+    client: WebClient | None,
+    ledger: Ledger | None,
+    regions: tuple[str, ...],
+    channels: tuple[str, ...],
+    now: datetime | None = None,
+    day: date | None = None,
+    account: str | None = None,
+    force: bool = False,
+    dry_run: bool = False,
+    skip_all_clear: bool = False,
+) -> DigestRun:
+    """Post the digest to every channel that does not have it yet. Never raises for one channel's failure."""
+    now = now or datetime.now(UTC)
+    day = day or digest_day(now)
+    run = DigestRun(day=day)
+    pending = list(channels)
+    if not dry_run and not force and ledger is not None:
+        pending = [c for c in channels if not ledger.is_done(c, day)]
+        run.outcomes += [ChannelOutcome(c, "already-posted") for c in channels if c not in pending]
+        if not pending:
+            log.info("digest %s already posted everywhere", day)
+            return run
+
+    data = collect_digest(backup, regions, day=day, account=account)
+    message = render_digest(data)
+    run.message = message
+    if dry_run:
+        run.outcomes += [ChannelOutcome(c, "dry-run") for c in pending]
+        return run
+    if data.failures and len(data.failures) == len(regions):
+        # Nothing to say yet: leave every channel unposted, so a retry posts real numbers once AWS answers.
+        regions_down = ", ".join(f"{f.region} {f.kind.value}" for f in data.failures)
+        run.outcomes += [ChannelOutcome(c, "failed", f"no region could be queried ({regions_down})") for c in pending]
+        return run
+    if data.all_clear and skip_all_clear and not data.failures:
+        run.outcomes += [ChannelOutcome(c, "skipped-all-clear") for c in pending]
+        return run
+    assert client is not None and ledger is not None, "posting needs a Slack client and a ledger"
+
+    owner = new_owner()
+    for channel in pending:
+        if not ledger.claim(channel, day, owner, force=force):
+            run.outcomes.append(ChannelOutcome(channel, "already-posted" if ledger.is_done(channel, day) else "in-flight"))
+            continue
+        try:
+            response = client.chat_postMessage(
+                channel=channel, text=message.text, blocks=message.block_dicts(), unfurl_links=False
+            )
+        except SlackApiError as error:
+            code = str(error.response.get("error", "unknown")) if error.response is not None else "unknown"
+            ledger.release(channel, day, owner)
+            hint = SLACK_HINTS.get(code, "")
+            log.error("digest post failed channel=%s error=%s %s", channel, code, hint)
+            run.outcomes.append(ChannelOutcome(channel, "failed", f"{code}{': ' + hint if hint else ''}"))
+            continue
+        except Exception as error:  # network trouble: leave the day claimable for the next run
+            ledger.release(channel, day, owner)
+            log.error("digest post failed channel=%s error=%s", channel, type(error).__name__)
+            run.outcomes.append(ChannelOutcome(channel, "failed", type(error).__name__))
+            continue
+        ts = response.get("ts")
+        ledger.mark_done(channel, day, owner, ts)
+        log.info("digest posted channel=%s day=%s ts=%s", channel, day, ts)
+        run.outcomes.append(ChannelOutcome(channel, "posted", ts=ts))
+    return run
+
+
+class DigestRunner:
+    """The digest as the clock and the CLI run it: one set of clients, the ledger, the configured channels."""
+
+    def __init__(self, settings: Settings, backup: BackupService, client: WebClient | None, ledger: Ledger | None) -> None:
+        self.settings = settings
+        self.backup = backup
+        self.client = client
+        self.ledger = ledger
+        self._attempts: dict[date, int] = {}
+
+    def run(self, *, day: date | None = None, now: datetime | None = None, force: bool = False,
+            dry_run: bool = False, channels: tuple[str, ...] | None = None) -> DigestRun:
+        run = post_digest(
+            backup=self.backup, client=self.client, ledger=self.ledger, regions=self.settings.regions,
+            channels=channels or self.settings.digest_channels, now=now, day=day,
+            account=self.settings.digest_account, force=force, dry_run=dry_run,
+            skip_all_clear=self.settings.digest_skip_all_clear,
+        )
+        (log.info if run.ok else log.error)(run.summary())
+        return run
+
+    def scheduled(self, now: datetime | None = None) -> DigestRun | None:
+        """The cron job: the day is that of the scheduled time, even when it runs late within the grace."""
+        now = now or datetime.now(UTC)
+        try:
+            return self.run(day=digest_day(last_fire_time(self.settings, now)), now=now)
+        except Exception:  # APScheduler would only log it too; say what failed and keep the clock alive
+            log.exception("digest run failed; the next run or a restart will retry")
+            return None
+
+    def catch_up(self, now: datetime | None = None) -> DigestRun | None:
+        """At start-up and every few minutes after: post today's digest if its time has passed and some
+        channel still lacks it (the clock was down, AWS was down, a post failed, a claim went stale)."""
+        now = now or datetime.now(UTC)
+        fire = missed_today(self.settings, now)
+        if fire is None:
+            return None
+        day = digest_day(fire)
+        assert self.ledger is not None
+        if all(self.ledger.is_done(c, day) for c in self.settings.digest_channels):
+            return None
+        self._attempts[day] = attempts = self._attempts.get(day, 0) + 1
+        if attempts > MAX_CATCH_UP_RUNS:
+            if attempts == MAX_CATCH_UP_RUNS + 1:
+                log.error("catch-up: giving up on the %s digest after %d runs", day, MAX_CATCH_UP_RUNS)
+            return None
+        log.info("catch-up: the %s digest was due at %s (run %d)", day, fire.isoformat(), attempts)
+        return self.scheduled(now)
