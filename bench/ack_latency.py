@@ -71,7 +71,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(f"ack latency: {args.commands} concurrent commands x {args.rounds} rounds; AWS emulator: "
           f"{len(REGIONS)} regions x {PAGES_PER_REGION} pages x {args.latency:g} s"
           + (f"; bot env {env}" if env else "") + ("; load generator in its own process" if args.loadgen_process else ""))
-    with stack(args.latency, env=env, python=args.python) as s:
+    with stack(args.latency, env=env, python=args.python, backlog=args.fake_backlog) as s:
         assert s.bot is not None
         expected = expected_total(s.counts)
         send = fire_in_subprocess if args.loadgen_process else fire
@@ -107,6 +107,15 @@ def main(argv: Sequence[str] | None = None) -> int:
                      if a is None or answer_total(a) != expected][:3]
             if wrong:
                 print(f"         wrong/missing answers (key, total), first 3: {wrong}")
+            auth_tests = len(s.slack.calls_to("auth.test"))
+            if auth_tests:
+                report.notes.append(f"round {rnd}: {auth_tests} auth.test call(s) made inside the ack path "
+                                    "(Bolt's SingleTeamAuthorization on a worker's first requests)")
+            report.extra.setdefault("rounds", []).append({
+                "p50": percentile([a.latency for a in acks], 50), "p99": percentile([a.latency for a in acks], 99),
+                "max": max(a.latency for a in acks), "ok200": sum(a.status == 200 for a in acks),
+                "correct": correct, "last_answer": last, "auth_test": auth_tests, "bot_cpu": bot_cpu,
+                "overflows": overflows})
             all_acks += acks
             correct_total += correct
             last_answers.append(last)
@@ -124,6 +133,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     report.add("ack max", ms(max(lat)))
     report.add("answers correct", f"{correct_total}/{n}", "all", correct_total == n)
     report.add("last answer (worst round)", f"{max(last_answers):.2f} s")
+    report.extra.update(p50=percentile(lat, 50), p90=percentile(lat, 90), p99=percentile(lat, 99), max=max(lat),
+                        latencies=lat)
     report.print()
     report.save(args.summary_json)
     return 0 if report.passed else 1

@@ -132,13 +132,30 @@ class Stack:
         self.emulator.set_fault("*", slow(self.latency) if self.latency > 0 else None)
 
 
+FAKE_BACKLOG = 128
+
+
+def set_fake_backlog(backlog: int) -> None:
+    """Listen backlog of the two loopback fakes (http.server's default is 5).
+
+    With 5, a burst of new connections overflows the accept queue and the kernel drops SYNs: the client
+    retries after 1 s, 3 s, ... Real Slack and AWS endpoints do not do that, so the benchmarks raise it;
+    `--fake-backlog 5` brings the stdlib default back."""
+    import bot.emulator
+    import tests.fakes.slack
+
+    bot.emulator._Server.request_queue_size = backlog
+    tests.fakes.slack._Server.request_queue_size = backlog
+
+
 @contextmanager
 def stack(latency: float, *, with_bot: bool = True, env: dict[str, str] | None = None,
-          python: str | None = None) -> Iterator[Stack]:
+          python: str | None = None, backlog: int = FAKE_BACKLOG) -> Iterator[Stack]:
     """Emulator (3 pages per region, `latency` s per request on every region) + fake Slack + the real bot.
 
     `env` adds/overrides variables of the bot's environment (e.g. WEB_CONCURRENCY); `python` runs the bot
     with another interpreter (same venv expected)."""
+    set_fake_backlog(backlog)
     counts = dataset()
     with tempfile.TemporaryDirectory(prefix="restores-bench-") as tmp, \
             BackupEmulator(counts=counts, page_size=page_size_for(counts), now=lambda: NOW) as emulator, \
@@ -332,6 +349,7 @@ class Report:
     bench: str
     checks: list[Check] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    extra: dict[str, Any] = field(default_factory=dict)  # raw figures for `python -m bench` and experiments
 
     def add(self, name: str, value: str, target: str = "", ok: bool | None = None) -> None:
         self.checks.append(Check(name, value, target, ok))
@@ -354,7 +372,8 @@ class Report:
     def save(self, path: str | None) -> None:
         if path:
             Path(path).write_text(json.dumps({"bench": self.bench, "passed": self.passed,
-                                              "checks": [asdict(c) for c in self.checks], "notes": self.notes}))
+                                              "checks": [asdict(c) for c in self.checks], "notes": self.notes,
+                                              "extra": self.extra}))
 
 
 def ms(seconds: float) -> str:
@@ -364,6 +383,8 @@ def ms(seconds: float) -> str:
 def add_common_args(parser: argparse.ArgumentParser) -> None:
     # Used by `python -m bench` to collect each benchmark's figures for its summary table.
     parser.add_argument("--summary-json", help=argparse.SUPPRESS, default=None)
+    parser.add_argument("--fake-backlog", type=int, default=FAKE_BACKLOG,
+                        help=f"listen backlog of the loopback fakes (default {FAKE_BACKLOG}; http.server's own is 5)")
 
 
 def parse_env_overrides(items: Sequence[str]) -> dict[str, str]:

@@ -7,14 +7,16 @@ import json
 import logging
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 
 from typing import TYPE_CHECKING
 
 from bot.config import ConfigError, Mode, Settings, load_settings
 
 if TYPE_CHECKING:
-    from bot.digest import DigestRunner
+    from bot.backup import BackupService
+    from bot.ledger import Ledger
 
 EXIT_CONFIG = 2
 
@@ -70,36 +72,50 @@ def cmd_socket(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_ask(args: argparse.Namespace) -> int:
-    from bot.backup import BackupService
-    from bot.blocks import message_as_text
-    from bot.service import RestoresService
+def _local_settings(sample: bool, mode: Mode = "local", env: dict[str, str] | None = None) -> Settings:
+    env = dict(os.environ) if env is None else env
+    if sample:
+        from bot.sample import SAMPLE_REGIONS
 
-    text = " ".join(args.text)
-    if args.sample:
+        env.setdefault("RESTORES_REGIONS", ",".join(SAMPLE_REGIONS))
+    return _settings(mode, env)
+
+
+@contextmanager
+def _backup(settings: Settings, *, sample: bool) -> Iterator[BackupService]:
+    """The AWS client module, for real or against the bundled sample data (same code path, over HTTP)."""
+    from bot.backup import BackupService
+
+    emulator = None
+    if sample:
         import boto3
 
-        from bot.sample import SAMPLE_REGIONS, sample_emulator
+        from bot.sample import sample_emulator
 
-        env = dict(os.environ, RESTORES_REGIONS=os.environ.get("RESTORES_REGIONS") or ",".join(SAMPLE_REGIONS))
-        settings = _settings("local", env)
         emulator = sample_emulator().start()
-        # Same client code as production, over HTTP to a loopback emulator, with throwaway credentials.
+        # Throwaway credentials: the emulator is on loopback and checks only the signature's shape.
         backup = BackupService(
             lambda: boto3.session.Session(aws_access_key_id="sample", aws_secret_access_key="sample"),
             endpoint_url=emulator.url,
             deadline_seconds=settings.aws_deadline_seconds,
         )
     else:
-        settings = _settings("local")
-        emulator = None
         backup = BackupService(deadline_seconds=settings.aws_deadline_seconds)
     try:
-        message = RestoresService(settings, backup, sample=args.sample).answer(text, user_id="", channel_id="")
+        yield backup
     finally:
         backup.close()
         if emulator is not None:
             emulator.stop()
+
+
+def cmd_ask(args: argparse.Namespace) -> int:
+    from bot.blocks import message_as_text
+    from bot.service import RestoresService
+
+    settings = _local_settings(args.sample)
+    with _backup(settings, sample=args.sample) as backup:
+        message = RestoresService(settings, backup, sample=args.sample).answer(" ".join(args.text))
     if args.json:
         print(json.dumps({"text": message.text, "blocks": message.block_dicts()}, indent=2, ensure_ascii=False))
     else:
@@ -107,37 +123,41 @@ def cmd_ask(args: argparse.Namespace) -> int:
     return 0
 
 
-def _digest_runner(settings: Settings, *, post: bool) -> DigestRunner:
-    from bot.app import create_web_client
-    from bot.backup import BackupService
-    from bot.digest import DigestRunner
+def _open_ledger(settings: Settings) -> Ledger:
     from bot.ledger import Ledger
 
-    backup = BackupService(deadline_seconds=settings.aws_deadline_seconds)
-    if not post:
-        return DigestRunner(settings, backup, None, None)
     try:
-        ledger = Ledger.from_url(settings.database_url)
+        return Ledger.from_url(settings.database_url)
     except Exception as error:
-        print(f"configuration error: DATABASE_URL is not usable ({type(error).__name__}: "
-              f"{str(error).splitlines()[0][:200]})", file=sys.stderr)
+        first_line = (str(error).splitlines() or [""])[0][:200]
+        print(f"configuration error: DATABASE_URL is not usable ({type(error).__name__}: {first_line})",
+              file=sys.stderr)
         raise SystemExit(EXIT_CONFIG) from None
-    return DigestRunner(settings, backup, create_web_client(settings), ledger)
 
 
 def cmd_digest(args: argparse.Namespace) -> int:
+    from bot.app import create_web_client
     from bot.blocks import message_as_text
     from bot.config import CHANNEL_RE
+    from bot.digest import DigestRunner
 
+    if args.sample and not args.dry_run:
+        print("usage error: --sample only goes with --dry-run (sample numbers must never reach a channel)",
+              file=sys.stderr)
+        return EXIT_CONFIG
     env = dict(os.environ)
     if args.channel:
         if not CHANNEL_RE.match(args.channel):
             print(f"usage error: --channel {args.channel!r} is not a Slack channel ID (e.g. C0123ABCD)", file=sys.stderr)
             return EXIT_CONFIG
         env["RESTORES_DIGEST_CHANNELS"] = args.channel
-    settings = _settings("local" if args.dry_run else "digest", env)
-    runner = _digest_runner(settings, post=not args.dry_run)
-    run = runner.run(force=args.force, dry_run=args.dry_run)
+    settings = _local_settings(args.sample, "local" if args.dry_run else "digest", env)
+    with _backup(settings, sample=args.sample) as backup:
+        if args.dry_run:
+            runner = DigestRunner(settings, backup, None, None)
+        else:
+            runner = DigestRunner(settings, backup, create_web_client(settings), _open_ledger(settings))
+        run = runner.run(force=args.force, dry_run=args.dry_run)
     if args.dry_run and run.message is not None:
         print(message_as_text(run.message), end="")
     print(run.summary(), file=sys.stderr)
@@ -147,10 +167,14 @@ def cmd_digest(args: argparse.Namespace) -> int:
 def cmd_clock(args: argparse.Namespace) -> int:
     from bot.scheduler import run_clock
 
+    from bot.app import create_web_client
+    from bot.digest import DigestRunner
+
     settings = _settings("clock")
     _check_slack_token(settings)
-    runner = _digest_runner(settings, post=True)
-    run_clock(settings, runner.scheduled, runner.catch_up)
+    with _backup(settings, sample=False) as backup:
+        runner = DigestRunner(settings, backup, create_web_client(settings), _open_ledger(settings))
+        run_clock(settings, runner.scheduled, runner.catch_up)
     return 0
 
 
@@ -175,6 +199,7 @@ def build_parser() -> argparse.ArgumentParser:
     digest.add_argument("--dry-run", action="store_true", help="print the digest, post nothing")
     digest.add_argument("--force", action="store_true", help="post even if today's digest was posted already")
     digest.add_argument("--channel", help="post to this channel ID only (default: RESTORES_DIGEST_CHANNELS)")
+    digest.add_argument("--sample", action="store_true", help="with --dry-run: use the bundled sample data")
     digest.set_defaults(func=cmd_digest)
 
     clock = sub.add_parser("clock", help="the scheduler process: the digest every day at RESTORES_DIGEST_TIME")
@@ -183,16 +208,16 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    logging.basicConfig(
-        level=os.environ.get("LOG_LEVEL", "INFO").upper() if os.environ.get("LOG_LEVEL", "INFO").upper()
-        in ("DEBUG", "INFO", "WARNING", "ERROR") else "INFO",
-        format="%(asctime)s %(levelname)s %(name)s %(message)s",
-        stream=sys.stderr,
-    )
-    # botocore at DEBUG logs request headers (signatures) - never let that reach the logs.
-    logging.getLogger("botocore").setLevel(logging.WARNING)
-    logging.getLogger("urllib3").setLevel(logging.WARNING)
     args = build_parser().parse_args(argv)
+    # `ask` and dry runs print an answer: keep the terminal for it unless LOG_LEVEL asks for more.
+    quiet = args.command == "ask" or getattr(args, "dry_run", False)
+    level = os.environ.get("LOG_LEVEL", "").upper()
+    if level not in ("DEBUG", "INFO", "WARNING", "ERROR"):
+        level = "WARNING" if quiet else "INFO"
+    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s %(message)s", stream=sys.stderr)
+    # botocore at DEBUG logs request headers (signatures): never let that reach the logs.
+    for noisy in ("botocore", "boto3", "urllib3"):
+        logging.getLogger(noisy).setLevel(max(logging.WARNING, logging.getLogger().level))
     return int(args.func(args))
 
 

@@ -407,8 +407,23 @@ def render_internal_error(reference: str) -> Message:
     return Message(text=text, blocks=(_section(text),))
 
 
+TERMINAL_EMOJI = {
+    ":x:": "✖", ":no_entry_sign:": "⊘", ":white_check_mark:": "✔", ":arrows_counterclockwise:": "↻",
+    ":hourglass_flowing_sand:": "⧗", ":new:": "+", ":heavy_plus_sign:": "Σ", ":warning:": "⚠",
+    ":rotating_light:": "‼", ":scissors:": "✂", ":test_tube:": "⚗", ":thinking_face:": "?", ":lock:": "🔒",
+    ":boom:": "!", ":small_red_triangle:": "▲", ":small_red_triangle_down:": "▼", ":heavy_minus_sign:": "=",
+}
+
+
 def message_as_text(message: Message) -> str:
     """Readable rendering of a message for a terminal (`python -m bot ask`)."""
+    text = _blocks_as_text(message)
+    for code, symbol in TERMINAL_EMOJI.items():
+        text = text.replace(code, symbol)
+    return text
+
+
+def _blocks_as_text(message: Message) -> str:
     out: list[str] = []
     for block in message.block_dicts():
         kind = block.get("type")
