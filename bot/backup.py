@@ -31,6 +31,8 @@ from bot.query import Period, RestoreFilter
 log = logging.getLogger(__name__)
 
 SUMMARY_ACTION = "backup:ListRestoreJobSummaries"
+JOBS_ACTION = "backup:ListRestoreJobs"
+MAX_JOBS = 2000  # per region and drill-down: grouping needs all of them, Slack shows a few
 PAGE_SIZE = 500  # the documented maximum of MaxResults
 DEFAULT_MAX_PAGES = 200  # per region and answer: 100,000 rows, far beyond any real organization
 
@@ -100,9 +102,53 @@ class SummaryResult:
         return min(r.start for r in self.rows), max(r.end for r in self.rows)
 
 
+@dataclass(frozen=True)
+class JobsQuery:
+    """What a drill-down asks ListRestoreJobs for: one status, one window, optional type and account."""
+
+    regions: tuple[str, ...]
+    created_after: datetime
+    created_before: datetime
+    status: str | None = None  # None: every status
+    resource_type: str | None = None  # sent as ByResourceType when the API accepts the name
+    local_resource_type: str | None = None  # filtered here when it does not (names with spaces)
+    accounts: tuple[str, ...] = ()  # ByAccountId values (12 digits); empty: the caller's account
+
+
+@dataclass(frozen=True)
+class RestoreJobRow:
+    """One restore job from ListRestoreJobs, reduced to what an answer shows."""
+
+    region: str
+    account_id: str
+    job_id: str
+    status: str
+    status_message: str
+    resource_type: str
+    created: datetime
+    resource_arn: str
+    restore_testing_plan_arn: str | None = None
+    validation_status: str | None = None
+    validation_status_message: str | None = None
+
+    @property
+    def is_restore_test(self) -> bool:
+        return bool(self.restore_testing_plan_arn)
+
+
+@dataclass(frozen=True)
+class JobsResult:
+    query: JobsQuery
+    jobs: tuple[RestoreJobRow, ...]
+    failures: tuple[RegionFailure, ...]
+    truncated: tuple[str, ...] = ()
+    aws_calls: int = 0
+    elapsed: float = 0.0
+
+
 @dataclass
 class _RegionAnswer:
-    rows: list[SummaryRow] = field(default_factory=list)
+    rows: list[Any] = field(default_factory=list)
     period: Period | None = None
     calls: int = 0
     truncated: bool = False
@@ -190,10 +236,32 @@ class BackupService:
     def close(self) -> None:
         self._pool.shutdown(wait=False, cancel_futures=True)
 
-    def restore_job_summaries(self, flt: RestoreFilter) -> SummaryResult:
-        """Query every region of the filter concurrently and follow each NextToken chain to its end."""
+    def _fan_out(
+        self, regions: tuple[str, ...], work: Callable[[str, float], _RegionAnswer], action: str
+    ) -> tuple[dict[str, _RegionAnswer], list[RegionFailure], float]:
+        """Run `work` for every region concurrently, within the deadline; failures become typed values."""
         started = time.monotonic()
         deadline = started + self._deadline
+        futures = {region: self._pool.submit(work, region, deadline) for region in regions}
+        wait(futures.values(), timeout=max(0.0, deadline - time.monotonic()))
+        answers: dict[str, _RegionAnswer] = {}
+        failures: list[RegionFailure] = []
+        for region, future in futures.items():
+            if not future.done():
+                future.cancel()
+                failures.append(RegionFailure(region, FailureKind.TIMEOUT, f"no answer within {self._deadline:g} s"))
+                continue
+            exc = future.exception()
+            if exc is not None:
+                failure = describe_error(region, exc, action)
+                log.warning("%s failed region=%s kind=%s", action, region, failure.kind.value)
+                failures.append(failure)
+                continue
+            answers[region] = future.result()
+        return answers, failures, time.monotonic() - started
+
+    def restore_job_summaries(self, flt: RestoreFilter) -> SummaryResult:
+        """Query every region of the filter concurrently and follow each NextToken chain to its end."""
         params: dict[str, Any] = {
             "State": flt.state,
             "ResourceType": flt.api_resource_type,
@@ -202,35 +270,14 @@ class BackupService:
         }
         if flt.account:
             params["AccountId"] = flt.account
-        futures: dict[str, Future[_RegionAnswer]] = {
-            region: self._pool.submit(self._region_summaries, region, params, deadline) for region in flt.regions
-        }
-        wait(futures.values(), timeout=max(0.0, deadline - time.monotonic()))
-
+        answers, failures, elapsed = self._fan_out(
+            flt.regions, lambda region, deadline: self._region_summaries(region, params, deadline), SUMMARY_ACTION
+        )
         rows: list[SummaryRow] = []
-        failures: list[RegionFailure] = []
-        truncated: list[str] = []
-        calls = 0
         period = flt.period
-        for region, future in futures.items():
-            if not future.done():
-                future.cancel()
-                failures.append(
-                    RegionFailure(region, FailureKind.TIMEOUT, f"no answer within {self._deadline:g} s")
-                )
-                continue
-            exc = future.exception()
-            if exc is not None:
-                failure = describe_error(region, exc)
-                log.warning("restore job summaries failed region=%s kind=%s", region, failure.kind.value)
-                failures.append(failure)
-                continue
-            answer = future.result()
-            calls += answer.calls
+        for answer in answers.values():
             rows.extend(answer.rows)
             period = answer.period or period
-            if answer.truncated:
-                truncated.append(region)
         if flt.local_resource_type:
             rows = [row for row in rows if row.resource_type == flt.local_resource_type]
         return SummaryResult(
@@ -238,10 +285,74 @@ class BackupService:
             period=period,
             rows=tuple(rows),
             failures=tuple(failures),
-            truncated=tuple(truncated),
-            aws_calls=calls,
-            elapsed=time.monotonic() - started,
+            truncated=tuple(r for r, a in answers.items() if a.truncated),
+            aws_calls=sum(a.calls for a in answers.values()),
+            elapsed=elapsed,
         )
+
+    def list_restore_jobs(self, query: JobsQuery) -> JobsResult:
+        """The jobs behind a count: ListRestoreJobs (botocore paginator) in every region, concurrently."""
+        params: dict[str, Any] = {"ByCreatedAfter": query.created_after, "ByCreatedBefore": query.created_before}
+        if query.status:
+            params["ByStatus"] = query.status
+        if query.resource_type:
+            params["ByResourceType"] = query.resource_type
+        answers, failures, elapsed = self._fan_out(
+            query.regions,
+            lambda region, deadline: self._region_jobs(region, params, query.accounts, deadline),
+            JOBS_ACTION,
+        )
+        jobs = [job for answer in answers.values() for job in answer.rows]
+        if query.local_resource_type:
+            jobs = [job for job in jobs if job.resource_type == query.local_resource_type]
+        jobs.sort(key=lambda job: job.created, reverse=True)
+        return JobsResult(
+            query=query,
+            jobs=tuple(jobs),
+            failures=tuple(failures),
+            truncated=tuple(r for r, a in answers.items() if a.truncated),
+            aws_calls=sum(a.calls for a in answers.values()),
+            elapsed=elapsed,
+        )
+
+    def _region_jobs(self, region: str, params: dict[str, Any], accounts: tuple[str, ...],
+                     deadline: float) -> _RegionAnswer:
+        answer = _RegionAnswer()
+        for account in accounts or (None,):
+            request = dict(params, ByAccountId=account) if account else params
+            self._jobs_pages(region, request, deadline, answer)
+            if answer.truncated:
+                break
+        return answer
+
+    def _jobs_pages(self, region: str, params: dict[str, Any], deadline: float, answer: _RegionAnswer) -> None:
+        paginator = self.client(region).get_paginator("list_restore_jobs")
+        for page in paginator.paginate(**params, PaginationConfig={"PageSize": PAGE_SIZE}):
+            answer.calls += 1
+            for item in page.get("RestoreJobs", []):
+                created_by = item.get("CreatedBy") or {}
+                answer.rows.append(
+                    RestoreJobRow(
+                        region=region,
+                        account_id=str(item.get("AccountId", "")),
+                        job_id=str(item.get("RestoreJobId", "")),
+                        status=str(item.get("Status", "")),
+                        status_message=str(item.get("StatusMessage", "")).strip(),
+                        resource_type=str(item.get("ResourceType", "")),
+                        created=_utc(item["CreationDate"]),
+                        resource_arn=str(
+                            item.get("CreatedResourceArn") or item.get("SourceResourceArn") or item.get("RecoveryPointArn") or ""
+                        ),
+                        restore_testing_plan_arn=created_by.get("RestoreTestingPlanArn"),
+                        validation_status=item.get("ValidationStatus"),
+                        validation_status_message=item.get("ValidationStatusMessage"),
+                    )
+                )
+            if len(answer.rows) >= MAX_JOBS:
+                answer.truncated = True
+                return
+            if time.monotonic() > deadline:
+                raise _DeadlineExceeded(f"no complete answer within {self._deadline:g} s ({answer.calls} pages read)")
 
     def _region_summaries(self, region: str, params: dict[str, Any], deadline: float) -> _RegionAnswer:
         answer = _RegionAnswer()

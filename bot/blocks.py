@@ -2,27 +2,35 @@
 
 from __future__ import annotations
 
+import json
+import re
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
-from datetime import datetime
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any, Literal
 
 from slack_sdk.models.blocks import (
+    ActionsBlock,
     Block,
+    ButtonElement,
     ContextBlock,
     DividerBlock,
     HeaderBlock,
     MarkdownTextObject,
+    Option,
+    OptionGroup,
     PlainTextObject,
     SectionBlock,
+    StaticSelectElement,
 )
 
-from bot.backup import RegionFailure, SummaryResult, SummaryRow
+from bot.actions import MAX_OPTION_VALUE_CHARS, ActionId, ActionValue
+from bot.backup import JobsResult, RegionFailure, RestoreJobRow, SummaryResult, SummaryRow
 
 if TYPE_CHECKING:
     from bot.digest import DigestData
-from bot.query import AGGREGATE_ALL, ANY, ParseError, Period, RestoreFilter
+from bot.query import AGGREGATE_ALL, ANY, JOB_LIST_STATES, ParseError, Period, RestoreFilter
 
 # Slack's limits (https://api.slack.com/reference/block-kit/blocks); we stay a little under each.
 MAX_BLOCKS = 50
@@ -34,6 +42,10 @@ MAX_CONTEXT_ELEMENTS = 10
 MAX_MESSAGE_CHARS = 12000
 MAX_FALLBACK_TEXT = 3000
 LIST_LINES = 12  # rows per breakdown before "and N more"
+MAX_ROW_OPTIONS = 20  # drill-down choices in the "jobs behind a row" menu
+MAX_OPTION_TEXT = 75
+JOB_GROUPS = 8  # failure reasons shown in a jobs answer
+JOB_EXAMPLES = 3  # jobs shown per reason
 
 STATE_ORDER = ("FAILED", "ABORTED", "COMPLETED", "RUNNING", "PENDING", "CREATED", AGGREGATE_ALL)
 STATE_ICONS = {
@@ -239,14 +251,115 @@ def render_summary(result: SummaryResult, *, sample: bool = False, command: str 
         blocks.append(DividerBlock())
         blocks.append(_section(fit_lines(notes, limit=20)))
 
-    blocks.append(
+    trailer: list[Block] = []
+    if total and result.window:
+        trailer += _drill_down_controls(result, result.window)
+    if not flt.share:
+        # In-place controls only on the caller's own (ephemeral) copy: redrawing a channel message would
+        # change it for everyone.
+        trailer.append(_filter_controls(flt))
+    trailer.append(
         _context(
             f"`{command} {flt.to_text()}` · {result.aws_calls} AWS call{'s' * (result.aws_calls != 1)} · "
             f"{result.elapsed:.1f} s · `{command} help` for options"
         )
     )
     text = _fallback(result, total, sample)
-    return _bounded(Message(text=text, blocks=blocks, response_type="in_channel" if flt.share else "ephemeral"))
+    response_type: Literal["ephemeral", "in_channel"] = "in_channel" if flt.share else "ephemeral"
+    return _bounded(Message(text=text, blocks=blocks + trailer, response_type=response_type), keep_tail=len(trailer))
+
+
+def _button(label: str, action_id: str, value: ActionValue, *, primary: bool = False) -> ButtonElement:
+    return ButtonElement(
+        text=PlainTextObject(text=_clip(label, 75), emoji=True),
+        action_id=action_id,
+        value=value.encode(),
+        style="primary" if primary else None,
+    )
+
+
+def drill_states(flt: RestoreFilter) -> tuple[str, ...]:
+    """The job statuses a drill-down can list for this answer."""
+    return (flt.state,) if flt.state in JOB_LIST_STATES else ("FAILED", "ABORTED")
+
+
+def _drill_down_controls(result: SummaryResult, window: tuple[datetime, datetime]) -> list[Block]:
+    flt = result.filter
+    by_state = dict(totals_by(result.rows, lambda r: r.state))
+    buttons = [
+        _button(f"{STATE_ICONS[s]} {fmt(by_state[s])} {s.lower()} jobs", ActionId.JOBS.with_suffix(s.lower()),
+                ActionValue(replace(flt, state=s, share=False), window))
+        for s in drill_states(flt) if by_state.get(s)
+    ]
+    groups = _row_option_groups(result, window)
+    elements: list[Any] = list(buttons)
+    if groups:
+        elements.append(
+            StaticSelectElement(
+                placeholder=PlainTextObject(text="Jobs behind a row…"),
+                action_id=ActionId.JOBS_ROW.value,
+                option_groups=groups,
+            )
+        )
+    if not elements:
+        return []
+    return [
+        _context("*Why?* Open the jobs behind a count, grouped by failure reason:"),
+        ActionsBlock(block_id="restores_drill", elements=elements),
+    ]
+
+
+def _row_option_groups(result: SummaryResult, window: tuple[datetime, datetime]) -> list[OptionGroup]:
+    flt = replace(result.filter, share=False)
+    budget = MAX_ROW_OPTIONS
+    groups: list[OptionGroup] = []
+    dimensions: list[tuple[str, Callable[[SummaryRow], tuple[str, str | None, str | None]]]] = []
+    if flt.resource_type == ANY:
+        dimensions.append(("By resource type", lambda r: (r.resource_type, r.resource_type, None)))
+    if flt.account in (ANY, None) or len(flt.regions) > 1:
+        dimensions.append(("By account · region", lambda r: (f"{r.account_id} · {r.region}", None, r.region)))
+    for label, key in dimensions:
+        options: list[Option] = []
+        for state in drill_states(flt):
+            rows = [r for r in result.rows if r.state == state]
+            for (name, rtype, region), count in totals_by(rows, key):
+                if budget <= 0:
+                    break
+                account = name.split(" · ")[0] if region else flt.account
+                target = replace(
+                    flt,
+                    state=state,
+                    resource_type=rtype or flt.resource_type,
+                    account=account if account and account.isdigit() else flt.account,
+                    regions=(region,) if region else flt.regions,
+                )
+                value = ActionValue(target, window).encode()
+                if len(value) > MAX_OPTION_VALUE_CHARS:
+                    continue
+                options.append(
+                    Option(text=PlainTextObject(text=_clip(f"{name} — {fmt(count)} {state.lower()}", MAX_OPTION_TEXT)),
+                           value=value)
+                )
+                budget -= 1
+        if options:
+            groups.append(OptionGroup(label=PlainTextObject(text=label), options=options))
+    return groups
+
+
+def _filter_controls(flt: RestoreFilter) -> ActionsBlock:
+    base = replace(flt, share=False)
+    elements: list[Any] = [
+        _button(period.short, ActionId.PERIOD.with_suffix(period.short), ActionValue(replace(base, period=period)),
+                primary=flt.period is period)
+        for period in Period
+    ]
+    for label, state in (("Failed", "FAILED"), ("Aborted", "ABORTED"), ("All states", ANY)):
+        elements.append(
+            _button(label, ActionId.STATE.with_suffix(state.lower()), ActionValue(replace(base, state=state)),
+                    primary=flt.state == state)
+        )
+    elements.append(_button(":loudspeaker: Share to channel", ActionId.SHARE.value, ActionValue(base)))
+    return ActionsBlock(block_id="restores_controls", elements=elements)
 
 
 def _fallback(result: SummaryResult, total: int, sample: bool) -> str:
@@ -263,20 +376,132 @@ def _fallback(result: SummaryResult, total: int, sample: bool) -> str:
     return _clip(text, MAX_FALLBACK_TEXT)
 
 
-def _bounded(message: Message) -> Message:
-    """Last line of defence: drop middle blocks until the message fits Slack's count and size limits."""
+def _bounded(message: Message, *, keep_tail: int = 1) -> Message:
+    """Last line of defence: drop content blocks (never the header or the trailing controls) until the
+    message fits Slack's block count and size limits, and say so."""
     blocks = list(message.blocks)
     dropped = 0
 
     def size() -> int:
-        return sum(len(str(b.to_dict())) for b in blocks)
+        return sum(len(json.dumps(b.to_dict(), ensure_ascii=False)) for b in blocks)
 
-    while len(blocks) > 3 and (len(blocks) > MAX_BLOCKS or size() > MAX_MESSAGE_CHARS):
-        blocks.pop(-2)
+    while len(blocks) > keep_tail + 2 and (len(blocks) >= MAX_BLOCKS or size() > MAX_MESSAGE_CHARS):
+        blocks.pop(-(keep_tail + 1))
         dropped += 1
     if dropped:
-        blocks.insert(-1, _context(f"_{dropped} more section{'s' * (dropped != 1)} left out to fit Slack's limits._"))
+        note = _context(f"_{dropped} more section{'s' * (dropped != 1)} left out to fit Slack's limits._")
+        blocks.insert(len(blocks) - keep_tail, note)
     return Message(text=message.text, blocks=tuple(blocks), response_type=message.response_type)
+
+
+def _plan_name(arn: str) -> str:
+    return arn.rsplit(":", 1)[-1] if ":" in arn else arn
+
+
+def _job_origin(job: RestoreJobRow) -> str:
+    if not job.is_restore_test:
+        return "on-demand"
+    text = f":test_tube: restore test `{_plan_name(job.restore_testing_plan_arn or '')}`"
+    if job.validation_status:
+        text += f", validation *{job.validation_status}*"
+        if job.validation_status_message:
+            text += f" ({_clip(job.validation_status_message, 80)})"
+    return text
+
+
+def _job_line(job: RestoreJobRow) -> str:
+    arn = f" · `{_clip(job.resource_arn, 120)}`" if job.resource_arn else ""
+    return (
+        f"• `{job.created:%Y-%m-%d %H:%M}` {job.resource_type} · {job.account_id} · {job.region}{arn} · "
+        f"{_job_origin(job)}"
+    )
+
+
+def _counted(values: Iterable[str]) -> str:
+    sums: dict[str, int] = defaultdict(int)
+    for value in values:
+        sums[value] += 1
+    return ", ".join(f"{name} ×{n}" for name, n in sorted(sums.items(), key=lambda item: (-item[1], item[0])))
+
+
+def render_jobs(result: JobsResult, flt: RestoreFilter, *, sample: bool = False, command: str = "/restores") -> Message:
+    """The jobs behind a count, grouped by failure reason (StatusMessage), most frequent first."""
+    query = result.query
+    jobs = result.jobs
+    status = (query.status or "all").lower()
+    window = f"{fmt_time(query.created_after)} – {fmt_time(query.created_before)}"
+    blocks: list[Block] = [_header(f"Restore jobs — {status}, created {query.created_after:%d %b}–{query.created_before:%d %b}")]
+    if sample:
+        blocks.append(_context(":test_tube: *Sample data* bundled with the bot — not your AWS account."))
+    blocks.append(_context(f"*Created:* {window}", f"*Scope:* {describe_scope(replace(flt, state=query.status or ANY))}"))
+    answered = [r for r in query.regions if r not in {f.region for f in result.failures}]
+    if not answered:
+        blocks.append(_section(":rotating_light: *No region could be queried*, so there are no jobs to show."))
+    elif not jobs:
+        blocks.append(_section(f"*No {status} restore jobs* were created in {', '.join(answered)} in this window."))
+    else:
+        tests = [j for j in jobs if j.is_restore_test]
+        summary = f"*{fmt(len(jobs))} {status} restore job{'s' * (len(jobs) != 1)}*"
+        if tests:
+            validation = _counted(j.validation_status or "no validation" for j in tests)
+            summary += f" · :test_tube: {fmt(len(tests))} from restore testing ({validation})"
+            summary += f" · {fmt(len(jobs) - len(tests))} on-demand"
+        blocks.append(_section(summary))
+        ordered = sorted(_group_reasons(jobs).items(), key=lambda item: (-len(item[1]), item[0]))
+        for reason, members in ordered[:JOB_GROUPS]:
+            variants = {j.status_message for j in members}
+            example = next(iter(variants)) if len(variants) == 1 else f"{reason}  _({len(variants)} variants)_"
+            lines = [
+                f"*{fmt(len(members))} ×* {_clip(example, 400)}",
+                f"{_counted(j.resource_type for j in members)} · accounts {_counted(j.account_id for j in members)} · "
+                f"{_counted(j.region for j in members)}",
+            ]
+            lines += [_job_line(j) for j in members[:JOB_EXAMPLES]]
+            if len(members) > JOB_EXAMPLES:
+                lines.append(f"_…and {len(members) - JOB_EXAMPLES} more with this reason_")
+            blocks.append(_section("\n".join(lines)))
+        if len(ordered) > JOB_GROUPS:
+            rest = sum(len(m) for _, m in ordered[JOB_GROUPS:])
+            blocks.append(_section(f"_…and {len(ordered) - JOB_GROUPS} more reasons ({fmt(rest)} jobs)_"))
+    notes = _failure_lines(result.failures)
+    notes += [f":scissors: *{r}*: more jobs than the bot reads at once; counts are a lower bound." for r in result.truncated]
+    if notes:
+        blocks.append(DividerBlock())
+        blocks.append(_section(fit_lines(notes, limit=20)))
+    footer = _context(
+        f"`{command} jobs {flt.to_text()}` · {result.aws_calls} AWS call{'s' * (result.aws_calls != 1)} · "
+        f"{result.elapsed:.1f} s"
+    )
+    text = f"{fmt(len(jobs))} {status} restore jobs created {window}"
+    if jobs:
+        top = max(((r, len(m)) for r, m in _group_reasons(jobs).items()), key=lambda item: item[1])
+        text += f"; most common reason ({top[1]}): {_clip(top[0], 200)}"
+    if result.failures:
+        text += "; regions not answering: " + ", ".join(f.region for f in result.failures)
+    return _bounded(Message(text=_clip(text, MAX_FALLBACK_TEXT), blocks=[*blocks, footer]))
+
+
+_REASON_IDS = (
+    (re.compile(r"arn:aws[a-z-]*:[^\s'\"]+"), "<ARN>"),
+    (re.compile(r"\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b", re.I), "<id>"),
+    (re.compile(r"\b(?:vol|i|subnet|sg|snap|ami|vpc|eni|fs|fsvol|rtb|igw)-[0-9a-f]{8,17}\b"), "<id>"),
+    (re.compile(r"\b\d{12}\b"), "<account>"),
+)
+
+
+def reason_key(message: str) -> str:
+    """A failure reason with its resource ids taken out, so the same cause on different resources groups."""
+    key = message.strip() or "(no status message)"
+    for pattern, placeholder in _REASON_IDS:
+        key = pattern.sub(placeholder, key)
+    return key
+
+
+def _group_reasons(jobs: Sequence[RestoreJobRow]) -> dict[str, list[RestoreJobRow]]:
+    groups: dict[str, list[RestoreJobRow]] = defaultdict(list)
+    for job in jobs:
+        groups[reason_key(job.status_message)].append(job)
+    return groups
 
 
 def _trend_text(data: DigestData) -> str:
@@ -330,6 +555,7 @@ def render_digest(data: DigestData, *, command: str = "/restores") -> Message:
         )
     if answered:
         blocks.append(_section(_trend_text(data)))
+    drill = _digest_drill_down(data)
     notes = _failure_lines(data.failures)
     if data.failures and answered:
         notes.append("_Numbers above exclude the regions listed here._")
@@ -337,6 +563,7 @@ def render_digest(data: DigestData, *, command: str = "/restores") -> Message:
     if notes:
         blocks.append(DividerBlock())
         blocks.append(_section(fit_lines(notes, limit=20)))
+    blocks += drill
     blocks.append(_context(f"`{command} failed 1d` for the last 14 days · posted by restores bot"))
 
     if not answered:
@@ -350,7 +577,26 @@ def render_digest(data: DigestData, *, command: str = "/restores") -> Message:
         )
     if data.failures:
         text += "; regions not answering: " + ", ".join(f.region for f in data.failures)
-    return _bounded(Message(text=_clip(text, MAX_FALLBACK_TEXT), blocks=blocks, response_type="in_channel"))
+    return _bounded(
+        Message(text=_clip(text, MAX_FALLBACK_TEXT), blocks=blocks, response_type="in_channel"),
+        keep_tail=len(drill) + 1,
+    )
+
+
+def _digest_drill_down(data: DigestData) -> list[Block]:
+    start = datetime(data.day.year, data.day.month, data.day.day, tzinfo=UTC)
+    window = (start, start + timedelta(days=1))
+    counts = {"FAILED": data.failed, "ABORTED": data.aborted}
+    buttons = [
+        _button(
+            f"{STATE_ICONS[state]} {fmt(n)} {state.lower()} jobs",
+            ActionId.JOBS.with_suffix(state.lower()),
+            ActionValue(RestoreFilter(state=state, period=Period.ONE_DAY, account=data.account, regions=data.regions),
+                        window),
+        )
+        for state, n in counts.items() if n
+    ]
+    return [ActionsBlock(block_id="restores_digest_drill", elements=buttons)] if buttons else []
 
 
 HELP_EXAMPLES = (
@@ -395,6 +641,14 @@ def render_refusal(command: str = "/restores") -> Message:
     text = (
         f":lock: Sorry, `{command}` is not enabled for you in this channel. "
         "Ask the bot's admins to add you or this channel to its allow-list."
+    )
+    return Message(text=text, blocks=(_section(text),))
+
+
+def render_stale_action() -> Message:
+    text = (
+        ":hourglass: That button is from an older or unknown message, so I can't act on it. "
+        "Run `/restores` again for a fresh answer."
     )
     return Message(text=text, blocks=(_section(text),))
 

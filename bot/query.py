@@ -22,6 +22,10 @@ class Period(StrEnum):
         return {"ONE_DAY": "1d", "SEVEN_DAYS": "7d", "FOURTEEN_DAYS": "14d"}[self.value]
 
     @property
+    def days(self) -> int:
+        return {"ONE_DAY": 1, "SEVEN_DAYS": 7, "FOURTEEN_DAYS": 14}[self.value]
+
+    @property
     def label(self) -> str:
         return {
             "ONE_DAY": "daily, last 14 days",
@@ -90,7 +94,9 @@ TYPE_ALIASES.update(
 )
 
 KEYS = ("state", "period", "type", "account", "region")
-FLAGS = ("help", "share")
+FLAGS = ("help", "share", "jobs")
+# ListRestoreJobs' ByStatus values: CREATED has no jobs listing, the wildcards are summaries-only.
+JOB_LIST_STATES = ("FAILED", "ABORTED", "COMPLETED", "RUNNING", "PENDING")
 
 ACCOUNT_RE = re.compile(r"^\d{12}$")
 
@@ -134,7 +140,7 @@ class RestoreFilter:
 
 @dataclass(frozen=True)
 class ParsedCommand:
-    kind: Literal["summary", "help"]
+    kind: Literal["summary", "help", "jobs"]
     filter: RestoreFilter = field(default_factory=RestoreFilter)
 
 
@@ -295,10 +301,13 @@ def parse_command(text: str, default_regions: tuple[str, ...] = ()) -> ParsedCom
     tokens = tokenize(text or "")
     builder = _Builder()
     help_wanted = False
+    jobs_token: str | None = None
     for token in tokens:
         lowered = token.lower()
         if lowered in ("help", "?", "-h", "--help"):
             help_wanted = True
+        elif lowered == "jobs":
+            jobs_token = token
         elif lowered == "share":
             builder.share = True
         elif ":" in token:
@@ -318,7 +327,22 @@ def parse_command(text: str, default_regions: tuple[str, ...] = ()) -> ParsedCom
             raise ParseError(token, "is not something I understand", ACCEPTED_OVERVIEW, _suggest(token, BARE_WORDS))
     if help_wanted:
         return ParsedCommand("help")
+    if jobs_token is not None:
+        return ParsedCommand("jobs", _jobs_filter(builder, default_regions))
     return ParsedCommand("summary", builder.build(default_regions))
+
+
+def _jobs_filter(builder: _Builder, default_regions: tuple[str, ...]) -> RestoreFilter:
+    """`jobs` lists one status (FAILED unless another is named); CREATED and AGGREGATE_ALL have no jobs list."""
+    builder.values.setdefault("state", "FAILED")
+    state = str(builder.values["state"])
+    if state not in JOB_LIST_STATES + (ANY,):
+        raise ParseError(
+            builder.sources.get("state", state),
+            "cannot be listed job by job",
+            "`jobs` with `failed`, `aborted`, `completed`, `running`, `pending` or `state:ANY`",
+        )
+    return builder.build(default_regions)
 
 
 def _parse_pair(builder: _Builder, key: str, value: str, token: str) -> None:

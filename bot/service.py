@@ -1,21 +1,26 @@
-"""Turns a `/restores` request into a Message: allow-lists, parsing, the AWS query and rendering."""
+"""Turns `/restores` requests and button clicks into Messages: allow-lists, parsing, AWS queries, rendering."""
 
 from __future__ import annotations
 
 import logging
 import uuid
+from collections.abc import Callable
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
 
-from bot.backup import BackupService
+from bot.actions import ActionValue
+from bot.backup import BackupService, JobsQuery, JobsResult
 from bot.blocks import (
     Message,
     render_help,
     render_internal_error,
+    render_jobs,
     render_parse_error,
     render_refusal,
     render_summary,
 )
 from bot.config import Settings
-from bot.query import ParseError, parse_command
+from bot.query import ANY, WILDCARDS, ParseError, Period, RestoreFilter, parse_command
 
 log = logging.getLogger(__name__)
 
@@ -28,27 +33,78 @@ class RestoresService:
         self.backup = backup
         self.sample = sample
 
-    def answer(self, text: str, *, user_id: str = "", channel_id: str = "", command: str = "/restores") -> Message:
-        """Always returns a Message: refusals, usage errors and faults become answers, never exceptions."""
+    def _guarded(self, what: str, user_id: str, channel_id: str, work: Callable[[], Message],
+                 command: str = "/restores") -> Message:
+        """Allow-lists first, then the work; any fault becomes an answer with a reference, never silence."""
         request_id = uuid.uuid4().hex[:12]
         try:
             if not self.settings.is_allowed(user_id=user_id, channel_id=channel_id):
-                log.info("refused request_id=%s user=%s channel=%s", request_id, user_id, channel_id)
+                log.info("refused %s request_id=%s user=%s channel=%s", what, request_id, user_id, channel_id)
                 return render_refusal(command)
+            return work()
+        except Exception:
+            log.exception("failed to answer %s request_id=%s", what, request_id)
+            return render_internal_error(request_id)
+
+    def answer(self, text: str, *, user_id: str = "", channel_id: str = "", command: str = "/restores") -> Message:
+        """Answer a typed command. Refusals, usage errors and faults become answers, never exceptions."""
+
+        def work() -> Message:
             try:
                 parsed = parse_command(text, self.settings.regions)
             except ParseError as error:
-                log.info("bad command request_id=%s token=%r", request_id, error.token[:60])
+                log.info("bad command token=%r", error.token[:60])
                 return render_parse_error(error, command)
             if parsed.kind == "help":
                 return render_help(command, self.settings.regions)
-            result = self.backup.restore_job_summaries(parsed.filter)
-            log.info(
-                "answered request_id=%s filter=%r rows=%d failures=%d aws_calls=%d duration=%.3f",
-                request_id, parsed.filter.to_text(), len(result.rows), len(result.failures),
-                result.aws_calls, result.elapsed,
-            )
-            return render_summary(result, sample=self.sample, command=command)
-        except Exception:
-            log.exception("failed to answer request_id=%s", request_id)
-            return render_internal_error(request_id)
+            if parsed.kind == "jobs":
+                return self._jobs(parsed.filter, None, command)
+            return self._summary(parsed.filter, command)
+
+        return self._guarded("command", user_id, channel_id, work, command)
+
+    def answer_filter(self, flt: RestoreFilter, *, user_id: str, channel_id: str) -> Message:
+        """Answer a control click that changes the filter (period, state, share)."""
+        return self._guarded("filter", user_id, channel_id, lambda: self._summary(flt, "/restores"))
+
+    def answer_jobs(self, value: ActionValue, *, user_id: str, channel_id: str) -> Message:
+        """Answer a drill-down click: the jobs behind a row or total, in exactly that row's window."""
+        return self._guarded("jobs", user_id, channel_id, lambda: self._jobs(value.filter, value.window, "/restores"))
+
+    def _summary(self, flt: RestoreFilter, command: str) -> Message:
+        result = self.backup.restore_job_summaries(flt)
+        log.info(
+            "answered filter=%r rows=%d failures=%d aws_calls=%d duration=%.3f",
+            flt.to_text(), len(result.rows), len(result.failures), result.aws_calls, result.elapsed,
+        )
+        return render_summary(result, sample=self.sample, command=command)
+
+    def _jobs(self, flt: RestoreFilter, window: tuple[datetime, datetime] | None, command: str) -> Message:
+        result = self.list_jobs(flt, window)
+        log.info("answered jobs filter=%r jobs=%d failures=%d aws_calls=%d duration=%.3f",
+                 flt.to_text(), len(result.jobs), len(result.failures), result.aws_calls, result.elapsed)
+        return render_jobs(result, flt, sample=self.sample, command=command)
+
+    def list_jobs(self, flt: RestoreFilter, window: tuple[datetime, datetime] | None = None) -> JobsResult:
+        now = datetime.now(UTC)
+        after, before = window or (now - timedelta(days=flt.period.days), now)
+        accounts: tuple[str, ...] = ()
+        if flt.account in WILDCARDS:
+            accounts = self._accounts_with_jobs(flt)
+        elif flt.account:
+            accounts = (flt.account,)
+        query = JobsQuery(
+            regions=flt.regions,
+            created_after=after,
+            created_before=before,
+            status=None if flt.state == ANY else flt.state,
+            resource_type=None if flt.api_resource_type in WILDCARDS else flt.api_resource_type,
+            local_resource_type=flt.local_resource_type,
+            accounts=accounts,
+        )
+        return self.backup.list_restore_jobs(query)
+
+    def _accounts_with_jobs(self, flt: RestoreFilter) -> tuple[str, ...]:
+        """ListRestoreJobs takes one account at a time: ask the summaries which accounts have such jobs."""
+        summary = self.backup.restore_job_summaries(replace(flt, account=ANY, period=Period.FOURTEEN_DAYS))
+        return tuple(sorted({row.account_id for row in summary.rows if row.count > 0 and row.account_id.isdigit()}))

@@ -3,8 +3,9 @@
 from slack_bolt import App
 
 from bot.service import RestoresService
-from handlers import commands
+from handlers import actions, commands
 
 
 def register_listeners(app: App, service: RestoresService) -> None:
     commands.register(app, service)
+    actions.register(app, service)
