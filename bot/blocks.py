@@ -456,7 +456,13 @@ def render_jobs(result: JobsResult, flt: RestoreFilter, *, sample: bool = False,
                 f"{_counted(j.resource_type for j in members)} · accounts {_counted(j.account_id for j in members)} · "
                 f"{_counted(j.region for j in members)}",
             ]
-            lines += [_job_line(j) for j in members[:JOB_EXAMPLES]]
+            tests_here = [j for j in members if j.is_restore_test]
+            if tests_here:
+                lines[1] += f" · :test_tube: {fmt(len(tests_here))} from restore testing"
+            examples = list(members[:JOB_EXAMPLES])
+            if tests_here and not any(j.is_restore_test for j in examples):
+                examples[-1] = tests_here[0]  # show what a failing restore test looks like, not only on-demand
+            lines += [_job_line(j) for j in examples]
             if len(members) > JOB_EXAMPLES:
                 lines.append(f"_…and {len(members) - JOB_EXAMPLES} more with this reason_")
             blocks.append(_section("\n".join(lines)))
@@ -606,6 +612,7 @@ HELP_EXAMPLES = (
     ("`/restores completed 14d rds eu-west-1`", "completed RDS restores in eu-west-1"),
     ("`/restores failed account:ANY`", "every account of the organization (management or delegated admin only)"),
     ("`/restores failed region:us-east-1,eu-west-1 share`", "post the answer to the channel"),
+    ("`/restores jobs failed 1d type:EBS`", "which EBS restores failed in the last day, and why"),
 )
 
 
@@ -619,7 +626,9 @@ def render_help(command: str = "/restores", default_regions: Sequence[str] = ())
         "*Account* — `123456789012` or `account:ANY` / `account:AGGREGATE_ALL` (org-wide: needs the "
         "Organizations management or delegated-admin account). Default: the bot's own account\n"
         f"*Region* — `eu-west-1` or `region:us-east-1,eu-west-1`. Default: {', '.join(default_regions) or 'the AWS default region'}\n"
-        "*share* — post the answer in the channel instead of only to you"
+        "*share* — post the answer in the channel instead of only to you (or click *Share to channel*)\n"
+        "*jobs* — list the jobs themselves, grouped by failure reason, with restore tests told apart: "
+        "`jobs failed 1d type:EBS` (`1d`/`7d`/`14d` = created in the last 1/7/14 days; default state failed)"
     )
     examples = "\n".join(f"{cmd} — {what}" for cmd, what in HELP_EXAMPLES).replace("/restores", command)
     blocks: list[Block] = [
@@ -627,7 +636,11 @@ def render_help(command: str = "/restores", default_regions: Sequence[str] = ())
         _section(f"Type `{command}` with filters in any order, any case."),
         _section(grammar),
         _section("*Examples*\n" + examples),
-        _context("Counts come from AWS Backup `ListRestoreJobSummaries` (jobs of the last 30 days)."),
+        _context(
+            "Answers carry buttons: open the jobs behind a count, switch period or state in place, share to the "
+            "channel. Counts come from AWS Backup `ListRestoreJobSummaries` (jobs of the last 30 days), jobs "
+            "from `ListRestoreJobs`."
+        ),
     ]
     return Message(text=f"{command} usage: [state] [1d|7d|14d] [type:TYPE] [account:ID] [region] [share]", blocks=blocks)
 

@@ -126,6 +126,8 @@ class Fault:
     message: str = "Service is unavailable"
     latency: float = 0.0
     times: int | None = None
+    # Only requests whose path starts with this (e.g. "/restore-jobs/") are affected; None: every operation.
+    path_prefix: str | None = None
 
     @property
     def is_error(self) -> bool:
@@ -489,11 +491,13 @@ class BackupEmulator:
                 if (path_prefix is None or r.path.startswith(path_prefix)) and (region is None or r.region == region)
             ]
 
-    def _take_fault(self, region: str) -> Fault | None:
+    def _take_fault(self, region: str, path: str) -> Fault | None:
         with self._lock:
             key = region if region in self._faults else "*"
             active = self._faults.get(key)
             if active is None:
+                return None
+            if active.fault.path_prefix is not None and not path.startswith(active.fault.path_prefix):
                 return None
             if active.remaining is not None:
                 active.remaining -= 1
@@ -521,7 +525,7 @@ class BackupEmulator:
             region, signed = auth.region, True
             if self._credentials is not None:
                 self._verify_signature(handler, auth, body)
-            fault = self._take_fault(region)
+            fault = self._take_fault(region, split.path)
             if fault is not None:
                 if fault.latency > 0:
                     self._stopping.wait(fault.latency)
