@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, settings
 
 from bot.emulator import BackupEmulator
 from tests.fakes.slack import FakeSlack
@@ -18,6 +19,14 @@ if TYPE_CHECKING:
     from bot.ledger import Ledger
 
 pytest_plugins = ["tests.fakes.aws"]
+
+# Hypothesis profiles. The default keeps a plain test run quick; `hardening` is the long fuzz run
+# (`python -m pytest -p no:cacheprovider --hypothesis-profile=hardening -m hardening`), at least 10,000
+# examples per property.
+settings.register_profile("default", deadline=None)
+settings.register_profile("hardening", max_examples=10_000, deadline=None,
+                          suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
 
 E2E_REGIONS = ("us-east-1", "eu-west-1", "ap-southeast-2")
 # The emulator's clock is pinned so expected sums never straddle a UTC midnight.
