@@ -33,7 +33,7 @@ def create_web_client(settings: Settings) -> WebClient:
 
 
 def create_service(settings: Settings) -> RestoresService:
-    backup = BackupService(deadline_seconds=settings.aws_deadline_seconds)
+    backup = BackupService(deadline_seconds=settings.aws_deadline_seconds, cache_ttl=settings.cache_ttl)
     return RestoresService(settings, backup)
 
 

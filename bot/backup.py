@@ -6,6 +6,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Iterator
+from collections import OrderedDict
 from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -196,6 +197,58 @@ def _utc(value: Any) -> datetime:
     return datetime.fromtimestamp(float(value), UTC)
 
 
+class SummaryCache:
+    """Bounded TTL cache of per-region summary answers, with single flight: identical queries arriving
+    together wait for one AWS page chain instead of each starting their own. Failures are never stored."""
+
+    def __init__(self, ttl_seconds: float, max_entries: int = 256, clock: Callable[[], float] = time.monotonic) -> None:
+        self.ttl = ttl_seconds
+        self.max_entries = max_entries
+        self._clock = clock
+        self._entries: OrderedDict[tuple[Any, ...], tuple[float, _RegionAnswer]] = OrderedDict()
+        self._in_flight: dict[tuple[Any, ...], Future[_RegionAnswer]] = {}
+        self._lock = threading.Lock()
+        self.hits = 0
+        self.misses = 0
+
+    def get_or_compute(self, key: tuple[Any, ...], compute: Callable[[], _RegionAnswer]) -> _RegionAnswer:
+        if self.ttl <= 0:
+            return compute()
+        with self._lock:
+            entry = self._entries.get(key)
+            if entry is not None and entry[0] > self._clock():
+                self._entries.move_to_end(key)
+                self.hits += 1
+                return _RegionAnswer(rows=entry[1].rows, period=entry[1].period, calls=0, truncated=entry[1].truncated)
+            waiting = self._in_flight.get(key)
+            if waiting is None:
+                mine: Future[_RegionAnswer] = Future()
+                self._in_flight[key] = mine
+                self.misses += 1
+        if waiting is not None:
+            answer = waiting.result()  # re-raises the leader's failure: each caller reports it
+            return _RegionAnswer(rows=answer.rows, period=answer.period, calls=0, truncated=answer.truncated)
+        try:
+            answer = compute()
+        except BaseException as exc:
+            mine.set_exception(exc)
+            raise
+        else:
+            mine.set_result(answer)
+            with self._lock:
+                self._entries[key] = (self._clock() + self.ttl, answer)
+                self._entries.move_to_end(key)
+                while len(self._entries) > self.max_entries:
+                    self._entries.popitem(last=False)
+            return answer
+        finally:
+            with self._lock:
+                self._in_flight.pop(key, None)
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+
 class BackupService:
     """Owns every AWS Backup call the bot makes. Thread-safe; one instance per process."""
 
@@ -208,6 +261,8 @@ class BackupService:
         max_pages: int = DEFAULT_MAX_PAGES,
         max_workers: int = 32,
         config: Config = BOTO_CONFIG,
+        cache_ttl: float = 0.0,
+        cache_entries: int = 256,
     ) -> None:
         self._session_factory = session_factory or boto3.session.Session
         self._session: boto3.session.Session | None = None
@@ -219,6 +274,7 @@ class BackupService:
         # boto3 sessions are not thread-safe: client creation is serialized, clients themselves are safe.
         self._lock = threading.Lock()
         self._pool = ThreadPoolExecutor(max_workers=max_workers, thread_name_prefix="aws")
+        self.cache = SummaryCache(cache_ttl, cache_entries)
 
     def client(self, region: str) -> Any:
         with self._lock:
@@ -271,7 +327,11 @@ class BackupService:
         if flt.account:
             params["AccountId"] = flt.account
         answers, failures, elapsed = self._fan_out(
-            flt.regions, lambda region, deadline: self._region_summaries(region, params, deadline), SUMMARY_ACTION
+            flt.regions,
+            lambda region, deadline: self.cache.get_or_compute(
+                (region, *sorted(params.items())), lambda: self._region_summaries(region, params, deadline)
+            ),
+            SUMMARY_ACTION,
         )
         rows: list[SummaryRow] = []
         period = flt.period

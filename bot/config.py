@@ -40,6 +40,8 @@ class Settings:
     aws_deadline_seconds: float = 20.0
     web_concurrency: int = 1
     web_threads: int = 32
+    # Seconds an identical summary query is answered from memory; 0 disables the cache.
+    cache_ttl: int = 300
     digest_channels: tuple[str, ...] = ()
     digest_hour: int = 9
     digest_minute: int = 0
@@ -65,6 +67,7 @@ class Settings:
             "RESTORES_ALLOWED_USERS": ",".join(sorted(self.allowed_users)) or "(everyone)",
             "AWS_PROFILE": self.aws_profile or "(default chain)",
             "RESTORES_AWS_DEADLINE": f"{self.aws_deadline_seconds:g}",
+            "RESTORES_CACHE_TTL": str(self.cache_ttl),
             "RESTORES_DIGEST_CHANNELS": ",".join(self.digest_channels) or "(none)",
             "RESTORES_DIGEST_TIME": f"{self.digest_hour:02d}:{self.digest_minute:02d}",
             "RESTORES_DIGEST_TZ": self.digest_tz,
@@ -260,6 +263,7 @@ def load_settings(env: Mapping[str, str], mode: Mode = "local") -> Settings:
         aws_deadline_seconds=_float(env, "RESTORES_AWS_DEADLINE", 20.0, 1.0, 120.0),
         web_concurrency=_int(env, "WEB_CONCURRENCY", 1, 1, 64),
         web_threads=_int(env, "RESTORES_WEB_THREADS", 32, 1, 512),
+        cache_ttl=_int(env, "RESTORES_CACHE_TTL", 300, 0, 86400),
         digest_channels=tuple(sorted(_ids(env, "RESTORES_DIGEST_CHANNELS", CHANNEL_RE, "C0123ABCD"))),
         digest_hour=hour,
         digest_minute=minute,

@@ -71,6 +71,8 @@ def bot_env(emulator: BackupEmulator, slack: FakeSlack, tmp_path_factory: pytest
         AWS_MAX_ATTEMPTS="2",
         RESTORES_REGIONS=",".join(E2E_REGIONS),
         RESTORES_AWS_DEADLINE="8",
+        # Tests load new data between commands; the cache has its own tests with a dedicated bot.
+        RESTORES_CACHE_TTL="0",
         LOG_LEVEL="DEBUG",
     )
 

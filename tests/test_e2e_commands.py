@@ -289,3 +289,36 @@ def test_secrets_never_reach_the_logs(bot: BotProcess, emulator: BackupEmulator)
     assert log  # the bot does log (at DEBUG here)
     for secret in (SIGNING_SECRET, BOT_TOKEN, "e2e-aws-secret-key-do-not-log"):
         assert secret not in log
+
+
+def test_identical_queries_within_the_ttl_make_no_aws_call(launch_bot: Callable[..., BotProcess],
+                                                           fakes: tuple[BackupEmulator, FakeSlack]) -> None:
+    emulator, _ = fakes
+    counts = load_dataset(emulator)
+    cached = launch_bot(RESTORES_CACHE_TTL="300")
+    first = cached.ask("failed 7d account:ANY")
+    calls = len(emulator.calls(SUMMARIES))
+    assert calls >= 3 * len(E2E_REGIONS)
+    second = cached.ask("FAILED 7D account:any")  # the same query, typed differently
+    assert len(emulator.calls(SUMMARIES)) == calls
+    assert totals_field(second) == totals_field(first)
+    expected = expected_sum(counts, state="FAILED", start=E2E_TODAY - timedelta(days=7), end=E2E_TODAY)
+    assert f"*{expected:,} restore jobs*" in totals_field(second)
+    cached.ask("aborted 7d account:ANY")  # a different query goes to AWS
+    assert len(emulator.calls(SUMMARIES)) > calls
+
+
+def test_a_failed_region_is_not_cached(launch_bot: Callable[..., BotProcess],
+                                       fakes: tuple[BackupEmulator, FakeSlack]) -> None:
+    emulator, _ = fakes
+    load_dataset(emulator)
+    cached = launch_bot(RESTORES_CACHE_TTL="300")
+    emulator.set_fault("eu-west-1", access_denied())
+    assert "eu-west-1" in blocks_text(cached.ask("completed 14d"))
+    emulator.clear_faults()
+    before = {r: len(emulator.calls(SUMMARIES, region=r)) for r in E2E_REGIONS}
+    answer = cached.ask("completed 14d")
+    assert "access denied" not in blocks_text(answer)
+    after = {r: len(emulator.calls(SUMMARIES, region=r)) for r in E2E_REGIONS}
+    assert after["eu-west-1"] > before["eu-west-1"]  # asked again
+    assert after["us-east-1"] == before["us-east-1"]  # answered from the cache
