@@ -114,6 +114,7 @@ class JobsQuery:
     resource_type: str | None = None  # sent as ByResourceType when the API accepts the name
     local_resource_type: str | None = None  # filtered here when it does not (names with spaces)
     accounts: tuple[str, ...] = ()  # ByAccountId values (12 digits); empty: the caller's account
+    visible_accounts: frozenset[str] | None = None  # the channel's scope: jobs of other accounts are dropped
 
 
 @dataclass(frozen=True)
@@ -340,6 +341,8 @@ class BackupService:
             period = answer.period or period
         if flt.local_resource_type:
             rows = [row for row in rows if row.resource_type == flt.local_resource_type]
+        if flt.visible_accounts is not None:
+            rows = [row for row in rows if row.account_id in flt.visible_accounts]
         return SummaryResult(
             filter=flt,
             period=period,
@@ -365,6 +368,8 @@ class BackupService:
         jobs = [job for answer in answers.values() for job in answer.rows]
         if query.local_resource_type:
             jobs = [job for job in jobs if job.resource_type == query.local_resource_type]
+        if query.visible_accounts is not None:
+            jobs = [job for job in jobs if job.account_id in query.visible_accounts]
         jobs.sort(key=lambda job: job.created, reverse=True)
         return JobsResult(
             query=query,

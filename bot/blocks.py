@@ -149,6 +149,8 @@ def describe_scope(flt: RestoreFilter) -> str:
     types = {ANY: "every resource type", AGGREGATE_ALL: "all resource types, summed"}.get(
         flt.resource_type, f"type {flt.resource_type}"
     )
+    if flt.visible_accounts is not None:
+        accounts = "accounts " + ", ".join(sorted(flt.visible_accounts)) + " (this channel's scope)"
     states = {ANY: "every state", AGGREGATE_ALL: "all states, summed"}.get(flt.state, f"state {flt.state}")
     regions = ", ".join(flt.regions) if flt.regions else "no region"
     return f"{states} · {types} · {accounts} · {regions}"
@@ -530,7 +532,9 @@ def render_digest(data: DigestData, *, command: str = "/restores") -> Message:
     day = f"{data.day:%a %d %b %Y}"
     blocks: list[Block] = [_header(f"Daily restore digest — {day} (UTC)")]
     answered = [r for r in data.regions if r not in {f.region for f in data.failures}]
-    scope = describe_scope(RestoreFilter(state="FAILED", account=data.account, regions=data.regions))
+    scope = describe_scope(
+        RestoreFilter(state="FAILED", account=data.account, regions=data.regions, visible_accounts=data.visible_accounts)
+    )
     blocks.append(_context(f"*Scope:* failed and aborted · {scope.split(' · ', 1)[1]}"))
     if not answered:
         blocks.append(_section(":rotating_light: *No region could be queried*; no numbers for this day."))
@@ -656,6 +660,11 @@ def render_refusal(command: str = "/restores") -> Message:
         "Ask the bot's admins to add you or this channel to its allow-list."
     )
     return Message(text=text, blocks=(_section(text),))
+
+
+def render_out_of_scope(reason: str) -> Message:
+    text = f":lock: {reason}"
+    return Message(text=_clip(text, MAX_FALLBACK_TEXT), blocks=(_section(text),))
 
 
 def render_stale_action() -> Message:

@@ -42,6 +42,8 @@ class Settings:
     web_threads: int = 32
     # Seconds an identical summary query is answered from memory; 0 disables the cache.
     cache_ttl: int = 300
+    # Channel -> the AWS accounts it may see (None: every account). Channels not listed are unrestricted.
+    channel_accounts: Mapping[str, frozenset[str] | None] = field(default_factory=dict)
     digest_channels: tuple[str, ...] = ()
     digest_hour: int = 9
     digest_minute: int = 0
@@ -68,6 +70,9 @@ class Settings:
             "AWS_PROFILE": self.aws_profile or "(default chain)",
             "RESTORES_AWS_DEADLINE": f"{self.aws_deadline_seconds:g}",
             "RESTORES_CACHE_TTL": str(self.cache_ttl),
+            "RESTORES_CHANNEL_ACCOUNTS": ";".join(
+                f"{c}={','.join(sorted(a)) if a is not None else 'ANY'}" for c, a in sorted(self.channel_accounts.items())
+            ) or "(no channel restricted)",
             "RESTORES_DIGEST_CHANNELS": ",".join(self.digest_channels) or "(none)",
             "RESTORES_DIGEST_TIME": f"{self.digest_hour:02d}:{self.digest_minute:02d}",
             "RESTORES_DIGEST_TZ": self.digest_tz,
@@ -76,13 +81,6 @@ class Settings:
             "DATABASE_URL": mask_url(self.database_url),
         }
 
-    def is_allowed(self, *, user_id: str, channel_id: str) -> bool:
-        """Allow-lists: an empty list lets everyone in."""
-        if self.allowed_users and user_id not in self.allowed_users:
-            return False
-        if self.allowed_channels and channel_id not in self.allowed_channels:
-            return False
-        return True
 
 
 def mask(secret: str) -> str:
@@ -165,6 +163,34 @@ def _account(env: Mapping[str, str], name: str) -> str | None:
     if not re.match(r"^\d{12}$", raw):
         raise ConfigError(f"{name}={raw!r} is not an AWS account id (accepted: 12 digits, ANY, AGGREGATE_ALL)")
     return raw
+
+
+def _channel_accounts(env: Mapping[str, str]) -> dict[str, frozenset[str] | None]:
+    name = "RESTORES_CHANNEL_ACCOUNTS"
+    raw = env.get(name, "").strip()
+    mapping: dict[str, frozenset[str] | None] = {}
+    if not raw:
+        return mapping
+    example = "C0123ABCD=111122223333,444455556666;C0456EFGH=ANY"
+    for entry in (part.strip() for part in raw.split(";")):
+        if not entry:
+            continue
+        channel, sep, accounts = (x.strip() for x in entry.partition("="))
+        if not sep or not CHANNEL_RE.match(channel):
+            raise ConfigError(f"{name}: {entry!r} is not CHANNEL=ACCOUNTS (format: {example})")
+        if channel in mapping:
+            raise ConfigError(f"{name}: channel {channel} is listed twice")
+        values = _csv(accounts)
+        if [v.upper() for v in values] == ["ANY"]:
+            mapping[channel] = None
+            continue
+        bad = [v for v in values if not re.match(r"^\d{12}$", v)]
+        if not values or bad:
+            raise ConfigError(
+                f"{name}: {channel} needs 12-digit account ids or ANY, got {accounts!r} (format: {example})"
+            )
+        mapping[channel] = frozenset(values)
+    return mapping
 
 
 def _csv(value: str | None) -> list[str]:
@@ -264,6 +290,7 @@ def load_settings(env: Mapping[str, str], mode: Mode = "local") -> Settings:
         web_concurrency=_int(env, "WEB_CONCURRENCY", 1, 1, 64),
         web_threads=_int(env, "RESTORES_WEB_THREADS", 32, 1, 512),
         cache_ttl=_int(env, "RESTORES_CACHE_TTL", 300, 0, 86400),
+        channel_accounts=_channel_accounts(env),
         digest_channels=tuple(sorted(_ids(env, "RESTORES_DIGEST_CHANNELS", CHANNEL_RE, "C0123ABCD"))),
         digest_hour=hour,
         digest_minute=minute,

@@ -7,13 +7,15 @@ import os
 import socket
 import uuid
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot.backup import BackupService, RegionFailure, SummaryRow
+from bot.access import AccessPolicy
+from bot.backup import BackupService, RegionFailure, SummaryResult, SummaryRow
 from bot.config import Settings
 from bot.blocks import Message, render_digest
 from bot.ledger import Ledger
@@ -41,6 +43,7 @@ class DigestData:
     trend: tuple[tuple[date, int], ...]  # failed+aborted per day, oldest first, ending with `day`
     truncated: tuple[str, ...] = ()
     account: str | None = None
+    visible_accounts: frozenset[str] | None = None  # the channel's scope, when it has one
 
     @property
     def failed(self) -> int:
@@ -70,16 +73,22 @@ def digest_day(now: datetime) -> date:
     return now.astimezone(UTC).date() - timedelta(days=1)
 
 
-def collect_digest(backup: BackupService, regions: tuple[str, ...], *, day: date,
-                   account: str | None = None) -> DigestData:
-    """One ListRestoreJobSummaries chain per region (State=ANY, ONE_DAY) serves totals, breakdowns and trend."""
-    result = backup.restore_job_summaries(
+def query_digest(backup: BackupService, regions: tuple[str, ...], account: str | None = None) -> SummaryResult:
+    """One ListRestoreJobSummaries chain per region (State=ANY, ONE_DAY) serves every channel's digest."""
+    return backup.restore_job_summaries(
         RestoreFilter(state=ANY, period=Period.ONE_DAY, resource_type=ANY, account=account, regions=regions)
     )
+
+
+def build_digest(result: SummaryResult, *, day: date, account: str | None = None,
+                 visible_accounts: frozenset[str] | None = None) -> DigestData:
+    """Totals, breakdowns and trend for `day`, from the rows a channel may see."""
     per_day: dict[date, int] = defaultdict(int)
     day_rows: list[SummaryRow] = []
     completed = 0
     for row in result.rows:
+        if visible_accounts is not None and row.account_id not in visible_accounts:
+            continue
         row_day = row.start.astimezone(UTC).date()
         if row.state in BAD_STATES:
             per_day[row_day] += row.count
@@ -89,9 +98,14 @@ def collect_digest(backup: BackupService, regions: tuple[str, ...], *, day: date
             completed += row.count
     trend = tuple((day - timedelta(days=i), per_day.get(day - timedelta(days=i), 0)) for i in reversed(range(TREND_DAYS)))
     return DigestData(
-        day=day, regions=regions, failures=result.failures, rows=tuple(day_rows), completed=completed,
-        trend=trend, truncated=result.truncated, account=account,
+        day=day, regions=result.filter.regions, failures=result.failures, rows=tuple(day_rows), completed=completed,
+        trend=trend, truncated=result.truncated, account=account, visible_accounts=visible_accounts,
     )
+
+
+def collect_digest(backup: BackupService, regions: tuple[str, ...], *, day: date,
+                   account: str | None = None) -> DigestData:
+    return build_digest(query_digest(backup, regions, account), day=day, account=account)
 
 
 @dataclass
@@ -143,8 +157,11 @@ def post_digest(
     force: bool = False,
     dry_run: bool = False,
     skip_all_clear: bool = False,
+    scope_for: Callable[[str], frozenset[str] | None] = lambda channel: None,
 ) -> DigestRun:
-    """Post the digest to every channel that does not have it yet. Never raises for one channel's failure."""
+    """Post the digest to every channel that does not have it yet. Never raises for one channel's failure.
+
+    AWS is asked once; a channel limited to some accounts (`scope_for`) gets a digest of those only."""
     now = now or datetime.now(UTC)
     day = day or digest_day(now)
     run = DigestRun(day=day)
@@ -156,24 +173,30 @@ def post_digest(
             log.info("digest %s already posted everywhere", day)
             return run
 
-    data = collect_digest(backup, regions, day=day, account=account)
-    message = render_digest(data)
-    run.message = message
+    result = query_digest(backup, regions, account)
+    run.message = render_digest(build_digest(result, day=day, account=account))
     if dry_run:
         run.outcomes += [ChannelOutcome(c, "dry-run") for c in pending]
         return run
+    data = build_digest(result, day=day, account=account)
     if data.failures and len(data.failures) == len(regions):
         # Nothing to say yet: leave every channel unposted, so a retry posts real numbers once AWS answers.
         regions_down = ", ".join(f"{f.region} {f.kind.value}" for f in data.failures)
         run.outcomes += [ChannelOutcome(c, "failed", f"no region could be queried ({regions_down})") for c in pending]
         return run
-    if data.all_clear and skip_all_clear and not data.failures:
-        run.outcomes += [ChannelOutcome(c, "skipped-all-clear") for c in pending]
-        return run
     assert client is not None and ledger is not None, "posting needs a Slack client and a ledger"
 
+    messages: dict[frozenset[str] | None, tuple[DigestData, Message]] = {}
     owner = new_owner()
     for channel in pending:
+        scope = scope_for(channel)
+        if scope not in messages:
+            scoped = build_digest(result, day=day, account=account, visible_accounts=scope)
+            messages[scope] = (scoped, render_digest(scoped))
+        data, message = messages[scope]
+        if data.all_clear and skip_all_clear and not data.failures:
+            run.outcomes.append(ChannelOutcome(channel, "skipped-all-clear"))
+            continue
         if not ledger.claim(channel, day, owner, force=force):
             run.outcomes.append(ChannelOutcome(channel, "already-posted" if ledger.is_done(channel, day) else "in-flight"))
             continue
@@ -217,6 +240,7 @@ class DigestRunner:
             channels=channels or self.settings.digest_channels, now=now, day=day,
             account=self.settings.digest_account, force=force, dry_run=dry_run,
             skip_all_clear=self.settings.digest_skip_all_clear,
+            scope_for=AccessPolicy(self.settings).accounts_for,
         )
         (log.info if run.ok else log.error)(run.summary())
         return run

@@ -111,6 +111,9 @@ class RestoreFilter:
     account: str | None = None  # None: not sent, AWS answers for the caller's own account
     regions: tuple[str, ...] = ()
     share: bool = False
+    # Set by the access policy for channels limited to some accounts: rows of other accounts are dropped
+    # where they enter the bot. Never part of the text or of button values; re-derived on every request.
+    visible_accounts: frozenset[str] | None = None
 
     @property
     def api_resource_type(self) -> str:

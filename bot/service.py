@@ -8,6 +8,7 @@ from collections.abc import Callable
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
+from bot.access import Access, AccessPolicy, OutOfScope
 from bot.actions import ActionValue
 from bot.backup import BackupService, JobsQuery, JobsResult
 from bot.blocks import (
@@ -15,6 +16,7 @@ from bot.blocks import (
     render_help,
     render_internal_error,
     render_jobs,
+    render_out_of_scope,
     render_parse_error,
     render_refusal,
     render_summary,
@@ -32,16 +34,21 @@ class RestoresService:
         self.settings = settings
         self.backup = backup
         self.sample = sample
+        self.policy = AccessPolicy(settings)
 
-    def _guarded(self, what: str, user_id: str, channel_id: str, work: Callable[[], Message],
+    def _guarded(self, what: str, user_id: str, channel_id: str, work: Callable[[Access], Message],
                  command: str = "/restores") -> Message:
-        """Allow-lists first, then the work; any fault becomes an answer with a reference, never silence."""
+        """Allow-lists and scope first, then the work; any fault becomes an answer with a reference."""
         request_id = uuid.uuid4().hex[:12]
         try:
-            if not self.settings.is_allowed(user_id=user_id, channel_id=channel_id):
+            access = self.policy.check(user_id=user_id, channel_id=channel_id)
+            if not access.allowed:
                 log.info("refused %s request_id=%s user=%s channel=%s", what, request_id, user_id, channel_id)
                 return render_refusal(command)
-            return work()
+            return work(access)
+        except OutOfScope as error:
+            log.info("out of scope %s request_id=%s channel=%s", what, request_id, channel_id)
+            return render_out_of_scope(str(error))
         except Exception:
             log.exception("failed to answer %s request_id=%s", what, request_id)
             return render_internal_error(request_id)
@@ -49,7 +56,7 @@ class RestoresService:
     def answer(self, text: str, *, user_id: str = "", channel_id: str = "", command: str = "/restores") -> Message:
         """Answer a typed command. Refusals, usage errors and faults become answers, never exceptions."""
 
-        def work() -> Message:
+        def work(access: Access) -> Message:
             try:
                 parsed = parse_command(text, self.settings.regions)
             except ParseError as error:
@@ -57,19 +64,25 @@ class RestoresService:
                 return render_parse_error(error, command)
             if parsed.kind == "help":
                 return render_help(command, self.settings.regions)
+            flt = self.policy.scope(parsed.filter, access)
             if parsed.kind == "jobs":
-                return self._jobs(parsed.filter, None, command)
-            return self._summary(parsed.filter, command)
+                return self._jobs(flt, None, command)
+            return self._summary(flt, command)
 
         return self._guarded("command", user_id, channel_id, work, command)
 
     def answer_filter(self, flt: RestoreFilter, *, user_id: str, channel_id: str) -> Message:
         """Answer a control click that changes the filter (period, state, share)."""
-        return self._guarded("filter", user_id, channel_id, lambda: self._summary(flt, "/restores"))
+        return self._guarded(
+            "filter", user_id, channel_id, lambda access: self._summary(self.policy.scope(flt, access), "/restores")
+        )
 
     def answer_jobs(self, value: ActionValue, *, user_id: str, channel_id: str) -> Message:
         """Answer a drill-down click: the jobs behind a row or total, in exactly that row's window."""
-        return self._guarded("jobs", user_id, channel_id, lambda: self._jobs(value.filter, value.window, "/restores"))
+        return self._guarded(
+            "jobs", user_id, channel_id,
+            lambda access: self._jobs(self.policy.scope(value.filter, access), value.window, "/restores"),
+        )
 
     def _summary(self, flt: RestoreFilter, command: str) -> Message:
         result = self.backup.restore_job_summaries(flt)
@@ -101,6 +114,7 @@ class RestoresService:
             resource_type=None if flt.api_resource_type in WILDCARDS else flt.api_resource_type,
             local_resource_type=flt.local_resource_type,
             accounts=accounts,
+            visible_accounts=flt.visible_accounts,
         )
         return self.backup.list_restore_jobs(query)
 

@@ -1,0 +1,53 @@
+"""Who may ask, and which AWS accounts a channel may see: the one place allow-lists and scoping are enforced."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+from bot.config import Settings
+from bot.query import AGGREGATE_ALL, ANY, RestoreFilter
+
+
+class OutOfScope(ValueError):
+    """The request names accounts this channel may not see; the message is written for the Slack user."""
+
+
+@dataclass(frozen=True)
+class Access:
+    allowed: bool
+    accounts: frozenset[str] | None = None  # None: every account the bot can see
+
+
+class AccessPolicy:
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+
+    def check(self, *, user_id: str, channel_id: str) -> Access:
+        """Allow-lists (empty = everyone), then the channel's account scope."""
+        settings = self.settings
+        allowed = not (settings.allowed_users and user_id not in settings.allowed_users) and not (
+            settings.allowed_channels and channel_id not in settings.allowed_channels
+        )
+        return Access(allowed=allowed, accounts=self.accounts_for(channel_id))
+
+    def accounts_for(self, channel_id: str) -> frozenset[str] | None:
+        return self.settings.channel_accounts.get(channel_id)
+
+    def scope(self, flt: RestoreFilter, access: Access) -> RestoreFilter:
+        """The filter as this channel may run it; raise OutOfScope for accounts it may not see."""
+        accounts = access.accounts
+        if accounts is None:
+            return replace(flt, visible_accounts=None)
+        listed = ", ".join(sorted(accounts))
+        if flt.account == AGGREGATE_ALL:
+            raise OutOfScope(
+                f"This channel only sees accounts {listed}, so a sum over every account is not available here. "
+                "Use `account:ANY` (one row per visible account) or name one of them."
+            )
+        if flt.account not in (None, ANY) and flt.account not in accounts:
+            raise OutOfScope(f"This channel only sees accounts {listed}; account {flt.account} is not one of them.")
+        if flt.account in (None, ANY):
+            # One visible account: ask for it directly. Several: ask for every account, keep only these.
+            account = next(iter(accounts)) if len(accounts) == 1 else ANY
+            return replace(flt, account=account, visible_accounts=accounts)
+        return replace(flt, visible_accounts=accounts)
