@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from bot.ledger import Ledger
 
 EXIT_CONFIG = 2
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
 
 log = logging.getLogger("bot")
 
@@ -56,7 +57,10 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
     settings = _settings("http")
     _check_slack_token(settings)
-    serve(settings, lambda: create_wsgi_app(create_app(settings)), host=args.host)
+    from bot.logs import secrets_from_env
+
+    serve(settings, lambda: create_wsgi_app(create_app(settings)), host=args.host,
+          secrets=secrets_from_env(dict(os.environ)))
     return 0
 
 
@@ -164,6 +168,17 @@ def cmd_digest(args: argparse.Namespace) -> int:
     return 0 if run.ok else 1
 
 
+def cmd_check(args: argparse.Namespace) -> int:
+    from bot.app import create_web_client
+    from bot.check import run_check
+
+    settings = _settings("local")
+    with _backup(settings, sample=False) as backup:
+        report = run_check(settings, backup, lambda: create_web_client(settings))
+    print(report.render(), end="")
+    return 0 if not report.problems else 1
+
+
 def cmd_clock(args: argparse.Namespace) -> int:
     from bot.scheduler import run_clock
 
@@ -204,20 +219,23 @@ def build_parser() -> argparse.ArgumentParser:
 
     clock = sub.add_parser("clock", help="the scheduler process: the digest every day at RESTORES_DIGEST_TIME")
     clock.set_defaults(func=cmd_clock)
+
+    check = sub.add_parser("check", help="print the effective configuration and test Slack and AWS access")
+    check.set_defaults(func=cmd_check)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    from bot.logs import configure_logging, secrets_from_env
+
     args = build_parser().parse_args(argv)
     # `ask` and dry runs print an answer: keep the terminal for it unless LOG_LEVEL asks for more.
-    quiet = args.command == "ask" or getattr(args, "dry_run", False)
-    level = os.environ.get("LOG_LEVEL", "").upper()
-    if level not in ("DEBUG", "INFO", "WARNING", "ERROR"):
+    quiet = args.command in ("ask", "check") or getattr(args, "dry_run", False)
+    level = os.environ.get("LOG_LEVEL", "").strip().upper()
+    if level not in LOG_LEVELS:
         level = "WARNING" if quiet else "INFO"
-    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s %(message)s", stream=sys.stderr)
-    # botocore at DEBUG logs request headers (signatures): never let that reach the logs.
-    for noisy in ("botocore", "boto3", "urllib3"):
-        logging.getLogger(noisy).setLevel(max(logging.WARNING, logging.getLogger().level))
+    fmt = "json" if os.environ.get("LOG_FORMAT", "").strip().lower() == "json" else "text"
+    configure_logging(level, fmt, secrets_from_env(dict(os.environ)))
     return int(args.func(args))
 
 

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+import threading
+import time
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
@@ -10,6 +12,7 @@ from typing import Any
 from slack_bolt import App
 from slack_bolt.adapter.wsgi import SlackRequestHandler
 from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_handlers import ConnectionErrorRetryHandler, RateLimitErrorRetryHandler
 
 from bot.backup import BackupService
@@ -53,9 +56,39 @@ def create_app(settings: Settings, service: RestoresService | None = None, *, so
     return app
 
 
-def create_wsgi_app(app: App) -> Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]:
-    """Routes: POST /slack/events to Bolt (signature-checked there), GET /healthz for the platform."""
+class Readiness:
+    """/readyz: configuration loaded (it is, or the process would have exited) and Slack accepts the token.
+    auth.test is asked at most once a minute, so probes cannot hammer Slack."""
+
+    def __init__(self, client: WebClient, ttl: float = 60.0) -> None:
+        self.client = client
+        self.ttl = ttl
+        self._checked_at = -ttl
+        self._result: tuple[bool, str] = (False, "not checked yet")
+        self._lock = threading.Lock()
+
+    def check(self) -> tuple[bool, str]:
+        with self._lock:
+            if time.monotonic() - self._checked_at < self.ttl:
+                return self._result
+            try:
+                auth = self.client.auth_test()
+                self._result = (True, f"slack auth ok (team {auth.get('team_id')})")
+            except SlackApiError as error:
+                code = error.response.get("error", "unknown") if error.response is not None else "unknown"
+                self._result = (False, f"slack auth failed: {code}")
+            except Exception as error:  # Slack unreachable: not ready, try again on the next probe
+                self._result = (False, f"slack unreachable: {type(error).__name__}")
+                self._checked_at = -self.ttl
+                return self._result
+            self._checked_at = time.monotonic()
+            return self._result
+
+
+def create_wsgi_app(app: App, readiness: Readiness | None = None) -> Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]:
+    """Routes: POST /slack/events to Bolt (signature-checked there), GET /healthz (alive), GET /readyz."""
     slack = SlackRequestHandler(app)
+    readiness = readiness or Readiness(app.client)
 
     def wsgi(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
         path = environ.get("PATH_INFO", "")
@@ -66,6 +99,9 @@ def create_wsgi_app(app: App) -> Callable[[dict[str, Any], Callable[..., Any]], 
             return slack(environ, start_response)
         if path == "/healthz":
             return _plain(start_response, "200 OK", b"ok\n")
+        if path == "/readyz":
+            ready, reason = readiness.check()
+            return _plain(start_response, "200 OK" if ready else "503 Service Unavailable", f"{reason}\n".encode())
         return _plain(start_response, "404 Not Found", b"not found\n")
 
     return wsgi

@@ -457,3 +457,27 @@ class BackupService:
                 log.warning("page cap hit region=%s pages=%d", region, answer.calls)
                 answer.truncated = True
                 return
+
+
+@dataclass(frozen=True)
+class Probe:
+    """One cheap call per operation the bot uses, to tell an operator what works (`python -m bot check`)."""
+
+    region: str
+    action: str
+    failure: RegionFailure | None
+
+
+def probe(service: BackupService, region: str) -> list[Probe]:
+    results: list[Probe] = []
+    calls: list[tuple[str, Callable[[Any], Any]]] = [
+        (SUMMARY_ACTION, lambda c: c.list_restore_job_summaries(State="ANY", AggregationPeriod="ONE_DAY", MaxResults=1)),
+        (JOBS_ACTION, lambda c: c.list_restore_jobs(MaxResults=1)),
+    ]
+    for action, call in calls:
+        try:
+            call(service.client(region))
+            results.append(Probe(region, action, None))
+        except Exception as exc:  # every failure is reported, typed, never raised
+            results.append(Probe(region, action, describe_error(region, exc, action)))
+    return results

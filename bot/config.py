@@ -42,6 +42,8 @@ class Settings:
     web_threads: int = 32
     # Seconds an identical summary query is answered from memory; 0 disables the cache.
     cache_ttl: int = 300
+    log_level: str = "INFO"
+    log_format: str = "text"
     # Channel -> the AWS accounts it may see (None: every account). Channels not listed are unrestricted.
     channel_accounts: Mapping[str, frozenset[str] | None] = field(default_factory=dict)
     digest_channels: tuple[str, ...] = ()
@@ -70,6 +72,8 @@ class Settings:
             "AWS_PROFILE": self.aws_profile or "(default chain)",
             "RESTORES_AWS_DEADLINE": f"{self.aws_deadline_seconds:g}",
             "RESTORES_CACHE_TTL": str(self.cache_ttl),
+            "LOG_LEVEL": self.log_level,
+            "LOG_FORMAT": self.log_format,
             "RESTORES_CHANNEL_ACCOUNTS": ";".join(
                 f"{c}={','.join(sorted(a)) if a is not None else 'ANY'}" for c, a in sorted(self.channel_accounts.items())
             ) or "(no channel restricted)",
@@ -163,6 +167,16 @@ def _account(env: Mapping[str, str], name: str) -> str | None:
     if not re.match(r"^\d{12}$", raw):
         raise ConfigError(f"{name}={raw!r} is not an AWS account id (accepted: 12 digits, ANY, AGGREGATE_ALL)")
     return raw
+
+
+def _choice(env: Mapping[str, str], name: str, choices: tuple[str, ...], default: str) -> str:
+    raw = env.get(name, "").strip()
+    if not raw:
+        return default
+    for choice in choices:
+        if raw.lower() == choice.lower():
+            return choice
+    raise ConfigError(f"{name}={raw!r} is not accepted (accepted: {', '.join(choices)})")
 
 
 def _channel_accounts(env: Mapping[str, str]) -> dict[str, frozenset[str] | None]:
@@ -291,6 +305,8 @@ def load_settings(env: Mapping[str, str], mode: Mode = "local") -> Settings:
         web_threads=_int(env, "RESTORES_WEB_THREADS", 32, 1, 512),
         cache_ttl=_int(env, "RESTORES_CACHE_TTL", 300, 0, 86400),
         channel_accounts=_channel_accounts(env),
+        log_level=_choice(env, "LOG_LEVEL", ("DEBUG", "INFO", "WARNING", "ERROR"), "INFO"),
+        log_format=_choice(env, "LOG_FORMAT", ("text", "json"), "text"),
         digest_channels=tuple(sorted(_ids(env, "RESTORES_DIGEST_CHANNELS", CHANNEL_RE, "C0123ABCD"))),
         digest_hour=hour,
         digest_minute=minute,

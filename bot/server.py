@@ -27,8 +27,8 @@ class GunicornServer(BaseApplication):  # type: ignore[misc]
         return self._factory()
 
 
-def gunicorn_options(settings: Settings, host: str = "0.0.0.0") -> dict[str, Any]:
-    return {
+def gunicorn_options(settings: Settings, host: str = "0.0.0.0", secrets: list[str] | None = None) -> dict[str, Any]:
+    options = {
         "bind": f"{host}:{settings.port}",
         "workers": settings.web_concurrency,
         # Threads: each ack holds one only for milliseconds, but 40 commands may arrive at once.
@@ -46,7 +46,13 @@ def gunicorn_options(settings: Settings, host: str = "0.0.0.0") -> dict[str, Any
         # gunicorn >= 25 opens a control socket at a fixed path; replicas on one host would fight over it.
         "control_socket_disable": True,
     }
+    if settings.log_format == "json":
+        from bot.logs import gunicorn_logconfig
+
+        options["logconfig_dict"] = gunicorn_logconfig(settings.log_level, secrets or [])
+    return options
 
 
-def serve(settings: Settings, app_factory: Callable[[], Any], host: str = "0.0.0.0") -> None:
-    GunicornServer(app_factory, gunicorn_options(settings, host)).run()
+def serve(settings: Settings, app_factory: Callable[[], Any], host: str = "0.0.0.0",
+          secrets: list[str] | None = None) -> None:
+    GunicornServer(app_factory, gunicorn_options(settings, host, secrets)).run()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import time
 import uuid
 from collections.abc import Callable
 from dataclasses import replace
@@ -22,6 +23,7 @@ from bot.blocks import (
     render_summary,
 )
 from bot.config import Settings
+from bot.logs import request_id
 from bot.query import ANY, WILDCARDS, ParseError, Period, RestoreFilter, parse_command
 
 log = logging.getLogger(__name__)
@@ -39,19 +41,25 @@ class RestoresService:
     def _guarded(self, what: str, user_id: str, channel_id: str, work: Callable[[Access], Message],
                  command: str = "/restores") -> Message:
         """Allow-lists and scope first, then the work; any fault becomes an answer with a reference."""
-        request_id = uuid.uuid4().hex[:12]
+        rid = uuid.uuid4().hex[:12]
+        token = request_id.set(rid)
+        started = time.monotonic()
         try:
             access = self.policy.check(user_id=user_id, channel_id=channel_id)
             if not access.allowed:
-                log.info("refused %s request_id=%s user=%s channel=%s", what, request_id, user_id, channel_id)
+                log.info("refused %s", what, extra={"user": user_id, "channel": channel_id})
                 return render_refusal(command)
             return work(access)
         except OutOfScope as error:
-            log.info("out of scope %s request_id=%s channel=%s", what, request_id, channel_id)
+            log.info("out of scope %s", what, extra={"user": user_id, "channel": channel_id})
             return render_out_of_scope(str(error))
         except Exception:
-            log.exception("failed to answer %s request_id=%s", what, request_id)
-            return render_internal_error(request_id)
+            log.exception("failed to answer %s", what)
+            return render_internal_error(rid)
+        finally:
+            log.info("handled %s", what, extra={"user": user_id, "channel": channel_id,
+                                                 "duration_ms": round((time.monotonic() - started) * 1000, 1)})
+            request_id.reset(token)
 
     def answer(self, text: str, *, user_id: str = "", channel_id: str = "", command: str = "/restores") -> Message:
         """Answer a typed command. Refusals, usage errors and faults become answers, never exceptions."""
@@ -60,7 +68,7 @@ class RestoresService:
             try:
                 parsed = parse_command(text, self.settings.regions)
             except ParseError as error:
-                log.info("bad command token=%r", error.token[:60])
+                log.info("bad command", extra={"token": error.token[:60]})
                 return render_parse_error(error, command)
             if parsed.kind == "help":
                 return render_help(command, self.settings.regions)
@@ -86,16 +94,16 @@ class RestoresService:
 
     def _summary(self, flt: RestoreFilter, command: str) -> Message:
         result = self.backup.restore_job_summaries(flt)
-        log.info(
-            "answered filter=%r rows=%d failures=%d aws_calls=%d duration=%.3f",
-            flt.to_text(), len(result.rows), len(result.failures), result.aws_calls, result.elapsed,
-        )
+        log.info("answered summary", extra={
+            "filter": flt.to_text(), "rows": len(result.rows), "failed_regions": len(result.failures),
+            "aws_calls": result.aws_calls, "aws_ms": round(result.elapsed * 1000, 1)})
         return render_summary(result, sample=self.sample, command=command)
 
     def _jobs(self, flt: RestoreFilter, window: tuple[datetime, datetime] | None, command: str) -> Message:
         result = self.list_jobs(flt, window)
-        log.info("answered jobs filter=%r jobs=%d failures=%d aws_calls=%d duration=%.3f",
-                 flt.to_text(), len(result.jobs), len(result.failures), result.aws_calls, result.elapsed)
+        log.info("answered jobs", extra={
+            "filter": flt.to_text(), "jobs": len(result.jobs), "failed_regions": len(result.failures),
+            "aws_calls": result.aws_calls, "aws_ms": round(result.elapsed * 1000, 1)})
         return render_jobs(result, flt, sample=self.sample, command=command)
 
     def list_jobs(self, flt: RestoreFilter, window: tuple[datetime, datetime] | None = None) -> JobsResult:

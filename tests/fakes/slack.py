@@ -291,6 +291,7 @@ class FakeSlack:
         port: int = 0,
     ) -> None:
         self.token = token
+        self.scopes: tuple[str, ...] = ("commands", "chat:write", "chat:write.public")
         self.team_id = team_id
         self.bot_user_id = bot_user_id
         self.bot_id = bot_id
@@ -448,6 +449,7 @@ class FakeSlack:
 
     def reset(self) -> None:
         """Forget recorded calls/posts/messages and clear rate limits and channel failures."""
+        self.scopes = ("commands", "chat:write", "chat:write.public")
         with self._cond:
             self._calls.clear()
             self._responses.clear()
@@ -505,6 +507,8 @@ class FakeSlack:
             response = {"ok": False, "error": "invalid_auth"}
         else:
             response = self._methods[method](params)
+            # Real Slack reports the token's granted scopes on every authenticated call.
+            extra = {"x-oauth-scopes": ",".join(self.scopes)}
 
         call = SlackCall(
             method=method,

@@ -1,0 +1,85 @@
+"""`python -m bot check`: the effective configuration (secrets masked) and what works, what is missing."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+
+from bot.backup import BackupService, Probe, probe
+from bot.config import Settings
+
+REQUIRED_SCOPES = ("commands", "chat:write")
+DIGEST_SCOPES = ("chat:write.public",)
+
+
+@dataclass
+class CheckReport:
+    lines: list[str] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+
+    def ok(self, text: str) -> None:
+        self.lines.append(f"  ok       {text}")
+
+    def problem(self, text: str) -> None:
+        self.lines.append(f"  MISSING  {text}")
+        self.problems.append(text)
+
+    def render(self) -> str:
+        verdict = "all good" if not self.problems else f"{len(self.problems)} problem(s) to fix"
+        return "\n".join([*self.lines, "", f"restores bot check: {verdict}"]) + "\n"
+
+
+def run_check(settings: Settings, backup: BackupService, client_factory: Callable[[], WebClient]) -> CheckReport:
+    report = CheckReport()
+    report.lines.append("Configuration (secrets masked):")
+    report.lines += [f"  {name} = {value}" for name, value in settings.describe().items()]
+    report.lines.append("")
+    report.lines.append("Slack:")
+    _check_slack(settings, client_factory, report)
+    report.lines.append("")
+    report.lines.append("AWS Backup (one cheap call per operation and region):")
+    with ThreadPoolExecutor(max_workers=max(1, len(settings.regions))) as pool:
+        for probes in pool.map(lambda region: probe(backup, region), settings.regions):
+            _report_probes(probes, report)
+    return report
+
+
+def _check_slack(settings: Settings, client_factory: Callable[[], WebClient], report: CheckReport) -> None:
+    if not settings.slack_bot_token:
+        report.problem("SLACK_BOT_TOKEN is not set (needed by serve, socket, clock and digest)")
+        return
+    if not settings.slack_signing_secret:
+        report.problem("SLACK_SIGNING_SECRET is not set (needed by `serve`; Socket Mode does without)")
+    try:
+        response = client_factory().auth_test()
+    except SlackApiError as error:
+        code = error.response.get("error", "unknown") if error.response is not None else "unknown"
+        report.problem(f"Slack rejected SLACK_BOT_TOKEN: {code}")
+        return
+    except Exception as error:
+        report.problem(f"Slack API at {settings.slack_api_url} is unreachable ({type(error).__name__})")
+        return
+    report.ok(f"auth.test: team {response.get('team_id')} as bot user {response.get('user_id')}")
+    granted_header = response.headers.get("x-oauth-scopes") or response.headers.get("X-OAuth-Scopes") or ""
+    granted = {s.strip() for s in str(granted_header).split(",") if s.strip()}
+    if not granted:
+        report.lines.append("  ?        Slack did not report the token's scopes; compare with manifest.yml")
+        return
+    needed = list(REQUIRED_SCOPES) + (list(DIGEST_SCOPES) if settings.digest_channels else [])
+    missing = [s for s in needed if s not in granted]
+    if missing:
+        report.problem(f"scopes {', '.join(missing)}: add them (manifest.yml) and reinstall the app")
+    else:
+        report.ok(f"scopes: {', '.join(needed)}")
+
+
+def _report_probes(probes: list[Probe], report: CheckReport) -> None:
+    for item in probes:
+        if item.failure is None:
+            report.ok(f"{item.region}: {item.action}")
+        else:
+            report.problem(f"{item.region}: {item.action}: {item.failure.message}")

@@ -1,0 +1,136 @@
+"""Logging set-up: plain or JSON lines, a request id per command, and secrets masked before anything is written."""
+
+from __future__ import annotations
+
+import contextvars
+import json
+import logging
+import sys
+from collections.abc import Iterable
+from datetime import UTC, datetime
+
+request_id: contextvars.ContextVar[str | None] = contextvars.ContextVar("request_id", default=None)
+
+# Attributes every LogRecord has; anything else came in through `extra=` and is a structured field.
+_STANDARD = set(vars(logging.LogRecord("x", 0, "x", 0, "x", None, None))) | {"message", "asctime", "request_id"}
+
+
+class ContextFilter(logging.Filter):
+    """Stamps the current request id on every record logged while a command is being answered."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if getattr(record, "request_id", None) is None:
+            record.request_id = request_id.get()
+        return True
+
+
+class SecretsFilter(logging.Filter):
+    """Replaces known secret values wherever they would appear, including in exception text."""
+
+    def __init__(self, secrets: Iterable[str]) -> None:
+        super().__init__()
+        # Short values would mask ordinary words; real tokens and keys are long.
+        self.secrets = sorted({s for s in secrets if s and len(s) >= 8}, key=len, reverse=True)
+
+    def _mask(self, text: str) -> str:
+        for secret in self.secrets:
+            text = text.replace(secret, "****")
+        return text
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if not self.secrets:
+            return True
+        message = record.getMessage()
+        masked = self._mask(message)
+        if masked != message:
+            record.msg, record.args = masked, None
+        if record.exc_info and record.exc_info[1] is not None:
+            text = logging.Formatter().formatException(record.exc_info)
+            if self._mask(text) != text:
+                record.exc_info, record.exc_text = None, self._mask(text)
+        return True
+
+
+def _fields(record: logging.LogRecord) -> dict[str, object]:
+    return {k: v for k, v in vars(record).items() if k not in _STANDARD and not k.startswith("_")}
+
+
+class JsonFormatter(logging.Formatter):
+    def format(self, record: logging.LogRecord) -> str:
+        entry: dict[str, object] = {
+            "time": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
+            "level": record.levelname,
+            "logger": record.name,
+            "message": record.getMessage(),
+        }
+        if getattr(record, "request_id", None):
+            entry["request_id"] = record.request_id
+        entry.update(_fields(record))
+        if record.exc_info:
+            entry["exception"] = self.formatException(record.exc_info)
+        elif record.exc_text:
+            entry["exception"] = record.exc_text
+        return json.dumps(entry, default=str, ensure_ascii=False)
+
+
+class TextFormatter(logging.Formatter):
+    def __init__(self) -> None:
+        super().__init__("%(asctime)s %(levelname)s %(name)s %(message)s")
+
+    def format(self, record: logging.LogRecord) -> str:
+        text = super().format(record)
+        extras = _fields(record)
+        if getattr(record, "request_id", None):
+            extras = {"request_id": record.request_id, **extras}
+        if extras:
+            first, _, rest = text.partition("\n")
+            text = first + " " + " ".join(f"{k}={v}" for k, v in extras.items()) + (("\n" + rest) if rest else "")
+        return text
+
+
+def configure_logging(level: str = "INFO", fmt: str = "text", secrets: Iterable[str] = ()) -> None:
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(JsonFormatter() if fmt == "json" else TextFormatter())
+    handler.addFilter(ContextFilter())
+    handler.addFilter(SecretsFilter(secrets))
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(level)
+    # botocore at DEBUG logs request headers (signatures): keep it and its HTTP stack quieter than us.
+    for noisy in ("botocore", "boto3", "urllib3", "s3transfer"):
+        logging.getLogger(noisy).setLevel(max(logging.WARNING, root.level))
+
+
+def gunicorn_logconfig(level: str, secrets: Iterable[str]) -> dict[str, object]:
+    """gunicorn's own log lines as JSON too (only used with LOG_FORMAT=json; it replaces the root set-up)."""
+    handler = {"class": "logging.StreamHandler", "formatter": "json", "filters": ["context", "secrets"],
+               "stream": "ext://sys.stderr"}
+    return {
+        "version": 1,
+        "disable_existing_loggers": False,
+        "formatters": {"json": {"()": "bot.logs.JsonFormatter"}},
+        "filters": {"context": {"()": "bot.logs.ContextFilter"},
+                    "secrets": {"()": "bot.logs.SecretsFilter", "secrets": list(secrets)}},
+        "handlers": {"json": handler},
+        "root": {"level": level, "handlers": ["json"]},
+        "loggers": {
+            "gunicorn.error": {"level": "INFO", "handlers": ["json"], "propagate": False, "qualname": "gunicorn.error"},
+            "gunicorn.access": {"level": "INFO", "handlers": [], "propagate": False, "qualname": "gunicorn.access"},
+        },
+    }
+
+
+def secrets_from_env(env: dict[str, str]) -> list[str]:
+    """Every value in the environment that must never reach a log line."""
+    names = ("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET", "SLACK_APP_TOKEN", "AWS_SECRET_ACCESS_KEY",
+             "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN")
+    found = [env.get(name, "") for name in names]
+    url = env.get("DATABASE_URL", "")
+    if url:
+        try:
+            from sqlalchemy.engine import make_url
+
+            found.append(make_url(url).password or "")
+        except Exception:  # an unparseable URL is reported by config validation
+            pass
+    return [value for value in found if value]
