@@ -85,7 +85,9 @@ class Readiness:
             return self._result
 
 
-def create_wsgi_app(app: App, readiness: Readiness | None = None) -> Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]:
+def create_wsgi_app(
+    app: App, readiness: Readiness | None = None
+) -> Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]:
     """Routes: POST /slack/events to Bolt (signature-checked there), GET /healthz (alive), GET /readyz."""
     slack = SlackRequestHandler(app)
     readiness = readiness or Readiness(app.client)

@@ -5,8 +5,8 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Callable, Iterator
 from collections import OrderedDict
+from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -168,15 +168,19 @@ def describe_error(region: str, exc: BaseException, action: str = SUMMARY_ACTION
         aws_message = str(error.get("Message", "")).strip()
         attempts = exc.response.get("ResponseMetadata", {}).get("RetryAttempts", 0) + 1
         if code in ("ServiceUnavailableException", "ServiceUnavailable", "InternalFailure", "InternalServerError"):
-            return RegionFailure(
-                region, FailureKind.UNAVAILABLE, f"AWS Backup is unavailable ({code}, {attempts} attempts)"
-            )
+            return RegionFailure(region, FailureKind.UNAVAILABLE, f"AWS Backup is unavailable ({code}, {attempts} attempts)")
         if code in ("ThrottlingException", "TooManyRequestsException", "RequestLimitExceeded", "Throttling"):
             return RegionFailure(region, FailureKind.THROTTLED, f"AWS throttled the requests ({code}, {attempts} attempts)")
         if code in ("AccessDeniedException", "AccessDenied", "UnauthorizedOperation", "UnauthorizedException"):
             return RegionFailure(region, FailureKind.ACCESS_DENIED, f"access denied: grant `{action}` to the bot's IAM role")
-        if code in ("UnrecognizedClientException", "InvalidSignatureException", "ExpiredTokenException",
-                    "ExpiredToken", "InvalidClientTokenId", "SignatureDoesNotMatch"):
+        if code in (
+            "UnrecognizedClientException",
+            "InvalidSignatureException",
+            "ExpiredTokenException",
+            "ExpiredToken",
+            "InvalidClientTokenId",
+            "SignatureDoesNotMatch",
+        ):
             return RegionFailure(region, FailureKind.NO_CREDENTIALS, f"AWS rejected the bot's credentials ({code})")
         if code == "InvalidParameterValueException":
             return RegionFailure(region, FailureKind.INVALID_PARAMETER, f"AWS rejected a parameter: {aws_message or code}")
@@ -380,8 +384,7 @@ class BackupService:
             elapsed=elapsed,
         )
 
-    def _region_jobs(self, region: str, params: dict[str, Any], accounts: tuple[str, ...],
-                     deadline: float) -> _RegionAnswer:
+    def _region_jobs(self, region: str, params: dict[str, Any], accounts: tuple[str, ...], deadline: float) -> _RegionAnswer:
         answer = _RegionAnswer()
         for account in accounts or (None,):
             request = dict(params, ByAccountId=account) if account else params
@@ -406,7 +409,10 @@ class BackupService:
                         resource_type=str(item.get("ResourceType", "")),
                         created=_utc(item["CreationDate"]),
                         resource_arn=str(
-                            item.get("CreatedResourceArn") or item.get("SourceResourceArn") or item.get("RecoveryPointArn") or ""
+                            item.get("CreatedResourceArn")
+                            or item.get("SourceResourceArn")
+                            or item.get("RecoveryPointArn")
+                            or ""
                         ),
                         restore_testing_plan_arn=created_by.get("RestoreTestingPlanArn"),
                         validation_status=item.get("ValidationStatus"),
@@ -423,7 +429,7 @@ class BackupService:
         answer = _RegionAnswer()
         for page in self._pages(region, params, deadline, answer):
             period = page.get("AggregationPeriod")
-            if period in Period.__members__:
+            if isinstance(period, str) and period in Period.__members__:
                 answer.period = Period(period)
             for item in page.get("RestoreJobSummaries", []):
                 answer.rows.append(
@@ -439,7 +445,9 @@ class BackupService:
                 )
         return answer
 
-    def _pages(self, region: str, params: dict[str, Any], deadline: float, answer: _RegionAnswer) -> Iterator[dict[str, Any]]:
+    def _pages(
+        self, region: str, params: dict[str, Any], deadline: float, answer: _RegionAnswer
+    ) -> Iterator[dict[str, Any]]:
         # ListRestoreJobSummaries has no botocore paginator: follow NextToken by hand, with a cap.
         client = self.client(region)
         token: str | None = None

@@ -27,6 +27,7 @@ from slack_sdk.models.blocks import (
 
 from bot.actions import MAX_OPTION_VALUE_CHARS, ActionId, ActionValue
 from bot.backup import JobsResult, RegionFailure, RestoreJobRow, SummaryResult, SummaryRow
+from bot.config import ACCOUNT_ID_RE
 
 if TYPE_CHECKING:
     from bot.digest import DigestData
@@ -289,9 +290,13 @@ def _drill_down_controls(result: SummaryResult, window: tuple[datetime, datetime
     flt = result.filter
     by_state = dict(totals_by(result.rows, lambda r: r.state))
     buttons = [
-        _button(f"{STATE_ICONS[s]} {fmt(by_state[s])} {s.lower()} jobs", ActionId.JOBS.with_suffix(s.lower()),
-                ActionValue(replace(flt, state=s, share=False), window))
-        for s in drill_states(flt) if by_state.get(s)
+        _button(
+            f"{STATE_ICONS[s]} {fmt(by_state[s])} {s.lower()} jobs",
+            ActionId.JOBS.with_suffix(s.lower()),
+            ActionValue(replace(flt, state=s, share=False), window),
+        )
+        for s in drill_states(flt)
+        if by_state.get(s)
     ]
     groups = _row_option_groups(result, window)
     elements: list[Any] = list(buttons)
@@ -332,15 +337,17 @@ def _row_option_groups(result: SummaryResult, window: tuple[datetime, datetime])
                     flt,
                     state=state,
                     resource_type=rtype or flt.resource_type,
-                    account=account if account and account.isdigit() else flt.account,
+                    account=account if account and ACCOUNT_ID_RE.match(account) else flt.account,
                     regions=(region,) if region else flt.regions,
                 )
                 value = ActionValue(target, window).encode()
                 if len(value) > MAX_OPTION_VALUE_CHARS:
                     continue
                 options.append(
-                    Option(text=PlainTextObject(text=_clip(f"{name} — {fmt(count)} {state.lower()}", MAX_OPTION_TEXT)),
-                           value=value)
+                    Option(
+                        text=PlainTextObject(text=_clip(f"{name} — {fmt(count)} {state.lower()}", MAX_OPTION_TEXT)),
+                        value=value,
+                    )
                 )
                 budget -= 1
         if options:
@@ -351,14 +358,22 @@ def _row_option_groups(result: SummaryResult, window: tuple[datetime, datetime])
 def _filter_controls(flt: RestoreFilter) -> ActionsBlock:
     base = replace(flt, share=False)
     elements: list[Any] = [
-        _button(period.short, ActionId.PERIOD.with_suffix(period.short), ActionValue(replace(base, period=period)),
-                primary=flt.period is period)
+        _button(
+            period.short,
+            ActionId.PERIOD.with_suffix(period.short),
+            ActionValue(replace(base, period=period)),
+            primary=flt.period is period,
+        )
         for period in Period
     ]
     for label, state in (("Failed", "FAILED"), ("Aborted", "ABORTED"), ("All states", ANY)):
         elements.append(
-            _button(label, ActionId.STATE.with_suffix(state.lower()), ActionValue(replace(base, state=state)),
-                    primary=flt.state == state)
+            _button(
+                label,
+                ActionId.STATE.with_suffix(state.lower()),
+                ActionValue(replace(base, state=state)),
+                primary=flt.state == state,
+            )
         )
     elements.append(_button(":loudspeaker: Share to channel", ActionId.SHARE.value, ActionValue(base)))
     return ActionsBlock(block_id="restores_controls", elements=elements)
@@ -414,8 +429,7 @@ def _job_origin(job: RestoreJobRow) -> str:
 def _job_line(job: RestoreJobRow) -> str:
     arn = f" · `{_clip(job.resource_arn, 120)}`" if job.resource_arn else ""
     return (
-        f"• `{job.created:%Y-%m-%d %H:%M}` {job.resource_type} · {job.account_id} · {job.region}{arn} · "
-        f"{_job_origin(job)}"
+        f"• `{job.created:%Y-%m-%d %H:%M}` {job.resource_type} · {job.account_id} · {job.region}{arn} · {_job_origin(job)}"
     )
 
 
@@ -432,7 +446,9 @@ def render_jobs(result: JobsResult, flt: RestoreFilter, *, sample: bool = False,
     jobs = result.jobs
     status = (query.status or "all").lower()
     window = f"{fmt_time(query.created_after)} – {fmt_time(query.created_before)}"
-    blocks: list[Block] = [_header(f"Restore jobs — {status}, created {query.created_after:%d %b}–{query.created_before:%d %b}")]
+    blocks: list[Block] = [
+        _header(f"Restore jobs — {status}, created {query.created_after:%d %b}–{query.created_before:%d %b}")
+    ]
     if sample:
         blocks.append(_context(":test_tube: *Sample data* bundled with the bot — not your AWS account."))
     blocks.append(_context(f"*Created:* {window}", f"*Scope:* {describe_scope(replace(flt, state=query.status or ANY))}"))
@@ -493,7 +509,7 @@ _REASON_IDS = (
     (re.compile(r"arn:aws[a-z-]*:[^\s'\"]+"), "<ARN>"),
     (re.compile(r"\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b", re.I), "<id>"),
     (re.compile(r"\b(?:vol|i|subnet|sg|snap|ami|vpc|eni|fs|fsvol|rtb|igw)-[0-9a-f]{8,17}\b"), "<id>"),
-    (re.compile(r"\b\d{12}\b"), "<account>"),
+    (re.compile(r"\b[0-9]{12}\b"), "<account>"),
 )
 
 
@@ -519,7 +535,7 @@ def _trend_text(data: DigestData) -> str:
     if average is None:
         return text
     if average == 0:
-        change = "none in the 7 days before" if data.bad == 0 else f"none in the 7 days before: *new*"
+        change = "none in the 7 days before" if data.bad == 0 else "none in the 7 days before: *new*"
     else:
         pct = (data.bad - average) / average * 100
         arrow = ":small_red_triangle:" if pct > 0 else ":small_red_triangle_down:" if pct < 0 else ":heavy_minus_sign:"
@@ -541,8 +557,7 @@ def render_digest(data: DigestData, *, command: str = "/restores") -> Message:
     elif data.all_clear:
         blocks.append(
             _section(
-                f":white_check_mark: *All clear*: no failed or aborted restores on {day}; "
-                f"{fmt(data.completed)} completed."
+                f":white_check_mark: *All clear*: no failed or aborted restores on {day}; {fmt(data.completed)} completed."
             )
         )
     else:
@@ -601,10 +616,12 @@ def _digest_drill_down(data: DigestData) -> list[Block]:
         _button(
             f"{STATE_ICONS[state]} {fmt(n)} {state.lower()} jobs",
             ActionId.JOBS.with_suffix(state.lower()),
-            ActionValue(RestoreFilter(state=state, period=Period.ONE_DAY, account=data.account, regions=data.regions),
-                        window),
+            ActionValue(
+                RestoreFilter(state=state, period=Period.ONE_DAY, account=data.account, regions=data.regions), window
+            ),
         )
-        for state, n in counts.items() if n
+        for state, n in counts.items()
+        if n
     ]
     return [ActionsBlock(block_id="restores_digest_drill", elements=buttons)] if buttons else []
 
@@ -621,15 +638,16 @@ HELP_EXAMPLES = (
 
 
 def render_help(command: str = "/restores", default_regions: Sequence[str] = ()) -> Message:
+    regions = ", ".join(default_regions) or "the AWS default region"
     grammar = (
         "*State* — `failed` `aborted` `completed` `running` `pending` `created`, or `state:ANY` (a row per state, "
         "the default) / `state:AGGREGATE_ALL` (summed)\n"
         "*Period* — `1d` (day by day, last 14 days), `7d` (default), `14d`; also `period:SEVEN_DAYS`\n"
-        "*Resource type* — `type:EBS`, `type:\"Storage Gateway\"`, or just `ebs`, `rds`, `dynamodb`, `efs`, ... "
+        '*Resource type* — `type:EBS`, `type:"Storage Gateway"`, or just `ebs`, `rds`, `dynamodb`, `efs`, ... '
         "(`type:ANY` default, `type:AGGREGATE_ALL` summed)\n"
         "*Account* — `123456789012` or `account:ANY` / `account:AGGREGATE_ALL` (org-wide: needs the "
         "Organizations management or delegated-admin account). Default: the bot's own account\n"
-        f"*Region* — `eu-west-1` or `region:us-east-1,eu-west-1`. Default: {', '.join(default_regions) or 'the AWS default region'}\n"
+        f"*Region* — `eu-west-1` or `region:us-east-1,eu-west-1`. Default: {regions}\n"
         "*share* — post the answer in the channel instead of only to you (or click *Share to channel*)\n"
         "*jobs* — list the jobs themselves, grouped by failure reason, with restore tests told apart: "
         "`jobs failed 1d type:EBS` (`1d`/`7d`/`14d` = created in the last 1/7/14 days; default state failed)"
@@ -684,10 +702,23 @@ def render_internal_error(reference: str) -> Message:
 
 
 TERMINAL_EMOJI = {
-    ":x:": "✖", ":no_entry_sign:": "⊘", ":white_check_mark:": "✔", ":arrows_counterclockwise:": "↻",
-    ":hourglass_flowing_sand:": "⧗", ":new:": "+", ":heavy_plus_sign:": "Σ", ":warning:": "⚠",
-    ":rotating_light:": "‼", ":scissors:": "✂", ":test_tube:": "⚗", ":thinking_face:": "?", ":lock:": "🔒",
-    ":boom:": "!", ":small_red_triangle:": "▲", ":small_red_triangle_down:": "▼", ":heavy_minus_sign:": "=",
+    ":x:": "✖",
+    ":no_entry_sign:": "⊘",
+    ":white_check_mark:": "✔",
+    ":arrows_counterclockwise:": "↻",
+    ":hourglass_flowing_sand:": "⧗",
+    ":new:": "+",
+    ":heavy_plus_sign:": "Σ",
+    ":warning:": "⚠",
+    ":rotating_light:": "‼",
+    ":scissors:": "✂",
+    ":test_tube:": "⚗",
+    ":thinking_face:": "?",
+    ":lock:": "🔒",
+    ":boom:": "!",
+    ":small_red_triangle:": "▲",
+    ":small_red_triangle_down:": "▼",
+    ":heavy_minus_sign:": "=",
 }
 
 

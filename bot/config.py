@@ -10,13 +10,15 @@ from typing import Literal
 DEFAULT_SLACK_API_URL = "https://slack.com/api/"
 DEFAULT_PORT = 3000
 
-REGION_RE = re.compile(r"^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d$")
-CHANNEL_RE = re.compile(r"^[CGD][A-Z0-9]{2,}$")
-USER_RE = re.compile(r"^[UW][A-Z0-9]{2,}$")
+# ASCII only and anchored with \Z: `\d` would take any Unicode digit and `$` a trailing newline.
+REGION_RE = re.compile(r"\A[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-[0-9]\Z")
+ACCOUNT_ID_RE = re.compile(r"\A[0-9]{12}\Z")
+CHANNEL_RE = re.compile(r"\A[CGD][A-Z0-9]{2,}\Z")
+USER_RE = re.compile(r"\A[UW][A-Z0-9]{2,}\Z")
 
 Mode = Literal["http", "socket", "local", "clock", "digest"]
 DEFAULT_DATABASE_URL = "sqlite:///restores-bot.sqlite3"
-DIGEST_TIME_RE = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
+DIGEST_TIME_RE = re.compile(r"\A([01]?[0-9]|2[0-3]):([0-5][0-9])\Z")
 
 
 class ConfigError(ValueError):
@@ -76,7 +78,8 @@ class Settings:
             "LOG_FORMAT": self.log_format,
             "RESTORES_CHANNEL_ACCOUNTS": ";".join(
                 f"{c}={','.join(sorted(a)) if a is not None else 'ANY'}" for c, a in sorted(self.channel_accounts.items())
-            ) or "(no channel restricted)",
+            )
+            or "(no channel restricted)",
             "RESTORES_DIGEST_CHANNELS": ",".join(self.digest_channels) or "(none)",
             "RESTORES_DIGEST_TIME": f"{self.digest_hour:02d}:{self.digest_minute:02d}",
             "RESTORES_DIGEST_TZ": self.digest_tz,
@@ -84,7 +87,6 @@ class Settings:
             "RESTORES_DIGEST_ACCOUNT": self.digest_account or "(the bot's own account)",
             "DATABASE_URL": mask_url(self.database_url),
         }
-
 
 
 def mask(secret: str) -> str:
@@ -144,9 +146,9 @@ def _database_url(env: Mapping[str, str]) -> str:
 
     # Heroku-style postgres:// URLs mean PostgreSQL through psycopg 3.
     if raw.startswith("postgres://"):
-        raw = "postgresql+psycopg://" + raw[len("postgres://"):]
+        raw = "postgresql+psycopg://" + raw[len("postgres://") :]
     elif raw.startswith("postgresql://"):
-        raw = "postgresql+psycopg://" + raw[len("postgresql://"):]
+        raw = "postgresql+psycopg://" + raw[len("postgresql://") :]
     try:
         url = make_url(raw)
     except ArgumentError:
@@ -164,7 +166,7 @@ def _account(env: Mapping[str, str], name: str) -> str | None:
         return None
     if raw.upper() in ("ANY", "AGGREGATE_ALL"):
         return raw.upper()
-    if not re.match(r"^\d{12}$", raw):
+    if not ACCOUNT_ID_RE.match(raw):
         raise ConfigError(f"{name}={raw!r} is not an AWS account id (accepted: 12 digits, ANY, AGGREGATE_ALL)")
     return raw
 
@@ -198,11 +200,9 @@ def _channel_accounts(env: Mapping[str, str]) -> dict[str, frozenset[str] | None
         if [v.upper() for v in values] == ["ANY"]:
             mapping[channel] = None
             continue
-        bad = [v for v in values if not re.match(r"^\d{12}$", v)]
+        bad = [v for v in values if not ACCOUNT_ID_RE.match(v)]
         if not values or bad:
-            raise ConfigError(
-                f"{name}: {channel} needs 12-digit account ids or ANY, got {accounts!r} (format: {example})"
-            )
+            raise ConfigError(f"{name}: {channel} needs 12-digit account ids or ANY, got {accounts!r} (format: {example})")
         mapping[channel] = frozenset(values)
     return mapping
 
@@ -264,7 +264,8 @@ def _default_region(env: Mapping[str, str]) -> str | None:
     try:
         import boto3
 
-        return boto3.session.Session(profile_name=env.get("AWS_PROFILE") or None).region_name
+        region_name = boto3.session.Session(profile_name=env.get("AWS_PROFILE") or None).region_name
+        return str(region_name) if region_name else None
     except Exception:  # a broken profile is reported by the AWS call, with its own message
         return None
 
@@ -278,8 +279,7 @@ def load_settings(env: Mapping[str, str], mode: Mode = "local") -> Settings:
         default = _default_region(env)
         if not default:
             raise ConfigError(
-                "no AWS region: set RESTORES_REGIONS (comma-separated, e.g. us-east-1,eu-west-1) "
-                "or AWS_DEFAULT_REGION"
+                "no AWS region: set RESTORES_REGIONS (comma-separated, e.g. us-east-1,eu-west-1) or AWS_DEFAULT_REGION"
             )
         regions = parse_regions([default], "AWS_DEFAULT_REGION")
 

@@ -16,8 +16,8 @@ from slack_sdk.errors import SlackApiError
 
 from bot.access import AccessPolicy
 from bot.backup import BackupService, RegionFailure, SummaryResult, SummaryRow
-from bot.config import Settings
 from bot.blocks import Message, render_digest
+from bot.config import Settings
 from bot.ledger import Ledger
 from bot.query import ANY, Period, RestoreFilter
 from bot.scheduler import last_fire_time, missed_today
@@ -80,8 +80,9 @@ def query_digest(backup: BackupService, regions: tuple[str, ...], account: str |
     )
 
 
-def build_digest(result: SummaryResult, *, day: date, account: str | None = None,
-                 visible_accounts: frozenset[str] | None = None) -> DigestData:
+def build_digest(
+    result: SummaryResult, *, day: date, account: str | None = None, visible_accounts: frozenset[str] | None = None
+) -> DigestData:
     """Totals, breakdowns and trend for `day`, from the rows a channel may see."""
     per_day: dict[date, int] = defaultdict(int)
     day_rows: list[SummaryRow] = []
@@ -98,13 +99,19 @@ def build_digest(result: SummaryResult, *, day: date, account: str | None = None
             completed += row.count
     trend = tuple((day - timedelta(days=i), per_day.get(day - timedelta(days=i), 0)) for i in reversed(range(TREND_DAYS)))
     return DigestData(
-        day=day, regions=result.filter.regions, failures=result.failures, rows=tuple(day_rows), completed=completed,
-        trend=trend, truncated=result.truncated, account=account, visible_accounts=visible_accounts,
+        day=day,
+        regions=result.filter.regions,
+        failures=result.failures,
+        rows=tuple(day_rows),
+        completed=completed,
+        trend=trend,
+        truncated=result.truncated,
+        account=account,
+        visible_accounts=visible_accounts,
     )
 
 
-def collect_digest(backup: BackupService, regions: tuple[str, ...], *, day: date,
-                   account: str | None = None) -> DigestData:
+def collect_digest(backup: BackupService, regions: tuple[str, ...], *, day: date, account: str | None = None) -> DigestData:
     return build_digest(query_digest(backup, regions, account), day=day, account=account)
 
 
@@ -233,12 +240,26 @@ class DigestRunner:
         self.ledger = ledger
         self._attempts: dict[date, int] = {}
 
-    def run(self, *, day: date | None = None, now: datetime | None = None, force: bool = False,
-            dry_run: bool = False, channels: tuple[str, ...] | None = None) -> DigestRun:
+    def run(
+        self,
+        *,
+        day: date | None = None,
+        now: datetime | None = None,
+        force: bool = False,
+        dry_run: bool = False,
+        channels: tuple[str, ...] | None = None,
+    ) -> DigestRun:
         run = post_digest(
-            backup=self.backup, client=self.client, ledger=self.ledger, regions=self.settings.regions,
-            channels=channels or self.settings.digest_channels, now=now, day=day,
-            account=self.settings.digest_account, force=force, dry_run=dry_run,
+            backup=self.backup,
+            client=self.client,
+            ledger=self.ledger,
+            regions=self.settings.regions,
+            channels=channels or self.settings.digest_channels,
+            now=now,
+            day=day,
+            account=self.settings.digest_account,
+            force=force,
+            dry_run=dry_run,
             skip_all_clear=self.settings.digest_skip_all_clear,
             scope_for=AccessPolicy(self.settings).accounts_for,
         )

@@ -583,9 +583,7 @@ class BackupEmulator:
         assert self._credentials is not None
         secret = self._credentials.get(auth.access_key)
         if secret is None:
-            raise _ApiError(
-                403, "UnrecognizedClientException", "The security token included in the request is invalid."
-            )
+            raise _ApiError(403, "UnrecognizedClientException", "The security token included in the request is invalid.")
         amz_date = handler.headers.get("X-Amz-Date", "")
         if not amz_date.startswith(auth.date):
             raise _ApiError(403, "InvalidSignatureException", "Date in Credential scope does not match X-Amz-Date.")
@@ -606,9 +604,7 @@ class BackupEmulator:
 
     # ----------------------------------------------------------------- pagination tokens
 
-    def _query_digest(
-        self, operation: str, region: str, params: Mapping[str, str], paging_keys: tuple[str, ...]
-    ) -> str:
+    def _query_digest(self, operation: str, region: str, params: Mapping[str, str], paging_keys: tuple[str, ...]) -> str:
         # A token is bound to the query that produced it, so replaying it with
         # other filters is rejected the way the service rejects it.
         query = {k: v for k, v in sorted(params.items()) if k not in paging_keys}
@@ -632,9 +628,7 @@ class BackupEmulator:
         if not isinstance(decoded, dict) or not isinstance(decoded.get("o"), int) or decoded["o"] < 0:
             raise _invalid(parameter, token, "not a pagination token issued by this service")
         if decoded.get("q") != digest:
-            raise _invalid(
-                parameter, token, "the token was issued for a different query; repeat the original parameters"
-            )
+            raise _invalid(parameter, token, "the token was issued for a different query; repeat the original parameters")
         return int(decoded["o"])
 
     def _page(
@@ -811,12 +805,9 @@ class BackupEmulator:
             "CreatedResourceArn": job.created_resource_arn,
             "StatusMessage": job.status_message,
             "CompletionDate": _epoch(job.completion) if job.completion is not None else None,
-            "CreatedBy": (
-                {"RestoreTestingPlanArn": job.restore_testing_plan_arn} if job.restore_testing_plan_arn else None
-            ),
+            "CreatedBy": ({"RestoreTestingPlanArn": job.restore_testing_plan_arn} if job.restore_testing_plan_arn else None),
             "ValidationStatus": job.validation_status,
             "ValidationStatusMessage": job.validation_status_message,
         }
         row.update({k: v for k, v in optional.items() if v not in (None, "")})
         return row
-

@@ -108,15 +108,22 @@ class Ledger:
 
     def get(self, channel: str, day: date) -> Delivery | None:
         with self.engine.connect() as conn:
-            row = conn.execute(
-                select(deliveries).where(deliveries.c.channel == channel, deliveries.c.day == day)
-            ).mappings().first()
+            row = (
+                conn.execute(select(deliveries).where(deliveries.c.channel == channel, deliveries.c.day == day))
+                .mappings()
+                .first()
+            )
         if row is None:
             return None
         return Delivery(
-            channel=row["channel"], day=row["day"], status=row["status"], owner=row["owner"],
-            claimed_at=_aware(row["claimed_at"]), posted_at=_aware(row["posted_at"]) if row["posted_at"] else None,
-            message_ts=row["message_ts"], attempts=row["attempts"],
+            channel=row["channel"],
+            day=row["day"],
+            status=row["status"],
+            owner=row["owner"],
+            claimed_at=_aware(row["claimed_at"]),
+            posted_at=_aware(row["posted_at"]) if row["posted_at"] else None,
+            message_ts=row["message_ts"],
+            attempts=row["attempts"],
         )
 
     def is_done(self, channel: str, day: date) -> bool:
@@ -155,8 +162,7 @@ class Ledger:
             return True
         return False
 
-    def mark_done(self, channel: str, day: date, owner: str, message_ts: str | None,
-                  now: datetime | None = None) -> None:
+    def mark_done(self, channel: str, day: date, owner: str, message_ts: str | None, now: datetime | None = None) -> None:
         with self.engine.begin() as conn:
             conn.execute(
                 update(deliveries)
@@ -178,7 +184,9 @@ class Ledger:
             )
             conn.execute(
                 delete(deliveries).where(
-                    deliveries.c.channel == channel, deliveries.c.day == day,
-                    deliveries.c.owner == owner, deliveries.c.status == CLAIMED,
+                    deliveries.c.channel == channel,
+                    deliveries.c.day == day,
+                    deliveries.c.owner == owner,
+                    deliveries.c.status == CLAIMED,
                 )
             )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import contextvars
 import json
 import logging
@@ -63,8 +64,9 @@ class JsonFormatter(logging.Formatter):
             "logger": record.name,
             "message": record.getMessage(),
         }
-        if getattr(record, "request_id", None):
-            entry["request_id"] = record.request_id
+        rid = getattr(record, "request_id", None)
+        if rid:
+            entry["request_id"] = rid
         entry.update(_fields(record))
         if record.exc_info:
             entry["exception"] = self.formatException(record.exc_info)
@@ -80,8 +82,9 @@ class TextFormatter(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
         text = super().format(record)
         extras = _fields(record)
-        if getattr(record, "request_id", None):
-            extras = {"request_id": record.request_id, **extras}
+        rid = getattr(record, "request_id", None)
+        if rid:
+            extras = {"request_id": rid, **extras}
         if extras:
             first, _, rest = text.partition("\n")
             text = first + " " + " ".join(f"{k}={v}" for k, v in extras.items()) + (("\n" + rest) if rest else "")
@@ -103,14 +106,20 @@ def configure_logging(level: str = "INFO", fmt: str = "text", secrets: Iterable[
 
 def gunicorn_logconfig(level: str, secrets: Iterable[str]) -> dict[str, object]:
     """gunicorn's own log lines as JSON too (only used with LOG_FORMAT=json; it replaces the root set-up)."""
-    handler = {"class": "logging.StreamHandler", "formatter": "json", "filters": ["context", "secrets"],
-               "stream": "ext://sys.stderr"}
+    handler = {
+        "class": "logging.StreamHandler",
+        "formatter": "json",
+        "filters": ["context", "secrets"],
+        "stream": "ext://sys.stderr",
+    }
     return {
         "version": 1,
         "disable_existing_loggers": False,
         "formatters": {"json": {"()": "bot.logs.JsonFormatter"}},
-        "filters": {"context": {"()": "bot.logs.ContextFilter"},
-                    "secrets": {"()": "bot.logs.SecretsFilter", "secrets": list(secrets)}},
+        "filters": {
+            "context": {"()": "bot.logs.ContextFilter"},
+            "secrets": {"()": "bot.logs.SecretsFilter", "secrets": list(secrets)},
+        },
         "handlers": {"json": handler},
         "root": {"level": level, "handlers": ["json"]},
         "loggers": {
@@ -122,15 +131,20 @@ def gunicorn_logconfig(level: str, secrets: Iterable[str]) -> dict[str, object]:
 
 def secrets_from_env(env: dict[str, str]) -> list[str]:
     """Every value in the environment that must never reach a log line."""
-    names = ("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET", "SLACK_APP_TOKEN", "AWS_SECRET_ACCESS_KEY",
-             "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN")
+    names = (
+        "SLACK_BOT_TOKEN",
+        "SLACK_SIGNING_SECRET",
+        "SLACK_APP_TOKEN",
+        "AWS_SECRET_ACCESS_KEY",
+        "AWS_SESSION_TOKEN",
+        "AWS_SECURITY_TOKEN",
+    )
     found = [env.get(name, "") for name in names]
     url = env.get("DATABASE_URL", "")
     if url:
-        try:
-            from sqlalchemy.engine import make_url
+        from sqlalchemy.engine import make_url
 
+        # An unparseable URL is reported by configuration validation, not here.
+        with contextlib.suppress(Exception):
             found.append(make_url(url).password or "")
-        except Exception:  # an unparseable URL is reported by config validation
-            pass
     return [value for value in found if value]

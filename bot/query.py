@@ -9,7 +9,7 @@ from enum import StrEnum
 from functools import lru_cache
 from typing import Literal
 
-from bot.config import REGION_RE
+from bot.config import ACCOUNT_ID_RE, REGION_RE
 
 
 class Period(StrEnum):
@@ -73,7 +73,7 @@ RESOURCE_TYPES = (
 
 # The service's ResourceType parameter pattern. Names outside it (those with spaces) cannot be sent
 # as a filter; for them we ask for ANY and keep the matching rows ourselves.
-API_RESOURCE_TYPE_RE = re.compile(r"^[a-zA-Z0-9\-_.]{1,50}$")
+API_RESOURCE_TYPE_RE = re.compile(r"\A[a-zA-Z0-9\-_.]{1,50}\Z")
 
 
 def _squash(name: str) -> str:
@@ -98,7 +98,7 @@ FLAGS = ("help", "share", "jobs")
 # ListRestoreJobs' ByStatus values: CREATED has no jobs listing, the wildcards are summaries-only.
 JOB_LIST_STATES = ("FAILED", "ABORTED", "COMPLETED", "RUNNING", "PENDING")
 
-ACCOUNT_RE = re.compile(r"^\d{12}$")
+ACCOUNT_RE = ACCOUNT_ID_RE
 
 
 @dataclass(frozen=True)
@@ -187,12 +187,7 @@ _QUOTES = str.maketrans({"“": '"', "”": '"', "„": '"', "‘": "'", "’": 
 _TOKEN_RE = re.compile(r"""[^\s"']*(?:"[^"]*"|'[^']*')[^\s"']*|\S+""")
 
 STATE_WORDS = {state.lower(): state for state in JOB_STATES}
-BARE_WORDS = (
-    sorted(STATE_WORDS)
-    + ["1d", "7d", "14d"]
-    + sorted(k for k in TYPE_ALIASES if len(k) <= 15)
-    + list(FLAGS)
-)
+BARE_WORDS = sorted(STATE_WORDS) + ["1d", "7d", "14d"] + sorted(k for k in TYPE_ALIASES if len(k) <= 15) + list(FLAGS)
 ACCEPTED_OVERVIEW = (
     "states `failed|aborted|completed|running|pending|created` or `state:ANY|AGGREGATE_ALL`, "
     "periods `1d|7d|14d`, `type:EBS` (or `ebs`, `rds`, ...), `account:123456789012|ANY|AGGREGATE_ALL`, "
@@ -285,7 +280,7 @@ def parse_account(value: str, token: str) -> str:
         return value.upper()
     if ACCOUNT_RE.match(value):
         return value
-    digits = re.sub(r"\D", "", value)
+    digits = re.sub(r"[^0-9]", "", value)
     hint = digits if len(digits) == 12 else None
     raise ParseError(token, "is not an AWS account id", "`account:` with 12 digits, `ANY` or `AGGREGATE_ALL`", hint)
 
@@ -364,11 +359,12 @@ def _parse_pair(builder: _Builder, key: str, value: str, token: str) -> None:
             if part.strip():
                 builder.add_region(parse_region(part.strip(), token))
     else:
+        known = _suggest(key, KEYS)
         raise ParseError(
             token,
             f"uses an unknown key `{_shorten(key, 20)}:`",
             "keys `" + "`, `".join(f"{k}:" for k in KEYS) + "`",
-            (_suggest(key, KEYS) or "") + ":" + value if _suggest(key, KEYS) else None,
+            _shorten(f"{known}:{value}", 40) if known else None,
         )
 
 

@@ -70,7 +70,11 @@ def run_clock(settings: Settings, job: Callable[[], Any], catch_up: Callable[[],
     # Catch-up runs as jobs too, so a SIGTERM during one is handled like any digest in flight: once at
     # start-up, then every RETRY_MINUTES while a channel still lacks today's digest.
     scheduler.add_job(catch_up, id="catch-up", name="digest catch-up at start-up", misfire_grace_time=None)
-    scheduler.add_job(catch_up, "interval", minutes=RETRY_MINUTES, id="retry", name="digest retry",
-                      coalesce=True, max_instances=1)
-    log.info("clock started; next digest at %s", digest_trigger(settings).get_next_fire_time(None, datetime.now(ZoneInfo(settings.digest_tz))))
+    scheduler.add_job(
+        catch_up, "interval", minutes=RETRY_MINUTES, id="retry", name="digest retry", coalesce=True, max_instances=1
+    )
+    log.info(
+        "clock started; next digest at %s",
+        digest_trigger(settings).get_next_fire_time(None, datetime.now(ZoneInfo(settings.digest_tz))),
+    )
     scheduler.start()

@@ -53,6 +53,7 @@ def gunicorn_options(settings: Settings, host: str = "0.0.0.0", secrets: list[st
     return options
 
 
-def serve(settings: Settings, app_factory: Callable[[], Any], host: str = "0.0.0.0",
-          secrets: list[str] | None = None) -> None:
+def serve(
+    settings: Settings, app_factory: Callable[[], Any], host: str = "0.0.0.0", secrets: list[str] | None = None
+) -> None:
     GunicornServer(app_factory, gunicorn_options(settings, host, secrets)).run()

@@ -22,7 +22,7 @@ from bot.blocks import (
     render_refusal,
     render_summary,
 )
-from bot.config import Settings
+from bot.config import ACCOUNT_ID_RE, Settings
 from bot.logs import request_id
 from bot.query import ANY, WILDCARDS, ParseError, Period, RestoreFilter, parse_command
 
@@ -38,8 +38,9 @@ class RestoresService:
         self.sample = sample
         self.policy = AccessPolicy(settings)
 
-    def _guarded(self, what: str, user_id: str, channel_id: str, work: Callable[[Access], Message],
-                 command: str = "/restores") -> Message:
+    def _guarded(
+        self, what: str, user_id: str, channel_id: str, work: Callable[[Access], Message], command: str = "/restores"
+    ) -> Message:
         """Allow-lists and scope first, then the work; any fault becomes an answer with a reference."""
         rid = uuid.uuid4().hex[:12]
         token = request_id.set(rid)
@@ -57,8 +58,11 @@ class RestoresService:
             log.exception("failed to answer %s", what)
             return render_internal_error(rid)
         finally:
-            log.info("handled %s", what, extra={"user": user_id, "channel": channel_id,
-                                                 "duration_ms": round((time.monotonic() - started) * 1000, 1)})
+            log.info(
+                "handled %s",
+                what,
+                extra={"user": user_id, "channel": channel_id, "duration_ms": round((time.monotonic() - started) * 1000, 1)},
+            )
             request_id.reset(token)
 
     def answer(self, text: str, *, user_id: str = "", channel_id: str = "", command: str = "/restores") -> Message:
@@ -88,22 +92,38 @@ class RestoresService:
     def answer_jobs(self, value: ActionValue, *, user_id: str, channel_id: str) -> Message:
         """Answer a drill-down click: the jobs behind a row or total, in exactly that row's window."""
         return self._guarded(
-            "jobs", user_id, channel_id,
+            "jobs",
+            user_id,
+            channel_id,
             lambda access: self._jobs(self.policy.scope(value.filter, access), value.window, "/restores"),
         )
 
     def _summary(self, flt: RestoreFilter, command: str) -> Message:
         result = self.backup.restore_job_summaries(flt)
-        log.info("answered summary", extra={
-            "filter": flt.to_text(), "rows": len(result.rows), "failed_regions": len(result.failures),
-            "aws_calls": result.aws_calls, "aws_ms": round(result.elapsed * 1000, 1)})
+        log.info(
+            "answered summary",
+            extra={
+                "filter": flt.to_text(),
+                "rows": len(result.rows),
+                "failed_regions": len(result.failures),
+                "aws_calls": result.aws_calls,
+                "aws_ms": round(result.elapsed * 1000, 1),
+            },
+        )
         return render_summary(result, sample=self.sample, command=command)
 
     def _jobs(self, flt: RestoreFilter, window: tuple[datetime, datetime] | None, command: str) -> Message:
         result = self.list_jobs(flt, window)
-        log.info("answered jobs", extra={
-            "filter": flt.to_text(), "jobs": len(result.jobs), "failed_regions": len(result.failures),
-            "aws_calls": result.aws_calls, "aws_ms": round(result.elapsed * 1000, 1)})
+        log.info(
+            "answered jobs",
+            extra={
+                "filter": flt.to_text(),
+                "jobs": len(result.jobs),
+                "failed_regions": len(result.failures),
+                "aws_calls": result.aws_calls,
+                "aws_ms": round(result.elapsed * 1000, 1),
+            },
+        )
         return render_jobs(result, flt, sample=self.sample, command=command)
 
     def list_jobs(self, flt: RestoreFilter, window: tuple[datetime, datetime] | None = None) -> JobsResult:
@@ -129,4 +149,6 @@ class RestoresService:
     def _accounts_with_jobs(self, flt: RestoreFilter) -> tuple[str, ...]:
         """ListRestoreJobs takes one account at a time: ask the summaries which accounts have such jobs."""
         summary = self.backup.restore_job_summaries(replace(flt, account=ANY, period=Period.FOURTEEN_DAYS))
-        return tuple(sorted({row.account_id for row in summary.rows if row.count > 0 and row.account_id.isdigit()}))
+        return tuple(
+            sorted({row.account_id for row in summary.rows if row.count > 0 and ACCOUNT_ID_RE.match(row.account_id)})
+        )

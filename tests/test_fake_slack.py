@@ -394,7 +394,7 @@ class _VerifyingHandler(BaseHTTPRequestHandler):
     def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
         pass
 
-    def do_POST(self) -> None:  # noqa: N802
+    def do_POST(self) -> None:
         body = self.rfile.read(int(self.headers["Content-Length"]))
         valid = SignatureVerifier(SECRET).is_valid_request(body, dict(self.headers.items()))
         answer = json.dumps({"body": body.decode(), "content_type": self.headers["Content-Type"]}).encode()

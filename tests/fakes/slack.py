@@ -18,6 +18,7 @@ Answers mimic Slack: HTTP 200 with ``{"ok": false, "error": ...}`` for API error
 
 from __future__ import annotations
 
+import contextlib
 import email.parser
 import email.policy
 import json
@@ -185,10 +186,8 @@ def _decode_json_fields(params: dict[str, Any]) -> dict[str, Any]:
     for name in _JSON_STRING_FIELDS:
         value = params.get(name)
         if isinstance(value, str):
-            try:
+            with contextlib.suppress(ValueError):
                 params[name] = json.loads(value)
-            except ValueError:
-                pass
     return params
 
 
@@ -246,10 +245,10 @@ class _Handler(BaseHTTPRequestHandler):
     def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - signature of the base class
         """Keep test output quiet."""
 
-    def do_GET(self) -> None:  # noqa: N802 - http.server naming
+    def do_GET(self) -> None:
         self.server.fake._dispatch(self, "GET")
 
-    def do_POST(self) -> None:  # noqa: N802 - http.server naming
+    def do_POST(self) -> None:
         self.server.fake._dispatch(self, "POST")
 
     def read_body(self) -> bytes:
