@@ -14,28 +14,26 @@ from __future__ import annotations
 
 import argparse
 import sys
-import time
 from collections.abc import Sequence
 
 from bench.common import (
     PAGES_PER_REGION,
     REGIONS,
     Ack,
+    CpuWindow,
     Report,
     add_common_args,
     answer_total,
     collect_answers,
     expected_total,
     fire,
-    cpu_seconds,
     fire_in_subprocess,
-    own_cpu_seconds,
-    process_tree,
     listen_overflows,
     ms,
     parse_env_overrides,
     percentile,
     prepare_commands,
+    process_tree,
     stack,
 )
 
@@ -59,6 +57,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                         help="extra environment for the bot, e.g. WEB_CONCURRENCY=2 (repeatable)")
     parser.add_argument("--loadgen-process", action="store_true",
                         help="send the burst from a separate process (not the one running the fakes)")
+    parser.add_argument("--dump-acks", help=argparse.SUPPRESS)  # experiments: every ack as JSON
     parser.add_argument("--python", help=argparse.SUPPRESS)  # experiments: run the bot with another interpreter
     add_common_args(parser)
     args = parser.parse_args(argv)
@@ -81,40 +80,35 @@ def main(argv: Sequence[str] | None = None) -> int:
             keys = [f"r{rnd}-{i}" for i in range(args.commands)]
             prepared = prepare_commands(s.bot, keys)
             overflows = listen_overflows()
-            bot_pids = process_tree(s.bot.process.pid)
-            bot_cpu, own_cpu, wall = cpu_seconds(bot_pids), own_cpu_seconds(), time.perf_counter()
-            acks = send(s.bot.events_url, prepared)
-            burst_start = min(a.sent_at for a in acks)
-            answers = collect_answers(s.slack, keys, timeout=60 + args.commands * args.latency)
+            with CpuWindow(process_tree(s.bot.process.pid)) as cpu:
+                acks = send(s.bot.events_url, prepared)
+                burst_start = min(a.sent_at for a in acks)
+                answers = collect_answers(s.slack, keys, timeout=60 + args.commands * args.latency)
             received = [a for a in answers.values() if a is not None]
             correct = sum(1 for a in received if answer_total(a) == expected and not a.rejected)
             last = max((a.time for a in received), default=float("nan")) - burst_start
             overflows = listen_overflows() - overflows
-            wall = time.perf_counter() - wall
-            bot_cpu, own_cpu = cpu_seconds(bot_pids) - bot_cpu, own_cpu_seconds() - own_cpu
             pages = len(s.emulator.calls(SUMMARIES)) / max(1, len(received) * len(REGIONS))
             print(f"round {rnd}: {describe(acks)}")
             print(f"         answers correct {correct}/{len(keys)} (expected total {expected:,})  "
                   f"last answer after {last:.2f} s  AWS pages per region per answer {pages:.1f}"
                   + (f"  TCP listen overflows {overflows}" if overflows else ""))
             errors = sorted({a.error or str(a.status) for a in acks if a.status != 200})
-            print(f"         CPU over {wall:.2f} s: bot {bot_cpu:.2f} s ({bot_cpu / len(keys) * 1000:.0f} ms/command), "
-                  f"benchmark process (fakes{'' if args.loadgen_process else ' + load generator'}) {own_cpu:.2f} s; "
-                  f"auth.test calls {len(s.slack.calls_to('auth.test'))}")
+            auth_tests = len(s.slack.calls_to("auth.test"))
+            print(f"         {cpu.describe()}; auth.test calls {auth_tests}")
             if errors:
                 print(f"         failed acks: {errors}")
             wrong = [(k, answer_total(a) if a else None) for k, a in answers.items()
                      if a is None or answer_total(a) != expected][:3]
             if wrong:
                 print(f"         wrong/missing answers (key, total), first 3: {wrong}")
-            auth_tests = len(s.slack.calls_to("auth.test"))
             if auth_tests:
                 report.notes.append(f"round {rnd}: {auth_tests} auth.test call(s) made inside the ack path "
                                     "(Bolt's SingleTeamAuthorization on a worker's first requests)")
             report.extra.setdefault("rounds", []).append({
                 "p50": percentile([a.latency for a in acks], 50), "p99": percentile([a.latency for a in acks], 99),
                 "max": max(a.latency for a in acks), "ok200": sum(a.status == 200 for a in acks),
-                "correct": correct, "last_answer": last, "auth_test": auth_tests, "bot_cpu": bot_cpu,
+                "correct": correct, "last_answer": last, "auth_test": auth_tests, "bot_cpu": cpu.bot, "other_cpu": cpu.other, "wall": cpu.wall,
                 "overflows": overflows})
             all_acks += acks
             correct_total += correct
@@ -137,6 +131,12 @@ def main(argv: Sequence[str] | None = None) -> int:
                         latencies=lat)
     report.print()
     report.save(args.summary_json)
+    if args.dump_acks:
+        import json
+        from dataclasses import asdict
+
+        with open(args.dump_acks, "w") as f:
+            json.dump([asdict(a) for a in all_acks], f)
     return 0 if report.passed else 1
 
 

@@ -111,6 +111,9 @@ def bot_env(emulator: BackupEmulator, slack: FakeSlack, aws_dir: Path, **overrid
         AWS_SHARED_CREDENTIALS_FILE=str(aws_dir / "credentials"),
         AWS_EC2_METADATA_DISABLED="true",
         RESTORES_REGIONS=",".join(REGIONS),
+        # Every command does its own AWS page chains (the worst case): identical concurrent commands would
+        # otherwise share one chain through the summary cache. `--env RESTORES_CACHE_TTL=300` measures it on.
+        RESTORES_CACHE_TTL="0",
         LOG_LEVEL="INFO",
     )
     env.update(overrides)
@@ -225,7 +228,8 @@ def prepare_commands(bot: BotProcess, keys: Sequence[str], text: str = COMMAND) 
     prepared = []
     for key in keys:
         body = command_body(text, response_url=bot.slack.response_url(key))
-        prepared.append((key, body, signed_headers(bot.secret, body)))
+        # X-Bench-Key is not signed (Slack signs the body and timestamp only); it lets a profiler match requests.
+        prepared.append((key, body, dict(signed_headers(bot.secret, body), **{"X-Bench-Key": key})))
     return prepared
 
 
@@ -304,7 +308,51 @@ def cpu_seconds(pids: Sequence[int]) -> float:
 
 
 def own_cpu_seconds() -> float:
-    return time.process_time()
+    """CPU of this process plus its waited-for children (the `--loadgen-process` child)."""
+    import resource
+
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return time.process_time() + children.ru_utime + children.ru_stime
+
+
+def host_busy_seconds() -> float:
+    """CPU seconds the whole machine spent busy (all cores; /proc/stat without idle and iowait)."""
+    try:
+        fields = [int(x) for x in Path("/proc/stat").read_text().splitlines()[0].split()[1:]]
+    except (OSError, ValueError, IndexError):
+        return float("nan")
+    user, nice, system, idle, iowait, irq, softirq, steal = (fields + [0] * 8)[:8]
+    return (user + nice + system + irq + softirq + steal) / os.sysconf("SC_CLK_TCK")
+
+
+@dataclass
+class CpuWindow:
+    """CPU used during a measured window: by the bot's processes, this process, and everything else."""
+
+    bot_pids: Sequence[int]
+    wall: float = 0.0
+    bot: float = 0.0
+    own: float = 0.0
+    other: float = 0.0
+
+    def __enter__(self) -> CpuWindow:
+        self._start = (time.perf_counter(), cpu_seconds(self.bot_pids), own_cpu_seconds(), host_busy_seconds())
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        wall, bot, own, host = self._start
+        self.wall = time.perf_counter() - wall
+        self.bot = cpu_seconds(self.bot_pids) - bot
+        self.own = own_cpu_seconds() - own
+        self.other = max(0.0, host_busy_seconds() - host - self.bot - self.own)
+
+    def describe(self) -> str:
+        cores = os.cpu_count() or 1
+        text = (f"CPU over {self.wall:.2f} s: bot {self.bot:.2f} s, benchmark process {self.own:.2f} s, "
+                f"other processes {self.other:.2f} s ({cores} cores)")
+        if self.other > 0.25 * self.wall:
+            text += "  <- the machine was busy with something else: figures are pessimistic"
+        return text
 
 
 def collect_answers(slack: FakeSlack, keys: Sequence[str], timeout: float = 60.0) -> dict[str, ResponsePost | None]:

@@ -324,7 +324,7 @@ def test_wait_for_responses_times_out_with_what_it_saw(fake: FakeSlack) -> None:
 
     with pytest.raises(AssertionError, match=r"got 0.*'seen'"):
         fake.wait_for_responses(1, key="missing", timeout=0.2)
-    with pytest.raises(AssertionError, match="chat.postMessage"):
+    with pytest.raises(AssertionError, match=r"chat\.postMessage"):
         fake.wait_for_calls("chat.postMessage", timeout=0.1)
 
 
