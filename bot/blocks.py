@@ -191,8 +191,18 @@ def _daily_lines(rows: Sequence[SummaryRow]) -> list[str]:
     return lines
 
 
-def _failure_lines(failures: Sequence[RegionFailure]) -> list[str]:
-    return [f":warning: *{f.region}*: {f.message}" for f in failures]
+def _region_notes(
+    failures: Sequence[RegionFailure],
+    truncated: Sequence[str],
+    partial: bool,
+    truncated_text: str = "too many pages; numbers are a lower bound.",
+) -> list[Block]:
+    """Which regions failed and why, and which were cut short; nothing when all is well."""
+    notes = [f":warning: *{f.region}*: {f.message}" for f in failures]
+    if failures and partial:
+        notes.append("_Numbers above exclude the regions listed here._")
+    notes += [f":scissors: *{region}*: {truncated_text}" for region in truncated]
+    return [DividerBlock(), _section(fit_lines(notes, limit=20))] if notes else []
 
 
 def render_summary(result: SummaryResult, *, sample: bool = False, command: str = "/restores") -> Message:
@@ -246,13 +256,7 @@ def render_summary(result: SummaryResult, *, sample: bool = False, command: str 
             )
         )
 
-    notes = _failure_lines(result.failures)
-    if result.failures and answered:
-        notes.append("_Numbers above exclude the regions listed here._")
-    notes += [f":scissors: *{r}*: too many pages; numbers are a lower bound." for r in result.truncated]
-    if notes:
-        blocks.append(DividerBlock())
-        blocks.append(_section(fit_lines(notes, limit=20)))
+    blocks += _region_notes(result.failures, result.truncated, bool(answered))
 
     trailer: list[Block] = []
     if total and result.window:
@@ -487,11 +491,9 @@ def render_jobs(result: JobsResult, flt: RestoreFilter, *, sample: bool = False,
         if len(ordered) > JOB_GROUPS:
             rest = sum(len(m) for _, m in ordered[JOB_GROUPS:])
             blocks.append(_section(f"_…and {len(ordered) - JOB_GROUPS} more reasons ({fmt(rest)} jobs)_"))
-    notes = _failure_lines(result.failures)
-    notes += [f":scissors: *{r}*: more jobs than the bot reads at once; counts are a lower bound." for r in result.truncated]
-    if notes:
-        blocks.append(DividerBlock())
-        blocks.append(_section(fit_lines(notes, limit=20)))
+    blocks += _region_notes(
+        result.failures, result.truncated, False, "more jobs than the bot reads at once; counts are a lower bound."
+    )
     footer = _context(
         f"`{command} jobs {flt.to_text()}` · {result.aws_calls} AWS call{'s' * (result.aws_calls != 1)} · "
         f"{result.elapsed:.1f} s"
@@ -581,13 +583,7 @@ def render_digest(data: DigestData, *, command: str = "/restores") -> Message:
     if answered:
         blocks.append(_section(_trend_text(data)))
     drill = _digest_drill_down(data)
-    notes = _failure_lines(data.failures)
-    if data.failures and answered:
-        notes.append("_Numbers above exclude the regions listed here._")
-    notes += [f":scissors: *{r}*: too many pages; numbers are a lower bound." for r in data.truncated]
-    if notes:
-        blocks.append(DividerBlock())
-        blocks.append(_section(fit_lines(notes, limit=20)))
+    blocks += _region_notes(data.failures, data.truncated, bool(answered))
     blocks += drill
     blocks.append(_context(f"`{command} failed 1d` for the last 14 days · posted by restores bot"))
 

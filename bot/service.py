@@ -11,7 +11,7 @@ from datetime import UTC, datetime, timedelta
 
 from bot.access import Access, AccessPolicy, OutOfScope
 from bot.actions import ActionValue
-from bot.backup import BackupService, JobsQuery, JobsResult
+from bot.backup import BackupService, JobsQuery, JobsResult, RegionFailure
 from bot.blocks import (
     Message,
     render_help,
@@ -100,30 +100,12 @@ class RestoresService:
 
     def _summary(self, flt: RestoreFilter, command: str) -> Message:
         result = self.backup.restore_job_summaries(flt)
-        log.info(
-            "answered summary",
-            extra={
-                "filter": flt.to_text(),
-                "rows": len(result.rows),
-                "failed_regions": len(result.failures),
-                "aws_calls": result.aws_calls,
-                "aws_ms": round(result.elapsed * 1000, 1),
-            },
-        )
+        _log_answer("summary", flt, len(result.rows), result.failures, result.aws_calls, result.elapsed)
         return render_summary(result, sample=self.sample, command=command)
 
     def _jobs(self, flt: RestoreFilter, window: tuple[datetime, datetime] | None, command: str) -> Message:
         result = self.list_jobs(flt, window)
-        log.info(
-            "answered jobs",
-            extra={
-                "filter": flt.to_text(),
-                "jobs": len(result.jobs),
-                "failed_regions": len(result.failures),
-                "aws_calls": result.aws_calls,
-                "aws_ms": round(result.elapsed * 1000, 1),
-            },
-        )
+        _log_answer("jobs", flt, len(result.jobs), result.failures, result.aws_calls, result.elapsed)
         return render_jobs(result, flt, sample=self.sample, command=command)
 
     def list_jobs(self, flt: RestoreFilter, window: tuple[datetime, datetime] | None = None) -> JobsResult:
@@ -152,3 +134,16 @@ class RestoresService:
         return tuple(
             sorted({row.account_id for row in summary.rows if row.count > 0 and ACCOUNT_ID_RE.match(row.account_id)})
         )
+
+
+def _log_answer(
+    kind: str, flt: RestoreFilter, items: int, failures: tuple[RegionFailure, ...], calls: int, elapsed: float
+) -> None:
+    fields = {
+        "filter": flt.to_text(),
+        "items": items,
+        "failed_regions": len(failures),
+        "aws_calls": calls,
+        "aws_ms": round(elapsed * 1000, 1),
+    }
+    log.info("answered %s", kind, extra=fields)
