@@ -59,7 +59,10 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from bot.logs import secrets_from_env
 
     serve(
-        settings, lambda: create_wsgi_app(create_app(settings)), host=args.host, secrets=secrets_from_env(dict(os.environ))
+        settings,
+        lambda: create_wsgi_app(create_app(settings), settings.slack_signing_secret),
+        host=args.host,
+        secrets=secrets_from_env(dict(os.environ)),
     )
     return 0
 

@@ -10,7 +10,6 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from slack_bolt import App
-from slack_bolt.adapter.wsgi import SlackRequestHandler
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_handlers import ConnectionErrorRetryHandler, RateLimitErrorRetryHandler
@@ -18,6 +17,7 @@ from slack_sdk.http_retry.builtin_handlers import ConnectionErrorRetryHandler, R
 from bot.backup import BackupService
 from bot.config import Settings
 from bot.service import RestoresService
+from bot.web import SlackEvents
 from handlers import register_listeners
 
 log = logging.getLogger(__name__)
@@ -44,13 +44,14 @@ def create_app(settings: Settings, service: RestoresService | None = None, *, so
     service = service or create_service(settings)
     app = App(
         client=create_web_client(settings),
-        signing_secret=None if socket_mode else settings.slack_signing_secret,
         # auth.test at construction would crash-loop the process while Slack is unreachable;
         # the CLI checks the token once at start-up instead.
         token_verification_enabled=False,
         # Lazy listeners (the AWS queries) run here; acks run on the server's own threads.
         listener_executor=ThreadPoolExecutor(max_workers=64, thread_name_prefix="lazy"),
-        request_verification_enabled=not socket_mode,
+        # HTTP requests are verified by bot.web.SlackEvents (on the exact bytes Slack signed) before Bolt
+        # sees them; Socket Mode messages come over Slack's authenticated WebSocket.
+        request_verification_enabled=False,
     )
     register_listeners(app, service)
     return app
@@ -86,10 +87,10 @@ class Readiness:
 
 
 def create_wsgi_app(
-    app: App, readiness: Readiness | None = None
+    app: App, signing_secret: str, readiness: Readiness | None = None
 ) -> Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]:
-    """Routes: POST /slack/events to Bolt (signature-checked there), GET /healthz (alive), GET /readyz."""
-    slack = SlackRequestHandler(app)
+    """Routes: POST /slack/events (checked, then Bolt), GET /healthz (alive), GET /readyz (Slack auth ok)."""
+    slack = SlackEvents(app, signing_secret)
     readiness = readiness or Readiness(app.client)
 
     def wsgi(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:

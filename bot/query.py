@@ -345,7 +345,7 @@ def _jobs_filter(builder: _Builder, default_regions: tuple[str, ...]) -> Restore
 
 def _parse_pair(builder: _Builder, key: str, value: str, token: str) -> None:
     if not value:
-        raise ParseError(token, f"has no value after `{key}:`", ACCEPTED_OVERVIEW)
+        raise ParseError(token, f"has no value after `{_shorten(key, 20)}:`", ACCEPTED_OVERVIEW)
     if key == "state":
         builder.set("state", parse_state(value, token), token)
     elif key == "period":
