@@ -1,0 +1,77 @@
+"""The CLI as a new user runs it: `ask --sample` and `digest --dry-run --sample` with no AWS or Slack settings."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from bot.sample import SAMPLE_CALLER_ACCOUNT, SAMPLE_REGIONS, sample_counts
+from tests.harness import REPO, clean_env
+
+
+def run(*args: str) -> subprocess.CompletedProcess[str]:
+    # A shell with no AWS_*, SLACK_* or RESTORES_* variables, and HOME pointing nowhere useful.
+    env = clean_env(HOME="/nonexistent", AWS_CONFIG_FILE="/dev/null", AWS_SHARED_CREDENTIALS_FILE="/dev/null",
+                    AWS_EC2_METADATA_DISABLED="true")
+    return subprocess.run([sys.executable, "-m", "bot", *args], cwd=REPO, env=env, capture_output=True, text=True,
+                          timeout=60)
+
+
+def _today() -> datetime:
+    return datetime.now(UTC)
+
+
+def test_ask_sample_needs_no_credentials_and_is_exact() -> None:
+    before = _today().date()
+    result = run("ask", "--sample", "failed 7d")
+    if _today().date() != before:
+        pytest.skip("ran across midnight UTC; the sample data moved under the test")
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    assert "Sample data" in out
+    counts = sample_counts(before)
+    expected = sum(c.count for c in counts if c.state == "FAILED" and c.account_id == SAMPLE_CALLER_ACCOUNT
+                   and before - timedelta(days=7) <= c.day < before)
+    assert f"*{expected:,} restore jobs* in {len(SAMPLE_REGIONS)} regions" in out
+    assert "Traceback" not in result.stderr
+
+
+def test_ask_sample_json_is_block_kit() -> None:
+    result = run("ask", "--sample", "--json", "1d", "type:EBS", "account:ANY")
+    assert result.returncode == 0, result.stderr
+    payload = json.loads(result.stdout)
+    assert payload["text"].startswith("[sample data]")
+    kinds = [b["type"] for b in payload["blocks"]]
+    assert kinds[0] == "header" and "actions" in kinds and len(kinds) <= 50
+    assert "Per day" in json.dumps(payload["blocks"])
+
+
+def test_ask_sample_help_and_bad_input() -> None:
+    assert "/restores failed 7d" in run("ask", "--sample", "help").stdout
+    bad = run("ask", "--sample", "faild")
+    assert bad.returncode == 0 and "Did you mean `failed`?" in bad.stdout
+
+
+def test_digest_dry_run_sample_posts_nowhere() -> None:
+    result = run("digest", "--dry-run", "--sample")
+    assert result.returncode == 0, result.stderr
+    assert "Daily restore digest" in result.stdout and "14-day trend" in result.stdout
+    refused = run("digest", "--sample")
+    assert refused.returncode == 2 and "--sample only goes with --dry-run" in refused.stderr
+
+
+def test_ask_without_aws_credentials_explains_instead_of_crashing() -> None:
+    result = run("ask", "failed")
+    assert result.returncode == 2  # no region configured anywhere
+    assert "no AWS region: set RESTORES_REGIONS" in result.stderr
+    no_creds = subprocess.run(
+        [sys.executable, "-m", "bot", "ask", "failed"], cwd=REPO, capture_output=True, text=True, timeout=60,
+        env=clean_env(HOME="/nonexistent", AWS_CONFIG_FILE="/dev/null", AWS_SHARED_CREDENTIALS_FILE="/dev/null",
+                      AWS_EC2_METADATA_DISABLED="true", RESTORES_REGIONS="eu-west-1"),
+    )
+    assert no_creds.returncode == 0
+    assert "eu-west-1" in no_creds.stdout and "no usable AWS credentials" in no_creds.stdout
