@@ -10,6 +10,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from slack_bolt import App
+from slack_bolt.authorization import AuthorizeResult
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_handlers import ConnectionErrorRetryHandler, RateLimitErrorRetryHandler
@@ -42,10 +43,17 @@ def create_service(settings: Settings) -> RestoresService:
 
 def create_app(settings: Settings, service: RestoresService | None = None, *, socket_mode: bool = False) -> App:
     service = service or create_service(settings)
+    token = settings.slack_bot_token
+
+    def authorize(enterprise_id: str | None, team_id: str | None) -> AuthorizeResult:
+        # A single-workspace app: the token is known. Bolt's default authorization would call auth.test on a
+        # worker's first request, inside the 3-second ack; the CLI checks the token at start-up instead.
+        return AuthorizeResult(enterprise_id=enterprise_id, team_id=team_id, bot_token=token)
+
     app = App(
         client=create_web_client(settings),
-        # auth.test at construction would crash-loop the process while Slack is unreachable;
-        # the CLI checks the token once at start-up instead.
+        authorize=authorize,
+        # auth.test at construction would crash-loop the process while Slack is unreachable.
         token_verification_enabled=False,
         # Lazy listeners (the AWS queries) run here; acks run on the server's own threads.
         listener_executor=ThreadPoolExecutor(max_workers=64, thread_name_prefix="lazy"),
