@@ -269,7 +269,7 @@ def listen_overflows() -> int:
     """This network namespace's count of connections dropped because a listen backlog was full."""
     try:
         lines = [line.split() for line in Path("/proc/net/netstat").read_text().splitlines() if line.startswith("TcpExt:")]
-        return int(dict(zip(lines[0], lines[1]))["ListenOverflows"])
+        return int(dict(zip(lines[0], lines[1], strict=True))["ListenOverflows"])
     except (OSError, KeyError, IndexError, ValueError):
         return -1
 
@@ -321,7 +321,7 @@ def host_busy_seconds() -> float:
         fields = [int(x) for x in Path("/proc/stat").read_text().splitlines()[0].split()[1:]]
     except (OSError, ValueError, IndexError):
         return float("nan")
-    user, nice, system, idle, iowait, irq, softirq, steal = (fields + [0] * 8)[:8]
+    user, nice, system, _idle, _iowait, irq, softirq, steal = (fields + [0] * 8)[:8]
     return (user + nice + system + irq + softirq + steal) / os.sysconf("SC_CLK_TCK")
 
 
