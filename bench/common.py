@@ -173,14 +173,13 @@ def stack(latency: float, *, with_bot: bool = True, env: dict[str, str] | None =
             if with_bot:
                 bot_environment = bot_env(emulator, slack, aws_dir, **(env or {}))
                 if python:
-                    import tests.harness as harness
-
-                    original = harness.sys.executable
-                    harness.sys.executable = python  # start_bot runs [sys.executable, "-m", "bot", "serve"]
+                    # Experiments only: start_bot runs [sys.executable, "-m", "bot", "serve"].
+                    original = sys.executable
+                    sys.executable = python
                     try:
                         bot = start_bot(bot_environment, slack, log_dir)
                     finally:
-                        harness.sys.executable = original
+                        sys.executable = original
                 else:
                     bot = start_bot(bot_environment, slack, log_dir)
                 s.bot = bot
@@ -209,7 +208,7 @@ def _post(url: str, body: bytes, headers: dict[str, str], timeout: float) -> tup
     parts = urlsplit(url)
     started = time.perf_counter()
     connected = started
-    conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=timeout)
+    conn = http.client.HTTPConnection(parts.hostname or "127.0.0.1", parts.port, timeout=timeout)
     try:
         conn.connect()
         connected = time.perf_counter()

@@ -38,6 +38,10 @@ def create_web_client(settings: Settings) -> WebClient:
 
 def create_service(settings: Settings) -> RestoresService:
     backup = BackupService(deadline_seconds=settings.aws_deadline_seconds, cache_ttl=settings.cache_ttl)
+    # Build the configured regions' clients now: creating a boto3 client costs ~25 ms of CPU under the GIL,
+    # which would otherwise land on the first burst of acks.
+    for region in settings.regions:
+        backup.client(region)
     return RestoresService(settings, backup)
 
 
@@ -55,7 +59,11 @@ def create_app(settings: Settings, service: RestoresService | None = None, *, so
         authorize=authorize,
         # auth.test at construction would crash-loop the process while Slack is unreachable.
         token_verification_enabled=False,
-        # Lazy listeners (the AWS queries) run here; acks run on the server's own threads.
+        # The ack runs on the request's own thread and returns at once; only the lazy part (the AWS queries)
+        # goes to this pool. Without process_before_response Bolt would also queue the ack in this pool, so
+        # with more commands in flight than threads, acks would wait behind AWS work (measured: p99 2.5 s at
+        # 100 concurrent commands, against 0.15 s with it).
+        process_before_response=True,
         listener_executor=ThreadPoolExecutor(max_workers=64, thread_name_prefix="lazy"),
         # HTTP requests are verified by bot.web.SlackEvents (on the exact bytes Slack signed) before Bolt
         # sees them; Socket Mode messages come over Slack's authenticated WebSocket.
