@@ -28,7 +28,7 @@ from bot.emulator import BackupEmulator, DailyCount, slow
 from tests.fakes.aws import expected_sum, multi_page_counts
 from tests.fakes.signing import command_body, signed_headers
 from tests.fakes.slack import FakeSlack, ResponsePost
-from tests.harness import BOT_TOKEN, PROXY_VARS, SIGNING_SECRET, BotProcess, clean_env, start_bot
+from tests.harness import BOT_TOKEN, PROXY_VARS, BotProcess, bot_environment, start_bot
 
 REGIONS = ("us-east-1", "eu-west-1", "ap-southeast-2")
 ACCOUNTS = ("111122223333", "444455556666", "777788889999")
@@ -96,28 +96,15 @@ def answer_total(answer: ResponsePost) -> int | None:
 
 
 def bot_env(emulator: BackupEmulator, slack: FakeSlack, aws_dir: Path, **overrides: str) -> dict[str, str]:
-    """The same environment the e2e tests give `python -m bot serve` (tests/conftest.py: bot_env)."""
-    (aws_dir / "config").write_text("")
-    (aws_dir / "credentials").write_text("")
-    env = clean_env(
-        SLACK_BOT_TOKEN=BOT_TOKEN,
-        SLACK_SIGNING_SECRET=SIGNING_SECRET,
-        SLACK_API_URL=slack.api_url,
-        AWS_ENDPOINT_URL_BACKUP=emulator.url,
-        AWS_ACCESS_KEY_ID="AKIDBENCH",
-        AWS_SECRET_ACCESS_KEY="bench-aws-secret-key",
-        AWS_DEFAULT_REGION="us-east-1",
-        AWS_CONFIG_FILE=str(aws_dir / "config"),
-        AWS_SHARED_CREDENTIALS_FILE=str(aws_dir / "credentials"),
-        AWS_EC2_METADATA_DISABLED="true",
-        RESTORES_REGIONS=",".join(REGIONS),
+    """The e2e tests' environment for `python -m bot serve` (tests/harness.py), plus the benchmarks' settings."""
+    settings = {
+        "RESTORES_REGIONS": ",".join(REGIONS),
         # Every command does its own AWS page chains (the worst case): identical concurrent commands would
         # otherwise share one chain through the summary cache. `--env RESTORES_CACHE_TTL=300` measures it on.
-        RESTORES_CACHE_TTL="0",
-        LOG_LEVEL="INFO",
-    )
-    env.update(overrides)
-    return env
+        "RESTORES_CACHE_TTL": "0",
+        "LOG_LEVEL": "INFO",
+    }
+    return bot_environment(emulator.url, slack.api_url, aws_dir, **dict(settings, **overrides))
 
 
 @dataclass

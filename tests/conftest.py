@@ -13,7 +13,7 @@ from hypothesis import HealthCheck, settings
 
 from bot.emulator import BackupEmulator
 from tests.fakes.slack import FakeSlack
-from tests.harness import BOT_TOKEN, PROXY_VARS, SIGNING_SECRET, BotProcess, clean_env, start_bot
+from tests.harness import BOT_TOKEN, PROXY_VARS, BotProcess, bot_environment, start_bot
 
 if TYPE_CHECKING:
     from bot.ledger import Ledger
@@ -54,20 +54,10 @@ def slack() -> Iterator[FakeSlack]:
 
 @pytest.fixture(scope="session")
 def bot_env(emulator: BackupEmulator, slack: FakeSlack, tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
-    aws_dir = tmp_path_factory.mktemp("aws")
-    (aws_dir / "config").write_text("")
-    (aws_dir / "credentials").write_text("")
-    return clean_env(
-        SLACK_BOT_TOKEN=BOT_TOKEN,
-        SLACK_SIGNING_SECRET=SIGNING_SECRET,
-        SLACK_API_URL=slack.api_url,
-        AWS_ENDPOINT_URL_BACKUP=emulator.url,
-        AWS_ACCESS_KEY_ID="AKIDE2ETESTING",
-        AWS_SECRET_ACCESS_KEY="e2e-aws-secret-key-do-not-log",
-        AWS_DEFAULT_REGION="us-east-1",
-        AWS_CONFIG_FILE=str(aws_dir / "config"),
-        AWS_SHARED_CREDENTIALS_FILE=str(aws_dir / "credentials"),
-        AWS_EC2_METADATA_DISABLED="true",
+    return bot_environment(
+        emulator.url,
+        slack.api_url,
+        tmp_path_factory.mktemp("aws"),
         AWS_MAX_ATTEMPTS="2",
         RESTORES_REGIONS=",".join(E2E_REGIONS),
         RESTORES_AWS_DEADLINE="8",

@@ -36,6 +36,27 @@ def clean_env(**overrides: str) -> dict[str, str]:
     return env
 
 
+def bot_environment(aws_endpoint: str, slack_api_url: str, aws_dir: Path, **overrides: str) -> dict[str, str]:
+    """`python -m bot serve`'s environment wired to the loopback fakes, with throwaway credentials and empty
+    AWS config files (nothing from this machine's AWS set-up leaks in)."""
+    (aws_dir / "config").write_text("")
+    (aws_dir / "credentials").write_text("")
+    env = clean_env(
+        SLACK_BOT_TOKEN=BOT_TOKEN,
+        SLACK_SIGNING_SECRET=SIGNING_SECRET,
+        SLACK_API_URL=slack_api_url,
+        AWS_ENDPOINT_URL_BACKUP=aws_endpoint,
+        AWS_ACCESS_KEY_ID="AKIDE2ETESTING",
+        AWS_SECRET_ACCESS_KEY="e2e-aws-secret-key-do-not-log",
+        AWS_DEFAULT_REGION="us-east-1",
+        AWS_CONFIG_FILE=str(aws_dir / "config"),
+        AWS_SHARED_CREDENTIALS_FILE=str(aws_dir / "credentials"),
+        AWS_EC2_METADATA_DISABLED="true",
+    )
+    env.update(overrides)
+    return env
+
+
 @dataclass
 class BotProcess:
     url: str
