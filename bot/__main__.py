@@ -74,7 +74,7 @@ def cmd_socket(args: argparse.Namespace) -> int:
 
     settings = _settings("socket")
     _check_slack_token(settings)
-    app = create_app(settings, socket_mode=True)
+    app = create_app(settings)
     handler = SocketModeHandler(app, settings.slack_app_token, web_client=create_web_client(settings))
     handler.start()  # type: ignore[no-untyped-call]
     return 0

@@ -45,7 +45,7 @@ def create_service(settings: Settings) -> RestoresService:
     return RestoresService(settings, backup)
 
 
-def create_app(settings: Settings, service: RestoresService | None = None, *, socket_mode: bool = False) -> App:
+def create_app(settings: Settings, service: RestoresService | None = None) -> App:
     service = service or create_service(settings)
     token = settings.slack_bot_token
 

@@ -213,8 +213,6 @@ class SummaryCache:
         self._entries: OrderedDict[tuple[Any, ...], tuple[float, _RegionAnswer]] = OrderedDict()
         self._in_flight: dict[tuple[Any, ...], Future[_RegionAnswer]] = {}
         self._lock = threading.Lock()
-        self.hits = 0
-        self.misses = 0
 
     def get_or_compute(self, key: tuple[Any, ...], compute: Callable[[], _RegionAnswer]) -> _RegionAnswer:
         if self.ttl <= 0:
@@ -223,13 +221,11 @@ class SummaryCache:
             entry = self._entries.get(key)
             if entry is not None and entry[0] > self._clock():
                 self._entries.move_to_end(key)
-                self.hits += 1
                 return _RegionAnswer(rows=entry[1].rows, period=entry[1].period, calls=0, truncated=entry[1].truncated)
             waiting = self._in_flight.get(key)
             if waiting is None:
                 mine: Future[_RegionAnswer] = Future()
                 self._in_flight[key] = mine
-                self.misses += 1
         if waiting is not None:
             answer = waiting.result()  # re-raises the leader's failure: each caller reports it
             return _RegionAnswer(rows=answer.rows, period=answer.period, calls=0, truncated=answer.truncated)

@@ -157,9 +157,13 @@ def describe_scope(flt: RestoreFilter) -> str:
     return f"{states} · {types} · {accounts} · {regions}"
 
 
-def _state_breakdown(rows: Sequence[SummaryRow]) -> str:
+def _state_breakdown(rows: Sequence[SummaryRow], *, icons: bool = True) -> str:
     by_state = dict(totals_by(rows, lambda r: r.state))
-    parts = [f"{STATE_ICONS.get(s, '')} {fmt(by_state[s])} {s.lower()}".strip() for s in STATE_ORDER if s in by_state]
+    parts = [
+        f"{STATE_ICONS.get(s, '') if icons else ''} {fmt(by_state[s])} {s.lower()}".strip()
+        for s in STATE_ORDER
+        if s in by_state
+    ]
     parts += [f"{fmt(n)} {s}" for s, n in by_state.items() if s not in STATE_ORDER]
     return ", ".join(parts)
 
@@ -386,9 +390,9 @@ def _filter_controls(flt: RestoreFilter) -> ActionsBlock:
 def _fallback(result: SummaryResult, total: int, sample: bool) -> str:
     flt = result.filter
     parts = [f"AWS Backup restores ({state_label(flt.state)}, {result.period.label}): {fmt(total)} jobs"]
-    breakdown = _state_breakdown(result.rows)
+    breakdown = _state_breakdown(result.rows, icons=False)  # notifications show plain text, not emoji codes
     if breakdown and flt.state == ANY:
-        parts.append(breakdown.replace(":x: ", "").replace(":no_entry_sign: ", ""))
+        parts.append(breakdown)
     if result.failures:
         parts.append("regions not answering: " + ", ".join(f.region for f in result.failures))
     text = "; ".join(parts)

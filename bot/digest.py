@@ -181,19 +181,20 @@ def post_digest(
             return run
 
     result = query_digest(backup, regions, account)
-    run.message = render_digest(build_digest(result, day=day, account=account))
+    unscoped = build_digest(result, day=day, account=account)
+    run.message = render_digest(unscoped)
     if dry_run:
         run.outcomes += [ChannelOutcome(c, "dry-run") for c in pending]
         return run
-    data = build_digest(result, day=day, account=account)
-    if data.failures and len(data.failures) == len(regions):
+    if result.failures and len(result.failures) == len(regions):
         # Nothing to say yet: leave every channel unposted, so a retry posts real numbers once AWS answers.
-        regions_down = ", ".join(f"{f.region} {f.kind.value}" for f in data.failures)
+        regions_down = ", ".join(f"{f.region} {f.kind.value}" for f in result.failures)
         run.outcomes += [ChannelOutcome(c, "failed", f"no region could be queried ({regions_down})") for c in pending]
         return run
     assert client is not None and ledger is not None, "posting needs a Slack client and a ledger"
 
-    messages: dict[frozenset[str] | None, tuple[DigestData, Message]] = {}
+    # One rendering per distinct account scope; unscoped channels share the one already made.
+    messages: dict[frozenset[str] | None, tuple[DigestData, Message]] = {None: (unscoped, run.message)}
     owner = new_owner()
     for channel in pending:
         scope = scope_for(channel)

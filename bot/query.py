@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import difflib
 import re
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from enum import StrEnum
 from functools import lru_cache
 from typing import Literal
@@ -366,7 +366,3 @@ def _parse_pair(builder: _Builder, key: str, value: str, token: str) -> None:
             "keys `" + "`, `".join(f"{k}:" for k in KEYS) + "`",
             _shorten(f"{known}:{value}", 40) if known else None,
         )
-
-
-def with_regions(flt: RestoreFilter, regions: tuple[str, ...]) -> RestoreFilter:
-    return replace(flt, regions=regions)
