@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterator
-from datetime import UTC, datetime
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -14,6 +14,7 @@ from hypothesis import HealthCheck, settings
 from bot.emulator import BackupEmulator
 from tests.fakes.slack import FakeSlack
 from tests.harness import BOT_TOKEN, PROXY_VARS, BotProcess, bot_environment, start_bot
+from tests.support import settled_now
 
 if TYPE_CHECKING:
     from bot.ledger import Ledger
@@ -29,9 +30,6 @@ settings.register_profile("hardening", max_examples=10_000, deadline=None,
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
 
 E2E_REGIONS = ("us-east-1", "eu-west-1", "ap-southeast-2")
-# The emulator's clock is pinned so expected sums never straddle a UTC midnight.
-E2E_NOW = datetime(2026, 11, 26, 10, 30, tzinfo=UTC)
-E2E_TODAY = E2E_NOW.date()
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -89,11 +87,29 @@ def _bot(launch_bot: Callable[..., BotProcess]) -> BotProcess:
 
 
 @pytest.fixture
+def now() -> datetime:
+    """This test's "now": the wall clock, which the bot's processes and the emulator read too, kept clear of a UTC
+    midnight for the length of a test. Expected figures come from it, never from the day a test was written."""
+    return settled_now()
+
+
+@pytest.fixture
+def today(now: datetime) -> date:
+    return now.date()
+
+
+@pytest.fixture
+def day(today: date) -> date:
+    """The digest's day: the latest complete UTC day."""
+    return today - timedelta(days=1)
+
+
+@pytest.fixture
 def fakes(emulator: BackupEmulator, slack: FakeSlack) -> tuple[BackupEmulator, FakeSlack]:
-    """Both session fakes, emptied and with the emulator's clock pinned, for this test."""
+    """Both session fakes, emptied, the emulator on the wall clock like the bot, for this test."""
     emulator.reset()
     emulator.load(counts=[], jobs=[])
-    emulator.set_now(E2E_NOW)
+    emulator.set_now(None)
     emulator.page_size = 4
     slack.reset()
     return emulator, slack

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import date, datetime, timedelta
+from pathlib import Path
 
 import boto3
 import pytest
@@ -18,15 +19,16 @@ from bot.digest import DigestRunner
 from bot.emulator import BackupEmulator
 from bot.ledger import Ledger
 from bot.query import ANY, RestoreFilter
-from tests.conftest import E2E_REGIONS, E2E_TODAY
+from tests.conftest import E2E_REGIONS
 from tests.fakes.aws import expected_sum, multi_page_counts
 from tests.fakes.slack import FakeSlack
 from tests.harness import BOT_TOKEN, BotProcess
 from tests.test_e2e_actions import actions_of, click
 
+pytestmark = pytest.mark.dates
+
 A, B, C = "111122223333", "444455556666", "777788889999"
 SCOPES = f"C0TEAMA={A};C0TEAMAB={A},{B};C0PLATFORM=ANY"
-DAY = E2E_TODAY - timedelta(days=1)
 
 
 def settings(**env: str):  # type: ignore[no-untyped-def]
@@ -59,17 +61,17 @@ def test_scope_rules() -> None:
 
 
 @pytest.fixture
-def scoped_bot(launch_bot: Callable[..., BotProcess], fakes: tuple[BackupEmulator, FakeSlack]) -> BotProcess:
+def scoped_bot(launch_bot: Callable[..., BotProcess], fakes: tuple[BackupEmulator, FakeSlack], today: date) -> BotProcess:
     emulator, _ = fakes
-    emulator.load(counts=multi_page_counts(E2E_REGIONS, (A, B, C), ("EBS", "RDS"), 14, E2E_TODAY))
+    emulator.load(counts=multi_page_counts(E2E_REGIONS, (A, B, C), ("EBS", "RDS"), 14, today))
     return launch_bot(RESTORES_CHANNEL_ACCOUNTS=SCOPES)
 
 
-def test_commands_only_ever_show_the_channels_accounts(scoped_bot: BotProcess, emulator: BackupEmulator) -> None:
+def test_commands_only_ever_show_the_channels_accounts(scoped_bot: BotProcess, emulator: BackupEmulator, today: date) -> None:
     counts = list(emulator.counts)
     answer = scoped_bot.ask("failed 7d account:ANY", channel_id="C0TEAMAB")
     text = json.dumps(answer.body["blocks"])
-    expected = sum(expected_sum(counts, state="FAILED", account_id=a, start=E2E_TODAY - timedelta(days=7), end=E2E_TODAY)
+    expected = sum(expected_sum(counts, state="FAILED", account_id=a, start=today - timedelta(days=7), end=today)
                    for a in (A, B))
     assert f"*{expected:,} restore jobs*" in text
     assert C not in text.replace(f"{A}, {B}", "")  # the other account appears nowhere, not even in a button
@@ -98,9 +100,10 @@ def test_buttons_are_rescoped_for_the_channel_they_are_clicked_in(scoped_bot: Bo
     assert "sum over every account is not available" in summed.body["text"]
 
 
-def test_digests_are_scoped_per_channel_from_one_aws_query(fakes: tuple[BackupEmulator, FakeSlack], tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_digests_are_scoped_per_channel_from_one_aws_query(fakes: tuple[BackupEmulator, FakeSlack], tmp_path: Path,
+                                                           now: datetime, today: date, day: date) -> None:
     emulator, slack = fakes
-    counts = multi_page_counts(E2E_REGIONS, (A, B, C), ("EBS", "RDS"), 14, E2E_TODAY)
+    counts = multi_page_counts(E2E_REGIONS, (A, B, C), ("EBS", "RDS"), 14, today)
     emulator.load(counts=counts)
     env = {"RESTORES_REGIONS": ",".join(E2E_REGIONS), "SLACK_BOT_TOKEN": BOT_TOKEN, "SLACK_API_URL": slack.api_url,
            "RESTORES_DIGEST_CHANNELS": "C0TEAMA,C0TEAMAB,C0PLATFORM", "RESTORES_DIGEST_ACCOUNT": "ANY",
@@ -108,13 +111,11 @@ def test_digests_are_scoped_per_channel_from_one_aws_query(fakes: tuple[BackupEm
     cfg = load_settings(env, "digest")
     backup = BackupService(lambda: boto3.session.Session(aws_access_key_id="t", aws_secret_access_key="t"),
                            endpoint_url=emulator.url)
-    from tests.conftest import E2E_NOW
-
-    DigestRunner(cfg, backup, create_web_client(cfg), Ledger.from_url(cfg.database_url)).run(now=E2E_NOW)
+    DigestRunner(cfg, backup, create_web_client(cfg), Ledger.from_url(cfg.database_url)).run(now=now)
     posted = {c.params["channel"]: c for c in slack.calls_to("chat.postMessage") if c.ok}
 
     def bad(accounts: tuple[str, ...]) -> int:
-        return sum(expected_sum(counts, state=s, account_id=a, start=DAY, end=E2E_TODAY)
+        return sum(expected_sum(counts, state=s, account_id=a, start=day, end=today)
                    for s in ("FAILED", "ABORTED") for a in accounts)
 
     for channel, accounts in (("C0TEAMA", (A,)), ("C0TEAMAB", (A, B)), ("C0PLATFORM", (A, B, C))):
@@ -125,5 +126,5 @@ def test_digests_are_scoped_per_channel_from_one_aws_query(fakes: tuple[BackupEm
     # One page chain per region for all three channels.
     per_region = {r: len(emulator.calls("/audit/", region=r)) for r in E2E_REGIONS}
     rows_per_region = len({(c.account_id, c.state, c.resource_type, c.day) for c in counts
-                           if c.region == "us-east-1" and c.count and c.day >= E2E_TODAY - timedelta(days=14)})
+                           if c.region == "us-east-1" and c.count and c.day >= today - timedelta(days=14)})
     assert per_region["us-east-1"] == -(-rows_per_region // emulator.page_size)

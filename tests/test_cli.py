@@ -5,12 +5,14 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-from datetime import UTC, datetime, timedelta
+from datetime import date, timedelta
 
 import pytest
 
 from bot.sample import SAMPLE_CALLER_ACCOUNT, SAMPLE_REGIONS, sample_counts
 from tests.harness import REPO, clean_env
+
+pytestmark = pytest.mark.dates
 
 
 def run(*args: str) -> subprocess.CompletedProcess[str]:
@@ -21,22 +23,18 @@ def run(*args: str) -> subprocess.CompletedProcess[str]:
                           timeout=60)
 
 
-def _today() -> datetime:
-    return datetime.now(UTC)
-
-
-def test_ask_sample_needs_no_credentials_and_is_exact() -> None:
-    before = _today().date()
+def test_ask_sample_needs_no_credentials_and_is_exact(today: date) -> None:
     result = run("ask", "--sample", "failed 7d")
-    if _today().date() != before:
-        pytest.skip("ran across midnight UTC; the sample data moved under the test")
     assert result.returncode == 0, result.stderr
     out = result.stdout
     assert "Sample data" in out
-    counts = sample_counts(before)
+    # The sample data moves with today: the window and the numbers are those of the day the test runs.
+    counts = sample_counts(today)
     expected = sum(c.count for c in counts if c.state == "FAILED" and c.account_id == SAMPLE_CALLER_ACCOUNT
-                   and before - timedelta(days=7) <= c.day < before)
+                   and today - timedelta(days=7) <= c.day < today)
+    assert expected > 0
     assert f"*{expected:,} restore jobs* in {len(SAMPLE_REGIONS)} regions" in out
+    assert f"{today - timedelta(days=7):%Y-%m-%d} 00:00 UTC – {today:%Y-%m-%d} 00:00 UTC" in out
     assert "Traceback" not in result.stderr
 
 
@@ -56,10 +54,14 @@ def test_ask_sample_help_and_bad_input() -> None:
     assert bad.returncode == 0 and "Did you mean `failed`?" in bad.stdout
 
 
-def test_digest_dry_run_sample_posts_nowhere() -> None:
+def test_digest_dry_run_sample_posts_nowhere(day: date) -> None:
     result = run("digest", "--dry-run", "--sample")
     assert result.returncode == 0, result.stderr
     assert "Daily restore digest" in result.stdout and "14-day trend" in result.stdout
+    # It covers yesterday (UTC), whatever day it runs, with the sample's numbers for that day.
+    bad = sum(c.count for c in sample_counts(day + timedelta(days=1))
+              if c.day == day and c.state in ("FAILED", "ABORTED") and c.account_id == SAMPLE_CALLER_ACCOUNT)
+    assert f"*{bad:,} restore jobs failed or were aborted* on {day:%a %d %b %Y}" in result.stdout
     refused = run("digest", "--sample")
     assert refused.returncode == 2 and "--sample only goes with --dry-run" in refused.stderr
 

@@ -9,7 +9,7 @@ import re
 import subprocess
 import sys
 import threading
-from datetime import timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -22,12 +22,13 @@ from bot.config import Settings, load_settings
 from bot.digest import DigestRunner, collect_digest, digest_day
 from bot.emulator import BackupEmulator, DailyCount, access_denied, unavailable
 from bot.ledger import Ledger
-from tests.conftest import E2E_NOW, E2E_REGIONS, E2E_TODAY
+from tests.conftest import E2E_REGIONS
 from tests.fakes.aws import expected_sum, multi_page_counts
 from tests.fakes.slack import FakeSlack
 from tests.harness import BOT_TOKEN, REPO
 
-DAY = E2E_TODAY - timedelta(days=1)
+pytestmark = pytest.mark.dates
+
 CHANNELS = ("C0DIGEST1", "C0DIGEST2", "C0DIGEST3")
 ACCOUNTS = ("111122223333", "444455556666", "777788889999")
 TYPES = ("EBS", "RDS", "DynamoDB", "EFS")
@@ -66,78 +67,78 @@ def text_of(call: Any) -> str:
 
 
 @pytest.fixture
-def dataset(fakes: tuple[BackupEmulator, FakeSlack]) -> list[DailyCount]:
+def dataset(fakes: tuple[BackupEmulator, FakeSlack], today: date) -> list[DailyCount]:
     emulator, _ = fakes
-    counts = multi_page_counts(E2E_REGIONS, ACCOUNTS, TYPES, 14, E2E_TODAY)
+    counts = multi_page_counts(E2E_REGIONS, ACCOUNTS, TYPES, 14, today)
     emulator.load(counts=counts)
     return counts
 
 
-def test_digest_day_is_yesterday_in_utc() -> None:
-    assert digest_day(E2E_NOW) == DAY
+def test_digest_day_is_yesterday_in_utc(now: datetime, day: date) -> None:
+    assert digest_day(now) == day
 
 
 def test_numbers_equal_independent_sums(fakes: tuple[BackupEmulator, FakeSlack], dataset: list[DailyCount],
-                                        database_url: str) -> None:
+                                        database_url: str, now: datetime, today: date, day: date) -> None:
     emulator, slack = fakes
-    run = make_runner(emulator, slack, database_url).run(now=E2E_NOW)
+    run = make_runner(emulator, slack, database_url).run(now=now)
     assert run.ok and [o.status for o in run.outcomes] == ["posted"] * 3
-    failed = expected_sum(dataset, state="FAILED", start=DAY, end=E2E_TODAY)
-    aborted = expected_sum(dataset, state="ABORTED", start=DAY, end=E2E_TODAY)
-    completed = expected_sum(dataset, state="COMPLETED", start=DAY, end=E2E_TODAY)
+    failed = expected_sum(dataset, state="FAILED", start=day, end=today)
+    aborted = expected_sum(dataset, state="ABORTED", start=day, end=today)
+    completed = expected_sum(dataset, state="COMPLETED", start=day, end=today)
     assert failed + aborted > 0
     for channel in CHANNELS:
         (post,) = posts(slack, channel)
         text = text_of(post)
-        assert f"*{failed + aborted:,} restore jobs failed or were aborted* on {DAY:%a %d %b %Y}; {completed:,} completed" in text
+        assert f"*{failed + aborted:,} restore jobs failed or were aborted* on {day:%a %d %b %Y}; {completed:,} completed" in text
         assert f"*FAILED*\\n{failed:,}" in text and f"*ABORTED*\\n{aborted:,}" in text
         for region in E2E_REGIONS:
-            n = sum(expected_sum(dataset, state=s, region=region, start=DAY, end=E2E_TODAY) for s in ("FAILED", "ABORTED"))
+            n = sum(expected_sum(dataset, state=s, region=region, start=day, end=today) for s in ("FAILED", "ABORTED"))
             assert f"*{region}* — {n:,}" in text
         for account in ACCOUNTS:
-            n = sum(expected_sum(dataset, state=s, account_id=account, start=DAY, end=E2E_TODAY) for s in ("FAILED", "ABORTED"))
+            n = sum(expected_sum(dataset, state=s, account_id=account, start=day, end=today) for s in ("FAILED", "ABORTED"))
             assert f"*{account}* — {n:,}" in text
-        week = sum(expected_sum(dataset, state=s, start=DAY - timedelta(days=7), end=DAY) for s in ("FAILED", "ABORTED"))
+        week = sum(expected_sum(dataset, state=s, start=day - timedelta(days=7), end=day) for s in ("FAILED", "ABORTED"))
         assert f"7-day average of {week / 7:.1f}/day" in text
         assert f"{failed:,} failed, {aborted:,} aborted" in post.params["text"]
 
 
 def test_aws_is_queried_once_per_run_however_many_channels(fakes: tuple[BackupEmulator, FakeSlack],
-                                                           dataset: list[DailyCount], database_url: str) -> None:
+                                                           dataset: list[DailyCount], database_url: str, now: datetime) -> None:
     emulator, slack = fakes
     runner = make_runner(emulator, slack, database_url)
-    runner.run(now=E2E_NOW, channels=("C0DIGEST1",))
+    runner.run(now=now, channels=("C0DIGEST1",))
     one_channel = len(emulator.calls(SUMMARIES))
     emulator.reset()
-    runner.run(now=E2E_NOW, channels=("C0DIGEST2", "C0DIGEST3", "C0DIGEST4", "C0DIGEST5"))
+    runner.run(now=now, channels=("C0DIGEST2", "C0DIGEST3", "C0DIGEST4", "C0DIGEST5"))
     assert len(emulator.calls(SUMMARIES)) == one_channel
     assert one_channel >= 2 * len(E2E_REGIONS)  # several pages per region
 
 
 def test_second_run_posts_nothing_and_force_posts_again(fakes: tuple[BackupEmulator, FakeSlack],
-                                                        dataset: list[DailyCount], database_url: str) -> None:
+                                                        dataset: list[DailyCount], database_url: str, now: datetime) -> None:
     emulator, slack = fakes
     runner = make_runner(emulator, slack, database_url)
-    runner.run(now=E2E_NOW)
+    runner.run(now=now)
     emulator.reset()
-    again = runner.run(now=E2E_NOW + timedelta(hours=3))
+    again = runner.run(now=now + timedelta(hours=3))
     assert [o.status for o in again.outcomes] == ["already-posted"] * 3
     assert len(posts(slack)) == 3
     assert emulator.calls() == []  # nothing to post: AWS is not even asked
-    forced = runner.run(now=E2E_NOW, force=True)
+    forced = runner.run(now=now, force=True)
     assert [o.status for o in forced.outcomes] == ["posted"] * 3
     assert len(posts(slack)) == 6
 
 
 def test_concurrent_runs_post_once_per_channel(fakes: tuple[BackupEmulator, FakeSlack], dataset: list[DailyCount],
-                                               database_url: str) -> None:
+                                               database_url: str, now: datetime) -> None:
     emulator, slack = fakes
     runners = [make_runner(emulator, slack, database_url) for _ in range(4)]
     barrier = threading.Barrier(len(runners))
 
     def go(runner: DigestRunner) -> None:
         barrier.wait()
-        runner.run(now=E2E_NOW)
+        runner.run(now=now)
 
     threads = [threading.Thread(target=go, args=(r,)) for r in runners]
     for t in threads:
@@ -149,10 +150,10 @@ def test_concurrent_runs_post_once_per_channel(fakes: tuple[BackupEmulator, Fake
 
 
 def test_rate_limited_post_is_retried(fakes: tuple[BackupEmulator, FakeSlack], dataset: list[DailyCount],
-                                      database_url: str) -> None:
+                                      database_url: str, now: datetime) -> None:
     emulator, slack = fakes
     slack.rate_limit("chat.postMessage", times=1, retry_after=1)
-    run = make_runner(emulator, slack, database_url).run(now=E2E_NOW, channels=("C0DIGEST1",))
+    run = make_runner(emulator, slack, database_url).run(now=now, channels=("C0DIGEST1",))
     assert [o.status for o in run.outcomes] == ["posted"]
     attempts = slack.calls_to("chat.postMessage")
     assert [c.status for c in attempts] == [429, 200]
@@ -160,11 +161,11 @@ def test_rate_limited_post_is_retried(fakes: tuple[BackupEmulator, FakeSlack], d
 
 
 def test_one_bad_channel_does_not_block_the_others(fakes: tuple[BackupEmulator, FakeSlack],
-                                                   dataset: list[DailyCount], database_url: str) -> None:
+                                                   dataset: list[DailyCount], database_url: str, now: datetime) -> None:
     emulator, slack = fakes
     slack.fail_channel("C0DIGEST2", "channel_not_found")
     runner = make_runner(emulator, slack, database_url)
-    run = runner.run(now=E2E_NOW)
+    run = runner.run(now=now)
     assert not run.ok
     outcomes = {o.channel: o for o in run.outcomes}
     assert outcomes["C0DIGEST2"].status == "failed" and "channel_not_found" in outcomes["C0DIGEST2"].detail
@@ -172,77 +173,77 @@ def test_one_bad_channel_does_not_block_the_others(fakes: tuple[BackupEmulator, 
     # The failed channel stays claimable: once fixed, the next run posts there only.
     slack.fail_channel("C0DIGEST2", "channel_not_found", methods=())
     slack.reset()
-    rerun = runner.run(now=E2E_NOW)
+    rerun = runner.run(now=now)
     assert {o.channel: o.status for o in rerun.outcomes} == {
         "C0DIGEST1": "already-posted", "C0DIGEST2": "posted", "C0DIGEST3": "already-posted"}
     assert len(posts(slack)) == 1
 
 
 def test_region_down_is_named_and_the_rest_is_posted(fakes: tuple[BackupEmulator, FakeSlack],
-                                                     dataset: list[DailyCount], database_url: str) -> None:
+                                                     dataset: list[DailyCount], database_url: str, now: datetime, today: date, day: date) -> None:
     emulator, slack = fakes
     emulator.set_fault("eu-west-1", unavailable())
-    run = make_runner(emulator, slack, database_url).run(now=E2E_NOW, channels=("C0DIGEST1",))
+    run = make_runner(emulator, slack, database_url).run(now=now, channels=("C0DIGEST1",))
     assert run.ok
     (post,) = posts(slack)
     text = text_of(post)
     assert "eu-west-1" in text and "ServiceUnavailableException" in text
-    n = sum(expected_sum(dataset, state=s, region=r, start=DAY, end=E2E_TODAY)
+    n = sum(expected_sum(dataset, state=s, region=r, start=day, end=today)
             for s in ("FAILED", "ABORTED") for r in ("us-east-1", "ap-southeast-2"))
     assert f"*{n:,} restore jobs failed or were aborted*" in text
     assert "regions not answering: eu-west-1" in post.params["text"]
 
 
 def test_every_region_down_posts_nothing_and_leaves_the_day_open(fakes: tuple[BackupEmulator, FakeSlack],
-                                                                 dataset: list[DailyCount], database_url: str) -> None:
+                                                                 dataset: list[DailyCount], database_url: str, now: datetime) -> None:
     emulator, slack = fakes
     emulator.set_fault("*", access_denied())
     runner = make_runner(emulator, slack, database_url)
-    run = runner.run(now=E2E_NOW)
+    run = runner.run(now=now)
     assert not run.ok and all("no region could be queried" in o.detail for o in run.outcomes)
     assert posts(slack) == []
     emulator.clear_faults()
-    assert runner.run(now=E2E_NOW).ok
+    assert runner.run(now=now).ok
     assert len(posts(slack)) == 3
 
 
-def test_all_clear_and_skip(fakes: tuple[BackupEmulator, FakeSlack], database_url: str) -> None:
+def test_all_clear_and_skip(fakes: tuple[BackupEmulator, FakeSlack], database_url: str, now: datetime, day: date) -> None:
     emulator, slack = fakes
-    emulator.load(counts=[DailyCount("us-east-1", "111122223333", "COMPLETED", "EBS", DAY, 42),
-                          DailyCount("eu-west-1", "444455556666", "COMPLETED", "RDS", DAY, 8),
-                          DailyCount("eu-west-1", "444455556666", "FAILED", "RDS", DAY - timedelta(days=2), 3)])
-    make_runner(emulator, slack, database_url).run(now=E2E_NOW, channels=("C0DIGEST1",))
+    emulator.load(counts=[DailyCount("us-east-1", "111122223333", "COMPLETED", "EBS", day, 42),
+                          DailyCount("eu-west-1", "444455556666", "COMPLETED", "RDS", day, 8),
+                          DailyCount("eu-west-1", "444455556666", "FAILED", "RDS", day - timedelta(days=2), 3)])
+    make_runner(emulator, slack, database_url).run(now=now, channels=("C0DIGEST1",))
     (post,) = posts(slack)
     assert "All clear" in text_of(post) and "50 completed" in text_of(post)
     slack.reset()
     skipping = make_runner(emulator, slack, database_url, RESTORES_DIGEST_SKIP_ALL_CLEAR="true")
-    run = skipping.run(now=E2E_NOW, channels=("C0DIGEST2",))
+    run = skipping.run(now=now, channels=("C0DIGEST2",))
     assert [o.status for o in run.outcomes] == ["skipped-all-clear"]
     assert posts(slack) == []
 
 
 def test_a_crash_between_claim_and_post_does_not_lose_the_day(fakes: tuple[BackupEmulator, FakeSlack],
-                                                              dataset: list[DailyCount], database_url: str) -> None:
+                                                              dataset: list[DailyCount], database_url: str, now: datetime, day: date) -> None:
     emulator, slack = fakes
     runner = make_runner(emulator, slack, database_url)
     assert runner.ledger is not None
     # A process claimed C0DIGEST1 and died before posting.
-    runner.ledger.claim("C0DIGEST1", DAY, "dead-process", now=E2E_NOW - timedelta(minutes=30))
+    runner.ledger.claim("C0DIGEST1", day, "dead-process", now=now - timedelta(minutes=30))
     # C0DIGEST2 is being posted right now by a live process.
-    runner.ledger.claim("C0DIGEST2", DAY, "live-process")
-    run = runner.run(now=E2E_NOW)
+    runner.ledger.claim("C0DIGEST2", day, "live-process")
+    run = runner.run(now=now)
     outcomes = {o.channel: o.status for o in run.outcomes}
     assert outcomes == {"C0DIGEST1": "posted", "C0DIGEST2": "in-flight", "C0DIGEST3": "posted"}
     assert len(posts(slack, "C0DIGEST1")) == 1 and posts(slack, "C0DIGEST2") == []
 
 
 def test_collect_digest_trend_covers_fourteen_days(fakes: tuple[BackupEmulator, FakeSlack],
-                                                   dataset: list[DailyCount]) -> None:
+                                                   dataset: list[DailyCount], day: date) -> None:
     emulator, _ = fakes
     backup = BackupService(lambda: boto3.session.Session(aws_access_key_id="t", aws_secret_access_key="t"),
                            endpoint_url=emulator.url)
-    data = collect_digest(backup, E2E_REGIONS, day=DAY, account="ANY")
-    assert len(data.trend) == 14 and data.trend[-1][0] == DAY and data.trend[0][0] == DAY - timedelta(days=13)
+    data = collect_digest(backup, E2E_REGIONS, day=day, account="ANY")
+    assert len(data.trend) == 14 and data.trend[-1][0] == day and data.trend[0][0] == day - timedelta(days=13)
     for day, n in data.trend:
         assert n == sum(expected_sum(dataset, state=s, start=day, end=day + timedelta(days=1)) for s in ("FAILED", "ABORTED"))
 

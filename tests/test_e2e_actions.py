@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 import time
 from collections import Counter
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -14,12 +14,12 @@ import pytest
 from bot.actions import ActionId, ActionValue
 from bot.emulator import BackupEmulator, DailyCount, RestoreJob, access_denied
 from bot.query import Period, RestoreFilter
-from tests.conftest import E2E_NOW, E2E_REGIONS, E2E_TODAY
+from tests.conftest import E2E_REGIONS
 from tests.fakes.signing import block_actions_body, post_signed
 from tests.fakes.slack import FakeSlack, ResponsePost, validate_blocks
 from tests.harness import SIGNING_SECRET, BotProcess
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.dates]
 
 JOBS_PATH = "/restore-jobs/"
 PLAN = "arn:aws:backup:us-east-1:111122223333:restore-testing-plan:nightly_rds_check-1a2b3c4d"
@@ -31,7 +31,7 @@ REASONS = {
 }
 
 
-def make_jobs() -> list[RestoreJob]:
+def make_jobs(today: date) -> list[RestoreJob]:
     """FAILED and ABORTED jobs over the last 7 days in two regions and two accounts; some from restore testing."""
     jobs: list[RestoreJob] = []
     plan = [("kms", "RDS", 9), ("capacity", "EC2", 5), ("subnet", "EBS", 3)]
@@ -41,7 +41,7 @@ def make_jobs() -> list[RestoreJob]:
             for reason, rtype, count in plan:
                 for i in range(count):
                     n += 1
-                    created = datetime.combine(E2E_TODAY - timedelta(days=1 + i % 6), datetime.min.time(), UTC) + timedelta(hours=i)
+                    created = datetime.combine(today - timedelta(days=1 + i % 6), datetime.min.time(), UTC) + timedelta(hours=i)
                     test = reason == "kms" and i % 3 == 0
                     jobs.append(RestoreJob(
                         region=region, account_id=account, job_id=f"job-{n:05d}", status="FAILED",
@@ -53,7 +53,7 @@ def make_jobs() -> list[RestoreJob]:
                     ))
             n += 1
             jobs.append(RestoreJob(region=region, account_id=account, job_id=f"job-{n:05d}", status="ABORTED",
-                                   resource_type="EFS", created=datetime.combine(E2E_TODAY - timedelta(days=2), datetime.min.time(), UTC),
+                                   resource_type="EFS", created=datetime.combine(today - timedelta(days=2), datetime.min.time(), UTC),
                                    status_message="Restore aborted by user"))
     return jobs
 
@@ -64,8 +64,8 @@ def counts_from(jobs: list[RestoreJob]) -> list[DailyCount]:
 
 
 @pytest.fixture
-def data(bot: BotProcess, emulator: BackupEmulator) -> list[RestoreJob]:
-    jobs = make_jobs()
+def data(bot: BotProcess, emulator: BackupEmulator, today: date) -> list[RestoreJob]:
+    jobs = make_jobs(today)
     emulator.load(counts=counts_from(jobs), jobs=jobs)
     return jobs
 
@@ -266,10 +266,10 @@ def test_drill_down_access_denied_names_the_action_and_summary_still_works(
     assert "grant `backup:ListRestoreJobs`" in text_of(jobs_answer)
 
 
-def test_many_jobs_and_reasons_fit_slacks_limits(bot: BotProcess, emulator: BackupEmulator, slack: FakeSlack) -> None:
+def test_many_jobs_and_reasons_fit_slacks_limits(bot: BotProcess, emulator: BackupEmulator, slack: FakeSlack, now: datetime) -> None:
     jobs = [
         RestoreJob(region="us-east-1", account_id="111122223333", job_id=f"j{i}", status="FAILED", resource_type="EBS",
-                   created=E2E_NOW - timedelta(hours=1 + i % 100),
+                   created=now - timedelta(hours=1 + i % 100),
                    status_message=f"Reason number {i % 40}: " + "details " * 60,
                    created_resource_arn=f"arn:aws:ec2:us-east-1:111122223333:volume/vol-{i:017x}")
         for i in range(600)
@@ -283,11 +283,11 @@ def test_many_jobs_and_reasons_fit_slacks_limits(bot: BotProcess, emulator: Back
 
 
 def test_digest_buttons_open_that_days_jobs(bot: BotProcess, emulator: BackupEmulator, slack: FakeSlack,
-                                            data: list[RestoreJob]) -> None:
+                                            data: list[RestoreJob], today: date) -> None:
     from bot.blocks import render_digest
     from bot.digest import DigestData
 
-    day = E2E_TODAY - timedelta(days=1)
+    day = today - timedelta(days=1)
     rows = ()
     digest = render_digest(DigestData(day=day, regions=("us-east-1", "eu-west-1"), failures=(), rows=rows,
                                       completed=0, trend=((day, 1),), account="ANY"))

@@ -7,19 +7,19 @@ import json
 import time
 import urllib.request
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import date, timedelta
 from typing import Any
 
 import pytest
 
 from bot.emulator import BackupEmulator, DailyCount, access_denied, throttling, unavailable
-from tests.conftest import E2E_REGIONS, E2E_TODAY
+from tests.conftest import E2E_REGIONS
 from tests.fakes.aws import expected_sum, multi_page_counts
 from tests.fakes.signing import command_body, post_signed
 from tests.fakes.slack import FakeSlack, validate_blocks
 from tests.harness import BOT_TOKEN, SIGNING_SECRET, BotProcess
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.dates]
 
 ACCOUNTS = ("111122223333", "444455556666", "777788889999")
 TYPES = ("EBS", "RDS", "DynamoDB", "EFS")
@@ -35,8 +35,8 @@ def totals_field(answer: Any) -> str:
     return str(section["text"]["text"])
 
 
-def load_dataset(emulator: BackupEmulator) -> list[DailyCount]:
-    counts = multi_page_counts(E2E_REGIONS, ACCOUNTS, TYPES, 14, E2E_TODAY)
+def load_dataset(emulator: BackupEmulator, today: date) -> list[DailyCount]:
+    counts = multi_page_counts(E2E_REGIONS, ACCOUNTS, TYPES, 14, today)
     emulator.load(counts=counts)
     return counts
 
@@ -46,20 +46,20 @@ def test_healthz(bot: BotProcess) -> None:
         assert response.status == 200 and response.read() == b"ok\n"
 
 
-def test_numbers_are_exact_sums_over_every_page_and_region(bot: BotProcess, emulator: BackupEmulator) -> None:
-    counts = load_dataset(emulator)
+def test_numbers_are_exact_sums_over_every_page_and_region(bot: BotProcess, emulator: BackupEmulator, today: date) -> None:
+    counts = load_dataset(emulator, today)
     answer = bot.ask("failed 7d account:ANY")
-    expected = expected_sum(counts, state="FAILED", start=E2E_TODAY - timedelta(days=7), end=E2E_TODAY)
+    expected = expected_sum(counts, state="FAILED", start=today - timedelta(days=7), end=today)
     assert expected > 0
     assert f"*{expected:,} restore jobs* in 3 regions" in totals_field(answer)
     text = blocks_text(answer)
     for region in E2E_REGIONS:
         for account in ACCOUNTS:
             n = expected_sum(counts, state="FAILED", region=region, account_id=account,
-                             start=E2E_TODAY - timedelta(days=7), end=E2E_TODAY)
+                             start=today - timedelta(days=7), end=today)
             assert f"*{account} · {region}* — {n:,}" in text
     for rtype in TYPES:
-        n = expected_sum(counts, state="FAILED", resource_type=rtype, start=E2E_TODAY - timedelta(days=7), end=E2E_TODAY)
+        n = expected_sum(counts, state="FAILED", resource_type=rtype, start=today - timedelta(days=7), end=today)
         assert f"*{rtype}* — {n:,}" in text
     # Several pages per region were needed and read.
     calls = emulator.calls(SUMMARIES)
@@ -69,33 +69,33 @@ def test_numbers_are_exact_sums_over_every_page_and_region(bot: BotProcess, emul
     assert not answer.rejected
 
 
-def test_all_states_fourteen_days_per_state_totals(bot: BotProcess, emulator: BackupEmulator) -> None:
-    counts = load_dataset(emulator)
+def test_all_states_fourteen_days_per_state_totals(bot: BotProcess, emulator: BackupEmulator, today: date) -> None:
+    counts = load_dataset(emulator, today)
     answer = bot.ask("14d account:ANY")
-    start = E2E_TODAY - timedelta(days=14)
+    start = today - timedelta(days=14)
     section = next(b for b in answer.body["blocks"] if b["type"] == "section" and b.get("fields"))
     fields = {f["text"].split("*")[1]: int(f["text"].split("\n")[1].replace(",", "")) for f in section["fields"]}
     for state in ("FAILED", "ABORTED", "COMPLETED"):
-        assert fields[state] == expected_sum(counts, state=state, start=start, end=E2E_TODAY)
-    assert f"{expected_sum(counts, start=start, end=E2E_TODAY):,} jobs" in answer.body["text"]
+        assert fields[state] == expected_sum(counts, state=state, start=start, end=today)
+    assert f"{expected_sum(counts, start=start, end=today):,} jobs" in answer.body["text"]
 
 
-def test_own_account_by_default(bot: BotProcess, emulator: BackupEmulator) -> None:
-    counts = load_dataset(emulator)
+def test_own_account_by_default(bot: BotProcess, emulator: BackupEmulator, today: date) -> None:
+    counts = load_dataset(emulator, today)
     answer = bot.ask("failed 14d")
     expected = expected_sum(counts, state="FAILED", account_id=emulator.caller_account,
-                            start=E2E_TODAY - timedelta(days=14), end=E2E_TODAY)
+                            start=today - timedelta(days=14), end=today)
     assert f"*{expected:,} restore jobs*" in totals_field(answer)
     assert all("AccountId" not in c.params for c in emulator.calls(SUMMARIES))
 
 
-def test_one_day_answer_has_a_per_day_series(bot: BotProcess, emulator: BackupEmulator) -> None:
-    counts = load_dataset(emulator)
+def test_one_day_answer_has_a_per_day_series(bot: BotProcess, emulator: BackupEmulator, today: date) -> None:
+    counts = load_dataset(emulator, today)
     answer = bot.ask("1d failed type:EBS region:eu-west-1 account:ANY")
     text = blocks_text(answer)
     assert "Per day" in text
     for days_ago in (1, 14):
-        day = E2E_TODAY - timedelta(days=days_ago)
+        day = today - timedelta(days=days_ago)
         n = expected_sum(counts, state="FAILED", resource_type="EBS", region="eu-west-1", start=day, end=day + timedelta(days=1))
         assert f"`{day:%a %d %b}` {n:,}" in text
     assert {c.region for c in emulator.calls(SUMMARIES)} == {"eu-west-1"}
@@ -151,13 +151,13 @@ def test_help(bot: BotProcess, emulator: BackupEmulator) -> None:
     assert emulator.calls() == []
 
 
-def test_one_region_down_gives_a_partial_answer_naming_it(bot: BotProcess, emulator: BackupEmulator) -> None:
-    counts = load_dataset(emulator)
+def test_one_region_down_gives_a_partial_answer_naming_it(bot: BotProcess, emulator: BackupEmulator, today: date) -> None:
+    counts = load_dataset(emulator, today)
     emulator.set_fault("eu-west-1", unavailable())
     answer = bot.ask("failed 7d account:ANY")
     text = blocks_text(answer)
     assert "eu-west-1" in text and "ServiceUnavailableException" in text
-    expected = sum(expected_sum(counts, state="FAILED", region=r, start=E2E_TODAY - timedelta(days=7), end=E2E_TODAY)
+    expected = sum(expected_sum(counts, state="FAILED", region=r, start=today - timedelta(days=7), end=today)
                    for r in ("us-east-1", "ap-southeast-2"))
     assert f"*{expected:,} restore jobs* in 2 regions" in totals_field(answer)
     assert "regions not answering: eu-west-1" in answer.body["text"]
@@ -165,18 +165,18 @@ def test_one_region_down_gives_a_partial_answer_naming_it(bot: BotProcess, emula
     assert len(emulator.calls(SUMMARIES, region="eu-west-1")) == 2
 
 
-def test_access_denied_names_the_iam_action(bot: BotProcess, emulator: BackupEmulator) -> None:
-    load_dataset(emulator)
+def test_access_denied_names_the_iam_action(bot: BotProcess, emulator: BackupEmulator, today: date) -> None:
+    load_dataset(emulator, today)
     emulator.set_fault("ap-southeast-2", access_denied())
     text = blocks_text(bot.ask("failed"))
     assert "ap-southeast-2" in text and "backup:ListRestoreJobSummaries" in text
 
 
-def test_throttling_once_is_retried_and_loses_nothing(bot: BotProcess, emulator: BackupEmulator) -> None:
-    counts = load_dataset(emulator)
+def test_throttling_once_is_retried_and_loses_nothing(bot: BotProcess, emulator: BackupEmulator, today: date) -> None:
+    counts = load_dataset(emulator, today)
     emulator.set_fault("us-east-1", throttling(times=1))
     answer = bot.ask("aborted 14d account:ANY")
-    expected = expected_sum(counts, state="ABORTED", start=E2E_TODAY - timedelta(days=14), end=E2E_TODAY)
+    expected = expected_sum(counts, state="ABORTED", start=today - timedelta(days=14), end=today)
     assert f"*{expected:,} restore jobs* in 3 regions" in totals_field(answer)
     assert "throttled" not in blocks_text(answer)
 
@@ -189,9 +189,9 @@ def test_every_region_down_is_not_an_empty_answer(bot: BotProcess, emulator: Bac
     assert "No restore jobs" not in text
 
 
-def test_hundreds_of_rows_fit_slacks_limits(bot: BotProcess, emulator: BackupEmulator) -> None:
+def test_hundreds_of_rows_fit_slacks_limits(bot: BotProcess, emulator: BackupEmulator, today: date) -> None:
     accounts = tuple(f"{100000000000 + i}" for i in range(15))
-    counts = multi_page_counts(E2E_REGIONS, accounts, TYPES, 14, E2E_TODAY)
+    counts = multi_page_counts(E2E_REGIONS, accounts, TYPES, 14, today)
     emulator.load(counts=counts)
     emulator.page_size = 60  # ~2,000 rows per region: still several pages, within the bot's page cap
     try:
@@ -204,12 +204,12 @@ def test_hundreds_of_rows_fit_slacks_limits(bot: BotProcess, emulator: BackupEmu
     assert len(answer.body["blocks"]) <= 50
     text = blocks_text(answer)
     assert "more_" in text
-    expected = expected_sum(counts, start=E2E_TODAY - timedelta(days=14), end=E2E_TODAY)
+    expected = expected_sum(counts, start=today - timedelta(days=14), end=today)
     assert f"*{expected:,} restore jobs*" in totals_field(answer)
 
 
-def test_share_posts_in_channel(bot: BotProcess, emulator: BackupEmulator) -> None:
-    load_dataset(emulator)
+def test_share_posts_in_channel(bot: BotProcess, emulator: BackupEmulator, today: date) -> None:
+    load_dataset(emulator, today)
     answer = bot.ask("failed share")
     assert answer.body["response_type"] == "in_channel"
 
@@ -259,11 +259,11 @@ def test_allow_lists_refuse_politely_without_calling_aws(launch_bot: Callable[..
     assert emulator.calls() != []
 
 
-def test_forty_concurrent_commands_are_all_acked_and_answered(bot: BotProcess, emulator: BackupEmulator) -> None:
+def test_forty_concurrent_commands_are_all_acked_and_answered(bot: BotProcess, emulator: BackupEmulator, today: date) -> None:
     from concurrent.futures import ThreadPoolExecutor
 
-    counts = load_dataset(emulator)
-    expected = expected_sum(counts, state="FAILED", start=E2E_TODAY - timedelta(days=7), end=E2E_TODAY)
+    counts = load_dataset(emulator, today)
+    expected = expected_sum(counts, state="FAILED", start=today - timedelta(days=7), end=today)
 
     def one(i: int) -> tuple[int, str, float]:
         started = time.perf_counter()
@@ -280,8 +280,8 @@ def test_forty_concurrent_commands_are_all_acked_and_answered(bot: BotProcess, e
     print(f"ack latency over 40 concurrent commands: p50={acks[19]*1000:.0f} ms max={acks[-1]*1000:.0f} ms")
 
 
-def test_secrets_never_reach_the_logs(bot: BotProcess, emulator: BackupEmulator) -> None:
-    load_dataset(emulator)
+def test_secrets_never_reach_the_logs(bot: BotProcess, emulator: BackupEmulator, today: date) -> None:
+    load_dataset(emulator, today)
     emulator.set_fault("eu-west-1", access_denied())
     bot.ask("failed")
     bot.ask("faild")
@@ -292,9 +292,9 @@ def test_secrets_never_reach_the_logs(bot: BotProcess, emulator: BackupEmulator)
 
 
 def test_identical_queries_within_the_ttl_make_no_aws_call(launch_bot: Callable[..., BotProcess],
-                                                           fakes: tuple[BackupEmulator, FakeSlack]) -> None:
+                                                           fakes: tuple[BackupEmulator, FakeSlack], today: date) -> None:
     emulator, _ = fakes
-    counts = load_dataset(emulator)
+    counts = load_dataset(emulator, today)
     cached = launch_bot(RESTORES_CACHE_TTL="300")
     first = cached.ask("failed 7d account:ANY")
     calls = len(emulator.calls(SUMMARIES))
@@ -302,16 +302,16 @@ def test_identical_queries_within_the_ttl_make_no_aws_call(launch_bot: Callable[
     second = cached.ask("FAILED 7D account:any")  # the same query, typed differently
     assert len(emulator.calls(SUMMARIES)) == calls
     assert totals_field(second) == totals_field(first)
-    expected = expected_sum(counts, state="FAILED", start=E2E_TODAY - timedelta(days=7), end=E2E_TODAY)
+    expected = expected_sum(counts, state="FAILED", start=today - timedelta(days=7), end=today)
     assert f"*{expected:,} restore jobs*" in totals_field(second)
     cached.ask("aborted 7d account:ANY")  # a different query goes to AWS
     assert len(emulator.calls(SUMMARIES)) > calls
 
 
 def test_a_failed_region_is_not_cached(launch_bot: Callable[..., BotProcess],
-                                       fakes: tuple[BackupEmulator, FakeSlack]) -> None:
+                                       fakes: tuple[BackupEmulator, FakeSlack], today: date) -> None:
     emulator, _ = fakes
-    load_dataset(emulator)
+    load_dataset(emulator, today)
     cached = launch_bot(RESTORES_CACHE_TTL="300")
     emulator.set_fault("eu-west-1", access_denied())
     assert "eu-west-1" in blocks_text(cached.ask("completed 14d"))

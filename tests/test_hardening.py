@@ -20,7 +20,7 @@ import re
 import time
 import urllib.request
 from collections.abc import Callable, Iterator
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.error import HTTPError
 from urllib.parse import urlencode
@@ -37,7 +37,7 @@ from bot.config import load_settings
 from bot.emulator import BackupEmulator, access_denied
 from bot.query import API_STATES, RESOURCE_TYPES, WILDCARDS, ParseError, Period, RestoreFilter, known_regions, parse_command
 from bot.service import RestoresService
-from tests.conftest import E2E_NOW, E2E_REGIONS, E2E_TODAY
+from tests.conftest import E2E_REGIONS
 from tests.fakes.aws import multi_page_counts
 from tests.fakes.recording_proxy import RecordingProxy
 from tests.fakes.signing import block_actions_body, command_body, post_signed, slack_signature
@@ -46,6 +46,9 @@ from tests.harness import BOT_TOKEN, SIGNING_SECRET, BotProcess
 
 pytestmark = pytest.mark.hardening
 
+# In-process cases pin the emulator here and pass `now=` explicitly; taken from the wall clock (which CI also runs
+# shifted by faketime) so nothing depends on the day the test was written.
+NOW = datetime.now(UTC).replace(microsecond=0)  # button windows carry whole seconds
 ACCOUNTS = ("111122223333", "444455556666")
 TYPES = ("EBS", "RDS", "Storage Gateway")
 TRACEBACK_MARKERS = ("Traceback", 'File "')
@@ -167,7 +170,7 @@ class InProcess:
         emulator.clear_faults()
         if emulator.counts is not self.counts:
             emulator.load(counts=self.counts, jobs=[])
-        emulator.set_now(E2E_NOW)
+        emulator.set_now(NOW)
         emulator.page_size = 100
 
 
@@ -178,7 +181,7 @@ def in_process(emulator: BackupEmulator) -> Iterator[InProcess]:
         session_factory=lambda: boto3.session.Session(aws_access_key_id="t", aws_secret_access_key="t"),
         endpoint_url=emulator.url,
     )
-    counts = tuple(multi_page_counts(E2E_REGIONS, ACCOUNTS, TYPES, 14, E2E_TODAY))
+    counts = tuple(multi_page_counts(E2E_REGIONS, ACCOUNTS, TYPES, 14, NOW.date()))
     harness = InProcess(RestoresService(config, backup), emulator, counts)
     harness.prime()
     yield harness
@@ -272,7 +275,6 @@ def test_key_without_value_is_shortened(in_process: InProcess, text: str) -> Non
 
 # --------------------------------------------------------------------------- button values
 
-NOW = E2E_NOW
 VALUE_KEYS = ("v", "s", "p", "t", "a", "r", "w")
 
 json_leaves = st.one_of(
@@ -698,7 +700,7 @@ ANSWER_EVIDENCE = (
 
 def _drive_and_check_logs(launch_bot: Callable[..., BotProcess], emulator: BackupEmulator, slack: FakeSlack,
                           bot_env: dict[str, str], **overrides: str) -> BotProcess:
-    emulator.load(counts=multi_page_counts(E2E_REGIONS, ACCOUNTS, TYPES, 14, E2E_TODAY), jobs=[])
+    emulator.load(counts=multi_page_counts(E2E_REGIONS, ACCOUNTS, TYPES, 14, NOW.date()), jobs=[])
     with RecordingProxy(emulator.url) as proxy:
         bot = launch_bot(LOG_LEVEL="DEBUG", AWS_ENDPOINT_URL_BACKUP=proxy.url, RESTORES_CACHE_TTL="0", **overrides)
         try:

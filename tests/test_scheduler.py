@@ -7,7 +7,7 @@ import subprocess
 import sys
 import threading
 import time
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -104,16 +104,18 @@ def test_catch_up_posts_once_when_started_late_the_same_day(fakes: tuple[BackupE
     assert len([c for c in slack.calls_to("chat.postMessage") if c.ok]) == 2
 
 
+@pytest.mark.dates
 def test_clock_process_catches_up_once_and_stops_on_sigterm(fakes: tuple[BackupEmulator, FakeSlack],
-                                                           bot_env: dict[str, str], tmp_path: Path) -> None:
-    emulator, slack = fakes
-    emulator.set_now(None)
+                                                           bot_env: dict[str, str], tmp_path: Path, now: datetime) -> None:
+    _, slack = fakes
+    # A digest time that has passed today in Berlin (a zone with DST, which CI's clock-shifted runs cross), so a
+    # clock started now is late and must catch up.
+    local = now.astimezone(BERLIN)
+    hour_ago = local - timedelta(hours=1)
+    due = f"{hour_ago:%H:%M}" if hour_ago.date() == local.date() else "00:00"
     env = dict(bot_env, SLACK_API_URL=slack.api_url, RESTORES_DIGEST_CHANNELS="C0CLOCK1",
                DATABASE_URL=f"sqlite:///{tmp_path / 'clock.sqlite3'}",
-               # 00:00 UTC has always passed today, so a clock started now is late and must catch up.
-               RESTORES_DIGEST_TIME="00:00", RESTORES_DIGEST_TZ="UTC", LOG_LEVEL="INFO")
-    if datetime.now(UTC).hour == 0 and datetime.now(UTC).minute < 2:
-        pytest.skip("too close to midnight UTC for a stable catch-up test")
+               RESTORES_DIGEST_TIME=due, RESTORES_DIGEST_TZ="Europe/Berlin", LOG_LEVEL="INFO")
     for attempt in range(2):
         proc = subprocess.Popen([sys.executable, "-m", "bot", "clock"], cwd=REPO, env=env,
                                 stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
