@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from bot.emulator import BackupEmulator, DailyCount, slow
+from bot.sample.emulator import BackupEmulator, DailyCount, slow
 from tests.fakes.aws import expected_sum, multi_page_counts
 from tests.fakes.signing import command_body, signed_headers
 from tests.fakes.slack import FakeSlack, ResponsePost
@@ -131,10 +131,10 @@ def set_fake_backlog(backlog: int) -> None:
     With 5, a burst of new connections overflows the accept queue and the kernel drops SYNs: the client
     retries after 1 s, 3 s, ... Real Slack and AWS endpoints do not do that, so the benchmarks raise it;
     `--fake-backlog 5` brings the stdlib default back."""
-    import bot.emulator
+    import bot.sample.emulator
     import tests.fakes.slack
 
-    bot.emulator._Server.request_queue_size = backlog
+    bot.sample.emulator._Server.request_queue_size = backlog
     tests.fakes.slack._Server.request_queue_size = backlog
 
 

@@ -38,7 +38,7 @@ from bench.common import (
     median,
     stack,
 )
-from bot.backup import BackupService
+from bot.aws.client import BackupService
 from bot.query import parse_command
 from tests.fakes.aws import expected_sum
 

@@ -14,8 +14,8 @@ from typing import TYPE_CHECKING
 from bot.config import ConfigError, Mode, Settings, load_settings
 
 if TYPE_CHECKING:
-    from bot.backup import BackupService
-    from bot.ledger import Ledger
+    from bot.aws.client import BackupService
+    from bot.digest.ledger import Ledger
 
 EXIT_CONFIG = 2
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
@@ -51,8 +51,9 @@ def _check_slack_token(settings: Settings) -> None:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    from bot.app import create_app, create_wsgi_app
+    from bot.app import create_app
     from bot.server import serve
+    from bot.web import create_wsgi_app
 
     settings = _settings("http")
     _check_slack_token(settings)
@@ -83,7 +84,7 @@ def cmd_socket(args: argparse.Namespace) -> int:
 def _local_settings(sample: bool, mode: Mode = "local", env: dict[str, str] | None = None) -> Settings:
     env = dict(os.environ) if env is None else env
     if sample:
-        from bot.sample import SAMPLE_REGIONS
+        from bot.sample.data import SAMPLE_REGIONS
 
         env.setdefault("RESTORES_REGIONS", ",".join(SAMPLE_REGIONS))
     return _settings(mode, env)
@@ -92,13 +93,13 @@ def _local_settings(sample: bool, mode: Mode = "local", env: dict[str, str] | No
 @contextmanager
 def _backup(settings: Settings, *, sample: bool) -> Iterator[BackupService]:
     """The AWS client module, for real or against the bundled sample data (same code path, over HTTP)."""
-    from bot.backup import BackupService
+    from bot.aws.client import BackupService
 
     emulator = None
     if sample:
         import boto3
 
-        from bot.sample import sample_emulator
+        from bot.sample.data import sample_emulator
 
         emulator = sample_emulator().start()
         # Throwaway credentials: the emulator is on loopback and checks only the signature's shape.
@@ -118,7 +119,7 @@ def _backup(settings: Settings, *, sample: bool) -> Iterator[BackupService]:
 
 
 def cmd_ask(args: argparse.Namespace) -> int:
-    from bot.blocks import message_as_text
+    from bot.render.terminal import message_as_text
     from bot.service import RestoresService
 
     settings = _local_settings(args.sample)
@@ -132,7 +133,7 @@ def cmd_ask(args: argparse.Namespace) -> int:
 
 
 def _open_ledger(settings: Settings) -> Ledger:
-    from bot.ledger import Ledger
+    from bot.digest.ledger import Ledger
 
     try:
         return Ledger.from_url(settings.database_url)
@@ -144,9 +145,9 @@ def _open_ledger(settings: Settings) -> Ledger:
 
 def cmd_digest(args: argparse.Namespace) -> int:
     from bot.app import create_web_client
-    from bot.blocks import message_as_text
-    from bot.config import CHANNEL_RE
-    from bot.digest import DigestRunner
+    from bot.digest.run import DigestRunner
+    from bot.ids import CHANNEL_RE
+    from bot.render.terminal import message_as_text
 
     if args.sample and not args.dry_run:
         print("usage error: --sample only goes with --dry-run (sample numbers must never reach a channel)", file=sys.stderr)
@@ -183,8 +184,8 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 def cmd_clock(args: argparse.Namespace) -> int:
     from bot.app import create_web_client
-    from bot.digest import DigestRunner
-    from bot.scheduler import run_clock
+    from bot.digest.clock import run_clock
+    from bot.digest.run import DigestRunner
 
     settings = _settings("clock")
     _check_slack_token(settings)

@@ -1,30 +1,21 @@
-"""App factory: builds the Bolt App, the shared services and the WSGI entry point; nothing else lives here."""
+"""Composition root: builds the Slack client, the AWS service and the Bolt App, and wires the listeners."""
 
 from __future__ import annotations
 
 import logging
-import threading
-import time
-from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any
 
 from slack_bolt import App
 from slack_bolt.authorization import AuthorizeResult
 from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_handlers import ConnectionErrorRetryHandler, RateLimitErrorRetryHandler
 
-from bot.backup import BackupService
+from bot.aws.client import BackupService
 from bot.config import Settings
 from bot.service import RestoresService
-from bot.web import SlackEvents
-from handlers import register_listeners
+from handlers import actions, commands
 
 log = logging.getLogger(__name__)
-
-EVENTS_PATH = "/slack/events"
-
 
 def create_web_client(settings: Settings) -> WebClient:
     """The one way the bot builds a Slack Web API client: SLACK_API_URL and retries on 429 and resets."""
@@ -43,6 +34,12 @@ def create_service(settings: Settings) -> RestoresService:
     for region in settings.regions:
         backup.client(region)
     return RestoresService(settings, backup)
+
+
+def register_listeners(app: App, service: RestoresService) -> None:
+    """Every Slack surface the bot answers, each module registering its own listeners."""
+    commands.register(app, service)
+    actions.register(app, service)
 
 
 def create_app(settings: Settings, service: RestoresService | None = None) -> App:
@@ -71,61 +68,3 @@ def create_app(settings: Settings, service: RestoresService | None = None) -> Ap
     )
     register_listeners(app, service)
     return app
-
-
-class Readiness:
-    """/readyz: configuration loaded (it is, or the process would have exited) and Slack accepts the token.
-    auth.test is asked at most once a minute, so probes cannot hammer Slack."""
-
-    def __init__(self, client: WebClient, ttl: float = 60.0) -> None:
-        self.client = client
-        self.ttl = ttl
-        self._checked_at = -ttl
-        self._result: tuple[bool, str] = (False, "not checked yet")
-        self._lock = threading.Lock()
-
-    def check(self) -> tuple[bool, str]:
-        with self._lock:
-            if time.monotonic() - self._checked_at < self.ttl:
-                return self._result
-            try:
-                auth = self.client.auth_test()
-                self._result = (True, f"slack auth ok (team {auth.get('team_id')})")
-            except SlackApiError as error:
-                code = error.response.get("error", "unknown") if error.response is not None else "unknown"
-                self._result = (False, f"slack auth failed: {code}")
-            except Exception as error:  # Slack unreachable: not ready, try again on the next probe
-                self._result = (False, f"slack unreachable: {type(error).__name__}")
-                self._checked_at = -self.ttl
-                return self._result
-            self._checked_at = time.monotonic()
-            return self._result
-
-
-def create_wsgi_app(
-    app: App, signing_secret: str, readiness: Readiness | None = None
-) -> Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]:
-    """Routes: POST /slack/events (checked, then Bolt), GET /healthz (alive), GET /readyz (Slack auth ok)."""
-    slack = SlackEvents(app, signing_secret)
-    readiness = readiness or Readiness(app.client)
-
-    def wsgi(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
-        path = environ.get("PATH_INFO", "")
-        method = environ.get("REQUEST_METHOD", "GET")
-        if path == EVENTS_PATH:
-            if method != "POST":
-                return _plain(start_response, "405 Method Not Allowed", b"POST only\n")
-            return slack(environ, start_response)
-        if path == "/healthz":
-            return _plain(start_response, "200 OK", b"ok\n")
-        if path == "/readyz":
-            ready, reason = readiness.check()
-            return _plain(start_response, "200 OK" if ready else "503 Service Unavailable", f"{reason}\n".encode())
-        return _plain(start_response, "404 Not Found", b"not found\n")
-
-    return wsgi
-
-
-def _plain(start_response: Callable[..., Any], status: str, body: bytes) -> list[bytes]:
-    start_response(status, [("Content-Type", "text/plain; charset=utf-8"), ("Content-Length", str(len(body)))])
-    return [body]

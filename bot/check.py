@@ -5,15 +5,42 @@ from __future__ import annotations
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from typing import Any
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot.backup import BackupService, Probe, probe
+from bot.aws.client import BackupService
+from bot.aws.errors import JOBS_ACTION, SUMMARY_ACTION, describe_error
 from bot.config import Settings
+from bot.results import RegionFailure
 
 REQUIRED_SCOPES = ("commands", "chat:write")
 DIGEST_SCOPES = ("chat:write.public",)
+
+
+@dataclass(frozen=True)
+class Probe:
+    """One cheap call per operation the bot uses, to tell an operator what works (`python -m bot check`)."""
+
+    region: str
+    action: str
+    failure: RegionFailure | None
+
+
+def probe(service: BackupService, region: str) -> list[Probe]:
+    results: list[Probe] = []
+    calls: list[tuple[str, Callable[[Any], Any]]] = [
+        (SUMMARY_ACTION, lambda c: c.list_restore_job_summaries(State="ANY", AggregationPeriod="ONE_DAY", MaxResults=1)),
+        (JOBS_ACTION, lambda c: c.list_restore_jobs(MaxResults=1)),
+    ]
+    for action, call in calls:
+        try:
+            call(service.client(region))
+            results.append(Probe(region, action, None))
+        except Exception as exc:  # every failure is reported, typed, never raised
+            results.append(Probe(region, action, describe_error(region, exc, action)))
+    return results
 
 
 @dataclass

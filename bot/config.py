@@ -7,14 +7,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Literal
 
+from bot.ids import ACCOUNT_ID_RE, CHANNEL_RE, REGION_RE, USER_RE
+
 DEFAULT_SLACK_API_URL = "https://slack.com/api/"
 DEFAULT_PORT = 3000
 
-# ASCII only and anchored with \Z: `\d` would take any Unicode digit and `$` a trailing newline.
-REGION_RE = re.compile(r"\A[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-[0-9]\Z")
-ACCOUNT_ID_RE = re.compile(r"\A[0-9]{12}\Z")
-CHANNEL_RE = re.compile(r"\A[CGD][A-Z0-9]{2,}\Z")
-USER_RE = re.compile(r"\A[UW][A-Z0-9]{2,}\Z")
 
 Mode = Literal["http", "socket", "local", "clock", "digest"]
 DEFAULT_DATABASE_URL = "sqlite:///restores-bot.sqlite3"

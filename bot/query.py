@@ -9,7 +9,10 @@ from enum import StrEnum
 from functools import lru_cache
 from typing import Literal
 
-from bot.config import ACCOUNT_ID_RE, REGION_RE
+from bot.ids import ACCOUNT_ID_RE, REGION_RE
+
+# The slash command's name; Slack sends it with every command, this is what the bot's own texts say.
+COMMAND = "/restores"
 
 
 class Period(StrEnum):
@@ -38,9 +41,88 @@ ANY = "ANY"
 AGGREGATE_ALL = "AGGREGATE_ALL"
 WILDCARDS = (ANY, AGGREGATE_ALL)
 
+
+class State(StrEnum):
+    """ListRestoreJobSummaries' State values and what each means to the bot; the one place states are named.
+    Members are strings, so rows from AWS (plain strings) compare and hash equal to them."""
+
+    CREATED = "CREATED"
+    PENDING = "PENDING"
+    RUNNING = "RUNNING"
+    ABORTED = "ABORTED"
+    COMPLETED = "COMPLETED"
+    FAILED = "FAILED"
+    AGGREGATE_ALL = "AGGREGATE_ALL"
+    ANY = "ANY"
+
+    @property
+    def is_wildcard(self) -> bool:
+        return self in (State.ANY, State.AGGREGATE_ALL)
+
+    @property
+    def is_bad(self) -> bool:
+        """Counts as a failure: the digest, the drill-down buttons and the alerts are about these."""
+        return self in (State.FAILED, State.ABORTED)
+
+    @property
+    def listable(self) -> bool:
+        """A ListRestoreJobs ByStatus value (CREATED has no job listing; the wildcards are summaries-only)."""
+        return self in (State.FAILED, State.ABORTED, State.COMPLETED, State.RUNNING, State.PENDING)
+
+    @property
+    def icon(self) -> str:
+        return _STATE_ICONS.get(self, "")
+
+    @property
+    def rank(self) -> int:
+        """Display order: what needs attention first."""
+        return _STATE_ORDER.index(self) if self in _STATE_ORDER else len(_STATE_ORDER)
+
+    @property
+    def label(self) -> str:
+        return "all states" if self is State.AGGREGATE_ALL else self.value
+
+    @classmethod
+    def of(cls, value: str) -> State | None:
+        """The member for a value AWS sent, or None for one this bot does not know (yet)."""
+        return cls.__members__.get(value)
+
+    # The same questions about a value straight from AWS, which may be a state this bot does not know yet.
+    @classmethod
+    def icon_of(cls, value: str) -> str:
+        known = cls.of(value)
+        return known.icon if known else ""
+
+    @classmethod
+    def rank_of(cls, value: str) -> int:
+        known = cls.of(value)
+        return known.rank if known else len(_STATE_ORDER) + 1
+
+    @classmethod
+    def is_bad_value(cls, value: str) -> bool:
+        known = cls.of(value)
+        return known is not None and known.is_bad
+
+
+_STATE_ORDER = (
+    State.FAILED, State.ABORTED, State.COMPLETED, State.RUNNING, State.PENDING, State.CREATED, State.AGGREGATE_ALL
+)
+_STATE_ICONS = {
+    State.FAILED: ":x:",
+    State.ABORTED: ":no_entry_sign:",
+    State.COMPLETED: ":white_check_mark:",
+    State.RUNNING: ":arrows_counterclockwise:",
+    State.PENDING: ":hourglass_flowing_sand:",
+    State.CREATED: ":new:",
+    State.AGGREGATE_ALL: ":heavy_plus_sign:",
+}
+
 # The job states a user names; the API also takes the two wildcards.
-JOB_STATES = ("CREATED", "PENDING", "RUNNING", "ABORTED", "COMPLETED", "FAILED")
-API_STATES = JOB_STATES + WILDCARDS
+JOB_STATES = tuple(s for s in State if not s.is_wildcard)
+API_STATES = tuple(State)
+BAD_STATES = tuple(s for s in State if s.is_bad)
+# ListRestoreJobs' ByStatus values, in display order.
+JOB_LIST_STATES = tuple(sorted((s for s in State if s.listable), key=lambda s: s.rank))
 
 PERIODS: dict[str, Period] = {
     "1d": Period.ONE_DAY,
@@ -95,8 +177,6 @@ TYPE_ALIASES.update(
 
 KEYS = ("state", "period", "type", "account", "region")
 FLAGS = ("help", "share", "jobs")
-# ListRestoreJobs' ByStatus values: CREATED has no jobs listing, the wildcards are summaries-only.
-JOB_LIST_STATES = ("FAILED", "ABORTED", "COMPLETED", "RUNNING", "PENDING")
 
 ACCOUNT_RE = ACCOUNT_ID_RE
 
@@ -105,7 +185,7 @@ ACCOUNT_RE = ACCOUNT_ID_RE
 class RestoreFilter:
     """What one `/restores` answer covers. Every field holds a value the API accepts."""
 
-    state: str = ANY
+    state: State = State.ANY
     period: Period = Period.SEVEN_DAYS
     resource_type: str = ANY
     account: str | None = None  # None: not sent, AWS answers for the caller's own account
@@ -233,7 +313,7 @@ class _Builder:
 
     def build(self, default_regions: tuple[str, ...]) -> RestoreFilter:
         return RestoreFilter(
-            state=str(self.values.get("state", ANY)),
+            state=State(str(self.values.get("state", ANY))),
             period=Period(str(self.values.get("period", Period.SEVEN_DAYS))),
             resource_type=str(self.values.get("type", ANY)),
             account=str(self.values["account"]) if "account" in self.values else None,
@@ -242,10 +322,10 @@ class _Builder:
         )
 
 
-def parse_state(value: str, token: str) -> str:
+def parse_state(value: str, token: str) -> State:
     upper = value.upper()
     if upper in API_STATES:
-        return upper
+        return State(upper)
     raise ParseError(token, "is not a restore job state", "`" + "|".join(API_STATES) + "`", _suggest(value, API_STATES))
 
 
@@ -332,7 +412,7 @@ def parse_command(text: str, default_regions: tuple[str, ...] = ()) -> ParsedCom
 
 def _jobs_filter(builder: _Builder, default_regions: tuple[str, ...]) -> RestoreFilter:
     """`jobs` lists one status (FAILED unless another is named); CREATED and AGGREGATE_ALL have no jobs list."""
-    builder.values.setdefault("state", "FAILED")
+    builder.values.setdefault("state", State.FAILED)
     state = str(builder.values["state"])
     if state not in JOB_LIST_STATES + (ANY,):
         raise ParseError(

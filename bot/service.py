@@ -10,21 +10,17 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 from bot.access import Access, AccessPolicy, OutOfScope
-from bot.actions import ActionValue
-from bot.backup import BackupService, JobsQuery, JobsResult, RegionFailure
-from bot.blocks import (
-    Message,
-    render_help,
-    render_internal_error,
-    render_jobs,
-    render_out_of_scope,
-    render_parse_error,
-    render_refusal,
-    render_summary,
-)
-from bot.config import ACCOUNT_ID_RE, Settings
+from bot.aws.client import BackupService
+from bot.config import Settings
+from bot.controls import ActionValue
+from bot.ids import ACCOUNT_ID_RE
 from bot.logs import request_id
-from bot.query import ANY, WILDCARDS, ParseError, Period, RestoreFilter, parse_command
+from bot.query import ANY, COMMAND, WILDCARDS, ParseError, Period, RestoreFilter, parse_command
+from bot.render.jobs import render_jobs
+from bot.render.message import Message
+from bot.render.notices import render_help, render_internal_error, render_out_of_scope, render_parse_error, render_refusal
+from bot.render.summary import render_summary
+from bot.results import JobsQuery, JobsResult, RegionFailure
 
 log = logging.getLogger(__name__)
 
@@ -39,7 +35,7 @@ class RestoresService:
         self.policy = AccessPolicy(settings)
 
     def _guarded(
-        self, what: str, user_id: str, channel_id: str, work: Callable[[Access], Message], command: str = "/restores"
+        self, what: str, user_id: str, channel_id: str, work: Callable[[Access], Message], command: str = COMMAND
     ) -> Message:
         """Allow-lists and scope first, then the work; any fault becomes an answer with a reference."""
         rid = uuid.uuid4().hex[:12]
@@ -65,7 +61,7 @@ class RestoresService:
             )
             request_id.reset(token)
 
-    def answer(self, text: str, *, user_id: str = "", channel_id: str = "", command: str = "/restores") -> Message:
+    def answer(self, text: str, *, user_id: str = "", channel_id: str = "", command: str = COMMAND) -> Message:
         """Answer a typed command. Refusals, usage errors and faults become answers, never exceptions."""
 
         def work(access: Access) -> Message:
@@ -86,7 +82,7 @@ class RestoresService:
     def answer_filter(self, flt: RestoreFilter, *, user_id: str, channel_id: str) -> Message:
         """Answer a control click that changes the filter (period, state, share)."""
         return self._guarded(
-            "filter", user_id, channel_id, lambda access: self._summary(self.policy.scope(flt, access), "/restores")
+            "filter", user_id, channel_id, lambda access: self._summary(self.policy.scope(flt, access), COMMAND)
         )
 
     def answer_jobs(self, value: ActionValue, *, user_id: str, channel_id: str) -> Message:
@@ -95,7 +91,7 @@ class RestoresService:
             "jobs",
             user_id,
             channel_id,
-            lambda access: self._jobs(self.policy.scope(value.filter, access), value.window, "/restores"),
+            lambda access: self._jobs(self.policy.scope(value.filter, access), value.window, COMMAND),
         )
 
     def _summary(self, flt: RestoreFilter, command: str) -> Message:

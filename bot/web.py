@@ -1,5 +1,5 @@
-"""POST /slack/events: checks size, signature, encoding and shape before Bolt sees a request, so malformed or
-forged requests get a 4xx (never a 500 with a traceback), then dispatches to the Bolt App."""
+"""The whole HTTP surface: POST /slack/events (size, signature, encoding and shape checked before Bolt sees a
+request, so malformed or forged requests get a 4xx, never a 500 with a traceback), /healthz and /readyz."""
 
 from __future__ import annotations
 
@@ -7,12 +7,15 @@ import hashlib
 import hmac
 import json
 import logging
+import threading
 import time
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 from urllib.parse import parse_qsl
 
 from slack_bolt import App, BoltRequest
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
 
 log = logging.getLogger(__name__)
 
@@ -110,3 +113,64 @@ class SlackEvents:
 
 
 _REASONS = {200: "OK", 400: "Bad Request", 401: "Unauthorized", 404: "Not Found", 500: "Internal Server Error"}
+
+
+EVENTS_PATH = "/slack/events"
+
+
+class Readiness:
+    """/readyz: configuration loaded (it is, or the process would have exited) and Slack accepts the token.
+    auth.test is asked at most once a minute, so probes cannot hammer Slack."""
+
+    def __init__(self, client: WebClient, ttl: float = 60.0) -> None:
+        self.client = client
+        self.ttl = ttl
+        self._checked_at = -ttl
+        self._result: tuple[bool, str] = (False, "not checked yet")
+        self._lock = threading.Lock()
+
+    def check(self) -> tuple[bool, str]:
+        with self._lock:
+            if time.monotonic() - self._checked_at < self.ttl:
+                return self._result
+            try:
+                auth = self.client.auth_test()
+                self._result = (True, f"slack auth ok (team {auth.get('team_id')})")
+            except SlackApiError as error:
+                code = error.response.get("error", "unknown") if error.response is not None else "unknown"
+                self._result = (False, f"slack auth failed: {code}")
+            except Exception as error:  # Slack unreachable: not ready, try again on the next probe
+                self._result = (False, f"slack unreachable: {type(error).__name__}")
+                self._checked_at = -self.ttl
+                return self._result
+            self._checked_at = time.monotonic()
+            return self._result
+
+
+def create_wsgi_app(
+    app: App, signing_secret: str, readiness: Readiness | None = None
+) -> Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]:
+    """Routes: POST /slack/events (checked, then Bolt), GET /healthz (alive), GET /readyz (Slack auth ok)."""
+    slack = SlackEvents(app, signing_secret)
+    readiness = readiness or Readiness(app.client)
+
+    def wsgi(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+        path = environ.get("PATH_INFO", "")
+        method = environ.get("REQUEST_METHOD", "GET")
+        if path == EVENTS_PATH:
+            if method != "POST":
+                return _plain(start_response, "405 Method Not Allowed", b"POST only\n")
+            return slack(environ, start_response)
+        if path == "/healthz":
+            return _plain(start_response, "200 OK", b"ok\n")
+        if path == "/readyz":
+            ready, reason = readiness.check()
+            return _plain(start_response, "200 OK" if ready else "503 Service Unavailable", f"{reason}\n".encode())
+        return _plain(start_response, "404 Not Found", b"not found\n")
+
+    return wsgi
+
+
+def _plain(start_response: Callable[..., Any], status: str, body: bytes) -> list[bytes]:
+    start_response(status, [("Content-Type", "text/plain; charset=utf-8"), ("Content-Length", str(len(body)))])
+    return [body]

@@ -8,10 +8,10 @@ from typing import Any
 
 from slack_bolt import Ack, App, Respond
 
-from bot.actions import ActionId, ActionValue, StaleAction
-from bot.blocks import render_stale_action
+from bot.controls import ActionId, ActionValue, StaleAction
+from bot.render.notices import render_stale_action
 from bot.service import RestoresService
-from handlers.commands import deliver
+from handlers.respond import deliver
 
 
 def _clicked(body: dict[str, Any]) -> tuple[str, str, object]:

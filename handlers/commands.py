@@ -7,10 +7,10 @@ from typing import Any
 
 from slack_bolt import Ack, App, Respond
 
-from bot.blocks import Message, render_internal_error
+from bot.query import COMMAND
+from bot.render.notices import render_internal_error
 from bot.service import RestoresService
-
-COMMAND = "/restores"
+from handlers.respond import deliver
 
 
 class RestoresCommand:
@@ -36,19 +36,6 @@ class RestoresCommand:
             logger.exception("restores answer failed")
             message = render_internal_error("lazy-listener")
         deliver(respond, message, logger)
-
-
-def deliver(respond: Respond, message: Message, logger: logging.Logger, **options: Any) -> bool:
-    """respond() does not raise on a 4xx: check it, and fall back to plain text if Slack refused the blocks."""
-    response = respond(**message.for_respond(), **options)
-    if response.status_code == 200:
-        return True
-    logger.error("response_url refused the answer status=%s body=%s", response.status_code, str(response.body)[:200])
-    fallback = respond(text=message.text, response_type=message.response_type, **options)
-    if fallback.status_code != 200:
-        logger.error("response_url refused the text fallback status=%s", fallback.status_code)
-        return False
-    return True
 
 
 def register(app: App, service: RestoresService) -> None:

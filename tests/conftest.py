@@ -11,13 +11,13 @@ from typing import TYPE_CHECKING
 import pytest
 from hypothesis import HealthCheck, settings
 
-from bot.emulator import BackupEmulator
+from bot.sample.emulator import BackupEmulator
 from tests.fakes.slack import FakeSlack
 from tests.harness import BOT_TOKEN, PROXY_VARS, BotProcess, bot_environment, start_bot
 from tests.support import settled_now
 
 if TYPE_CHECKING:
-    from bot.ledger import Ledger
+    from bot.digest.ledger import Ledger
 
 pytest_plugins = ["tests.fakes.aws"]
 
@@ -134,7 +134,7 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     url = os.environ.get("TEST_DATABASE_URL")
     if not url:
         pytest.skip("PostgreSQL ledger tests need TEST_DATABASE_URL (e.g. postgresql+psycopg://postgres@127.0.0.1:5432/test)")
-    from bot.ledger import create_ledger_engine, metadata
+    from bot.digest.ledger import create_ledger_engine, metadata
 
     engine = create_ledger_engine(url)
     metadata.drop_all(engine)
@@ -144,7 +144,7 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
 
 @pytest.fixture
 def ledger(database_url: str) -> Iterator[Ledger]:
-    from bot.ledger import Ledger
+    from bot.digest.ledger import Ledger
 
     instance = Ledger.from_url(database_url)
     yield instance

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from pathlib import Path
 from datetime import UTC, datetime, timedelta
 
 # A test's expected figures and the bot's windows must come from the same UTC day. No test takes this long;
@@ -19,3 +20,6 @@ def settled_now(margin: timedelta = MIDNIGHT_MARGIN) -> datetime:
         time.sleep((midnight - now).total_seconds() + 1)
         now = datetime.now(UTC)
     return now
+
+
+REPO = Path(__file__).resolve().parent.parent

@@ -11,14 +11,14 @@ import boto3
 import pytest
 
 from bot.access import Access, AccessPolicy, OutOfScope
-from bot.actions import ActionId, ActionValue
 from bot.app import create_web_client
-from bot.backup import BackupService
+from bot.aws.client import BackupService
 from bot.config import ConfigError, load_settings
-from bot.digest import DigestRunner
-from bot.emulator import BackupEmulator
-from bot.ledger import Ledger
+from bot.controls import ActionId, ActionValue
+from bot.digest.ledger import Ledger
+from bot.digest.run import DigestRunner
 from bot.query import ANY, RestoreFilter
+from bot.sample.emulator import BackupEmulator
 from tests.conftest import E2E_REGIONS
 from tests.fakes.aws import expected_sum, multi_page_counts
 from tests.fakes.slack import FakeSlack

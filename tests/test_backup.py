@@ -7,7 +7,8 @@ import time
 
 import pytest
 
-from bot.backup import SummaryCache, _RegionAnswer
+from bot.aws.cache import RegionAnswer as _RegionAnswer
+from bot.aws.cache import SummaryCache
 
 
 class Clock:

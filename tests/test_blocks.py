@@ -7,20 +7,12 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from bot.backup import FailureKind, RegionFailure, SummaryResult, SummaryRow
-from bot.blocks import (
-    MAX_BLOCKS,
-    MAX_FIELDS,
-    MAX_MESSAGE_CHARS,
-    MAX_SECTION_TEXT,
-    fit_lines,
-    message_as_text,
-    render_help,
-    render_parse_error,
-    render_summary,
-    sparkline,
-)
 from bot.query import ParseError, Period, RestoreFilter, parse_command
+from bot.render.message import MAX_BLOCKS, MAX_FIELDS, MAX_MESSAGE_CHARS, MAX_SECTION_TEXT, fit_lines, sparkline
+from bot.render.notices import render_help, render_parse_error
+from bot.render.summary import render_summary
+from bot.render.terminal import message_as_text
+from bot.results import FailureKind, RegionFailure, SummaryResult, SummaryRow
 
 T0 = datetime(2026, 11, 19, tzinfo=UTC)
 T1 = datetime(2026, 11, 26, tzinfo=UTC)

@@ -9,7 +9,7 @@ from datetime import date, timedelta
 
 import pytest
 
-from bot.sample import SAMPLE_CALLER_ACCOUNT, SAMPLE_REGIONS, sample_counts
+from bot.sample.data import SAMPLE_CALLER_ACCOUNT, SAMPLE_REGIONS, sample_counts
 from tests.harness import REPO, clean_env
 
 pytestmark = pytest.mark.dates

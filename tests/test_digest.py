@@ -17,11 +17,12 @@ import boto3
 import pytest
 
 from bot.app import create_web_client
-from bot.backup import BackupService
+from bot.aws.client import BackupService
 from bot.config import Settings, load_settings
-from bot.digest import DigestRunner, collect_digest, digest_day
-from bot.emulator import BackupEmulator, DailyCount, access_denied, unavailable
-from bot.ledger import Ledger
+from bot.digest.data import digest_day
+from bot.digest.ledger import Ledger
+from bot.digest.run import DigestRunner, collect_digest
+from bot.sample.emulator import BackupEmulator, DailyCount, access_denied, unavailable
 from tests.conftest import E2E_REGIONS
 from tests.fakes.aws import expected_sum, multi_page_counts
 from tests.fakes.slack import FakeSlack

@@ -11,9 +11,9 @@ from typing import Any
 
 import pytest
 
-from bot.actions import ActionId, ActionValue
-from bot.emulator import BackupEmulator, DailyCount, RestoreJob, access_denied
+from bot.controls import ActionId, ActionValue
 from bot.query import Period, RestoreFilter
+from bot.sample.emulator import BackupEmulator, DailyCount, RestoreJob, access_denied
 from tests.conftest import E2E_REGIONS
 from tests.fakes.signing import block_actions_body, post_signed
 from tests.fakes.slack import FakeSlack, ResponsePost, validate_blocks
@@ -284,8 +284,8 @@ def test_many_jobs_and_reasons_fit_slacks_limits(bot: BotProcess, emulator: Back
 
 def test_digest_buttons_open_that_days_jobs(bot: BotProcess, emulator: BackupEmulator, slack: FakeSlack,
                                             data: list[RestoreJob], today: date) -> None:
-    from bot.blocks import render_digest
-    from bot.digest import DigestData
+    from bot.digest.data import DigestData
+    from bot.render.digest import render_digest
 
     day = today - timedelta(days=1)
     rows = ()
@@ -293,7 +293,7 @@ def test_digest_buttons_open_that_days_jobs(bot: BotProcess, emulator: BackupEmu
                                       completed=0, trend=((day, 1),), account="ANY"))
     # No failures in the data handed over: no buttons. With failures, buttons for that day's window.
     assert not any(b["type"] == "actions" for b in digest.block_dicts())
-    from bot.backup import SummaryRow
+    from bot.results import SummaryRow
     start = datetime.combine(day, datetime.min.time(), UTC)
     rows = (SummaryRow("us-east-1", "111122223333", "FAILED", "RDS", 3, start, start + timedelta(days=1)),)
     digest = render_digest(DigestData(day=day, regions=("us-east-1", "eu-west-1"), failures=(), rows=rows,

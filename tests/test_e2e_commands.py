@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from bot.emulator import BackupEmulator, DailyCount, access_denied, throttling, unavailable
+from bot.sample.emulator import BackupEmulator, DailyCount, access_denied, throttling, unavailable
 from tests.conftest import E2E_REGIONS
 from tests.fakes.aws import expected_sum, multi_page_counts
 from tests.fakes.signing import command_body, post_signed

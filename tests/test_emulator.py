@@ -18,17 +18,7 @@ from botocore.exceptions import ClientError, ParamValidationError, ReadTimeoutEr
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bot.emulator import (
-    BackupEmulator,
-    DailyCount,
-    Fault,
-    RestoreJob,
-    access_denied,
-    slow,
-    throttling,
-    unavailable,
-)
-from bot.sample import (
+from bot.sample.data import (
     SAMPLE_ACCOUNTS,
     SAMPLE_CALLER_ACCOUNT,
     SAMPLE_REGIONS,
@@ -37,6 +27,7 @@ from bot.sample import (
     sample_emulator,
     sample_jobs,
 )
+from bot.sample.emulator import BackupEmulator, DailyCount, Fault, RestoreJob, access_denied, slow, throttling, unavailable
 from tests.fakes.aws import aws_backup, backup_client, expected_sum, multi_page_counts  # noqa: F401 - fixture
 
 NOW = datetime(2026, 11, 26, 10, 30, tzinfo=UTC)

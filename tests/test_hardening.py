@@ -30,12 +30,12 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from bot.actions import MAX_REGIONS, MAX_WINDOW_AGE, ActionId, ActionValue, StaleAction
-from bot.backup import BackupService
-from bot.blocks import Message
+from bot.aws.client import BackupService
 from bot.config import load_settings
-from bot.emulator import BackupEmulator, access_denied
+from bot.controls import MAX_REGIONS, MAX_WINDOW_AGE, ActionId, ActionValue, StaleAction
 from bot.query import API_STATES, RESOURCE_TYPES, WILDCARDS, ParseError, Period, RestoreFilter, known_regions, parse_command
+from bot.render.message import Message
+from bot.sample.emulator import BackupEmulator, access_denied
 from bot.service import RestoresService
 from tests.conftest import E2E_REGIONS
 from tests.fakes.aws import multi_page_counts

@@ -5,7 +5,7 @@ from __future__ import annotations
 import threading
 from datetime import UTC, date, datetime, timedelta
 
-from bot.ledger import CLAIMED, DONE, Ledger
+from bot.digest.ledger import CLAIMED, DONE, Ledger
 
 DAY = date(2026, 11, 25)
 NOW = datetime(2026, 11, 26, 9, 0, tzinfo=UTC)

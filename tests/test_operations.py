@@ -11,7 +11,7 @@ from collections.abc import Callable
 
 import pytest
 
-from bot.emulator import BackupEmulator, access_denied
+from bot.sample.emulator import BackupEmulator, access_denied
 from tests.fakes.slack import FakeSlack
 from tests.harness import BOT_TOKEN, REPO, SIGNING_SECRET, BotProcess
 

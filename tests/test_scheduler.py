@@ -17,12 +17,12 @@ import time_machine
 from apscheduler.schedulers.background import BackgroundScheduler
 
 from bot.app import create_web_client
-from bot.backup import BackupService
+from bot.aws.client import BackupService
 from bot.config import Settings, load_settings
-from bot.digest import DigestRunner
-from bot.emulator import BackupEmulator, DailyCount
-from bot.ledger import Ledger
-from bot.scheduler import add_digest_job, last_fire_time, missed_today
+from bot.digest.clock import add_digest_job, last_fire_time, missed_today
+from bot.digest.ledger import Ledger
+from bot.digest.run import DigestRunner
+from bot.sample.emulator import BackupEmulator, DailyCount
 from tests.fakes.slack import FakeSlack
 from tests.harness import BOT_TOKEN, REPO
 

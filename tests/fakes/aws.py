@@ -17,7 +17,7 @@ import botocore.session
 import pytest
 from botocore.config import Config
 
-from bot.emulator import BackupEmulator, DailyCount
+from bot.sample.emulator import BackupEmulator, DailyCount
 
 __all__ = ["aws_backup", "backup_client", "expected_sum", "multi_page_counts"]
 

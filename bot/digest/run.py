@@ -1,4 +1,4 @@
-"""The daily FAILED/ABORTED digest: one AWS query per run, then exactly one post per channel and day."""
+"""Posting the digest: one AWS query per run, then exactly one post per channel and day (claimed in the ledger)."""
 
 from __future__ import annotations
 
@@ -6,109 +6,39 @@ import logging
 import os
 import socket
 import uuid
-from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.access import AccessPolicy
-from bot.backup import BackupService, RegionFailure, SummaryResult, SummaryRow
-from bot.blocks import Message, render_digest
+from bot.aws.client import BackupService
 from bot.config import Settings
-from bot.ledger import Ledger
-from bot.query import ANY, Period, RestoreFilter
-from bot.scheduler import last_fire_time, missed_today
+from bot.digest.clock import last_fire_time, missed_today
+from bot.digest.data import DigestData, build_digest, digest_day
+from bot.digest.ledger import Ledger
+from bot.query import ANY, Period, RestoreFilter, State
+from bot.render.digest import render_digest
+from bot.render.message import Message
+from bot.results import SummaryResult
 
 log = logging.getLogger(__name__)
 
-BAD_STATES = ("FAILED", "ABORTED")
-TREND_DAYS = 14
-AVERAGE_DAYS = 7
 # Catch-up runs per digest day (start-up plus the periodic retry); bounds the noise of a channel that never works.
 MAX_CATCH_UP_RUNS = 8
 
 
-@dataclass(frozen=True)
-class DigestData:
-    """Everything one digest says, computed once per run from ONE_DAY summaries."""
-
-    day: date  # the most recent complete UTC day
-    regions: tuple[str, ...]
-    failures: tuple[RegionFailure, ...]
-    rows: tuple[SummaryRow, ...]  # FAILED/ABORTED rows of `day`
-    completed: int  # COMPLETED restores on `day`
-    trend: tuple[tuple[date, int], ...]  # failed+aborted per day, oldest first, ending with `day`
-    truncated: tuple[str, ...] = ()
-    account: str | None = None
-    visible_accounts: frozenset[str] | None = None  # the channel's scope, when it has one
-
-    @property
-    def failed(self) -> int:
-        return sum(r.count for r in self.rows if r.state == "FAILED")
-
-    @property
-    def aborted(self) -> int:
-        return sum(r.count for r in self.rows if r.state == "ABORTED")
-
-    @property
-    def bad(self) -> int:
-        return self.failed + self.aborted
-
-    @property
-    def all_clear(self) -> bool:
-        return self.bad == 0
-
-    @property
-    def seven_day_average(self) -> float | None:
-        """Average failed+aborted per day over the 7 days before `day`, or None without that history."""
-        before = [n for d, n in self.trend if self.day - timedelta(days=AVERAGE_DAYS) <= d < self.day]
-        return sum(before) / AVERAGE_DAYS if before else None
-
-
-def digest_day(now: datetime) -> date:
-    """The latest full ONE_DAY bucket: buckets are UTC days, so yesterday in UTC."""
-    return now.astimezone(UTC).date() - timedelta(days=1)
 
 
 def query_digest(backup: BackupService, regions: tuple[str, ...], account: str | None = None) -> SummaryResult:
     """One ListRestoreJobSummaries chain per region (State=ANY, ONE_DAY) serves every channel's digest."""
     return backup.restore_job_summaries(
-        RestoreFilter(state=ANY, period=Period.ONE_DAY, resource_type=ANY, account=account, regions=regions)
+        RestoreFilter(state=State.ANY, period=Period.ONE_DAY, resource_type=ANY, account=account, regions=regions)
     )
 
 
-def build_digest(
-    result: SummaryResult, *, day: date, account: str | None = None, visible_accounts: frozenset[str] | None = None
-) -> DigestData:
-    """Totals, breakdowns and trend for `day`, from the rows a channel may see."""
-    per_day: dict[date, int] = defaultdict(int)
-    day_rows: list[SummaryRow] = []
-    completed = 0
-    for row in result.rows:
-        if visible_accounts is not None and row.account_id not in visible_accounts:
-            continue
-        row_day = row.start.astimezone(UTC).date()
-        if row.state in BAD_STATES:
-            per_day[row_day] += row.count
-            if row_day == day:
-                day_rows.append(row)
-        elif row.state == "COMPLETED" and row_day == day:
-            completed += row.count
-    trend = tuple((day - timedelta(days=i), per_day.get(day - timedelta(days=i), 0)) for i in reversed(range(TREND_DAYS)))
-    return DigestData(
-        day=day,
-        regions=result.filter.regions,
-        failures=result.failures,
-        rows=tuple(day_rows),
-        completed=completed,
-        trend=trend,
-        truncated=result.truncated,
-        account=account,
-        visible_accounts=visible_accounts,
-    )
 
 
 def collect_digest(backup: BackupService, regions: tuple[str, ...], *, day: date, account: str | None = None) -> DigestData:

@@ -26,7 +26,7 @@ from collections.abc import Iterable
 from datetime import UTC, date, datetime, timedelta
 from typing import Final
 
-from bot.emulator import BackupEmulator, DailyCount, RestoreJob
+from bot.sample.emulator import BackupEmulator, DailyCount, RestoreJob
 
 __all__ = [
     "SAMPLE_ACCOUNTS",

@@ -44,6 +44,14 @@ class ActionId(StrEnum):
         return re.compile(rf"^{re.escape(self.value)}(:.*)?$")
 
 
+class BlockId(StrEnum):
+    """The actions blocks the bot sends; Slack echoes the id back with every click."""
+
+    DRILL = "restores_drill"  # the jobs behind a total or a row
+    CONTROLS = "restores_controls"  # period / state / share, on the caller's own copy
+    DIGEST_DRILL = "restores_digest_drill"  # the digest's jobs buttons
+
+
 class StaleAction(ValueError):
     """A button value we cannot accept: tampered, truncated, from an older version, or out of date."""
 

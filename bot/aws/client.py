@@ -1,0 +1,253 @@
+"""The one AWS Backup client: clients per region, NextToken loops, concurrency, retries, deadlines."""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor, wait
+from datetime import UTC, datetime
+from typing import Any
+
+import boto3
+from botocore.config import Config
+
+from bot.aws.cache import RegionAnswer, SummaryCache
+from bot.aws.errors import JOBS_ACTION, SUMMARY_ACTION, DeadlineExceeded, describe_error
+from bot.query import Period, RestoreFilter
+from bot.results import FailureKind, JobsQuery, JobsResult, RegionFailure, RestoreJobRow, SummaryResult, SummaryRow
+
+log = logging.getLogger(__name__)
+
+MAX_JOBS = 2000  # per region and drill-down: grouping needs all of them, Slack shows a few
+PAGE_SIZE = 500  # the documented maximum of MaxResults
+DEFAULT_MAX_PAGES = 200  # per region and answer: 100,000 rows, far beyond any real organization
+
+BOTO_CONFIG = Config(
+    # Standard retries (3 attempts) unless AWS_MAX_ATTEMPTS / the AWS config file say otherwise.
+    retries={"mode": "standard"},
+    connect_timeout=3,
+    read_timeout=10,
+    max_pool_connections=32,
+    user_agent_extra="restores-bot",
+)
+
+
+def _utc(value: Any) -> datetime:
+    if isinstance(value, datetime):
+        return value.astimezone(UTC) if value.tzinfo else value.replace(tzinfo=UTC)
+    return datetime.fromtimestamp(float(value), UTC)
+
+
+class BackupService:
+    """Owns every AWS Backup call the bot makes. Thread-safe; one instance per process."""
+
+    def __init__(
+        self,
+        session_factory: Callable[[], boto3.session.Session] | None = None,
+        *,
+        endpoint_url: str | None = None,
+        deadline_seconds: float = 20.0,
+        max_pages: int = DEFAULT_MAX_PAGES,
+        max_workers: int = 32,
+        config: Config = BOTO_CONFIG,
+        cache_ttl: float = 0.0,
+        cache_entries: int = 256,
+    ) -> None:
+        self._session_factory = session_factory or boto3.session.Session
+        self._session: boto3.session.Session | None = None
+        self._endpoint_url = endpoint_url
+        self._deadline = deadline_seconds
+        self._max_pages = max_pages
+        self._config = config
+        self._clients: dict[str, Any] = {}
+        # boto3 sessions are not thread-safe: client creation is serialized, clients themselves are safe.
+        self._lock = threading.Lock()
+        self._pool = ThreadPoolExecutor(max_workers=max_workers, thread_name_prefix="aws")
+        self.cache = SummaryCache(cache_ttl, cache_entries)
+
+    def client(self, region: str) -> Any:
+        with self._lock:
+            client = self._clients.get(region)
+            if client is None:
+                if self._session is None:
+                    self._session = self._session_factory()
+                kwargs: dict[str, Any] = {"region_name": region, "config": self._config}
+                if self._endpoint_url:
+                    kwargs["endpoint_url"] = self._endpoint_url
+                client = self._session.client("backup", **kwargs)
+                self._clients[region] = client
+            return client
+
+    def close(self) -> None:
+        self._pool.shutdown(wait=False, cancel_futures=True)
+
+    def _fan_out(
+        self, regions: tuple[str, ...], work: Callable[[str, float], RegionAnswer], action: str
+    ) -> tuple[dict[str, RegionAnswer], list[RegionFailure], float]:
+        """Run `work` for every region concurrently, within the deadline; failures become typed values."""
+        started = time.monotonic()
+        deadline = started + self._deadline
+        futures = {region: self._pool.submit(work, region, deadline) for region in regions}
+        wait(futures.values(), timeout=max(0.0, deadline - time.monotonic()))
+        answers: dict[str, RegionAnswer] = {}
+        failures: list[RegionFailure] = []
+        for region, future in futures.items():
+            if not future.done():
+                future.cancel()
+                failures.append(RegionFailure(region, FailureKind.TIMEOUT, f"no answer within {self._deadline:g} s"))
+                continue
+            exc = future.exception()
+            if exc is not None:
+                failure = describe_error(region, exc, action)
+                log.warning("%s failed region=%s kind=%s", action, region, failure.kind.value)
+                failures.append(failure)
+                continue
+            answers[region] = future.result()
+        return answers, failures, time.monotonic() - started
+
+    def restore_job_summaries(self, flt: RestoreFilter) -> SummaryResult:
+        """Query every region of the filter concurrently and follow each NextToken chain to its end."""
+        params: dict[str, Any] = {
+            "State": flt.state,
+            "ResourceType": flt.api_resource_type,
+            "AggregationPeriod": flt.period.value,
+            "MaxResults": PAGE_SIZE,
+        }
+        if flt.account:
+            params["AccountId"] = flt.account
+        answers, failures, elapsed = self._fan_out(
+            flt.regions,
+            lambda region, deadline: self.cache.get_or_compute(
+                (region, *sorted(params.items())), lambda: self._region_summaries(region, params, deadline)
+            ),
+            SUMMARY_ACTION,
+        )
+        rows: list[SummaryRow] = []
+        period = flt.period
+        for answer in answers.values():
+            rows.extend(answer.rows)
+            period = answer.period or period
+        if flt.local_resource_type:
+            rows = [row for row in rows if row.resource_type == flt.local_resource_type]
+        if flt.visible_accounts is not None:
+            rows = [row for row in rows if row.account_id in flt.visible_accounts]
+        return SummaryResult(
+            filter=flt,
+            period=period,
+            rows=tuple(rows),
+            failures=tuple(failures),
+            truncated=tuple(r for r, a in answers.items() if a.truncated),
+            aws_calls=sum(a.calls for a in answers.values()),
+            elapsed=elapsed,
+        )
+
+    def list_restore_jobs(self, query: JobsQuery) -> JobsResult:
+        """The jobs behind a count: ListRestoreJobs (botocore paginator) in every region, concurrently."""
+        params: dict[str, Any] = {"ByCreatedAfter": query.created_after, "ByCreatedBefore": query.created_before}
+        if query.status:
+            params["ByStatus"] = query.status
+        if query.resource_type:
+            params["ByResourceType"] = query.resource_type
+        answers, failures, elapsed = self._fan_out(
+            query.regions,
+            lambda region, deadline: self._region_jobs(region, params, query.accounts, deadline),
+            JOBS_ACTION,
+        )
+        jobs = [job for answer in answers.values() for job in answer.rows]
+        if query.local_resource_type:
+            jobs = [job for job in jobs if job.resource_type == query.local_resource_type]
+        if query.visible_accounts is not None:
+            jobs = [job for job in jobs if job.account_id in query.visible_accounts]
+        jobs.sort(key=lambda job: job.created, reverse=True)
+        return JobsResult(
+            query=query,
+            jobs=tuple(jobs),
+            failures=tuple(failures),
+            truncated=tuple(r for r, a in answers.items() if a.truncated),
+            aws_calls=sum(a.calls for a in answers.values()),
+            elapsed=elapsed,
+        )
+
+    def _region_jobs(self, region: str, params: dict[str, Any], accounts: tuple[str, ...], deadline: float) -> RegionAnswer:
+        answer = RegionAnswer()
+        for account in accounts or (None,):
+            request = dict(params, ByAccountId=account) if account else params
+            self._jobs_pages(region, request, deadline, answer)
+            if answer.truncated:
+                break
+        return answer
+
+    def _jobs_pages(self, region: str, params: dict[str, Any], deadline: float, answer: RegionAnswer) -> None:
+        paginator = self.client(region).get_paginator("list_restore_jobs")
+        for page in paginator.paginate(**params, PaginationConfig={"PageSize": PAGE_SIZE}):
+            answer.calls += 1
+            for item in page.get("RestoreJobs", []):
+                created_by = item.get("CreatedBy") or {}
+                answer.rows.append(
+                    RestoreJobRow(
+                        region=region,
+                        account_id=str(item.get("AccountId", "")),
+                        job_id=str(item.get("RestoreJobId", "")),
+                        status=str(item.get("Status", "")),
+                        status_message=str(item.get("StatusMessage", "")).strip(),
+                        resource_type=str(item.get("ResourceType", "")),
+                        created=_utc(item["CreationDate"]),
+                        resource_arn=str(
+                            item.get("CreatedResourceArn")
+                            or item.get("SourceResourceArn")
+                            or item.get("RecoveryPointArn")
+                            or ""
+                        ),
+                        restore_testing_plan_arn=created_by.get("RestoreTestingPlanArn"),
+                        validation_status=item.get("ValidationStatus"),
+                        validation_status_message=item.get("ValidationStatusMessage"),
+                    )
+                )
+            if len(answer.rows) >= MAX_JOBS:
+                answer.truncated = True
+                return
+            if time.monotonic() > deadline:
+                raise DeadlineExceeded(f"no complete answer within {self._deadline:g} s ({answer.calls} pages read)")
+
+    def _region_summaries(self, region: str, params: dict[str, Any], deadline: float) -> RegionAnswer:
+        answer = RegionAnswer()
+        for page in self._pages(region, params, deadline, answer):
+            period = page.get("AggregationPeriod")
+            if isinstance(period, str) and period in Period.__members__:
+                answer.period = Period(period)
+            for item in page.get("RestoreJobSummaries", []):
+                answer.rows.append(
+                    SummaryRow(
+                        region=str(item.get("Region") or region),
+                        account_id=str(item.get("AccountId", "")),
+                        state=str(item.get("State", "")),
+                        resource_type=str(item.get("ResourceType", "")),
+                        count=int(item.get("Count", 0)),
+                        start=_utc(item["StartTime"]),
+                        end=_utc(item["EndTime"]),
+                    )
+                )
+        return answer
+
+    def _pages(
+        self, region: str, params: dict[str, Any], deadline: float, answer: RegionAnswer
+    ) -> Iterator[dict[str, Any]]:
+        # ListRestoreJobSummaries has no botocore paginator: follow NextToken by hand, with a cap.
+        client = self.client(region)
+        token: str | None = None
+        while True:
+            if time.monotonic() > deadline:
+                raise DeadlineExceeded(f"no complete answer within {self._deadline:g} s ({answer.calls} pages read)")
+            request = dict(params, NextToken=token) if token else params
+            page = client.list_restore_job_summaries(**request)
+            answer.calls += 1
+            yield page
+            token = page.get("NextToken")
+            if not token:
+                return
+            if answer.calls >= self._max_pages:
+                log.warning("page cap hit region=%s pages=%d", region, answer.calls)
+                answer.truncated = True
+                return

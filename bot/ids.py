@@ -1,0 +1,11 @@
+"""The shapes of the identifiers the bot accepts from users, Slack and its configuration."""
+
+from __future__ import annotations
+
+import re
+
+# ASCII only and anchored with \Z: `\d` would take any Unicode digit and `$` a trailing newline.
+REGION_RE = re.compile(r"\A[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-[0-9]\Z")
+ACCOUNT_ID_RE = re.compile(r"\A[0-9]{12}\Z")
+CHANNEL_RE = re.compile(r"\A[CGD][A-Z0-9]{2,}\Z")
+USER_RE = re.compile(r"\A[UW][A-Z0-9]{2,}\Z")

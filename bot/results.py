@@ -1,0 +1,110 @@
+"""The typed values that flow from the AWS module to rendering and the digest; nothing here imports boto3."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+
+from bot.query import Period, RestoreFilter, State
+
+
+@dataclass(frozen=True)
+class SummaryRow:
+    """One row of ListRestoreJobSummaries."""
+
+    region: str
+    account_id: str
+    state: str
+    resource_type: str
+    count: int
+    start: datetime
+    end: datetime
+
+
+class FailureKind(StrEnum):
+    UNAVAILABLE = "unavailable"
+    THROTTLED = "throttled"
+    ACCESS_DENIED = "access denied"
+    UNREACHABLE = "unreachable"
+    NO_CREDENTIALS = "no credentials"
+    INVALID_PARAMETER = "invalid parameter"
+    TIMEOUT = "timed out"
+    ERROR = "error"
+
+
+@dataclass(frozen=True)
+class RegionFailure:
+    """Why one region could not answer; `message` is safe to show to a Slack user."""
+
+    region: str
+    kind: FailureKind
+    message: str
+
+
+@dataclass(frozen=True)
+class SummaryResult:
+    filter: RestoreFilter
+    period: Period
+    rows: tuple[SummaryRow, ...]
+    failures: tuple[RegionFailure, ...]
+    # Regions whose page chain hit the safety cap: their numbers are a lower bound.
+    truncated: tuple[str, ...] = ()
+    aws_calls: int = 0
+    elapsed: float = 0.0
+
+    @property
+    def answered_regions(self) -> tuple[str, ...]:
+        failed = {f.region for f in self.failures}
+        return tuple(r for r in self.filter.regions if r not in failed)
+
+    @property
+    def window(self) -> tuple[datetime, datetime] | None:
+        if not self.rows:
+            return None
+        return min(r.start for r in self.rows), max(r.end for r in self.rows)
+
+
+@dataclass(frozen=True)
+class JobsQuery:
+    """What a drill-down asks ListRestoreJobs for: one status, one window, optional type and account."""
+
+    regions: tuple[str, ...]
+    created_after: datetime
+    created_before: datetime
+    status: State | None = None  # None: every status
+    resource_type: str | None = None  # sent as ByResourceType when the API accepts the name
+    local_resource_type: str | None = None  # filtered here when it does not (names with spaces)
+    accounts: tuple[str, ...] = ()  # ByAccountId values (12 digits); empty: the caller's account
+    visible_accounts: frozenset[str] | None = None  # the channel's scope: jobs of other accounts are dropped
+
+
+@dataclass(frozen=True)
+class RestoreJobRow:
+    """One restore job from ListRestoreJobs, reduced to what an answer shows."""
+
+    region: str
+    account_id: str
+    job_id: str
+    status: str
+    status_message: str
+    resource_type: str
+    created: datetime
+    resource_arn: str
+    restore_testing_plan_arn: str | None = None
+    validation_status: str | None = None
+    validation_status_message: str | None = None
+
+    @property
+    def is_restore_test(self) -> bool:
+        return bool(self.restore_testing_plan_arn)
+
+
+@dataclass(frozen=True)
+class JobsResult:
+    query: JobsQuery
+    jobs: tuple[RestoreJobRow, ...]
+    failures: tuple[RegionFailure, ...]
+    truncated: tuple[str, ...] = ()
+    aws_calls: int = 0
+    elapsed: float = 0.0
