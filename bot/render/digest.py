@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from slack_sdk.models.blocks import ActionsBlock, Block, MarkdownTextObject, SectionBlock
+from slack_sdk.models.blocks import ActionsBlock, Block, SectionBlock
 
 from bot.controls import ActionId, ActionValue, BlockId
 from bot.digest.data import DigestData
@@ -17,6 +17,8 @@ from bot.render.message import (
     clip,
     context,
     describe_scope,
+    escape,
+    field_text,
     fit_lines,
     fmt,
     group_lines,
@@ -67,8 +69,8 @@ def render_digest(data: DigestData, *, command: str = COMMAND) -> Message:
                     f"*{fmt(data.bad)} restore jobs failed or were aborted* on {day}; {fmt(data.completed)} completed."
                 ),
                 fields=[
-                    MarkdownTextObject(text=f"{State.FAILED.icon} *FAILED*\n{fmt(data.failed)}"),
-                    MarkdownTextObject(text=f"{State.ABORTED.icon} *ABORTED*\n{fmt(data.aborted)}"),
+                    field_text(f"{State.FAILED.icon} *FAILED*\n{fmt(data.failed)}"),
+                    field_text(f"{State.ABORTED.icon} *ABORTED*\n{fmt(data.aborted)}"),
                 ],
             )
         )
@@ -95,7 +97,7 @@ def render_digest(data: DigestData, *, command: str = COMMAND) -> Message:
             f"{fmt(data.completed)} completed"
         )
     if data.failures:
-        text += "; regions not answering: " + ", ".join(f.region for f in data.failures)
+        text += "; regions not answering: " + ", ".join(escape(f.region) for f in data.failures)
     return bounded(
         Message(text=clip(text, MAX_FALLBACK_TEXT), blocks=blocks, response_type="in_channel"),
         keep_tail=len(drill) + 1,

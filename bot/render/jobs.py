@@ -18,8 +18,10 @@ from bot.render.message import (
     Message,
     bounded,
     clip,
+    code,
     context,
     describe_scope,
+    escape,
     fmt,
     fmt_time,
     header,
@@ -36,26 +38,26 @@ def _plan_name(arn: str) -> str:
 def _job_origin(job: RestoreJobRow) -> str:
     if not job.is_restore_test:
         return "on-demand"
-    text = f":test_tube: restore test `{_plan_name(job.restore_testing_plan_arn or '')}`"
+    # Plan names and validation messages are free text set in member accounts (PutRestoreValidationResult).
+    text = f":test_tube: restore test {code(_plan_name(job.restore_testing_plan_arn or ''), 120)}"
     if job.validation_status:
-        text += f", validation *{job.validation_status}*"
+        text += f", validation *{escape(job.validation_status)}*"
         if job.validation_status_message:
-            text += f" ({clip(job.validation_status_message, 80)})"
+            text += f" ({escape(clip(job.validation_status_message, 80))})"
     return text
 
 
 def _job_line(job: RestoreJobRow) -> str:
-    arn = f" · `{clip(job.resource_arn, 120)}`" if job.resource_arn else ""
-    return (
-        f"• `{job.created:%Y-%m-%d %H:%M}` {job.resource_type} · {job.account_id} · {job.region}{arn} · {_job_origin(job)}"
-    )
+    arn = f" · {code(job.resource_arn, 120)}" if job.resource_arn else ""
+    where = " · ".join(escape(v) for v in (job.resource_type, job.account_id, job.region))
+    return f"• `{job.created:%Y-%m-%d %H:%M}` {where}{arn} · {_job_origin(job)}"
 
 
 def _counted(values: Iterable[str]) -> str:
     sums: dict[str, int] = defaultdict(int)
     for value in values:
         sums[value] += 1
-    return ", ".join(f"{name} ×{n}" for name, n in sorted(sums.items(), key=lambda item: (-item[1], item[0])))
+    return ", ".join(f"{escape(name)} ×{n}" for name, n in sorted(sums.items(), key=lambda item: (-item[1], item[0])))
 
 
 def render_jobs(result: JobsResult, flt: RestoreFilter, *, sample: bool = False, command: str = COMMAND) -> Message:
@@ -87,9 +89,14 @@ def render_jobs(result: JobsResult, flt: RestoreFilter, *, sample: bool = False,
         ordered = sorted(group_reasons(jobs).items(), key=lambda item: (-len(item[1]), item[0]))
         for reason, members in ordered[:JOB_GROUPS]:
             variants = {j.status_message for j in members}
-            example = next(iter(variants)) if len(variants) == 1 else f"{reason}  _({len(variants)} variants)_"
+            # StatusMessage is AWS's free text (and reason keys hold <ARN>-style placeholders): escaped, never mrkdwn.
+            example = (
+                escape(clip(next(iter(variants)), 400))
+                if len(variants) == 1
+                else f"{escape(clip(reason, 400))}  _({len(variants)} variants)_"
+            )
             lines = [
-                f"*{fmt(len(members))} ×* {clip(example, 400)}",
+                f"*{fmt(len(members))} ×* {example}",
                 f"{_counted(j.resource_type for j in members)} · accounts {_counted(j.account_id for j in members)} · "
                 f"{_counted(j.region for j in members)}",
             ]
@@ -116,7 +123,7 @@ def render_jobs(result: JobsResult, flt: RestoreFilter, *, sample: bool = False,
     text = f"{fmt(len(jobs))} {status} restore jobs created {window}"
     if jobs:
         top = max(((r, len(m)) for r, m in group_reasons(jobs).items()), key=lambda item: item[1])
-        text += f"; most common reason ({top[1]}): {clip(top[0], 200)}"
+        text += f"; most common reason ({top[1]}): {escape(clip(top[0], 200))}"
     if result.failures:
-        text += "; regions not answering: " + ", ".join(f.region for f in result.failures)
+        text += "; regions not answering: " + ", ".join(escape(f.region) for f in result.failures)
     return bounded(Message(text=clip(text, MAX_FALLBACK_TEXT), blocks=[*blocks, footer]))

@@ -109,8 +109,26 @@ def clip(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
+def escape(text: object) -> str:
+    """A string that did not come from the bot, made inert for mrkdwn: Slack's three control characters become
+    entities, so `<!here>`, `<!channel>`, `<@U…>` and `<https://…|label>` from AWS or a user show as typed text
+    instead of notifying anyone or linking anywhere. Every AWS- or user-supplied value passes through here."""
+    return str(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def code(text: object, limit: int = 400) -> str:
+    """Untrusted text as an inline code span: escaped, clipped, and with backticks that would end the span early
+    swapped for a look-alike."""
+    return "`" + escape(clip(str(text).replace("`", "ˋ"), limit)) + "`"
+
+
 def mrkdwn(text: str) -> MarkdownTextObject:
     return MarkdownTextObject(text=clip(text, MAX_SECTION_TEXT))
+
+
+def field_text(text: str) -> MarkdownTextObject:
+    """A section field: Slack allows 2,000 characters, clipped here like section texts are."""
+    return MarkdownTextObject(text=clip(text, MAX_FIELD_TEXT))
 
 
 def section(text: str) -> SectionBlock:
@@ -145,7 +163,7 @@ def state_breakdown(rows: Sequence[SummaryRow], *, icons: bool = True) -> str:
     by_state = dict(totals_by(rows, lambda r: r.state))
     known = sorted((State(s) for s in by_state if State.of(s)), key=lambda s: s.rank)
     parts = [f"{s.icon if icons else ''} {fmt(by_state[s])} {s.lower()}".strip() for s in known]
-    parts += [f"{fmt(n)} {s}" for s, n in by_state.items() if not State.of(s)]
+    parts += [f"{fmt(n)} {escape(s)}" for s, n in by_state.items() if not State.of(s)]
     return ", ".join(parts)
 
 
@@ -155,7 +173,7 @@ def group_lines(rows: Sequence[SummaryRow], key: Callable[[SummaryRow], str], sh
         groups[key(row)].append(row)
     lines = []
     for name, total in totals_by(rows, key):
-        line = f"*{name}* — {fmt(total)}"
+        line = f"*{escape(name)}* — {fmt(total)}"
         if show_states and len({r.state for r in groups[name]}) > 1:
             line += f"  ({state_breakdown(groups[name])})"
         lines.append(line)
@@ -169,10 +187,11 @@ def region_notes(
     truncated_text: str = "too many pages; numbers are a lower bound.",
 ) -> list[Block]:
     """Which regions failed and why, and which were cut short; nothing when all is well."""
-    notes = [f":warning: *{f.region}*: {f.message}" for f in failures]
+    # Failure messages may quote AWS's own error text.
+    notes = [f":warning: *{escape(f.region)}*: {escape(f.message)}" for f in failures]
     if failures and partial:
         notes.append("_Numbers above exclude the regions listed here._")
-    notes += [f":scissors: *{region}*: {truncated_text}" for region in truncated]
+    notes += [f":scissors: *{escape(region)}*: {truncated_text}" for region in truncated]
     return [DividerBlock(), section(fit_lines(notes, limit=20))] if notes else []
 
 

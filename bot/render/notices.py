@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from slack_sdk.models.blocks import Block
 
 from bot.query import COMMAND, ParseError
-from bot.render.message import MAX_FALLBACK_TEXT, Message, clip, context, header, section
+from bot.render.message import MAX_FALLBACK_TEXT, Message, clip, context, escape, header, section
 
 HELP_EXAMPLES = (
     (f"`{COMMAND}`", "everything in the last 7 days, in the default regions"),
@@ -51,7 +51,8 @@ def render_help(command: str = COMMAND, default_regions: Sequence[str] = ()) -> 
 
 
 def render_parse_error(error: ParseError, command: str = COMMAND) -> Message:
-    text = f":thinking_face: {error.user_message()}\nSee `{command} help` for examples."
+    # The message quotes the user's own token: escaped, so a typed `<!channel>` stays text.
+    text = f":thinking_face: {escape(error.user_message())}\nSee `{command} help` for examples."
     return Message(text=clip(text, MAX_FALLBACK_TEXT), blocks=(section(text),))
 
 
@@ -64,7 +65,7 @@ def render_refusal(command: str = COMMAND) -> Message:
 
 
 def render_out_of_scope(reason: str) -> Message:
-    text = f":lock: {reason}"
+    text = f":lock: {escape(reason)}"
     return Message(text=clip(text, MAX_FALLBACK_TEXT), blocks=(section(text),))
 
 

@@ -10,7 +10,6 @@ from typing import Any, Literal
 from slack_sdk.models.blocks import (
     ActionsBlock,
     Block,
-    MarkdownTextObject,
     Option,
     OptionGroup,
     PlainTextObject,
@@ -33,6 +32,8 @@ from bot.render.message import (
     clip,
     context,
     describe_scope,
+    escape,
+    field_text,
     fit_lines,
     fmt,
     fmt_time,
@@ -91,7 +92,7 @@ def render_summary(result: SummaryResult, *, sample: bool = False, command: str 
         by_state = totals_by(rows, lambda r: r.state)
         by_state.sort(key=lambda item: State.rank_of(item[0]))
         fields = [
-            MarkdownTextObject(text=f"{State.icon_of(state)} *{state_label(state)}*\n{fmt(count)}".strip())
+            field_text(f"{State.icon_of(state)} *{escape(state_label(state))}*\n{fmt(count)}".strip())
             for state, count in by_state[:MAX_FIELDS]
         ]
         blocks.append(
@@ -239,7 +240,7 @@ def _fallback(result: SummaryResult, total: int, sample: bool) -> str:
     if breakdown and flt.state == ANY:
         parts.append(breakdown)
     if result.failures:
-        parts.append("regions not answering: " + ", ".join(f.region for f in result.failures))
+        parts.append("regions not answering: " + ", ".join(escape(f.region) for f in result.failures))
     text = "; ".join(parts)
     if sample:
         text = "[sample data] " + text

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import html
+
 from bot.render.message import Message
 
 TERMINAL_EMOJI = {
@@ -50,4 +52,5 @@ def _blocks_as_text(message: Message) -> str:
         elif kind == "divider":
             out.append("-" * 40)
         out.append("")
-    return "\n".join(out).rstrip() + "\n"
+    # Entities are how mrkdwn keeps untrusted text inert; a terminal shows the text itself.
+    return html.unescape("\n".join(out).rstrip() + "\n")
