@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
-from bot.config import Settings
+from bot.config import DEFAULT_SCOPE, Settings
 from bot.query import AGGREGATE_ALL, ANY, RestoreFilter
 
 
@@ -16,6 +16,13 @@ class OutOfScope(ValueError):
 class Access:
     allowed: bool
     accounts: frozenset[str] | None = None  # None: every account the bot can see
+    # Why not allowed: "allow-list" (user or channel not listed) or "no-scope" (scoping is configured and this
+    # conversation has none).
+    reason: str = ""
+
+
+class NoScope(LookupError):
+    """Account scoping is configured and this conversation is neither listed nor covered by a `*` default."""
 
 
 class AccessPolicy:
@@ -28,10 +35,24 @@ class AccessPolicy:
         allowed = not (settings.allowed_users and user_id not in settings.allowed_users) and not (
             settings.allowed_channels and channel_id not in settings.allowed_channels
         )
-        return Access(allowed=allowed, accounts=self.accounts_for(channel_id))
+        if not allowed:
+            return Access(allowed=False, reason="allow-list")
+        try:
+            return Access(allowed=True, accounts=self.accounts_for(channel_id))
+        except NoScope:
+            return Access(allowed=False, reason="no-scope")
 
     def accounts_for(self, channel_id: str) -> frozenset[str] | None:
-        return self.settings.channel_accounts.get(channel_id)
+        """The accounts a conversation may see (None: every account). Fails closed: once any scope is configured,
+        a conversation that is not listed (a DM, a new channel) gets the `*` default or nothing at all."""
+        mapping = self.settings.channel_accounts
+        if not mapping:
+            return None
+        if channel_id in mapping:
+            return mapping[channel_id]
+        if DEFAULT_SCOPE in mapping:
+            return mapping[DEFAULT_SCOPE]
+        raise NoScope(channel_id)
 
     def scope(self, flt: RestoreFilter, access: Access) -> RestoreFilter:
         """The filter as this channel may run it; raise OutOfScope for accounts it may not see."""

@@ -12,7 +12,7 @@ from slack_sdk.errors import SlackApiError
 
 from bot.aws.client import BackupService
 from bot.aws.errors import JOBS_ACTION, SUMMARY_ACTION, describe_error
-from bot.config import Settings
+from bot.config import DEFAULT_SCOPE, Settings
 from bot.results import RegionFailure
 
 REQUIRED_SCOPES = ("commands", "chat:write")
@@ -65,6 +65,9 @@ def run_check(settings: Settings, backup: BackupService, client_factory: Callabl
     report.lines.append("Configuration (secrets masked):")
     report.lines += [f"  {name} = {value}" for name, value in settings.describe().items()]
     report.lines.append("")
+    report.lines.append("Access:")
+    check_scoping(settings, report)
+    report.lines.append("")
     report.lines.append("Slack:")
     _check_slack(settings, client_factory, report)
     report.lines.append("")
@@ -73,6 +76,25 @@ def run_check(settings: Settings, backup: BackupService, client_factory: Callabl
         for probes in pool.map(lambda region: probe(backup, region), settings.regions):
             _report_probes(probes, report)
     return report
+
+
+def check_scoping(settings: Settings, report: CheckReport) -> None:
+    """Say what scoping leaves out: with any scope configured, unlisted conversations are refused (fail closed)."""
+    scopes = settings.channel_accounts
+    if not scopes:
+        report.ok("no account scoping: every allowed conversation sees every account the bot can read")
+        return
+    if DEFAULT_SCOPE in scopes:
+        default = scopes[DEFAULT_SCOPE]
+        seen = ", ".join(sorted(default)) if default else "every account"
+        report.ok(f"unlisted conversations (DMs, new channels) see {seen}")
+    else:
+        report.lines.append(
+            "  note     unlisted conversations (DMs, new channels) are refused; add `*=ACCOUNTS` for a default scope"
+        )
+        gaps = sorted((set(settings.allowed_channels) | set(settings.digest_channels)) - set(scopes))
+        if gaps:
+            report.problem(f"channels allowed or digested but without an account scope: {', '.join(gaps)}")
 
 
 def _check_slack(settings: Settings, client_factory: Callable[[], WebClient], report: CheckReport) -> None:

@@ -15,6 +15,8 @@ DEFAULT_PORT = 3000
 
 Mode = Literal["http", "socket", "local", "clock", "digest"]
 DEFAULT_DATABASE_URL = "sqlite:///restores-bot.sqlite3"
+# RESTORES_CHANNEL_ACCOUNTS key for conversations that are not listed.
+DEFAULT_SCOPE = "*"
 DIGEST_TIME_RE = re.compile(r"\A([01]?[0-9]|2[0-3]):([0-5][0-9])\Z")
 
 
@@ -184,12 +186,13 @@ def _channel_accounts(env: Mapping[str, str]) -> dict[str, frozenset[str] | None
     mapping: dict[str, frozenset[str] | None] = {}
     if not raw:
         return mapping
-    example = "C0123ABCD=111122223333,444455556666;C0456EFGH=ANY"
+    example = "C0123ABCD=111122223333,444455556666;C0456EFGH=ANY;*=111122223333"
     for entry in (part.strip() for part in raw.split(";")):
         if not entry:
             continue
         channel, sep, accounts = (x.strip() for x in entry.partition("="))
-        if not sep or not CHANNEL_RE.match(channel):
+        # `*` is the scope of every conversation not listed (DMs included); without it they are refused.
+        if not sep or not (CHANNEL_RE.match(channel) or channel == DEFAULT_SCOPE):
             raise ConfigError(f"{name}: {entry!r} is not CHANNEL=ACCOUNTS (format: {example})")
         if channel in mapping:
             raise ConfigError(f"{name}: channel {channel} is listed twice")
@@ -334,3 +337,12 @@ def _require_for_mode(settings: Settings, mode: Mode) -> None:
         missing.append("RESTORES_DIGEST_CHANNELS (comma-separated channel IDs, e.g. C0123ABCD)")
     if missing:
         raise ConfigError("missing configuration: " + "; ".join(missing))
+    scopes = settings.channel_accounts
+    if mode in ("clock", "digest") and scopes and DEFAULT_SCOPE not in scopes:
+        unscoped = [c for c in settings.digest_channels if c not in scopes]
+        if unscoped:
+            # Fail closed at start-up rather than post a digest of accounts nobody said the channel may see.
+            raise ConfigError(
+                f"RESTORES_DIGEST_CHANNELS: {', '.join(unscoped)} not in RESTORES_CHANNEL_ACCOUNTS; once account "
+                "scoping is configured every digest channel needs a scope (or set a default with `*=`)"
+            )

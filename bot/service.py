@@ -45,7 +45,7 @@ class RestoresService:
             access = self.policy.check(user_id=user_id, channel_id=channel_id)
             if not access.allowed:
                 log.info("refused %s", what, extra={"user": user_id, "channel": channel_id})
-                return render_refusal(command)
+                return render_refusal(command, no_scope=access.reason == "no-scope")
             return work(access)
         except OutOfScope as error:
             log.info("out of scope %s", what, extra={"user": user_id, "channel": channel_id})

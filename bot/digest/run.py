@@ -13,7 +13,7 @@ from datetime import UTC, date, datetime
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot.access import AccessPolicy
+from bot.access import AccessPolicy, NoScope
 from bot.aws.client import BackupService
 from bot.config import Settings
 from bot.digest.clock import last_fire_time, missed_today
@@ -98,7 +98,9 @@ def post_digest(
 ) -> DigestRun:
     """Post the digest to every channel that does not have it yet. Never raises for one channel's failure.
 
-    AWS is asked once; a channel limited to some accounts (`scope_for`) gets a digest of those only."""
+    A channel limited to some accounts (`scope_for`) gets a digest of those only, from a query that covers them:
+    with `account` unset that is AccountId=ANY, because the bot's own account alone would make every other
+    account look "all clear". AWS is asked once per distinct AccountId (at most twice), however many channels."""
     now = now or datetime.now(UTC)
     day = day or digest_day(now)
     run = DigestRun(day=day)
@@ -110,28 +112,42 @@ def post_digest(
             log.info("digest %s already posted everywhere", day)
             return run
 
-    result = query_digest(backup, regions, account)
-    unscoped = build_digest(result, day=day, account=account)
-    run.message = render_digest(unscoped)
+    needs: dict[str, tuple[str | None, frozenset[str] | None]] = {}
+    for channel in pending:
+        try:
+            needs[channel] = _need(channel, account, scope_for)
+        except NoScope:
+            # Scoping is configured and says nothing about this channel: post nothing rather than guess.
+            log.error("digest channel=%s has no account scope in RESTORES_CHANNEL_ACCOUNTS", channel)
+            run.outcomes.append(ChannelOutcome(channel, "failed", "no account scope: add it to RESTORES_CHANNEL_ACCOUNTS"))
+    pending = list(needs)
+    results: dict[str | None, SummaryResult] = {}
+    for asked in dict.fromkeys([n[0] for n in needs.values()] or [account]):
+        results[asked] = query_digest(backup, regions, asked)
+    # One rendering per distinct (AccountId, scope); the first is what a dry run prints.
+    messages: dict[tuple[str | None, frozenset[str] | None], tuple[DigestData, Message]] = {}
+
+    def digest_for(need: tuple[str | None, frozenset[str] | None]) -> tuple[DigestData, Message]:
+        if need not in messages:
+            data = build_digest(results[need[0]], day=day, account=need[0], visible_accounts=need[1])
+            messages[need] = (data, render_digest(data))
+        return messages[need]
+
+    run.message = digest_for(next(iter(needs.values()), (account, None)))[1]
     if dry_run:
         run.outcomes += [ChannelOutcome(c, "dry-run") for c in pending]
         return run
-    if result.failures and len(result.failures) == len(regions):
-        # Nothing to say yet: leave every channel unposted, so a retry posts real numbers once AWS answers.
-        regions_down = ", ".join(f"{f.region} {f.kind.value}" for f in result.failures)
-        run.outcomes += [ChannelOutcome(c, "failed", f"no region could be queried ({regions_down})") for c in pending]
-        return run
     assert client is not None and ledger is not None, "posting needs a Slack client and a ledger"
 
-    # One rendering per distinct account scope; unscoped channels share the one already made.
-    messages: dict[frozenset[str] | None, tuple[DigestData, Message]] = {None: (unscoped, run.message)}
     owner = new_owner()
     for channel in pending:
-        scope = scope_for(channel)
-        if scope not in messages:
-            scoped = build_digest(result, day=day, account=account, visible_accounts=scope)
-            messages[scope] = (scoped, render_digest(scoped))
-        data, message = messages[scope]
+        result = results[needs[channel][0]]
+        if result.failures and len(result.failures) == len(regions):
+            # Nothing to say yet: leave the channel unposted, so a retry posts real numbers once AWS answers.
+            regions_down = ", ".join(f"{f.region} {f.kind.value}" for f in result.failures)
+            run.outcomes.append(ChannelOutcome(channel, "failed", f"no region could be queried ({regions_down})"))
+            continue
+        data, message = digest_for(needs[channel])
         if data.all_clear and skip_all_clear and not data.failures:
             run.outcomes.append(ChannelOutcome(channel, "skipped-all-clear"))
             continue
@@ -159,6 +175,16 @@ def post_digest(
         log.info("digest posted channel=%s day=%s ts=%s", channel, day, ts)
         run.outcomes.append(ChannelOutcome(channel, "posted", ts=ts))
     return run
+
+
+def _need(
+    channel: str, account: str | None, scope_for: Callable[[str], frozenset[str] | None]
+) -> tuple[str | None, frozenset[str] | None]:
+    """The AccountId to ask for a channel's digest, and the accounts it may see."""
+    scope = scope_for(channel)
+    if account is None and scope is not None:
+        return ANY, scope
+    return account, scope
 
 
 class DigestRunner:

@@ -56,11 +56,18 @@ def render_parse_error(error: ParseError, command: str = COMMAND) -> Message:
     return Message(text=clip(text, MAX_FALLBACK_TEXT), blocks=(section(text),))
 
 
-def render_refusal(command: str = COMMAND) -> Message:
-    text = (
-        f":lock: Sorry, `{command}` is not enabled for you in this channel. "
-        "Ask the bot's admins to add you or this channel to its allow-list."
-    )
+def render_refusal(command: str = COMMAND, *, no_scope: bool = False) -> Message:
+    if no_scope:
+        text = (
+            f":lock: Sorry, `{command}` has no AWS accounts to show in this conversation: the bot limits each "
+            "channel to its own accounts, and this one has none yet. Ask the bot's admins to add it to "
+            "`RESTORES_CHANNEL_ACCOUNTS` (or set a default for unlisted conversations with `*=`)."
+        )
+    else:
+        text = (
+            f":lock: Sorry, `{command}` is not enabled for you in this channel. "
+            "Ask the bot's admins to add you or this channel to its allow-list."
+        )
     return Message(text=text, blocks=(section(text),))
 
 
