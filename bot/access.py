@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 
 from bot.config import DEFAULT_SCOPE, Settings
-from bot.query import AGGREGATE_ALL, ANY, RestoreFilter
+from bot.query import AGGREGATE_ALL, ANY, RestoreFilter, partitions_of, region_partitions
 
 
 class OutOfScope(ValueError):
@@ -55,7 +55,15 @@ class AccessPolicy:
         raise NoScope(channel_id)
 
     def scope(self, flt: RestoreFilter, access: Access) -> RestoreFilter:
-        """The filter as this channel may run it; raise OutOfScope for accounts it may not see."""
+        """The filter as this channel may run it; raise OutOfScope for accounts it may not see, or for regions
+        outside the partition(s) of the configured regions (a button value names its own regions)."""
+        allowed = partitions_of(self.settings.regions)
+        foreign = [r for r in flt.regions if region_partitions().get(r, "aws") not in allowed]
+        if foreign:
+            raise OutOfScope(
+                f"Region {', '.join(foreign)} is outside the AWS partition this bot answers for "
+                f"({', '.join(sorted(allowed))})."
+            )
         accounts = access.accounts
         if accounts is None:
             return replace(flt, visible_accounts=None)

@@ -81,7 +81,7 @@ class ActionValue:
             raise StaleAction("missing or oversized value")
         try:
             data = json.loads(raw)
-        except ValueError:
+        except (ValueError, RecursionError):  # nested brackets deep enough exhaust the parser's recursion
             raise StaleAction("not JSON") from None
         if not isinstance(data, dict) or data.get("v") != VALUE_VERSION:
             raise StaleAction("unknown value version")

@@ -252,15 +252,27 @@ def _shorten(token: str, limit: int = 60) -> str:
 
 
 @lru_cache(maxsize=1)
-def known_regions() -> frozenset[str]:
-    """Regions where botocore knows an AWS Backup endpoint, in every partition."""
+def region_partitions() -> dict[str, str]:
+    """Every region where botocore knows an AWS Backup endpoint, with its partition (aws, aws-cn, aws-us-gov, …)."""
     import boto3
 
     session = boto3.session.Session()
-    regions: set[str] = set()
-    for partition in session.get_available_partitions():
-        regions.update(session.get_available_regions("backup", partition_name=partition))
-    return frozenset(regions)
+    return {
+        region: partition
+        for partition in session.get_available_partitions()
+        for region in session.get_available_regions("backup", partition_name=partition)
+    }
+
+
+def known_regions() -> frozenset[str]:
+    return frozenset(region_partitions())
+
+
+def partitions_of(regions: tuple[str, ...] | list[str]) -> frozenset[str]:
+    """The partitions the bot's configured regions live in: credentials work in one partition, and the bot must not
+    be made to sign requests for endpoints of another (China, GovCloud, ISO)."""
+    known = region_partitions()
+    return frozenset(known.get(region, "aws") for region in regions) or frozenset({"aws"})
 
 
 _QUOTES = str.maketrans({"“": '"', "”": '"', "„": '"', "‘": "'", "’": "'"})
@@ -365,10 +377,17 @@ def parse_account(value: str, token: str) -> str:
     raise ParseError(token, "is not an AWS account id", "`account:` with 12 digits, `ANY` or `AGGREGATE_ALL`", hint)
 
 
-def parse_region(value: str, token: str) -> str:
+def parse_region(value: str, token: str, partitions: frozenset[str] | None = None) -> str:
     region = value.lower()
     known = known_regions()
     if region in known:
+        partition = region_partitions()[region]
+        if partitions is not None and partition not in partitions:
+            raise ParseError(
+                token,
+                f"is in the `{partition}` partition, which this bot does not answer for",
+                "regions of the `" + "`, `".join(sorted(partitions)) + "` partition, like `us-east-1`, `eu-west-1`",
+            )
         return region
     problem = "is not an AWS region with AWS Backup" if REGION_RE.match(region) else "is not an AWS region code"
     raise ParseError(token, problem, "region codes like `us-east-1`, `eu-west-1`", _suggest(region, sorted(known)))
@@ -377,6 +396,7 @@ def parse_region(value: str, token: str) -> str:
 def parse_command(text: str, default_regions: tuple[str, ...] = ()) -> ParsedCommand:
     """Parse `/restores` text. Raises ParseError for anything it cannot accept, never anything else."""
     tokens = tokenize(text or "")
+    partitions = partitions_of(default_regions) if default_regions else None
     builder = _Builder()
     help_wanted = False
     jobs_token: str | None = None
@@ -390,7 +410,7 @@ def parse_command(text: str, default_regions: tuple[str, ...] = ()) -> ParsedCom
             builder.share = True
         elif ":" in token:
             key, _, value = token.partition(":")
-            _parse_pair(builder, key.lower(), value, token)
+            _parse_pair(builder, key.lower(), value, token, partitions)
         elif lowered in STATE_WORDS:
             builder.set("state", STATE_WORDS[lowered], token)
         elif lowered in ("1d", "7d", "14d"):
@@ -398,7 +418,7 @@ def parse_command(text: str, default_regions: tuple[str, ...] = ()) -> ParsedCom
         elif ACCOUNT_RE.match(token):
             builder.set("account", token, token)
         elif REGION_RE.match(lowered):
-            builder.add_region(parse_region(token, token))
+            builder.add_region(parse_region(token, token, partitions))
         elif _squash(token) in TYPE_ALIASES:
             builder.set("type", TYPE_ALIASES[_squash(token)], token)
         else:
@@ -423,7 +443,7 @@ def _jobs_filter(builder: _Builder, default_regions: tuple[str, ...]) -> Restore
     return builder.build(default_regions)
 
 
-def _parse_pair(builder: _Builder, key: str, value: str, token: str) -> None:
+def _parse_pair(builder: _Builder, key: str, value: str, token: str, partitions: frozenset[str] | None) -> None:
     if not value:
         raise ParseError(token, f"has no value after `{_shorten(key, 20)}:`", ACCEPTED_OVERVIEW)
     if key == "state":
@@ -437,7 +457,7 @@ def _parse_pair(builder: _Builder, key: str, value: str, token: str) -> None:
     elif key == "region":
         for part in value.split(","):
             if part.strip():
-                builder.add_region(parse_region(part.strip(), token))
+                builder.add_region(parse_region(part.strip(), token, partitions))
     else:
         known = _suggest(key, KEYS)
         raise ParseError(

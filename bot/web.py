@@ -44,7 +44,7 @@ def parse_slack_body(text: str, content_type: str) -> dict[str, Any]:
 def _json_object(text: str) -> dict[str, Any]:
     try:
         value = json.loads(text)
-    except ValueError:
+    except (ValueError, RecursionError):  # deeply nested brackets exhaust the parser's recursion
         raise BadRequest("body is not valid JSON") from None
     if not isinstance(value, dict):
         raise BadRequest("JSON body is not an object")
@@ -64,9 +64,29 @@ def _reply(start_response: StartResponse, status: str, text: str) -> list[bytes]
     return [body]
 
 
+def _read_body(environ: dict[str, Any]) -> bytes | None:
+    """The request body, at most MAX_BODY_BYTES + 1 bytes (so an oversized one is told apart); None when the
+    Content-Length header is not a number. A chunked body has no Content-Length: the server (gunicorn) decodes
+    the chunks and wsgi.input reads to their end."""
+    stream = environ["wsgi.input"]
+    raw_length = environ.get("CONTENT_LENGTH")
+    if raw_length in (None, ""):
+        chunked = "chunked" in str(environ.get("HTTP_TRANSFER_ENCODING", "")).lower()
+        return bytes(stream.read(MAX_BODY_BYTES + 1)) if chunked else b""
+    try:
+        length = int(raw_length)
+    except ValueError:
+        return None
+    if length < 0:
+        return None
+    return bytes(stream.read(min(length, MAX_BODY_BYTES + 1))) if length > 0 else b""
+
+
 def valid_signature(secret: bytes, raw: bytes, timestamp: str, signature: str, now: float) -> bool:
     """Slack's v0 scheme over the raw bytes (slack_sdk's verifier decodes them as UTF-8 first and raises on others)."""
-    if not (timestamp.isascii() and timestamp.isdigit()) or abs(now - int(timestamp)) > MAX_CLOCK_SKEW:
+    # At most 12 digits: a 309-digit timestamp is still an int, but subtracting it from a float overflows.
+    well_formed = timestamp.isascii() and timestamp.isdigit() and len(timestamp) <= 12
+    if not well_formed or abs(now - int(timestamp)) > MAX_CLOCK_SKEW:
         return False
     expected = "v0=" + hmac.new(secret, b"v0:" + timestamp.encode() + b":" + raw, hashlib.sha256).hexdigest()
     return hmac.compare_digest(expected.encode(), signature.encode("utf-8", "replace"))
@@ -79,13 +99,11 @@ class SlackEvents:
         self.clock = clock
 
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
-        try:
-            length = int(environ.get("CONTENT_LENGTH") or 0)
-        except ValueError:
+        raw = _read_body(environ)
+        if raw is None:
             return _reply(start_response, "400 Bad Request", "bad Content-Length")
-        if length > MAX_BODY_BYTES:
+        if len(raw) > MAX_BODY_BYTES:
             return _reply(start_response, "413 Content Too Large", "request body too large")
-        raw: bytes = environ["wsgi.input"].read(length) if length > 0 else b""
         headers = _headers(environ)
         timestamp = headers.get("x-slack-request-timestamp", "")
         signature = headers.get("x-slack-signature", "")

@@ -98,3 +98,13 @@ def test_check_names_conversations_left_without_a_scope() -> None:
                                  "RESTORES_ALLOWED_CHANNELS": "C0TEAMA,C0TEAMB"}), report)
     assert report.problems == ["channels allowed or digested but without an account scope: C0TEAMB"]
     assert "unlisted conversations (DMs, new channels) are refused" in report.render()
+
+
+def test_a_button_naming_a_region_of_another_partition_is_out_of_scope() -> None:
+    from bot.access import Access, OutOfScope
+    from bot.query import RestoreFilter
+
+    policy = AccessPolicy(load_settings({"RESTORES_REGIONS": "us-east-1,eu-west-1"}))
+    with pytest.raises(OutOfScope, match="outside the AWS partition"):
+        policy.scope(RestoreFilter(regions=("us-east-1", "cn-northwest-1")), Access(allowed=True))
+    assert policy.scope(RestoreFilter(regions=("ap-southeast-2",)), Access(allowed=True)).regions == ("ap-southeast-2",)

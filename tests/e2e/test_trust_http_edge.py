@@ -1,0 +1,70 @@
+"""The HTTP edge, against the real `python -m bot serve` (gunicorn): hostile but well-formed requests get a clear 4xx
+or a polite answer, never an unauthenticated 500, never silence."""
+
+from __future__ import annotations
+
+import http.client
+import json
+import time
+from urllib.parse import urlsplit
+
+import pytest
+
+from bot.controls import ActionId
+from tests.fakes.signing import block_actions_body, command_body, post_signed, signed_headers
+
+pytestmark = pytest.mark.e2e
+
+
+def test_a_huge_timestamp_is_401_not_500(bot) -> None:  # type: ignore[no-untyped-def]
+    body = command_body("failed", response_url=bot.slack.response_url("huge-ts"))
+    status, _, payload = post_signed(bot.events_url, bot.secret, body,
+                                     headers_override={"X-Slack-Request-Timestamp": "9" * 309})
+    assert status == 401 and b"Traceback" not in payload
+    assert "Traceback" not in bot.log_text()
+
+
+def test_a_signed_chunked_request_is_answered(bot, emulator) -> None:  # type: ignore[no-untyped-def]
+    key = f"chunked-{time.monotonic_ns()}"
+    body = command_body("failed", response_url=bot.slack.response_url(key))
+    headers = signed_headers(bot.secret, body)
+    url = urlsplit(bot.events_url)
+    connection = http.client.HTTPConnection(url.hostname, url.port, timeout=10)
+    try:
+        connection.putrequest("POST", url.path)
+        for name, value in headers.items():
+            connection.putheader(name, value)
+        connection.putheader("Transfer-Encoding", "chunked")
+        connection.endheaders()
+        half = len(body) // 2
+        for chunk in (body[:half], body[half:]):
+            connection.send(f"{len(chunk):x}\r\n".encode() + chunk + b"\r\n")
+        connection.send(b"0\r\n\r\n")
+        status = connection.getresponse().status
+    finally:
+        connection.close()
+    assert status == 200
+    (answer,) = bot.slack.wait_for_responses(1, key=key, timeout=30)
+    assert "restore jobs" in json.dumps(answer.body)
+
+
+def test_a_button_value_of_nested_brackets_is_answered_politely(bot, emulator) -> None:  # type: ignore[no-untyped-def]
+    key = f"nested-{time.monotonic_ns()}"
+    payload = {
+        "type": "block_actions", "user": {"id": "U0USER"}, "channel": {"id": "C0CHAN"}, "team": {"id": "T0TEST"},
+        "response_url": bot.slack.response_url(key), "trigger_id": "1.2.3", "container": {"type": "message"},
+        "actions": [{"action_id": ActionId.JOBS.with_suffix("failed"), "type": "button", "value": "[" * 1999,
+                     "block_id": "b", "action_ts": "1"}],
+    }
+    status, _, _ = post_signed(bot.events_url, bot.secret, block_actions_body(payload))
+    assert status == 200
+    (answer,) = bot.slack.wait_for_responses(1, key=key, timeout=30)
+    assert "older or unknown message" in answer.body["text"]
+    assert emulator.calls() == []
+
+
+def test_regions_of_another_partition_are_refused_without_an_aws_call(bot, emulator) -> None:  # type: ignore[no-untyped-def]
+    for text in ("failed cn-north-1", "failed region:us-gov-west-1"):
+        answer = bot.ask(text)
+        assert "partition, which this bot does not answer for" in answer.body["text"]
+    assert emulator.calls() == []
