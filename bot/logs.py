@@ -6,6 +6,7 @@ import contextlib
 import contextvars
 import json
 import logging
+import re
 import sys
 from collections.abc import Iterable
 from datetime import UTC, datetime
@@ -25,10 +26,24 @@ class ContextFilter(logging.Filter):
         return True
 
 
-class SecretsFilter(logging.Filter):
-    """Replaces known secret values wherever they would appear, including in exception text."""
+# A URL's path and query can be a bearer capability: a response_url (hooks.slack.com/commands/…, /actions/…) lets
+# anyone who has it post into the conversation for 30 minutes. Only Slack Web API method URLs (…/api/chat.postMessage)
+# are kept whole; every other URL keeps its host and loses the rest.
+_URL = re.compile(r"(?P<base>https?://[^/\s'\"<>]+)(?P<path>/[^\s'\"<>]*)")
 
-    def __init__(self, secrets: Iterable[str]) -> None:
+
+def _mask_url(match: re.Match[str]) -> str:
+    path = match["path"]
+    if path.startswith("/api/") and "?" not in path:
+        return match.group(0)
+    return match["base"] + "/****"
+
+
+class SecretsFilter(logging.Filter):
+    """Replaces known secret values and capability URLs wherever they would appear: the message, its `extra=`
+    fields and exception text."""
+
+    def __init__(self, secrets: Iterable[str] = ()) -> None:
         super().__init__()
         # Short values would mask ordinary words; real tokens and keys are long.
         self.secrets = sorted({s for s in secrets if s and len(s) >= 8}, key=len, reverse=True)
@@ -36,15 +51,19 @@ class SecretsFilter(logging.Filter):
     def _mask(self, text: str) -> str:
         for secret in self.secrets:
             text = text.replace(secret, "****")
-        return text
+        return _URL.sub(_mask_url, text) if "://" in text else text
 
     def filter(self, record: logging.LogRecord) -> bool:
-        if not self.secrets:
-            return True
         message = record.getMessage()
         masked = self._mask(message)
         if masked != message:
             record.msg, record.args = masked, None
+        for key, value in _fields(record).items():
+            if isinstance(value, (int, float, bool)) or value is None:
+                continue
+            text = str(value)
+            if self._mask(text) != text:
+                setattr(record, key, self._mask(text))
         if record.exc_info and record.exc_info[1] is not None:
             text = logging.Formatter().formatException(record.exc_info)
             if self._mask(text) != text:
@@ -75,9 +94,24 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(entry, default=str, ensure_ascii=False)
 
 
+_CONTROL = re.compile(r"[\x00-\x1f\x7f\u2028\u2029]")
+
+
+def one_line(value: object) -> str:
+    """Control characters escaped, so text from a user (a command with a newline) cannot forge a log line."""
+    return _CONTROL.sub(lambda m: m.group(0).encode("unicode_escape").decode("ascii"), str(value))
+
+
 class TextFormatter(logging.Formatter):
+    """One line per record (a traceback follows on its own lines); message and fields have control characters
+    escaped. JSON lines need no such care: json.dumps escapes them."""
+
     def __init__(self) -> None:
         super().__init__("%(asctime)s %(levelname)s %(name)s %(message)s")
+
+    def formatMessage(self, record: logging.LogRecord) -> str:  # noqa: N802 (logging's name)
+        record.message = one_line(record.message)
+        return super().formatMessage(record)
 
     def format(self, record: logging.LogRecord) -> str:
         text = super().format(record)
@@ -87,7 +121,8 @@ class TextFormatter(logging.Formatter):
             extras = {"request_id": rid, **extras}
         if extras:
             first, _, rest = text.partition("\n")
-            text = first + " " + " ".join(f"{k}={v}" for k, v in extras.items()) + (("\n" + rest) if rest else "")
+            fields = " ".join(f"{one_line(k)}={one_line(v)}" for k, v in extras.items())
+            text = first + " " + fields + (("\n" + rest) if rest else "")
         return text
 
 
