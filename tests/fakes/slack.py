@@ -14,6 +14,11 @@ Usage::
 Answers mimic Slack: HTTP 200 with ``{"ok": false, "error": ...}`` for API errors, HTTP 429 with a
 ``Retry-After`` header when rate limited, and, for response_url posts, ``200 ok`` or
 ``400 invalid_blocks`` / ``400 no_text`` as plain text.
+
+Socket Mode: after ``fake.set_socket_mode_url(url)`` (a string, or a callable giving a fresh URL per call such as
+``FakeSocketMode.new_url`` from tests/fakes/socket_mode.py), ``apps.connections.open`` called with the app-level
+token ``fake.app_token`` answers ``{"ok": true, "url": ...}``. As in Slack, the app-level token is refused by the
+bot-token methods and the bot token by ``apps.connections.open`` (``not_allowed_token_type``).
 """
 
 from __future__ import annotations
@@ -32,6 +37,7 @@ from typing import Any
 from urllib.parse import parse_qsl, unquote, urlsplit
 
 __all__ = [
+    "APP_TOKEN_METHODS",
     "CHANNEL_METHODS",
     "FakeSlack",
     "ResponsePost",
@@ -58,6 +64,9 @@ CHANNEL_METHODS = (
     "conversations.info",
     "conversations.join",
 )
+# Methods that take the app-level token (xapp-...) instead of the bot token.
+APP_TOKEN_METHODS = ("apps.connections.open",)
+APP_TOKEN_SCOPES = ("connections:write",)
 _JSON_STRING_FIELDS = ("blocks", "attachments", "metadata")
 _JSON_CONTENT_TYPE = "application/json; charset=utf-8"
 _TEXT_CONTENT_TYPE = "text/plain; charset=utf-8"
@@ -288,8 +297,11 @@ class FakeSlack:
         bot_id: str = "B0BOT",
         host: str = "127.0.0.1",
         port: int = 0,
+        app_token: str = "xapp-1-A0TEST-1-fake-app-level-token",
     ) -> None:
         self.token = token
+        self.app_token = app_token
+        self._socket_mode_url: str | Callable[[], str] | None = None
         self.scopes: tuple[str, ...] = ("commands", "chat:write", "chat:write.public")
         self.team_id = team_id
         self.bot_user_id = bot_user_id
@@ -313,6 +325,7 @@ class FakeSlack:
             "chat.update": self._chat_update,
             "conversations.info": self._conversations_info,
             "conversations.join": self._conversations_join,
+            "apps.connections.open": self._apps_connections_open,
         }
 
     # ------------------------------------------------------------------ lifecycle
@@ -446,10 +459,21 @@ class FakeSlack:
             for method in CHANNEL_METHODS if methods is None else methods:
                 self._channel_failures[(method, channel)] = error
 
+    def set_socket_mode_url(self, url: str | Callable[[], str] | None) -> None:
+        """Answer ``apps.connections.open`` (with ``app_token``) with ``{"ok": true, "url": url}``.
+
+        ``url`` may be a callable, called once per request (e.g. ``FakeSocketMode.new_url``, a fresh ticket each
+        time, as Slack gives). None, the default and the state after reset(), answers ``unknown_method`` as a fake
+        without Socket Mode always did.
+        """
+        with self._cond:
+            self._socket_mode_url = url
+
     def reset(self) -> None:
-        """Forget recorded calls/posts/messages and clear rate limits and channel failures."""
+        """Forget recorded calls/posts/messages and clear rate limits, channel failures and the Socket Mode URL."""
         self.scopes = ("commands", "chat:write", "chat:write.public")
         with self._cond:
+            self._socket_mode_url = None
             self._calls.clear()
             self._responses.clear()
             self._rate_limits.clear()
@@ -494,20 +518,27 @@ class FakeSlack:
             if limit is not None and limit[0] > 0:
                 limit[0] -= 1
                 status, extra = 429, {"Retry-After": str(limit[1])}
+        with self._cond:
+            socket_mode_off = self._socket_mode_url is None
+        app_method = method in APP_TOKEN_METHODS
+        # The token this method takes, and the other kind, which Slack refuses with not_allowed_token_type.
+        wanted, other = (self.app_token, self.token) if app_method else (self.token, self.app_token)
         if status == 429:
             response: dict[str, Any] = {"ok": False, "error": "ratelimited"}
-        elif method not in self._methods:
+        elif method not in self._methods or (method == "apps.connections.open" and socket_mode_off):
             response = {"ok": False, "error": "unknown_method"}
         elif parse_error is not None:
             response = {"ok": False, "error": parse_error}
         elif not token:
             response = {"ok": False, "error": "not_authed"}
-        elif token != self.token:
+        elif token != wanted and token == other:
+            response = {"ok": False, "error": "not_allowed_token_type"}
+        elif token != wanted:
             response = {"ok": False, "error": "invalid_auth"}
         else:
             response = self._methods[method](params)
             # Real Slack reports the token's granted scopes on every authenticated call.
-            extra = {"x-oauth-scopes": ",".join(self.scopes)}
+            extra = {"x-oauth-scopes": ",".join(APP_TOKEN_SCOPES if app_method else self.scopes)}
 
         call = SlackCall(
             method=method,
@@ -616,6 +647,13 @@ class FakeSlack:
             "bot_id": self.bot_id,
             "is_enterprise_install": False,
         }
+
+    def _apps_connections_open(self, params: dict[str, Any]) -> dict[str, Any]:
+        with self._cond:
+            url = self._socket_mode_url
+        if url is None:  # reset() between the dispatch check and here
+            return {"ok": False, "error": "unknown_method"}
+        return {"ok": True, "url": url() if callable(url) else url}
 
     def _chat_post_message(self, params: dict[str, Any]) -> dict[str, Any]:
         failure = self._channel_failure("chat.postMessage", params) or self._message_failure(params)
