@@ -108,3 +108,6 @@ class JobsResult:
     truncated: tuple[str, ...] = ()
     aws_calls: int = 0
     elapsed: float = 0.0
+    # Parts of the answer that were not read, in words for the user (accounts that could not be listed, parts
+    # of the window the account list does not cover). Never empty when the list may miss jobs.
+    incomplete: tuple[str, ...] = ()

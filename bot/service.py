@@ -108,8 +108,10 @@ class RestoresService:
         now = datetime.now(UTC)
         after, before = window or (now - timedelta(days=flt.period.days), now)
         accounts: tuple[str, ...] = ()
+        incomplete: tuple[str, ...] = ()
+        calls = 0
         if flt.account in WILDCARDS:
-            accounts = self._accounts_with_jobs(flt)
+            accounts, incomplete, calls = self._accounts_with_jobs(flt, after, before, now)
         elif flt.account:
             accounts = (flt.account,)
         query = JobsQuery(
@@ -122,14 +124,39 @@ class RestoresService:
             accounts=accounts,
             visible_accounts=flt.visible_accounts,
         )
-        return self.backup.list_restore_jobs(query)
+        result = self.backup.list_restore_jobs(query)
+        return replace(result, incomplete=result.incomplete + incomplete, aws_calls=result.aws_calls + calls)
 
-    def _accounts_with_jobs(self, flt: RestoreFilter) -> tuple[str, ...]:
-        """ListRestoreJobs takes one account at a time: ask the summaries which accounts have such jobs."""
-        summary = self.backup.restore_job_summaries(replace(flt, account=ANY, period=Period.FOURTEEN_DAYS))
-        return tuple(
-            sorted({row.account_id for row in summary.rows if row.count > 0 and ACCOUNT_ID_RE.match(row.account_id)})
+    def _accounts_with_jobs(
+        self, flt: RestoreFilter, after: datetime, before: datetime, now: datetime
+    ) -> tuple[tuple[str, ...], tuple[str, ...], int]:
+        """ListRestoreJobs takes one account at a time (ByAccountId accepts no wildcard). A channel's scope names
+        its accounts: list each. Otherwise ask the summaries which accounts had jobs, and say in words what that
+        cannot cover: regions whose summaries failed, jobs created today (not summarised yet) and jobs older than
+        the 14 days a summary spans, in accounts with no jobs since."""
+        if flt.visible_accounts is not None:
+            return tuple(sorted(flt.visible_accounts)), (), 0
+        summary = self.backup.restore_job_summaries(
+            replace(flt, account=ANY, period=Period.FOURTEEN_DAYS, share=False)
         )
+        accounts = sorted({row.account_id for row in summary.rows if row.count > 0 and ACCOUNT_ID_RE.match(row.account_id)})
+        notes = [
+            f"{failure.region}: the accounts with jobs could not be listed ({failure.message}); "
+            "only accounts found in other regions were read there"
+            for failure in summary.failures
+        ]
+        today = datetime.combine(now.date(), datetime.min.time(), UTC)
+        if after < today - timedelta(days=14):
+            notes.append(
+                f"jobs created before {today - timedelta(days=14):%d %b} are listed only for accounts with jobs in "
+                "the last 14 days (AWS's summaries span 14 days)"
+            )
+        if before > today:
+            notes.append(
+                "jobs created today are listed only for accounts with jobs in the last 14 days "
+                "(AWS's summaries do not cover today yet)"
+            )
+        return tuple(accounts), tuple(notes), summary.aws_calls
 
 
 def _log_answer(

@@ -142,7 +142,7 @@ def test_total_button_opens_the_jobs_grouped_by_reason(bot: BotProcess, emulator
     # differ) before capacity (10 per region: the Availability Zone is part of the reason).
     positions = [text.index(f"*{n} ×*") for n in (36, 12, 10)]
     assert positions == sorted(positions)
-    assert "Access denied to KMS key <ARN>" in text
+    assert "Access denied to KMS key &lt;ARN&gt;" in text  # escaped: raw <ARN> would render as a link
     # The drill-down asked ListRestoreJobs with FAILED, the row's window, per account and region.
     calls = emulator.calls(JOBS_PATH)
     assert calls and all(c.params["status"] == "FAILED" for c in calls)

@@ -22,6 +22,7 @@ from bot.render.message import (
     context,
     describe_scope,
     escape,
+    fit_lines,
     fmt,
     fmt_time,
     header,
@@ -80,7 +81,8 @@ def render_jobs(result: JobsResult, flt: RestoreFilter, *, sample: bool = False,
         blocks.append(section(f"*No {status} restore jobs* were created in {', '.join(answered)} in this window."))
     else:
         tests = [j for j in jobs if j.is_restore_test]
-        summary = f"*{fmt(len(jobs))} {status} restore job{'s' * (len(jobs) != 1)}*"
+        at_least = "at least " if result.incomplete else ""
+        summary = f"*{at_least}{fmt(len(jobs))} {status} restore job{'s' * (len(jobs) != 1)}*"
         if tests:
             validation = _counted(j.validation_status or "no validation" for j in tests)
             summary += f" · :test_tube: {fmt(len(tests))} from restore testing ({validation})"
@@ -113,6 +115,9 @@ def render_jobs(result: JobsResult, flt: RestoreFilter, *, sample: bool = False,
         if len(ordered) > JOB_GROUPS:
             rest = sum(len(m) for _, m in ordered[JOB_GROUPS:])
             blocks.append(section(f"_…and {len(ordered) - JOB_GROUPS} more reasons ({fmt(rest)} jobs)_"))
+    if result.incomplete:
+        lines = [":warning: *Incomplete:*"] + [f"• {escape(note)}" for note in result.incomplete]
+        blocks.append(section(fit_lines(lines, limit=10)))
     blocks += region_notes(
         result.failures, result.truncated, False, "more jobs than the bot reads at once; counts are a lower bound."
     )
@@ -120,7 +125,7 @@ def render_jobs(result: JobsResult, flt: RestoreFilter, *, sample: bool = False,
         f"`{command} jobs {flt.to_text()}` · {result.aws_calls} AWS call{'s' * (result.aws_calls != 1)} · "
         f"{result.elapsed:.1f} s"
     )
-    text = f"{fmt(len(jobs))} {status} restore jobs created {window}"
+    text = f"{'incomplete: at least ' if result.incomplete else ''}{fmt(len(jobs))} {status} restore jobs created {window}"
     if jobs:
         top = max(((r, len(m)) for r, m in group_reasons(jobs).items()), key=lambda item: item[1])
         text += f"; most common reason ({top[1]}): {escape(clip(top[0], 200))}"
