@@ -51,9 +51,8 @@ def _check_slack_token(settings: Settings) -> None:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    from bot.app import create_app
+    from bot.app import create_web_app
     from bot.server import serve
-    from bot.web import create_wsgi_app
 
     settings = _settings("http")
     _check_slack_token(settings)
@@ -61,7 +60,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
     serve(
         settings,
-        lambda: create_wsgi_app(create_app(settings), settings.slack_signing_secret),
+        lambda: create_web_app(settings),
         host=args.host,
         secrets=secrets_from_env(dict(os.environ)),
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 from bot.config import DEFAULT_SCOPE, Settings
@@ -16,8 +17,8 @@ class OutOfScope(ValueError):
 class Access:
     allowed: bool
     accounts: frozenset[str] | None = None  # None: every account the bot can see
-    # Why not allowed: "allow-list" (user or channel not listed) or "no-scope" (scoping is configured and this
-    # conversation has none).
+    # Why not allowed: "allow-list" (user or channel not listed), "no-scope" (scoping is configured and this
+    # conversation has none) or "other-team" (the request comes from another workspace or organisation).
     reason: str = ""
 
 
@@ -26,12 +27,23 @@ class NoScope(LookupError):
 
 
 class AccessPolicy:
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, installation_team: Callable[[], str | None] | None = None) -> None:
         self.settings = settings
+        # The workspace the app is installed in (SLACK_TEAM_ID, or auth.test's answer); None while unknown.
+        self.installation_team = installation_team or (lambda: settings.slack_team_id or None)
 
-    def check(self, *, user_id: str, channel_id: str) -> Access:
-        """Allow-lists (empty = everyone), then the channel's account scope."""
+    def check(self, *, user_id: str, channel_id: str, teams: tuple[str, ...] = ()) -> Access:
+        """The request's workspace, the allow-lists (empty = everyone), then the channel's account scope.
+
+        `teams` are the workspace ids Slack put on the request (the team, and the user's own team: in a Slack
+        Connect channel another organisation's user carries theirs). Allow-lists name users and channels of this
+        workspace; a request from another one is refused, and so is any request while the installation's own
+        workspace is unknown (fail closed)."""
         settings = self.settings
+        if teams:
+            home = self.installation_team()
+            if home is None or any(team and team != home for team in teams):
+                return Access(allowed=False, reason="other-team")
         allowed = not (settings.allowed_users and user_id not in settings.allowed_users) and not (
             settings.allowed_channels and channel_id not in settings.allowed_channels
         )

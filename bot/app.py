@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+import threading
+import time
 from concurrent.futures import ThreadPoolExecutor
 
 from slack_bolt import App
@@ -13,6 +15,7 @@ from slack_sdk.http_retry.builtin_handlers import ConnectionErrorRetryHandler, R
 from bot.aws.client import BackupService
 from bot.config import Settings
 from bot.service import RestoresService
+from bot.web import WebApp, create_wsgi_app
 from handlers import actions, commands
 
 log = logging.getLogger(__name__)
@@ -27,13 +30,39 @@ def create_web_client(settings: Settings) -> WebClient:
     )
 
 
+class InstallationTeam:
+    """The workspace the app is installed in: SLACK_TEAM_ID, or the team auth.test names for the bot token, asked
+    the first time a request needs it (never inside an ack) and again at most once a minute after a failure."""
+
+    RETRY_SECONDS = 60.0
+
+    def __init__(self, settings: Settings, client: WebClient) -> None:
+        self._team = settings.slack_team_id or None
+        self._client = client
+        self._failed_at: float | None = None
+        self._lock = threading.Lock()
+
+    def __call__(self) -> str | None:
+        with self._lock:
+            if self._team is not None:
+                return self._team
+            if self._failed_at is not None and time.monotonic() - self._failed_at < self.RETRY_SECONDS:
+                return None
+            try:
+                self._team = str(self._client.auth_test().get("team_id") or "") or None
+            except Exception as error:  # Slack unreachable: unknown for now, so requests are refused (fail closed)
+                log.warning("auth.test failed while learning the installation's workspace: %s", type(error).__name__)
+                self._failed_at = time.monotonic()
+            return self._team
+
+
 def create_service(settings: Settings) -> RestoresService:
     backup = BackupService(deadline_seconds=settings.aws_deadline_seconds, cache_ttl=settings.cache_ttl)
     # Build the configured regions' clients now: creating a boto3 client costs ~25 ms of CPU under the GIL,
     # which would otherwise land on the first burst of acks.
     for region in settings.regions:
         backup.client(region)
-    return RestoresService(settings, backup)
+    return RestoresService(settings, backup, installation_team=InstallationTeam(settings, create_web_client(settings)))
 
 
 def register_listeners(app: App, service: RestoresService) -> None:
@@ -42,7 +71,9 @@ def register_listeners(app: App, service: RestoresService) -> None:
     actions.register(app, service)
 
 
-def create_app(settings: Settings, service: RestoresService | None = None) -> App:
+def create_app(
+    settings: Settings, service: RestoresService | None = None, listener_executor: ThreadPoolExecutor | None = None
+) -> App:
     service = service or create_service(settings)
     token = settings.slack_bot_token
 
@@ -61,10 +92,27 @@ def create_app(settings: Settings, service: RestoresService | None = None) -> Ap
         # with more commands in flight than threads, acks would wait behind AWS work (measured: p99 2.5 s at
         # 100 concurrent commands, against 0.15 s with it).
         process_before_response=True,
-        listener_executor=ThreadPoolExecutor(max_workers=64, thread_name_prefix="lazy"),
+        listener_executor=listener_executor or ThreadPoolExecutor(max_workers=64, thread_name_prefix="lazy"),
         # HTTP requests are verified by bot.web.SlackEvents (on the exact bytes Slack signed) before Bolt
         # sees them; Socket Mode messages come over Slack's authenticated WebSocket.
         request_verification_enabled=False,
     )
     register_listeners(app, service)
     return app
+
+
+def create_web_app(settings: Settings) -> WebApp:
+    """What each gunicorn worker serves. On shutdown (SIGTERM in a rolling deploy) the worker stops taking requests,
+    then drains: every command already acked finishes its AWS queries and posts its answer before the pools close.
+    gunicorn's graceful timeout is set above the longest answer (bot.server) so the drain is not cut short."""
+    executor = ThreadPoolExecutor(max_workers=64, thread_name_prefix="lazy")
+    service = create_service(settings)
+
+    def drain() -> None:
+        started = time.monotonic()
+        executor.shutdown(wait=True)
+        service.backup.close()
+        log.info("drained answers in flight in %.1f s", time.monotonic() - started)
+
+    app = create_app(settings, service, listener_executor=executor)
+    return create_wsgi_app(app, settings.slack_signing_secret, drain=drain)

@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Literal
 
-from bot.ids import ACCOUNT_ID_RE, CHANNEL_RE, REGION_RE, USER_RE
+from bot.ids import ACCOUNT_ID_RE, CHANNEL_RE, REGION_RE, TEAM_RE, USER_RE
 
 DEFAULT_SLACK_API_URL = "https://slack.com/api/"
 DEFAULT_PORT = 3000
@@ -33,6 +33,8 @@ class Settings:
     slack_signing_secret: str = ""
     slack_app_token: str = ""
     slack_api_url: str = DEFAULT_SLACK_API_URL
+    # The workspace the app is installed in; empty: learned from auth.test when the first request needs it.
+    slack_team_id: str = ""
     port: int = DEFAULT_PORT
     allowed_channels: frozenset[str] = field(default_factory=frozenset)
     allowed_users: frozenset[str] = field(default_factory=frozenset)
@@ -43,6 +45,8 @@ class Settings:
     web_threads: int = 32
     # Seconds an identical summary query is answered from memory; 0 disables the cache.
     cache_ttl: int = 300
+    # Answers one user may have in flight at once; more get a polite "wait" instead of queueing behind AWS.
+    user_concurrency: int = 3
     log_level: str = "INFO"
     log_format: str = "text"
     # Channel -> the AWS accounts it may see (None: every account). Channels not listed are unrestricted.
@@ -65,6 +69,7 @@ class Settings:
             "SLACK_BOT_TOKEN": mask(self.slack_bot_token),
             "SLACK_SIGNING_SECRET": mask(self.slack_signing_secret),
             "SLACK_APP_TOKEN": mask(self.slack_app_token),
+            "SLACK_TEAM_ID": self.slack_team_id or "(from auth.test)",
             "SLACK_API_URL": self.slack_api_url,
             "PORT": str(self.port),
             "RESTORES_REGIONS": ",".join(self.regions),
@@ -73,6 +78,7 @@ class Settings:
             "AWS_PROFILE": self.aws_profile or "(default chain)",
             "RESTORES_AWS_DEADLINE": f"{self.aws_deadline_seconds:g}",
             "RESTORES_CACHE_TTL": str(self.cache_ttl),
+            "RESTORES_USER_CONCURRENCY": str(self.user_concurrency),
             "LOG_LEVEL": self.log_level,
             "LOG_FORMAT": self.log_format,
             "RESTORES_CHANNEL_ACCOUNTS": ";".join(
@@ -207,6 +213,13 @@ def _channel_accounts(env: Mapping[str, str]) -> dict[str, frozenset[str] | None
     return mapping
 
 
+def _team_id(env: Mapping[str, str]) -> str:
+    raw = env.get("SLACK_TEAM_ID", "").strip()
+    if raw and not TEAM_RE.match(raw):
+        raise ConfigError(f"SLACK_TEAM_ID={raw!r} is not a Slack workspace ID (like T0123ABCD)")
+    return raw
+
+
 def _csv(value: str | None) -> list[str]:
     return [part.strip() for part in (value or "").split(",") if part.strip()]
 
@@ -295,6 +308,7 @@ def load_settings(env: Mapping[str, str], mode: Mode = "local") -> Settings:
         slack_bot_token=env.get("SLACK_BOT_TOKEN", "").strip(),
         slack_signing_secret=env.get("SLACK_SIGNING_SECRET", "").strip(),
         slack_app_token=env.get("SLACK_APP_TOKEN", "").strip(),
+        slack_team_id=_team_id(env),
         slack_api_url=api_url,
         port=_int(env, "PORT", DEFAULT_PORT, 1, 65535),
         allowed_channels=_ids(env, "RESTORES_ALLOWED_CHANNELS", CHANNEL_RE, "C0123ABCD"),
@@ -304,6 +318,7 @@ def load_settings(env: Mapping[str, str], mode: Mode = "local") -> Settings:
         web_concurrency=_int(env, "WEB_CONCURRENCY", 1, 1, 64),
         web_threads=_int(env, "RESTORES_WEB_THREADS", 32, 1, 512),
         cache_ttl=_int(env, "RESTORES_CACHE_TTL", 300, 0, 86400),
+        user_concurrency=_int(env, "RESTORES_USER_CONCURRENCY", 3, 1, 100),
         channel_accounts=_channel_accounts(env),
         log_level=_choice(env, "LOG_LEVEL", ("DEBUG", "INFO", "WARNING", "ERROR"), "INFO"),
         log_format=_choice(env, "LOG_FORMAT", ("text", "json"), "text"),

@@ -27,6 +27,13 @@ class GunicornServer(BaseApplication):  # type: ignore[misc]
         return self._factory()
 
 
+def _drain_worker(_server: Any, worker: Any) -> None:
+    """gunicorn's worker_exit hook, in the worker process after it stopped taking requests."""
+    drain = getattr(getattr(worker, "wsgi", None), "drain", None)
+    if callable(drain):
+        drain()
+
+
 def gunicorn_options(settings: Settings, host: str = "0.0.0.0", secrets: list[str] | None = None) -> dict[str, Any]:
     options = {
         "bind": f"{host}:{settings.port}",
@@ -35,7 +42,11 @@ def gunicorn_options(settings: Settings, host: str = "0.0.0.0", secrets: list[st
         "worker_class": "gthread",
         "threads": settings.web_threads,
         "timeout": 60,
-        "graceful_timeout": 25,
+        # On SIGTERM a worker drains (bot.app.create_web_app) before it exits: every acked command still gets its
+        # answer. The longest answer is a drill-down (account discovery, then the jobs: two AWS deadlines) plus
+        # posting it; the arbiter kills a worker that takes longer than this.
+        "graceful_timeout": int(2 * settings.aws_deadline_seconds) + 15,
+        "worker_exit": _drain_worker,
         "keepalive": 5,
         "accesslog": None,
         "errorlog": "-",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import threading
 import time
 import uuid
 from collections.abc import Callable
@@ -18,7 +19,14 @@ from bot.logs import request_id
 from bot.query import ANY, COMMAND, WILDCARDS, ParseError, Period, RestoreFilter, parse_command
 from bot.render.jobs import render_jobs
 from bot.render.message import Message
-from bot.render.notices import render_help, render_internal_error, render_out_of_scope, render_parse_error, render_refusal
+from bot.render.notices import (
+    render_busy,
+    render_help,
+    render_internal_error,
+    render_out_of_scope,
+    render_parse_error,
+    render_refusal,
+)
 from bot.render.summary import render_summary
 from bot.results import JobsQuery, JobsResult, RegionFailure
 
@@ -28,25 +36,49 @@ log = logging.getLogger(__name__)
 class RestoresService:
     """What the Slack handlers and the CLI call; knows nothing about Slack transports."""
 
-    def __init__(self, settings: Settings, backup: BackupService, *, sample: bool = False) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        backup: BackupService,
+        *,
+        sample: bool = False,
+        installation_team: Callable[[], str | None] | None = None,
+    ) -> None:
         self.settings = settings
         self.backup = backup
         self.sample = sample
-        self.policy = AccessPolicy(settings)
+        self.policy = AccessPolicy(settings, installation_team)
+        # Answers in flight per user: one user firing 50 drill-downs must not fill the AWS pool for everyone.
+        self._in_flight: dict[str, int] = {}
+        self._in_flight_lock = threading.Lock()
 
     def _guarded(
-        self, what: str, user_id: str, channel_id: str, work: Callable[[Access], Message], command: str = COMMAND
+        self,
+        what: str,
+        user_id: str,
+        channel_id: str,
+        work: Callable[[Access], Message],
+        command: str = COMMAND,
+        teams: tuple[str, ...] = (),
     ) -> Message:
         """Allow-lists and scope first, then the work; any fault becomes an answer with a reference."""
         rid = uuid.uuid4().hex[:12]
         token = request_id.set(rid)
         started = time.monotonic()
         try:
-            access = self.policy.check(user_id=user_id, channel_id=channel_id)
+            access = self.policy.check(user_id=user_id, channel_id=channel_id, teams=teams)
             if not access.allowed:
-                log.info("refused %s", what, extra={"user": user_id, "channel": channel_id})
-                return render_refusal(command, no_scope=access.reason == "no-scope")
-            return work(access)
+                log.info("refused %s", what, extra={"user": user_id, "channel": channel_id, "reason": access.reason})
+                return render_refusal(
+                    command, no_scope=access.reason == "no-scope", other_team=access.reason == "other-team"
+                )
+            if not self._enter(user_id):
+                log.info("busy %s", what, extra={"user": user_id, "channel": channel_id})
+                return render_busy(self.settings.user_concurrency, command)
+            try:
+                return work(access)
+            finally:
+                self._leave(user_id)
         except OutOfScope as error:
             log.info("out of scope %s", what, extra={"user": user_id, "channel": channel_id})
             return render_out_of_scope(str(error))
@@ -61,7 +93,31 @@ class RestoresService:
             )
             request_id.reset(token)
 
-    def answer(self, text: str, *, user_id: str = "", channel_id: str = "", command: str = COMMAND) -> Message:
+    def _enter(self, user_id: str) -> bool:
+        """Count an answer in for this user, unless they already have the maximum in flight. The CLI (no user)
+        is not limited."""
+        if not user_id:
+            return True
+        with self._in_flight_lock:
+            current = self._in_flight.get(user_id, 0)
+            if current >= self.settings.user_concurrency:
+                return False
+            self._in_flight[user_id] = current + 1
+            return True
+
+    def _leave(self, user_id: str) -> None:
+        if not user_id:
+            return
+        with self._in_flight_lock:
+            left = self._in_flight.get(user_id, 1) - 1
+            if left > 0:
+                self._in_flight[user_id] = left
+            else:
+                self._in_flight.pop(user_id, None)
+
+    def answer(
+        self, text: str, *, user_id: str = "", channel_id: str = "", command: str = COMMAND, teams: tuple[str, ...] = ()
+    ) -> Message:
         """Answer a typed command. Refusals, usage errors and faults become answers, never exceptions."""
 
         def work(access: Access) -> Message:
@@ -77,21 +133,30 @@ class RestoresService:
                 return self._jobs(flt, None, command)
             return self._summary(flt, command)
 
-        return self._guarded("command", user_id, channel_id, work, command)
+        return self._guarded("command", user_id, channel_id, work, command, teams)
 
-    def answer_filter(self, flt: RestoreFilter, *, user_id: str, channel_id: str) -> Message:
+    def answer_filter(
+        self, flt: RestoreFilter, *, user_id: str, channel_id: str, teams: tuple[str, ...] = ()
+    ) -> Message:
         """Answer a control click that changes the filter (period, state, share)."""
         return self._guarded(
-            "filter", user_id, channel_id, lambda access: self._summary(self.policy.scope(flt, access), COMMAND)
+            "filter",
+            user_id,
+            channel_id,
+            lambda access: self._summary(self.policy.scope(flt, access), COMMAND),
+            teams=teams,
         )
 
-    def answer_jobs(self, value: ActionValue, *, user_id: str, channel_id: str) -> Message:
+    def answer_jobs(
+        self, value: ActionValue, *, user_id: str, channel_id: str, teams: tuple[str, ...] = ()
+    ) -> Message:
         """Answer a drill-down click: the jobs behind a row or total, in exactly that row's window."""
         return self._guarded(
             "jobs",
             user_id,
             channel_id,
             lambda access: self._jobs(self.policy.scope(value.filter, access), value.window, COMMAND),
+            teams=teams,
         )
 
     def _summary(self, flt: RestoreFilter, command: str) -> Message:

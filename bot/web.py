@@ -138,36 +138,65 @@ EVENTS_PATH = "/slack/events"
 
 class Readiness:
     """/readyz: configuration loaded (it is, or the process would have exited) and Slack accepts the token.
-    auth.test is asked at most once a minute, so probes cannot hammer Slack."""
 
-    def __init__(self, client: WebClient, ttl: float = 60.0) -> None:
+    auth.test is asked at most once a minute, one call at a time, on a thread of its own: a probe waits at most
+    `wait` seconds for it and otherwise answers with what was last known, so a hanging Slack API cannot pile up
+    request threads behind /readyz (nor can probes hammer Slack)."""
+
+    def __init__(self, client: WebClient, ttl: float = 60.0, wait: float = 2.0) -> None:
         self.client = client
         self.ttl = ttl
+        self.wait = wait
         self._checked_at = -ttl
         self._result: tuple[bool, str] = (False, "not checked yet")
         self._lock = threading.Lock()
+        self._refreshing: threading.Event | None = None
 
     def check(self) -> tuple[bool, str]:
         with self._lock:
-            if time.monotonic() - self._checked_at < self.ttl:
+            fresh = time.monotonic() - self._checked_at < self.ttl
+            if fresh:
                 return self._result
-            try:
-                auth = self.client.auth_test()
-                self._result = (True, f"slack auth ok (team {auth.get('team_id')})")
-            except SlackApiError as error:
-                code = error.response.get("error", "unknown") if error.response is not None else "unknown"
-                self._result = (False, f"slack auth failed: {code}")
-            except Exception as error:  # Slack unreachable: not ready, try again on the next probe
-                self._result = (False, f"slack unreachable: {type(error).__name__}")
-                self._checked_at = -self.ttl
-                return self._result
-            self._checked_at = time.monotonic()
+            done = self._refreshing
+            if done is None:
+                done = self._refreshing = threading.Event()
+                threading.Thread(target=self._refresh, args=(done,), name="readyz", daemon=True).start()
+        done.wait(self.wait)
+        with self._lock:
+            if self._refreshing is done and not done.is_set():
+                return (False, "checking Slack (auth.test has not answered yet)") if not self._result[0] else self._result
             return self._result
+
+    def _refresh(self, done: threading.Event) -> None:
+        try:
+            auth = self.client.auth_test()
+            result, checked = (True, f"slack auth ok (team {auth.get('team_id')})"), time.monotonic()
+        except SlackApiError as error:
+            code = error.response.get("error", "unknown") if error.response is not None else "unknown"
+            result, checked = (False, f"slack auth failed: {code}"), time.monotonic()
+        except Exception as error:  # Slack unreachable: not ready, try again on the next probe
+            result, checked = (False, f"slack unreachable: {type(error).__name__}"), -self.ttl
+        with self._lock:
+            self._result, self._checked_at, self._refreshing = result, checked, None
+        done.set()
+
+
+class WebApp:
+    """The WSGI callable gunicorn serves, and how to drain it when the worker stops (gunicorn's worker_exit)."""
+
+    def __init__(
+        self, wsgi: Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]], drain: Callable[[], None]
+    ) -> None:
+        self._wsgi = wsgi
+        self.drain = drain
+
+    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+        return self._wsgi(environ, start_response)
 
 
 def create_wsgi_app(
-    app: App, signing_secret: str, readiness: Readiness | None = None
-) -> Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]:
+    app: App, signing_secret: str, readiness: Readiness | None = None, drain: Callable[[], None] = lambda: None
+) -> WebApp:
     """Routes: POST /slack/events (checked, then Bolt), GET /healthz (alive), GET /readyz (Slack auth ok)."""
     slack = SlackEvents(app, signing_secret)
     readiness = readiness or Readiness(app.client)
@@ -186,7 +215,7 @@ def create_wsgi_app(
             return _plain(start_response, "200 OK" if ready else "503 Service Unavailable", f"{reason}\n".encode())
         return _plain(start_response, "404 Not Found", b"not found\n")
 
-    return wsgi
+    return WebApp(wsgi, drain)
 
 
 def _plain(start_response: Callable[..., Any], status: str, body: bytes) -> list[bytes]:

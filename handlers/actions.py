@@ -14,6 +14,12 @@ from bot.service import RestoresService
 from handlers.respond import deliver
 
 
+def _teams(body: dict[str, Any]) -> tuple[str, ...]:
+    """The workspaces on a click: the team, and the clicking user's own (another organisation's in Slack Connect)."""
+    found = ((body.get("team") or {}).get("id"), (body.get("user") or {}).get("team_id"))
+    return tuple(str(team) for team in found if team)
+
+
 def _clicked(body: dict[str, Any]) -> tuple[str, str, object]:
     """Who clicked where, and the raw value of the control (button value or selected option)."""
     action = (body.get("actions") or [{}])[0]
@@ -47,14 +53,14 @@ class RestoresActions:
         decoded = self._decode(body, respond, logger)
         if decoded:
             user, channel, value = decoded
-            message = self.service.answer_jobs(value, user_id=user, channel_id=channel)
+            message = self.service.answer_jobs(value, user_id=user, channel_id=channel, teams=_teams(body))
             deliver(respond, message, logger, replace_original=False)
 
     def refilter(self, body: dict[str, Any], respond: Respond, logger: logging.Logger) -> None:
         decoded = self._decode(body, respond, logger)
         if decoded:
             user, channel, value = decoded
-            message = self.service.answer_filter(value.filter, user_id=user, channel_id=channel)
+            message = self.service.answer_filter(value.filter, user_id=user, channel_id=channel, teams=_teams(body))
             # Only the caller sees the ephemeral answer, so redrawing it in place changes nobody else's view.
             deliver(respond, message, logger, replace_original=message.response_type == "ephemeral")
 
@@ -62,7 +68,9 @@ class RestoresActions:
         decoded = self._decode(body, respond, logger)
         if decoded:
             user, channel, value = decoded
-            message = self.service.answer_filter(value.with_filter(share=True).filter, user_id=user, channel_id=channel)
+            message = self.service.answer_filter(
+                value.with_filter(share=True).filter, user_id=user, channel_id=channel, teams=_teams(body)
+            )
             delivered = deliver(respond, message, logger, replace_original=False)
             if delivered and message.response_type == "in_channel":
                 respond(delete_original=True)

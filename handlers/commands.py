@@ -31,6 +31,8 @@ class RestoresCommand:
                 user_id=command.get("user_id", ""),
                 channel_id=command.get("channel_id", ""),
                 command=command.get("command", COMMAND),
+                # Slack Connect: the invoking user's own workspace may differ from the channel's.
+                teams=tuple(str(t) for t in (command.get("team_id"), command.get("user_team_id")) if t),
             )
         except Exception:  # the service already turns faults into answers; this is the last resort
             logger.exception("restores answer failed")

@@ -56,8 +56,13 @@ def render_parse_error(error: ParseError, command: str = COMMAND) -> Message:
     return Message(text=clip(text, MAX_FALLBACK_TEXT), blocks=(section(text),))
 
 
-def render_refusal(command: str = COMMAND, *, no_scope: bool = False) -> Message:
-    if no_scope:
+def render_refusal(command: str = COMMAND, *, no_scope: bool = False, other_team: bool = False) -> Message:
+    if other_team:
+        text = (
+            f":lock: Sorry, `{command}` only answers people of the workspace it is installed in. "
+            "Ask your own workspace's admins about AWS Backup restores."
+        )
+    elif no_scope:
         text = (
             f":lock: Sorry, `{command}` has no AWS accounts to show in this conversation: the bot limits each "
             "channel to its own accounts, and this one has none yet. Ask the bot's admins to add it to "
@@ -74,6 +79,14 @@ def render_refusal(command: str = COMMAND, *, no_scope: bool = False) -> Message
 def render_out_of_scope(reason: str) -> Message:
     text = f":lock: {escape(reason)}"
     return Message(text=clip(text, MAX_FALLBACK_TEXT), blocks=(section(text),))
+
+
+def render_busy(limit: int, command: str = COMMAND) -> Message:
+    text = (
+        f":hourglass_flowing_sand: You have {limit} answers in flight already; this one was not started, so "
+        f"everyone else's answers stay fast. Try `{command}` again when those have arrived."
+    )
+    return Message(text=text, blocks=(section(text),))
 
 
 def render_stale_action() -> Message:

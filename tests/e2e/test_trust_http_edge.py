@@ -68,3 +68,24 @@ def test_regions_of_another_partition_are_refused_without_an_aws_call(bot, emula
         answer = bot.ask(text)
         assert "partition, which this bot does not answer for" in answer.body["text"]
     assert emulator.calls() == []
+
+
+def test_requests_from_another_workspace_are_refused_politely(bot, emulator) -> None:  # type: ignore[no-untyped-def]
+    key = f"other-team-{time.monotonic_ns()}"
+    body = command_body("failed account:ANY", response_url=bot.slack.response_url(key), team_id="T0OTHERORG")
+    assert post_signed(bot.events_url, bot.secret, body)[0] == 200
+    (answer,) = bot.slack.wait_for_responses(1, key=key, timeout=30)
+    assert "only answers people of the workspace it is installed in" in answer.body["text"]
+    # Slack Connect: the channel is ours, the clicking user belongs to another organisation.
+    key = f"connect-{time.monotonic_ns()}"
+    payload = {
+        "type": "block_actions", "team": {"id": bot.slack.team_id}, "channel": {"id": "C0CHAN"},
+        "user": {"id": "U0GUEST", "team_id": "T0OTHERORG"}, "response_url": bot.slack.response_url(key),
+        "trigger_id": "1.2.3", "container": {"type": "message"},
+        "actions": [{"action_id": ActionId.PERIOD.with_suffix("7d"), "type": "button", "block_id": "b", "action_ts": "1",
+                     "value": '{"v":1,"s":"FAILED","p":"7d","r":"us-east-1","a":"ANY"}'}],
+    }
+    assert post_signed(bot.events_url, bot.secret, block_actions_body(payload))[0] == 200
+    (clicked,) = bot.slack.wait_for_responses(1, key=key, timeout=30)
+    assert "only answers people of the workspace it is installed in" in clicked.body["text"]
+    assert emulator.calls() == []

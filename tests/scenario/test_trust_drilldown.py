@@ -12,7 +12,7 @@ from bot.aws.client import BackupService
 from bot.config import load_settings
 from bot.controls import ActionValue
 from bot.query import Period, RestoreFilter, State
-from bot.sample.emulator import DailyCount, RestoreJob
+from bot.sample.backup_api import DailyCount, RestoreJob
 from bot.service import RestoresService
 
 pytestmark = pytest.mark.dates
@@ -46,7 +46,7 @@ def text_of(message) -> str:  # type: ignore[no-untyped-def]
 
 
 def test_a_throttled_account_summary_is_named_not_silent(fakes, now: datetime) -> None:  # type: ignore[no-untyped-def]
-    from bot.sample.emulator import throttling
+    from tests.fakes.aws import throttling
 
     emulator, _ = fakes
     yesterday = now - timedelta(days=1)
