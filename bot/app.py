@@ -15,6 +15,7 @@ from slack_sdk.http_retry.builtin_handlers import ConnectionErrorRetryHandler, R
 from bot.aws.client import BackupService
 from bot.config import Settings
 from bot.service import RestoresService
+from bot.store import ReplayGuard
 from bot.web import WebApp, create_wsgi_app
 from handlers import actions, commands
 
@@ -115,4 +116,6 @@ def create_web_app(settings: Settings) -> WebApp:
         log.info("drained answers in flight in %.1f s", time.monotonic() - started)
 
     app = create_app(settings, service, listener_executor=executor)
-    return create_wsgi_app(app, settings.slack_signing_secret, drain=drain)
+    # Replays are refused across every worker and replica that shares DATABASE_URL.
+    replays = ReplayGuard.from_url(settings.database_url)
+    return create_wsgi_app(app, settings.slack_signing_secret, drain=drain, replays=replays)

@@ -10,7 +10,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Iterable, Sequence
-from typing import Any
+from typing import Any, Protocol
 from urllib.parse import parse_qsl
 
 from slack_bolt import App, BoltRequest
@@ -92,11 +92,22 @@ def valid_signature(secret: bytes, raw: bytes, timestamp: str, signature: str, n
     return hmac.compare_digest(expected.encode(), signature.encode("utf-8", "replace"))
 
 
+class SeenRequests(Protocol):
+    def first_time(self, timestamp: str, signature: str) -> bool: ...
+
+
 class SlackEvents:
-    def __init__(self, app: App, signing_secret: str, clock: Callable[[], float] = time.time) -> None:
+    def __init__(
+        self,
+        app: App,
+        signing_secret: str,
+        clock: Callable[[], float] = time.time,
+        replays: SeenRequests | None = None,
+    ) -> None:
         self.app = app
         self.secret = signing_secret.encode()
         self.clock = clock
+        self.replays = replays
 
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         raw = _read_body(environ)
@@ -110,6 +121,15 @@ class SlackEvents:
         if not valid_signature(self.secret, raw, timestamp, signature, self.clock()):
             # Missing, forged or older than 5 minutes: nothing else happens.
             return _reply(start_response, "401 Unauthorized", "invalid request signature")
+        if self.replays is not None:
+            try:
+                first = self.replays.first_time(timestamp, signature)
+            except Exception as error:  # cannot tell a replay from a first request: refuse (fail closed)
+                log.error("replay check unavailable: %s", error)
+                return _reply(start_response, "503 Service Unavailable", "state store unavailable")
+            if not first:
+                log.warning("refused a replayed request (same timestamp and signature as an earlier one)")
+                return _reply(start_response, "401 Unauthorized", "replayed request")
         try:
             text = raw.decode("utf-8")
             body = parse_slack_body(text, headers.get("content-type", ""))
@@ -195,10 +215,14 @@ class WebApp:
 
 
 def create_wsgi_app(
-    app: App, signing_secret: str, readiness: Readiness | None = None, drain: Callable[[], None] = lambda: None
+    app: App,
+    signing_secret: str,
+    readiness: Readiness | None = None,
+    drain: Callable[[], None] = lambda: None,
+    replays: SeenRequests | None = None,
 ) -> WebApp:
     """Routes: POST /slack/events (checked, then Bolt), GET /healthz (alive), GET /readyz (Slack auth ok)."""
-    slack = SlackEvents(app, signing_secret)
+    slack = SlackEvents(app, signing_secret, replays=replays)
     readiness = readiness or Readiness(app.client)
 
     def wsgi(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:

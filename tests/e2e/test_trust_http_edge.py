@@ -89,3 +89,16 @@ def test_requests_from_another_workspace_are_refused_politely(bot, emulator) -> 
     (clicked,) = bot.slack.wait_for_responses(1, key=key, timeout=30)
     assert "only answers people of the workspace it is installed in" in clicked.body["text"]
     assert emulator.calls() == []
+
+
+def test_a_replayed_request_is_refused(bot, emulator) -> None:  # type: ignore[no-untyped-def]
+    key = f"replay-{time.monotonic_ns()}"
+    body = command_body("failed share", response_url=bot.slack.response_url(key))
+    timestamp = int(time.time())
+    first = post_signed(bot.events_url, bot.secret, body, timestamp=timestamp)[0]
+    again = post_signed(bot.events_url, bot.secret, body, timestamp=timestamp)[0]
+    assert (first, again) == (200, 401)
+    (answer,) = bot.slack.wait_for_responses(1, key=key, timeout=30)
+    assert answer.body["response_type"] == "in_channel"
+    time.sleep(0.5)
+    assert len(bot.slack.responses_for(key)) == 1  # posted once
