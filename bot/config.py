@@ -56,6 +56,8 @@ class Settings:
     digest_minute: int = 0
     digest_tz: str = "UTC"
     digest_skip_all_clear: bool = False
+    # Seconds one digest run may spend on AWS: a background job, so minutes, not an answer's seconds.
+    digest_deadline_seconds: float = 300.0
     # AccountId for the digest's query; None = not sent (the bot's own account).
     digest_account: str | None = None
     database_url: str = DEFAULT_DATABASE_URL
@@ -89,6 +91,7 @@ class Settings:
             "RESTORES_DIGEST_TIME": f"{self.digest_hour:02d}:{self.digest_minute:02d}",
             "RESTORES_DIGEST_TZ": self.digest_tz,
             "RESTORES_DIGEST_SKIP_ALL_CLEAR": str(self.digest_skip_all_clear).lower(),
+            "RESTORES_DIGEST_DEADLINE": f"{self.digest_deadline_seconds:g}",
             "RESTORES_DIGEST_ACCOUNT": self.digest_account or "(the bot's own account)",
             "DATABASE_URL": mask_url(self.database_url),
         }
@@ -315,6 +318,7 @@ def load_settings(env: Mapping[str, str], mode: Mode = "local") -> Settings:
         allowed_users=_ids(env, "RESTORES_ALLOWED_USERS", USER_RE, "U0123ABCD"),
         aws_profile=env.get("AWS_PROFILE") or None,
         aws_deadline_seconds=_float(env, "RESTORES_AWS_DEADLINE", 20.0, 1.0, 120.0),
+        digest_deadline_seconds=_float(env, "RESTORES_DIGEST_DEADLINE", 300.0, 10.0, 3600.0),
         web_concurrency=_int(env, "WEB_CONCURRENCY", 1, 1, 64),
         web_threads=_int(env, "RESTORES_WEB_THREADS", 32, 1, 512),
         cache_ttl=_int(env, "RESTORES_CACHE_TTL", 300, 0, 86400),

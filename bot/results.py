@@ -52,6 +52,17 @@ class SummaryResult:
     truncated: tuple[str, ...] = ()
     aws_calls: int = 0
     elapsed: float = 0.0
+    # The breakdowns, when they came from chains of their own (bot.aws.plan); None: `rows` serve every view.
+    type_rows: tuple[SummaryRow, ...] | None = None
+    account_rows: tuple[SummaryRow, ...] | None = None
+
+    @property
+    def by_type_rows(self) -> tuple[SummaryRow, ...]:
+        return self.rows if self.type_rows is None else self.type_rows
+
+    @property
+    def by_account_rows(self) -> tuple[SummaryRow, ...]:
+        return self.rows if self.account_rows is None else self.account_rows
 
     @property
     def answered_regions(self) -> tuple[str, ...]:

@@ -12,6 +12,7 @@ from datetime import UTC, datetime, timedelta
 
 from bot.access import Access, AccessPolicy, OutOfScope
 from bot.aws.client import BackupService
+from bot.aws.plan import View
 from bot.config import Settings
 from bot.controls import ActionValue
 from bot.ids import ACCOUNT_ID_RE
@@ -202,9 +203,11 @@ class RestoresService:
         if flt.visible_accounts is not None:
             return tuple(sorted(flt.visible_accounts)), (), 0
         summary = self.backup.restore_job_summaries(
-            replace(flt, account=ANY, period=Period.FOURTEEN_DAYS, share=False)
+            replace(flt, account=ANY, period=Period.FOURTEEN_DAYS, share=False), views=(View.BY_ACCOUNT,)
         )
-        accounts = sorted({row.account_id for row in summary.rows if row.count > 0 and ACCOUNT_ID_RE.match(row.account_id)})
+        accounts = sorted(
+            {row.account_id for row in summary.by_account_rows if row.count > 0 and ACCOUNT_ID_RE.match(row.account_id)}
+        )
         notes = [
             f"{failure.region}: the accounts with jobs could not be listed ({failure.message}); "
             "only accounts found in other regions were read there"

@@ -223,7 +223,8 @@ def create_wsgi_app(
 ) -> WebApp:
     """Routes: POST /slack/events (checked, then Bolt), GET /healthz (alive), GET /readyz (Slack auth ok)."""
     slack = SlackEvents(app, signing_secret, replays=replays)
-    readiness = readiness or Readiness(app.client)
+    # A probe asks once and reports: no retries with back-off (the app's client has them), a short timeout.
+    readiness = readiness or Readiness(WebClient(token=app.client.token, base_url=app.client.base_url, timeout=5))
 
     def wsgi(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
         path = environ.get("PATH_INFO", "")

@@ -7,6 +7,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor, wait
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -15,13 +16,13 @@ from botocore.config import Config
 
 from bot.aws.cache import RegionAnswer, SummaryCache
 from bot.aws.errors import JOBS_ACTION, SUMMARY_ACTION, DeadlineExceeded, describe_error
-from bot.query import Period, RestoreFilter
+from bot.aws.plan import ALL_VIEWS, PAGE_SIZE, View, chain_key, plan_summary
+from bot.query import AGGREGATE_ALL, Period, RestoreFilter
 from bot.results import FailureKind, JobsQuery, JobsResult, RegionFailure, RestoreJobRow, SummaryResult, SummaryRow
 
 log = logging.getLogger(__name__)
 
 MAX_JOBS = 2000  # per region and drill-down: grouping needs all of them, Slack shows a few
-PAGE_SIZE = 500  # the documented maximum of MaxResults
 DEFAULT_MAX_PAGES = 200  # per region and answer: 100,000 rows, far beyond any real organization
 
 BOTO_CONFIG = Config(
@@ -38,6 +39,18 @@ def _utc(value: Any) -> datetime:
     if isinstance(value, datetime):
         return value.astimezone(UTC) if value.tzinfo else value.replace(tzinfo=UTC)
     return datetime.fromtimestamp(float(value), UTC)
+
+
+@dataclass(frozen=True)
+class ChainsAnswer:
+    """Rows of named summary chains over the regions that answered all of them."""
+
+    rows: dict[str, list[SummaryRow]]
+    period: Period | None
+    failures: tuple[RegionFailure, ...]
+    truncated: tuple[str, ...]  # regions where a chain hit the page cap: their numbers are a lower bound
+    calls: int
+    elapsed: float
 
 
 class BackupService:
@@ -107,40 +120,87 @@ class BackupService:
             answers[region] = future.result()
         return answers, failures, time.monotonic() - started
 
-    def restore_job_summaries(self, flt: RestoreFilter) -> SummaryResult:
-        """Query every region of the filter concurrently and follow each NextToken chain to its end."""
-        params: dict[str, Any] = {
-            "State": flt.state,
-            "ResourceType": flt.api_resource_type,
-            "AggregationPeriod": flt.period.value,
-            "MaxResults": PAGE_SIZE,
-        }
-        if flt.account:
-            params["AccountId"] = flt.account
-        answers, failures, elapsed = self._fan_out(
-            flt.regions,
-            lambda region, deadline: self.cache.get_or_compute(
-                (region, *sorted(params.items())), lambda: self._region_summaries(region, params, deadline)
-            ),
-            SUMMARY_ACTION,
-        )
-        rows: list[SummaryRow] = []
-        period = flt.period
-        for answer in answers.values():
-            rows.extend(answer.rows)
-            period = answer.period or period
-        if flt.local_resource_type:
-            rows = [row for row in rows if row.resource_type == flt.local_resource_type]
-        if flt.visible_accounts is not None:
-            rows = [row for row in rows if row.account_id in flt.visible_accounts]
+    def restore_job_summaries(self, flt: RestoreFilter, views: tuple[View, ...] = ALL_VIEWS) -> SummaryResult:
+        """The views an answer shows (totals, by type, by account), each from its own planned chain per region,
+        every chain of every region concurrently: the wall time is that of the longest chain."""
+        wanted = [v for v in ALL_VIEWS if v in views]
+        if flt.resource_type == AGGREGATE_ALL and View.BY_TYPE in wanted:
+            wanted.remove(View.BY_TYPE)  # a sum over types has no per-type view
+        chains = {view.value: params for view, params in plan_summary(flt, tuple(wanted)).items()}
+        answer = self.summary_chains(flt.regions, chains)
+
+        def keep(rows: list[SummaryRow]) -> tuple[SummaryRow, ...]:
+            if flt.local_resource_type:
+                rows = [row for row in rows if row.resource_type == flt.local_resource_type]
+            if flt.visible_accounts is not None:
+                rows = [row for row in rows if row.account_id in flt.visible_accounts]
+            return tuple(rows)
+
         return SummaryResult(
             filter=flt,
-            period=period,
-            rows=tuple(rows),
-            failures=tuple(failures),
-            truncated=tuple(r for r, a in answers.items() if a.truncated),
-            aws_calls=sum(a.calls for a in answers.values()),
-            elapsed=elapsed,
+            period=answer.period or flt.period,
+            rows=keep(answer.rows.get(View.TOTALS, [])),
+            failures=answer.failures,
+            truncated=answer.truncated,
+            aws_calls=answer.calls,
+            elapsed=answer.elapsed,
+            type_rows=keep(answer.rows[View.BY_TYPE]) if View.BY_TYPE in answer.rows else None,
+            account_rows=keep(answer.rows[View.BY_ACCOUNT]) if View.BY_ACCOUNT in answer.rows else None,
+        )
+
+    def summary_chains(
+        self,
+        regions: tuple[str, ...],
+        chains: dict[str, dict[str, Any]],
+        *,
+        deadline_seconds: float | None = None,
+        max_pages: int | None = None,
+    ) -> ChainsAnswer:
+        """Run named ListRestoreJobSummaries chains (parameters each) in every region, all at once, each followed
+        to its last page. A region counts only if every one of its chains answered: the views of one answer
+        always cover the same regions, and a region that failed any of them is named once."""
+        seconds = self._deadline if deadline_seconds is None else deadline_seconds
+        unique = {chain_key(params): params for params in chains.values()}
+        started = time.monotonic()
+        deadline = started + seconds
+        futures = {
+            (region, key): self._pool.submit(self._cached_summaries, region, params, deadline, max_pages or self._max_pages)
+            for region in regions
+            for key, params in unique.items()
+        }
+        wait(futures.values(), timeout=max(0.0, deadline - time.monotonic()))
+        failed: dict[str, RegionFailure] = {}
+        answers: dict[tuple[str, tuple[tuple[str, Any], ...]], RegionAnswer] = {}
+        for (region, key), future in futures.items():
+            if not future.done():
+                future.cancel()
+                failed.setdefault(region, RegionFailure(region, FailureKind.TIMEOUT, f"no answer within {seconds:g} s"))
+                continue
+            exc = future.exception()
+            if exc is not None:
+                failure = describe_error(region, exc, SUMMARY_ACTION)
+                log.warning("%s failed region=%s kind=%s", SUMMARY_ACTION, region, failure.kind.value)
+                failed.setdefault(region, failure)
+                continue
+            answers[(region, key)] = future.result()
+        answered = [r for r in regions if r not in failed]
+        rows = {
+            name: [row for region in answered for row in answers[(region, chain_key(params))].rows]
+            for name, params in chains.items()
+        }
+        periods = [a.period for a in answers.values() if a.period is not None]
+        return ChainsAnswer(
+            rows=rows,
+            period=periods[0] if periods else None,
+            failures=tuple(failed[r] for r in regions if r in failed),
+            truncated=tuple(r for r in answered if any(answers[(r, k)].truncated for k in unique)),
+            calls=sum(a.calls for a in answers.values()),
+            elapsed=time.monotonic() - started,
+        )
+
+    def _cached_summaries(self, region: str, params: dict[str, Any], deadline: float, max_pages: int) -> RegionAnswer:
+        return self.cache.get_or_compute(
+            (region, max_pages, *chain_key(params)), lambda: self._region_summaries(region, params, deadline, max_pages)
         )
 
     def list_restore_jobs(self, query: JobsQuery) -> JobsResult:
@@ -211,9 +271,9 @@ class BackupService:
             if time.monotonic() > deadline:
                 raise DeadlineExceeded(f"no complete answer within {self._deadline:g} s ({answer.calls} pages read)")
 
-    def _region_summaries(self, region: str, params: dict[str, Any], deadline: float) -> RegionAnswer:
+    def _region_summaries(self, region: str, params: dict[str, Any], deadline: float, max_pages: int) -> RegionAnswer:
         answer = RegionAnswer()
-        for page in self._pages(region, params, deadline, answer):
+        for page in self._pages(region, params, deadline, answer, max_pages):
             period = page.get("AggregationPeriod")
             if isinstance(period, str) and period in Period.__members__:
                 answer.period = Period(period)
@@ -232,14 +292,14 @@ class BackupService:
         return answer
 
     def _pages(
-        self, region: str, params: dict[str, Any], deadline: float, answer: RegionAnswer
+        self, region: str, params: dict[str, Any], deadline: float, answer: RegionAnswer, max_pages: int
     ) -> Iterator[dict[str, Any]]:
         # ListRestoreJobSummaries has no botocore paginator: follow NextToken by hand, with a cap.
         client = self.client(region)
         token: str | None = None
         while True:
             if time.monotonic() > deadline:
-                raise DeadlineExceeded(f"no complete answer within {self._deadline:g} s ({answer.calls} pages read)")
+                raise DeadlineExceeded(f"no complete answer in time ({answer.calls} pages read)")
             request = dict(params, NextToken=token) if token else params
             page = client.list_restore_job_summaries(**request)
             answer.calls += 1
@@ -247,7 +307,7 @@ class BackupService:
             token = page.get("NextToken")
             if not token:
                 return
-            if answer.calls >= self._max_pages:
+            if answer.calls >= max_pages:
                 log.warning("page cap hit region=%s pages=%d", region, answer.calls)
                 answer.truncated = True
                 return

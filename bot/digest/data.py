@@ -7,10 +7,24 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
 from bot.query import State
-from bot.results import RegionFailure, SummaryResult, SummaryRow
+from bot.results import RegionFailure, SummaryRow
 
 TREND_DAYS = 14
 AVERAGE_DAYS = 7
+
+
+@dataclass(frozen=True)
+class DigestRows:
+    """The summary rows one digest query read (ONE_DAY, 14 days), per view, over the regions that answered every
+    chain. `per_account`: every view's rows carry real account ids (needed to cut out a channel's accounts)."""
+
+    regions: tuple[str, ...]
+    totals: tuple[SummaryRow, ...]  # every state per day; types summed (accounts too, unless per_account)
+    by_type: tuple[SummaryRow, ...]  # FAILED and ABORTED per type per day
+    by_account: tuple[SummaryRow, ...] | None  # FAILED and ABORTED per account per day; None: totals serve
+    failures: tuple[RegionFailure, ...] = ()
+    truncated: tuple[str, ...] = ()  # regions where a chain hit the page cap
+    per_account: bool = False
 
 
 @dataclass(frozen=True)
@@ -20,12 +34,27 @@ class DigestData:
     day: date  # the most recent complete UTC day
     regions: tuple[str, ...]
     failures: tuple[RegionFailure, ...]
-    rows: tuple[SummaryRow, ...]  # FAILED/ABORTED rows of `day`
+    rows: tuple[SummaryRow, ...]  # FAILED/ABORTED rows of `day`, per region (the totals)
     completed: int  # COMPLETED restores on `day`
     trend: tuple[tuple[date, int], ...]  # failed+aborted per day, oldest first, ending with `day`
     truncated: tuple[str, ...] = ()
     account: str | None = None
     visible_accounts: frozenset[str] | None = None  # the channel's scope, when it has one
+    account_rows: tuple[SummaryRow, ...] | None = None  # FAILED/ABORTED rows of `day` per account; None: rows
+    type_rows: tuple[SummaryRow, ...] | None = None  # FAILED/ABORTED rows of `day` per type; None: rows
+
+    @property
+    def by_account_rows(self) -> tuple[SummaryRow, ...]:
+        return self.rows if self.account_rows is None else self.account_rows
+
+    @property
+    def by_type_rows(self) -> tuple[SummaryRow, ...]:
+        return self.rows if self.type_rows is None else self.type_rows
+
+    @property
+    def incomplete(self) -> bool:
+        """Some region did not answer or was cut short: every number is a lower bound, nothing is "all clear"."""
+        return bool(self.failures or self.truncated)
 
     @property
     def failed(self) -> int:
@@ -41,7 +70,7 @@ class DigestData:
 
     @property
     def all_clear(self) -> bool:
-        return self.bad == 0
+        return self.bad == 0 and not self.incomplete
 
     @property
     def seven_day_average(self) -> float | None:
@@ -56,31 +85,40 @@ def digest_day(now: datetime) -> date:
 
 
 def build_digest(
-    result: SummaryResult, *, day: date, account: str | None = None, visible_accounts: frozenset[str] | None = None
+    result: DigestRows, *, day: date, account: str | None = None, visible_accounts: frozenset[str] | None = None
 ) -> DigestData:
     """Totals, breakdowns and trend for `day`, from the rows a channel may see."""
+    if visible_accounts is not None and not result.per_account:
+        raise ValueError("a scoped digest needs rows per account")
+
+    def visible(rows: tuple[SummaryRow, ...]) -> list[SummaryRow]:
+        return [r for r in rows if visible_accounts is None or r.account_id in visible_accounts]
+
+    def bad_of_day(rows: tuple[SummaryRow, ...]) -> tuple[SummaryRow, ...]:
+        return tuple(r for r in visible(rows) if State.is_bad_value(r.state) and _day(r) == day)
+
     per_day: dict[date, int] = defaultdict(int)
-    day_rows: list[SummaryRow] = []
     completed = 0
-    for row in result.rows:
-        if visible_accounts is not None and row.account_id not in visible_accounts:
-            continue
-        row_day = row.start.astimezone(UTC).date()
+    for row in visible(result.totals):
         if State.is_bad_value(row.state):
-            per_day[row_day] += row.count
-            if row_day == day:
-                day_rows.append(row)
-        elif row.state == State.COMPLETED and row_day == day:
+            per_day[_day(row)] += row.count
+        elif row.state == State.COMPLETED and _day(row) == day:
             completed += row.count
     trend = tuple((day - timedelta(days=i), per_day.get(day - timedelta(days=i), 0)) for i in reversed(range(TREND_DAYS)))
     return DigestData(
         day=day,
-        regions=result.filter.regions,
+        regions=result.regions,
         failures=result.failures,
-        rows=tuple(day_rows),
+        rows=bad_of_day(result.totals),
         completed=completed,
         trend=trend,
         truncated=result.truncated,
         account=account,
         visible_accounts=visible_accounts,
+        account_rows=bad_of_day(result.by_account) if result.by_account is not None else None,
+        type_rows=bad_of_day(result.by_type),
     )
+
+
+def _day(row: SummaryRow) -> date:
+    return row.start.astimezone(UTC).date()

@@ -9,20 +9,21 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
+from typing import Any
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.access import AccessPolicy, NoScope
 from bot.aws.client import BackupService
+from bot.aws.plan import PAGE_SIZE
 from bot.config import Settings
 from bot.digest.clock import last_fire_time, missed_today
-from bot.digest.data import DigestData, build_digest, digest_day
+from bot.digest.data import DigestData, DigestRows, build_digest, digest_day
 from bot.digest.ledger import Ledger
-from bot.query import ANY, Period, RestoreFilter, State
+from bot.query import AGGREGATE_ALL, ANY, BAD_STATES, State
 from bot.render.digest import render_digest
 from bot.render.message import Message
-from bot.results import SummaryResult
 
 log = logging.getLogger(__name__)
 
@@ -32,10 +33,60 @@ MAX_CATCH_UP_RUNS = 8
 
 
 
-def query_digest(backup: BackupService, regions: tuple[str, ...], account: str | None = None) -> SummaryResult:
-    """One ListRestoreJobSummaries chain per region (State=ANY, ONE_DAY) serves every channel's digest."""
-    return backup.restore_job_summaries(
-        RestoreFilter(state=State.ANY, period=Period.ONE_DAY, resource_type=ANY, account=account, regions=regions)
+# A digest is a background job: it may take minutes and read many pages before it says anything.
+DIGEST_MAX_PAGES = 20_000
+
+
+def digest_chains(account: str | None, *, per_account: bool) -> dict[str, dict[str, Any]]:
+    """ONE_DAY chains that together hold everything a digest shows, each as small as AWS's aggregation allows:
+    the totals (every state per day, accounts and types summed), and for FAILED and ABORTED only, a chain per
+    type and, over many accounts, a chain per account. A scoped channel's digest keeps account ids in every
+    chain (its accounts are cut out here), so it reads account × type only for the two bad states."""
+    many = account == ANY
+    summed = AGGREGATE_ALL if many and not per_account else account
+
+    def params(state: str, resource_type: str, account_id: str | None) -> dict[str, Any]:
+        chain: dict[str, Any] = {"State": state, "ResourceType": resource_type, "AggregationPeriod": "ONE_DAY",
+                                 "MaxResults": PAGE_SIZE}
+        if account_id:
+            chain["AccountId"] = account_id
+        return chain
+
+    chains = {"totals": params(State.ANY, AGGREGATE_ALL, summed)}
+    for state in BAD_STATES:
+        chains[f"type:{state}"] = params(state, ANY, summed)
+        if many and not per_account:
+            chains[f"account:{state}"] = params(state, AGGREGATE_ALL, ANY)
+    return chains
+
+
+def query_digest(
+    backup: BackupService,
+    regions: tuple[str, ...],
+    account: str | None = None,
+    *,
+    per_account: bool = False,
+    deadline_seconds: float | None = None,
+) -> DigestRows:
+    """Every chain of every region at once (the wall time is the longest chain), within the digest's own deadline
+    and page cap; regions that failed or were cut short are carried along, never hidden."""
+    if per_account and account in (None, AGGREGATE_ALL):
+        account = ANY  # a channel's accounts can only be cut out of rows that name them
+    chains = digest_chains(account, per_account=per_account)
+    answer = backup.summary_chains(regions, chains, deadline_seconds=deadline_seconds, max_pages=DIGEST_MAX_PAGES)
+    by_account = (
+        tuple(row for state in BAD_STATES for row in answer.rows[f"account:{state}"])
+        if f"account:{BAD_STATES[0]}" in chains
+        else None
+    )
+    return DigestRows(
+        regions=regions,
+        totals=tuple(answer.rows["totals"]),
+        by_type=tuple(row for state in BAD_STATES for row in answer.rows[f"type:{state}"]),
+        by_account=by_account,
+        failures=answer.failures,
+        truncated=answer.truncated,
+        per_account=per_account,
     )
 
 
@@ -95,6 +146,7 @@ def post_digest(
     dry_run: bool = False,
     skip_all_clear: bool = False,
     scope_for: Callable[[str], frozenset[str] | None] = lambda channel: None,
+    deadline_seconds: float | None = None,
 ) -> DigestRun:
     """Post the digest to every channel that does not have it yet. Never raises for one channel's failure.
 
@@ -112,7 +164,7 @@ def post_digest(
             log.info("digest %s already posted everywhere", day)
             return run
 
-    needs: dict[str, tuple[str | None, frozenset[str] | None]] = {}
+    needs: dict[str, tuple[str | None, frozenset[str] | None]] = {}  # channel -> (AccountId, scope)
     for channel in pending:
         try:
             needs[channel] = _need(channel, account, scope_for)
@@ -121,9 +173,15 @@ def post_digest(
             log.error("digest channel=%s has no account scope in RESTORES_CHANNEL_ACCOUNTS", channel)
             run.outcomes.append(ChannelOutcome(channel, "failed", "no account scope: add it to RESTORES_CHANNEL_ACCOUNTS"))
     pending = list(needs)
-    results: dict[str | None, SummaryResult] = {}
-    for asked in dict.fromkeys([n[0] for n in needs.values()] or [account]):
-        results[asked] = query_digest(backup, regions, asked)
+    # One query per distinct AccountId, however many channels: with rows per account when any channel of it is
+    # scoped (the others sum the same rows), else with AWS summing accounts.
+    per_account: dict[str | None, bool] = {}
+    for asked, scope in needs.values() or [(account, None)]:
+        per_account[asked] = per_account.get(asked, False) or scope is not None
+    results = {
+        asked: query_digest(backup, regions, asked, per_account=flag, deadline_seconds=deadline_seconds)
+        for asked, flag in per_account.items()
+    }
     # One rendering per distinct (AccountId, scope); the first is what a dry run prints.
     messages: dict[tuple[str | None, frozenset[str] | None], tuple[DigestData, Message]] = {}
 
@@ -218,6 +276,7 @@ class DigestRunner:
             force=force,
             dry_run=dry_run,
             skip_all_clear=self.settings.digest_skip_all_clear,
+            deadline_seconds=self.settings.digest_deadline_seconds,
             scope_for=AccessPolicy(self.settings).accounts_for,
         )
         (log.info if run.ok else log.error)(run.summary())

@@ -34,6 +34,9 @@ def _trend_text(data: DigestData) -> str:
     values = [n for _, n in data.trend]
     average = data.seven_day_average
     text = f"*{len(values)}-day trend* `{sparkline(values)}` (failed + aborted per day, oldest first)"
+    if data.incomplete:
+        # A percentage from partial numbers would read as a trend; say what is known instead.
+        return f"{text}\nYesterday at least {fmt(data.bad)} in what was read — no comparison made from partial numbers"
     if average is None:
         return text
     if average == 0:
@@ -56,7 +59,47 @@ def render_digest(data: DigestData, *, command: str = COMMAND) -> Message:
     blocks.append(context(f"*Scope:* failed and aborted · {scope.split(' · ', 1)[1]}"))
     if not answered:
         blocks.append(section(":rotating_light: *No region could be queried*; no numbers for this day."))
+    else:
+        blocks += _digest_body(data, day)
+    drill = _digest_drill_down(data)
+    blocks += region_notes(data.failures, data.truncated, bool(answered))
+    blocks += drill
+    blocks.append(context(f"`{command} failed 1d` for the last 14 days · posted by restores bot"))
+
+    if not answered:
+        text = f"Restore digest {data.day.isoformat()}: no region could be queried"
+    elif data.incomplete:
+        text = (
+            f"Restore digest {data.day.isoformat()}: incomplete, at least {fmt(data.failed)} failed, "
+            f"{fmt(data.aborted)} aborted, {fmt(data.completed)} completed"
+        )
     elif data.all_clear:
+        text = f"Restore digest {data.day.isoformat()}: all clear, {fmt(data.completed)} completed"
+    else:
+        text = (
+            f"Restore digest {data.day.isoformat()}: {fmt(data.failed)} failed, {fmt(data.aborted)} aborted, "
+            f"{fmt(data.completed)} completed"
+        )
+    if data.failures:
+        text += "; regions not answering: " + ", ".join(escape(f.region) for f in data.failures)
+    return bounded(
+        Message(text=clip(text, MAX_FALLBACK_TEXT), blocks=blocks, response_type="in_channel"),
+        keep_tail=len(drill) + 1,
+    )
+
+
+def _digest_body(data: DigestData, day: str) -> list[Block]:
+    blocks: list[Block] = []
+    if data.incomplete:
+        missing = [f"{escape(f.region)} did not answer" for f in data.failures]
+        missing += [f"{escape(r)} was cut short (too many pages)" for r in data.truncated]
+        blocks.append(
+            section(
+                f":warning: *Incomplete:* {', '.join(missing)}. The numbers below are a lower bound: they cover only "
+                "what was read, so this is not an all clear."
+            )
+        )
+    if data.all_clear:
         blocks.append(
             section(
                 f":white_check_mark: *All clear*: no failed or aborted restores on {day}; {fmt(data.completed)} completed."
@@ -74,34 +117,14 @@ def render_digest(data: DigestData, *, command: str = COMMAND) -> Message:
                 ],
             )
         )
-        rows = data.rows
-        blocks.append(section("*By account*\n" + fit_lines(group_lines(rows, lambda r: r.account_id, True), limit=8)))
-        blocks.append(section("*By region*\n" + fit_lines(group_lines(rows, lambda r: r.region, True), limit=8)))
-        blocks.append(
-            section("*By resource type*\n" + fit_lines(group_lines(rows, lambda r: r.resource_type, True), limit=8))
-        )
-    if answered:
-        blocks.append(section(_trend_text(data)))
-    drill = _digest_drill_down(data)
-    blocks += region_notes(data.failures, data.truncated, bool(answered))
-    blocks += drill
-    blocks.append(context(f"`{command} failed 1d` for the last 14 days · posted by restores bot"))
-
-    if not answered:
-        text = f"Restore digest {data.day.isoformat()}: no region could be queried"
-    elif data.all_clear:
-        text = f"Restore digest {data.day.isoformat()}: all clear, {fmt(data.completed)} completed"
-    else:
-        text = (
-            f"Restore digest {data.day.isoformat()}: {fmt(data.failed)} failed, {fmt(data.aborted)} aborted, "
-            f"{fmt(data.completed)} completed"
-        )
-    if data.failures:
-        text += "; regions not answering: " + ", ".join(escape(f.region) for f in data.failures)
-    return bounded(
-        Message(text=clip(text, MAX_FALLBACK_TEXT), blocks=blocks, response_type="in_channel"),
-        keep_tail=len(drill) + 1,
-    )
+        by_account = group_lines(data.by_account_rows, lambda r: r.account_id, True)
+        by_region = group_lines(data.rows, lambda r: r.region, True)
+        by_type = group_lines(data.by_type_rows, lambda r: r.resource_type, True)
+        blocks.append(section("*By account*\n" + fit_lines(by_account, limit=8)))
+        blocks.append(section("*By region*\n" + fit_lines(by_region, limit=8)))
+        blocks.append(section("*By resource type*\n" + fit_lines(by_type, limit=8)))
+    blocks.append(section(_trend_text(data)))
+    return blocks
 
 
 def _digest_drill_down(data: DigestData) -> list[Block]:

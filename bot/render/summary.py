@@ -106,12 +106,15 @@ def render_summary(result: SummaryResult, *, sample: bool = False, command: str 
             blocks.append(section("*Per day*\n" + fit_lines(_daily_lines(rows), limit=16)))
         if flt.resource_type != AGGREGATE_ALL:
             blocks.append(
-                section("*By resource type*\n" + fit_lines(group_lines(rows, lambda r: r.resource_type, show_states)))
+                section(
+                    "*By resource type*\n"
+                    + fit_lines(group_lines(result.by_type_rows, lambda r: r.resource_type, show_states))
+                )
             )
         blocks.append(
             section(
                 "*By account / region*\n"
-                + fit_lines(group_lines(rows, lambda r: f"{r.account_id} · {r.region}", show_states))
+                + fit_lines(group_lines(result.by_account_rows, lambda r: f"{r.account_id} · {r.region}", show_states))
             )
         )
 
@@ -170,19 +173,25 @@ def _drill_down_controls(result: SummaryResult, window: tuple[datetime, datetime
     ]
 
 
+# A row of a breakdown -> (its label, the resource type it stands for, the region it stands for).
+_RowKey = Callable[[SummaryRow], tuple[str, str | None, str | None]]
+
+
 def _row_option_groups(result: SummaryResult, window: tuple[datetime, datetime]) -> list[OptionGroup]:
     flt = replace(result.filter, share=False)
     budget = MAX_ROW_OPTIONS
     groups: list[OptionGroup] = []
-    dimensions: list[tuple[str, Callable[[SummaryRow], tuple[str, str | None, str | None]]]] = []
+    dimensions: list[tuple[str, _RowKey, Sequence[SummaryRow]]] = []
     if flt.resource_type == ANY:
-        dimensions.append(("By resource type", lambda r: (r.resource_type, r.resource_type, None)))
+        dimensions.append(("By resource type", lambda r: (r.resource_type, r.resource_type, None), result.by_type_rows))
     if flt.account in (ANY, None) or len(flt.regions) > 1:
-        dimensions.append(("By account · region", lambda r: (f"{r.account_id} · {r.region}", None, r.region)))
-    for label, key in dimensions:
+        dimensions.append(
+            ("By account · region", lambda r: (f"{r.account_id} · {r.region}", None, r.region), result.by_account_rows)
+        )
+    for label, key, source in dimensions:
         options: list[Option] = []
         for state in drill_states(flt):
-            rows = [r for r in result.rows if r.state == state]
+            rows = [r for r in source if r.state == state]
             for (name, rtype, region), count in totals_by(rows, key):
                 if budget <= 0:
                     break

@@ -1,1 +1,1 @@
-"""The bundled sample data set and the loopback AWS Backup emulator that serves it for `ask --sample`."""
+"""Sample data for `ask --sample`, the AWS Backup operations over it (backup_api), and the loopback emulator serving them."""

@@ -26,7 +26,8 @@ from collections.abc import Iterable
 from datetime import UTC, date, datetime, timedelta
 from typing import Final
 
-from bot.sample.emulator import BackupEmulator, DailyCount, RestoreJob
+from bot.sample.backup_api import DailyCount, RestoreJob
+from bot.sample.emulator import BackupEmulator
 
 __all__ = [
     "SAMPLE_ACCOUNTS",
