@@ -30,7 +30,7 @@ from bench.common import (
     prepare_commands,
     stack,
 )
-from bot.sample.emulator import access_denied
+from tests.fakes.aws import access_denied
 
 SUMMARIES = "/audit/restore-job-summaries"
 

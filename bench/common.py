@@ -1,6 +1,6 @@
 """Shared plumbing for the benchmarks: the data set, the fakes + real bot stack, the load generator, reporting.
 
-Everything here reuses the test fakes (`bot.emulator`, `tests.fakes.*`, `tests.harness`); nothing is re-implemented.
+Everything here reuses the test fakes (`tests.fakes.*`, `tests.support`); nothing is re-implemented.
 """
 
 from __future__ import annotations
@@ -24,11 +24,11 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from bot.sample.emulator import BackupEmulator, DailyCount, slow
-from tests.fakes.aws import expected_sum, multi_page_counts
+from bot.sample.backup_api import DailyCount
+from tests.fakes.aws import BackupEmulator, expected_sum, multi_page_counts, slow
 from tests.fakes.signing import command_body, signed_headers
 from tests.fakes.slack import FakeSlack, ResponsePost
-from tests.harness import BOT_TOKEN, PROXY_VARS, BotProcess, bot_environment, start_bot
+from tests.support import BOT_TOKEN, PROXY_VARS, BotProcess, bot_environment, start_bot
 
 REGIONS = ("us-east-1", "eu-west-1", "ap-southeast-2")
 ACCOUNTS = ("111122223333", "444455556666", "777788889999")
@@ -96,7 +96,7 @@ def answer_total(answer: ResponsePost) -> int | None:
 
 
 def bot_env(emulator: BackupEmulator, slack: FakeSlack, aws_dir: Path, **overrides: str) -> dict[str, str]:
-    """The e2e tests' environment for `python -m bot serve` (tests/harness.py), plus the benchmarks' settings."""
+    """The e2e tests' environment for `python -m bot serve` (tests/support.py), plus the benchmarks' settings."""
     settings = {
         "RESTORES_REGIONS": ",".join(REGIONS),
         # Every command does its own AWS page chains (the worst case): identical concurrent commands would
@@ -122,20 +122,10 @@ class Stack:
         self.emulator.set_fault("*", slow(self.latency) if self.latency > 0 else None)
 
 
+# Listen backlog of the two loopback fakes (http.server's default is 5). With 5, a burst of new connections
+# overflows the accept queue and the kernel drops SYNs: the client retries after 1 s, 3 s, ... Real Slack and
+# AWS endpoints do not do that, so the benchmarks raise it; `--fake-backlog 5` brings the stdlib default back.
 FAKE_BACKLOG = 128
-
-
-def set_fake_backlog(backlog: int) -> None:
-    """Listen backlog of the two loopback fakes (http.server's default is 5).
-
-    With 5, a burst of new connections overflows the accept queue and the kernel drops SYNs: the client
-    retries after 1 s, 3 s, ... Real Slack and AWS endpoints do not do that, so the benchmarks raise it;
-    `--fake-backlog 5` brings the stdlib default back."""
-    import bot.sample.emulator
-    import tests.fakes.slack
-
-    bot.sample.emulator._Server.request_queue_size = backlog
-    tests.fakes.slack._Server.request_queue_size = backlog
 
 
 @contextmanager
@@ -145,11 +135,11 @@ def stack(latency: float, *, with_bot: bool = True, env: dict[str, str] | None =
 
     `env` adds/overrides variables of the bot's environment (e.g. WEB_CONCURRENCY); `python` runs the bot
     with another interpreter (same venv expected)."""
-    set_fake_backlog(backlog)
     counts = dataset()
     with tempfile.TemporaryDirectory(prefix="restores-bench-") as tmp, \
-            BackupEmulator(counts=counts, page_size=page_size_for(counts), now=lambda: NOW) as emulator, \
-            FakeSlack(token=BOT_TOKEN) as slack:
+            BackupEmulator(counts=counts, page_size=page_size_for(counts), now=lambda: NOW,
+                           backlog=backlog) as emulator, \
+            FakeSlack(token=BOT_TOKEN, backlog=backlog) as slack:
         log_dir = Path(tmp)
         aws_dir = log_dir / "aws"
         aws_dir.mkdir()
@@ -212,8 +202,9 @@ def _post(url: str, body: bytes, headers: dict[str, str], timeout: float) -> tup
 def prepare_commands(bot: BotProcess, keys: Sequence[str], text: str = COMMAND) -> list[tuple[str, bytes, dict[str, str]]]:
     """Signed slash command requests (body + headers), built before the clock starts."""
     prepared = []
-    for key in keys:
-        body = command_body(text, response_url=bot.slack.response_url(key))
+    for index, key in enumerate(keys):
+        # One person each: a single user is limited to RESTORES_USER_CONCURRENCY answers in flight.
+        body = command_body(text, response_url=bot.slack.response_url(key), user_id=f"U0LOAD{index:05d}")
         # X-Bench-Key is not signed (Slack signs the body and timestamp only); it lets a profiler match requests.
         prepared.append((key, body, dict(signed_headers(bot.secret, body), **{"X-Bench-Key": key})))
     return prepared

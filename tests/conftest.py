@@ -1,4 +1,5 @@
-"""Shared fixtures: the loopback AWS Backup emulator, the fake Slack, and the bot running as a real server."""
+"""Shared fixtures: the loopback AWS Backup emulator, the fake Slack, the bot as a real server and in this process, the
+per-test clock, the ledger database. Fixtures only: helpers and constants live in tests/support.py."""
 
 from __future__ import annotations
 
@@ -11,13 +12,27 @@ from typing import TYPE_CHECKING
 import pytest
 from hypothesis import HealthCheck, settings
 
-from bot.sample.emulator import BackupEmulator
+from bot.sample.backup_api import DailyCount
+from tests.fakes.aws import BackupEmulator
 from tests.fakes.slack import FakeSlack
-from tests.harness import BOT_TOKEN, PROXY_VARS, BotProcess, bot_environment, start_bot
-from tests.support import settled_now
+from tests.support import (
+    BOT_TOKEN,
+    E2E_REGIONS,
+    PROXY_VARS,
+    REPO,
+    AppBot,
+    BotProcess,
+    bot_environment,
+    load_dataset,
+    restores_service,
+    settled_now,
+    start_app_bot,
+    start_bot,
+)
 
 if TYPE_CHECKING:
     from bot.digest.ledger import Ledger
+    from bot.service import RestoresService
 
 pytest_plugins = ["tests.fakes.aws"]
 
@@ -28,8 +43,6 @@ settings.register_profile("default", deadline=None)
 settings.register_profile("hardening", max_examples=10_000, deadline=None,
                           suppress_health_check=[HealthCheck.too_slow])
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
-
-E2E_REGIONS = ("us-east-1", "eu-west-1", "ap-southeast-2")
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -116,14 +129,64 @@ def fakes(emulator: BackupEmulator, slack: FakeSlack) -> tuple[BackupEmulator, F
 
 
 @pytest.fixture
+def dataset(fakes: tuple[BackupEmulator, FakeSlack], today: date) -> list[DailyCount]:
+    """The three-region data set (tests.support.load_dataset) in the emptied emulator."""
+    emulator, _ = fakes
+    return load_dataset(emulator, today)
+
+
+@pytest.fixture
 def bot(_bot: BotProcess, fakes: tuple[BackupEmulator, FakeSlack]) -> BotProcess:
     """The shared bot server, with both fakes emptied for this test."""
     return _bot
 
 
+@pytest.fixture(scope="session")
+def _service(bot_env: dict[str, str]) -> Iterator[RestoresService]:
+    service = restores_service(bot_env)
+    yield service
+    service.backup.close()
+
+
+@pytest.fixture
+def service(_service: RestoresService, fakes: tuple[BackupEmulator, FakeSlack]) -> RestoresService:
+    """The application service the bot runs (same environment as `bot`), real boto3 over HTTP to the session
+    emulator; both fakes emptied for this test."""
+    return _service
+
+
+@pytest.fixture
+def launch_app_bot(bot_env: dict[str, str], slack: FakeSlack) -> Iterator[Callable[..., AppBot]]:
+    """Starts the bot in this process with `bot_env` plus overrides (allow-lists, scopes, a cache TTL); stopped after
+    the test."""
+    started: list[AppBot] = []
+
+    def launch(**overrides: str) -> AppBot:
+        bot = start_app_bot(dict(bot_env, **overrides), slack)
+        started.append(bot)
+        return bot
+
+    yield launch
+    for bot in started:
+        bot.stop()
+
+
+@pytest.fixture(scope="session")
+def _app_bot(bot_env: dict[str, str], slack: FakeSlack) -> Iterator[AppBot]:
+    bot = start_app_bot(bot_env, slack)
+    yield bot
+    bot.stop()
+
+
+@pytest.fixture
+def app_bot(_app_bot: AppBot, fakes: tuple[BackupEmulator, FakeSlack]) -> AppBot:
+    """The shared in-process bot (same environment as `bot`), with both fakes emptied for this test."""
+    return _app_bot
+
+
 @pytest.fixture
 def repo_root() -> Path:
-    return Path(__file__).resolve().parent.parent
+    return REPO
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

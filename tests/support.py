@@ -1,10 +1,44 @@
-"""Helpers shared by the test modules: import them from here, never from conftest or another test module."""
+"""Helpers shared by the test modules: import them from here (or from tests/fakes/), never from conftest or another
+test module. Constants and environments, the bot as a real process (BotProcess) and in this process (AppBot) behind
+one interface, and the data sets and Slack-side gestures (commands, clicks) the tiers share."""
 
 from __future__ import annotations
 
+import json
+import os
+import re
+import socket
+import subprocess
+import sys
+import threading
 import time
+import urllib.request
+from collections import Counter
+from collections.abc import Callable, Iterable, Mapping
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
-from datetime import UTC, datetime, timedelta
+from socketserver import ThreadingMixIn
+from typing import Any
+from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
+
+import boto3
+import botocore.session
+
+from bot.app import InstallationTeam, create_app, create_web_client
+from bot.aws.client import BackupService
+from bot.config import Settings, load_settings
+from bot.sample.backup_api import DailyCount, RestoreJob
+from bot.service import RestoresService
+from bot.web import create_wsgi_app
+from tests.fakes.aws import BackupEmulator, multi_page_counts
+from tests.fakes.signing import block_actions_body, command_body, post_signed
+from tests.fakes.slack import FakeSlack, ResponsePost, SlackCall
+
+REPO = Path(__file__).resolve().parent.parent
+
+# --------------------------------------------------------------------------- the clock
 
 # A test's expected figures and the bot's windows must come from the same UTC day. No test takes this long;
 # starting one this close to midnight waits the boundary out instead of straddling it.
@@ -22,4 +56,389 @@ def settled_now(margin: timedelta = MIDNIGHT_MARGIN) -> datetime:
     return now
 
 
-REPO = Path(__file__).resolve().parent.parent
+# --------------------------------------------------------------------------- the bot's environment
+
+SIGNING_SECRET = "e2e-signing-secret-0123456789abcdef"
+BOT_TOKEN = "xoxb-test-token"
+E2E_REGIONS = ("us-east-1", "eu-west-1", "ap-southeast-2")
+API_ACCOUNT_RE = re.compile(r"[0-9]{12}")  # the AWS API's pattern: ASCII digits only, nothing after them
+
+# Proxies would send loopback traffic elsewhere (slack_sdk ignores NO_PROXY).
+PROXY_VARS = ("HTTP_PROXY", "HTTPS_PROXY", "http_proxy", "https_proxy", "ALL_PROXY", "all_proxy")
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def clean_env(**overrides: str) -> dict[str, str]:
+    """The environment of a new user's shell: no AWS, Slack or proxy settings leaking in from this machine."""
+    env = {k: v for k, v in os.environ.items()
+           if not k.startswith(("AWS_", "SLACK_", "RESTORES_")) and k not in PROXY_VARS}
+    env.update(overrides)
+    return env
+
+
+def bot_environment(aws_endpoint: str, slack_api_url: str, aws_dir: Path, **overrides: str) -> dict[str, str]:
+    """`python -m bot serve`'s environment wired to the loopback fakes, with throwaway credentials and empty
+    AWS config files (nothing from this machine's AWS set-up leaks in)."""
+    (aws_dir / "config").write_text("")
+    (aws_dir / "credentials").write_text("")
+    env = clean_env(
+        SLACK_BOT_TOKEN=BOT_TOKEN,
+        SLACK_SIGNING_SECRET=SIGNING_SECRET,
+        SLACK_API_URL=slack_api_url,
+        AWS_ENDPOINT_URL_BACKUP=aws_endpoint,
+        AWS_ACCESS_KEY_ID="AKIDE2ETESTING",
+        AWS_SECRET_ACCESS_KEY="e2e-aws-secret-key-do-not-log",
+        AWS_DEFAULT_REGION="us-east-1",
+        AWS_CONFIG_FILE=str(aws_dir / "config"),
+        AWS_SHARED_CREDENTIALS_FILE=str(aws_dir / "credentials"),
+        AWS_EC2_METADATA_DISABLED="true",
+    )
+    env.update(overrides)
+    return env
+
+
+# --------------------------------------------------------------------------- a running bot, two ways
+
+
+@dataclass(kw_only=True)
+class RunningBot:
+    """What a test does with a bot that serves POST /slack/events: send it what Slack sends, signed."""
+
+    url: str
+    slack: FakeSlack
+    secret: str = SIGNING_SECRET
+    _keys: int = field(default=0, repr=False)
+
+    @property
+    def events_url(self) -> str:
+        return self.url + "/slack/events"
+
+    def post_command(self, text: str, *, user_id: str = "U0USER", channel_id: str = "C0CHAN",
+                     key: str | None = None, timestamp: int | None = None) -> tuple[int, str]:
+        """Send a signed slash command; returns the ack status and the response_url key."""
+        self._keys += 1
+        key = key or f"cmd-{self._keys}-{time.monotonic_ns()}"
+        body = command_body(text, response_url=self.slack.response_url(key), user_id=user_id, channel_id=channel_id)
+        status, _, _ = post_signed(self.events_url, self.secret, body, timestamp=timestamp)
+        return status, key
+
+    def ask(self, text: str, **kwargs: str) -> ResponsePost:
+        """Send a command and wait for its one answer through response_url."""
+        status, key = self.post_command(text, **kwargs)
+        assert status == 200, f"ack status {status}"
+        (answer,) = self.slack.wait_for_responses(1, key=key, timeout=30)
+        return answer
+
+
+@dataclass(kw_only=True)
+class BotProcess(RunningBot):
+    """`python -m bot serve` (gunicorn) as a subprocess, wired to the loopback fakes."""
+
+    process: subprocess.Popen[bytes]
+    log_path: Path
+
+    def log_text(self) -> str:
+        return self.log_path.read_text(errors="replace")
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+
+
+def start_bot(env: dict[str, str], slack: FakeSlack, log_dir: Path, *, timeout: float = 20.0) -> BotProcess:
+    port = free_port()
+    env = dict(env, PORT=str(port))
+    log_path = log_dir / f"bot-{port}.log"
+    log_file = log_path.open("wb")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "bot", "serve", "--host", "127.0.0.1"],
+        cwd=REPO, env=env, stdout=log_file, stderr=subprocess.STDOUT,
+    )
+    bot = BotProcess(url=f"http://127.0.0.1:{port}", process=process, log_path=log_path, slack=slack)
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise AssertionError(f"bot exited with {process.returncode}:\n{bot.log_text()}")
+        try:
+            with urllib.request.urlopen(bot.url + "/healthz", timeout=1) as response:
+                if response.status == 200:
+                    return bot
+        except OSError:
+            time.sleep(0.1)
+    bot.stop()
+    raise AssertionError(f"bot did not become healthy in {timeout} s:\n{bot.log_text()}")
+
+
+@dataclass(kw_only=True)
+class AppBot(RunningBot):
+    """The bot's WSGI app in this process: built by the composition root from the same environment `serve` gets,
+    served on a loopback thread. The same requests, listeners, boto3 and slack_sdk calls as the real process, without
+    starting one (milliseconds instead of seconds); what only a process shows (gunicorn, logs, signals) stays e2e."""
+
+    server: WSGIServer
+    backup: BackupService
+    lazy: LazyListenerPool
+
+    def settle(self, timeout: float = 30.0) -> None:
+        """Wait until every lazy listener the bot has started is done: after it, whatever the requests sent so far
+        were going to do to AWS or a response_url has been done (for requests that started none, at once). Stronger
+        than sleeping a while and hoping a listener would have shown up by then."""
+        assert self.lazy.wait_idle(timeout), f"lazy listeners still running after {timeout} s"
+
+    def stop(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+        self.lazy.shutdown(wait=True)
+        self.backup.close()
+
+
+class LazyListenerPool(ThreadPoolExecutor):
+    """The pool Bolt runs lazy listeners on (create_app's listener_executor, as in bot.app.create_web_app), counting
+    the work in flight."""
+
+    def __init__(self) -> None:
+        super().__init__(max_workers=64, thread_name_prefix="lazy")
+        self._in_flight = 0
+        self._changed = threading.Condition()
+
+    def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Future[Any]:
+        with self._changed:
+            self._in_flight += 1
+        future = super().submit(fn, *args, **kwargs)
+        future.add_done_callback(self._done)
+        return future
+
+    def _done(self, _: Future[Any]) -> None:
+        with self._changed:
+            self._in_flight -= 1
+            self._changed.notify_all()
+
+    def wait_idle(self, timeout: float) -> bool:
+        with self._changed:
+            return self._changed.wait_for(lambda: self._in_flight == 0, timeout)
+
+
+def aws_session(env: Mapping[str, str]) -> boto3.session.Session:
+    """The boto3 session the bot's process would build from `env`, built without putting `env` in this process's
+    environment: its credentials, its (empty) AWS config files and AWS_MAX_ATTEMPTS."""
+    core = botocore.session.Session()
+    for variable, name in (("AWS_CONFIG_FILE", "config_file"), ("AWS_SHARED_CREDENTIALS_FILE", "credentials_file")):
+        if env.get(variable):
+            core.set_config_variable(name, env[variable])
+    if env.get("AWS_MAX_ATTEMPTS"):
+        core.set_config_variable("max_attempts", int(env["AWS_MAX_ATTEMPTS"]))
+    return boto3.session.Session(aws_access_key_id=env["AWS_ACCESS_KEY_ID"],
+                                 aws_secret_access_key=env["AWS_SECRET_ACCESS_KEY"], botocore_session=core)
+
+
+def restores_service(env: Mapping[str, str]) -> RestoresService:
+    """The application service bot.app.create_service builds from `env` (Settings, deadline, cache TTL, the
+    installation's workspace from auth.test), its boto3 clients on AWS_ENDPOINT_URL_BACKUP whatever the region. Close
+    `service.backup` when done."""
+    settings = load_settings(env, "http")
+    backup = BackupService(lambda: aws_session(env), endpoint_url=env["AWS_ENDPOINT_URL_BACKUP"],
+                           deadline_seconds=settings.aws_deadline_seconds, cache_ttl=settings.cache_ttl)
+    return RestoresService(settings, backup, installation_team=InstallationTeam(settings, create_web_client(settings)))
+
+
+def start_app_bot(env: Mapping[str, str], slack: FakeSlack) -> AppBot:
+    """`python -m bot serve` minus the process: the service from `env`, then
+    bot.web.create_wsgi_app(bot.app.create_app(settings, service, listener_executor), secret), as
+    bot.app.create_web_app builds what each gunicorn worker serves."""
+    service = restores_service(env)
+    settings = service.settings
+    lazy = LazyListenerPool()
+    wsgi = create_wsgi_app(create_app(settings, service, listener_executor=lazy), settings.slack_signing_secret)
+    server = make_server("127.0.0.1", 0, _reading_whole_body(wsgi), server_class=_ThreadingWSGIServer,
+                         handler_class=_QuietHandler)
+    threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, name="app-bot", daemon=True).start()
+    return AppBot(url=f"http://127.0.0.1:{server.server_port}", slack=slack, secret=settings.slack_signing_secret,
+                  server=server, backup=service.backup, lazy=lazy)
+
+
+class _ThreadingWSGIServer(ThreadingMixIn, WSGIServer):
+    daemon_threads = True
+
+
+class _QuietHandler(WSGIRequestHandler):
+    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - the base class's signature
+        pass
+
+
+class _Body:
+    """wsgi.input limited to Content-Length, remembering how much is left unread."""
+
+    def __init__(self, stream: Any, length: int) -> None:
+        self.stream = stream
+        self.left = length
+
+    def read(self, size: int | None = -1) -> bytes:
+        size = self.left if size is None or size < 0 else min(size, self.left)
+        data: bytes = self.stream.read(size) if size > 0 else b""
+        self.left -= len(data)
+        return data
+
+
+def _reading_whole_body(app: Callable[..., Iterable[bytes]]) -> Callable[..., Iterable[bytes]]:
+    """gunicorn reads what an app left of a request body before the connection closes; wsgiref does not, and the
+    client of an answer given without reading the body (405, 413) would see a reset instead of the answer."""
+
+    def wsgi(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+        try:
+            length = max(0, int(environ.get("CONTENT_LENGTH") or 0))
+        except ValueError:
+            length = 0
+        body = _Body(environ["wsgi.input"], length)
+        environ["wsgi.input"] = body
+        try:
+            return list(app(environ, start_response))
+        finally:
+            while body.left > 0 and body.read(1 << 16):
+                pass
+
+    return wsgi
+
+
+# --------------------------------------------------------------------------- summaries: a data set and its answers
+
+SUMMARIES = "/audit/restore-job-summaries"
+JOBS_PATH = "/restore-jobs/"
+DATASET_ACCOUNTS = ("111122223333", "444455556666", "777788889999")
+DATASET_TYPES = ("EBS", "RDS", "DynamoDB", "EFS")
+
+
+def load_dataset(emulator: BackupEmulator, today: date) -> list[DailyCount]:
+    """Three regions × three accounts × four types × 14 days: several pages per region at the emulator's page size."""
+    counts = multi_page_counts(E2E_REGIONS, DATASET_ACCOUNTS, DATASET_TYPES, 14, today)
+    emulator.load(counts=counts)
+    return counts
+
+
+# Per-channel account scopes (RESTORES_CHANNEL_ACCOUNTS): one account, two accounts, and every account.
+CHANNEL_SCOPES = f"C0TEAMA={DATASET_ACCOUNTS[0]};C0TEAMAB={DATASET_ACCOUNTS[0]},{DATASET_ACCOUNTS[1]};C0PLATFORM=ANY"
+
+
+def blocks_text(answer: Any) -> str:
+    return json.dumps(answer.body.get("blocks", []), ensure_ascii=False)
+
+
+def totals_field(answer: Any) -> str:
+    section = next(b for b in answer.body["blocks"] if b["type"] == "section" and b.get("fields"))
+    return str(section["text"]["text"])
+
+
+# --------------------------------------------------------------------------- jobs: a data set and clicks
+
+PLAN = "arn:aws:backup:us-east-1:111122223333:restore-testing-plan:nightly_rds_check-1a2b3c4d"
+REASONS = {
+    "kms": "Access denied to KMS key arn:aws:kms:{region}:{account}:key/{n:08d}-aaaa-bbbb-cccc-000000000000",
+    "capacity": "Insufficient capacity for instance type r6i.4xlarge in Availability Zone {region}a",
+    "subnet": "The subnet ID 'subnet-0abc{n:013x}' does not exist",
+}
+
+
+def make_jobs(today: date) -> list[RestoreJob]:
+    """FAILED and ABORTED jobs over the last 7 days in two regions and two accounts; some from restore testing."""
+    jobs: list[RestoreJob] = []
+    plan = [("kms", "RDS", 9), ("capacity", "EC2", 5), ("subnet", "EBS", 3)]
+    n = 0
+    for region in ("us-east-1", "eu-west-1"):
+        for account in ("111122223333", "444455556666"):
+            for reason, rtype, count in plan:
+                for i in range(count):
+                    n += 1
+                    created = datetime.combine(today - timedelta(days=1 + i % 6), datetime.min.time(), UTC) + timedelta(hours=i)
+                    test = reason == "kms" and i % 3 == 0
+                    jobs.append(RestoreJob(
+                        region=region, account_id=account, job_id=f"job-{n:05d}", status="FAILED",
+                        resource_type=rtype, created=created,
+                        status_message=REASONS[reason].format(region=region, account=account, n=n),
+                        created_resource_arn=f"arn:aws:rds:{region}:{account}:db:db-{n}",
+                        restore_testing_plan_arn=PLAN if test else None,
+                        validation_status="FAILED" if test and i % 2 else ("SUCCESSFUL" if test else None),
+                    ))
+            n += 1
+            jobs.append(RestoreJob(region=region, account_id=account, job_id=f"job-{n:05d}", status="ABORTED",
+                                   resource_type="EFS", created=datetime.combine(today - timedelta(days=2), datetime.min.time(), UTC),
+                                   status_message="Restore aborted by user"))
+    return jobs
+
+
+def counts_from(jobs: list[RestoreJob]) -> list[DailyCount]:
+    per = Counter((j.region, j.account_id, j.status, j.resource_type, j.created.date()) for j in jobs)
+    return [DailyCount(r, a, s, t, d, n) for (r, a, s, t, d), n in per.items()]
+
+
+def actions_of(answer: ResponsePost) -> dict[str, dict[str, Any]]:
+    """Every interactive element of an answer by action_id; select options by their text."""
+    found: dict[str, dict[str, Any]] = {}
+    for block in answer.body.get("blocks", []):
+        if block["type"] != "actions":
+            continue
+        for element in block["elements"]:
+            found[element["action_id"]] = element
+            for group in element.get("option_groups", []):
+                for option in group["options"]:
+                    found["option:" + option["text"]["text"]] = option
+    return found
+
+
+def click(bot: RunningBot, slack: FakeSlack, action_id: str, value: str, *, select: bool = False,
+          user_id: str = "U0USER", channel_id: str = "C0CHAN", secret: str = SIGNING_SECRET,
+          expect_answers: int = 1) -> tuple[int, list[ResponsePost]]:
+    """Send a block_actions payload exactly as Slack does, then wait for the answers via response_url."""
+    key = f"click-{time.monotonic_ns()}"
+    action: dict[str, Any] = {"action_id": action_id, "block_id": "restores_drill", "action_ts": f"{time.time():.6f}"}
+    if select:
+        action.update(type="static_select", selected_option={"text": {"type": "plain_text", "text": "x"}, "value": value})
+    else:
+        action.update(type="button", value=value, text={"type": "plain_text", "text": "x"})
+    payload = {
+        "type": "block_actions",
+        "user": {"id": user_id, "username": "alice", "name": "alice", "team_id": "T0TEST"},
+        "api_app_id": "A0TEST",
+        "token": "fake-verification-token",
+        "container": {"type": "message", "message_ts": "1700000000.000100", "channel_id": channel_id, "is_ephemeral": True},
+        "trigger_id": "123.456.abc",
+        "team": {"id": "T0TEST", "domain": "test"},
+        "enterprise": None,
+        "is_enterprise_install": False,
+        "channel": {"id": channel_id, "name": "ops"},
+        "state": {"values": {}},
+        "response_url": slack.response_url(key),
+        "actions": [action],
+    }
+    status, _, _ = post_signed(bot.events_url, secret, block_actions_body(payload))
+    if status != 200 or expect_answers == 0:
+        return status, []
+    return status, slack.wait_for_responses(expect_answers, key=key, timeout=30)
+
+
+def text_of(answer: ResponsePost) -> str:
+    return json.dumps(answer.body.get("blocks", []), ensure_ascii=False)
+
+
+# --------------------------------------------------------------------------- the digest and its clock
+
+DIGEST_CHANNELS = ("C0DIGEST1", "C0DIGEST2", "C0DIGEST3")
+
+
+def posts(slack: FakeSlack, channel: str | None = None) -> list[SlackCall]:
+    """The chat.postMessage calls the fake Slack accepted (to `channel`, if given)."""
+    return [c for c in slack.calls_to("chat.postMessage") if c.ok and (channel is None or c.params["channel"] == channel)]
+
+
+def clock_settings(**env: str) -> Settings:
+    base = {"RESTORES_REGIONS": "us-east-1", "RESTORES_DIGEST_CHANNELS": "C0CLOCK1,C0CLOCK2",
+            "SLACK_BOT_TOKEN": BOT_TOKEN}
+    return load_settings(dict(base, **env), "clock")

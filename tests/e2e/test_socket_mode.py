@@ -16,12 +16,12 @@ import pytest
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot.sample.emulator import BackupEmulator, DailyCount
-from tests.fakes.aws import expected_sum, multi_page_counts
+from bot.sample.backup_api import DailyCount
+from tests.fakes.aws import BackupEmulator, expected_sum, multi_page_counts
 from tests.fakes.slack import FakeSlack, ResponsePost
 from tests.fakes.socket_mode import FakeSocketMode, SocketConnection
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.dates]
 
 ACCOUNTS = ("111122223333", "444455556666", "777788889999")
 TYPES = ("EBS", "RDS", "DynamoDB", "EFS")

@@ -7,7 +7,7 @@ from datetime import date, timedelta
 
 import pytest
 
-from bot.sample.emulator import DailyCount
+from bot.sample.backup_api import DailyCount
 from tests.fakes.aws import slow
 
 pytestmark = [pytest.mark.e2e, pytest.mark.dates]

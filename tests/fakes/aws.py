@@ -1,4 +1,8 @@
-"""Pytest helpers for talking to the loopback AWS Backup emulator with real boto3 clients.
+"""The tests' AWS Backup fake and the pytest helpers for talking to it with real boto3 clients.
+
+``FakeBackup`` (also importable as ``BackupEmulator``, the name the tests use) is the product's loopback
+emulator (bot.sample.emulator) plus what only tests need: injected faults, a record of every request, and
+optional SigV4 signature verification.
 
 Expose the fixture to a test module with ``pytest_plugins = ["tests.fakes.aws"]``
 in the root ``tests/conftest.py`` (or ``from tests.fakes.aws import aws_backup``).
@@ -6,8 +10,12 @@ in the root ``tests/conftest.py`` (or ``from tests.fakes.aws import aws_backup``
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
-from datetime import date, timedelta
+import hmac
+import threading
+import time
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, replace
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -15,11 +23,257 @@ import boto3
 import botocore.loaders
 import botocore.session
 import pytest
+from botocore.auth import SigV4Auth
+from botocore.awsrequest import AWSRequest
 from botocore.config import Config
+from botocore.credentials import Credentials
 
-from bot.sample.emulator import BackupEmulator, DailyCount
+from bot.sample import emulator as product
+from bot.sample.backup_api import ApiError, DailyCount, RestoreJob
 
-__all__ = ["aws_backup", "backup_client", "expected_sum", "multi_page_counts"]
+__all__ = [
+    "BackupEmulator",
+    "FakeBackup",
+    "Fault",
+    "RecordedRequest",
+    "access_denied",
+    "aws_backup",
+    "backup_client",
+    "expected_sum",
+    "multi_page_counts",
+    "slow",
+    "throttling",
+    "unavailable",
+]
+
+
+# --------------------------------------------------------------------------- faults
+
+
+@dataclass
+class Fault:
+    """A misbehaviour injected for one region.
+
+    ``status >= 400`` makes the emulator answer with an error of
+    ``error_type``; otherwise only ``latency`` applies and the answer is healthy.
+    ``times=None`` affects every request, ``times=N`` only the next N.
+    """
+
+    status: int = 503
+    error_type: str = "ServiceUnavailableException"
+    message: str = "Service is unavailable"
+    latency: float = 0.0
+    times: int | None = None
+    # Only requests whose path starts with this (e.g. "/restore-jobs/") are affected; None: every operation.
+    path_prefix: str | None = None
+
+    @property
+    def is_error(self) -> bool:
+        return self.status >= 400
+
+
+def throttling(**overrides: Any) -> Fault:
+    """The error AWS returns when the per-account request rate is exceeded (retryable by botocore)."""
+    return replace(Fault(status=400, error_type="ThrottlingException", message="Rate exceeded"), **overrides)
+
+
+def access_denied(**overrides: Any) -> Fault:
+    """The error an IAM role without backup:ListRestoreJobSummaries gets (not retryable)."""
+    return replace(
+        Fault(
+            status=403,
+            error_type="AccessDeniedException",
+            message=(
+                "User: arn:aws:sts::111122223333:assumed-role/bot/x is not authorized to perform: "
+                "backup:ListRestoreJobSummaries"
+            ),
+        ),
+        **overrides,
+    )
+
+
+def unavailable(**overrides: Any) -> Fault:
+    """A regional outage: 503 ServiceUnavailableException (retryable by botocore)."""
+    return replace(Fault(), **overrides)
+
+
+def slow(seconds: float, **overrides: Any) -> Fault:
+    """A healthy but slow region: answers correctly after ``seconds``."""
+    return replace(Fault(status=200, error_type="", message="", latency=seconds), **overrides)
+
+
+@dataclass
+class _ActiveFault:
+    fault: Fault
+    remaining: int | None  # private copy, so the caller's Fault object is never mutated
+
+
+@dataclass(frozen=True)
+class RecordedRequest:
+    """What the emulator saw, so tests can assert on fan-out, retries and signing."""
+
+    region: str  # "" when the request carried no usable SigV4 scope
+    method: str
+    path: str
+    params: dict[str, str]
+    signed: bool
+    time: float  # time.monotonic() at arrival, so deltas measure retry back-off
+    status: int = 0  # HTTP status the emulator answered with
+
+
+# --------------------------------------------------------------------------- the fake
+
+
+class FakeBackup(product.BackupEmulator):
+    """The loopback emulator with fault injection, request recording and (with ``credentials=``, a map of
+    access key to secret) SigV4 signature verification; every other knob is BackupEmulator's."""
+
+    def __init__(
+        self,
+        counts: Iterable[DailyCount] = (),
+        jobs: Iterable[RestoreJob] = (),
+        *,
+        credentials: Mapping[str, str] | None = None,
+        **knobs: Any,
+    ) -> None:
+        super().__init__(counts, jobs, **knobs)
+        self._credentials: dict[str, str] | None = dict(credentials) if credentials is not None else None
+        self._faults: dict[str, _ActiveFault] = {}
+        self._record_lock = threading.Lock()
+        self._stopping = threading.Event()  # interrupts injected latency sleeps
+        self.requests: list[RecordedRequest] = []
+
+    def start(self) -> FakeBackup:
+        self._stopping.clear()
+        super().start()
+        return self
+
+    def stop(self) -> None:
+        self._stopping.set()
+        super().stop()
+
+    def __enter__(self) -> FakeBackup:
+        return self.start()
+
+    # ----------------------------------------------------------------- data and clock
+
+    def load(self, counts: Iterable[DailyCount] | None = None, jobs: Iterable[RestoreJob] | None = None) -> None:
+        """Replace the served data; an argument left as None keeps the current data."""
+        self.api.load(counts, jobs)
+
+    def set_now(self, now: Callable[[], datetime] | datetime | None) -> None:
+        """Move the emulator's clock: a fixed datetime, a callable, or None for the wall clock."""
+        self.api.set_now(now)
+
+    # ----------------------------------------------------------------- faults and the record
+
+    def set_fault(self, region: str, fault: Fault | None) -> None:
+        """Inject ``fault`` for ``region`` (``"*"`` = every region without its own fault); None removes it."""
+        with self._record_lock:
+            if fault is None:
+                self._faults.pop(region, None)
+            else:
+                self._faults[region] = _ActiveFault(fault, fault.times)
+
+    def clear_faults(self) -> None:
+        with self._record_lock:
+            self._faults.clear()
+
+    def reset(self) -> None:
+        """Forget recorded requests and faults (data stays loaded)."""
+        with self._record_lock:
+            self._faults.clear()
+            self.requests.clear()
+
+    def calls(self, path_prefix: str | None = None, region: str | None = None) -> list[RecordedRequest]:
+        with self._record_lock:
+            return [
+                r
+                for r in self.requests
+                if (path_prefix is None or r.path.startswith(path_prefix)) and (region is None or r.region == region)
+            ]
+
+    def _take_fault(self, region: str, path: str) -> Fault | None:
+        with self._record_lock:
+            key = region if region in self._faults else "*"
+            active = self._faults.get(key)
+            if active is None:
+                return None
+            if active.fault.path_prefix is not None and not path.startswith(active.fault.path_prefix):
+                return None
+            if active.remaining is not None:
+                active.remaining -= 1
+                if active.remaining <= 0:
+                    del self._faults[key]
+            return active.fault
+
+    # ----------------------------------------------------------------- the hook
+
+    def handle(self, request: product.Request) -> product.Response:
+        arrived = time.monotonic()
+        try:
+            scope: product.CredentialScope | None = product.parse_authorization(request.header("Authorization"))
+        except ApiError:
+            scope = None  # the product answers that one
+        response = None
+        if scope is not None:
+            try:
+                if self._credentials is not None:
+                    self._verify_signature(request, scope)
+                fault = self._take_fault(scope.region, request.path)
+                if fault is not None:
+                    if fault.latency > 0:
+                        self._stopping.wait(fault.latency)
+                    if fault.is_error:
+                        raise ApiError(fault.status, fault.error_type, fault.message)
+            except ApiError as error:
+                response = product.error_response(error)
+        if response is None:
+            response = super().handle(request)
+        # Record before answering: the client may assert on calls() the moment it has the response.
+        with self._record_lock:
+            self.requests.append(
+                RecordedRequest(
+                    region=scope.region if scope is not None else "",
+                    method=request.method,
+                    path=request.path,
+                    params=request.params,
+                    signed=scope is not None,
+                    time=arrived,
+                    status=response.status,
+                )
+            )
+        return response
+
+    def _verify_signature(self, request: product.Request, scope: product.CredentialScope) -> None:
+        assert self._credentials is not None
+        secret = self._credentials.get(scope.access_key)
+        if secret is None:
+            raise ApiError(403, "UnrecognizedClientException", "The security token included in the request is invalid.")
+        amz_date = request.header("X-Amz-Date") or ""
+        if not amz_date.startswith(scope.date):
+            raise ApiError(403, "InvalidSignatureException", "Date in Credential scope does not match X-Amz-Date.")
+        headers = {name: request.header(name) or "" for name in scope.signed_headers}
+        url = f"http://{headers.get('host', '')}{request.target}"
+        signed = AWSRequest(method=request.method, url=url, data=request.body, headers=headers)
+        signed.context["timestamp"] = amz_date
+        signer = SigV4Auth(Credentials(scope.access_key, secret), scope.service, scope.region)
+        canonical = signer.canonical_request(signed)
+        expected = signer.signature(signer.string_to_sign(signed, canonical), signed)
+        if not hmac.compare_digest(expected, scope.signature):
+            raise ApiError(
+                403,
+                "InvalidSignatureException",
+                "The request signature we calculated does not match the signature you provided. "
+                "Check your AWS Secret Access Key and signing method.",
+            )
+
+
+BackupEmulator = FakeBackup  # the name the tests have always imported
+
+
+# --------------------------------------------------------------------------- boto3 plumbing
+
 
 # Variables that could make a test leak out to a real account or pick up a
 # developer's settings; removed for the duration of every test using the fixture.
@@ -42,7 +296,7 @@ _LEAKY_ENV = (
 
 
 @pytest.fixture
-def aws_backup(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[BackupEmulator]:
+def aws_backup(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[FakeBackup]:
     """A started, empty emulator that any boto3 ``backup`` client created in the test will reach.
 
     Load data with ``aws_backup.load(counts=..., jobs=...)`` and pin the clock
@@ -54,7 +308,7 @@ def aws_backup(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[Back
     (config_dir / "credentials").write_text("")
     for name in _LEAKY_ENV:
         monkeypatch.delenv(name, raising=False)
-    with BackupEmulator() as emulator:
+    with FakeBackup() as emulator:
         monkeypatch.setenv("AWS_ENDPOINT_URL_BACKUP", emulator.url)
         monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
         monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
@@ -83,7 +337,7 @@ def _fresh_session() -> boto3.Session:
     return session
 
 
-def backup_client(emulator: BackupEmulator, region: str, *, attempts: int | None = None, **config: Any) -> Any:
+def backup_client(emulator: FakeBackup, region: str, *, attempts: int | None = None, **config: Any) -> Any:
     """A real boto3 ``backup`` client pointed at ``emulator`` and signed for ``region``.
 
     ``attempts`` is the total number of requests botocore may make (standard

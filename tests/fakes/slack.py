@@ -242,8 +242,9 @@ class _Server(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
 
-    def __init__(self, address: tuple[str, int], fake: FakeSlack) -> None:
+    def __init__(self, address: tuple[str, int], fake: FakeSlack, backlog: int = 5) -> None:
         self.fake = fake
+        self.request_queue_size = backlog  # the listen queue, read by server_activate() inside super().__init__
         super().__init__(address, _Handler)
 
 
@@ -297,6 +298,7 @@ class FakeSlack:
         bot_id: str = "B0BOT",
         host: str = "127.0.0.1",
         port: int = 0,
+        backlog: int = 5,
         app_token: str = "xapp-1-A0TEST-1-fake-app-level-token",
     ) -> None:
         self.token = token
@@ -308,6 +310,7 @@ class FakeSlack:
         self.bot_id = bot_id
         self._host = host
         self._requested_port = port
+        self._backlog = backlog  # http.server's default; benchmarks raise it so connection bursts are not dropped
         self._server: _Server | None = None
         self._thread: threading.Thread | None = None
         self._cond = threading.Condition(threading.RLock())
@@ -333,7 +336,7 @@ class FakeSlack:
     def start(self) -> FakeSlack:
         """Start serving on a daemon thread (idempotent); return self."""
         if self._server is None:
-            server = _Server((self._host, self._requested_port), self)
+            server = _Server((self._host, self._requested_port), self, self._backlog)
             thread = threading.Thread(
                 target=server.serve_forever, kwargs={"poll_interval": 0.05}, name="FakeSlack", daemon=True
             )

@@ -12,7 +12,7 @@ import pytest
 
 from bot.aws.client import BackupService
 from bot.config import load_settings
-from bot.sample.emulator import DailyCount
+from bot.sample.backup_api import DailyCount
 from bot.service import RestoresService
 
 pytestmark = pytest.mark.dates

@@ -17,7 +17,7 @@ from bot.aws.client import BackupService
 from bot.config import ConfigError, load_settings
 from bot.digest.ledger import Ledger
 from bot.digest.run import DigestRunner
-from bot.sample.emulator import DailyCount
+from bot.sample.backup_api import DailyCount
 from bot.service import RestoresService
 
 pytestmark = pytest.mark.dates

@@ -1,16 +1,12 @@
-"""The daily digest: exact numbers, exactly-once delivery per channel and day, and graceful faults.
+"""The daily digest in process: exact numbers, exactly-once delivery per channel and day, and graceful faults.
 
 Real boto3 to the AWS emulator, real slack_sdk WebClient to the fake Slack, a real ledger database."""
 
 from __future__ import annotations
 
 import json
-import re
-import subprocess
-import sys
 import threading
 from datetime import date, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 import boto3
@@ -19,21 +15,14 @@ import pytest
 from bot.app import create_web_client
 from bot.aws.client import BackupService
 from bot.config import Settings, load_settings
-from bot.digest.data import digest_day
 from bot.digest.ledger import Ledger
 from bot.digest.run import DigestRunner, collect_digest
-from bot.sample.emulator import BackupEmulator, DailyCount, access_denied, unavailable
-from tests.conftest import E2E_REGIONS
-from tests.fakes.aws import expected_sum, multi_page_counts
+from bot.sample.backup_api import DailyCount
+from tests.fakes.aws import BackupEmulator, access_denied, expected_sum, unavailable
 from tests.fakes.slack import FakeSlack
-from tests.harness import BOT_TOKEN, REPO
+from tests.support import BOT_TOKEN, DATASET_ACCOUNTS, DIGEST_CHANNELS, E2E_REGIONS, SUMMARIES, posts
 
 pytestmark = pytest.mark.dates
-
-CHANNELS = ("C0DIGEST1", "C0DIGEST2", "C0DIGEST3")
-ACCOUNTS = ("111122223333", "444455556666", "777788889999")
-TYPES = ("EBS", "RDS", "DynamoDB", "EFS")
-SUMMARIES = "/audit/restore-job-summaries"
 
 
 def digest_settings(slack: FakeSlack, database_url: str, **extra: str) -> Settings:
@@ -41,7 +30,7 @@ def digest_settings(slack: FakeSlack, database_url: str, **extra: str) -> Settin
         "RESTORES_REGIONS": ",".join(E2E_REGIONS),
         "SLACK_BOT_TOKEN": BOT_TOKEN,
         "SLACK_API_URL": slack.api_url,
-        "RESTORES_DIGEST_CHANNELS": ",".join(CHANNELS),
+        "RESTORES_DIGEST_CHANNELS": ",".join(DIGEST_CHANNELS),
         "RESTORES_DIGEST_ACCOUNT": "ANY",
         "DATABASE_URL": database_url,
         "RESTORES_AWS_DEADLINE": "10",
@@ -59,24 +48,8 @@ def make_runner(emulator: BackupEmulator, slack: FakeSlack, database_url: str, *
     return DigestRunner(settings, backup, create_web_client(settings), Ledger.from_url(settings.database_url))
 
 
-def posts(slack: FakeSlack, channel: str | None = None) -> list[Any]:
-    return [c for c in slack.calls_to("chat.postMessage") if c.ok and (channel is None or c.params["channel"] == channel)]
-
-
 def text_of(call: Any) -> str:
     return json.dumps(call.params["blocks"], ensure_ascii=False)
-
-
-@pytest.fixture
-def dataset(fakes: tuple[BackupEmulator, FakeSlack], today: date) -> list[DailyCount]:
-    emulator, _ = fakes
-    counts = multi_page_counts(E2E_REGIONS, ACCOUNTS, TYPES, 14, today)
-    emulator.load(counts=counts)
-    return counts
-
-
-def test_digest_day_is_yesterday_in_utc(now: datetime, day: date) -> None:
-    assert digest_day(now) == day
 
 
 def test_numbers_equal_independent_sums(fakes: tuple[BackupEmulator, FakeSlack], dataset: list[DailyCount],
@@ -88,7 +61,7 @@ def test_numbers_equal_independent_sums(fakes: tuple[BackupEmulator, FakeSlack],
     aborted = expected_sum(dataset, state="ABORTED", start=day, end=today)
     completed = expected_sum(dataset, state="COMPLETED", start=day, end=today)
     assert failed + aborted > 0
-    for channel in CHANNELS:
+    for channel in DIGEST_CHANNELS:
         (post,) = posts(slack, channel)
         text = text_of(post)
         assert f"*{failed + aborted:,} restore jobs failed or were aborted* on {day:%a %d %b %Y}; {completed:,} completed" in text
@@ -96,7 +69,7 @@ def test_numbers_equal_independent_sums(fakes: tuple[BackupEmulator, FakeSlack],
         for region in E2E_REGIONS:
             n = sum(expected_sum(dataset, state=s, region=region, start=day, end=today) for s in ("FAILED", "ABORTED"))
             assert f"*{region}* — {n:,}" in text
-        for account in ACCOUNTS:
+        for account in DATASET_ACCOUNTS:
             n = sum(expected_sum(dataset, state=s, account_id=account, start=day, end=today) for s in ("FAILED", "ABORTED"))
             assert f"*{account}* — {n:,}" in text
         week = sum(expected_sum(dataset, state=s, start=day - timedelta(days=7), end=day) for s in ("FAILED", "ABORTED"))
@@ -146,7 +119,7 @@ def test_concurrent_runs_post_once_per_channel(fakes: tuple[BackupEmulator, Fake
         t.start()
     for t in threads:
         t.join()
-    for channel in CHANNELS:
+    for channel in DIGEST_CHANNELS:
         assert len(posts(slack, channel)) == 1
 
 
@@ -247,77 +220,3 @@ def test_collect_digest_trend_covers_fourteen_days(fakes: tuple[BackupEmulator, 
     assert len(data.trend) == 14 and data.trend[-1][0] == day and data.trend[0][0] == day - timedelta(days=13)
     for day, n in data.trend:
         assert n == sum(expected_sum(dataset, state=s, start=day, end=day + timedelta(days=1)) for s in ("FAILED", "ABORTED"))
-
-
-# --- the CLI, as a real process -------------------------------------------------------------------------------
-
-
-def run_cli(bot_env: dict[str, str], slack: FakeSlack, database_url: str, *args: str) -> subprocess.CompletedProcess[str]:
-    env = dict(bot_env, RESTORES_DIGEST_CHANNELS=",".join(CHANNELS), RESTORES_DIGEST_ACCOUNT="ANY",
-               DATABASE_URL=database_url, SLACK_API_URL=slack.api_url, LOG_LEVEL="INFO")
-    return subprocess.run([sys.executable, "-m", "bot", "digest", *args], cwd=REPO, env=env,
-                          capture_output=True, text=True, timeout=60)
-
-
-def test_cli_dry_run_second_run_and_force(fakes: tuple[BackupEmulator, FakeSlack], dataset: list[DailyCount],
-                                          bot_env: dict[str, str], tmp_path: Path) -> None:
-    emulator, slack = fakes
-    emulator.set_now(None)  # the CLI uses the wall clock; so does the emulator here
-    url = f"sqlite:///{tmp_path / 'cli.sqlite3'}"
-    dry = run_cli(bot_env, slack, url, "--dry-run")
-    assert dry.returncode == 0, dry.stderr
-    assert "Daily restore digest" in dry.stdout
-    assert posts(slack) == []
-    first = run_cli(bot_env, slack, url)
-    assert first.returncode == 0, first.stderr
-    assert len(posts(slack)) == 3
-    second = run_cli(bot_env, slack, url)
-    assert second.returncode == 0 and "already-posted" in second.stderr
-    assert len(posts(slack)) == 3
-    forced = run_cli(bot_env, slack, url, "--force", "--channel", "C0DIGEST2")
-    assert forced.returncode == 0, forced.stderr
-    assert len(posts(slack)) == 4 and len(posts(slack, "C0DIGEST2")) == 2
-
-
-def test_cli_two_processes_at_once_post_once(fakes: tuple[BackupEmulator, FakeSlack], dataset: list[DailyCount],
-                                             bot_env: dict[str, str], database_url: str) -> None:
-    emulator, slack = fakes
-    emulator.set_now(None)
-    env = dict(bot_env, RESTORES_DIGEST_CHANNELS=",".join(CHANNELS), DATABASE_URL=database_url,
-               SLACK_API_URL=slack.api_url)
-    procs = [subprocess.Popen([sys.executable, "-m", "bot", "digest"], cwd=REPO, env=env,
-                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for _ in range(2)]
-    for proc in procs:
-        _, stderr = proc.communicate(timeout=60)
-        assert proc.returncode == 0, stderr
-    for channel in CHANNELS:
-        assert len(posts(slack, channel)) == 1
-
-
-def test_cli_bad_channel_gives_exit_status_1(fakes: tuple[BackupEmulator, FakeSlack], dataset: list[DailyCount],
-                                             bot_env: dict[str, str], tmp_path: Path) -> None:
-    emulator, slack = fakes
-    emulator.set_now(None)
-    slack.fail_channel("C0DIGEST3", "not_in_channel")
-    result = run_cli(bot_env, slack, f"sqlite:///{tmp_path / 'bad.sqlite3'}")
-    assert result.returncode == 1
-    assert re.search(r"C0DIGEST3: failed \(not_in_channel: invite the bot", result.stderr)
-    assert len(posts(slack)) == 2
-
-
-@pytest.mark.parametrize(
-    ("variable", "value", "message"),
-    [("RESTORES_DIGEST_TIME", "9am", "RESTORES_DIGEST_TIME='9am' is not a time of day"),
-     ("RESTORES_DIGEST_TZ", "Europe/Nowhere", "not an IANA time zone"),
-     ("RESTORES_DIGEST_CHANNELS", "general", "is not a Slack ID"),
-     ("DATABASE_URL", "mysql://db/x", "not supported"),
-     ("RESTORES_DIGEST_CHANNELS", "", "missing configuration: RESTORES_DIGEST_CHANNELS")],
-)
-def test_cli_bad_configuration_fails_fast(bot_env: dict[str, str], variable: str, value: str, message: str) -> None:
-    env = dict(bot_env, RESTORES_DIGEST_CHANNELS="C0DIGEST1")
-    env[variable] = value
-    result = subprocess.run([sys.executable, "-m", "bot", "digest"], cwd=REPO, env=env, capture_output=True,
-                            text=True, timeout=60)
-    assert result.returncode == 2
-    assert message in result.stderr
-    assert "Traceback" not in result.stderr

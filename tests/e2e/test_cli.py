@@ -10,9 +10,9 @@ from datetime import date, timedelta
 import pytest
 
 from bot.sample.data import SAMPLE_CALLER_ACCOUNT, SAMPLE_REGIONS, sample_counts
-from tests.harness import REPO, clean_env
+from tests.support import REPO, clean_env
 
-pytestmark = pytest.mark.dates
+pytestmark = [pytest.mark.e2e, pytest.mark.dates]
 
 
 def run(*args: str) -> subprocess.CompletedProcess[str]:

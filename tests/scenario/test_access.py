@@ -1,4 +1,5 @@
-"""Allow-lists and per-channel account scoping, enforced in one place, for commands, buttons and digests."""
+"""Allow-lists and per-channel account scoping in process, for commands, buttons and digests: enforced in one place,
+whatever the way in."""
 
 from __future__ import annotations
 
@@ -10,64 +11,54 @@ from pathlib import Path
 import boto3
 import pytest
 
-from bot.access import Access, AccessPolicy, OutOfScope
 from bot.app import create_web_client
 from bot.aws.client import BackupService
-from bot.config import ConfigError, load_settings
+from bot.config import load_settings
 from bot.controls import ActionId, ActionValue
 from bot.digest.ledger import Ledger
 from bot.digest.run import DigestRunner
-from bot.query import ANY, RestoreFilter
-from bot.sample.emulator import BackupEmulator
-from tests.conftest import E2E_REGIONS
-from tests.fakes.aws import expected_sum, multi_page_counts
+from bot.query import RestoreFilter
+from tests.fakes.aws import BackupEmulator, expected_sum, multi_page_counts
 from tests.fakes.slack import FakeSlack
-from tests.harness import BOT_TOKEN, BotProcess
-from tests.test_e2e_actions import actions_of, click
+from tests.support import BOT_TOKEN, CHANNEL_SCOPES, DATASET_ACCOUNTS, E2E_REGIONS, AppBot, actions_of, click
 
 pytestmark = pytest.mark.dates
 
-A, B, C = "111122223333", "444455556666", "777788889999"
-SCOPES = f"C0TEAMA={A};C0TEAMAB={A},{B};C0PLATFORM=ANY"
+A, B, C = DATASET_ACCOUNTS
 
 
-def settings(**env: str):  # type: ignore[no-untyped-def]
-    return load_settings(dict({"RESTORES_REGIONS": "us-east-1", "RESTORES_CHANNEL_ACCOUNTS": SCOPES}, **env), "local")
+def test_allow_lists_refuse_politely_without_calling_aws(launch_app_bot: Callable[..., AppBot],
+                                                         emulator: BackupEmulator, slack: FakeSlack) -> None:
+    emulator.reset()
+    restricted = launch_app_bot(RESTORES_ALLOWED_USERS="U0ALLOWED", RESTORES_ALLOWED_CHANNELS="C0OPS")
+    refused = restricted.ask("failed", user_id="U0OTHER", channel_id="C0OPS")
+    assert "not enabled for you" in refused.body["text"]
+    refused = restricted.ask("failed", user_id="U0ALLOWED", channel_id="C0RANDOM")
+    assert "not enabled for you" in refused.body["text"]
+    assert emulator.calls() == []
+    allowed = restricted.ask("failed", user_id="U0ALLOWED", channel_id="C0OPS")
+    assert "restore" in allowed.body["text"]
+    assert emulator.calls() != []
 
 
-def test_channel_accounts_parse_and_validate() -> None:
-    parsed = settings().channel_accounts
-    assert parsed == {"C0TEAMA": frozenset({A}), "C0TEAMAB": frozenset({A, B}), "C0PLATFORM": None}
-    for bad, message in [("C0X=12345", "12-digit"), ("general=111122223333", "CHANNEL=ACCOUNTS"),
-                         ("C0X", "CHANNEL=ACCOUNTS"), (f"C0X={A};C0X={B}", "listed twice")]:
-        with pytest.raises(ConfigError, match=message):
-            settings(RESTORES_CHANNEL_ACCOUNTS=bad)
-
-
-def test_scope_rules() -> None:
-    policy = AccessPolicy(settings())
-    one, two, free = (policy.check(user_id="U1", channel_id=c) for c in ("C0TEAMA", "C0TEAMAB", "C0OTHER"))
-    base = RestoreFilter(regions=("us-east-1",))
-    assert policy.scope(base, one).account == A  # one account: asked for directly
-    scoped = policy.scope(base, two)
-    assert scoped.account == ANY and scoped.visible_accounts == {A, B}
-    assert policy.scope(RestoreFilter(account=B, regions=("us-east-1",)), two).account == B
-    with pytest.raises(OutOfScope, match=f"account {C} is not one of them"):
-        policy.scope(RestoreFilter(account=C, regions=("us-east-1",)), two)
-    with pytest.raises(OutOfScope, match="sum over every account"):
-        policy.scope(RestoreFilter(account="AGGREGATE_ALL", regions=("us-east-1",)), one)
-    assert policy.scope(RestoreFilter(account="AGGREGATE_ALL", regions=("us-east-1",)), free).visible_accounts is None
-    assert policy.check(user_id="U1", channel_id="C0PLATFORM") == Access(allowed=True, accounts=None)
+def test_clicks_recheck_the_allow_lists(launch_app_bot: Callable[..., AppBot], emulator: BackupEmulator,
+                                        slack: FakeSlack) -> None:
+    emulator.reset()
+    restricted = launch_app_bot(RESTORES_ALLOWED_USERS="U0ALLOWED")
+    value = ActionValue(RestoreFilter(state="FAILED", regions=("us-east-1",))).encode()
+    _, (answer,) = click(restricted, slack, ActionId.PERIOD.with_suffix("1d"), value, user_id="U0INTRUDER")
+    assert "not enabled for you" in answer.body["text"]
+    assert emulator.calls() == []
 
 
 @pytest.fixture
-def scoped_bot(launch_bot: Callable[..., BotProcess], fakes: tuple[BackupEmulator, FakeSlack], today: date) -> BotProcess:
+def scoped_bot(launch_app_bot: Callable[..., AppBot], fakes: tuple[BackupEmulator, FakeSlack], today: date) -> AppBot:
     emulator, _ = fakes
     emulator.load(counts=multi_page_counts(E2E_REGIONS, (A, B, C), ("EBS", "RDS"), 14, today))
-    return launch_bot(RESTORES_CHANNEL_ACCOUNTS=SCOPES)
+    return launch_app_bot(RESTORES_CHANNEL_ACCOUNTS=CHANNEL_SCOPES)
 
 
-def test_commands_only_ever_show_the_channels_accounts(scoped_bot: BotProcess, emulator: BackupEmulator, today: date) -> None:
+def test_commands_only_ever_show_the_channels_accounts(scoped_bot: AppBot, emulator: BackupEmulator, today: date) -> None:
     counts = list(emulator.counts)
     answer = scoped_bot.ask("failed 7d account:ANY", channel_id="C0TEAMAB")
     text = json.dumps(answer.body["blocks"])
@@ -86,7 +77,7 @@ def test_commands_only_ever_show_the_channels_accounts(scoped_bot: BotProcess, e
     assert C in json.dumps(unrestricted.body["blocks"])
 
 
-def test_buttons_are_rescoped_for_the_channel_they_are_clicked_in(scoped_bot: BotProcess, emulator: BackupEmulator,
+def test_buttons_are_rescoped_for_the_channel_they_are_clicked_in(scoped_bot: AppBot, emulator: BackupEmulator,
                                                                   slack: FakeSlack) -> None:
     answer = scoped_bot.ask("failed 7d account:ANY", channel_id="C0PLATFORM")
     option = next(v for k, v in actions_of(answer).items() if k.startswith(f"option:{C}"))
@@ -107,7 +98,7 @@ def test_digests_are_scoped_per_channel_from_one_aws_query(fakes: tuple[BackupEm
     emulator.load(counts=counts)
     env = {"RESTORES_REGIONS": ",".join(E2E_REGIONS), "SLACK_BOT_TOKEN": BOT_TOKEN, "SLACK_API_URL": slack.api_url,
            "RESTORES_DIGEST_CHANNELS": "C0TEAMA,C0TEAMAB,C0PLATFORM", "RESTORES_DIGEST_ACCOUNT": "ANY",
-           "RESTORES_CHANNEL_ACCOUNTS": SCOPES, "DATABASE_URL": f"sqlite:///{tmp_path / 'scoped.sqlite3'}"}
+           "RESTORES_CHANNEL_ACCOUNTS": CHANNEL_SCOPES, "DATABASE_URL": f"sqlite:///{tmp_path / 'scoped.sqlite3'}"}
     cfg = load_settings(env, "digest")
     backup = BackupService(lambda: boto3.session.Session(aws_access_key_id="t", aws_secret_access_key="t"),
                            endpoint_url=emulator.url)
@@ -123,8 +114,11 @@ def test_digests_are_scoped_per_channel_from_one_aws_query(fakes: tuple[BackupEm
         assert f"*{bad(accounts):,} restore jobs failed or were aborted*" in text
         hidden = {A, B, C} - set(accounts)
         assert not any(h in text for h in hidden)
-    # One page chain per region for all three channels.
-    per_region = {r: len(emulator.calls("/audit/", region=r)) for r in E2E_REGIONS}
-    rows_per_region = len({(c.account_id, c.state, c.resource_type, c.day) for c in counts
-                           if c.region == "us-east-1" and c.count and c.day >= today - timedelta(days=14)})
-    assert per_region["us-east-1"] == -(-rows_per_region // emulator.page_size)
+    # One query for all three channels: in each region, each planned chain once (every state per account and
+    # day; FAILED and ABORTED per account, type and day), each followed over all its pages.
+    recent = [c for c in counts if c.region == "us-east-1" and c.count and c.day >= today - timedelta(days=14)]
+    rows = [len({(c.account_id, c.state, c.day) for c in recent})]
+    rows += [len({(c.account_id, c.resource_type, c.day) for c in recent if c.state == s}) for s in ("FAILED", "ABORTED")]
+    calls = emulator.calls("/audit/", region="us-east-1")
+    assert len([c for c in calls if "NextToken" not in c.params]) == 3
+    assert len(calls) == sum(max(1, -(-n // emulator.page_size)) for n in rows)

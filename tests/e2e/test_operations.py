@@ -1,19 +1,17 @@
-"""Operability: `python -m bot check`, /healthz and /readyz, structured JSON logs, configuration errors."""
+"""Operability as real processes: `python -m bot check` (and its exit status), and `serve` refusing bad configuration."""
 
 from __future__ import annotations
 
-import json
 import subprocess
 import sys
-import urllib.error
-import urllib.request
-from collections.abc import Callable
 
 import pytest
 
-from bot.sample.emulator import BackupEmulator, access_denied
+from tests.fakes.aws import BackupEmulator, access_denied
 from tests.fakes.slack import FakeSlack
-from tests.harness import BOT_TOKEN, REPO, SIGNING_SECRET, BotProcess
+from tests.support import BOT_TOKEN, REPO, SIGNING_SECRET
+
+pytestmark = pytest.mark.e2e
 
 
 def run(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
@@ -52,41 +50,6 @@ def test_check_with_a_rejected_token(bot_env: dict[str, str], fakes: tuple[Backu
     result = run(dict(bot_env, SLACK_BOT_TOKEN="xoxb-not-the-right-one"), "check")
     assert result.returncode == 1 and "Slack rejected SLACK_BOT_TOKEN: invalid_auth" in result.stdout
     assert "xoxb-not-the-right-one" not in result.stdout + result.stderr
-
-
-def get(url: str) -> tuple[int, str]:
-    try:
-        with urllib.request.urlopen(url, timeout=10) as response:
-            return response.status, response.read().decode()
-    except urllib.error.HTTPError as error:
-        return error.code, error.read().decode()
-
-
-def test_readyz(bot: BotProcess) -> None:
-    assert get(bot.url + "/readyz") == (200, "slack auth ok (team T0TEST)\n")
-
-
-def test_readyz_is_503_while_slack_is_unreachable(launch_bot: Callable[..., BotProcess],
-                                                   fakes: tuple[BackupEmulator, FakeSlack]) -> None:
-    lonely = launch_bot(SLACK_API_URL="http://127.0.0.1:9/api/")
-    assert get(lonely.url + "/healthz")[0] == 200  # alive...
-    status, reason = get(lonely.url + "/readyz")  # ...but not ready
-    assert status == 503 and "slack unreachable" in reason
-
-
-def test_json_logs_with_request_id_duration_and_aws_calls(launch_bot: Callable[..., BotProcess],
-                                                          fakes: tuple[BackupEmulator, FakeSlack]) -> None:
-    json_bot = launch_bot(LOG_FORMAT="json", LOG_LEVEL="INFO")
-    json_bot.ask("failed 7d")
-    json_bot.ask("faild")
-    lines = [line for line in json_bot.log_text().splitlines() if line.strip()]
-    entries = [json.loads(line) for line in lines]  # every line is JSON, gunicorn's own included
-    answered = [e for e in entries if e["message"] == "answered summary"]
-    assert len(answered) == 1 and answered[0]["aws_calls"] == 3 and "aws_ms" in answered[0]
-    handled = [e for e in entries if e["message"] == "handled command"]
-    assert len(handled) == 2 and all("duration_ms" in e for e in handled)
-    assert answered[0]["request_id"] in {e["request_id"] for e in handled}
-    assert len({e["request_id"] for e in handled}) == 2
 
 
 @pytest.mark.parametrize(

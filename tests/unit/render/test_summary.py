@@ -1,20 +1,19 @@
-"""Unit tests for the pure Block Kit renderer: exact numbers, limits, fallbacks."""
+"""render_summary, pure: exact numbers, named region failures, Slack's limits, share and sample answers, and the same
+answer as terminal text."""
 
 from __future__ import annotations
 
 import json
 from datetime import UTC, datetime, timedelta
 
-import pytest
-
-from bot.query import ParseError, Period, RestoreFilter, parse_command
-from bot.render.message import MAX_BLOCKS, MAX_FIELDS, MAX_MESSAGE_CHARS, MAX_SECTION_TEXT, fit_lines, sparkline
-from bot.render.notices import render_help, render_parse_error
+from bot.query import Period, RestoreFilter
+from bot.render.message import MAX_BLOCKS, MAX_FIELDS, MAX_MESSAGE_CHARS, MAX_SECTION_TEXT, sparkline
 from bot.render.summary import render_summary
 from bot.render.terminal import message_as_text
 from bot.results import FailureKind, RegionFailure, SummaryResult, SummaryRow
 
 T0 = datetime(2026, 11, 19, tzinfo=UTC)
+
 T1 = datetime(2026, 11, 26, tzinfo=UTC)
 
 
@@ -116,15 +115,6 @@ def test_hundreds_of_rows_stay_within_slack_limits_and_say_and_more() -> None:
     assert f"*{total:,} restore jobs*" in all_text(blocks)
 
 
-def test_fit_lines_keeps_within_limits() -> None:
-    lines = [f"line {i} " + "x" * 100 for i in range(100)]
-    text = fit_lines(lines, limit=12)
-    assert text.count("\n") == 12 and text.endswith("_…and 88 more_")
-    text = fit_lines(lines, limit=100, max_chars=1000)
-    assert len(text) <= 1000 and "more_" in text
-    assert fit_lines(["a", "b"]) == "a\nb"
-
-
 def test_share_answers_in_channel_and_default_is_ephemeral() -> None:
     assert render_summary(result([row()])).response_type == "ephemeral"
     shared = RestoreFilter(regions=("us-east-1",), share=True)
@@ -135,16 +125,6 @@ def test_sample_answers_say_they_are_sample_data() -> None:
     message = render_summary(result([row()]), sample=True)
     assert "Sample data" in all_text(message.block_dicts())
     assert message.text.startswith("[sample data]")
-
-
-def test_help_and_errors_have_fallback_text_and_blocks() -> None:
-    help_message = render_help("/restores", ("us-east-1",))
-    assert help_message.text and help_message.blocks
-    assert "/restores failed 7d" in all_text(help_message.block_dicts())
-    with pytest.raises(ParseError) as caught:
-        parse_command("faild", ("us-east-1",))
-    error = render_parse_error(caught.value)
-    assert "Did you mean `failed`?" in error.text
 
 
 def test_text_rendering_for_the_terminal() -> None:

@@ -10,7 +10,6 @@ from __future__ import annotations
 import copy
 import json
 import re
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -19,9 +18,10 @@ from jsonschema.exceptions import ValidationError
 from jsonschema.protocols import Validator
 from jsonschema.validators import validator_for
 
-ROOT = Path(__file__).resolve().parent.parent
-MANIFEST_PATH = ROOT / "manifest.yml"
-SCHEMA_DIR = Path(__file__).resolve().parent / "data" / "slack-manifest-schema"
+from tests.support import REPO
+
+MANIFEST_PATH = REPO / "manifest.yml"
+SCHEMA_DIR = REPO / "tests" / "data" / "slack-manifest-schema"
 SCHEMA_PATH = SCHEMA_DIR / "manifest.schema.2.0.0.json"
 SCHEMA_MAJOR_VERSION = 2
 BOT_ROUTE = "/slack/events"  # the single HTTP route the Bolt app serves

@@ -1,0 +1,88 @@
+"""`python -m bot digest` as a real process: dry run, exactly once across runs and concurrent processes, exit codes."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from bot.sample.backup_api import DailyCount
+from tests.fakes.aws import BackupEmulator
+from tests.fakes.slack import FakeSlack
+from tests.support import DIGEST_CHANNELS, REPO, posts
+
+pytestmark = [pytest.mark.e2e, pytest.mark.dates]
+
+
+def run_cli(bot_env: dict[str, str], slack: FakeSlack, database_url: str, *args: str) -> subprocess.CompletedProcess[str]:
+    env = dict(bot_env, RESTORES_DIGEST_CHANNELS=",".join(DIGEST_CHANNELS), RESTORES_DIGEST_ACCOUNT="ANY",
+               DATABASE_URL=database_url, SLACK_API_URL=slack.api_url, LOG_LEVEL="INFO")
+    return subprocess.run([sys.executable, "-m", "bot", "digest", *args], cwd=REPO, env=env,
+                          capture_output=True, text=True, timeout=60)
+
+
+def test_cli_dry_run_second_run_and_force(fakes: tuple[BackupEmulator, FakeSlack], dataset: list[DailyCount],
+                                          bot_env: dict[str, str], tmp_path: Path) -> None:
+    emulator, slack = fakes
+    emulator.set_now(None)  # the CLI uses the wall clock; so does the emulator here
+    url = f"sqlite:///{tmp_path / 'cli.sqlite3'}"
+    dry = run_cli(bot_env, slack, url, "--dry-run")
+    assert dry.returncode == 0, dry.stderr
+    assert "Daily restore digest" in dry.stdout
+    assert posts(slack) == []
+    first = run_cli(bot_env, slack, url)
+    assert first.returncode == 0, first.stderr
+    assert len(posts(slack)) == 3
+    second = run_cli(bot_env, slack, url)
+    assert second.returncode == 0 and "already-posted" in second.stderr
+    assert len(posts(slack)) == 3
+    forced = run_cli(bot_env, slack, url, "--force", "--channel", "C0DIGEST2")
+    assert forced.returncode == 0, forced.stderr
+    assert len(posts(slack)) == 4 and len(posts(slack, "C0DIGEST2")) == 2
+
+
+def test_cli_two_processes_at_once_post_once(fakes: tuple[BackupEmulator, FakeSlack], dataset: list[DailyCount],
+                                             bot_env: dict[str, str], database_url: str) -> None:
+    emulator, slack = fakes
+    emulator.set_now(None)
+    env = dict(bot_env, RESTORES_DIGEST_CHANNELS=",".join(DIGEST_CHANNELS), DATABASE_URL=database_url,
+               SLACK_API_URL=slack.api_url)
+    procs = [subprocess.Popen([sys.executable, "-m", "bot", "digest"], cwd=REPO, env=env,
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for _ in range(2)]
+    for proc in procs:
+        _, stderr = proc.communicate(timeout=60)
+        assert proc.returncode == 0, stderr
+    for channel in DIGEST_CHANNELS:
+        assert len(posts(slack, channel)) == 1
+
+
+def test_cli_bad_channel_gives_exit_status_1(fakes: tuple[BackupEmulator, FakeSlack], dataset: list[DailyCount],
+                                             bot_env: dict[str, str], tmp_path: Path) -> None:
+    emulator, slack = fakes
+    emulator.set_now(None)
+    slack.fail_channel("C0DIGEST3", "not_in_channel")
+    result = run_cli(bot_env, slack, f"sqlite:///{tmp_path / 'bad.sqlite3'}")
+    assert result.returncode == 1
+    assert re.search(r"C0DIGEST3: failed \(not_in_channel: invite the bot", result.stderr)
+    assert len(posts(slack)) == 2
+
+
+@pytest.mark.parametrize(
+    ("variable", "value", "message"),
+    [("RESTORES_DIGEST_TIME", "9am", "RESTORES_DIGEST_TIME='9am' is not a time of day"),
+     ("RESTORES_DIGEST_TZ", "Europe/Nowhere", "not an IANA time zone"),
+     ("RESTORES_DIGEST_CHANNELS", "general", "is not a Slack ID"),
+     ("DATABASE_URL", "mysql://db/x", "not supported"),
+     ("RESTORES_DIGEST_CHANNELS", "", "missing configuration: RESTORES_DIGEST_CHANNELS")],
+)
+def test_cli_bad_configuration_fails_fast(bot_env: dict[str, str], variable: str, value: str, message: str) -> None:
+    env = dict(bot_env, RESTORES_DIGEST_CHANNELS="C0DIGEST1")
+    env[variable] = value
+    result = subprocess.run([sys.executable, "-m", "bot", "digest"], cwd=REPO, env=env, capture_output=True,
+                            text=True, timeout=60)
+    assert result.returncode == 2
+    assert message in result.stderr
+    assert "Traceback" not in result.stderr
