@@ -6,7 +6,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 from bot.config import DEFAULT_SCOPE, Settings
-from bot.query import AGGREGATE_ALL, ANY, RestoreFilter, partitions_of, region_partitions
+from bot.query import AGGREGATE_ALL, ANY, RestoreFilter
+from bot.regions import partitions_of, region_partitions
 
 
 class OutOfScope(ValueError):

@@ -6,10 +6,10 @@ import difflib
 import re
 from dataclasses import dataclass, field
 from enum import StrEnum
-from functools import lru_cache
 from typing import Literal
 
 from bot.ids import ACCOUNT_ID_RE, REGION_RE
+from bot.regions import known_regions, partitions_of, region_partitions
 
 # The slash command's name; Slack sends it with every command, this is what the bot's own texts say.
 COMMAND = "/restores"
@@ -249,30 +249,6 @@ class ParseError(ValueError):
 def _shorten(token: str, limit: int = 60) -> str:
     token = token.replace("`", "'")
     return token if len(token) <= limit else token[: limit - 1] + "…"
-
-
-@lru_cache(maxsize=1)
-def region_partitions() -> dict[str, str]:
-    """Every region where botocore knows an AWS Backup endpoint, with its partition (aws, aws-cn, aws-us-gov, …)."""
-    import boto3
-
-    session = boto3.session.Session()
-    return {
-        region: partition
-        for partition in session.get_available_partitions()
-        for region in session.get_available_regions("backup", partition_name=partition)
-    }
-
-
-def known_regions() -> frozenset[str]:
-    return frozenset(region_partitions())
-
-
-def partitions_of(regions: tuple[str, ...] | list[str]) -> frozenset[str]:
-    """The partitions the bot's configured regions live in: credentials work in one partition, and the bot must not
-    be made to sign requests for endpoints of another (China, GovCloud, ISO)."""
-    known = region_partitions()
-    return frozenset(known.get(region, "aws") for region in regions) or frozenset({"aws"})
 
 
 _QUOTES = str.maketrans({"“": '"', "”": '"', "„": '"', "‘": "'", "’": "'"})

@@ -27,7 +27,8 @@ from hypothesis import strategies as st
 
 from bot.aws.client import BackupService
 from bot.config import load_settings
-from bot.query import API_STATES, RESOURCE_TYPES, WILDCARDS, ParseError, Period, known_regions, parse_command
+from bot.query import API_STATES, RESOURCE_TYPES, WILDCARDS, ParseError, Period, parse_command
+from bot.regions import known_regions
 from bot.render.message import Message
 from bot.service import RestoresService
 from tests.fakes.aws import BackupEmulator, multi_page_counts
