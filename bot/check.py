@@ -16,7 +16,8 @@ from bot.config import DEFAULT_SCOPE, Settings
 from bot.results import RegionFailure
 
 REQUIRED_SCOPES = ("commands", "chat:write")
-DIGEST_SCOPES = ("chat:write.public",)
+# History: before re-posting a digest whose ledger entry was lost (a crash after Slack accepted it), look for it.
+DIGEST_SCOPES = ("chat:write.public", "channels:history", "groups:history")
 
 
 @dataclass(frozen=True)

@@ -6,13 +6,11 @@ import hashlib
 import logging
 import threading
 from datetime import timedelta
-from typing import Any
 
 from sqlalchemy import Column, DateTime, Engine, MetaData, String, Table, delete, func, insert, inspect
 from sqlalchemy.exc import DBAPIError, IntegrityError
-from sqlalchemy.sql.elements import ColumnElement
 
-from bot.digest.ledger import create_ledger_engine
+from bot.db import create_store_engine, db_now_minus
 
 log = logging.getLogger(__name__)
 
@@ -26,13 +24,6 @@ seen_requests = Table(
     # The database's clock, like the ledger's: hosts' clocks may disagree.
     Column("seen_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
 )
-
-
-def db_now_minus(engine: Engine, age: timedelta) -> ColumnElement[Any]:
-    """The database's own clock minus `age`, as SQL: SQLite keeps timestamps as UTC text, PostgreSQL as timestamptz."""
-    if engine.dialect.name == "sqlite":
-        return func.datetime("now", f"-{int(age.total_seconds())} seconds")
-    return func.now() - age
 
 
 class StoreUnavailable(RuntimeError):
@@ -58,7 +49,7 @@ class ReplayGuard:
 
     @classmethod
     def from_url(cls, url: str) -> ReplayGuard:
-        return cls(create_ledger_engine(url))
+        return cls(create_store_engine(url))
 
     def first_time(self, timestamp: str, signature: str) -> bool:
         fingerprint = hashlib.sha256(f"{timestamp}:{signature}".encode()).hexdigest()

@@ -442,3 +442,18 @@ def clock_settings(**env: str) -> Settings:
     base = {"RESTORES_REGIONS": "us-east-1", "RESTORES_DIGEST_CHANNELS": "C0CLOCK1,C0CLOCK2",
             "SLACK_BOT_TOKEN": BOT_TOKEN}
     return load_settings(dict(base, **env), "clock")
+
+
+def age_claim(ledger: Any, channel: str, day: date, by: timedelta) -> None:
+    """Make a ledger claim look `by` older, by the database's own clock (the only clock claims are judged by)."""
+    from sqlalchemy import update
+
+    from bot.db import db_now_minus
+    from bot.digest.ledger import deliveries
+
+    with ledger.engine.begin() as conn:
+        conn.execute(
+            update(deliveries)
+            .where(deliveries.c.channel == channel, deliveries.c.day == day)
+            .values(claimed_at=db_now_minus(ledger.engine, by))
+        )

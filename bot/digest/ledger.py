@@ -16,15 +16,15 @@ from sqlalchemy import (
     String,
     Table,
     UniqueConstraint,
-    create_engine,
     delete,
-    event,
     insert,
     inspect,
     select,
     update,
 )
 from sqlalchemy.exc import DBAPIError, IntegrityError
+
+from bot.db import create_store_engine, db_now, db_now_minus
 
 log = logging.getLogger(__name__)
 
@@ -69,20 +69,8 @@ def _aware(value: datetime) -> datetime:
     return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
-def create_ledger_engine(url: str) -> Engine:
-    if url.startswith("sqlite"):
-        engine = create_engine(url, connect_args={"timeout": 30})
-
-        @event.listens_for(engine, "connect")
-        def _sqlite_pragmas(dbapi_connection, _record):  # type: ignore[no-untyped-def]
-            # WAL lets a reader and a writer work at once; several processes share the file.
-            cursor = dbapi_connection.cursor()
-            cursor.execute("PRAGMA journal_mode=WAL")
-            cursor.execute("PRAGMA busy_timeout=30000")
-            cursor.close()
-
-        return engine
-    return create_engine(url, pool_pre_ping=True)
+# The ledger's engine is the bot's one way to reach DATABASE_URL.
+create_ledger_engine = create_store_engine
 
 
 class Ledger:
@@ -130,12 +118,13 @@ class Ledger:
         delivery = self.get(channel, day)
         return delivery is not None and delivery.status == DONE
 
-    def claim(self, channel: str, day: date, owner: str, *, force: bool = False, now: datetime | None = None) -> bool:
+    def claim(self, channel: str, day: date, owner: str, *, force: bool = False) -> bool:
         """Take the right to post (channel, day). True for exactly one caller at a time.
 
-        A done row is only re-claimed with force; a claimed row only once it is stale (its owner died).
+        A done row is only re-claimed with force; a claimed row only once it is stale (its owner died). Claim
+        times and staleness are the database's clock, never the caller's.
         """
-        now = now or datetime.now(UTC)
+        now = db_now(self.engine)
         try:
             with self.engine.begin() as conn:
                 conn.execute(
@@ -148,7 +137,7 @@ class Ledger:
             pass
         # The row exists: take it over with a compare-and-set, so two racing callers cannot both win.
         stale = deliveries.c.status == CLAIMED
-        stale = stale & (deliveries.c.claimed_at < now - self.stale_after)
+        stale = stale & (deliveries.c.claimed_at < db_now_minus(self.engine, self.stale_after))
         condition = (deliveries.c.status == DONE) | stale if force else stale
         with self.engine.begin() as conn:
             result = conn.execute(
@@ -162,12 +151,12 @@ class Ledger:
             return True
         return False
 
-    def mark_done(self, channel: str, day: date, owner: str, message_ts: str | None, now: datetime | None = None) -> None:
+    def mark_done(self, channel: str, day: date, owner: str, message_ts: str | None) -> None:
         with self.engine.begin() as conn:
             conn.execute(
                 update(deliveries)
                 .where(deliveries.c.channel == channel, deliveries.c.day == day, deliveries.c.owner == owner)
-                .values(status=DONE, posted_at=now or datetime.now(UTC), message_ts=message_ts)
+                .values(status=DONE, posted_at=db_now(self.engine), message_ts=message_ts)
             )
 
     def release(self, channel: str, day: date, owner: str) -> None:

@@ -13,6 +13,7 @@ from typing import Any
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
+from sqlalchemy.exc import DBAPIError
 
 from bot.access import AccessPolicy, NoScope
 from bot.aws.client import BackupService
@@ -20,7 +21,7 @@ from bot.aws.plan import PAGE_SIZE
 from bot.config import Settings
 from bot.digest.clock import last_fire_time, missed_today
 from bot.digest.data import DigestData, DigestRows, build_digest, digest_day
-from bot.digest.ledger import Ledger
+from bot.digest.ledger import CLAIMED, Ledger
 from bot.query import AGGREGATE_ALL, ANY, BAD_STATES, State
 from bot.render.digest import render_digest
 from bot.render.message import Message
@@ -158,7 +159,7 @@ def post_digest(
     run = DigestRun(day=day)
     pending = list(channels)
     if not dry_run and not force and ledger is not None:
-        pending = [c for c in channels if not ledger.is_done(c, day)]
+        pending = [c for c in channels if not _done(ledger, c, day)]
         run.outcomes += [ChannelOutcome(c, "already-posted") for c in channels if c not in pending]
         if not pending:
             log.info("digest %s already posted everywhere", day)
@@ -206,33 +207,87 @@ def post_digest(
             run.outcomes.append(ChannelOutcome(channel, "failed", f"no region could be queried ({regions_down})"))
             continue
         data, message = digest_for(needs[channel])
-        if data.all_clear and skip_all_clear and not data.failures:
+        if data.all_clear and skip_all_clear:
             run.outcomes.append(ChannelOutcome(channel, "skipped-all-clear"))
             continue
-        if not ledger.claim(channel, day, owner, force=force):
-            run.outcomes.append(ChannelOutcome(channel, "already-posted" if ledger.is_done(channel, day) else "in-flight"))
-            continue
         try:
-            response = client.chat_postMessage(
-                channel=channel, text=message.text, blocks=message.block_dicts(), unfurl_links=False
-            )
-        except SlackApiError as error:
-            code = str(error.response.get("error", "unknown")) if error.response is not None else "unknown"
-            ledger.release(channel, day, owner)
-            hint = SLACK_HINTS.get(code, "")
-            log.error("digest post failed channel=%s error=%s %s", channel, code, hint)
-            run.outcomes.append(ChannelOutcome(channel, "failed", f"{code}{': ' + hint if hint else ''}"))
-            continue
-        except Exception as error:  # network trouble: leave the day claimable for the next run
-            ledger.release(channel, day, owner)
-            log.error("digest post failed channel=%s error=%s", channel, type(error).__name__)
-            run.outcomes.append(ChannelOutcome(channel, "failed", type(error).__name__))
-            continue
-        ts = response.get("ts")
-        ledger.mark_done(channel, day, owner, ts)
-        log.info("digest posted channel=%s day=%s ts=%s", channel, day, ts)
-        run.outcomes.append(ChannelOutcome(channel, "posted", ts=ts))
+            run.outcomes.append(_deliver(client, ledger, channel, day, owner, message, force=force))
+        except DBAPIError as error:
+            # One channel's database trouble (a value the column refuses, a lost connection) is that channel's
+            # failure only: the others are still posted, and this one is retried by the next run.
+            log.error("digest ledger failed channel=%s error=%s", channel, type(error.orig or error).__name__)
+            run.outcomes.append(ChannelOutcome(channel, "failed", f"ledger error ({type(error.orig or error).__name__})"))
     return run
+
+
+# The message metadata a digest post carries, so a later run can recognise a post whose ledger entry was lost.
+METADATA_EVENT = "restores_digest"
+
+
+def _deliver(
+    client: WebClient, ledger: Ledger, channel: str, day: date, owner: str, message: Message, *, force: bool
+) -> ChannelOutcome:
+    previous = ledger.get(channel, day)
+    if not ledger.claim(channel, day, owner, force=force):
+        return ChannelOutcome(channel, "already-posted" if ledger.is_done(channel, day) else "in-flight")
+    if previous is not None and previous.status == CLAIMED:
+        # A stale claim taken over: its owner died after claiming, perhaps after Slack accepted the post and
+        # before the ledger heard of it. Look for that post before posting again.
+        found = _find_post(client, channel, day, since=previous.claimed_at)
+        if found is not None:
+            ledger.mark_done(channel, day, owner, found)
+            log.info("digest channel=%s day=%s: found the post of a run that died before recording it", channel, day)
+            return ChannelOutcome(channel, "already-posted", "found the earlier post in the channel", ts=found)
+    try:
+        response = client.chat_postMessage(
+            channel=channel,
+            text=message.text,
+            blocks=message.block_dicts(),
+            unfurl_links=False,
+            metadata={"event_type": METADATA_EVENT, "event_payload": {"day": day.isoformat(), "run": owner}},
+        )
+    except SlackApiError as error:
+        code = str(error.response.get("error", "unknown")) if error.response is not None else "unknown"
+        ledger.release(channel, day, owner)
+        hint = SLACK_HINTS.get(code, "")
+        log.error("digest post failed channel=%s error=%s %s", channel, code, hint)
+        return ChannelOutcome(channel, "failed", f"{code}{': ' + hint if hint else ''}")
+    except Exception as error:  # network trouble: leave the day claimable for the next run
+        ledger.release(channel, day, owner)
+        log.error("digest post failed channel=%s error=%s", channel, type(error).__name__)
+        return ChannelOutcome(channel, "failed", type(error).__name__)
+    ts = response.get("ts")
+    ledger.mark_done(channel, day, owner, ts)
+    log.info("digest posted channel=%s day=%s ts=%s", channel, day, ts)
+    return ChannelOutcome(channel, "posted", ts=ts)
+
+
+def _find_post(client: WebClient, channel: str, day: date, *, since: datetime) -> str | None:
+    """The ts of this day's digest in the channel's newest messages since a claim was made, if there is one.
+    When the history cannot be read (no channels:history / groups:history scope, or the bot is not in the
+    channel), say so and return None: the digest is posted again, a possible duplicate rather than a lost day."""
+    try:
+        response = client.conversations_history(
+            channel=channel, oldest=f"{since.timestamp() - 60:.6f}", limit=200, include_all_metadata=True
+        )
+    except SlackApiError as error:
+        code = str(error.response.get("error", "unknown")) if error.response is not None else "unknown"
+        log.warning("digest channel=%s: cannot read its history (%s) to look for an unrecorded post", channel, code)
+        return None
+    for item in response.get("messages") or []:
+        metadata = item.get("metadata") or {}
+        payload = metadata.get("event_payload") or {}
+        if metadata.get("event_type") == METADATA_EVENT and payload.get("day") == day.isoformat():
+            return str(item.get("ts"))
+    return None
+
+
+def _done(ledger: Ledger, channel: str, day: date) -> bool:
+    try:
+        return ledger.is_done(channel, day)
+    except DBAPIError as error:  # looked at again when its turn comes; the other channels go on
+        log.error("digest ledger failed channel=%s error=%s", channel, type(error.orig or error).__name__)
+        return False
 
 
 def _need(

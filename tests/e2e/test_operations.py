@@ -24,7 +24,7 @@ def test_check_all_good(bot_env: dict[str, str], fakes: tuple[BackupEmulator, Fa
     assert result.returncode == 0, result.stdout + result.stderr
     assert "restores bot check: all good" in result.stdout
     assert "ok       us-east-1: backup:ListRestoreJobSummaries" in result.stdout
-    assert "ok       scopes: commands, chat:write, chat:write.public" in result.stdout
+    assert "ok       scopes: commands, chat:write, chat:write.public, channels:history, groups:history" in result.stdout
     for secret in (SIGNING_SECRET, BOT_TOKEN, bot_env["AWS_SECRET_ACCESS_KEY"]):
         assert secret not in result.stdout + result.stderr
     assert "SLACK_BOT_TOKEN = xoxb-****" in result.stdout

@@ -61,6 +61,7 @@ CHANNEL_METHODS = (
     "chat.postMessage",
     "chat.postEphemeral",
     "chat.update",
+    "conversations.history",
     "conversations.info",
     "conversations.join",
 )
@@ -304,7 +305,7 @@ class FakeSlack:
         self.token = token
         self.app_token = app_token
         self._socket_mode_url: str | Callable[[], str] | None = None
-        self.scopes: tuple[str, ...] = ("commands", "chat:write", "chat:write.public")
+        self.scopes: tuple[str, ...] = ("commands", "chat:write", "chat:write.public", "channels:history", "groups:history")
         self.team_id = team_id
         self.bot_user_id = bot_user_id
         self.bot_id = bot_id
@@ -326,6 +327,7 @@ class FakeSlack:
             "chat.postMessage": self._chat_post_message,
             "chat.postEphemeral": self._chat_post_ephemeral,
             "chat.update": self._chat_update,
+            "conversations.history": self._conversations_history,
             "conversations.info": self._conversations_info,
             "conversations.join": self._conversations_join,
             "apps.connections.open": self._apps_connections_open,
@@ -474,7 +476,7 @@ class FakeSlack:
 
     def reset(self) -> None:
         """Forget recorded calls/posts/messages and clear rate limits, channel failures and the Socket Mode URL."""
-        self.scopes = ("commands", "chat:write", "chat:write.public")
+        self.scopes = ("commands", "chat:write", "chat:write.public", "channels:history", "groups:history")
         with self._cond:
             self._socket_mode_url = None
             self._calls.clear()
@@ -499,10 +501,11 @@ class FakeSlack:
             handler.send(404, b"not found", _TEXT_CONTENT_TYPE)
 
     def _next_ts(self) -> str:
+        """Like Slack's: the message's time in epoch seconds with microseconds, unique and increasing."""
         with self._cond:
-            self._ts_counter += 1
-            micros = self._ts_counter * 100
-        return f"{1_700_000_000 + micros // 1_000_000}.{micros % 1_000_000:06d}"
+            micros = max(int(time.time() * 1_000_000), self._ts_counter + 1)
+            self._ts_counter = micros
+        return f"{micros // 1_000_000}.{micros % 1_000_000:06d}"
 
     def _handle_api(self, handler: _Handler, method: str, query: str, headers: dict[str, str], body: bytes) -> None:
         params: dict[str, Any] = dict(parse_qsl(query, keep_blank_values=True))
@@ -710,6 +713,24 @@ class FakeSlack:
             "is_member": is_member,
             "created": 1_600_000_000,
         }
+
+    def _conversations_history(self, params: dict[str, Any]) -> dict[str, Any]:
+        """Newest first, `oldest` exclusive, `limit` (default 100); message metadata only with include_all_metadata,
+        as Slack does."""
+        failure = self._channel_failure("conversations.history", params)
+        if failure:
+            return failure
+        channel = str(params["channel"])
+        oldest = float(params.get("oldest") or 0)
+        limit = int(params.get("limit") or 100)
+        with_metadata = str(params.get("include_all_metadata", "")).lower() in ("1", "true")
+        with self._cond:
+            found = [dict(m) for (c, ts), m in self._messages.items() if c == channel and float(ts) > oldest]
+        found.sort(key=lambda m: float(m["ts"]), reverse=True)
+        if not with_metadata:
+            for message in found:
+                message.pop("metadata", None)
+        return {"ok": True, "messages": found[:limit], "has_more": len(found) > limit}
 
     def _conversations_info(self, params: dict[str, Any]) -> dict[str, Any]:
         failure = self._channel_failure("conversations.info", params)

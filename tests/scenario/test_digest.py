@@ -20,7 +20,7 @@ from bot.digest.run import DigestRunner, collect_digest
 from bot.sample.backup_api import DailyCount
 from tests.fakes.aws import BackupEmulator, access_denied, expected_sum, unavailable
 from tests.fakes.slack import FakeSlack
-from tests.support import BOT_TOKEN, DATASET_ACCOUNTS, DIGEST_CHANNELS, E2E_REGIONS, SUMMARIES, posts
+from tests.support import BOT_TOKEN, DATASET_ACCOUNTS, DIGEST_CHANNELS, E2E_REGIONS, SUMMARIES, age_claim, posts
 
 pytestmark = pytest.mark.dates
 
@@ -202,7 +202,8 @@ def test_a_crash_between_claim_and_post_does_not_lose_the_day(fakes: tuple[Backu
     runner = make_runner(emulator, slack, database_url)
     assert runner.ledger is not None
     # A process claimed C0DIGEST1 and died before posting.
-    runner.ledger.claim("C0DIGEST1", day, "dead-process", now=now - timedelta(minutes=30))
+    runner.ledger.claim("C0DIGEST1", day, "dead-process")
+    age_claim(runner.ledger, "C0DIGEST1", day, timedelta(minutes=30))
     # C0DIGEST2 is being posted right now by a live process.
     runner.ledger.claim("C0DIGEST2", day, "live-process")
     run = runner.run(now=now)
@@ -220,3 +221,62 @@ def test_collect_digest_trend_covers_fourteen_days(fakes: tuple[BackupEmulator, 
     assert len(data.trend) == 14 and data.trend[-1][0] == day and data.trend[0][0] == day - timedelta(days=13)
     for day, n in data.trend:
         assert n == sum(expected_sum(dataset, state=s, start=day, end=day + timedelta(days=1)) for s in ("FAILED", "ABORTED"))
+
+
+class _CrashAfterPost(Ledger):
+    """A process that dies after Slack accepted the post and before the ledger recorded it."""
+
+    def mark_done(self, channel: str, day: date, owner: str, message_ts: str | None) -> None:
+        raise SystemExit("killed between chat.postMessage and mark_done")
+
+
+def test_a_crash_between_post_and_mark_done_is_not_posted_twice(fakes: tuple[BackupEmulator, FakeSlack],
+                                                                dataset: list[DailyCount], database_url: str,
+                                                                now: datetime, day: date) -> None:
+    emulator, slack = fakes
+    crashing = make_runner(emulator, slack, database_url)
+    crashing.ledger = _CrashAfterPost(crashing.ledger.engine)  # type: ignore[union-attr]
+    with pytest.raises(SystemExit):
+        crashing.run(now=now, channels=("C0DIGEST1",))
+    (first,) = posts(slack, "C0DIGEST1")
+    assert first.params["metadata"]["event_payload"]["day"] == day.isoformat()
+    # The claim goes stale; the next run takes it over, finds the post in the channel's history, and records it.
+    runner = make_runner(emulator, slack, database_url)
+    age_claim(runner.ledger, "C0DIGEST1", day, timedelta(minutes=11))
+    run = runner.run(now=now, channels=("C0DIGEST1",))
+    assert [(o.status, o.detail) for o in run.outcomes] == [("already-posted", "found the earlier post in the channel")]
+    assert len(posts(slack, "C0DIGEST1")) == 1
+    assert runner.ledger is not None and runner.ledger.is_done("C0DIGEST1", day)
+    assert runner.ledger.get("C0DIGEST1", day).message_ts == first.response["ts"]  # type: ignore[union-attr]
+
+
+def test_without_history_access_the_day_is_posted_again_not_lost(fakes: tuple[BackupEmulator, FakeSlack],
+                                                                  dataset: list[DailyCount], database_url: str,
+                                                                  now: datetime, day: date) -> None:
+    emulator, slack = fakes
+    crashing = make_runner(emulator, slack, database_url)
+    crashing.ledger = _CrashAfterPost(crashing.ledger.engine)  # type: ignore[union-attr]
+    with pytest.raises(SystemExit):
+        crashing.run(now=now, channels=("C0DIGEST1",))
+    slack.fail_channel("C0DIGEST1", "not_in_channel", methods=("conversations.history",))
+    runner = make_runner(emulator, slack, database_url)
+    age_claim(runner.ledger, "C0DIGEST1", day, timedelta(minutes=11))
+    run = runner.run(now=now, channels=("C0DIGEST1",))
+    assert [o.status for o in run.outcomes] == ["posted"]  # a possible duplicate, stated in the log and README
+    assert len(posts(slack, "C0DIGEST1")) == 2
+
+
+def test_one_channels_database_error_does_not_stop_the_others(fakes: tuple[BackupEmulator, FakeSlack],
+                                                              dataset: list[DailyCount], database_url: str,
+                                                              now: datetime) -> None:
+    from bot.digest.run import post_digest
+
+    emulator, slack = fakes
+    runner = make_runner(emulator, slack, database_url)
+    too_long = "C" + "X" * 40  # longer than the ledger's column: PostgreSQL refuses it, SQLite stores it
+    run = post_digest(backup=runner.backup, client=runner.client, ledger=runner.ledger, regions=E2E_REGIONS,
+                      channels=("C0DIGEST1", too_long, "C0DIGEST2"), now=now, account="ANY")
+    outcomes = {o.channel: o.status for o in run.outcomes}
+    assert outcomes["C0DIGEST1"] == outcomes["C0DIGEST2"] == "posted"
+    if database_url.startswith("postgresql"):
+        assert outcomes[too_long] == "failed" and "ledger error" in run.outcomes[1].detail

@@ -3,50 +3,54 @@
 from __future__ import annotations
 
 import threading
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
+
+import time_machine
 
 from bot.digest.ledger import CLAIMED, DONE, Ledger
+from tests.support import age_claim
 
 DAY = date(2026, 11, 25)
-NOW = datetime(2026, 11, 26, 9, 0, tzinfo=UTC)
 
 
 def test_first_claim_wins_and_done_is_final(ledger: Ledger) -> None:
-    assert ledger.claim("C1", DAY, "a", now=NOW) is True
-    assert ledger.claim("C1", DAY, "b", now=NOW) is False
-    ledger.mark_done("C1", DAY, "a", "1700000000.000100", now=NOW)
+    assert ledger.claim("C1", DAY, "a") is True
+    assert ledger.claim("C1", DAY, "b") is False
+    ledger.mark_done("C1", DAY, "a", "1700000000.000100")
     delivery = ledger.get("C1", DAY)
     assert delivery is not None and delivery.status == DONE and delivery.message_ts == "1700000000.000100"
-    assert ledger.claim("C1", DAY, "c", now=NOW + timedelta(hours=5)) is False
+    assert ledger.claim("C1", DAY, "c") is False
     # Other channels and days are independent.
-    assert ledger.claim("C2", DAY, "a", now=NOW) is True
-    assert ledger.claim("C1", DAY + timedelta(days=1), "a", now=NOW) is True
+    assert ledger.claim("C2", DAY, "a") is True
+    assert ledger.claim("C1", DAY + timedelta(days=1), "a") is True
 
 
 def test_stale_claim_is_taken_over_fresh_one_is_not(ledger: Ledger) -> None:
-    assert ledger.claim("C1", DAY, "dead-process", now=NOW)
-    assert ledger.claim("C1", DAY, "b", now=NOW + timedelta(minutes=5)) is False
-    assert ledger.claim("C1", DAY, "b", now=NOW + timedelta(minutes=11)) is True
+    assert ledger.claim("C1", DAY, "dead-process")
+    age_claim(ledger, "C1", DAY, timedelta(minutes=5))
+    assert ledger.claim("C1", DAY, "b") is False
+    age_claim(ledger, "C1", DAY, timedelta(minutes=11))
+    assert ledger.claim("C1", DAY, "b") is True
     delivery = ledger.get("C1", DAY)
     assert delivery is not None and delivery.owner == "b" and delivery.attempts == 2 and delivery.status == CLAIMED
     # The dead owner cannot mark the day done after losing its claim.
-    ledger.mark_done("C1", DAY, "dead-process", "1.1", now=NOW)
+    ledger.mark_done("C1", DAY, "dead-process", "1.1")
     assert ledger.get("C1", DAY).status == CLAIMED  # type: ignore[union-attr]
 
 
 def test_force_reclaims_a_done_day_and_a_failed_forced_post_keeps_it_done(ledger: Ledger) -> None:
-    ledger.claim("C1", DAY, "a", now=NOW)
-    ledger.mark_done("C1", DAY, "a", "1.1", now=NOW)
-    assert ledger.claim("C1", DAY, "b", force=True, now=NOW) is True
+    ledger.claim("C1", DAY, "a")
+    ledger.mark_done("C1", DAY, "a", "1.1")
+    assert ledger.claim("C1", DAY, "b", force=True) is True
     ledger.release("C1", DAY, "b")
     assert ledger.is_done("C1", DAY)
 
 
 def test_release_makes_the_day_claimable_again(ledger: Ledger) -> None:
-    ledger.claim("C1", DAY, "a", now=NOW)
+    ledger.claim("C1", DAY, "a")
     ledger.release("C1", DAY, "a")
     assert ledger.get("C1", DAY) is None
-    assert ledger.claim("C1", DAY, "b", now=NOW) is True
+    assert ledger.claim("C1", DAY, "b") is True
 
 
 def test_racing_claims_have_exactly_one_winner(ledger: Ledger, database_url: str) -> None:
@@ -57,7 +61,7 @@ def test_racing_claims_have_exactly_one_winner(ledger: Ledger, database_url: str
 
     def race(i: int) -> None:
         barrier.wait()
-        won = racers[i].claim("C1", DAY, f"racer-{i}", now=NOW)
+        won = racers[i].claim("C1", DAY, f"racer-{i}")
         with lock:
             wins.append(won)
 
@@ -69,3 +73,14 @@ def test_racing_claims_have_exactly_one_winner(ledger: Ledger, database_url: str
     assert sorted(wins) == [False] * 7 + [True]
     for racer in racers:
         racer.engine.dispose()
+
+
+def test_a_host_whose_clock_runs_ahead_cannot_take_over_a_fresh_claim(ledger: Ledger, database_url: str) -> None:
+    """Claims and staleness are judged by the database's clock: a second clock host 11 minutes ahead (its Python
+    clock moved with time-machine; the database's is untouched) sees a 1-second-old claim as fresh."""
+    assert ledger.claim("C1", DAY, "host-a")
+    other_host = Ledger.from_url(database_url)
+    with time_machine.travel(timedelta(minutes=11), tick=True):
+        assert other_host.claim("C1", DAY, "host-b") is False
+    assert ledger.get("C1", DAY).owner == "host-a"  # type: ignore[union-attr]
+    other_host.engine.dispose()

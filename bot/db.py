@@ -1,0 +1,41 @@
+"""The bot's database (DATABASE_URL): one way to build an engine, and the database's own clock as SQL."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy import Engine, create_engine, event, func
+from sqlalchemy.sql.elements import ColumnElement
+
+
+def create_store_engine(url: str) -> Engine:
+    if url.startswith("sqlite"):
+        engine = create_engine(url, connect_args={"timeout": 30})
+
+        @event.listens_for(engine, "connect")
+        def _sqlite_pragmas(dbapi_connection, _record):  # type: ignore[no-untyped-def]
+            # WAL lets a reader and a writer work at once; several processes share the file.
+            cursor = dbapi_connection.cursor()
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute("PRAGMA busy_timeout=30000")
+            cursor.close()
+
+        return engine
+    return create_engine(url, pool_pre_ping=True)
+
+
+def db_now(engine: Engine) -> ColumnElement[Any]:
+    """The database's clock, as SQL. Claims and their staleness are judged by one clock, whatever the clocks of
+    the hosts that write them say (a host 11 minutes ahead must not take over a 1-second-old claim)."""
+    if engine.dialect.name == "sqlite":
+        # SQLite keeps timestamps as UTC text; this is the format SQLAlchemy writes and reads.
+        return func.strftime("%Y-%m-%d %H:%M:%f000", "now")
+    return func.now()
+
+
+def db_now_minus(engine: Engine, age: timedelta) -> ColumnElement[Any]:
+    """The database's clock minus `age`, as SQL."""
+    if engine.dialect.name == "sqlite":
+        return func.strftime("%Y-%m-%d %H:%M:%f000", "now", f"-{age.total_seconds():.3f} seconds")
+    return func.now() - age
