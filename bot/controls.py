@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 from dataclasses import dataclass, replace
@@ -19,11 +20,15 @@ from bot.query import (
     parse_resource_type,
     parse_state,
 )
+from bot.regions import known_regions
 
 VALUE_VERSION = 1
 MAX_VALUE_CHARS = 2000  # Slack's limit for a button value
 MAX_OPTION_VALUE_CHARS = 150  # Slack's limit for a select option value
-MAX_REGIONS = 30
+MAX_REGIONS = 64  # every region AWS Backup serves, with room to grow
+# Up to this many characters the region list is written out; longer lists go as a bit mask over the sorted list of
+# regions botocore knows, tagged with a hash of that list (a select option value has 150 characters in all).
+MAX_REGION_TEXT = 40
 # Restore job summaries cover 30 days; a window older than that is a stale button.
 MAX_WINDOW_AGE = timedelta(days=45)
 
@@ -65,7 +70,14 @@ class ActionValue:
 
     def encode(self) -> str:
         flt = self.filter
-        data: dict[str, Any] = {"v": VALUE_VERSION, "s": flt.state, "p": flt.period.short, "r": ",".join(flt.regions)}
+        data: dict[str, Any] = {"v": VALUE_VERSION, "s": flt.state, "p": flt.period.short}
+        listed = ",".join(flt.regions)
+        if len(listed) <= MAX_REGION_TEXT:
+            data["r"] = listed
+        else:
+            data["m"], data["h"], order = region_mask(flt.regions)
+            if order:
+                data["o"] = order
         if flt.resource_type != "ANY":
             data["t"] = flt.resource_type
         if flt.account:
@@ -85,14 +97,18 @@ class ActionValue:
             raise StaleAction("not JSON") from None
         if not isinstance(data, dict) or data.get("v") != VALUE_VERSION:
             raise StaleAction("unknown value version")
-        if set(data) - {"v", "s", "p", "t", "a", "r", "w"}:
+        if set(data) - {"v", "s", "p", "t", "a", "r", "m", "h", "o", "w"}:
             raise StaleAction("unexpected fields")
         try:
             state = parse_state(_text(data, "s"), "state")
             period: Period = parse_period(_text(data, "p"), "period")
             resource_type = parse_resource_type(_text(data, "t"), "type") if "t" in data else "ANY"
             account = parse_account(_text(data, "a"), "account") if "a" in data else None
-            region_names = [r for r in _text(data, "r").split(",") if r]
+            if "m" in data:
+                order = _text(data, "o") if "o" in data else ""
+                region_names = list(regions_from_mask(_text(data, "m"), _text(data, "h"), order))
+            else:
+                region_names = [r for r in _text(data, "r").split(",") if r]
             if not region_names or len(region_names) > MAX_REGIONS:
                 raise StaleAction("bad region list")
             regions = tuple(dict.fromkeys(parse_region(r, "region") for r in region_names))
@@ -104,6 +120,44 @@ class ActionValue:
 
     def with_filter(self, **changes: Any) -> ActionValue:
         return ActionValue(filter=replace(self.filter, **changes), window=self.window)
+
+
+def _region_list() -> tuple[list[str], str]:
+    regions = sorted(known_regions())
+    return regions, hashlib.sha256(",".join(regions).encode()).hexdigest()[:8]
+
+
+_ORDER_DIGITS = "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ-_"
+
+
+def region_mask(regions: tuple[str, ...]) -> tuple[str, str, str]:
+    """Regions as a hex bit mask over the sorted known regions, the hash of that list, and, when the regions are
+    not in that sorted order, their order (one digit per region: its rank among the chosen ones)."""
+    known, digest = _region_list()
+    bits = 0
+    for region in regions:
+        bits |= 1 << known.index(region)
+    ranked = sorted(regions, key=known.index)
+    order = "" if list(regions) == ranked else "".join(_ORDER_DIGITS[ranked.index(r)] for r in regions)
+    return f"{bits:x}", digest, order
+
+
+def regions_from_mask(mask: str, digest: str, order: str = "") -> tuple[str, ...]:
+    """The regions of a mask, in their order; a mask made against another list of regions (botocore was upgraded
+    since the button was drawn) is stale, never reinterpreted."""
+    known, current = _region_list()
+    if digest != current or not mask or len(mask) > 32 or any(c not in "0123456789abcdef" for c in mask):
+        raise StaleAction("region mask from another region list")
+    bits = int(mask, 16)
+    if bits >> len(known):
+        raise StaleAction("region mask out of range")
+    chosen = [region for index, region in enumerate(known) if bits >> index & 1]
+    if not order:
+        return tuple(chosen)
+    ranks = [_ORDER_DIGITS.find(c) for c in order]
+    if sorted(ranks) != list(range(len(chosen))):
+        raise StaleAction("bad region order")
+    return tuple(chosen[rank] for rank in ranks)
 
 
 def _text(data: dict[str, Any], key: str) -> str:

@@ -29,9 +29,12 @@ from bot.render.notices import (
     render_refusal,
 )
 from bot.render.summary import render_summary
-from bot.results import JobsQuery, JobsResult, RegionFailure
+from bot.results import JobsQuery, JobsResult, RegionFailure, SummaryResult, SummaryRow
 
 log = logging.getLogger(__name__)
+
+# Receives a first, partial answer while a long one is still being counted.
+Progress = Callable[[Message], None]
 
 
 class RestoresService:
@@ -117,9 +120,17 @@ class RestoresService:
                 self._in_flight.pop(user_id, None)
 
     def answer(
-        self, text: str, *, user_id: str = "", channel_id: str = "", command: str = COMMAND, teams: tuple[str, ...] = ()
+        self,
+        text: str,
+        *,
+        user_id: str = "",
+        channel_id: str = "",
+        command: str = COMMAND,
+        teams: tuple[str, ...] = (),
+        progress: Progress | None = None,
     ) -> Message:
-        """Answer a typed command. Refusals, usage errors and faults become answers, never exceptions."""
+        """Answer a typed command. Refusals, usage errors and faults become answers, never exceptions.
+        `progress` receives a first, partial answer of a long query (it is to be replaced by the returned one)."""
 
         def work(access: Access) -> Message:
             try:
@@ -132,7 +143,7 @@ class RestoresService:
             flt = self.policy.scope(parsed.filter, access)
             if parsed.kind == "jobs":
                 return self._jobs(flt, None, command)
-            return self._summary(flt, command)
+            return self._summary(flt, command, progress)
 
         return self._guarded("command", user_id, channel_id, work, command, teams)
 
@@ -160,8 +171,17 @@ class RestoresService:
             teams=teams,
         )
 
-    def _summary(self, flt: RestoreFilter, command: str) -> Message:
-        result = self.backup.restore_job_summaries(flt)
+    def _summary(self, flt: RestoreFilter, command: str, progress: Progress | None = None) -> Message:
+        if progress is not None and flt.account == ANY:
+            # Over many accounts the per-account chain is the long one: show the totals and types (small chains,
+            # back in a few pages) at once, then the whole answer in place of it.
+            early = self.backup.restore_job_summaries(flt, views=(View.TOTALS, View.BY_TYPE))
+            if early.answered_regions:
+                progress(render_summary(early, sample=self.sample, command=command, counting_accounts=True))
+            accounts = self.backup.restore_job_summaries(flt, views=(View.BY_ACCOUNT,))
+            result = merge_views(early, accounts)
+        else:
+            result = self.backup.restore_job_summaries(flt)
         _log_answer("summary", flt, len(result.rows), result.failures, result.aws_calls, result.elapsed)
         return render_summary(result, sample=self.sample, command=command)
 
@@ -225,6 +245,27 @@ class RestoresService:
                 "(AWS's summaries do not cover today yet)"
             )
         return tuple(accounts), tuple(notes), summary.aws_calls
+
+
+def merge_views(early: SummaryResult, later: SummaryResult) -> SummaryResult:
+    """One answer from two reads of the same filter (totals and types first, accounts after). A region that failed
+    either read is left out of every view, so the views always cover the same regions and are named once."""
+    failed = {f.region for f in early.failures} | {f.region for f in later.failures}
+
+    def keep(rows: tuple[SummaryRow, ...] | None) -> tuple[SummaryRow, ...] | None:
+        return None if rows is None else tuple(r for r in rows if r.region not in failed)
+
+    known = {f.region for f in early.failures}
+    return replace(
+        early,
+        rows=keep(early.rows) or (),
+        type_rows=keep(early.type_rows),
+        account_rows=keep(later.account_rows),
+        failures=early.failures + tuple(f for f in later.failures if f.region not in known),
+        truncated=tuple(dict.fromkeys(early.truncated + later.truncated)),
+        aws_calls=early.aws_calls + later.aws_calls,
+        elapsed=early.elapsed + later.elapsed,
+    )
 
 
 def _log_answer(

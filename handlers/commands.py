@@ -8,6 +8,7 @@ from typing import Any
 from slack_bolt import Ack, App, Respond
 
 from bot.query import COMMAND
+from bot.render.message import Message
 from bot.render.notices import render_internal_error
 from bot.service import RestoresService
 from handlers.respond import deliver
@@ -25,6 +26,13 @@ class RestoresCommand:
         ack()
 
     def answer(self, command: dict[str, Any], respond: Respond, logger: logging.Logger) -> None:
+        # A long org-wide answer comes in two posts to the response_url (Slack allows five): the totals at once,
+        # then the whole answer replacing them in place.
+        early: list[bool] = []
+
+        def progress(message: Message) -> None:
+            early.append(deliver(respond, message, logger))
+
         try:
             message = self.service.answer(
                 command.get("text", ""),
@@ -33,11 +41,15 @@ class RestoresCommand:
                 command=command.get("command", COMMAND),
                 # Slack Connect: the invoking user's own workspace may differ from the channel's.
                 teams=tuple(str(t) for t in (command.get("team_id"), command.get("user_team_id")) if t),
+                progress=progress,
             )
         except Exception:  # the service already turns faults into answers; this is the last resort
             logger.exception("restores answer failed")
             message = render_internal_error("lazy-listener")
-        deliver(respond, message, logger)
+        if any(early):
+            deliver(respond, message, logger, replace_original=True)
+        else:
+            deliver(respond, message, logger)
 
 
 def register(app: App, service: RestoresService) -> None:

@@ -128,11 +128,25 @@ class RunningBot:
         return status, key
 
     def ask(self, text: str, **kwargs: str) -> ResponsePost:
-        """Send a command and wait for its one answer through response_url."""
+        """Send a command and wait for its answer through response_url: the only post, or, for a long org-wide
+        answer, the final one that replaces the first ("still counting") in place."""
         status, key = self.post_command(text, **kwargs)
         assert status == 200, f"ack status {status}"
-        (answer,) = self.slack.wait_for_responses(1, key=key, timeout=30)
-        return answer
+        return final_answer(self.slack, key)
+
+
+STILL_COUNTING = "[still counting accounts]"
+
+
+def final_answer(slack: FakeSlack, key: str, timeout: float = 30) -> ResponsePost:
+    """The answer to one command: a first post saying it is still counting is followed by the full answer with
+    replace_original (checked here), and nothing else is posted to that response_url."""
+    first = slack.wait_for_responses(1, key=key, timeout=timeout)[0]
+    if not str(first.body.get("text", "")).startswith(STILL_COUNTING):
+        return first
+    _, final = slack.wait_for_responses(2, key=key, timeout=timeout)[:2]
+    assert final.body.get("replace_original") is True, "the full answer must replace the first in place"
+    return final
 
 
 @dataclass(kw_only=True)

@@ -64,8 +64,11 @@ def _daily_lines(rows: Sequence[SummaryRow]) -> list[str]:
     return lines
 
 
-def render_summary(result: SummaryResult, *, sample: bool = False, command: str = COMMAND) -> Message:
-    """The answer to a `/restores` query."""
+def render_summary(
+    result: SummaryResult, *, sample: bool = False, command: str = COMMAND, counting_accounts: bool = False
+) -> Message:
+    """The answer to a `/restores` query. `counting_accounts`: the first, quick answer of an org-wide query (the
+    totals and types are in, the per-account chain is still paging); it is replaced in place by the full one."""
     flt = result.filter
     rows = result.rows
     total = sum(r.count for r in rows)
@@ -111,14 +114,19 @@ def render_summary(result: SummaryResult, *, sample: bool = False, command: str 
                     + fit_lines(group_lines(result.by_type_rows, lambda r: r.resource_type, show_states))
                 )
             )
-        blocks.append(
-            section(
-                "*By account / region*\n"
-                + fit_lines(group_lines(result.by_account_rows, lambda r: f"{r.account_id} · {r.region}", show_states))
-            )
-        )
+        if counting_accounts:
+            blocks.append(section("*By account / region*\n:hourglass_flowing_sand: _still counting…_"))
+        else:
+            by_account = group_lines(result.by_account_rows, lambda r: f"{r.account_id} · {r.region}", show_states)
+            blocks.append(section("*By account / region*\n" + fit_lines(by_account)))
 
     blocks += region_notes(result.failures, result.truncated, bool(answered))
+    if counting_accounts:
+        # No buttons on a message about to be replaced: a click would act on a half answer.
+        footer = f"`{command} {flt.to_text()}` · still counting accounts, this message updates in place"
+        text = "[still counting accounts] " + _fallback(result, total, sample)
+        return bounded(Message(text=clip(text, MAX_FALLBACK_TEXT), blocks=blocks + [context(footer)],
+                               response_type="in_channel" if flt.share else "ephemeral"))
 
     trailer: list[Block] = []
     if total and result.window:

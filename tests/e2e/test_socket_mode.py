@@ -20,6 +20,7 @@ from bot.sample.backup_api import DailyCount
 from tests.fakes.aws import BackupEmulator, expected_sum, multi_page_counts
 from tests.fakes.slack import FakeSlack, ResponsePost
 from tests.fakes.socket_mode import FakeSocketMode, SocketConnection
+from tests.support import final_answer
 
 pytestmark = [pytest.mark.e2e, pytest.mark.dates]
 
@@ -76,7 +77,7 @@ def ask(socket_mode: FakeSocketMode, slack: FakeSlack, text: str, key: str) -> t
     ack = socket_mode.wait_for_ack(envelope_id, timeout=ACK_DEADLINE)
     # An empty ack: the answer comes later through response_url, from the lazy listener.
     assert ack.data == {"envelope_id": envelope_id} or set(ack.data) == {"envelope_id", "payload"}
-    (answer,) = slack.wait_for_responses(1, key=key, timeout=30)
+    answer = final_answer(slack, key)
     assert not answer.rejected, answer.error
     return ack.time - pushed.time, answer
 

@@ -104,12 +104,18 @@ def test_the_real_service_answers_with_exact_sums(service: RestoresService, emul
     respond = Mock(Respond, return_value=OK)
     RestoresCommand(service).answer(command=command("failed 7d account:ANY"), respond=respond,
                                     logger=logging.getLogger(__name__))
-    (sent,) = respond.call_args_list
+    # Org-wide: the totals first (the per-account chain still paging), then the whole answer in place of them.
+    first, sent = respond.call_args_list
     expected = expected_sum(counts, state="FAILED", start=today - timedelta(days=7), end=today)
     assert expected > 0
+    assert first.kwargs["text"].startswith("[still counting accounts]")
+    assert f"*{expected:,} restore jobs* in 3 regions" in json.dumps(first.kwargs["blocks"], ensure_ascii=False)
+    assert "still counting" in json.dumps(first.kwargs["blocks"]) and "replace_original" not in first.kwargs
+    assert sent.kwargs["replace_original"] is True
     assert f"*{expected:,} restore jobs* in 3 regions" in json.dumps(sent.kwargs["blocks"], ensure_ascii=False)
+    assert "still counting" not in json.dumps(sent.kwargs["blocks"])
     assert sent.kwargs["response_type"] == "ephemeral"
-    assert validate_blocks(sent.kwargs["blocks"]) == []
+    assert validate_blocks(sent.kwargs["blocks"]) == [] and validate_blocks(first.kwargs["blocks"]) == []
 
 
 def test_the_real_service_explains_a_typo_without_calling_aws(service: RestoresService,
