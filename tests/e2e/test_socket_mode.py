@@ -22,7 +22,7 @@ from tests.fakes.slack import FakeSlack, ResponsePost
 from tests.fakes.socket_mode import FakeSocketMode, SocketConnection
 from tests.support import final_answer
 
-pytestmark = [pytest.mark.e2e, pytest.mark.dates]
+pytestmark = pytest.mark.e2e  # not `dates`: its latency injection and socket timeouts hang under libfaketime
 
 ACCOUNTS = ("111122223333", "444455556666", "777788889999")
 TYPES = ("EBS", "RDS", "DynamoDB", "EFS")

@@ -10,7 +10,7 @@ import pytest
 from bot.sample.backup_api import DailyCount
 from tests.fakes.aws import slow
 
-pytestmark = [pytest.mark.e2e, pytest.mark.dates]
+pytestmark = pytest.mark.e2e  # not `dates`: its latency injection and socket timeouts hang under libfaketime
 
 
 def test_sigterm_mid_answer_still_delivers_it(launch_bot, fakes, today: date) -> None:  # type: ignore[no-untyped-def]
