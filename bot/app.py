@@ -14,6 +14,7 @@ from slack_sdk.http_retry.builtin_handlers import ConnectionErrorRetryHandler, R
 
 from bot.aws.client import BackupService
 from bot.config import Settings
+from bot.regions import RegionCatalog
 from bot.service import RestoresService
 from bot.store import ReplayGuard
 from bot.web import WebApp, create_wsgi_app
@@ -59,11 +60,13 @@ class InstallationTeam:
 
 def create_service(settings: Settings) -> RestoresService:
     backup = BackupService(deadline_seconds=settings.aws_deadline_seconds, cache_ttl=settings.cache_ttl)
-    # Build the configured regions' clients now: creating a boto3 client costs ~25 ms of CPU under the GIL,
-    # which would otherwise land on the first burst of acks.
-    for region in settings.regions:
+    regions = RegionCatalog(settings.regions, discover=settings.all_regions)
+    # Build the regions' clients now (RESTORES_REGIONS=all discovers them here, once per worker): creating a
+    # boto3 client costs ~25 ms of CPU under the GIL, which would otherwise land on the first burst of acks.
+    for region in regions.current():
         backup.client(region)
-    return RestoresService(settings, backup, installation_team=InstallationTeam(settings, create_web_client(settings)))
+    team = InstallationTeam(settings, create_web_client(settings))
+    return RestoresService(settings, backup, installation_team=team, regions=regions)
 
 
 def register_listeners(app: App, service: RestoresService) -> None:

@@ -13,6 +13,7 @@ from slack_sdk.errors import SlackApiError
 from bot.aws.client import BackupService
 from bot.aws.errors import JOBS_ACTION, SUMMARY_ACTION, describe_error
 from bot.config import DEFAULT_SCOPE, Settings
+from bot.regions import RegionCatalog
 from bot.results import RegionFailure
 
 REQUIRED_SCOPES = ("commands", "chat:write")
@@ -72,9 +73,16 @@ def run_check(settings: Settings, backup: BackupService, client_factory: Callabl
     report.lines.append("Slack:")
     _check_slack(settings, client_factory, report)
     report.lines.append("")
+    report.lines.append("Regions:")
+    catalog = RegionCatalog(settings.regions, discover=settings.all_regions)
+    regions = catalog.current()
+    if catalog.problem:
+        report.problem(f"RESTORES_REGIONS=all: {catalog.problem}; grant account:ListRegions (or ec2:DescribeRegions)")
+    report.ok(f"{len(regions)} region(s) from {catalog.source}: {', '.join(regions)}")
+    report.lines.append("")
     report.lines.append("AWS Backup (one cheap call per operation and region):")
-    with ThreadPoolExecutor(max_workers=max(1, len(settings.regions))) as pool:
-        for probes in pool.map(lambda region: probe(backup, region), settings.regions):
+    with ThreadPoolExecutor(max_workers=max(1, min(len(regions), 16))) as pool:
+        for probes in pool.map(lambda region: probe(backup, region), regions):
             _report_probes(probes, report)
     return report
 

@@ -28,7 +28,8 @@ class ConfigError(ValueError):
 class Settings:
     """Everything the bot needs, validated. Secrets are kept out of repr()."""
 
-    regions: tuple[str, ...]
+    regions: tuple[str, ...]  # with all_regions: the home region, until discovery answers
+    all_regions: bool = False  # RESTORES_REGIONS=all
     slack_bot_token: str = ""
     slack_signing_secret: str = ""
     slack_app_token: str = ""
@@ -74,7 +75,7 @@ class Settings:
             "SLACK_TEAM_ID": self.slack_team_id or "(from auth.test)",
             "SLACK_API_URL": self.slack_api_url,
             "PORT": str(self.port),
-            "RESTORES_REGIONS": ",".join(self.regions),
+            "RESTORES_REGIONS": f"all (discovered; home {self.regions[0]})" if self.all_regions else ",".join(self.regions),
             "RESTORES_ALLOWED_CHANNELS": ",".join(sorted(self.allowed_channels)) or "(everyone)",
             "RESTORES_ALLOWED_USERS": ",".join(sorted(self.allowed_users)) or "(everyone)",
             "AWS_PROFILE": self.aws_profile or "(default chain)",
@@ -289,7 +290,14 @@ def _default_region(env: Mapping[str, str]) -> str | None:
 def load_settings(env: Mapping[str, str], mode: Mode = "local") -> Settings:
     """Build Settings from an environment mapping; raise ConfigError naming the first bad variable."""
     raw_regions = _csv(env.get("RESTORES_REGIONS"))
-    if raw_regions:
+    all_regions = [r.lower() for r in raw_regions] == ["all"]
+    if all_regions:
+        # Discovered at run time (bot.regions.RegionCatalog); the home region is where discovery is asked.
+        home = _default_region(env)
+        if not home:
+            raise ConfigError("RESTORES_REGIONS=all needs a home region to ask: set AWS_DEFAULT_REGION (e.g. us-east-1)")
+        regions = parse_regions([home], "AWS_DEFAULT_REGION")
+    elif raw_regions:
         regions = parse_regions(raw_regions, "RESTORES_REGIONS")
     else:
         default = _default_region(env)
@@ -308,6 +316,7 @@ def load_settings(env: Mapping[str, str], mode: Mode = "local") -> Settings:
     hour, minute = _digest_time(env)
     settings = Settings(
         regions=regions,
+        all_regions=all_regions,
         slack_bot_token=env.get("SLACK_BOT_TOKEN", "").strip(),
         slack_signing_secret=env.get("SLACK_SIGNING_SECRET", "").strip(),
         slack_app_token=env.get("SLACK_APP_TOKEN", "").strip(),

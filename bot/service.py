@@ -18,6 +18,7 @@ from bot.controls import ActionValue
 from bot.ids import ACCOUNT_ID_RE
 from bot.logs import request_id
 from bot.query import ANY, COMMAND, WILDCARDS, ParseError, Period, RestoreFilter, parse_command
+from bot.regions import RegionCatalog
 from bot.render.jobs import render_jobs
 from bot.render.message import Message
 from bot.render.notices import (
@@ -47,8 +48,10 @@ class RestoresService:
         *,
         sample: bool = False,
         installation_team: Callable[[], str | None] | None = None,
+        regions: RegionCatalog | None = None,
     ) -> None:
         self.settings = settings
+        self.regions = regions or RegionCatalog(settings.regions, discover=settings.all_regions)
         self.backup = backup
         self.sample = sample
         self.policy = AccessPolicy(settings, installation_team)
@@ -134,12 +137,12 @@ class RestoresService:
 
         def work(access: Access) -> Message:
             try:
-                parsed = parse_command(text, self.settings.regions)
+                parsed = parse_command(text, self.regions.current())
             except ParseError as error:
                 log.info("bad command", extra={"token": error.token[:60]})
                 return render_parse_error(error, command)
             if parsed.kind == "help":
-                return render_help(command, self.settings.regions)
+                return render_help(command, self.regions.current())
             flt = self.policy.scope(parsed.filter, access)
             if parsed.kind == "jobs":
                 return self._jobs(flt, None, command)

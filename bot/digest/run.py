@@ -23,6 +23,7 @@ from bot.digest.clock import last_fire_time, missed_today
 from bot.digest.data import DigestData, DigestRows, build_digest, digest_day
 from bot.digest.ledger import CLAIMED, Ledger
 from bot.query import AGGREGATE_ALL, ANY, BAD_STATES, State
+from bot.regions import RegionCatalog
 from bot.render.digest import render_digest
 from bot.render.message import Message
 
@@ -303,11 +304,19 @@ def _need(
 class DigestRunner:
     """The digest as the clock and the CLI run it: one set of clients, the ledger, the configured channels."""
 
-    def __init__(self, settings: Settings, backup: BackupService, client: WebClient | None, ledger: Ledger | None) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        backup: BackupService,
+        client: WebClient | None,
+        ledger: Ledger | None,
+        regions: RegionCatalog | None = None,
+    ) -> None:
         self.settings = settings
         self.backup = backup
         self.client = client
         self.ledger = ledger
+        self.regions = regions or RegionCatalog(settings.regions, discover=settings.all_regions)
         self._attempts: dict[date, int] = {}
 
     def run(
@@ -323,7 +332,7 @@ class DigestRunner:
             backup=self.backup,
             client=self.client,
             ledger=self.ledger,
-            regions=self.settings.regions,
+            regions=self.regions.current(),
             channels=channels or self.settings.digest_channels,
             now=now,
             day=day,
