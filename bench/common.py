@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from bot.sample.backup_api import DailyCount
+from bot.sample.backup_api import DailyCount, RestoreJob
 from tests.fakes.aws import BackupEmulator, expected_sum, multi_page_counts, slow
 from tests.fakes.signing import command_body, signed_headers
 from tests.fakes.slack import FakeSlack, ResponsePost
@@ -130,15 +130,18 @@ FAKE_BACKLOG = 128
 
 @contextmanager
 def stack(latency: float, *, with_bot: bool = True, env: dict[str, str] | None = None,
-          python: str | None = None, backlog: int = FAKE_BACKLOG) -> Iterator[Stack]:
+          python: str | None = None, backlog: int = FAKE_BACKLOG, counts: list[DailyCount] | None = None,
+          jobs: Sequence[RestoreJob] = (), page_size: int | None = None, now: datetime | None = None) -> Iterator[Stack]:
     """Emulator (3 pages per region, `latency` s per request on every region) + fake Slack + the real bot.
 
     `env` adds/overrides variables of the bot's environment (e.g. WEB_CONCURRENCY); `python` runs the bot
-    with another interpreter (same venv expected)."""
-    counts = dataset()
+    with another interpreter (same venv expected). `counts`, `jobs`, `page_size` and `now` replace the default
+    data set, its page size and the emulator's pinned clock (bench.scale serves a synthetic organisation)."""
+    counts = dataset() if counts is None else counts
+    pinned = NOW if now is None else now
     with tempfile.TemporaryDirectory(prefix="restores-bench-") as tmp, \
-            BackupEmulator(counts=counts, page_size=page_size_for(counts), now=lambda: NOW,
-                           backlog=backlog) as emulator, \
+            BackupEmulator(counts=counts, jobs=jobs, page_size=page_size or page_size_for(counts),
+                           now=lambda: pinned, backlog=backlog) as emulator, \
             FakeSlack(token=BOT_TOKEN, backlog=backlog) as slack:
         log_dir = Path(tmp)
         aws_dir = log_dir / "aws"

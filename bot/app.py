@@ -121,4 +121,6 @@ def create_web_app(settings: Settings) -> WebApp:
     app = create_app(settings, service, listener_executor=executor)
     # Replays are refused across every worker and replica that shares DATABASE_URL.
     replays = ReplayGuard.from_url(settings.database_url)
-    return create_wsgi_app(app, settings.slack_signing_secret, drain=drain, replays=replays)
+    return create_wsgi_app(
+        app, settings.slack_signing_secret, drain=drain, replays=replays, body_timeout=settings.body_timeout_seconds
+    )

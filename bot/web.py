@@ -64,10 +64,36 @@ def _reply(start_response: StartResponse, status: str, text: str) -> list[bytes]
     return [body]
 
 
-def _read_body(environ: dict[str, Any]) -> bytes | None:
+class SlowBody(TimeoutError):
+    """The client did not send its body within BODY_TIMEOUT seconds."""
+
+
+# An unauthenticated client trickling its body would hold a server thread for as long as it likes: the whole body
+# must arrive within this many seconds (Slack sends a few KB at once). A reverse proxy in front should buffer
+# bodies too (README: Deployment).
+BODY_TIMEOUT = 10.0
+
+
+def _read_body(environ: dict[str, Any], timeout: float = BODY_TIMEOUT) -> bytes | None:
     """The request body, at most MAX_BODY_BYTES + 1 bytes (so an oversized one is told apart); None when the
     Content-Length header is not a number. A chunked body has no Content-Length: the server (gunicorn) decodes
-    the chunks and wsgi.input reads to their end."""
+    the chunks and wsgi.input reads to their end. Under gunicorn the socket gets a timeout first, so a slow
+    body raises SlowBody instead of holding the thread."""
+    sock = environ.get("gunicorn.socket")
+    if sock is not None:
+        sock.settimeout(timeout)
+    try:
+        return _read_body_bytes(environ)
+    except (TimeoutError, OSError) as error:
+        if "timed out" in str(error) or isinstance(error, TimeoutError):
+            raise SlowBody from None
+        raise
+    finally:
+        if sock is not None:
+            sock.settimeout(None)
+
+
+def _read_body_bytes(environ: dict[str, Any]) -> bytes | None:
     stream = environ["wsgi.input"]
     raw_length = environ.get("CONTENT_LENGTH")
     if raw_length in (None, ""):
@@ -103,14 +129,20 @@ class SlackEvents:
         signing_secret: str,
         clock: Callable[[], float] = time.time,
         replays: SeenRequests | None = None,
+        body_timeout: float = BODY_TIMEOUT,
     ) -> None:
         self.app = app
+        self.body_timeout = body_timeout
         self.secret = signing_secret.encode()
         self.clock = clock
         self.replays = replays
 
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
-        raw = _read_body(environ)
+        try:
+            raw = _read_body(environ, self.body_timeout)
+        except SlowBody:
+            log.info("request body not received within %.0f s", self.body_timeout)
+            return _reply(start_response, "408 Request Timeout", "request body too slow")
         if raw is None:
             return _reply(start_response, "400 Bad Request", "bad Content-Length")
         if len(raw) > MAX_BODY_BYTES:
@@ -220,9 +252,10 @@ def create_wsgi_app(
     readiness: Readiness | None = None,
     drain: Callable[[], None] = lambda: None,
     replays: SeenRequests | None = None,
+    body_timeout: float = BODY_TIMEOUT,
 ) -> WebApp:
     """Routes: POST /slack/events (checked, then Bolt), GET /healthz (alive), GET /readyz (Slack auth ok)."""
-    slack = SlackEvents(app, signing_secret, replays=replays)
+    slack = SlackEvents(app, signing_secret, replays=replays, body_timeout=body_timeout)
     # A probe asks once and reports: no retries with back-off (the app's client has them), a short timeout.
     readiness = readiness or Readiness(WebClient(token=app.client.token, base_url=app.client.base_url, timeout=5))
 

@@ -102,3 +102,18 @@ def test_a_replayed_request_is_refused(bot, emulator) -> None:  # type: ignore[n
     assert answer.body["response_type"] == "in_channel"
     time.sleep(0.5)
     assert len(bot.slack.responses_for(key)) == 1  # posted once
+
+
+def test_a_client_trickling_its_body_gets_408_and_frees_the_thread(launch_bot) -> None:  # type: ignore[no-untyped-def]
+    import socket
+
+    slow_bot = launch_bot(RESTORES_BODY_TIMEOUT="1")
+    url = urlsplit(slow_bot.events_url)
+    started = time.monotonic()
+    with socket.create_connection((url.hostname, url.port), timeout=10) as sock:
+        sock.sendall(b"POST /slack/events HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\n"
+                     b"Content-Length: 1000\r\n\r\ntoken=abc")  # then nothing more
+        reply = sock.recv(200)
+    assert reply.startswith(b"HTTP/1.1 408") and time.monotonic() - started < 5
+    # The server goes on answering.
+    assert slow_bot.ask("help").body["text"]
