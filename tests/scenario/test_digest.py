@@ -230,14 +230,19 @@ class _CrashAfterPost(Ledger):
         raise SystemExit("killed between chat.postMessage and mark_done")
 
 
-def test_a_crash_between_post_and_mark_done_is_not_posted_twice(fakes: tuple[BackupEmulator, FakeSlack],
-                                                                dataset: list[DailyCount], database_url: str,
-                                                                now: datetime, day: date) -> None:
-    emulator, slack = fakes
+def crash_after_posting(emulator: BackupEmulator, slack: FakeSlack, database_url: str, now: datetime) -> None:
+    """A digest run for C0DIGEST1 whose process dies right after Slack accepted the post."""
     crashing = make_runner(emulator, slack, database_url)
     crashing.ledger = _CrashAfterPost(crashing.ledger.engine)  # type: ignore[union-attr]
     with pytest.raises(SystemExit):
         crashing.run(now=now, channels=("C0DIGEST1",))
+
+
+def test_a_crash_between_post_and_mark_done_is_not_posted_twice(fakes: tuple[BackupEmulator, FakeSlack],
+                                                                dataset: list[DailyCount], database_url: str,
+                                                                now: datetime, day: date) -> None:
+    emulator, slack = fakes
+    crash_after_posting(emulator, slack, database_url, now)
     (first,) = posts(slack, "C0DIGEST1")
     assert first.params["metadata"]["event_payload"]["day"] == day.isoformat()
     # The claim goes stale; the next run takes it over, finds the post in the channel's history, and records it.
@@ -254,10 +259,7 @@ def test_without_history_access_the_day_is_posted_again_not_lost(fakes: tuple[Ba
                                                                   dataset: list[DailyCount], database_url: str,
                                                                   now: datetime, day: date) -> None:
     emulator, slack = fakes
-    crashing = make_runner(emulator, slack, database_url)
-    crashing.ledger = _CrashAfterPost(crashing.ledger.engine)  # type: ignore[union-attr]
-    with pytest.raises(SystemExit):
-        crashing.run(now=now, channels=("C0DIGEST1",))
+    crash_after_posting(emulator, slack, database_url, now)
     slack.fail_channel("C0DIGEST1", "not_in_channel", methods=("conversations.history",))
     runner = make_runner(emulator, slack, database_url)
     age_claim(runner.ledger, "C0DIGEST1", day, timedelta(minutes=11))
