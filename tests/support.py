@@ -97,6 +97,8 @@ def bot_environment(aws_endpoint: str, slack_api_url: str, aws_dir: Path, **over
         AWS_CONFIG_FILE=str(aws_dir / "config"),
         AWS_SHARED_CREDENTIALS_FILE=str(aws_dir / "credentials"),
         AWS_EC2_METADATA_DISABLED="true",
+        # The bot's state (replay records, the ledger) in a throwaway file, never in the working directory.
+        DATABASE_URL=f"sqlite:///{aws_dir / 'state.sqlite3'}",
     )
     env.update(overrides)
     return env
