@@ -119,6 +119,9 @@ class JobsResult:
     truncated: tuple[str, ...] = ()
     aws_calls: int = 0
     elapsed: float = 0.0
+    # Jobs past the grouping cap, counted but not listed; exact unless counting had to stop.
+    not_read: int = 0
+    not_read_exact: bool = True
     # Parts of the answer that were not read, in words for the user (accounts that could not be listed, parts
     # of the window the account list does not cover). Never empty when the list may miss jobs.
     incomplete: tuple[str, ...] = ()

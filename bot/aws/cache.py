@@ -21,6 +21,9 @@ class RegionAnswer:
     period: Period | None = None
     calls: int = 0
     truncated: bool = False
+    # Jobs past the grouping cap: counted, not kept. Exact unless counting stopped (deadline, count cap).
+    not_read: int = 0
+    not_read_exact: bool = True
 
 
 class SummaryCache:

@@ -22,6 +22,7 @@ from bot.results import FailureKind, JobsQuery, JobsResult, RegionFailure, Resto
 
 log = logging.getLogger(__name__)
 
+MAX_COUNTED = 100_000  # jobs past MAX_JOBS counted per region and drill-down before saying "at least"
 MAX_JOBS = 2000  # per region and drill-down: grouping needs all of them, Slack shows a few
 DEFAULT_MAX_PAGES = 200  # per region and answer: 100,000 rows, far beyond any real organization
 
@@ -33,6 +34,18 @@ BOTO_CONFIG = Config(
     max_pool_connections=32,
     user_agent_extra="restores-bot",
 )
+
+
+def _job_filter(query: JobsQuery) -> Callable[[dict[str, Any]], bool]:
+    """What the API could not filter on (a type name with spaces, a channel's accounts), applied to each item as it
+    arrives, so the jobs past the cap are counted with the same filter as the ones kept."""
+
+    def keep(item: dict[str, Any]) -> bool:
+        if query.local_resource_type and item.get("ResourceType") != query.local_resource_type:
+            return False
+        return query.visible_accounts is None or str(item.get("AccountId", "")) in query.visible_accounts
+
+    return keep
 
 
 def _utc(value: Any) -> datetime:
@@ -212,7 +225,7 @@ class BackupService:
             params["ByResourceType"] = query.resource_type
         answers, failures, elapsed = self._fan_out(
             query.regions,
-            lambda region, deadline: self._region_jobs(region, params, query.accounts, deadline),
+            lambda region, deadline: self._region_jobs(region, params, query.accounts, deadline, _job_filter(query)),
             JOBS_ACTION,
         )
         jobs = [job for answer in answers.values() for job in answer.rows]
@@ -228,22 +241,44 @@ class BackupService:
             truncated=tuple(r for r, a in answers.items() if a.truncated),
             aws_calls=sum(a.calls for a in answers.values()),
             elapsed=elapsed,
+            not_read=sum(a.not_read for a in answers.values()),
+            not_read_exact=all(a.not_read_exact for a in answers.values()),
         )
 
-    def _region_jobs(self, region: str, params: dict[str, Any], accounts: tuple[str, ...], deadline: float) -> RegionAnswer:
+    def _region_jobs(
+        self,
+        region: str,
+        params: dict[str, Any],
+        accounts: tuple[str, ...],
+        deadline: float,
+        keep: Callable[[dict[str, Any]], bool],
+    ) -> RegionAnswer:
         answer = RegionAnswer()
         for account in accounts or (None,):
             request = dict(params, ByAccountId=account) if account else params
-            self._jobs_pages(region, request, deadline, answer)
-            if answer.truncated:
+            self._jobs_pages(region, request, deadline, answer, keep)
+            if not answer.not_read_exact:
                 break
         return answer
 
-    def _jobs_pages(self, region: str, params: dict[str, Any], deadline: float, answer: RegionAnswer) -> None:
+    def _jobs_pages(
+        self,
+        region: str,
+        params: dict[str, Any],
+        deadline: float,
+        answer: RegionAnswer,
+        keep: Callable[[dict[str, Any]], bool],
+    ) -> None:
         paginator = self.client(region).get_paginator("list_restore_jobs")
         for page in paginator.paginate(**params, PaginationConfig={"PageSize": PAGE_SIZE}):
             answer.calls += 1
             for item in page.get("RestoreJobs", []):
+                if not keep(item):
+                    continue
+                if len(answer.rows) >= MAX_JOBS:
+                    answer.truncated = True
+                    answer.not_read += 1
+                    continue
                 created_by = item.get("CreatedBy") or {}
                 answer.rows.append(
                     RestoreJobRow(
@@ -265,10 +300,13 @@ class BackupService:
                         validation_status_message=item.get("ValidationStatusMessage"),
                     )
                 )
-            if len(answer.rows) >= MAX_JOBS:
-                answer.truncated = True
-                return
-            if time.monotonic() > deadline:
+            if answer.truncated:
+                # Past the cap the jobs are only counted, so the answer can say how many it did not group;
+                # counting stops (and says "at least") before the deadline or at MAX_COUNTED.
+                if answer.not_read >= MAX_COUNTED or time.monotonic() > deadline - 1:
+                    answer.not_read_exact = False
+                    return
+            elif time.monotonic() > deadline:
                 raise DeadlineExceeded(f"no complete answer within {self._deadline:g} s ({answer.calls} pages read)")
 
     def _region_summaries(self, region: str, params: dict[str, Any], deadline: float, max_pages: int) -> RegionAnswer:

@@ -81,8 +81,12 @@ def render_jobs(result: JobsResult, flt: RestoreFilter, *, sample: bool = False,
         blocks.append(section(f"*No {status} restore jobs* were created in {', '.join(answered)} in this window."))
     else:
         tests = [j for j in jobs if j.is_restore_test]
-        at_least = "at least " if result.incomplete else ""
-        summary = f"*{at_least}{fmt(len(jobs))} {status} restore job{'s' * (len(jobs) != 1)}*"
+        at_least = "at least " if result.incomplete or not result.not_read_exact else ""
+        total = len(jobs) + result.not_read
+        summary = f"*{at_least}{fmt(total)} {status} restore job{'s' * (total != 1)}*"
+        if result.not_read:
+            # Past the cap jobs are counted, not kept: the total is exact, the grouping covers the ones read.
+            summary += f" · {fmt(len(jobs))} grouped below; {at_least}{fmt(result.not_read)} more counted, not read"
         if tests:
             validation = _counted(j.validation_status or "no validation" for j in tests)
             summary += f" · :test_tube: {fmt(len(tests))} from restore testing ({validation})"
