@@ -149,6 +149,7 @@ def post_digest(
     skip_all_clear: bool = False,
     scope_for: Callable[[str], frozenset[str] | None] = lambda channel: None,
     deadline_seconds: float | None = None,
+    hold_incomplete: bool = False,
 ) -> DigestRun:
     """Post the digest to every channel that does not have it yet. Never raises for one channel's failure.
 
@@ -208,6 +209,11 @@ def post_digest(
             run.outcomes.append(ChannelOutcome(channel, "failed", f"no region could be queried ({regions_down})"))
             continue
         data, message = digest_for(needs[channel])
+        if data.incomplete and hold_incomplete:
+            # Retried like a day no region answered: the numbers may yet be complete on a later run.
+            missing = ", ".join([f.region for f in data.failures] + list(data.truncated))
+            run.outcomes.append(ChannelOutcome(channel, "failed", f"incomplete ({missing}); held back for a retry"))
+            continue
         if data.all_clear and skip_all_clear:
             run.outcomes.append(ChannelOutcome(channel, "skipped-all-clear"))
             continue
@@ -327,8 +333,10 @@ class DigestRunner:
         force: bool = False,
         dry_run: bool = False,
         channels: tuple[str, ...] | None = None,
+        hold_incomplete: bool = False,
     ) -> DigestRun:
         run = post_digest(
+            hold_incomplete=hold_incomplete,
             backup=self.backup,
             client=self.client,
             ledger=self.ledger,
@@ -346,11 +354,14 @@ class DigestRunner:
         (log.info if run.ok else log.error)(run.summary())
         return run
 
-    def scheduled(self, now: datetime | None = None) -> DigestRun | None:
-        """The cron job: the day is that of the scheduled time, even when it runs late within the grace."""
+    def scheduled(self, now: datetime | None = None, *, last_try: bool = False) -> DigestRun | None:
+        """The cron job: the day is that of the scheduled time, even when it runs late within the grace. An
+        incomplete digest (a region did not answer, or was cut short) is held back and retried with the catch-up
+        runs, like a day no region answered; the last of them posts it, saying it is incomplete."""
         now = now or datetime.now(UTC)
         try:
-            return self.run(day=digest_day(last_fire_time(self.settings, now)), now=now)
+            day = digest_day(last_fire_time(self.settings, now))
+            return self.run(day=day, now=now, hold_incomplete=not last_try)
         except Exception:  # APScheduler would only log it too; say what failed and keep the clock alive
             log.exception("digest run failed; the next run or a restart will retry")
             return None
@@ -372,4 +383,4 @@ class DigestRunner:
                 log.error("catch-up: giving up on the %s digest after %d runs", day, MAX_CATCH_UP_RUNS)
             return None
         log.info("catch-up: the %s digest was due at %s (run %d)", day, fire.isoformat(), attempts)
-        return self.scheduled(now)
+        return self.scheduled(now, last_try=attempts == MAX_CATCH_UP_RUNS)

@@ -282,3 +282,39 @@ def test_one_channels_database_error_does_not_stop_the_others(fakes: tuple[Backu
     assert outcomes["C0DIGEST1"] == outcomes["C0DIGEST2"] == "posted"
     if database_url.startswith("postgresql"):
         assert outcomes[too_long] == "failed" and "ledger error" in run.outcomes[1].detail
+
+
+def test_an_incomplete_day_is_held_back_and_retried_then_posted_complete(fakes: tuple[BackupEmulator, FakeSlack],
+                                                                       dataset: list[DailyCount], database_url: str,
+                                                                       now: datetime) -> None:
+    emulator, slack = fakes
+    runner = make_runner(emulator, slack, database_url, RESTORES_DIGEST_TIME="00:00", RESTORES_DIGEST_CHANNELS="C0DIGEST1")
+    emulator.set_fault("eu-west-1", unavailable())
+    held = runner.scheduled(now)
+    assert held is not None and [o.status for o in held.outcomes] == ["failed"]
+    assert "incomplete (eu-west-1); held back for a retry" in held.outcomes[0].detail
+    assert posts(slack) == []
+    emulator.clear_faults()  # the region is back by the next catch-up run
+    retried = runner.catch_up(now)
+    assert retried is not None and [o.status for o in retried.outcomes] == ["posted"]
+    (post,) = posts(slack)
+    assert "Incomplete" not in text_of(post)
+
+
+def test_an_incomplete_day_is_posted_as_incomplete_on_the_last_try(fakes: tuple[BackupEmulator, FakeSlack],
+                                                                   dataset: list[DailyCount], database_url: str,
+                                                                   now: datetime) -> None:
+    from bot.digest.run import MAX_CATCH_UP_RUNS
+
+    emulator, slack = fakes
+    runner = make_runner(emulator, slack, database_url, RESTORES_DIGEST_TIME="00:00", RESTORES_DIGEST_CHANNELS="C0DIGEST1")
+    emulator.set_fault("eu-west-1", unavailable())
+    for _ in range(MAX_CATCH_UP_RUNS - 1):
+        runner.catch_up(now)
+    assert posts(slack) == []
+    last = runner.catch_up(now)
+    assert last is not None and [o.status for o in last.outcomes] == ["posted"]
+    (post,) = posts(slack)
+    text = text_of(post)
+    assert "*Incomplete:* eu-west-1 did not answer" in text and "All clear" not in text and "% vs" not in text
+    assert post.params["text"].startswith(f"Restore digest {last.day.isoformat()}: incomplete")
