@@ -6,8 +6,8 @@ botocore) x 8 resource types x 4 states (COMPLETED, FAILED, ABORTED, RUNNING) x 
 jobs are loaded for the accounts of the biggest "failed 7d" rows, one job per counted FAILED restore. For each
 (A, R), against a fresh `python -m bot serve` (RESTORES_CACHE_TTL=0):
 
-* digest: `python -m bot digest --dry-run` (RESTORES_DIGEST_ACCOUNT=ANY) as a subprocess: wall time, peak RSS
-  (its own rusage, os.wait4), AWS calls, and every number it prints against sums from the generated rows;
+* digest: `python -m bot digest --dry-run` (RESTORES_DIGEST_ACCOUNT=ANY) as a subprocess: wall time, CPU, its own
+  peak RSS (VmHWM at exit), AWS calls, and every number it prints against sums from the generated rows;
 * `/restores 1d account:ANY` and `/restores failed 7d account:ANY`, signed, to the real server: time to the first
   post on the response_url (the "[still counting accounts]" answer) and to the final one, AWS calls, exactness of
   both posts;
@@ -22,8 +22,9 @@ end with the bot's page cap (200) and deadline (20 s), through BackupService.sum
     python -m bench.scale [--accounts 10,100,1000] [--regions 3,17] [--latency 0.15]
 
 Targets at A=1,000, R=17 (exit status 1 if one is missed): every number exact; the digest and both org-wide answers
-complete in < 10 s; first answer < 2 s; planned AWS calls grow far slower than A (calls at A=1,000 / calls at A=100
-< 5 per query, where A x T growth would be ~10); peak RSS of the bot's worker < 150 MB.
+complete in < 10 s; first answer < 2 s; planned AWS calls grow far slower than A (the pages a complete answer needs
+at A=1,000 / at A=100 < 5 per query, where growth with A, or A x T, would be ~10); peak RSS of the bot's worker
+< 150 MB.
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ from __future__ import annotations
 import argparse
 import gc
 import json
+import logging
 import os
 import random
 import re
@@ -78,6 +80,19 @@ WALL_TARGET = 10.0
 FIRST_TARGET = 2.0
 RSS_TARGET_MB = 150.0
 GROWTH_TARGET = 5.0  # calls(A=1,000) / calls(A=100): 10 would be growth in proportion to A (or A x T)
+# `python -m bot digest --dry-run`, run through runpy exactly as -m does, reporting its own peak RSS at exit. Not
+# os.wait4's ru_maxrss: Linux carries the parent's RSS at fork/vfork into the child's across exec, so the child of a
+# benchmark process holding 2 million rows would "peak" at the benchmark's size.
+DIGEST_CHILD = """import atexit, runpy, sys
+def _hwm():
+    for line in open("/proc/self/status"):
+        if line.startswith("VmHWM:"):
+            sys.stderr.write("\\nbench.scale VmHWM " + line.split()[1] + " kB\\n")
+atexit.register(_hwm)
+sys.argv[0] = "bot"
+runpy.run_module("bot", run_name="__main__", alter_sys=True)
+"""
+_HWM_RE = re.compile(r"^bench\.scale VmHWM (\d+) kB$", re.MULTILINE)
 ANSWER_TIMEOUT = 90.0  # per answer: two AWS deadlines (20 s each) and the posting fit well within it
 DIGEST_TIMEOUT = 180.0
 
@@ -232,7 +247,7 @@ _FIELD_RE = re.compile(r"\*([A-Z_]+)\*\n([\d,]+)")
 _TOTAL_RE = re.compile(r"^\*([\d,]+) restore jobs\* in (\d+) region")
 _MORE_RE = re.compile(r"^_…and ([\d,]+) more_$")
 _DAY_RE = re.compile(r"^`(\w{3} \d{2} \w{3})` ([\d,]+)(?: \(([\d,]+) failed or aborted\))?$")
-_JOBS_RE = re.compile(r"^(incomplete: at least )?([\d,]+) failed restore jobs created")
+_JOBS_RE = re.compile(r"^\*(at least )?([\d,]+) failed restore jobs?\*")  # the jobs answer's summary section
 
 
 def _int(text: str) -> int:
@@ -369,6 +384,7 @@ class Figures:
 
     name: str
     summaries: int = 0
+    needed: int | None = None  # summary pages a complete answer takes (the plan's chains to their last page)
     jobs: int = 0
     first: float | None = None
     wall: float = float("nan")
@@ -378,6 +394,7 @@ class Figures:
     problems: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     base_calls: int | None = None
+    base_needed: int | None = None
     base_wall: float | None = None
     base_cpu: float | None = None  # CPU of this process: the baseline's boto3 parsing and the emulator together
     base_outcome: str = ""
@@ -391,18 +408,11 @@ class Figures:
 def worker_hwm_mb(s: Stack) -> float:
     """Peak resident set (VmHWM) of the busiest gunicorn worker so far, MB."""
     assert s.bot is not None
-    peaks = []
-    for pid in process_tree(s.bot.process.pid)[1:]:
-        try:
-            for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-                if line.startswith("VmHWM:"):
-                    peaks.append(int(line.split()[1]) / 1024)
-        except OSError:
-            continue
-    return max(peaks, default=float("nan"))
+    peaks = [status_kb(pid) / 1024 for pid in process_tree(s.bot.process.pid)[1:]]
+    return max((p for p in peaks if p), default=float("nan"))
 
 
-def wait_quiet(s: Stack, quiet: float = 0.6, timeout: float = 30.0) -> None:
+def wait_quiet(s: Stack, quiet: float = 0.5, timeout: float = 30.0) -> None:
     """Until no AWS request arrived for `quiet` s: page chains cut off by a deadline stop at their next page."""
     deadline = time.monotonic() + timeout
     seen, since = len(s.emulator.requests), time.monotonic()
@@ -415,13 +425,27 @@ def wait_quiet(s: Stack, quiet: float = 0.6, timeout: float = 30.0) -> None:
             return
 
 
-def warm(s: Stack, regions: Sequence[str], chains: Iterable[dict[str, Any]]) -> None:
-    """Aggregate these chains' rows in the emulator before the clock starts (its recent-results cache), so its
-    first page costs the benchmark process no CPU while the bot is measured. Real AWS does that work elsewhere."""
-    unique = {tuple(sorted((k, str(v)) for k, v in p.items() if k not in ("MaxResults", "NextToken"))) for p in chains}
+WARM_SECONDS = [0.0]  # time spent paging through the emulator before the measurements, this case
+
+
+def warm(s: Stack, regions: Sequence[str], chains: Iterable[dict[str, Any]]) -> int:
+    """Page through these chains in the emulator (no HTTP, not recorded) before the clock starts: its recent-results
+    cache then holds their rows, so the measured requests cost the benchmark process no aggregation (real AWS does
+    that work elsewhere). Returns the pages they take to the end (identical chains once per region, as the bot
+    asks them): the AWS calls a complete answer needs, whether or not it got there in time."""
+    unique = {tuple(sorted((k, str(v)) for k, v in p.items() if k != "NextToken")) for p in chains}
+    pages, started = 0, time.monotonic()
     for region in regions:
         for params in unique:
-            s.emulator.api.list_restore_job_summaries(region, dict(params))
+            query, token = dict(params), None
+            while True:
+                body = s.emulator.api.list_restore_job_summaries(region, dict(query, NextToken=token) if token else query)
+                pages += 1
+                token = body.get("NextToken")
+                if not token:
+                    break
+    WARM_SECONDS[0] += time.monotonic() - started
+    return pages
 
 
 def begin(s: Stack) -> None:
@@ -447,20 +471,32 @@ def count_calls(s: Stack) -> tuple[int, int]:
     return len(s.emulator.calls(SUMMARIES)), len(s.emulator.calls(JOBS))
 
 
+def status_kb(pid: int | str, field: str = "VmHWM") -> int:
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith(field + ":"):
+                return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
+
+
 def run_digest(s: Stack, regions: Sequence[str], want: dict[str, Any]) -> Figures:
-    """`python -m bot digest --dry-run` as a child: wall time and its own peak RSS (os.wait4's rusage)."""
+    """`python -m bot digest --dry-run` as a child: wall time, CPU (os.wait4) and its own peak RSS (VmHWM)."""
     fig = Figures("digest --dry-run")
     env = bot_env(s.emulator, s.slack, s.log_dir / "aws", RESTORES_REGIONS=",".join(regions),
                   RESTORES_DIGEST_ACCOUNT=ANY, LOG_LEVEL="INFO")
-    warm(s, regions, digest_chains(ANY, per_account=False).values())
+    fig.needed = warm(s, regions, digest_chains(ANY, per_account=False).values())
     begin(s)
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
         own = time.process_time()
         started = time.monotonic()
-        proc = subprocess.Popen([sys.executable, "-m", "bot", "digest", "--dry-run"], cwd=REPO, env=env,
+        proc = subprocess.Popen([sys.executable, "-c", DIGEST_CHILD, "digest", "--dry-run"], cwd=REPO, env=env,
                                 stdout=out, stderr=err)
         deadline = started + DIGEST_TIMEOUT
+        polled = 0  # fallback if the child dies before its atexit report
         while True:
+            polled = max(polled, status_kb(proc.pid))
             pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
             if pid:
                 break
@@ -472,11 +508,12 @@ def run_digest(s: Stack, regions: Sequence[str], want: dict[str, Any]) -> Figure
             time.sleep(0.005)
         fig.wall = time.monotonic() - started
         proc.returncode = os.waitstatus_to_exitcode(status)  # reaped here; Popen must not wait for it again
-        fig.rss_mb = usage.ru_maxrss / 1024
         fig.bot_cpu, fig.emu_cpu = usage.ru_utime + usage.ru_stime, time.process_time() - own
         out.seek(0)
         err.seek(0)
         text, log = out.read().decode(errors="replace"), err.read().decode(errors="replace")
+    reported = _HWM_RE.search(log)
+    fig.rss_mb = (int(reported.group(1)) if reported else polled) / 1024
     calls = s.emulator.calls(SUMMARIES)
     fig.summaries, fig.jobs = count_calls(s)
     if calls:
@@ -510,7 +547,7 @@ def ask(s: Stack, text: str, user: str) -> tuple[float, list[ResponsePost]]:
 def run_command(s: Stack, name: str, text: str, want: dict[str, Any], chains: Iterable[dict[str, Any]],
                 regions: Sequence[str], *, per_day: bool) -> tuple[Figures, ResponsePost | None]:
     fig = Figures(name)
-    warm(s, regions, chains)
+    fig.needed = warm(s, regions, chains)
     begin(s)
     cpu = Cpu(s)
     started, posts = ask(s, text, user="U0SCALE01")
@@ -608,7 +645,7 @@ def run_drill(s: Stack, name: str, action_id: str, value: str, *, select: bool, 
     fig.wall = post.time - started
     fig.first = fig.wall
     text = str(post.body.get("text", ""))
-    m = _JOBS_RE.match(text)
+    m = next((m for b in post.body.get("blocks", []) if (m := _JOBS_RE.match((b.get("text") or {}).get("text", "")))), None)
     if not m:
         fig.problems.append(f"no job count in the answer: {text[:160]!r}")
     elif m.group(1) or _int(m.group(2)) != want:
@@ -667,7 +704,7 @@ def compare_digest(rows: list[SummaryRow], want: dict[str, Any], yday: date, day
 def run_baseline(s: Stack, service: BackupService, regions: tuple[str, ...], params: dict[str, Any],
                  judge: Callable[[list[SummaryRow]], dict[str, list[str]]], figures: dict[str, Figures]) -> None:
     """One cross-product chain per region, the bot's page cap and deadline, in this process."""
-    warm(s, regions, [params])
+    needed = warm(s, regions, [params])
     begin(s)
     own = time.process_time()
     started = time.monotonic()
@@ -688,7 +725,7 @@ def run_baseline(s: Stack, service: BackupService, regions: tuple[str, ...], par
     verdicts = judge(answer.rows["all"])
     for name, problems in verdicts.items():
         fig = figures[name]
-        fig.base_calls, fig.base_wall, fig.base_cpu = calls, wall, cpu
+        fig.base_calls, fig.base_wall, fig.base_cpu, fig.base_needed = calls, wall, cpu, needed
         fig.base_problems = problems + ([", ".join(outcome)] if outcome else [])
         fig.base_outcome = ", ".join(outcome) if outcome else ("exact" if not problems else "WRONG: " + problems[0])
         if outcome and not problems:
@@ -802,6 +839,8 @@ def run_case(n_accounts: int, n_regions: int, args: argparse.Namespace, now: dat
             finally:
                 service.close()
                 wait_quiet(s)
+    case.setup += f", emulator warm-up {WARM_SECONDS[0]:.1f} s"
+    WARM_SECONDS[0] = 0.0
     del counts, jobs, expected
     gc.collect()
     return case
@@ -811,6 +850,12 @@ def run_case(n_accounts: int, n_regions: int, args: argparse.Namespace, now: dat
 
 
 ORDER = ("digest", "oneday", "failed7d", "drill_row", "drill_total")
+LEGEND = """columns: summaries / jobs = ListRestoreJobSummaries / ListRestoreJobs requests the emulator saw; (needed) = the
+  summary pages a complete answer takes; first / wall = to the first / the final post (the digest: process start to
+  exit); bot CPU = the bot's processes (the digest: its own process); emu CPU = this process (emulator, fake Slack);
+  peak RSS = the digest process's VmHWM, else the gunicorn worker's VmHWM so far (steps run in the order failed 7d,
+  drill-downs, 1d, digest); baseline = one cross-product chain per region in this process, the bot's page cap and
+  deadline (the digest and 1d use the same chain; base CPU includes the emulator's)"""
 
 
 def _s(value: float | None) -> str:
@@ -818,22 +863,19 @@ def _s(value: float | None) -> str:
 
 
 def print_case(case: Case) -> None:
-    head = ("", "summaries", "jobs", "first", "wall", "bot CPU", "emu CPU", "peak RSS", "exact", "|",
-            "base calls", "base wall", "base CPU", "baseline")
+    head = ("", "summaries (needed)", "jobs", "first", "wall", "bot CPU", "emu CPU", "peak RSS", "exact", "|",
+            "base calls (needed)", "base wall", "base CPU", "baseline")
     rows = [head]
     for key in ORDER:
         f = case.figures.get(key)
         if f is None:
             continue
-        rows.append((f.name, f"{f.summaries:,}", f"{f.jobs:,}", _s(f.first), _s(f.wall), _s(f.bot_cpu),
+        rows.append((f.name, f"{f.summaries:,}" + ("" if f.needed is None else f" ({f.needed:,})"), f"{f.jobs:,}", _s(f.first), _s(f.wall), _s(f.bot_cpu),
                      _s(f.emu_cpu), "-" if f.rss_mb is None else f"{f.rss_mb:.0f} MB", "yes" if f.exact else "NO", "|",
-                     "-" if f.base_calls is None else f"{f.base_calls:,}", _s(f.base_wall), _s(f.base_cpu),
+                     "-" if f.base_calls is None else f"{f.base_calls:,} ({f.base_needed:,})", _s(f.base_wall), _s(f.base_cpu),
                      f.base_outcome or "-"))
     widths = [max(len(r[i]) for r in rows) for i in range(len(head))]
-    print(f"\n-- A={case.accounts:,}, R={case.regions}: {case.rows:,} count rows. summaries / jobs: AWS requests; first / "
-          "wall: to the first / final post; bot CPU: the bot's processes (the digest: its own process); emu CPU: this "
-          "process (emulator, fake Slack); peak RSS: the digest process, else the gunicorn worker's VmHWM so far; "
-          "baseline: one cross-product chain per region, in this process (the digest and 1d share one chain)")
+    print(f"\n-- A={case.accounts:,}, R={case.regions}: {case.rows:,} count rows ({case.setup})")
     for i, row in enumerate(rows):
         print("  " + "  ".join(c.ljust(widths[j]) if j in (0, len(head) - 1) else c.rjust(widths[j])
                                for j, c in enumerate(row)).rstrip())
@@ -869,12 +911,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     add_common_args(parser)
     args = parser.parse_args(argv)
     sizes, region_counts = parse_ints(args.accounts), parse_ints(args.regions)
+    logging.getLogger("bot.aws").setLevel(logging.ERROR)  # the in-process baseline's timeouts: in the table already
     # The expected sums, the emulator's "today" and the bot's clock must share one UTC day for the whole run.
     now = settled_now(timedelta(minutes=20))
     print(f"scale: A in {sizes} accounts x R in {region_counts} regions x {len(TYPES)} types x {len(STATES)} states x "
           f"{DAYS} days, ~{args.density:.0%} non-zero; {args.page_size}-row pages, {args.latency:g} s per AWS request; "
           f"the bot: RESTORES_CACHE_TTL=0, deadline 20 s, page cap 200", flush=True)
 
+    print(LEGEND)
     started = time.monotonic()
     cases: dict[tuple[int, int], Case] = {}
     for n_regions in region_counts:
@@ -903,19 +947,19 @@ def main(argv: Sequence[str] | None = None) -> int:
         ref = cases[(a_ref, r_top)]
         for key in ("digest", "oneday", "failed7d"):
             f, g = top.figures[key], ref.figures[key]
-            ratio = f.summaries / max(1, g.summaries)
+            ratio = (f.needed or 0) / max(1, g.needed or 0)
             base = ""
-            if f.base_calls is not None and g.base_calls is not None:
-                base = f" (baseline x{f.base_calls / max(1, g.base_calls):.1f}, capped)"
-            report.add(f"{label} {f.name}: AWS calls A={a_top:,} / A={a_ref:,}",
+            if f.base_needed is not None and g.base_needed is not None:
+                base = f" (baseline x{f.base_needed / max(1, g.base_needed):.1f})"
+            report.add(f"{label} {f.name}: AWS calls needed, A={a_top:,} / A={a_ref:,}",
                        f"x{ratio:.1f}{base}", f"< x{GROWTH_TARGET:g} (A grew x{a_top / a_ref:g})", ratio < GROWTH_TARGET)
     rss = top.rss_mb
     report.add(f"{label} bot worker peak RSS (VmHWM)", f"{rss:.0f} MB", f"< {RSS_TARGET_MB:g} MB", rss < RSS_TARGET_MB)
     report.add(f"{label} digest process peak RSS", f"{top.figures['digest'].rss_mb or 0:.0f} MB")
     report.notes.append(f"run time {time.monotonic() - started:.0f} s")
-    report.extra = {f"{a}x{r}": {k: {"summaries": f.summaries, "jobs": f.jobs, "first": f.first, "wall": f.wall,
+    report.extra = {f"{a}x{r}": {k: {"summaries": f.summaries, "needed": f.needed, "jobs": f.jobs, "first": f.first, "wall": f.wall,
                                      "rss_mb": f.rss_mb, "exact": f.exact, "problems": f.problems[:10],
-                                     "base_calls": f.base_calls, "base_wall": f.base_wall, "base": f.base_outcome}
+                                     "base_calls": f.base_calls, "base_needed": f.base_needed, "base_wall": f.base_wall, "base": f.base_outcome}
                                  for k, f in c.figures.items()} | {"rss_mb": c.rss_mb, "rows": c.rows}
                     for (a, r), c in cases.items()}
     report.print()

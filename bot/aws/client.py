@@ -151,7 +151,7 @@ class BackupService:
 
         return SummaryResult(
             filter=flt,
-            period=answer.period or flt.period,
+            period=flt.period,  # what was asked; a view may be read at a coarser period (bot/aws/plan.py)
             rows=keep(answer.rows.get(View.TOTALS, [])),
             failures=answer.failures,
             truncated=answer.truncated,

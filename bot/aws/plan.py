@@ -9,7 +9,7 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Any
 
-from bot.query import AGGREGATE_ALL, ANY, RestoreFilter
+from bot.query import AGGREGATE_ALL, ANY, Period, RestoreFilter
 
 PAGE_SIZE = 500  # the documented maximum of MaxResults
 
@@ -42,10 +42,15 @@ def summary_params(flt: RestoreFilter, view: View) -> dict[str, Any]:
         account, resource_type = account_sum, flt.api_resource_type
     else:
         account, resource_type = flt.account, type_sum
+    period = flt.period
+    if view is View.BY_ACCOUNT and period is Period.ONE_DAY:
+        # The per-account view shows each account's total over the 14 days, never per day: the FOURTEEN_DAYS
+        # aggregate is the same sum in a 14th of the rows (at 1,000 accounts, 106 pages a region against 8).
+        period = Period.FOURTEEN_DAYS
     params: dict[str, Any] = {
         "State": flt.state.value,
         "ResourceType": resource_type,
-        "AggregationPeriod": flt.period.value,
+        "AggregationPeriod": period.value,
         "MaxResults": PAGE_SIZE,
     }
     if account:

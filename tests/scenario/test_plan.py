@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import replace
-from datetime import date
+from datetime import date, timedelta
 
 import boto3
 import pytest
@@ -121,3 +121,13 @@ def test_the_digest_equals_the_brute_force_sums(backup: BackupService, day: date
     assert sums(planned.by_type_rows, "resource_type", "state") == sums(truth.by_type_rows, "resource_type", "state")
     if account == "ANY":
         assert sums(planned.by_account_rows, "account_id", "state") == sums(truth.by_account_rows, "account_id", "state")
+
+
+def test_a_daily_answer_reads_its_account_view_as_one_fourteen_day_aggregate(backup: BackupService, fakes) -> None:  # type: ignore[no-untyped-def]
+    emulator, _ = fakes
+    emulator.reset()
+    result = backup.restore_job_summaries(FILTERS[1])  # ANY states, ONE_DAY, account:ANY
+    assert result.period is Period.ONE_DAY
+    by_account = [c for c in emulator.calls("/audit/") if c.params.get("AccountId") == "ANY"]
+    assert by_account and {c.params["AggregationPeriod"] for c in by_account} == {"FOURTEEN_DAYS"}
+    assert {r.end - r.start for r in result.rows} == {timedelta(days=1)}  # the totals stay day by day
