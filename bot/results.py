@@ -87,6 +87,9 @@ class JobsQuery:
     resource_type: str | None = None  # sent as ByResourceType when the API accepts the name
     local_resource_type: str | None = None  # filtered here when it does not (names with spaces)
     accounts: tuple[str, ...] = ()  # ByAccountId values (12 digits); empty: the caller's account
+    # Per region, the accounts to list there (those the summaries saw jobs of); a region not in it is not asked.
+    # None: `accounts` in every region.
+    accounts_by_region: dict[str, tuple[str, ...]] | None = None
     visible_accounts: frozenset[str] | None = None  # the channel's scope: jobs of other accounts are dropped
 
 

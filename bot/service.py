@@ -197,10 +197,11 @@ class RestoresService:
         now = datetime.now(UTC)
         after, before = window or (now - timedelta(days=flt.period.days), now)
         accounts: tuple[str, ...] = ()
+        by_region: dict[str, tuple[str, ...]] | None = None
         incomplete: tuple[str, ...] = ()
         calls = 0
         if flt.account in WILDCARDS:
-            accounts, incomplete, calls = self._accounts_with_jobs(flt, after, before, now)
+            accounts, by_region, incomplete, calls = self._accounts_with_jobs(flt, after, before, now)
         elif flt.account:
             accounts = (flt.account,)
         query = JobsQuery(
@@ -211,6 +212,7 @@ class RestoresService:
             resource_type=None if flt.api_resource_type in WILDCARDS else flt.api_resource_type,
             local_resource_type=flt.local_resource_type,
             accounts=accounts,
+            accounts_by_region=by_region,
             visible_accounts=flt.visible_accounts,
         )
         result = self.backup.list_restore_jobs(query)
@@ -218,13 +220,13 @@ class RestoresService:
 
     def _accounts_with_jobs(
         self, flt: RestoreFilter, after: datetime, before: datetime, now: datetime
-    ) -> tuple[tuple[str, ...], tuple[str, ...], int]:
+    ) -> tuple[tuple[str, ...], dict[str, tuple[str, ...]] | None, tuple[str, ...], int]:
         """ListRestoreJobs takes one account at a time (ByAccountId accepts no wildcard). A channel's scope names
         its accounts: list each. Otherwise ask the summaries which accounts had jobs, and say in words what that
         cannot cover: regions whose summaries failed, jobs created today (not summarised yet) and jobs older than
         the 14 days a summary spans, in accounts with no jobs since."""
         if flt.visible_accounts is not None:
-            return tuple(sorted(flt.visible_accounts)), (), 0
+            return tuple(sorted(flt.visible_accounts)), None, (), 0
         summary = self.backup.restore_job_summaries(
             replace(flt, account=ANY, period=Period.FOURTEEN_DAYS, share=False), views=(View.BY_ACCOUNT,)
         )
@@ -247,7 +249,15 @@ class RestoresService:
                 "jobs created today are listed only for accounts with jobs in the last 14 days "
                 "(AWS's summaries do not cover today yet)"
             )
-        return tuple(accounts), tuple(notes), summary.aws_calls
+        # Each region is asked only for the accounts its own summary rows name: ListRestoreJobs takes one account
+        # per call, so this is what keeps a drill-down over a large organisation to the accounts that had jobs.
+        by_region: dict[str, list[str]] = {}
+        for row in summary.by_account_rows:
+            if row.count > 0 and ACCOUNT_ID_RE.match(row.account_id):
+                by_region.setdefault(row.region, []).append(row.account_id)
+        for failure in summary.failures:  # no rows from there: every account found elsewhere is asked instead
+            by_region[failure.region] = accounts
+        return tuple(accounts), {r: tuple(sorted(set(a))) for r, a in by_region.items()}, tuple(notes), summary.aws_calls
 
 
 def merge_views(early: SummaryResult, later: SummaryResult) -> SummaryResult:

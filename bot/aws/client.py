@@ -36,6 +36,13 @@ BOTO_CONFIG = Config(
 )
 
 
+def _accounts_in(query: JobsQuery, region: str) -> tuple[str, ...] | None:
+    """The accounts to list in a region; None: that region has none to ask."""
+    if query.accounts_by_region is None:
+        return query.accounts
+    return query.accounts_by_region.get(region) or None
+
+
 def _job_filter(query: JobsQuery) -> Callable[[dict[str, Any]], bool]:
     """What the API could not filter on (a type name with spaces, a channel's accounts), applied to each item as it
     arrives, so the jobs past the cap are counted with the same filter as the ones kept."""
@@ -225,7 +232,9 @@ class BackupService:
             params["ByResourceType"] = query.resource_type
         answers, failures, elapsed = self._fan_out(
             query.regions,
-            lambda region, deadline: self._region_jobs(region, params, query.accounts, deadline, _job_filter(query)),
+            lambda region, deadline: self._region_jobs(
+                region, params, _accounts_in(query, region), deadline, _job_filter(query)
+            ),
             JOBS_ACTION,
         )
         jobs = [job for answer in answers.values() for job in answer.rows]
@@ -249,11 +258,13 @@ class BackupService:
         self,
         region: str,
         params: dict[str, Any],
-        accounts: tuple[str, ...],
+        accounts: tuple[str, ...] | None,
         deadline: float,
         keep: Callable[[dict[str, Any]], bool],
     ) -> RegionAnswer:
         answer = RegionAnswer()
+        if accounts is None:
+            return answer
         for account in accounts or (None,):
             request = dict(params, ByAccountId=account) if account else params
             self._jobs_pages(region, request, deadline, answer, keep)

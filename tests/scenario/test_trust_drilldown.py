@@ -87,3 +87,17 @@ def test_a_scoped_channel_lists_each_of_its_accounts_even_without_summaries(fake
     assert "*1 failed restore job*" in text and "Incomplete" not in text
     assert emulator.calls("/audit/") == []  # no discovery needed: the scope names the accounts
     assert {c.params.get("accountId") for c in emulator.calls("/restore-jobs")} == {A, B}
+
+
+def test_each_region_is_asked_only_for_the_accounts_with_jobs_there(fakes, now: datetime) -> None:  # type: ignore[no-untyped-def]
+    emulator, _ = fakes
+    yesterday = now - timedelta(days=1)
+    jobs = [failed("us-east-1", A, yesterday, 1), failed("eu-west-1", B, yesterday, 2), failed("eu-west-1", A, yesterday, 3)]
+    load(emulator, jobs, jobs)
+    day = datetime.combine(yesterday.date(), datetime.min.time(), UTC)
+    value = ActionValue(RestoreFilter(state=State.FAILED, period=Period.ONE_DAY, account="ANY", regions=REGIONS),
+                        (day, day + timedelta(days=1)))
+    answer = service_for(emulator).answer_jobs(value, user_id="U1", channel_id="C1")
+    assert "*3 failed restore jobs*" in text_of(answer)
+    asked = {(c.region, c.params.get("accountId")) for c in emulator.calls("/restore-jobs")}
+    assert asked == {("us-east-1", A), ("eu-west-1", A), ("eu-west-1", B)}  # not B in us-east-1
