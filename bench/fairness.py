@@ -36,7 +36,6 @@ import threading
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
 
 from bench.common import (
     COMMAND,
@@ -56,8 +55,8 @@ from bench.common import (
     stack,
 )
 from bot.config import Settings
-from bot.controls import ActionId, BlockId
-from tests.fakes.signing import block_actions_body, command_body, signed_headers
+from bot.controls import ActionId
+from tests.fakes.signing import block_actions_body, click_payload, command_body, signed_headers
 from tests.fakes.slack import ResponsePost
 from tests.support import actions_of, make_jobs
 
@@ -87,23 +86,7 @@ def command_request(s: Stack, key: str, user_id: str) -> Prepared:
 def click_request(s: Stack, key: str, user_id: str, action_id: str, value: str) -> Prepared:
     """A signed block_actions click on a drill-down button, as Slack sends it (tests.support.click's payload)."""
     assert s.bot is not None
-    action = {"action_id": action_id, "block_id": BlockId.DRILL.value, "action_ts": f"{time.time():.6f}",
-              "type": "button", "value": value, "text": {"type": "plain_text", "text": "x"}}
-    payload: dict[str, Any] = {
-        "type": "block_actions",
-        "user": {"id": user_id, "username": "flood", "name": "flood", "team_id": "T0TEST"},
-        "api_app_id": "A0TEST",
-        "token": "fake-verification-token",
-        "container": {"type": "message", "message_ts": "1700000000.000100", "channel_id": "C0CHAN", "is_ephemeral": True},
-        "trigger_id": "123.456.abc",
-        "team": {"id": "T0TEST", "domain": "test"},
-        "enterprise": None,
-        "is_enterprise_install": False,
-        "channel": {"id": "C0CHAN", "name": "ops"},
-        "state": {"values": {}},
-        "response_url": s.slack.response_url(key),
-        "actions": [action],
-    }
+    payload = click_payload(action_id, value, response_url=s.slack.response_url(key), user_id=user_id)
     body = block_actions_body(payload)
     return key, body, dict(signed_headers(s.bot.secret, body), **{"X-Bench-Key": key})
 

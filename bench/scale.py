@@ -56,7 +56,7 @@ from bot.regions import region_partitions
 from bot.render.message import sparkline
 from bot.results import SummaryRow
 from bot.sample.backup_api import DailyCount, RestoreJob
-from tests.fakes.signing import block_actions_body, post_signed
+from tests.fakes.signing import block_actions_body, click_payload, post_signed
 from tests.fakes.slack import ResponsePost
 from tests.support import aws_session, settled_now
 
@@ -580,19 +580,7 @@ def click(s: Stack, action_id: str, value: str, *, select: bool) -> tuple[float,
     """A signed block_actions click (button, or an option of a static select), and its one answer."""
     assert s.bot is not None
     key = f"click-{time.monotonic_ns()}"
-    action: dict[str, Any] = {"action_id": action_id, "block_id": "restores_drill", "action_ts": f"{time.time():.6f}"}
-    if select:
-        action.update(type="static_select", selected_option={"text": {"type": "plain_text", "text": "x"}, "value": value})
-    else:
-        action.update(type="button", value=value, text={"type": "plain_text", "text": "x"})
-    payload = {
-        "type": "block_actions", "user": {"id": "U0SCALEDD", "username": "ops", "name": "ops", "team_id": "T0TEST"},
-        "api_app_id": "A0TEST", "token": "fake-verification-token",
-        "container": {"type": "message", "message_ts": "1700000000.000100", "channel_id": "C0CHAN", "is_ephemeral": True},
-        "trigger_id": "123.456.abc", "team": {"id": "T0TEST", "domain": "test"}, "enterprise": None,
-        "is_enterprise_install": False, "channel": {"id": "C0CHAN", "name": "ops"}, "state": {"values": {}},
-        "response_url": s.slack.response_url(key), "actions": [action],
-    }
+    payload = click_payload(action_id, value, response_url=s.slack.response_url(key), select=select, user_id="U0SCALEDD")
     started = time.time()
     status, _, _ = post_signed(s.bot.events_url, s.bot.secret, block_actions_body(payload))
     if status != 200:

@@ -33,7 +33,7 @@ from bot.sample.backup_api import DailyCount, RestoreJob
 from bot.service import RestoresService
 from bot.web import create_wsgi_app
 from tests.fakes.aws import BackupEmulator, multi_page_counts
-from tests.fakes.signing import block_actions_body, command_body, post_signed
+from tests.fakes.signing import block_actions_body, click_payload, command_body, post_signed
 from tests.fakes.slack import FakeSlack, ResponsePost, SlackCall
 
 REPO = Path(__file__).resolve().parent.parent
@@ -414,26 +414,8 @@ def click(bot: RunningBot, slack: FakeSlack, action_id: str, value: str, *, sele
           expect_answers: int = 1) -> tuple[int, list[ResponsePost]]:
     """Send a block_actions payload exactly as Slack does, then wait for the answers via response_url."""
     key = f"click-{time.monotonic_ns()}"
-    action: dict[str, Any] = {"action_id": action_id, "block_id": "restores_drill", "action_ts": f"{time.time():.6f}"}
-    if select:
-        action.update(type="static_select", selected_option={"text": {"type": "plain_text", "text": "x"}, "value": value})
-    else:
-        action.update(type="button", value=value, text={"type": "plain_text", "text": "x"})
-    payload = {
-        "type": "block_actions",
-        "user": {"id": user_id, "username": "alice", "name": "alice", "team_id": "T0TEST"},
-        "api_app_id": "A0TEST",
-        "token": "fake-verification-token",
-        "container": {"type": "message", "message_ts": "1700000000.000100", "channel_id": channel_id, "is_ephemeral": True},
-        "trigger_id": "123.456.abc",
-        "team": {"id": "T0TEST", "domain": "test"},
-        "enterprise": None,
-        "is_enterprise_install": False,
-        "channel": {"id": channel_id, "name": "ops"},
-        "state": {"values": {}},
-        "response_url": slack.response_url(key),
-        "actions": [action],
-    }
+    payload = click_payload(action_id, value, response_url=slack.response_url(key), select=select, user_id=user_id,
+                            channel_id=channel_id)
     status, _, _ = post_signed(bot.events_url, secret, block_actions_body(payload))
     if status != 200 or expect_answers == 0:
         return status, []

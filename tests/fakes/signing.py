@@ -87,6 +87,40 @@ def block_actions_body(payload: dict[str, Any]) -> bytes:
     return urlencode({"payload": json.dumps(payload, separators=(",", ":"))}).encode("utf-8")
 
 
+def click_payload(
+    action_id: str,
+    value: str,
+    *,
+    response_url: str,
+    select: bool = False,
+    user_id: str = "U0USER",
+    channel_id: str = "C0CHAN",
+    team_id: str = "T0TEST",
+) -> dict[str, Any]:
+    """A block_actions payload for one click on a drill-down control (a button, or an option of a static select),
+    with the fields and nesting Slack sends."""
+    action: dict[str, Any] = {"action_id": action_id, "block_id": "restores_drill", "action_ts": f"{time.time():.6f}"}
+    if select:
+        action.update(type="static_select", selected_option={"text": {"type": "plain_text", "text": "x"}, "value": value})
+    else:
+        action.update(type="button", value=value, text={"type": "plain_text", "text": "x"})
+    return {
+        "type": "block_actions",
+        "user": {"id": user_id, "username": "alice", "name": "alice", "team_id": team_id},
+        "api_app_id": "A0TEST",
+        "token": "fake-verification-token",
+        "container": {"type": "message", "message_ts": "1700000000.000100", "channel_id": channel_id, "is_ephemeral": True},
+        "trigger_id": "123.456.abc",
+        "team": {"id": team_id, "domain": "test"},
+        "enterprise": None,
+        "is_enterprise_install": False,
+        "channel": {"id": channel_id, "name": "ops"},
+        "state": {"values": {}},
+        "response_url": response_url,
+        "actions": [action],
+    }
+
+
 def _merge_headers(base: dict[str, str], override: dict[str, Any] | None) -> dict[str, str]:
     """Merge header dicts case-insensitively; an override value of None removes that header."""
     merged = dict(base)
