@@ -6,12 +6,11 @@ import logging
 import signal
 from collections.abc import Callable
 from datetime import datetime, time, timedelta
-from types import FrameType
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.schedulers.base import BaseScheduler
-from apscheduler.schedulers.blocking import BlockingScheduler
 from apscheduler.triggers.cron import CronTrigger
 
 from bot.config import Settings
@@ -57,16 +56,17 @@ def add_digest_job(scheduler: BaseScheduler, settings: Settings, job: Callable[[
 
 
 def run_clock(settings: Settings, job: Callable[[], Any], catch_up: Callable[[], Any]) -> None:
-    """Block forever: catch up once, then fire daily. SIGTERM lets a digest in flight finish."""
-    scheduler = BlockingScheduler(timezone=ZoneInfo(settings.digest_tz))
+    """Block until SIGTERM or SIGINT: catch up once, then fire daily. A digest in flight finishes before exit.
+
+    The signals are blocked before any scheduler thread starts (threads inherit the mask) and taken with
+    sigwait in the main thread. A Python signal handler would only run once the main thread's timed wait
+    for the next job ended: when the signal lands on another thread, or under a clock shim such as
+    libfaketime, that wait is not interrupted, and a rolling deploy's SIGTERM went unanswered for minutes.
+    """
+    stop_signals = {signal.SIGTERM, signal.SIGINT}
+    signal.pthread_sigmask(signal.SIG_BLOCK, stop_signals)
+    scheduler = BackgroundScheduler(timezone=ZoneInfo(settings.digest_tz))
     add_digest_job(scheduler, settings, job)
-
-    def stop(signum: int, _frame: FrameType | None) -> None:
-        log.info("signal %s: stopping the clock after any digest in flight", signum)
-        scheduler.shutdown(wait=True)
-
-    signal.signal(signal.SIGTERM, stop)
-    signal.signal(signal.SIGINT, stop)
     # Catch-up runs as jobs too, so a SIGTERM during one is handled like any digest in flight: once at
     # start-up, then every RETRY_MINUTES while a channel still lacks today's digest.
     scheduler.add_job(catch_up, id="catch-up", name="digest catch-up at start-up", misfire_grace_time=None)
@@ -78,3 +78,6 @@ def run_clock(settings: Settings, job: Callable[[], Any], catch_up: Callable[[],
         digest_trigger(settings).get_next_fire_time(None, datetime.now(ZoneInfo(settings.digest_tz))),
     )
     scheduler.start()
+    signum = signal.sigwait(stop_signals)
+    log.info("signal %s: stopping the clock after any digest in flight", signum)
+    scheduler.shutdown(wait=True)
