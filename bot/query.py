@@ -121,6 +121,7 @@ _STATE_ICONS = {
 JOB_STATES = tuple(s for s in State if not s.is_wildcard)
 API_STATES = tuple(State)
 BAD_STATES = tuple(s for s in State if s.is_bad)
+BAD_VALUES = frozenset(s.value for s in BAD_STATES)  # the same, as AWS sends them (a set test per row)
 # ListRestoreJobs' ByStatus values, in display order.
 JOB_LIST_STATES = tuple(sorted((s for s in State if s.listable), key=lambda s: s.rank))
 

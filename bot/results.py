@@ -9,9 +9,9 @@ from enum import StrEnum
 from bot.query import Period, RestoreFilter, State
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class SummaryRow:
-    """One row of ListRestoreJobSummaries."""
+    """One row of ListRestoreJobSummaries. Slotted: an organisation-wide digest holds hundreds of thousands."""
 
     region: str
     account_id: str
@@ -128,3 +128,5 @@ class JobsResult:
     # Parts of the answer that were not read, in words for the user (accounts that could not be listed, parts
     # of the window the account list does not cover). Never empty when the list may miss jobs.
     incomplete: tuple[str, ...] = ()
+    # (region, account) pairs a drill-down over many accounts did not list (a region's job cap, or time).
+    unlisted: tuple[tuple[str, str], ...] = ()

@@ -11,7 +11,7 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 from bot.access import Access, AccessPolicy, OutOfScope
-from bot.aws.client import BackupService
+from bot.aws.client import MAX_JOBS, BackupService
 from bot.aws.plan import View
 from bot.config import Settings
 from bot.controls import ActionValue
@@ -199,9 +199,10 @@ class RestoresService:
         accounts: tuple[str, ...] = ()
         by_region: dict[str, tuple[str, ...]] | None = None
         incomplete: tuple[str, ...] = ()
+        counts: dict[tuple[str, str], int] = {}
         calls = 0
         if flt.account in WILDCARDS:
-            accounts, by_region, incomplete, calls = self._accounts_with_jobs(flt, after, before, now)
+            accounts, by_region, counts, incomplete, calls = self._accounts_with_jobs(flt, after, before, now)
         elif flt.account:
             accounts = (flt.account,)
         query = JobsQuery(
@@ -216,17 +217,20 @@ class RestoresService:
             visible_accounts=flt.visible_accounts,
         )
         result = self.backup.list_restore_jobs(query)
+        if result.unlisted:
+            incomplete += (_unlisted_note(result.unlisted, counts, query.status),)
         return replace(result, incomplete=result.incomplete + incomplete, aws_calls=result.aws_calls + calls)
 
     def _accounts_with_jobs(
         self, flt: RestoreFilter, after: datetime, before: datetime, now: datetime
-    ) -> tuple[tuple[str, ...], dict[str, tuple[str, ...]] | None, tuple[str, ...], int]:
+    ) -> tuple[tuple[str, ...], dict[str, tuple[str, ...]] | None, dict[tuple[str, str], int], tuple[str, ...], int]:
         """ListRestoreJobs takes one account at a time (ByAccountId accepts no wildcard). A channel's scope names
         its accounts: list each. Otherwise ask the summaries which accounts had jobs, and say in words what that
         cannot cover: regions whose summaries failed, jobs created today (not summarised yet) and jobs older than
-        the 14 days a summary spans, in accounts with no jobs since."""
+        the 14 days a summary spans, in accounts with no jobs since. Each region's accounts come most jobs first
+        (with their counts), so a list cut short by the job cap or the time holds the accounts that matter most."""
         if flt.visible_accounts is not None:
-            return tuple(sorted(flt.visible_accounts)), None, (), 0
+            return tuple(sorted(flt.visible_accounts)), None, {}, (), 0
         summary = self.backup.restore_job_summaries(
             replace(flt, account=ANY, period=Period.FOURTEEN_DAYS, share=False), views=(View.BY_ACCOUNT,)
         )
@@ -251,13 +255,31 @@ class RestoresService:
             )
         # Each region is asked only for the accounts its own summary rows name: ListRestoreJobs takes one account
         # per call, so this is what keeps a drill-down over a large organisation to the accounts that had jobs.
-        by_region: dict[str, list[str]] = {}
+        counts: dict[tuple[str, str], int] = {}
         for row in summary.by_account_rows:
             if row.count > 0 and ACCOUNT_ID_RE.match(row.account_id):
-                by_region.setdefault(row.region, []).append(row.account_id)
+                counts[(row.region, row.account_id)] = counts.get((row.region, row.account_id), 0) + row.count
+        by_region: dict[str, list[str]] = {}
+        for region, account in sorted(counts, key=lambda key: (-counts[key], key)):
+            by_region.setdefault(region, []).append(account)
         for failure in summary.failures:  # no rows from there: every account found elsewhere is asked instead
-            by_region[failure.region] = accounts
-        return tuple(accounts), {r: tuple(sorted(set(a))) for r, a in by_region.items()}, tuple(notes), summary.aws_calls
+            by_region[failure.region] = list(accounts)
+        ranked = {region: tuple(names) for region, names in by_region.items()}
+        return tuple(accounts), ranked, counts, tuple(notes), summary.aws_calls
+
+
+def _unlisted_note(unlisted: tuple[tuple[str, str], ...], counts: dict[tuple[str, str], int], status: str | None) -> str:
+    """Accounts a drill-down did not list, in words, with what AWS's summaries count for them."""
+    regions = sorted({region for region, _ in unlisted})
+    accounts = {account for _, account in unlisted}
+    counted = sum(counts.get(pair, 0) for pair in unlisted)
+    where = ", ".join(regions[:5]) + (f" and {len(regions) - 5} more regions" if len(regions) > 5 else "")
+    jobs = f"{(status or 'restore').lower()} job{'s' * (counted != 1)}"
+    return (
+        f"{len(accounts):,} account{'s' * (len(accounts) != 1)} in {where} not listed (a drill-down reads at most "
+        f"{MAX_JOBS:,} jobs a region, accounts with the most jobs first, and starts no account after half its time): "
+        f"AWS's 14-day summaries count {counted:,} {jobs} there"
+    )
 
 
 def merge_views(early: SummaryResult, later: SummaryResult) -> SummaryResult:

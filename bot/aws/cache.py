@@ -24,6 +24,8 @@ class RegionAnswer:
     # Jobs past the grouping cap: counted, not kept. Exact unless counting stopped (deadline, count cap).
     not_read: int = 0
     not_read_exact: bool = True
+    # Accounts of a drill-down this region did not list (its job cap reached, or time): named by the caller.
+    unlisted: tuple[str, ...] = ()
 
 
 class SummaryCache:
