@@ -17,6 +17,7 @@ import boto3
 from botocore.config import Config
 from botocore.utils import parse_timestamp
 
+from bot.aws import parsing
 from bot.aws.cache import RegionAnswer, SummaryCache
 from bot.aws.errors import JOBS_ACTION, SUMMARY_ACTION, DeadlineExceeded, describe_error
 from bot.aws.plan import ALL_VIEWS, PAGE_SIZE, View, chain_key, plan_summary
@@ -57,21 +58,6 @@ def _job_filter(query: JobsQuery) -> Callable[[dict[str, Any]], bool]:
         return query.visible_accounts is None or str(item.get("AccountId", "")) in query.visible_accounts
 
     return keep
-
-
-def _raw_timestamp(value: Any) -> Any:
-    return value
-
-
-def keep_timestamps_raw(session: boto3.session.Session) -> None:
-    """Have botocore hand timestamps over as sent (epoch seconds in this JSON protocol); `_utc` converts them.
-
-    Its default parser builds a dateutil-aware datetime for every value: three quarters of the CPU spent
-    parsing a 500-row summary page, while the rows of a chain share a handful of distinct times (one per day).
-    The AWS CLI switches the parser the same way (its cli_timestamp_format=none)."""
-    core = getattr(session, "_session", None)
-    if core is not None:
-        core.get_component("response_parser_factory").set_parser_defaults(timestamp_parser=_raw_timestamp)
 
 
 @functools.lru_cache(maxsize=4096)
@@ -142,7 +128,7 @@ class BackupService:
             if client is None:
                 if self._session is None:
                     self._session = self._session_factory()
-                    keep_timestamps_raw(self._session)
+                    parsing.install(self._session)
                 kwargs: dict[str, Any] = {"region_name": region, "config": self._config}
                 if self._endpoint_url:
                     kwargs["endpoint_url"] = self._endpoint_url
