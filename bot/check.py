@@ -12,6 +12,7 @@ from slack_sdk.errors import SlackApiError
 
 from bot.aws.client import BackupService
 from bot.aws.errors import JOBS_ACTION, SUMMARY_ACTION, describe_error
+from bot.aws.testing import PLANS_ACTION, AccountSessions, describe_failure, role_arn
 from bot.config import DEFAULT_SCOPE, Settings
 from bot.regions import RegionCatalog
 from bot.results import RegionFailure
@@ -35,6 +36,7 @@ def probe(service: BackupService, region: str) -> list[Probe]:
     calls: list[tuple[str, Callable[[Any], Any]]] = [
         (SUMMARY_ACTION, lambda c: c.list_restore_job_summaries(State="ANY", AggregationPeriod="ONE_DAY", MaxResults=1)),
         (JOBS_ACTION, lambda c: c.list_restore_jobs(MaxResults=1)),
+        (PLANS_ACTION, lambda c: c.list_restore_testing_plans(MaxResults=1)),
     ]
     for action, call in calls:
         try:
@@ -84,6 +86,17 @@ def run_check(settings: Settings, backup: BackupService, client_factory: Callabl
     with ThreadPoolExecutor(max_workers=max(1, min(len(regions), 16))) as pool:
         for probes in pool.map(lambda region: probe(backup, region), regions):
             _report_probes(probes, report)
+    if settings.testing_accounts and settings.testing_role:
+        report.lines.append("")
+        report.lines.append("Restore testing in other accounts (sts:AssumeRole, then one call in the home region):")
+        sessions = AccountSessions(backup, settings.testing_role, settings.regions[0])
+        for account in settings.testing_accounts:
+            role = role_arn(account, settings.testing_role, settings.regions[0])
+            try:
+                sessions.client(account, settings.regions[0]).list_restore_testing_plans(MaxResults=1)
+                report.ok(f"{account}: assumed {role}; {PLANS_ACTION}")
+            except Exception as exc:  # every failure is reported, typed, never raised
+                report.problem(f"{account}: {describe_failure(account, settings.regions[0], exc).message}")
     return report
 
 

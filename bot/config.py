@@ -63,6 +63,13 @@ class Settings:
     digest_deadline_seconds: float = 300.0
     # AccountId for the digest's query; None = not sent (the bot's own account).
     digest_account: str | None = None
+    # Restore testing: the digest's section about plans (on unless RESTORES_DIGEST_TESTS=false).
+    digest_tests: bool = True
+    # Accounts whose restore testing plans the bot reads (besides its own), through RESTORES_TESTING_ROLE there.
+    testing_accounts: tuple[str, ...] = ()
+    testing_role: str | None = None
+    # Minutes a restore may take when a job carries no ExpectedCompletionTimeMinutes; None: no target then.
+    testing_target_minutes: int | None = None
     database_url: str = DEFAULT_DATABASE_URL
 
     def __repr__(self) -> str:
@@ -97,6 +104,10 @@ class Settings:
             "RESTORES_DIGEST_SKIP_ALL_CLEAR": str(self.digest_skip_all_clear).lower(),
             "RESTORES_DIGEST_DEADLINE": f"{self.digest_deadline_seconds:g}",
             "RESTORES_DIGEST_ACCOUNT": self.digest_account or "(the bot's own account)",
+            "RESTORES_DIGEST_TESTS": str(self.digest_tests).lower(),
+            "RESTORES_TESTING_ACCOUNTS": ",".join(self.testing_accounts) or "(only the bot's own account)",
+            "RESTORES_TESTING_ROLE": self.testing_role or "(unset)",
+            "RESTORES_TESTING_TARGET_MINUTES": str(self.testing_target_minutes or "(each job's expected time)"),
             "DATABASE_URL": mask_url(self.database_url),
         }
 
@@ -181,6 +192,27 @@ def _account(env: Mapping[str, str], name: str) -> str | None:
     if not ACCOUNT_ID_RE.match(raw):
         raise ConfigError(f"{name}={raw!r} is not an AWS account id (accepted: 12 digits, ANY, AGGREGATE_ALL)")
     return raw
+
+
+# IAM role names: 1-64 of letters, digits and +=,.@_- (a path is not part of the name).
+ROLE_NAME_RE = re.compile(r"\A[\w+=,.@-]{1,64}\Z", re.ASCII)
+
+
+def _role_name(env: Mapping[str, str], name: str) -> str | None:
+    raw = env.get(name, "").strip()
+    if not raw:
+        return None
+    if not ROLE_NAME_RE.match(raw):
+        raise ConfigError(f"{name}={raw!r} is not an IAM role name (1-64 of letters, digits and +=,.@_-; no path, no ARN)")
+    return raw
+
+
+def _testing_accounts(env: Mapping[str, str]) -> tuple[str, ...]:
+    accounts = _csv(env.get("RESTORES_TESTING_ACCOUNTS"))
+    for account in accounts:
+        if not ACCOUNT_ID_RE.match(account):
+            raise ConfigError(f"RESTORES_TESTING_ACCOUNTS: {account!r} is not an AWS account id (12 digits)")
+    return tuple(sorted(set(accounts)))
 
 
 def _choice(env: Mapping[str, str], name: str, choices: tuple[str, ...], default: str) -> str:
@@ -345,8 +377,17 @@ def load_settings(env: Mapping[str, str], mode: Mode = "local") -> Settings:
         digest_tz=_timezone(env),
         digest_skip_all_clear=_bool(env, "RESTORES_DIGEST_SKIP_ALL_CLEAR", False),
         digest_account=_account(env, "RESTORES_DIGEST_ACCOUNT"),
+        digest_tests=_bool(env, "RESTORES_DIGEST_TESTS", True),
+        testing_accounts=_testing_accounts(env),
+        testing_role=_role_name(env, "RESTORES_TESTING_ROLE"),
+        testing_target_minutes=_int(env, "RESTORES_TESTING_TARGET_MINUTES", 0, 0, 7 * 24 * 60) or None,
         database_url=_database_url(env),
     )
+    if settings.testing_accounts and not settings.testing_role:
+        raise ConfigError(
+            "RESTORES_TESTING_ACCOUNTS needs RESTORES_TESTING_ROLE: the name of the role the bot assumes in each of "
+            "those accounts (e.g. restores-bot-read)"
+        )
     _require_for_mode(settings, mode)
     return settings
 

@@ -177,7 +177,7 @@ TYPE_ALIASES.update(
 )
 
 KEYS = ("state", "period", "type", "account", "region")
-FLAGS = ("help", "share", "jobs")
+FLAGS = ("help", "share", "jobs", "tests")
 
 ACCOUNT_RE = ACCOUNT_ID_RE
 
@@ -222,10 +222,34 @@ class RestoreFilter:
         return " ".join(parts)
 
 
+TESTS_WINDOWS = {"7d": 7, "14d": 14, "30d": 30}
+
+
+@dataclass(frozen=True)
+class TestsQuery:
+    """What `/restores tests` covers: restore testing plans and their jobs of the last `days` days."""
+
+    days: int = 7
+    regions: tuple[str, ...] = ()
+    # None: every account the bot reads restore tests in (its own and RESTORES_TESTING_ACCOUNTS); else one.
+    account: str | None = None
+    # The channel's account scope (bot.access), re-derived on every request like RestoreFilter's.
+    visible_accounts: frozenset[str] | None = None
+
+    def to_text(self) -> str:
+        parts = ["tests", f"{self.days}d"]
+        if self.account:
+            parts.append(f"account:{self.account}")
+        if self.regions:
+            parts.append("region:" + ",".join(self.regions))
+        return " ".join(parts)
+
+
 @dataclass(frozen=True)
 class ParsedCommand:
-    kind: Literal["summary", "help", "jobs"]
+    kind: Literal["summary", "help", "jobs", "tests"]
     filter: RestoreFilter = field(default_factory=RestoreFilter)
+    tests: TestsQuery | None = None
 
 
 class ParseError(ValueError):
@@ -260,7 +284,7 @@ BARE_WORDS = sorted(STATE_WORDS) + ["1d", "7d", "14d"] + sorted(k for k in TYPE_
 ACCEPTED_OVERVIEW = (
     "states `failed|aborted|completed|running|pending|created` or `state:ANY|AGGREGATE_ALL`, "
     "periods `1d|7d|14d`, `type:EBS` (or `ebs`, `rds`, ...), `account:123456789012|ANY|AGGREGATE_ALL`, "
-    "regions like `eu-west-1` or `region:us-east-1,eu-west-1`, `share`, `help`"
+    "regions like `eu-west-1` or `region:us-east-1,eu-west-1`, `share`, `jobs`, `tests`, `help`"
 )
 
 
@@ -377,6 +401,10 @@ def parse_command(text: str, default_regions: tuple[str, ...] = ()) -> ParsedCom
     builder = _Builder()
     help_wanted = False
     jobs_token: str | None = None
+    if any(token.lower() == "tests" for token in tokens) and not any(
+        token.lower() in ("help", "?", "-h", "--help") for token in tokens
+    ):
+        return ParsedCommand("tests", tests=_parse_tests(tokens, default_regions, partitions))
     for token in tokens:
         lowered = token.lower()
         if lowered in ("help", "?", "-h", "--help"):
@@ -405,6 +433,50 @@ def parse_command(text: str, default_regions: tuple[str, ...] = ()) -> ParsedCom
     if jobs_token is not None:
         return ParsedCommand("jobs", _jobs_filter(builder, default_regions))
     return ParsedCommand("summary", builder.build(default_regions))
+
+
+TESTS_ACCEPTED = "`tests` with `7d|14d|30d`, `account:123456789012|ANY` and regions like `eu-west-1` or `region:…`"
+
+
+def _parse_tests(tokens: list[str], default_regions: tuple[str, ...], partitions: frozenset[str] | None) -> TestsQuery:
+    """`tests [7d|14d|30d] [region:…] [account:…]`: restore testing plans have no state, type or AggregationPeriod."""
+    days: int | None = None
+    account: str | None = None
+    regions: list[str] = []
+    sources: dict[str, str] = {}
+
+    def once(key: str, token: str) -> None:
+        if key in sources and sources[key].lower() != token.lower():
+            raise ParseError(token, f"conflicts with `{_shorten(sources[key])}`: give one {key}", TESTS_ACCEPTED)
+        sources[key] = token
+
+    for token in tokens:
+        lowered = token.lower()
+        key, _, value = token.partition(":")
+        if lowered == "tests":
+            continue
+        if lowered in TESTS_WINDOWS or (key.lower() == "period" and value.lower() in TESTS_WINDOWS):
+            once("window", token)
+            days = TESTS_WINDOWS[lowered if lowered in TESTS_WINDOWS else value.lower()]
+        elif key.lower() == "account" and value:
+            once("account", token)
+            parsed = parse_account(value, token)
+            if parsed == AGGREGATE_ALL:
+                raise ParseError(token, "sums accounts, but each plan belongs to one account", TESTS_ACCEPTED)
+            account = None if parsed == ANY else parsed
+        elif ACCOUNT_RE.match(token):
+            once("account", token)
+            account = token
+        elif key.lower() == "region" and value:
+            regions += [parse_region(part.strip(), token, partitions) for part in value.split(",") if part.strip()]
+        elif REGION_RE.match(lowered):
+            regions.append(parse_region(token, token, partitions))
+        elif lowered in ("1d",) or lowered in STATE_WORDS or _squash(token) in TYPE_ALIASES or ":" in token:
+            raise ParseError(token, "does not apply to restore tests", TESTS_ACCEPTED)
+        else:
+            raise ParseError(token, "is not something I understand", TESTS_ACCEPTED,
+                             _suggest(token, [*TESTS_WINDOWS, "tests"]))
+    return TestsQuery(days=days or 7, regions=tuple(dict.fromkeys(regions)) or default_regions, account=account)
 
 
 def _jobs_filter(builder: _Builder, default_regions: tuple[str, ...]) -> RestoreFilter:

@@ -108,10 +108,20 @@ class RestoreJobRow:
     restore_testing_plan_arn: str | None = None
     validation_status: str | None = None
     validation_status_message: str | None = None
+    completed: datetime | None = None
+    deletion_status: str | None = None  # restore testing deletes what it restored: FAILED means it leaked
+    deletion_status_message: str | None = None
+    expected_minutes: int | None = None  # ExpectedCompletionTimeMinutes
+    source_arn: str | None = None  # the resource restored (resource_arn prefers what the restore created)
 
     @property
     def is_restore_test(self) -> bool:
         return bool(self.restore_testing_plan_arn)
+
+    @property
+    def minutes(self) -> float | None:
+        """How long the restore took, when it finished."""
+        return (self.completed - self.created).total_seconds() / 60 if self.completed else None
 
 
 @dataclass(frozen=True)
@@ -130,3 +140,56 @@ class JobsResult:
     incomplete: tuple[str, ...] = ()
     # (region, account) pairs a drill-down over many accounts did not list (a region's job cap, or time).
     unlisted: tuple[tuple[str, str], ...] = ()
+
+
+@dataclass(frozen=True)
+class TestingPlan:
+    """One restore testing plan (ListRestoreTestingPlans). Plans live in the account and region that run them."""
+
+    region: str
+    account_id: str
+    name: str
+    arn: str
+    schedule_expression: str
+    schedule_timezone: str | None
+    start_window_hours: int | None
+    created: datetime
+    last_execution: datetime | None
+
+
+@dataclass(frozen=True)
+class TestingSelection:
+    """One selection of a plan (ListRestoreTestingSelections): which protected resource type it restores."""
+
+    region: str
+    account_id: str
+    plan_name: str
+    name: str
+    resource_type: str
+
+
+@dataclass(frozen=True)
+class AccountFailure:
+    """An account (or one of its regions) whose restore tests could not be read; `message` is safe to show."""
+
+    account_id: str  # "" for the bot's own account when its id is not known
+    region: str | None  # None: the whole account (its role could not be assumed)
+    kind: FailureKind
+    message: str
+
+
+@dataclass(frozen=True)
+class TestingResult:
+    """Everything `/restores tests` shows: plans, their selections and their restore jobs in the window."""
+
+    regions: tuple[str, ...]
+    accounts: tuple[str, ...]  # the accounts asked ("" is the bot's own account when its id is not known)
+    window: tuple[datetime, datetime]
+    plans: tuple[TestingPlan, ...]
+    selections: tuple[TestingSelection, ...]
+    jobs: tuple[RestoreJobRow, ...]
+    failures: tuple[AccountFailure, ...] = ()
+    # Plans whose jobs were cut at the cap: their counts are a lower bound.
+    truncated: tuple[str, ...] = ()
+    aws_calls: int = 0
+    elapsed: float = 0.0

@@ -14,7 +14,7 @@ from bot.access import Access, AccessPolicy, OutOfScope
 from bot.aws.client import MAX_JOBS, BackupService
 from bot.aws.plan import View
 from bot.config import Settings
-from bot.controls import ActionValue
+from bot.controls import ActionValue, TestJobsValue
 from bot.ids import ACCOUNT_ID_RE
 from bot.logs import request_id
 from bot.query import ANY, COMMAND, WILDCARDS, ParseError, Period, RestoreFilter, parse_command
@@ -31,6 +31,7 @@ from bot.render.notices import (
 )
 from bot.render.summary import render_summary
 from bot.results import JobsQuery, JobsResult, RegionFailure, SummaryResult, SummaryRow
+from bot.tests_service import RestoreTests
 
 log = logging.getLogger(__name__)
 
@@ -55,6 +56,7 @@ class RestoresService:
         self.backup = backup
         self.sample = sample
         self.policy = AccessPolicy(settings, installation_team)
+        self.tests = RestoreTests(settings, backup, sample=sample)
         # Answers in flight per user: one user firing 50 drill-downs must not fill the AWS pool for everyone.
         self._in_flight: dict[str, int] = {}
         self._in_flight_lock = threading.Lock()
@@ -143,6 +145,9 @@ class RestoresService:
                 return render_parse_error(error, command)
             if parsed.kind == "help":
                 return render_help(command, self.regions.current())
+            if parsed.kind == "tests" and parsed.tests is not None:
+                self.policy.scope(replace(parsed.filter, regions=parsed.tests.regions), access)  # partition check
+                return self.tests.answer(parsed.tests, access.accounts, command)
             flt = self.policy.scope(parsed.filter, access)
             if parsed.kind == "jobs":
                 return self._jobs(flt, None, command)
@@ -172,6 +177,14 @@ class RestoresService:
             channel_id,
             lambda access: self._jobs(self.policy.scope(value.filter, access), value.window, COMMAND),
             teams=teams,
+        )
+
+    def answer_test_jobs(
+        self, value: TestJobsValue, *, user_id: str, channel_id: str, teams: tuple[str, ...] = ()
+    ) -> Message:
+        """Answer a restore testing plan's button: its failed restores, validation failures or leaked resources."""
+        return self._guarded(
+            "test jobs", user_id, channel_id, lambda access: self.tests.answer_jobs(value, access.accounts), teams=teams
         )
 
     def _summary(self, flt: RestoreFilter, command: str, progress: Progress | None = None) -> Message:

@@ -8,7 +8,7 @@ from typing import Any
 
 from slack_bolt import Ack, App, Respond
 
-from bot.controls import ActionId, ActionValue, StaleAction
+from bot.controls import ActionId, ActionValue, StaleAction, TestJobsValue
 from bot.render.notices import render_stale_action
 from bot.service import RestoresService
 from handlers.respond import deliver
@@ -75,6 +75,17 @@ class RestoresActions:
             if delivered and message.response_type == "in_channel":
                 respond(delete_original=True)
 
+    def test_jobs(self, body: dict[str, Any], respond: Respond, logger: logging.Logger) -> None:
+        user, channel, raw = _clicked(body)
+        try:
+            value = TestJobsValue.decode(raw)
+        except StaleAction as error:
+            logger.info("stale or tampered action value from user=%s: %s", user, error)
+            respond(**render_stale_action().for_respond(), replace_original=False)
+            return
+        message = self.service.answer_test_jobs(value, user_id=user, channel_id=channel, teams=_teams(body))
+        deliver(respond, message, logger, replace_original=False)
+
     def unknown(self, body: dict[str, Any], respond: Respond, logger: logging.Logger) -> None:
         logger.info("unknown action %s", ((body.get("actions") or [{}])[0]).get("action_id"))
         respond(**render_stale_action().for_respond(), replace_original=False)
@@ -87,6 +98,7 @@ def register(app: App, service: RestoresService) -> None:
     app.action(ActionId.PERIOD.pattern())(ack=listener.ack, lazy=[listener.refilter])
     app.action(ActionId.STATE.pattern())(ack=listener.ack, lazy=[listener.refilter])
     app.action(ActionId.SHARE.pattern())(ack=listener.ack, lazy=[listener.share])
+    app.action(ActionId.TEST_JOBS.pattern())(ack=listener.ack, lazy=[listener.test_jobs])
     # Registered last: Bolt runs the first listener that matches, so this only gets what nothing else took
     # (buttons of an older version, or payloads someone made up).
     app.action(re.compile(".*"))(ack=listener.ack, lazy=[listener.unknown])

@@ -15,6 +15,7 @@ from hypothesis import HealthCheck, settings
 from bot.sample.backup_api import DailyCount
 from tests.fakes.aws import BackupEmulator
 from tests.fakes.slack import FakeSlack
+from tests.fakes.sts import FakeSts, reader_role_arn
 from tests.support import (
     BOT_TOKEN,
     E2E_REGIONS,
@@ -118,10 +119,18 @@ def day(today: date) -> date:
 
 
 @pytest.fixture
+def sts() -> Iterator[FakeSts]:
+    """A started STS fake in which tests.fakes.sts.READER_ROLE may be assumed in the sample's member accounts
+    444455556666 and 777788889999, and no other role anywhere; clients reach it with ``endpoint_url=sts.url``."""
+    with FakeSts(roles={reader_role_arn(account): "" for account in ("444455556666", "777788889999")}) as fake:
+        yield fake
+
+
+@pytest.fixture
 def fakes(emulator: BackupEmulator, slack: FakeSlack) -> tuple[BackupEmulator, FakeSlack]:
     """Both session fakes, emptied, the emulator on the wall clock like the bot, for this test."""
     emulator.reset()
-    emulator.load(counts=[], jobs=[])
+    emulator.load(counts=[], jobs=[], plans=[], selections=[])
     emulator.set_now(None)
     emulator.page_size = 4
     slack.reset()

@@ -29,7 +29,8 @@ import botocore.session
 from bot.app import InstallationTeam, create_app, create_web_client
 from bot.aws.client import BackupService
 from bot.config import Settings, load_settings
-from bot.sample.backup_api import DailyCount, RestoreJob
+from bot.render.message import MAX_BLOCKS, MAX_FIELD_TEXT, MAX_FIELDS, MAX_MESSAGE_CHARS, MAX_SECTION_TEXT, Message
+from bot.sample.backup_api import DailyCount, RestoreJob, RestoreTestingPlan, RestoreTestingSelection
 from bot.service import RestoresService
 from bot.web import create_wsgi_app
 from tests.fakes.aws import BackupEmulator, multi_page_counts
@@ -455,3 +456,127 @@ def age_claim(ledger: Any, channel: str, day: date, by: timedelta) -> None:
             .where(deliveries.c.channel == channel, deliveries.c.day == day)
             .values(claimed_at=db_now_minus(ledger.engine, by))
         )
+
+
+# --------------------------------------------------------------------------- what Slack would render
+
+# What Slack would turn into a mention, a broadcast or a link: `<` followed by !, @, #, or a URL scheme.
+LIVE = re.compile(r"<(?:!|@|#|https?:|mailto:)")
+
+
+def all_texts(message: Message) -> list[str]:
+    """Every string Slack parses as mrkdwn in a message: the fallback text and each text object's text."""
+    texts = [message.text]
+
+    def walk(node: object) -> None:
+        if isinstance(node, dict):
+            if node.get("type") == "mrkdwn":
+                texts.append(node["text"])
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for value in node:
+                walk(value)
+
+    walk(message.block_dicts())
+    return texts
+
+
+def assert_inert(message: Message) -> None:
+    for text in all_texts(message):
+        assert not LIVE.search(text), text
+    for block in message.block_dicts():
+        for item in block.get("fields", []):
+            assert len(item["text"]) <= MAX_FIELD_TEXT
+
+
+def assert_within_slack_limits(blocks: list[dict[str, Any]]) -> None:
+    assert len(blocks) <= MAX_BLOCKS
+    assert len(json.dumps(blocks)) <= MAX_MESSAGE_CHARS * 1.5
+    for block in blocks:
+        if block["type"] == "section":
+            assert len(block.get("text", {}).get("text", "")) <= MAX_SECTION_TEXT
+            assert len(block.get("fields", [])) <= MAX_FIELDS
+        if block["type"] == "header":
+            assert len(block["text"]["text"]) <= 150
+
+
+# --------------------------------------------------------------------------- restore testing data
+
+
+@dataclass(frozen=True)
+class PlanData:
+    """Restore testing plans, selections and jobs for `/restores tests`, every time well inside a 7-day window."""
+
+    plans: list[RestoreTestingPlan]
+    selections: list[RestoreTestingSelection]
+    jobs: list[RestoreJob]
+
+    def load(self, emulator: BackupEmulator) -> None:
+        emulator.load(plans=self.plans, selections=self.selections, jobs=self.jobs)
+
+    def of(self, name: str) -> RestoreTestingPlan:
+        return next(p for p in self.plans if p.name == name)
+
+    def jobs_of(self, name: str) -> list[RestoreJob]:
+        arn = self.of(name).arn
+        return [j for j in self.jobs if j.restore_testing_plan_arn == arn]
+
+
+def daily_at(moment: datetime) -> str:
+    """An AWS cron expression that runs every day at `moment`'s UTC time of day."""
+    return f"cron({moment.minute} {moment.hour} ? * * *)"
+
+
+def plan_data(now: datetime, account: str = "111122223333", *, extra_jobs: int = 0) -> PlanData:
+    """Five plans over three regions: `good` (ran an hour ago, all passed), `stale` (daily, last ran 3 days ago),
+    `flaky` (failed and aborted restores, failed and timed-out validations), `leaky` (a restored resource not
+    deleted; selects RDS, restores only EBS), `slow` (one restore over its expected time). `extra_jobs` adds that
+    many passing restores to `good` (for answers many pages long)."""
+    hour_ago = now - timedelta(hours=1)
+    created = now - timedelta(days=60)
+    regions = {"good": "us-east-1", "stale": "us-east-1", "flaky": "eu-west-1", "leaky": "ap-southeast-2",
+               "slow": "ap-southeast-2"}
+    plans = [
+        RestoreTestingPlan(region, account, name, daily_at(hour_ago), created,
+                           last_execution=hour_ago + timedelta(minutes=1) if name != "stale" else now - timedelta(days=3, hours=1))
+        for name, region in regions.items()
+    ]
+    arn = {p.name: p.arn for p in plans}
+    selections = [
+        RestoreTestingSelection(regions[name], account, name, f"{name}_{rtype.lower()}", rtype, created)
+        for name, types in {"good": ("EBS",), "stale": ("EC2",), "flaky": ("RDS",), "leaky": ("EBS", "RDS"),
+                            "slow": ("EFS",)}.items()
+        for rtype in types
+    ]
+    jobs: list[RestoreJob] = []
+
+    def job(name: str, n: int, status: str = "COMPLETED", rtype: str = "EBS", *, validation: str | None = "SUCCESSFUL",
+            deletion: str | None = "SUCCESSFUL", minutes: int = 20, expected: int | None = 60, message: str = "",
+            validation_message: str | None = None, deletion_message: str | None = None) -> None:
+        start = now - timedelta(days=1 + n % 5, hours=2, minutes=n)
+        jobs.append(RestoreJob(
+            region=regions[name], account_id=account, job_id=f"{name}-{n}", status=status, resource_type=rtype,
+            created=start, status_message=message, source_resource_arn=f"arn:aws:ec2:{regions[name]}:{account}:volume/vol-{name}{n}",
+            created_resource_arn=f"arn:aws:ec2:{regions[name]}:{account}:volume/vol-restored-{name}{n}",
+            restore_testing_plan_arn=arn[name], validation_status=validation if status == "COMPLETED" else None,
+            validation_status_message=validation_message, completion=start + timedelta(minutes=minutes),
+            deletion_status=deletion if status == "COMPLETED" else None, deletion_status_message=deletion_message,
+            expected_completion_minutes=expected))
+
+    for n in range(4 + extra_jobs):
+        job("good", n)
+    for n in range(3):
+        job("stale", 100 + n, rtype="EC2")
+    for n in range(3):
+        job("flaky", 200 + n, rtype="RDS")
+    job("flaky", 210, "FAILED", "RDS", message="Access denied to KMS key arn:aws:kms:eu-west-1:111122223333:key/1")
+    job("flaky", 211, "FAILED", "RDS", message="Access denied to KMS key arn:aws:kms:eu-west-1:111122223333:key/2")
+    job("flaky", 212, "ABORTED", "RDS", message="Aborted by the restore testing plan's window")
+    job("flaky", 213, "COMPLETED", "RDS", validation="FAILED", validation_message="<!channel> port 5432 refused")
+    job("flaky", 214, "COMPLETED", "RDS", validation="TIMED_OUT")
+    job("leaky", 300)
+    job("leaky", 301, deletion="FAILED", deletion_message="not authorized to perform ec2:DeleteVolume")
+    job("slow", 400, rtype="EFS")
+    job("slow", 401, rtype="EFS", minutes=95, expected=60)
+    return PlanData(plans, selections, jobs)

@@ -78,6 +78,32 @@ def _utc(value: Any) -> datetime:
     return _from_raw(value)
 
 
+def job_row(region: str, item: dict[str, Any]) -> RestoreJobRow:
+    """One ListRestoreJobs item as the bot keeps it."""
+    created_by = item.get("CreatedBy") or {}
+    expected = item.get("ExpectedCompletionTimeMinutes")
+    return RestoreJobRow(
+        region=region,
+        account_id=str(item.get("AccountId", "")),
+        job_id=str(item.get("RestoreJobId", "")),
+        status=str(item.get("Status", "")),
+        status_message=str(item.get("StatusMessage", "")).strip(),
+        resource_type=str(item.get("ResourceType", "")),
+        created=_utc(item["CreationDate"]),
+        resource_arn=str(
+            item.get("CreatedResourceArn") or item.get("SourceResourceArn") or item.get("RecoveryPointArn") or ""
+        ),
+        restore_testing_plan_arn=created_by.get("RestoreTestingPlanArn"),
+        validation_status=item.get("ValidationStatus"),
+        validation_status_message=item.get("ValidationStatusMessage"),
+        completed=_utc(item["CompletionDate"]) if item.get("CompletionDate") is not None else None,
+        deletion_status=item.get("DeletionStatus"),
+        deletion_status_message=item.get("DeletionStatusMessage"),
+        expected_minutes=int(expected) if isinstance(expected, (int, float)) and expected > 0 else None,
+        source_arn=item.get("SourceResourceArn") or None,
+    )
+
+
 @dataclass(frozen=True)
 class ChainsAnswer:
     """Rows of named summary chains over the regions that answered all of them."""
@@ -122,17 +148,37 @@ class BackupService:
         self._account_pool = ThreadPoolExecutor(max_workers=max_workers, thread_name_prefix="aws-account")
         self.cache = SummaryCache(cache_ttl, cache_entries)
 
+    @property
+    def deadline_seconds(self) -> float:
+        return self._deadline
+
+    @property
+    def endpoint_url(self) -> str | None:
+        return self._endpoint_url
+
+    @property
+    def config(self) -> Config:
+        return self._config
+
+    def session(self) -> boto3.session.Session:
+        """The bot's own AWS session (its credentials are the source for any role it assumes)."""
+        with self._lock:
+            return self._own_session()
+
+    def _own_session(self) -> boto3.session.Session:
+        if self._session is None:
+            self._session = self._session_factory()
+            parsing.install(self._session)
+        return self._session
+
     def client(self, region: str) -> Any:
         with self._lock:
             client = self._clients.get(region)
             if client is None:
-                if self._session is None:
-                    self._session = self._session_factory()
-                    parsing.install(self._session)
                 kwargs: dict[str, Any] = {"region_name": region, "config": self._config}
                 if self._endpoint_url:
                     kwargs["endpoint_url"] = self._endpoint_url
-                client = self._session.client("backup", **kwargs)
+                client = self._own_session().client("backup", **kwargs)
                 self._clients[region] = client
             return client
 
@@ -377,27 +423,7 @@ class BackupService:
                     answer.truncated = True
                     answer.not_read += 1
                     continue
-                created_by = item.get("CreatedBy") or {}
-                answer.rows.append(
-                    RestoreJobRow(
-                        region=region,
-                        account_id=str(item.get("AccountId", "")),
-                        job_id=str(item.get("RestoreJobId", "")),
-                        status=str(item.get("Status", "")),
-                        status_message=str(item.get("StatusMessage", "")).strip(),
-                        resource_type=str(item.get("ResourceType", "")),
-                        created=_utc(item["CreationDate"]),
-                        resource_arn=str(
-                            item.get("CreatedResourceArn")
-                            or item.get("SourceResourceArn")
-                            or item.get("RecoveryPointArn")
-                            or ""
-                        ),
-                        restore_testing_plan_arn=created_by.get("RestoreTestingPlanArn"),
-                        validation_status=item.get("ValidationStatus"),
-                        validation_status_message=item.get("ValidationStatusMessage"),
-                    )
-                )
+                answer.rows.append(job_row(region, item))
             if listed is not None:
                 with listed[0]:
                     listed[1][0] += len(answer.rows) - kept

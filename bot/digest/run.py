@@ -7,12 +7,13 @@ import os
 import socket
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from dataclasses import dataclass, field, replace
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
+from slack_sdk.models.blocks import Block
 from sqlalchemy.exc import DBAPIError
 
 from bot.access import AccessPolicy, NoScope
@@ -25,7 +26,8 @@ from bot.digest.ledger import CLAIMED, Ledger
 from bot.query import AGGREGATE_ALL, ANY, BAD_STATES, State
 from bot.regions import RegionCatalog
 from bot.render.digest import render_digest
-from bot.render.message import Message
+from bot.render.message import Message, bounded
+from bot.tests_service import RestoreTests
 
 log = logging.getLogger(__name__)
 
@@ -150,6 +152,7 @@ def post_digest(
     scope_for: Callable[[str], frozenset[str] | None] = lambda channel: None,
     deadline_seconds: float | None = None,
     hold_incomplete: bool = False,
+    extra_for: Callable[[frozenset[str] | None], list[Block]] | None = None,
 ) -> DigestRun:
     """Post the digest to every channel that does not have it yet. Never raises for one channel's failure.
 
@@ -186,12 +189,18 @@ def post_digest(
         for asked, flag in per_account.items()
     }
     # One rendering per distinct (AccountId, scope); the first is what a dry run prints.
-    messages: dict[tuple[str | None, frozenset[str] | None], tuple[DigestData, Message]] = {}
+    messages: dict[tuple[str | None, frozenset[str] | None], tuple[DigestData, Message, bool]] = {}
 
-    def digest_for(need: tuple[str | None, frozenset[str] | None]) -> tuple[DigestData, Message]:
+    def digest_for(need: tuple[str | None, frozenset[str] | None]) -> tuple[DigestData, Message, bool]:
+        """The channel's digest, with the extra sections (restore testing) its scope gets; True if it has any."""
         if need not in messages:
             data = build_digest(results[need[0]], day=day, account=need[0], visible_accounts=need[1])
-            messages[need] = (data, render_digest(data))
+            message = render_digest(data)
+            extra = extra_for(need[1]) if extra_for is not None else []
+            if extra:
+                blocks = list(message.blocks)
+                message = bounded(replace(message, blocks=(*blocks[:-1], *extra, blocks[-1])))
+            messages[need] = (data, message, bool(extra))
         return messages[need]
 
     run.message = digest_for(next(iter(needs.values()), (account, None)))[1]
@@ -208,13 +217,13 @@ def post_digest(
             regions_down = ", ".join(f"{f.region} {f.kind.value}" for f in result.failures)
             run.outcomes.append(ChannelOutcome(channel, "failed", f"no region could be queried ({regions_down})"))
             continue
-        data, message = digest_for(needs[channel])
+        data, message, extra = digest_for(needs[channel])
         if data.incomplete and hold_incomplete:
             # Retried like a day no region answered: the numbers may yet be complete on a later run.
             missing = ", ".join([f.region for f in data.failures] + list(data.truncated))
             run.outcomes.append(ChannelOutcome(channel, "failed", f"incomplete ({missing}); held back for a retry"))
             continue
-        if data.all_clear and skip_all_clear:
+        if data.all_clear and skip_all_clear and not extra:
             run.outcomes.append(ChannelOutcome(channel, "skipped-all-clear"))
             continue
         try:
@@ -323,6 +332,7 @@ class DigestRunner:
         self.client = client
         self.ledger = ledger
         self.regions = regions or RegionCatalog(settings.regions, discover=settings.all_regions)
+        self.tests = RestoreTests(settings, backup)
         self._attempts: dict[date, int] = {}
 
     def run(
@@ -335,7 +345,11 @@ class DigestRunner:
         channels: tuple[str, ...] | None = None,
         hold_incomplete: bool = False,
     ) -> DigestRun:
+        now = now or datetime.now(UTC)
+        digest_of = day or digest_day(now)
+        start = datetime.combine(digest_of, time.min, UTC)
         run = post_digest(
+            extra_for=self.tests.digest_sections(self.regions.current(), (start, start + timedelta(days=1)), now),
             hold_incomplete=hold_incomplete,
             backup=self.backup,
             client=self.client,

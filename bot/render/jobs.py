@@ -61,14 +61,23 @@ def _counted(values: Iterable[str]) -> str:
     return ", ".join(f"{escape(name)} ×{n}" for name, n in sorted(sums.items(), key=lambda item: (-item[1], item[0])))
 
 
-def render_jobs(result: JobsResult, flt: RestoreFilter, *, sample: bool = False, command: str = COMMAND) -> Message:
-    """The jobs behind a count, grouped by failure reason (StatusMessage), most frequent first."""
+def render_jobs(
+    result: JobsResult,
+    flt: RestoreFilter,
+    *,
+    sample: bool = False,
+    command: str = COMMAND,
+    title: str | None = None,
+    footer: str | None = None,
+) -> Message:
+    """The jobs behind a count, grouped by failure reason (StatusMessage), most frequent first. `title` and `footer`
+    replace the header and the command shown at the bottom (a restore testing plan's jobs have no summary filter)."""
     query = result.query
     jobs = result.jobs
     status = (query.status or "all").lower()
     window = f"{fmt_time(query.created_after)} – {fmt_time(query.created_before)}"
     blocks: list[Block] = [
-        header(f"Restore jobs — {status}, created {query.created_after:%d %b}–{query.created_before:%d %b}")
+        header(title or f"Restore jobs — {status}, created {query.created_after:%d %b}–{query.created_before:%d %b}")
     ]
     if sample:
         blocks.append(context(SAMPLE_NOTE))
@@ -125,9 +134,9 @@ def render_jobs(result: JobsResult, flt: RestoreFilter, *, sample: bool = False,
     blocks += region_notes(
         result.failures, result.truncated, False, "more jobs than the bot reads at once; counts are a lower bound."
     )
-    footer = context(
-        f"`{command} jobs {flt.to_text()}` · {result.aws_calls} AWS call{'s' * (result.aws_calls != 1)} · "
-        f"{result.elapsed:.1f} s"
+    shown = footer or f"{command} jobs {flt.to_text()}"
+    footer_block = context(
+        f"`{shown}` · {result.aws_calls} AWS call{'s' * (result.aws_calls != 1)} · {result.elapsed:.1f} s"
     )
     text = f"{'incomplete: at least ' if result.incomplete else ''}{fmt(len(jobs))} {status} restore jobs created {window}"
     if jobs:
@@ -135,4 +144,4 @@ def render_jobs(result: JobsResult, flt: RestoreFilter, *, sample: bool = False,
         text += f"; most common reason ({top[1]}): {escape(clip(top[0], 200))}"
     if result.failures:
         text += "; regions not answering: " + ", ".join(escape(f.region) for f in result.failures)
-    return bounded(Message(text=clip(text, MAX_FALLBACK_TEXT), blocks=[*blocks, footer]))
+    return bounded(Message(text=clip(text, MAX_FALLBACK_TEXT), blocks=[*blocks, footer_block]))

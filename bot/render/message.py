@@ -7,7 +7,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Literal
+from typing import Any, Literal, Protocol
 
 from slack_sdk.models.blocks import (
     Block,
@@ -20,7 +20,6 @@ from slack_sdk.models.blocks import (
     SectionBlock,
 )
 
-from bot.controls import ActionValue
 from bot.query import AGGREGATE_ALL, ANY, RestoreFilter, State
 from bot.results import RegionFailure, SummaryRow
 
@@ -195,7 +194,11 @@ def region_notes(
     return [DividerBlock(), section(fit_lines(notes, limit=20))] if notes else []
 
 
-def button(label: str, action_id: str, value: ActionValue, *, primary: bool = False) -> ButtonElement:
+class Encodable(Protocol):
+    def encode(self) -> str: ...
+
+
+def button(label: str, action_id: str, value: Encodable, *, primary: bool = False) -> ButtonElement:
     return ButtonElement(
         text=PlainTextObject(text=clip(label, 75), emoji=True),
         action_id=action_id,

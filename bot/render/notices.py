@@ -33,7 +33,9 @@ def render_help(command: str = COMMAND, default_regions: Sequence[str] = ()) -> 
         f"*Region* — `eu-west-1` or `region:us-east-1,eu-west-1`. Default: {regions}\n"
         "*share* — post the answer in the channel instead of only to you (or click *Share to channel*)\n"
         "*jobs* — list the jobs themselves, grouped by failure reason, with restore tests told apart: "
-        "`jobs failed 1d type:EBS` (`1d`/`7d`/`14d` = created in the last 1/7/14 days; default state failed)"
+        "`jobs failed 1d type:EBS` (`1d`/`7d`/`14d` = created in the last 1/7/14 days; default state failed)\n"
+        "*tests* — do restores work? Every restore testing plan: did it run on schedule, its restores, validation, "
+        "clean-up, restore time and coverage, worst first: `tests`, `tests 30d eu-west-1`, `tests account:ANY`"
     )
     examples = "\n".join(f"{cmd} — {what}" for cmd, what in HELP_EXAMPLES).replace(COMMAND, command)
     blocks: list[Block] = [

@@ -1,9 +1,12 @@
-"""AWS Backup's ListRestoreJobSummaries and ListRestoreJobs as pure functions of loaded data and a clock (no HTTP).
+"""AWS Backup's restore job and restore testing reads as pure functions of loaded data and a clock (no HTTP).
+
+The operations are ListRestoreJobSummaries, ListRestoreJobs, ListRestoreTestingPlans, GetRestoreTestingPlan and
+ListRestoreTestingSelections; each takes the calling account, which the HTTP shell reads from the access key.
 
 Parameters arrive as the service receives them, querystring names and string values, and are validated the
 way the service validates them; answers are the operations' rest-json bodies.  Names, paths and patterns come
-from botocore's service model (`backup` 2018-11-15; tests/unit/sample/test_backup_api.py checks them against
-it), so this module needs only the standard library.
+from botocore's service model (`backup` 2018-11-15; tests/unit/sample/test_backup_api.py and
+tests/fakes/test_restore_testing_fake.py check them against it), so this module needs only the standard library.
 """
 
 from __future__ import annotations
@@ -17,7 +20,7 @@ import secrets
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any, Final, TypeVar
 
@@ -27,6 +30,7 @@ __all__ = [
     "AGGREGATION_PERIODS",
     "ANY",
     "DEFAULT_AGGREGATION_PERIOD",
+    "DELETION_STATUSES",
     "JOBS_MAX_RESULTS",
     "JOB_PARAMETERS",
     "JOB_STATUSES",
@@ -36,22 +40,33 @@ __all__ = [
     "SUMMARIES_PATH",
     "SUMMARY_PARAMETERS",
     "SUMMARY_STATES",
+    "TESTING_MAX_RESULTS",
+    "TESTING_PARAMETERS",
+    "TESTING_PLANS_PATH",
+    "VALIDATION_STATUSES",
     "ApiError",
     "BackupApi",
     "DailyCount",
     "RestoreJob",
+    "RestoreTestingPlan",
+    "RestoreTestingSelection",
 ]
 
 SUMMARIES_PATH: Final = "/audit/restore-job-summaries"  # GET: ListRestoreJobSummaries
 RESTORE_JOBS_PATH: Final = "/restore-jobs/"  # GET: ListRestoreJobs
+# GET: ListRestoreTestingPlans; GET {path}/{name}: GetRestoreTestingPlan; GET {path}/{name}/selections: the selections.
+TESTING_PLANS_PATH: Final = "/restore-testing/plans"
 # Querystring names: the two operations spell theirs differently (`AccountId` here, `accountId` there).
 SUMMARY_PARAMETERS: Final = ("AccountId", "State", "ResourceType", "AggregationPeriod", "MaxResults", "NextToken")
 JOB_PARAMETERS: Final = (
     "nextToken", "maxResults", "accountId", "resourceType", "createdBefore", "createdAfter", "status",
     "completeBefore", "completeAfter", "restoreTestingPlanArn", "parentJobId",
 )
+TESTING_PARAMETERS: Final = ("MaxResults", "NextToken")  # both restore testing list operations
 SUMMARY_STATES: Final = ("CREATED", "PENDING", "RUNNING", "ABORTED", "COMPLETED", "FAILED", "AGGREGATE_ALL", "ANY")
 JOB_STATUSES: Final = ("PENDING", "RUNNING", "COMPLETED", "ABORTED", "FAILED")
+VALIDATION_STATUSES: Final = ("FAILED", "SUCCESSFUL", "TIMED_OUT", "VALIDATING")
+DELETION_STATUSES: Final = ("DELETING", "FAILED", "SUCCESSFUL")
 AGGREGATION_PERIODS: Final = ("ONE_DAY", "SEVEN_DAYS", "FOURTEEN_DAYS")
 RESOURCE_TYPE_PATTERN: Final = r"^[a-zA-Z0-9\-\_\.]{1,50}$"
 ACCOUNT_ID_PATTERN: Final = r"^[0-9]{12}$"
@@ -62,6 +77,15 @@ AGGREGATE_ALL: Final = "AGGREGATE_ALL"
 DEFAULT_AGGREGATION_PERIOD: Final = "SEVEN_DAYS"
 SUMMARIES_MAX_RESULTS: Final = 500  # the API docs say 1..500 (the model says 1000)
 JOBS_MAX_RESULTS: Final = 1000
+TESTING_MAX_RESULTS: Final = 1000
+# GetRestoreTestingPlan must send a RecoveryPointSelection; the emulator has no vaults, so every plan reports the
+# console's defaults (the latest snapshot from any vault, at most a week old).
+_RECOVERY_POINT_SELECTION: Final = {
+    "Algorithm": "LATEST_WITHIN_WINDOW",
+    "IncludeVaults": ["*"],
+    "RecoveryPointTypes": ["SNAPSHOT"],
+    "SelectionWindowDays": 7,
+}
 
 _RESOURCE_TYPE_RE: Final = re.compile(RESOURCE_TYPE_PATTERN)
 _ACCOUNT_ID_RE: Final = re.compile(ACCOUNT_ID_PATTERN)
@@ -102,6 +126,58 @@ class RestoreJob:
     validation_status: str | None = None
     validation_status_message: str | None = None
     completion: datetime | None = None
+    deletion_status: str | None = None  # DELETING | FAILED | SUCCESSFUL: what became of a restore test's resource
+    deletion_status_message: str | None = None
+    expected_completion_minutes: int | None = None
+
+
+def _plan_arn_suffix(name: str) -> str:
+    # The service appends a random id to the name; a digest of the name keeps the sample's ARNs stable.
+    return hashlib.sha256(name.encode()).hexdigest()[:8]
+
+
+@dataclass(frozen=True, slots=True)
+class RestoreTestingPlan:
+    """A restore testing plan, living in the account and region that runs it (the operations take no account).
+
+    ``arn`` left empty gets the service's form, ``arn:aws:backup:{region}:{account}:restore-testing-plan:{name}-{id}``.
+    """
+
+    region: str
+    account_id: str
+    name: str
+    schedule_expression: str  # AWS cron, e.g. "cron(0 5 ? * * *)"
+    created: datetime  # timezone-aware UTC, like every datetime here
+    schedule_timezone: str | None = None
+    start_window_hours: int | None = None
+    last_execution: datetime | None = None
+    last_update: datetime | None = None
+    arn: str = ""
+
+    def __post_init__(self) -> None:
+        if not self.arn:
+            arn = (f"arn:aws:backup:{self.region}:{self.account_id}:restore-testing-plan:"
+                   f"{self.name}-{_plan_arn_suffix(self.name)}")
+            object.__setattr__(self, "arn", arn)
+
+
+@dataclass(frozen=True, slots=True)
+class RestoreTestingSelection:
+    """One resource selection of a restore testing plan; ``iam_role_arn`` left empty gets AWS Backup's default role."""
+
+    region: str
+    account_id: str
+    plan_name: str
+    name: str
+    protected_resource_type: str
+    created: datetime
+    iam_role_arn: str = ""
+    validation_window_hours: int | None = None
+
+    def __post_init__(self) -> None:
+        if not self.iam_role_arn:
+            role = f"arn:aws:iam::{self.account_id}:role/service-role/AWSBackupDefaultServiceRole"
+            object.__setattr__(self, "iam_role_arn", role)
 
 
 class ApiError(Exception):
@@ -165,6 +241,11 @@ class _Data:
     counts_by_region: dict[str, _ByDay]
     counts_by_account: dict[tuple[str, str], _ByDay]  # (region, account)
     jobs_by_account: dict[tuple[str, str], list[RestoreJob]]  # (region, account), newest first
+    plans: tuple[RestoreTestingPlan, ...] = ()
+    selections: tuple[RestoreTestingSelection, ...] = ()
+    plans_by_account: dict[tuple[str, str], list[RestoreTestingPlan]] = field(default_factory=dict)  # by name
+    # (region, account, plan name) -> the plan's selections, by name
+    selections_by_plan: dict[tuple[str, str, str], list[RestoreTestingSelection]] = field(default_factory=dict)
 
 
 def _index_counts(counts: Iterable[DailyCount]) -> tuple[dict[str, _ByDay], dict[tuple[str, str], _ByDay]]:
@@ -184,18 +265,37 @@ def _index_jobs(jobs: Iterable[RestoreJob]) -> dict[tuple[str, str], list[Restor
     return by_account
 
 
+def _index_plans(plans: Iterable[RestoreTestingPlan]) -> dict[tuple[str, str], list[RestoreTestingPlan]]:
+    by_account: dict[tuple[str, str], list[RestoreTestingPlan]] = {}
+    # Names are unique in an account and region, so name order is a stable order for pages.
+    for plan in sorted(plans, key=lambda p: p.name):
+        by_account.setdefault((plan.region, plan.account_id), []).append(plan)
+    return by_account
+
+
+def _index_selections(
+    selections: Iterable[RestoreTestingSelection],
+) -> dict[tuple[str, str, str], list[RestoreTestingSelection]]:
+    by_plan: dict[tuple[str, str, str], list[RestoreTestingSelection]] = {}
+    for selection in sorted(selections, key=lambda s: s.name):
+        by_plan.setdefault((selection.region, selection.account_id, selection.plan_name), []).append(selection)
+    return by_plan
+
+
 _Row = TypeVar("_Row")
 # (window start, account, state, resource type, count): a summary row before it becomes JSON.
 _SummaryRow = tuple[date, str, str, str, int]
 
 
 class BackupApi:
-    """The two read-only operations over one data set, for every region at once, seen from ``caller_account``.
+    """The read-only operations over one data set, for every region at once.
 
-    ``org_admin`` says whether the caller is the organisation's management (or delegated administrator)
-    account, which may count every member account's jobs; ``page_size`` caps every page below MaxResults;
-    ``now`` is the clock the summary windows are relative to (a callable, a fixed datetime, or None for the
-    wall clock).  Safe to call from many threads; ``load`` swaps the data atomically.
+    Each operation takes the calling account (``caller``); None means ``caller_account``, the default
+    identity.  ``org_admin`` says whether ``caller_account`` is the organisation's management (or delegated
+    administrator) account, which may count every member account's jobs (other callers never may);
+    ``page_size`` caps every page below MaxResults; ``now`` is the clock the summary windows are relative to
+    (a callable, a fixed datetime, or None for the wall clock).  Safe to call from many threads; ``load``
+    swaps the data atomically.
     """
 
     def __init__(
@@ -203,6 +303,8 @@ class BackupApi:
         counts: Iterable[DailyCount] = (),
         jobs: Iterable[RestoreJob] = (),
         *,
+        plans: Iterable[RestoreTestingPlan] = (),
+        selections: Iterable[RestoreTestingSelection] = (),
         caller_account: str = "111122223333",
         org_admin: bool = True,
         page_size: int = 4,
@@ -223,7 +325,7 @@ class BackupApi:
         # Aggregated/filtered results of recent queries, so the pages after the first are slices, not rescans.
         self._results: OrderedDict[tuple[Any, ...], Sequence[Any]] = OrderedDict()
         self._cached_rows = 0
-        self.load(counts, jobs)
+        self.load(counts, jobs, plans, selections)
 
     # ----------------------------------------------------------------- data and clock
 
@@ -235,19 +337,42 @@ class BackupApi:
     def jobs(self) -> tuple[RestoreJob, ...]:
         return self._data.jobs
 
-    def load(self, counts: Iterable[DailyCount] | None = None, jobs: Iterable[RestoreJob] | None = None) -> None:
+    @property
+    def plans(self) -> tuple[RestoreTestingPlan, ...]:
+        return self._data.plans
+
+    @property
+    def selections(self) -> tuple[RestoreTestingSelection, ...]:
+        return self._data.selections
+
+    def load(
+        self,
+        counts: Iterable[DailyCount] | None = None,
+        jobs: Iterable[RestoreJob] | None = None,
+        plans: Iterable[RestoreTestingPlan] | None = None,
+        selections: Iterable[RestoreTestingSelection] | None = None,
+    ) -> None:
         """Replace the served data; an argument left as None keeps the current data."""
         with self._lock:
             current = self._data
             new_counts = tuple(counts) if counts is not None else current.counts
             new_jobs = tuple(jobs) if jobs is not None else current.jobs
+            new_plans = tuple(plans) if plans is not None else current.plans
+            new_selections = tuple(selections) if selections is not None else current.selections
             by_region, by_account = (
                 _index_counts(new_counts)
                 if new_counts is not current.counts
                 else (current.counts_by_region, current.counts_by_account)
             )
             jobs_index = _index_jobs(new_jobs) if new_jobs is not current.jobs else current.jobs_by_account
-            self._data = _Data(new_counts, new_jobs, by_region, by_account, jobs_index)
+            plans_index = _index_plans(new_plans) if new_plans is not current.plans else current.plans_by_account
+            selections_index = (
+                _index_selections(new_selections)
+                if new_selections is not current.selections
+                else current.selections_by_plan
+            )
+            self._data = _Data(new_counts, new_jobs, by_region, by_account, jobs_index,
+                               new_plans, new_selections, plans_index, selections_index)
             self._generation += 1
             self._results.clear()
             self._cached_rows = 0
@@ -269,8 +394,11 @@ class BackupApi:
 
     # ----------------------------------------------------------------- ListRestoreJobSummaries
 
-    def list_restore_job_summaries(self, region: str, params: Mapping[str, str]) -> dict[str, Any]:
+    def list_restore_job_summaries(
+        self, region: str, params: Mapping[str, str], caller: str | None = None
+    ) -> dict[str, Any]:
         """GET /audit/restore-job-summaries in ``region``: counts grouped per window, account, state and type."""
+        caller = caller if caller is not None else self.caller_account
         state = params.get("State", ANY)
         if state not in SUMMARY_STATES:
             raise _invalid("State", state, f"must be one of {', '.join(SUMMARY_STATES)}")
@@ -290,11 +418,11 @@ class BackupApi:
         if "MaxResults" in params:
             max_results = _parse_int("MaxResults", params["MaxResults"], 1, SUMMARIES_MAX_RESULTS)
         paging = ("MaxResults", "NextToken")
-        digest = self._query_digest("ListRestoreJobSummaries", region, params, paging)
+        digest = self._query_digest("ListRestoreJobSummaries", region, params, paging, caller)
         offset = self._start_offset(params, "NextToken", digest)
 
         today = self.today()
-        visible = self._visible_accounts(account_param)
+        visible = self._visible_accounts(account_param, caller)
         data, generation = self._snapshot()
         key = ("summaries", generation, region, _query(params, paging), today, visible)
         rows: Sequence[_SummaryRow] | None = self._cached(key)
@@ -323,25 +451,28 @@ class BackupApi:
             body["NextToken"] = next_token
         return body
 
-    def _visible_accounts(self, account_param: str | None) -> frozenset[str] | None:
-        """Accounts whose jobs the caller may count; None means every account."""
+    def _visible_accounts(self, account_param: str | None, caller: str) -> frozenset[str] | None:
+        """Accounts whose jobs ``caller`` may count; None means every account."""
+        # Only the default identity can be the organisation's admin: any other caller is a role assumed in a member.
+        admin = self.org_admin and caller == self.caller_account
         if account_param is None:
-            return frozenset({self.caller_account})
+            return frozenset({caller})
         if account_param in (ANY, AGGREGATE_ALL):
             # A member account asking for the organisation silently gets only its own jobs.
-            return None if self.org_admin else frozenset({self.caller_account})
-        if self.org_admin or account_param == self.caller_account:
+            return None if admin else frozenset({caller})
+        if admin or account_param == caller:
             return frozenset({account_param})
         return frozenset()
 
     # ----------------------------------------------------------------- ListRestoreJobs
 
-    def list_restore_jobs(self, region: str, params: Mapping[str, str]) -> dict[str, Any]:
-        """GET /restore-jobs/ in ``region``: one account's restore jobs, newest first."""
+    def list_restore_jobs(self, region: str, params: Mapping[str, str], caller: str | None = None) -> dict[str, Any]:
+        """GET /restore-jobs/ in ``region``: one account's restore jobs (the caller's by default), newest first."""
         status = params.get("status")
         if status is not None and status not in JOB_STATUSES:
             raise _invalid("status", status, f"must be one of {', '.join(JOB_STATUSES)}")
-        account = params.get("accountId", self.caller_account)
+        caller = caller if caller is not None else self.caller_account
+        account = params.get("accountId", caller)
         if not _ACCOUNT_ID_RE.match(account):
             raise _invalid("accountId", account, "must be a 12-digit account ID")
         resource_type = params.get("resourceType")
@@ -356,7 +487,7 @@ class BackupApi:
         if "maxResults" in params:
             max_results = _parse_int("maxResults", params["maxResults"], 1, JOBS_MAX_RESULTS)
         paging = ("maxResults", "nextToken")
-        digest = self._query_digest("ListRestoreJobs", region, params, paging)
+        digest = self._query_digest("ListRestoreJobs", region, params, paging, caller)
         offset = self._start_offset(params, "nextToken", digest)
 
         data, generation = self._snapshot()
@@ -371,6 +502,58 @@ class BackupApi:
         if next_token is not None:
             body["NextToken"] = next_token
         return body
+
+    # ----------------------------------------------------------------- restore testing
+
+    def list_restore_testing_plans(self, region: str, caller: str | None, params: Mapping[str, str]) -> dict[str, Any]:
+        """GET /restore-testing/plans in ``region``: the caller's plans there, by name."""
+        caller = caller if caller is not None else self.caller_account
+        max_results = self._testing_max_results(params)
+        digest = self._query_digest("ListRestoreTestingPlans", region, params, TESTING_PARAMETERS, caller)
+        offset = self._start_offset(params, "NextToken", digest)
+        data, _ = self._snapshot()
+        plans = data.plans_by_account.get((region, caller), [])
+        page, next_token = self._page(plans, offset, max_results, digest)
+        body: dict[str, Any] = {"RestoreTestingPlans": [_plan_row(plan) for plan in page]}
+        if next_token is not None:
+            body["NextToken"] = next_token
+        return body
+
+    def get_restore_testing_plan(self, region: str, caller: str | None, name: str) -> dict[str, Any]:
+        """GET /restore-testing/plans/{name} in ``region``: one of the caller's plans, or 404."""
+        plan = self._plan(region, caller if caller is not None else self.caller_account, name)
+        return {"RestoreTestingPlan": {**_plan_row(plan), "RecoveryPointSelection": _RECOVERY_POINT_SELECTION}}
+
+    def list_restore_testing_selections(
+        self, region: str, caller: str | None, plan_name: str, params: Mapping[str, str]
+    ) -> dict[str, Any]:
+        """GET /restore-testing/plans/{name}/selections in ``region``: a plan's selections by name, or 404."""
+        caller = caller if caller is not None else self.caller_account
+        max_results = self._testing_max_results(params)
+        plan = self._plan(region, caller, plan_name)
+        digest = self._query_digest(f"ListRestoreTestingSelections:{plan_name}", region, params, TESTING_PARAMETERS,
+                                    caller)
+        offset = self._start_offset(params, "NextToken", digest)
+        data, _ = self._snapshot()
+        selections = data.selections_by_plan.get((region, caller, plan.name), [])
+        page, next_token = self._page(selections, offset, max_results, digest)
+        body: dict[str, Any] = {"RestoreTestingSelections": [_selection_row(selection) for selection in page]}
+        if next_token is not None:
+            body["NextToken"] = next_token
+        return body
+
+    def _plan(self, region: str, caller: str, name: str) -> RestoreTestingPlan:
+        data, _ = self._snapshot()
+        for plan in data.plans_by_account.get((region, caller), []):
+            if plan.name == name:
+                return plan
+        raise ApiError(404, "ResourceNotFoundException", f"Restore testing plan '{name}' was not found.")
+
+    @staticmethod
+    def _testing_max_results(params: Mapping[str, str]) -> int | None:
+        if "MaxResults" not in params:
+            return None
+        return _parse_int("MaxResults", params["MaxResults"], 1, TESTING_MAX_RESULTS)
 
     # ----------------------------------------------------------------- results of recent queries
 
@@ -397,11 +580,13 @@ class BackupApi:
 
     # ----------------------------------------------------------------- pagination tokens
 
-    def _query_digest(self, operation: str, region: str, params: Mapping[str, str], paging_keys: tuple[str, ...]) -> str:
-        # A token is bound to the query that produced it, so replaying it with
-        # other filters is rejected the way the service rejects it.
+    def _query_digest(
+        self, operation: str, region: str, params: Mapping[str, str], paging_keys: tuple[str, ...], caller: str = ""
+    ) -> str:
+        # A token is bound to the query (and caller) that produced it, so replaying
+        # it with other filters is rejected the way the service rejects it.
         query = {k: v for k, v in sorted(params.items()) if k not in paging_keys}
-        material = json.dumps([operation, region, query], separators=(",", ":")).encode()
+        material = json.dumps([operation, region, query, caller], separators=(",", ":")).encode()
         return hashlib.sha256(material).hexdigest()[:16]
 
     def _issue_token(self, offset: int, digest: str) -> str:
@@ -538,6 +723,40 @@ def _job_row(job: RestoreJob) -> dict[str, Any]:
         "CreatedBy": ({"RestoreTestingPlanArn": job.restore_testing_plan_arn} if job.restore_testing_plan_arn else None),
         "ValidationStatus": job.validation_status,
         "ValidationStatusMessage": job.validation_status_message,
+        "DeletionStatus": job.deletion_status,
+        "DeletionStatusMessage": job.deletion_status_message,
+        "ExpectedCompletionTimeMinutes": job.expected_completion_minutes,
     }
     row.update({k: v for k, v in optional.items() if v not in (None, "")})
+    return row
+
+
+def _plan_row(plan: RestoreTestingPlan) -> dict[str, Any]:
+    # ListRestoreTestingPlans' members; GetRestoreTestingPlan adds RecoveryPointSelection.
+    row: dict[str, Any] = {
+        "CreationTime": _epoch(plan.created),
+        "RestoreTestingPlanArn": plan.arn,
+        "RestoreTestingPlanName": plan.name,
+        "ScheduleExpression": plan.schedule_expression,
+    }
+    optional: dict[str, Any] = {
+        "LastExecutionTime": _epoch(plan.last_execution) if plan.last_execution is not None else None,
+        "LastUpdateTime": _epoch(plan.last_update) if plan.last_update is not None else None,
+        "ScheduleExpressionTimezone": plan.schedule_timezone,
+        "StartWindowHours": plan.start_window_hours,
+    }
+    row.update({k: v for k, v in optional.items() if v is not None})
+    return row
+
+
+def _selection_row(selection: RestoreTestingSelection) -> dict[str, Any]:
+    row: dict[str, Any] = {
+        "CreationTime": _epoch(selection.created),
+        "IamRoleArn": selection.iam_role_arn,
+        "ProtectedResourceType": selection.protected_resource_type,
+        "RestoreTestingPlanName": selection.plan_name,
+        "RestoreTestingSelectionName": selection.name,
+    }
+    if selection.validation_window_hours is not None:
+        row["ValidationWindowHours"] = selection.validation_window_hours
     return row

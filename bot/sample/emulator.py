@@ -2,14 +2,20 @@
 
 Real boto3 clients reach it through ``endpoint_url=emulator.url`` (or the
 ``AWS_ENDPOINT_URL_BACKUP`` environment variable).  It speaks the service's
-rest-json wire protocol for the two read-only operations the bot uses:
+rest-json wire protocol for the read-only operations the bot uses:
 
 * ``GET /audit/restore-job-summaries`` (ListRestoreJobSummaries)
 * ``GET /restore-jobs/`` (ListRestoreJobs)
+* ``GET /restore-testing/plans`` (ListRestoreTestingPlans)
+* ``GET /restore-testing/plans/{name}`` (GetRestoreTestingPlan)
+* ``GET /restore-testing/plans/{name}/selections`` (ListRestoreTestingSelections)
 
 The region of a request is taken from its SigV4 credential scope, exactly as
 a regional endpoint would imply it, so one emulator stands in for every
-region at once.  Only the signature's shape is checked.  Every request passes
+region at once.  The calling account is taken from the scope's access key:
+``ASIA`` + 12 digits + anything (the temporary keys the tests' STS fake
+issues for an assumed role) is that account, any other key is
+``caller_account``.  Only the signature's shape is checked.  Every request passes
 through :meth:`BackupEmulator.handle`, which a subclass may wrap (the tests'
 fake adds faults, recording and signature verification there).
 """
@@ -27,15 +33,26 @@ from dataclasses import dataclass
 from datetime import datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Final
-from urllib.parse import parse_qsl, urlsplit
+from urllib.parse import parse_qsl, unquote, urlsplit
 
-from bot.sample.backup_api import RESTORE_JOBS_PATH, SUMMARIES_PATH, ApiError, BackupApi, DailyCount, RestoreJob
+from bot.sample.backup_api import (
+    RESTORE_JOBS_PATH,
+    SUMMARIES_PATH,
+    TESTING_PLANS_PATH,
+    ApiError,
+    BackupApi,
+    DailyCount,
+    RestoreJob,
+    RestoreTestingPlan,
+    RestoreTestingSelection,
+)
 
 __all__ = [
     "BackupEmulator",
     "CredentialScope",
     "Request",
     "Response",
+    "account_of_access_key",
     "error_response",
     "parse_authorization",
 ]
@@ -46,6 +63,10 @@ _SIGV4_RE: Final = re.compile(
     r"SignedHeaders=(?P<signed_headers>[a-z0-9;\-]+),\s*"
     r"Signature=(?P<signature>[0-9a-f]{64})$"
 )
+# Temporary keys carrying their account, as the tests' STS fake issues them; real ASIA keys carry none, but
+# loopback fakes have no shared key store, so the key itself says who signed.
+_ACCOUNT_KEY_RE: Final = re.compile(r"^ASIA(?P<account>[0-9]{12})")
+_PLAN_PATH_RE: Final = re.compile(rf"^{re.escape(TESTING_PLANS_PATH)}/(?P<name>[^/]+)(?P<selections>/selections)?/?$")
 
 
 @dataclass(frozen=True)
@@ -108,6 +129,12 @@ def parse_authorization(header: str | None) -> CredentialScope:
         signed_headers=tuple(match["signed_headers"].split(";")),
         signature=match["signature"],
     )
+
+
+def account_of_access_key(access_key: str, default: str) -> str:
+    """The account that signed with ``access_key``: the 12 digits after ``ASIA``, else ``default``."""
+    match = _ACCOUNT_KEY_RE.match(access_key)
+    return match["account"] if match is not None else default
 
 
 def error_response(error: ApiError) -> Response:
@@ -223,6 +250,8 @@ class BackupEmulator:
         counts: Iterable[DailyCount] = (),
         jobs: Iterable[RestoreJob] = (),
         *,
+        plans: Iterable[RestoreTestingPlan] = (),
+        selections: Iterable[RestoreTestingSelection] = (),
         caller_account: str = "111122223333",
         org_admin: bool = True,
         page_size: int = 4,
@@ -231,8 +260,8 @@ class BackupEmulator:
         port: int = 0,
         backlog: int = 5,
     ) -> None:
-        self.api = BackupApi(counts, jobs, caller_account=caller_account, org_admin=org_admin,
-                             page_size=page_size, now=now)
+        self.api = BackupApi(counts, jobs, plans=plans, selections=selections, caller_account=caller_account,
+                             org_admin=org_admin, page_size=page_size, now=now)
         self.host = host
         self.port = port
         self.backlog = backlog
@@ -249,6 +278,14 @@ class BackupEmulator:
     @property
     def jobs(self) -> tuple[RestoreJob, ...]:
         return self.api.jobs
+
+    @property
+    def plans(self) -> tuple[RestoreTestingPlan, ...]:
+        return self.api.plans
+
+    @property
+    def selections(self) -> tuple[RestoreTestingSelection, ...]:
+        return self.api.selections
 
     @property
     def caller_account(self) -> str:
@@ -327,11 +364,23 @@ class BackupEmulator:
     def handle(self, request: Request) -> Response:
         """Answer one request (called on the server's handler thread); override to wrap every request."""
         try:
-            region = parse_authorization(request.header("Authorization")).region
-            if request.method == "GET" and request.path == SUMMARIES_PATH:
-                return Response(200, self.api.list_restore_job_summaries(region, request.params))
-            if request.method == "GET" and request.path in (RESTORE_JOBS_PATH, RESTORE_JOBS_PATH.rstrip("/")):
-                return Response(200, self.api.list_restore_jobs(region, request.params))
+            scope = parse_authorization(request.header("Authorization"))
+            region, params = scope.region, request.params
+            caller = account_of_access_key(scope.access_key, self.api.caller_account)
+            if request.method == "GET":
+                if request.path == SUMMARIES_PATH:
+                    return Response(200, self.api.list_restore_job_summaries(region, params, caller))
+                if request.path in (RESTORE_JOBS_PATH, RESTORE_JOBS_PATH.rstrip("/")):
+                    return Response(200, self.api.list_restore_jobs(region, params, caller))
+                if request.path in (TESTING_PLANS_PATH, TESTING_PLANS_PATH + "/"):
+                    return Response(200, self.api.list_restore_testing_plans(region, caller, params))
+                plan_path = _PLAN_PATH_RE.match(request.path)
+                if plan_path is not None:
+                    # botocore percent-encodes the name in the path; the service matches the decoded name.
+                    name = unquote(plan_path["name"])
+                    if plan_path["selections"]:
+                        return Response(200, self.api.list_restore_testing_selections(region, caller, name, params))
+                    return Response(200, self.api.get_restore_testing_plan(region, caller, name))
             raise ApiError(404, "UnknownOperationException", f"No operation for {request.method} {request.path}")
         except ApiError as error:
             return error_response(error)

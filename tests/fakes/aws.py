@@ -29,7 +29,7 @@ from botocore.config import Config
 from botocore.credentials import Credentials
 
 from bot.sample import emulator as product
-from bot.sample.backup_api import ApiError, DailyCount, RestoreJob
+from bot.sample.backup_api import ApiError, DailyCount, RestoreJob, RestoreTestingPlan, RestoreTestingSelection
 
 __all__ = [
     "BackupEmulator",
@@ -157,9 +157,15 @@ class FakeBackup(product.BackupEmulator):
 
     # ----------------------------------------------------------------- data and clock
 
-    def load(self, counts: Iterable[DailyCount] | None = None, jobs: Iterable[RestoreJob] | None = None) -> None:
+    def load(
+        self,
+        counts: Iterable[DailyCount] | None = None,
+        jobs: Iterable[RestoreJob] | None = None,
+        plans: Iterable[RestoreTestingPlan] | None = None,
+        selections: Iterable[RestoreTestingSelection] | None = None,
+    ) -> None:
         """Replace the served data; an argument left as None keeps the current data."""
-        self.api.load(counts, jobs)
+        self.api.load(counts, jobs, plans, selections)
 
     def set_now(self, now: Callable[[], datetime] | datetime | None) -> None:
         """Move the emulator's clock: a fixed datetime, a callable, or None for the wall clock."""

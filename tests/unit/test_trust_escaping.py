@@ -4,7 +4,6 @@ from users are data: rendered inert in blocks, fields and fallback text, never a
 from __future__ import annotations
 
 import json
-import re
 from datetime import UTC, datetime, timedelta
 
 from hypothesis import given
@@ -14,44 +13,14 @@ from bot.digest.data import DigestData
 from bot.query import ParseError, Period, RestoreFilter, State
 from bot.render.digest import render_digest
 from bot.render.jobs import render_jobs
-from bot.render.message import MAX_FIELD_TEXT, Message
 from bot.render.notices import render_parse_error
 from bot.render.summary import render_summary
 from bot.render.terminal import message_as_text
 from bot.results import FailureKind, JobsQuery, JobsResult, RegionFailure, RestoreJobRow, SummaryResult, SummaryRow
+from tests.support import assert_inert
 
 HOSTILE = "<!here> <!channel> <@U0ADMIN> <https://evil.example|AWS console> & <#C0SECRET>"
 NOW = datetime.now(UTC).replace(microsecond=0)
-# What Slack would turn into a mention, a broadcast or a link: `<` followed by !, @, #, or a URL scheme.
-LIVE = re.compile(r"<(?:!|@|#|https?:|mailto:)")
-
-
-def all_texts(message: Message) -> list[str]:
-    """Every string Slack parses as mrkdwn in a message: the fallback text and each text object's text."""
-    texts = [message.text]
-
-    def walk(node: object) -> None:
-        if isinstance(node, dict):
-            if node.get("type") == "mrkdwn":
-                texts.append(node["text"])
-            for value in node.values():
-                walk(value)
-        elif isinstance(node, list):
-            for value in node:
-                walk(value)
-
-    walk(message.block_dicts())
-    return texts
-
-
-def assert_inert(message: Message) -> None:
-    for text in all_texts(message):
-        assert not LIVE.search(text), text
-    for block in message.block_dicts():
-        for item in block.get("fields", []):
-            assert len(item["text"]) <= MAX_FIELD_TEXT
-
-
 def job(message: str = HOSTILE, validation: str | None = HOSTILE, plan: str = f"arn:aws:backup:us-east-1:1:plan:{HOSTILE}",
         arn: str = f"arn:aws:s3:::{HOSTILE}", rtype: str = "EBS") -> RestoreJobRow:
     return RestoreJobRow(region="us-east-1", account_id="111122223333", job_id="J1", status="FAILED", status_message=message,

@@ -7,10 +7,11 @@ import json
 from datetime import UTC, datetime, timedelta
 
 from bot.query import Period, RestoreFilter
-from bot.render.message import MAX_BLOCKS, MAX_FIELDS, MAX_MESSAGE_CHARS, MAX_SECTION_TEXT, sparkline
+from bot.render.message import sparkline
 from bot.render.summary import render_summary
 from bot.render.terminal import message_as_text
 from bot.results import FailureKind, RegionFailure, SummaryResult, SummaryRow
+from tests.support import assert_within_slack_limits
 
 T0 = datetime(2026, 11, 19, tzinfo=UTC)
 
@@ -30,17 +31,6 @@ def result(rows: list[SummaryRow], flt: RestoreFilter | None = None, failures: t
 
 def all_text(blocks: list[dict]) -> str:
     return json.dumps(blocks, ensure_ascii=False)
-
-
-def assert_within_slack_limits(blocks: list[dict]) -> None:
-    assert len(blocks) <= MAX_BLOCKS
-    assert len(json.dumps(blocks)) <= MAX_MESSAGE_CHARS * 1.5
-    for block in blocks:
-        if block["type"] == "section":
-            assert len(block.get("text", {}).get("text", "")) <= MAX_SECTION_TEXT
-            assert len(block.get("fields", [])) <= MAX_FIELDS
-        if block["type"] == "header":
-            assert len(block["text"]["text"]) <= 150
 
 
 def test_totals_per_state_are_exact_sums() -> None:
