@@ -137,6 +137,9 @@ def configure_logging(level: str = "INFO", fmt: str = "text", secrets: Iterable[
     # botocore at DEBUG logs request headers (signatures): keep it and its HTTP stack quieter than us.
     for noisy in ("botocore", "boto3", "urllib3", "s3transfer"):
         logging.getLogger(noisy).setLevel(max(logging.WARNING, root.level))
+    # A role that cannot be assumed makes botocore log a traceback on every refresh attempt; the bot names the
+    # account and the reason itself (bot.aws.testing), once per answer, and check reports it.
+    logging.getLogger("botocore.credentials").setLevel(max(logging.ERROR, root.level))
 
 
 def gunicorn_logconfig(level: str, secrets: Iterable[str]) -> dict[str, object]:

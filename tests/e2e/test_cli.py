@@ -9,7 +9,18 @@ from datetime import date, timedelta
 
 import pytest
 
-from bot.sample.data import SAMPLE_CALLER_ACCOUNT, SAMPLE_REGIONS, sample_counts
+from bot.sample.data import (
+    FAILING_PLAN,
+    HEALTHY_PLAN,
+    LEAKING_PLAN,
+    SAMPLE_CALLER_ACCOUNT,
+    SAMPLE_REGIONS,
+    SLOW_PLAN,
+    STALE_PLAN,
+    UNCOVERED_PLAN,
+    VALIDATION_PLAN,
+    sample_counts,
+)
 from tests.support import REPO, clean_env
 
 pytestmark = [pytest.mark.e2e, pytest.mark.dates]
@@ -77,3 +88,19 @@ def test_ask_without_aws_credentials_explains_instead_of_crashing() -> None:
     )
     assert no_creds.returncode == 0
     assert "eu-west-1" in no_creds.stdout and "no usable AWS credentials" in no_creds.stdout
+
+
+def test_ask_sample_tests_shows_a_plan_of_each_kind() -> None:
+    result = run("ask", "--sample", "tests")
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    assert "Restores are not proven" in out
+    lines = {plan: next((line for line in out.splitlines() if f"*{plan}*" in line), "")
+             for plan in (FAILING_PLAN, VALIDATION_PLAN, STALE_PLAN, LEAKING_PLAN, SLOW_PLAN, UNCOVERED_PLAN, HEALTHY_PLAN)}
+    assert all(lines.values()), lines
+    # Worst first, the healthy plan last, on one short line.
+    positions = [out.index(line) for line in lines.values()]
+    assert positions[-1] == max(positions) and "restores completed" in lines[HEALTHY_PLAN]
+    assert "last ran 3 days ago, daily plan" in out
+    assert "not deleted" in out and "Coverage: no restore of RDS" in out and "over their target" in out
+    assert "Traceback" not in result.stderr

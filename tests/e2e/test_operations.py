@@ -9,6 +9,7 @@ import pytest
 
 from tests.fakes.aws import BackupEmulator, access_denied
 from tests.fakes.slack import FakeSlack
+from tests.fakes.sts import READER_ROLE, FakeSts, reader_role_arn
 from tests.support import BOT_TOKEN, REPO, SIGNING_SECRET
 
 pytestmark = pytest.mark.e2e
@@ -66,3 +67,22 @@ def test_serve_refuses_bad_configuration_with_a_clear_message(bot_env: dict[str,
     result = run(dict(bot_env, **{variable: value}), "serve")
     assert result.returncode == 2
     assert message in result.stderr and "Traceback" not in result.stderr
+
+
+def test_check_probes_restore_testing_and_each_testing_account(
+        bot_env: dict[str, str], fakes: tuple[BackupEmulator, FakeSlack], sts: FakeSts) -> None:
+    emulator, _ = fakes
+    emulator.set_fault("ap-southeast-2", access_denied(path_prefix="/restore-testing/",
+                                                       message="not authorized to perform: backup:ListRestoreTestingPlans"))
+    env = dict(bot_env, RESTORES_DIGEST_CHANNELS="C0DIGEST1", AWS_ENDPOINT_URL_STS=sts.url,
+               RESTORES_TESTING_ACCOUNTS="444455556666,999900001111", RESTORES_TESTING_ROLE=READER_ROLE)
+    result = run(env, "check")
+    out = result.stdout
+    assert result.returncode == 1, out + result.stderr
+    assert "ok       us-east-1: backup:ListRestoreTestingPlans" in out
+    assert "MISSING  ap-southeast-2: backup:ListRestoreTestingPlans: access denied: grant " \
+           "`backup:ListRestoreTestingPlans`" in out
+    assert f"ok       444455556666: assumed {reader_role_arn('444455556666')}; backup:ListRestoreTestingPlans" in out
+    assert "MISSING  999900001111: the bot could not assume its role in account 999900001111 (AccessDenied)" in out
+    assert "2 problem(s) to fix" in out
+    assert "Traceback" not in result.stderr
