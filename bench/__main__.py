@@ -18,7 +18,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-BENCHES = ("ack_latency", "fanout", "cache", "memory", "fairness", "scale")
+BENCHES = ("ack_latency", "fanout", "cache", "memory", "fairness", "scale", "chart", "alerts")
 REPO = Path(__file__).resolve().parent.parent
 
 

@@ -14,8 +14,10 @@ from typing import TYPE_CHECKING
 from bot.config import ConfigError, Mode, Settings, load_settings
 
 if TYPE_CHECKING:
+    from bot.alerts.poll import AlertPoller
     from bot.aws.client import BackupService
     from bot.digest.ledger import Ledger
+    from bot.subscriptions import SubscriptionStore
 
 EXIT_CONFIG = 2
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
@@ -142,6 +144,17 @@ def _open_ledger(settings: Settings) -> Ledger:
         raise SystemExit(EXIT_CONFIG) from None
 
 
+def _open_subscriptions(settings: Settings) -> SubscriptionStore:
+    from bot.subscriptions import SubscriptionStore
+
+    try:
+        return SubscriptionStore.from_url(settings.database_url)
+    except Exception as error:
+        first_line = (str(error).splitlines() or [""])[0][:200]
+        print(f"configuration error: DATABASE_URL is not usable ({type(error).__name__}: {first_line})", file=sys.stderr)
+        raise SystemExit(EXIT_CONFIG) from None
+
+
 def cmd_digest(args: argparse.Namespace) -> int:
     from bot.app import create_web_client
     from bot.digest.run import DigestRunner
@@ -162,8 +175,14 @@ def cmd_digest(args: argparse.Namespace) -> int:
         if args.dry_run:
             runner = DigestRunner(settings, backup, None, None)
         else:
-            runner = DigestRunner(settings, backup, create_web_client(settings), _open_ledger(settings))
-        run = runner.run(force=args.force, dry_run=args.dry_run)
+            runner = DigestRunner(settings, backup, create_web_client(settings), _open_ledger(settings),
+                                  subscriptions=_open_subscriptions(settings))
+            if not runner.channels():
+                print("configuration error: no channel gets the digest: set RESTORES_DIGEST_CHANNELS or run "
+                      "`/restores subscribe digest` in a channel", file=sys.stderr)
+                return EXIT_CONFIG
+        # --channel posts there only; otherwise every channel, static and subscribed.
+        run = runner.run(force=args.force, dry_run=args.dry_run, channels=(args.channel,) if args.channel else None)
     if args.dry_run and run.message is not None:
         print(message_as_text(run.message), end="")
     print(run.summary(), file=sys.stderr)
@@ -181,7 +200,47 @@ def cmd_check(args: argparse.Namespace) -> int:
     return 0 if not report.problems else 1
 
 
+def _alert_poller(settings: Settings, backup: BackupService) -> AlertPoller:
+    """The alert poller over every channel that gets alerts: RESTORES_ALERT_CHANNELS and subscriptions (read at each
+    poll, so a channel subscribing from Slack gets the next poll's alerts without a restart)."""
+    from bot.alerts.poll import AlertPoller
+    from bot.alerts.store import AlertStore
+    from bot.alerts.targets import AlertTarget
+    from bot.app import create_web_client
+    from bot.subscriptions import ALERTS
+
+    subscriptions = _open_subscriptions(settings)
+    try:
+        store = AlertStore.from_url(settings.database_url)
+    except Exception as error:
+        first_line = (str(error).splitlines() or [""])[0][:200]
+        print(f"configuration error: DATABASE_URL is not usable ({type(error).__name__}: {first_line})", file=sys.stderr)
+        raise SystemExit(EXIT_CONFIG) from None
+
+    def targets() -> list[AlertTarget]:
+        return [AlertTarget(s.channel, s.resource_type, s.account, s.states, s.static)
+                for s in subscriptions.alert_subscriptions(settings)]
+
+    def outcome(channel: str, error: str | None) -> None:
+        # A subscription whose channel is gone (deleted, archived, bot removed) is dropped after a few polls.
+        if error is None:
+            subscriptions.record_delivery_success(channel, ALERTS)
+        else:
+            subscriptions.record_delivery_failure(channel, ALERTS, error)
+
+    return AlertPoller(settings, backup, create_web_client(settings), store, targets, on_outcome=outcome)
+
+
+def cmd_poll(args: argparse.Namespace) -> int:
+    settings = _settings("poll")
+    with _backup(settings, sample=False) as backup:
+        run = _alert_poller(settings, backup).poll()
+    print(run.summary(), file=sys.stderr)
+    return 0 if run.ok else 1
+
+
 def cmd_clock(args: argparse.Namespace) -> int:
+    from bot.alerts.clock import PollerLease, add_alert_jobs
     from bot.app import create_web_client
     from bot.digest.clock import run_clock
     from bot.digest.run import DigestRunner
@@ -189,8 +248,15 @@ def cmd_clock(args: argparse.Namespace) -> int:
     settings = _settings("clock")
     _check_slack_token(settings)
     with _backup(settings, sample=False) as backup:
-        runner = DigestRunner(settings, backup, create_web_client(settings), _open_ledger(settings))
-        run_clock(settings, runner.scheduled, runner.catch_up)
+        runner = DigestRunner(settings, backup, create_web_client(settings), _open_ledger(settings),
+                              subscriptions=_open_subscriptions(settings))
+        poller = _alert_poller(settings, backup)
+        lease = PollerLease(poller.store, poller.owner, settings.alert_interval_seconds)
+        try:
+            run_clock(settings, runner.tick,
+                      lambda scheduler: add_alert_jobs(scheduler, settings.alert_interval_seconds, poller, lease))
+        finally:
+            lease.release()
     return 0
 
 
@@ -220,6 +286,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     clock = sub.add_parser("clock", help="the scheduler process: the digest every day at RESTORES_DIGEST_TIME")
     clock.set_defaults(func=cmd_clock)
+
+    poll = sub.add_parser("poll", help="one alert poll, then exit (for cron; the clock polls every RESTORES_ALERT_INTERVAL)")
+    poll.set_defaults(func=cmd_poll)
 
     check = sub.add_parser("check", help="print the effective configuration and test Slack and AWS access")
     check.set_defaults(func=cmd_check)

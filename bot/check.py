@@ -20,6 +20,8 @@ from bot.results import RegionFailure
 REQUIRED_SCOPES = ("commands", "chat:write")
 # History: before re-posting a digest whose ledger entry was lost (a crash after Slack accepted it), look for it.
 DIGEST_SCOPES = ("chat:write.public", "channels:history", "groups:history")
+# conversations.info: whether the bot can post in a channel before `/restores subscribe` takes a subscription.
+SUBSCRIPTION_SCOPES = ("channels:read", "groups:read")
 
 
 @dataclass(frozen=True)
@@ -140,7 +142,7 @@ def _check_slack(settings: Settings, client_factory: Callable[[], WebClient], re
     if not granted:
         report.lines.append("  ?        Slack did not report the token's scopes; compare with manifest.yml")
         return
-    needed = list(REQUIRED_SCOPES) + (list(DIGEST_SCOPES) if settings.digest_channels else [])
+    needed = list(REQUIRED_SCOPES) + (list(DIGEST_SCOPES) if settings.digest_channels else []) + list(SUBSCRIPTION_SCOPES)
     missing = [s for s in needed if s not in granted]
     if missing:
         report.problem(f"scopes {', '.join(missing)}: add them (manifest.yml) and reinstall the app")

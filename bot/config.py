@@ -7,13 +7,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Literal
 
-from bot.ids import ACCOUNT_ID_RE, CHANNEL_RE, REGION_RE, TEAM_RE, USER_RE
+from bot.ids import ACCOUNT_ID_RE, CHANNEL_RE, REGION_RE, TEAM_RE, USER_RE, USERGROUP_RE
 
 DEFAULT_SLACK_API_URL = "https://slack.com/api/"
 DEFAULT_PORT = 3000
 
 
-Mode = Literal["http", "socket", "local", "clock", "digest"]
+Mode = Literal["http", "socket", "local", "clock", "digest", "poll"]
 DEFAULT_DATABASE_URL = "sqlite:///restores-bot.sqlite3"
 # RESTORES_CHANNEL_ACCOUNTS key for conversations that are not listed.
 DEFAULT_SCOPE = "*"
@@ -39,6 +39,8 @@ class Settings:
     port: int = DEFAULT_PORT
     allowed_channels: frozenset[str] = field(default_factory=frozenset)
     allowed_users: frozenset[str] = field(default_factory=frozenset)
+    # Who may change a channel's subscriptions from Slack; empty: anyone allowed to ask.
+    admin_users: frozenset[str] = field(default_factory=frozenset)
     aws_profile: str | None = None
     # Upper bound on the time one answer may spend talking to AWS, all regions together.
     aws_deadline_seconds: float = 20.0
@@ -71,6 +73,14 @@ class Settings:
     # Minutes a restore may take when a job carries no ExpectedCompletionTimeMinutes; None: no target then.
     testing_target_minutes: int | None = None
     database_url: str = DEFAULT_DATABASE_URL
+    # Alerts (bot/alerts): channels that get a thread of failed/aborted restores within minutes, how often the clock
+    # polls, accounts polled besides the bot's own and the alert channels' scopes, the user group mentioned by the
+    # day's first alert, and the day's count past which a reply is also broadcast to the channel (0: never).
+    alert_channels: tuple[str, ...] = ()
+    alert_interval_seconds: int = 300
+    alert_accounts: tuple[str, ...] = ()
+    alert_mention: str | None = None
+    alert_broadcast_over: int = 10
 
     def __repr__(self) -> str:
         return f"Settings({', '.join(f'{k}={v}' for k, v in self.describe().items())})"
@@ -87,6 +97,7 @@ class Settings:
             "RESTORES_REGIONS": f"all (discovered; home {self.regions[0]})" if self.all_regions else ",".join(self.regions),
             "RESTORES_ALLOWED_CHANNELS": ",".join(sorted(self.allowed_channels)) or "(everyone)",
             "RESTORES_ALLOWED_USERS": ",".join(sorted(self.allowed_users)) or "(everyone)",
+            "RESTORES_ADMIN_USERS": ",".join(sorted(self.admin_users)) or "(anyone allowed to ask)",
             "AWS_PROFILE": self.aws_profile or "(default chain)",
             "RESTORES_AWS_DEADLINE": f"{self.aws_deadline_seconds:g}",
             "RESTORES_CACHE_TTL": str(self.cache_ttl),
@@ -109,6 +120,11 @@ class Settings:
             "RESTORES_TESTING_ROLE": self.testing_role or "(unset)",
             "RESTORES_TESTING_TARGET_MINUTES": str(self.testing_target_minutes or "(each job's expected time)"),
             "DATABASE_URL": mask_url(self.database_url),
+            "RESTORES_ALERT_CHANNELS": ",".join(self.alert_channels) or "(none)",
+            "RESTORES_ALERT_INTERVAL": f"{self.alert_interval_seconds} s",
+            "RESTORES_ALERT_ACCOUNTS": ",".join(self.alert_accounts) or "(the bot's own and the channels' scopes)",
+            "RESTORES_ALERT_MENTION": self.alert_mention or "(nobody)",
+            "RESTORES_ALERT_BROADCAST_OVER": str(self.alert_broadcast_over or "(never)"),
         }
 
 
@@ -252,6 +268,41 @@ def _channel_accounts(env: Mapping[str, str]) -> dict[str, frozenset[str] | None
     return mapping
 
 
+def _account_list(env: Mapping[str, str], name: str) -> tuple[str, ...]:
+    accounts = _csv(env.get(name))
+    for account in accounts:
+        if not ACCOUNT_ID_RE.match(account):
+            raise ConfigError(f"{name}: {account!r} is not an AWS account id (12 digits)")
+    return tuple(sorted(set(accounts)))
+
+
+def _usergroup(env: Mapping[str, str], name: str) -> str | None:
+    raw = env.get(name, "").strip()
+    if not raw:
+        return None
+    if not USERGROUP_RE.match(raw):
+        # A bare @handle or a user id would not notify the group: Slack mentions a user group as <!subteam^ID>.
+        raise ConfigError(f"{name}={raw!r} is not a Slack user group ID (like S0123ABCD; not an @handle)")
+    return raw
+
+
+_DURATION_RE = re.compile(r"\A([0-9]+)\s*(s|m|h|)\Z", re.IGNORECASE)
+
+
+def _seconds(env: Mapping[str, str], name: str, default: int, low: int, high: int) -> int:
+    """A duration: seconds, or a number with s, m or h (`300`, `90s`, `5m`, `1h`)."""
+    raw = env.get(name, "").strip()
+    if not raw:
+        return default
+    match = _DURATION_RE.match(raw)
+    if not match:
+        raise ConfigError(f"{name}={raw!r} is not a duration (accepted: seconds, or e.g. 90s, 5m, 1h)")
+    value = int(match.group(1)) * {"": 1, "s": 1, "m": 60, "h": 3600}[match.group(2).lower()]
+    if not low <= value <= high:
+        raise ConfigError(f"{name}={raw!r} is out of range (accepted: {low} s to {high // 3600} h)")
+    return value
+
+
 def _team_id(env: Mapping[str, str]) -> str:
     raw = env.get("SLACK_TEAM_ID", "").strip()
     if raw and not TEAM_RE.match(raw):
@@ -360,6 +411,7 @@ def load_settings(env: Mapping[str, str], mode: Mode = "local") -> Settings:
         port=_int(env, "PORT", DEFAULT_PORT, 1, 65535),
         allowed_channels=_ids(env, "RESTORES_ALLOWED_CHANNELS", CHANNEL_RE, "C0123ABCD"),
         allowed_users=_ids(env, "RESTORES_ALLOWED_USERS", USER_RE, "U0123ABCD"),
+        admin_users=_ids(env, "RESTORES_ADMIN_USERS", USER_RE, "U0123ABCD"),
         aws_profile=env.get("AWS_PROFILE") or None,
         aws_deadline_seconds=_float(env, "RESTORES_AWS_DEADLINE", 20.0, 1.0, 120.0),
         digest_deadline_seconds=_float(env, "RESTORES_DIGEST_DEADLINE", 300.0, 10.0, 3600.0),
@@ -382,6 +434,11 @@ def load_settings(env: Mapping[str, str], mode: Mode = "local") -> Settings:
         testing_role=_role_name(env, "RESTORES_TESTING_ROLE"),
         testing_target_minutes=_int(env, "RESTORES_TESTING_TARGET_MINUTES", 0, 0, 7 * 24 * 60) or None,
         database_url=_database_url(env),
+        alert_channels=tuple(sorted(_ids(env, "RESTORES_ALERT_CHANNELS", CHANNEL_RE, "C0123ABCD"))),
+        alert_interval_seconds=_seconds(env, "RESTORES_ALERT_INTERVAL", 300, 1, 24 * 3600),
+        alert_accounts=_account_list(env, "RESTORES_ALERT_ACCOUNTS"),
+        alert_mention=_usergroup(env, "RESTORES_ALERT_MENTION"),
+        alert_broadcast_over=_int(env, "RESTORES_ALERT_BROADCAST_OVER", 10, 0, 100_000),
     )
     if settings.testing_accounts and not settings.testing_role:
         raise ConfigError(
@@ -394,7 +451,7 @@ def load_settings(env: Mapping[str, str], mode: Mode = "local") -> Settings:
 
 def _require_for_mode(settings: Settings, mode: Mode) -> None:
     missing: list[str] = []
-    if mode in ("http", "socket", "clock", "digest"):
+    if mode in ("http", "socket", "clock", "digest", "poll"):
         if not settings.slack_bot_token:
             missing.append("SLACK_BOT_TOKEN (the Bot User OAuth Token, xoxb-...)")
         elif not settings.slack_bot_token.startswith("xoxb-"):
@@ -406,8 +463,8 @@ def _require_for_mode(settings: Settings, mode: Mode) -> None:
             missing.append("SLACK_APP_TOKEN (an app-level token xapp-... with connections:write)")
         elif not settings.slack_app_token.startswith("xapp-"):
             raise ConfigError("SLACK_APP_TOKEN must be an app-level token starting with xapp-")
-    if mode in ("clock", "digest") and not settings.digest_channels:
-        missing.append("RESTORES_DIGEST_CHANNELS (comma-separated channel IDs, e.g. C0123ABCD)")
+    # No channel list is required for digest or clock: channels also subscribe from Slack (bot/subscriptions.py,
+    # in DATABASE_URL); `digest` says so when no channel gets it at all, and the clock may start before any does.
     if missing:
         raise ConfigError("missing configuration: " + "; ".join(missing))
     scopes = settings.channel_accounts

@@ -11,3 +11,5 @@ ACCOUNT_ID_RE = re.compile(r"\A[0-9]{12}\Z")
 CHANNEL_RE = re.compile(r"\A[CGD][A-Z0-9]{2,31}\Z")
 USER_RE = re.compile(r"\A[UW][A-Z0-9]{2,}\Z")
 TEAM_RE = re.compile(r"\A[TE][A-Z0-9]{2,}\Z")
+# Slack user group ids (what `<!subteam^ID>` mentions): S followed by letters and digits.
+USERGROUP_RE = re.compile(r"\AS[A-Z0-9]{2,31}\Z")

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import difflib
+import functools
 import re
+import zoneinfo
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Literal
@@ -177,7 +179,7 @@ TYPE_ALIASES.update(
 )
 
 KEYS = ("state", "period", "type", "account", "region")
-FLAGS = ("help", "share", "jobs", "tests")
+FLAGS = ("help", "share", "jobs", "tests", "subscribe", "unsubscribe", "subscriptions")
 
 ACCOUNT_RE = ACCOUNT_ID_RE
 
@@ -245,11 +247,50 @@ class TestsQuery:
         return " ".join(parts)
 
 
+class Feed(StrEnum):
+    """What a channel can subscribe to from Slack."""
+
+    DIGEST = "digest"
+    ALERTS = "alerts"
+
+
+# The states an alert subscription may ask for, in the order they are stored and shown.
+ALERT_STATES = (State.FAILED, State.ABORTED)
+
+
+@dataclass(frozen=True)
+class DigestSubscribe:
+    """`subscribe digest [HH:MM] [zone]`; None: the configured RESTORES_DIGEST_TIME / RESTORES_DIGEST_TZ."""
+
+    time: tuple[int, int] | None = None
+    tz: str | None = None
+
+
+@dataclass(frozen=True)
+class AlertsSubscribe:
+    """`subscribe alerts [type:…] [account:…] [state:failed|aborted|both]`; None: every type / every account the
+    channel may see."""
+
+    resource_type: str | None = None
+    account: str | None = None
+    states: tuple[State, ...] = ALERT_STATES
+
+
+@dataclass(frozen=True)
+class Unsubscribe:
+    feed: Feed
+
+
+Subscription = DigestSubscribe | AlertsSubscribe | Unsubscribe
+
+
 @dataclass(frozen=True)
 class ParsedCommand:
-    kind: Literal["summary", "help", "jobs", "tests"]
+    kind: Literal["summary", "help", "jobs", "tests", "subscribe", "unsubscribe", "subscriptions"]
     filter: RestoreFilter = field(default_factory=RestoreFilter)
     tests: TestsQuery | None = None
+    # kind subscribe: DigestSubscribe or AlertsSubscribe; unsubscribe: Unsubscribe; subscriptions: None.
+    subscription: Subscription | None = None
 
 
 class ParseError(ValueError):
@@ -284,7 +325,8 @@ BARE_WORDS = sorted(STATE_WORDS) + ["1d", "7d", "14d"] + sorted(k for k in TYPE_
 ACCEPTED_OVERVIEW = (
     "states `failed|aborted|completed|running|pending|created` or `state:ANY|AGGREGATE_ALL`, "
     "periods `1d|7d|14d`, `type:EBS` (or `ebs`, `rds`, ...), `account:123456789012|ANY|AGGREGATE_ALL`, "
-    "regions like `eu-west-1` or `region:us-east-1,eu-west-1`, `share`, `jobs`, `tests`, `help`"
+    "regions like `eu-west-1` or `region:us-east-1,eu-west-1`, `share`, `jobs`, `tests`, `help`, "
+    "`subscribe digest|alerts`, `unsubscribe digest|alerts`, `subscriptions`"
 )
 
 
@@ -401,10 +443,14 @@ def parse_command(text: str, default_regions: tuple[str, ...] = ()) -> ParsedCom
     builder = _Builder()
     help_wanted = False
     jobs_token: str | None = None
-    if any(token.lower() == "tests" for token in tokens) and not any(
-        token.lower() in ("help", "?", "-h", "--help") for token in tokens
-    ):
+    help_token = any(token.lower() in ("help", "?", "-h", "--help") for token in tokens)
+    if any(token.lower() == "tests" for token in tokens) and not help_token:
         return ParsedCommand("tests", tests=_parse_tests(tokens, default_regions, partitions))
+    if help_token and any(token.lower() in ("tests", *SUBSCRIPTION_VERBS) for token in tokens):
+        return ParsedCommand("help")
+    if any(token.lower() in SUBSCRIPTION_VERBS for token in tokens):
+        kind, subscription = _parse_subscription(tokens)
+        return ParsedCommand(kind, RestoreFilter(regions=default_regions), subscription=subscription)
     for token in tokens:
         lowered = token.lower()
         if lowered in ("help", "?", "-h", "--help"):
@@ -515,3 +561,131 @@ def _parse_pair(builder: _Builder, key: str, value: str, token: str, partitions:
             "keys `" + "`, `".join(f"{k}:" for k in KEYS) + "`",
             _shorten(f"{known}:{value}", 40) if known else None,
         )
+
+
+SUBSCRIPTION_VERBS = ("subscribe", "unsubscribe", "subscriptions")
+SUBSCRIBE_ACCEPTED = (
+    "`subscribe digest [HH:MM] [time zone]` (e.g. `subscribe digest 07:30 Europe/Berlin`), "
+    "`subscribe alerts [type:EBS] [account:123456789012] [state:failed|aborted|both]`, "
+    "`unsubscribe digest|alerts`, `subscriptions`"
+)
+TIME_OF_DAY_RE = re.compile(r"\A([01]?[0-9]|2[0-3]):([0-5][0-9])\Z")
+TIME_ACCEPTED = "a 24-hour time `HH:MM`, e.g. `07:30` or `18:00`"
+ZONE_ACCEPTED = "an IANA time zone name, e.g. `UTC`, `Europe/Berlin`, `America/New_York`"
+ALERT_STATE_WORDS: dict[str, tuple[State, ...]] = {
+    "failed": (State.FAILED,), "aborted": (State.ABORTED,), "both": ALERT_STATES
+}
+ALERTS_ACCEPTED = "`type:EBS` (or `ebs`, `rds`, ...), `account:123456789012`, `state:failed|aborted|both`"
+
+
+SubscriptionKind = Literal["subscribe", "unsubscribe", "subscriptions"]
+
+
+def _parse_subscription(tokens: list[str]) -> tuple[SubscriptionKind, Subscription | None]:
+    """`subscribe digest|alerts …`, `unsubscribe digest|alerts`, `subscriptions`: the verb comes first, then what
+    it is about; these do not mix with the query words."""
+    verb = tokens[0].lower()
+    if verb not in SUBSCRIPTION_VERBS:
+        misplaced = next(token for token in tokens if token.lower() in SUBSCRIPTION_VERBS)
+        raise ParseError(misplaced, "must come first, and does not mix with query words", SUBSCRIBE_ACCEPTED)
+    rest = tokens[1:]
+    if verb == "subscriptions":
+        if rest:
+            raise ParseError(rest[0], "does not go with `subscriptions` (it lists what this channel gets)",
+                             SUBSCRIBE_ACCEPTED)
+        return "subscriptions", None
+    to = "to" if verb == "subscribe" else "from"
+    if not rest:
+        raise ParseError(verb, f"needs what to {verb} {to}: `digest` or `alerts`", SUBSCRIBE_ACCEPTED)
+    feed = Feed.__members__.get(rest[0].upper())
+    if feed is None:
+        raise ParseError(rest[0], f"is not something to {verb} {to} (accepted: `digest`, `alerts`)",
+                         SUBSCRIBE_ACCEPTED, _suggest(rest[0], [f.value for f in Feed]))
+    if verb == "unsubscribe":
+        if rest[1:]:
+            raise ParseError(rest[1], f"does not go with `unsubscribe {feed.value}`", SUBSCRIBE_ACCEPTED)
+        return "unsubscribe", Unsubscribe(feed)
+    if feed is Feed.DIGEST:
+        return "subscribe", _parse_digest_subscribe(rest[1:])
+    return "subscribe", _parse_alerts_subscribe(rest[1:])
+
+
+def _parse_digest_subscribe(tokens: list[str]) -> DigestSubscribe:
+    at: tuple[int, int] | None = None
+    tz: str | None = None
+    for token in tokens:
+        if token[:1].isdigit():
+            if at is not None:
+                raise ParseError(token, "is a second time: give one", TIME_ACCEPTED)
+            at = parse_time_of_day(token)
+        else:
+            if tz is not None:
+                raise ParseError(token, "is a second time zone: give one", ZONE_ACCEPTED)
+            tz = parse_time_zone(token)
+    return DigestSubscribe(at, tz)
+
+
+def parse_time_of_day(token: str) -> tuple[int, int]:
+    match = TIME_OF_DAY_RE.match(token)
+    if not match:
+        digits = re.sub(r"[^0-9]", "", token)
+        hint = f"{digits[:-2].zfill(2)}:{digits[-2:]}" if len(digits) in (3, 4) else None
+        if hint and not TIME_OF_DAY_RE.match(hint):
+            hint = None
+        raise ParseError(token, "is not a time of day", TIME_ACCEPTED, hint)
+    return int(match.group(1)), int(match.group(2))
+
+
+@functools.cache
+def _zones() -> dict[str, str]:
+    """IANA zone names by their lower-case form (the bundled tzdata package guarantees the list)."""
+    return {name.lower(): name for name in zoneinfo.available_timezones()}
+
+
+def parse_time_zone(token: str) -> str:
+    """The canonical IANA name; only names from the zone database are accepted (never a path handed to ZoneInfo)."""
+    name = _zones().get(token.lower())
+    if name is None:
+        raise ParseError(token, "is not an IANA time zone", ZONE_ACCEPTED, _suggest(token, sorted(_zones().values())))
+    return name
+
+
+def _parse_alerts_subscribe(tokens: list[str]) -> AlertsSubscribe:
+    resource_type: str | None = None
+    account: str | None = None
+    states: tuple[State, ...] = ALERT_STATES
+    sources: dict[str, str] = {}
+
+    def once(key: str, token: str) -> None:
+        if key in sources and sources[key].lower() != token.lower():
+            raise ParseError(token, f"conflicts with `{_shorten(sources[key])}`: give one {key}", ALERTS_ACCEPTED)
+        sources[key] = token
+
+    for token in tokens:
+        key, sep, value = token.partition(":")
+        key, lowered = key.lower(), token.lower()
+        if sep and not value:
+            raise ParseError(token, f"has no value after `{_shorten(key, 20)}:`", ALERTS_ACCEPTED)
+        if (key == "type" and sep) or (not sep and _squash(token) in TYPE_ALIASES and lowered not in ALERT_STATE_WORDS):
+            once("type", token)
+            name = parse_resource_type(value if sep else token, token)
+            if name == AGGREGATE_ALL:
+                raise ParseError(token, "sums types, but an alert is about one job", ALERTS_ACCEPTED)
+            resource_type = None if name == ANY else name
+        elif (key == "account" and sep) or ACCOUNT_RE.match(token):
+            once("account", token)
+            parsed = parse_account(value if sep else token, token)
+            if parsed == AGGREGATE_ALL:
+                raise ParseError(token, "sums accounts, but an alert is about one job", ALERTS_ACCEPTED)
+            account = None if parsed == ANY else parsed
+        elif (key == "state" and sep) or lowered in ALERT_STATE_WORDS:
+            once("state", token)
+            word = value.lower() if sep else lowered
+            if word not in ALERT_STATE_WORDS:
+                raise ParseError(token, "is not a state alerts are sent for",
+                                 "`state:failed`, `state:aborted` or `state:both`", _suggest(word, list(ALERT_STATE_WORDS)))
+            states = ALERT_STATE_WORDS[word]
+        else:
+            raise ParseError(token, "does not apply to alerts", ALERTS_ACCEPTED,
+                             _suggest(token, [*ALERT_STATE_WORDS, "type:", "account:", "state:"]))
+    return AlertsSubscribe(resource_type=resource_type, account=account, states=states)

@@ -143,6 +143,17 @@ class JobsResult:
 
 
 @dataclass(frozen=True)
+class CompletedJobs:
+    """Restore jobs that reached a final state within a window (ListRestoreJobs ByCompleteAfter/ByCompleteBefore), per
+    (region, account); account "" is the bot's own. A pair is in `jobs` only if every one of its chains answered."""
+
+    jobs: dict[tuple[str, str], tuple[RestoreJobRow, ...]]
+    failures: dict[tuple[str, str], RegionFailure]
+    calls: int = 0
+    elapsed: float = 0.0
+
+
+@dataclass(frozen=True)
 class TestingPlan:
     """One restore testing plan (ListRestoreTestingPlans). Plans live in the account and region that run them."""
 

@@ -297,6 +297,9 @@ def _days(day_text: str, weekday_text: str) -> _Days:
     if day_set and weekday_set:
         raise ScheduleError(f"day-of-month {day_text!r} and day-of-week {weekday_text!r} are both set: AWS needs ? "
                             "in one of them")
+    if "?" not in (day_text, weekday_text):
+        raise ScheduleError(f"day-of-month {day_text!r} and day-of-week {weekday_text!r}: AWS needs ? in one of "
+                            "them (e.g. cron(0 5 ? * * *))")
     if weekday_set:
         return _weekdays(weekday_text.upper())
     if not day_set:

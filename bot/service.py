@@ -31,6 +31,8 @@ from bot.render.notices import (
 )
 from bot.render.summary import render_summary
 from bot.results import JobsQuery, JobsResult, RegionFailure, SummaryResult, SummaryRow
+from bot.subscriptions import ChannelCheck, SubscriptionStore
+from bot.subscriptions_service import SubscriptionCommands
 from bot.tests_service import RestoreTests
 
 log = logging.getLogger(__name__)
@@ -50,6 +52,7 @@ class RestoresService:
         sample: bool = False,
         installation_team: Callable[[], str | None] | None = None,
         regions: RegionCatalog | None = None,
+        subscriptions: SubscriptionStore | None = None,
     ) -> None:
         self.settings = settings
         self.regions = regions or RegionCatalog(settings.regions, discover=settings.all_regions)
@@ -57,6 +60,8 @@ class RestoresService:
         self.sample = sample
         self.policy = AccessPolicy(settings, installation_team)
         self.tests = RestoreTests(settings, backup, sample=sample)
+        # None: opened in DATABASE_URL on the first subscription command.
+        self.subscriptions = SubscriptionCommands(settings, subscriptions)
         # Answers in flight per user: one user firing 50 drill-downs must not fill the AWS pool for everyone.
         self._in_flight: dict[str, int] = {}
         self._in_flight_lock = threading.Lock()
@@ -133,9 +138,12 @@ class RestoresService:
         command: str = COMMAND,
         teams: tuple[str, ...] = (),
         progress: Progress | None = None,
+        channel_check: ChannelCheck | None = None,
     ) -> Message:
         """Answer a typed command. Refusals, usage errors and faults become answers, never exceptions.
-        `progress` receives a first, partial answer of a long query (it is to be replaced by the returned one)."""
+        `progress` receives a first, partial answer of a long query (it is to be replaced by the returned one).
+        `channel_check` asks Slack whether the bot can post in the channel before a subscription is taken (the
+        handlers pass one built on the bot's client; the CLI has none)."""
 
         def work(access: Access) -> Message:
             try:
@@ -145,6 +153,10 @@ class RestoresService:
                 return render_parse_error(error, command)
             if parsed.kind == "help":
                 return render_help(command, self.regions.current())
+            if parsed.kind in ("subscribe", "unsubscribe", "subscriptions"):
+                return self.subscriptions.answer(
+                    parsed, access, user_id=user_id, channel_id=channel_id, channel_check=channel_check, command=command
+                )
             if parsed.kind == "tests" and parsed.tests is not None:
                 self.policy.scope(replace(parsed.filter, regions=parsed.tests.regions), access)  # partition check
                 return self.tests.answer(parsed.tests, access.accounts, command)

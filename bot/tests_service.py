@@ -7,14 +7,13 @@ from collections.abc import Callable
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
-from slack_sdk.models.blocks import Block
-
 from bot.access import OutOfScope
 from bot.aws.client import BackupService
 from bot.aws.testing import OWN, RestoreTestingReader, describe_failure
 from bot.config import Settings
 from bot.controls import TestJobsKind, TestJobsValue
 from bot.query import COMMAND, Period, RestoreFilter, State, TestsQuery
+from bot.render.digest import DigestSection
 from bot.render.jobs import render_jobs
 from bot.render.message import Message
 from bot.render.tests import digest_section, render_tests
@@ -105,14 +104,14 @@ class RestoreTests:
 
     def digest_sections(
         self, regions: tuple[str, ...], window: tuple[datetime, datetime], now: datetime
-    ) -> Callable[[frozenset[str] | None], list[Block]]:
+    ) -> Callable[[frozenset[str] | None], DigestSection | None]:
         """The digest's restore testing section per channel scope: plans that failed, did not run or leaked in the
         digest's day. AWS is read once per run (every account), on the first channel that needs it."""
         if not self.settings.digest_tests:
-            return lambda visible: []
+            return lambda visible: None
         read: list[TestingResult] = []
 
-        def section(visible: frozenset[str] | None) -> list[Block]:
+        def section(visible: frozenset[str] | None) -> DigestSection | None:
             if not read:
                 accounts = (OWN, *self.settings.testing_accounts)
                 read.append(self.reader.read(accounts, regions, window))

@@ -6,7 +6,9 @@ import logging
 from typing import Any
 
 from slack_bolt import Ack, App, Respond
+from slack_sdk import WebClient
 
+from bot.channels import slack_channel_check
 from bot.query import COMMAND
 from bot.render.message import Message
 from bot.render.notices import render_internal_error
@@ -25,7 +27,9 @@ class RestoresCommand:
         # Nothing slow may happen here: Slack gives up after 3 seconds.
         ack()
 
-    def answer(self, command: dict[str, Any], respond: Respond, logger: logging.Logger) -> None:
+    def answer(
+        self, command: dict[str, Any], respond: Respond, logger: logging.Logger, client: WebClient | None = None
+    ) -> None:
         # A long org-wide answer comes in two posts to the response_url (Slack allows five): the totals at once,
         # then the whole answer replacing them in place.
         early: list[bool] = []
@@ -42,6 +46,8 @@ class RestoresCommand:
                 # Slack Connect: the invoking user's own workspace may differ from the channel's.
                 teams=tuple(str(t) for t in (command.get("team_id"), command.get("user_team_id")) if t),
                 progress=progress,
+                # A subscription asks Slack first whether the bot can post in the channel (conversations.info).
+                channel_check=slack_channel_check(client) if client is not None else None,
             )
         except Exception:  # the service already turns faults into answers; this is the last resort
             logger.exception("restores answer failed")

@@ -23,6 +23,7 @@ from tests.support import (
     REPO,
     AppBot,
     BotProcess,
+    alert_poller,
     bot_environment,
     load_dataset,
     restores_service,
@@ -32,6 +33,8 @@ from tests.support import (
 )
 
 if TYPE_CHECKING:
+    from bot.alerts.poll import AlertPoller
+    from bot.alerts.store import AlertStore
     from bot.digest.ledger import Ledger
     from bot.service import RestoresService
 
@@ -206,10 +209,12 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     url = os.environ.get("TEST_DATABASE_URL")
     if not url:
         pytest.skip("PostgreSQL ledger tests need TEST_DATABASE_URL (e.g. postgresql+psycopg://postgres@127.0.0.1:5432/test)")
+    from bot.alerts.store import metadata as alerts
     from bot.digest.ledger import create_ledger_engine, metadata
 
     engine = create_ledger_engine(url)
     metadata.drop_all(engine)
+    alerts.drop_all(engine)
     engine.dispose()
     return url
 
@@ -221,3 +226,33 @@ def ledger(database_url: str) -> Iterator[Ledger]:
     instance = Ledger.from_url(database_url)
     yield instance
     instance.engine.dispose()
+
+
+@pytest.fixture
+def launch_poller(bot_env: dict[str, str], fakes: tuple[BackupEmulator, FakeSlack],
+                  tmp_path: Path) -> Iterator[Callable[..., AlertPoller]]:
+    """Alert pollers as `python -m bot poll` builds them from `bot_env` plus overrides, on this test's own database
+    (a SQLite file in tmp_path unless DATABASE_URL is overridden), with both fakes emptied; closed after the test.
+    `store=` and `owner=` make several pollers share one AlertStore or tell them apart."""
+    started: list[AlertPoller] = []
+
+    def launch(*, store: AlertStore | None = None, owner: str | None = None, **overrides: str) -> AlertPoller:
+        env = {**bot_env, "DATABASE_URL": f"sqlite:///{tmp_path / 'alerts.sqlite3'}", **overrides}
+        poller = alert_poller(env, store=store, owner=owner)
+        started.append(poller)
+        return poller
+
+    yield launch
+    for poller in started:
+        poller.backup.close()
+        poller.store.engine.dispose()
+
+
+@pytest.fixture
+def alert_store(database_url: str) -> Iterator[AlertStore]:
+    """The alerts' tables in a fresh database: SQLite always, PostgreSQL when TEST_DATABASE_URL is set."""
+    from bot.alerts.store import AlertStore
+
+    store = AlertStore.from_url(database_url)
+    yield store
+    store.engine.dispose()

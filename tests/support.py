@@ -26,6 +26,9 @@ from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 import boto3
 import botocore.session
 
+from bot.alerts.poll import AlertPoller
+from bot.alerts.store import AlertStore
+from bot.alerts.targets import static_targets
 from bot.app import InstallationTeam, create_app, create_web_client
 from bot.aws.client import BackupService
 from bot.config import Settings, load_settings
@@ -580,3 +583,67 @@ def plan_data(now: datetime, account: str = "111122223333", *, extra_jobs: int =
     job("slow", 400, rtype="EFS")
     job("slow", 401, rtype="EFS", minutes=95, expected=60)
     return PlanData(plans, selections, jobs)
+
+
+# --------------------------------------------------------------------------- alerts
+
+ALERT_JOB_RE = re.compile(r"alert-[0-9]{5}")
+ALERT_REASONS = {
+    "kms": "Access denied to KMS key arn:aws:kms:{region}:{account}:key/{n:08d}-aaaa-bbbb-cccc-000000000000",
+    "subnet": "The subnet ID 'subnet-0abc{n:013x}' does not exist",
+    "aborted": "Restore aborted by user",
+}
+
+
+def failed_job(now: datetime, n: int, *, region: str = "us-east-1", account: str = "111122223333",
+               status: str = "FAILED", reason: str = "kms", ago: timedelta = timedelta(minutes=1),
+               ran: timedelta = timedelta(minutes=12), resource_type: str = "EBS",
+               plan_arn: str | None = None) -> RestoreJob:
+    """A restore job that reached `status` `ago` before `now` after running for `ran`; its id is alert-NNNNN."""
+    completion = now - ago
+    return RestoreJob(
+        region=region, account_id=account, job_id=f"alert-{n:05d}", status=status, resource_type=resource_type,
+        created=completion - ran, completion=completion,
+        status_message=ALERT_REASONS.get(reason, reason).format(region=region, account=account, n=n),
+        created_resource_arn=f"arn:aws:ec2:{region}:{account}:volume/vol-{n:017x}",
+        restore_testing_plan_arn=plan_arn,
+    )
+
+
+def alert_posts(slack: FakeSlack, channel: str) -> tuple[list[SlackCall], list[SlackCall]]:
+    """The thread parents and the thread replies the fake Slack accepted in `channel`, oldest first."""
+    calls = posts(slack, channel)
+    return [c for c in calls if not c.params.get("thread_ts")], [c for c in calls if c.params.get("thread_ts")]
+
+
+def alerted_jobs(slack: FakeSlack, channel: str) -> Counter[str]:
+    """How many replies in `channel` name each job (by the alert-NNNNN ids in their blocks): 1 each when every job
+    was posted exactly once."""
+    _, replies = alert_posts(slack, channel)
+    return Counter(job for reply in replies for job in set(ALERT_JOB_RE.findall(json.dumps(reply.params.get("blocks")))))
+
+
+def alert_poller(env: Mapping[str, str], *, store: AlertStore | None = None, owner: str | None = None) -> AlertPoller:
+    """The poller `python -m bot poll` builds from `env`, over RESTORES_ALERT_CHANNELS (its boto3 clients on
+    AWS_ENDPOINT_URL_BACKUP whatever the region); `store` shares an AlertStore. Close `poller.backup` when done."""
+    settings = load_settings(env, "poll")
+    backup = BackupService(lambda: aws_session(env), endpoint_url=env["AWS_ENDPOINT_URL_BACKUP"],
+                           deadline_seconds=settings.aws_deadline_seconds)
+    return AlertPoller(settings, backup, create_web_client(settings), store or AlertStore.from_url(settings.database_url),
+                       lambda: static_targets(settings), owner=owner)
+
+
+def age_alerts(store: AlertStore, by: timedelta) -> None:
+    """Make the alerts' claims, queued alerts, thread claims and the poller's lease look `by` older, by the database's
+    own clock (the only clock they are judged by)."""
+    from sqlalchemy import update
+
+    from bot.alerts.store import CLAIMED, deliveries, leases, threads
+    from bot.db import db_now_minus
+
+    then = db_now_minus(store.engine, by)
+    with store.engine.begin() as conn:
+        conn.execute(update(deliveries).values(enqueued_at=then))
+        conn.execute(update(deliveries).where(deliveries.c.status == CLAIMED).values(claimed_at=then))
+        conn.execute(update(threads).where(threads.c.status == CLAIMED).values(claimed_at=then))
+        conn.execute(update(leases).values(renewed_at=then))

@@ -6,7 +6,7 @@ import functools
 import logging
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -22,7 +22,16 @@ from bot.aws.cache import RegionAnswer, SummaryCache
 from bot.aws.errors import JOBS_ACTION, SUMMARY_ACTION, DeadlineExceeded, describe_error
 from bot.aws.plan import ALL_VIEWS, PAGE_SIZE, View, chain_key, plan_summary
 from bot.query import AGGREGATE_ALL, ANY, Period, RestoreFilter
-from bot.results import FailureKind, JobsQuery, JobsResult, RegionFailure, RestoreJobRow, SummaryResult, SummaryRow
+from bot.results import (
+    CompletedJobs,
+    FailureKind,
+    JobsQuery,
+    JobsResult,
+    RegionFailure,
+    RestoreJobRow,
+    SummaryResult,
+    SummaryRow,
+)
 
 log = logging.getLogger(__name__)
 
@@ -327,6 +336,65 @@ class BackupService:
             not_read_exact=all(a.not_read_exact for a in answers.values()),
             unlisted=tuple((r, account) for r, a in answers.items() for account in a.unlisted),
         )
+
+    def completed_restore_jobs(
+        self,
+        windows: Mapping[tuple[str, str], tuple[datetime, datetime]],
+        statuses: tuple[str, ...],
+        *,
+        deadline_seconds: float | None = None,
+    ) -> CompletedJobs:
+        """The jobs that reached one of `statuses` within each (region, account)'s window [after, before), every chain
+        at once: ListRestoreJobs (botocore's paginator) per region, account and status, since ByStatus and ByAccountId
+        take one value each. Account "" is the bot's own (no ByAccountId). A pair counts only if all of its chains
+        answered, so whoever keeps a checkpoint per pair moves it only past what was read in full."""
+        seconds = self._deadline if deadline_seconds is None else deadline_seconds
+        started = time.monotonic()
+        deadline = started + seconds
+        futures = {}
+        for (region, account), (after, before) in windows.items():
+            for status in statuses:
+                params: dict[str, Any] = {"ByStatus": status, "ByCompleteAfter": after, "ByCompleteBefore": before}
+                if account:
+                    params["ByAccountId"] = account
+                futures[(region, account, status)] = self._pool.submit(self._completed_chain, region, params, deadline)
+        wait(futures.values(), timeout=max(0.0, deadline - time.monotonic()))
+        rows: dict[tuple[str, str], list[RestoreJobRow]] = {pair: [] for pair in windows}
+        failures: dict[tuple[str, str], RegionFailure] = {}
+        calls = 0
+        for (region, account, _), future in futures.items():
+            pair = (region, account)
+            if not future.done():
+                future.cancel()
+                failures.setdefault(pair, RegionFailure(region, FailureKind.TIMEOUT, f"no answer within {seconds:g} s"))
+                continue
+            exc = future.exception()
+            if exc is not None:
+                failure = describe_error(region, exc, JOBS_ACTION)
+                log.warning("%s failed region=%s account=%s kind=%s", JOBS_ACTION, region, account or "own",
+                            failure.kind.value)
+                failures.setdefault(pair, failure)
+                continue
+            found, pages = future.result()
+            rows[pair] += found
+            calls += pages
+        return CompletedJobs(
+            jobs={pair: tuple(found) for pair, found in rows.items() if pair not in failures},
+            failures=failures,
+            calls=calls,
+            elapsed=time.monotonic() - started,
+        )
+
+    def _completed_chain(self, region: str, params: dict[str, Any], deadline: float) -> tuple[list[RestoreJobRow], int]:
+        found: list[RestoreJobRow] = []
+        pages = 0
+        paginator = self.client(region).get_paginator("list_restore_jobs")
+        for page in paginator.paginate(**params, PaginationConfig={"PageSize": PAGE_SIZE}):
+            pages += 1
+            found += [job_row(region, item) for item in page.get("RestoreJobs", [])]
+            if time.monotonic() > deadline:
+                raise DeadlineExceeded(f"no complete answer in time ({pages} pages read)")
+        return found, pages
 
     def _region_jobs(
         self,

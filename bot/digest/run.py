@@ -5,28 +5,30 @@ from __future__ import annotations
 import logging
 import os
 import socket
+import threading
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
-from slack_sdk.models.blocks import Block
 from sqlalchemy.exc import DBAPIError
 
 from bot.access import AccessPolicy, NoScope
 from bot.aws.client import BackupService
 from bot.aws.plan import PAGE_SIZE
 from bot.config import Settings
-from bot.digest.clock import last_fire_time, missed_today
+from bot.digest.clock import RETRY_MINUTES
 from bot.digest.data import DigestData, DigestRows, build_digest, digest_day
+from bot.digest.due import due_channels
 from bot.digest.ledger import CLAIMED, Ledger
 from bot.query import AGGREGATE_ALL, ANY, BAD_STATES, State
 from bot.regions import RegionCatalog
-from bot.render.digest import render_digest
-from bot.render.message import Message, bounded
+from bot.render.digest import DigestSection, render_digest
+from bot.render.message import Message
+from bot.subscriptions import DIGEST, DigestSubscription, SubscriptionStore
 from bot.tests_service import RestoreTests
 
 log = logging.getLogger(__name__)
@@ -106,6 +108,7 @@ class ChannelOutcome:
     status: str  # posted | already-posted | in-flight | skipped-all-clear | failed | dry-run
     detail: str = ""
     ts: str | None = None
+    error: str = ""  # Slack's error code when a post was refused (channel_not_found, not_in_channel, ...)
 
 
 @dataclass
@@ -128,7 +131,7 @@ def new_owner() -> str:
 
 
 SLACK_HINTS = {
-    "channel_not_found": "check the channel ID in RESTORES_DIGEST_CHANNELS",
+    "channel_not_found": "check the channel ID (RESTORES_DIGEST_CHANNELS or the channel's /restores subscriptions)",
     "not_in_channel": "invite the bot to this private channel (/invite @restores)",
     "is_archived": "the channel is archived",
     "missing_scope": "reinstall the app with the scopes from manifest.yml (chat:write, chat:write.public)",
@@ -152,7 +155,7 @@ def post_digest(
     scope_for: Callable[[str], frozenset[str] | None] = lambda channel: None,
     deadline_seconds: float | None = None,
     hold_incomplete: bool = False,
-    extra_for: Callable[[frozenset[str] | None], list[Block]] | None = None,
+    extra_for: Callable[[frozenset[str] | None], DigestSection | None] | None = None,
 ) -> DigestRun:
     """Post the digest to every channel that does not have it yet. Never raises for one channel's failure.
 
@@ -195,12 +198,8 @@ def post_digest(
         """The channel's digest, with the extra sections (restore testing) its scope gets; True if it has any."""
         if need not in messages:
             data = build_digest(results[need[0]], day=day, account=need[0], visible_accounts=need[1])
-            message = render_digest(data)
-            extra = extra_for(need[1]) if extra_for is not None else []
-            if extra:
-                blocks = list(message.blocks)
-                message = bounded(replace(message, blocks=(*blocks[:-1], *extra, blocks[-1])))
-            messages[need] = (data, message, bool(extra))
+            extra = extra_for(need[1]) if extra_for is not None else None
+            messages[need] = (data, render_digest(data, extra=extra), extra is not None)
         return messages[need]
 
     run.message = digest_for(next(iter(needs.values()), (account, None)))[1]
@@ -267,7 +266,7 @@ def _deliver(
         ledger.release(channel, day, owner)
         hint = SLACK_HINTS.get(code, "")
         log.error("digest post failed channel=%s error=%s %s", channel, code, hint)
-        return ChannelOutcome(channel, "failed", f"{code}{': ' + hint if hint else ''}")
+        return ChannelOutcome(channel, "failed", f"{code}{': ' + hint if hint else ''}", error=code)
     except Exception as error:  # network trouble: leave the day claimable for the next run
         ledger.release(channel, day, owner)
         log.error("digest post failed channel=%s error=%s", channel, type(error).__name__)
@@ -317,7 +316,7 @@ def _need(
 
 
 class DigestRunner:
-    """The digest as the clock and the CLI run it: one set of clients, the ledger, the configured channels."""
+    """The digest as the clock and the CLI run it: one set of clients, the ledger, the channels (static and subscribed)."""
 
     def __init__(
         self,
@@ -326,6 +325,7 @@ class DigestRunner:
         client: WebClient | None,
         ledger: Ledger | None,
         regions: RegionCatalog | None = None,
+        subscriptions: SubscriptionStore | None = None,
     ) -> None:
         self.settings = settings
         self.backup = backup
@@ -333,7 +333,19 @@ class DigestRunner:
         self.ledger = ledger
         self.regions = regions or RegionCatalog(settings.regions, discover=settings.all_regions)
         self.tests = RestoreTests(settings, backup)
-        self._attempts: dict[date, int] = {}
+        # None (dry runs): the static RESTORES_DIGEST_CHANNELS only.
+        self.subscriptions = subscriptions
+        # (channel, digest day) -> runs so far and when the last one was: the tick's retries and their limit.
+        self._attempts: dict[tuple[str, date], tuple[int, datetime]] = {}
+        # (channel, digest day) whose "channel is gone" failure was counted: at most one a day, retries do not add up.
+        self._gone_counted: set[tuple[str, date]] = set()
+        self._tick_lock = threading.Lock()
+
+    def channels(self) -> tuple[str, ...]:
+        """Every channel that gets the digest: RESTORES_DIGEST_CHANNELS and those subscribed from Slack."""
+        if self.subscriptions is None:
+            return self.settings.digest_channels
+        return tuple(dict.fromkeys(s.channel for s in self.subscriptions.digest_subscriptions(self.settings)))
 
     def run(
         self,
@@ -355,7 +367,7 @@ class DigestRunner:
             client=self.client,
             ledger=self.ledger,
             regions=self.regions.current(),
-            channels=channels or self.settings.digest_channels,
+            channels=channels or self.channels(),
             now=now,
             day=day,
             account=self.settings.digest_account,
@@ -365,36 +377,81 @@ class DigestRunner:
             deadline_seconds=self.settings.digest_deadline_seconds,
             scope_for=AccessPolicy(self.settings).accounts_for,
         )
+        if not dry_run:
+            self._record_deliveries(run)
         (log.info if run.ok else log.error)(run.summary())
         return run
 
-    def scheduled(self, now: datetime | None = None, *, last_try: bool = False) -> DigestRun | None:
-        """The cron job: the day is that of the scheduled time, even when it runs late within the grace. An
-        incomplete digest (a region did not answer, or was cut short) is held back and retried with the catch-up
-        runs, like a day no region answered; the last of them posts it, saying it is incomplete."""
-        now = now or datetime.now(UTC)
-        try:
-            day = digest_day(last_fire_time(self.settings, now))
-            return self.run(day=day, now=now, hold_incomplete=not last_try)
-        except Exception:  # APScheduler would only log it too; say what failed and keep the clock alive
-            log.exception("digest run failed; the next run or a restart will retry")
-            return None
+    def _record_deliveries(self, run: DigestRun) -> None:
+        """Tell the subscriptions which channels Slack says are gone; a subscribed one is dropped after a few days of
+        it (the reason is logged there). A static channel is only logged, by the post's own error line."""
+        if self.subscriptions is None:
+            return
+        for outcome in run.outcomes:
+            try:
+                if outcome.status == "posted":
+                    self.subscriptions.record_delivery_success(outcome.channel, DIGEST)
+                elif outcome.error and (outcome.channel, run.day) not in self._gone_counted:
+                    self._gone_counted.add((outcome.channel, run.day))
+                    self.subscriptions.record_delivery_failure(outcome.channel, DIGEST, outcome.error)
+            except DBAPIError as error:  # bookkeeping only: the next run counts again
+                log.error("recording the digest delivery of channel=%s failed: %s", outcome.channel,
+                          type(error.orig or error).__name__)
 
-    def catch_up(self, now: datetime | None = None) -> DigestRun | None:
-        """At start-up and every few minutes after: post today's digest if its time has passed and some
-        channel still lacks it (the clock was down, AWS was down, a post failed, a claim went stale)."""
-        now = now or datetime.now(UTC)
-        fire = missed_today(self.settings, now)
-        if fire is None:
-            return None
-        day = digest_day(fire)
-        assert self.ledger is not None
-        if all(self.ledger.is_done(c, day) for c in self.settings.digest_channels):
-            return None
-        self._attempts[day] = attempts = self._attempts.get(day, 0) + 1
-        if attempts > MAX_CATCH_UP_RUNS:
-            if attempts == MAX_CATCH_UP_RUNS + 1:
-                log.error("catch-up: giving up on the %s digest after %d runs", day, MAX_CATCH_UP_RUNS)
-            return None
-        log.info("catch-up: the %s digest was due at %s (run %d)", day, fire.isoformat(), attempts)
-        return self.scheduled(now, last_try=attempts == MAX_CATCH_UP_RUNS)
+    def tick(self, now: datetime | None = None) -> list[DigestRun]:
+        """The clock's job, every minute and at start-up: post the digest of each channel whose own time (and zone) has
+        passed today and that lacks the day's post. A channel's digest day is that of its time, even when posted late.
+        A failed or held-back channel is tried again RETRY_MINUTES after its last attempt, at most MAX_CATCH_UP_RUNS
+        times a day; an incomplete digest (a region did not answer, or was cut short) is held back until the last of
+        them, which posts it saying so. One run at a time: a tick during a long run returns at once."""
+        if not self._tick_lock.acquire(blocking=False):
+            return []
+        try:
+            return self._tick(now or datetime.now(UTC))
+        except Exception:  # APScheduler would only log it too; say what failed and keep the clock alive
+            log.exception("digest tick failed; the next tick will retry")
+            return []
+        finally:
+            self._tick_lock.release()
+
+    def _tick(self, now: datetime) -> list[DigestRun]:
+        assert self.ledger is not None, "the clock needs a ledger"
+        if self.subscriptions is not None:
+            subscribed = self.subscriptions.digest_subscriptions(self.settings)
+        else:
+            subscribed = [_static(self.settings, channel) for channel in self.settings.digest_channels]
+        due = due_channels(subscribed, now)
+        by_day: dict[date, list[str]] = {}
+        for channel, fire in due.items():
+            by_day.setdefault(digest_day(fire), []).append(channel)
+        oldest = digest_day(now) - timedelta(days=3)  # older days are never due again: forget them
+        self._attempts = {key: value for key, value in self._attempts.items() if key[1] >= oldest}
+        self._gone_counted = {key for key in self._gone_counted if key[1] >= oldest}
+        # One run per digest day and kind of attempt (the last posts an incomplete digest as it is), so channels due
+        # together share one AWS query.
+        batches: dict[tuple[date, bool], list[str]] = {}
+        for day, channels in sorted(by_day.items()):
+            done = self.ledger.done_on(day)
+            for channel in channels:
+                if channel in done:
+                    continue
+                attempts, last = self._attempts.get((channel, day), (0, None))
+                if attempts >= MAX_CATCH_UP_RUNS:
+                    if attempts == MAX_CATCH_UP_RUNS:
+                        log.error("giving up on the %s digest of channel=%s after %d runs", day, channel, attempts)
+                        self._attempts[(channel, day)] = (attempts + 1, now)
+                    continue
+                if last is not None and now - last < timedelta(minutes=RETRY_MINUTES):
+                    continue
+                self._attempts[(channel, day)] = (attempts + 1, now)
+                batches.setdefault((day, attempts + 1 == MAX_CATCH_UP_RUNS), []).append(channel)
+        runs = []
+        for (day, last_try), channels in batches.items():
+            log.info("digest %s due for %s (due at %s)", day, ", ".join(channels),
+                     ", ".join(sorted({due[c].isoformat() for c in channels})))
+            runs.append(self.run(day=day, now=now, channels=tuple(channels), hold_incomplete=not last_try))
+        return runs
+
+
+def _static(settings: Settings, channel: str) -> DigestSubscription:
+    return DigestSubscription(channel, settings.digest_hour, settings.digest_minute, settings.digest_tz, True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from slack_sdk.models.blocks import ActionsBlock, Block, SectionBlock
@@ -48,8 +49,18 @@ def _trend_text(data: DigestData) -> str:
     return f"{text}\nYesterday {fmt(data.bad)} — {change}"
 
 
-def render_digest(data: DigestData, *, command: str = COMMAND) -> Message:
-    """The daily FAILED/ABORTED digest for one UTC day."""
+@dataclass(frozen=True)
+class DigestSection:
+    """A section another part of the bot adds to a digest (restore testing), with what the notification says of it."""
+
+    blocks: list[Block]
+    summary: str
+
+
+def render_digest(data: DigestData, *, command: str = COMMAND, extra: DigestSection | None = None) -> Message:
+    """The daily FAILED/ABORTED digest for one UTC day, with `extra` (a section with something to say) before the
+    footer. "All clear" is said only when neither the restore jobs nor the extra section have anything wrong."""
+    clear = data.all_clear and extra is None
     day = f"{data.day:%a %d %b %Y}"
     blocks: list[Block] = [header(f"Daily restore digest — {day} (UTC)")]
     answered = [r for r in data.regions if r not in {f.region for f in data.failures}]
@@ -60,9 +71,11 @@ def render_digest(data: DigestData, *, command: str = COMMAND) -> Message:
     if not answered:
         blocks.append(section(":rotating_light: *No region could be queried*; no numbers for this day."))
     else:
-        blocks += _digest_body(data, day)
+        blocks += _digest_body(data, day, clear=clear)
     drill = _digest_drill_down(data)
     blocks += region_notes(data.failures, data.truncated, bool(answered))
+    if extra is not None:
+        blocks += extra.blocks
     blocks += drill
     blocks.append(context(f"`{command} failed 1d` for the last 14 days · posted by restores bot"))
 
@@ -73,8 +86,10 @@ def render_digest(data: DigestData, *, command: str = COMMAND) -> Message:
             f"Restore digest {data.day.isoformat()}: incomplete, at least {fmt(data.failed)} failed, "
             f"{fmt(data.aborted)} aborted, {fmt(data.completed)} completed"
         )
-    elif data.all_clear:
+    elif clear:
         text = f"Restore digest {data.day.isoformat()}: all clear, {fmt(data.completed)} completed"
+    elif data.all_clear:
+        text = f"Restore digest {data.day.isoformat()}: no failed or aborted restores, {fmt(data.completed)} completed"
     else:
         text = (
             f"Restore digest {data.day.isoformat()}: {fmt(data.failed)} failed, {fmt(data.aborted)} aborted, "
@@ -82,13 +97,15 @@ def render_digest(data: DigestData, *, command: str = COMMAND) -> Message:
         )
     if data.failures:
         text += "; regions not answering: " + ", ".join(escape(f.region) for f in data.failures)
+    if extra is not None:
+        text += f"; restore testing: {extra.summary}"
     return bounded(
         Message(text=clip(text, MAX_FALLBACK_TEXT), blocks=blocks, response_type="in_channel"),
         keep_tail=len(drill) + 1,
     )
 
 
-def _digest_body(data: DigestData, day: str) -> list[Block]:
+def _digest_body(data: DigestData, day: str, *, clear: bool) -> list[Block]:
     blocks: list[Block] = []
     if data.incomplete:
         missing = [f"{escape(f.region)} did not answer" for f in data.failures]
@@ -99,12 +116,14 @@ def _digest_body(data: DigestData, day: str) -> list[Block]:
                 "what was read, so this is not an all clear."
             )
         )
-    if data.all_clear:
+    if clear:
         blocks.append(
             section(
                 f":white_check_mark: *All clear*: no failed or aborted restores on {day}; {fmt(data.completed)} completed."
             )
         )
+    elif data.all_clear:  # no failed restore jobs, but another section (restore testing) has something to say
+        blocks.append(section(f"No failed or aborted restores on {day}; {fmt(data.completed)} completed."))
     else:
         blocks.append(
             SectionBlock(

@@ -35,7 +35,10 @@ def render_help(command: str = COMMAND, default_regions: Sequence[str] = ()) -> 
         "*jobs* — list the jobs themselves, grouped by failure reason, with restore tests told apart: "
         "`jobs failed 1d type:EBS` (`1d`/`7d`/`14d` = created in the last 1/7/14 days; default state failed)\n"
         "*tests* — do restores work? Every restore testing plan: did it run on schedule, its restores, validation, "
-        "clean-up, restore time and coverage, worst first: `tests`, `tests 30d eu-west-1`, `tests account:ANY`"
+        "clean-up, restore time and coverage, worst first: `tests`, `tests 30d eu-west-1`, `tests account:ANY`\n"
+        "*subscribe* — this channel gets the daily digest at its own time, or alerts within minutes of a failed "
+        "restore: `subscribe digest 07:30 Europe/Berlin`, `subscribe alerts type:EBS state:failed`; "
+        "`unsubscribe digest|alerts`; `subscriptions` shows what the channel gets and when"
     )
     examples = "\n".join(f"{cmd} — {what}" for cmd, what in HELP_EXAMPLES).replace(COMMAND, command)
     blocks: list[Block] = [

@@ -8,6 +8,7 @@ from slack_sdk.models.blocks import ActionsBlock, Block, DividerBlock
 
 from bot.controls import ActionId, BlockId, TestJobsKind, TestJobsValue
 from bot.query import COMMAND, TestsQuery
+from bot.render.digest import DigestSection
 from bot.render.message import (
     MAX_FALLBACK_TEXT,
     SAMPLE_NOTE,
@@ -93,6 +94,13 @@ def headline(board: Scoreboard, failures: tuple[AccountFailure, ...]) -> str:
                 f"{evidence}.{incomplete}")
     if not board.complete:
         return f":warning: *Incomplete:* what could be read passed — {evidence}.{incomplete}"
+    unchecked = sum(1 for v in board.verdicts if v.schedule_problem)
+    if unchecked and not jobs:
+        return (f":warning: *Not proven:* no restore was tested in the {window}, and the schedule of "
+                f"{_plural(unchecked, 'plan')} was not understood (below).")
+    if unchecked:
+        return (f":warning: *Restores passed, but not every schedule could be checked:* the schedule of "
+                f"{_plural(unchecked, 'plan')} was not understood (below). {evidence}.")
     if not jobs:
         return (f":warning: *Not proven:* {_plural(plans, 'plan')} ran on schedule but no restore was tested in the "
                 f"{window}.")
@@ -237,13 +245,13 @@ def render_tests(board: Scoreboard, query: TestsQuery, *, now: datetime, sample:
     return bounded(Message(text=text, blocks=[*blocks, footer]))
 
 
-def digest_section(board: Scoreboard, *, now: datetime) -> list[Block]:
+def digest_section(board: Scoreboard, *, now: datetime) -> DigestSection | None:
     """The digest's restore testing part: plans that failed, did not run or leaked; nothing when all is well (or
     when there are no plans), a warning when some of it could not be read."""
     flagged = [v for v in board.verdicts if v.severity in (Severity.BROKEN, Severity.LEAK)]
     failures = board.result.failures
     if not flagged and not failures:
-        return []
+        return None
     lines = []
     for verdict in flagged[:10]:
         what = []
@@ -261,7 +269,13 @@ def digest_section(board: Scoreboard, *, now: datetime) -> list[Block]:
         lines.append(f"_…and {_plural(len(flagged) - 10, 'more plan')}: `{COMMAND} tests` lists them_")
     lines += failure_lines(failures)
     title = "*Restore testing*" + ("" if board.complete else " (incomplete)")
-    return [DividerBlock(), section(title + "\n" + fit_lines(lines, limit=14))]
+    summary = ", ".join(
+        part for part in (
+            f"{_plural(len(flagged), 'plan')} failed, did not run or leaked" if flagged else "",
+            f"{_plural(len(failures), 'part')} not read" if failures else "",
+        ) if part
+    )
+    return DigestSection([DividerBlock(), section(title + "\n" + fit_lines(lines, limit=14))], summary)
 
 
 def window_for(days: int, now: datetime) -> tuple[datetime, datetime]:

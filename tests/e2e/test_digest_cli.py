@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -12,7 +13,7 @@ import pytest
 from bot.sample.backup_api import DailyCount
 from tests.fakes.aws import BackupEmulator
 from tests.fakes.slack import FakeSlack
-from tests.support import DIGEST_CHANNELS, REPO, posts
+from tests.support import DIGEST_CHANNELS, REPO, AppBot, posts
 
 pytestmark = [pytest.mark.e2e, pytest.mark.dates]
 
@@ -75,8 +76,7 @@ def test_cli_bad_channel_gives_exit_status_1(fakes: tuple[BackupEmulator, FakeSl
     [("RESTORES_DIGEST_TIME", "9am", "RESTORES_DIGEST_TIME='9am' is not a time of day"),
      ("RESTORES_DIGEST_TZ", "Europe/Nowhere", "not an IANA time zone"),
      ("RESTORES_DIGEST_CHANNELS", "general", "is not a Slack ID"),
-     ("DATABASE_URL", "mysql://db/x", "not supported"),
-     ("RESTORES_DIGEST_CHANNELS", "", "missing configuration: RESTORES_DIGEST_CHANNELS")],
+     ("DATABASE_URL", "mysql://db/x", "not supported")],
 )
 def test_cli_bad_configuration_fails_fast(bot_env: dict[str, str], variable: str, value: str, message: str) -> None:
     env = dict(bot_env, RESTORES_DIGEST_CHANNELS="C0DIGEST1")
@@ -86,3 +86,37 @@ def test_cli_bad_configuration_fails_fast(bot_env: dict[str, str], variable: str
     assert result.returncode == 2
     assert message in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_cli_without_any_digest_channel_says_how_to_get_one(bot_env: dict[str, str], tmp_path: Path) -> None:
+    """Neither RESTORES_DIGEST_CHANNELS nor a channel subscribed from Slack: nothing to post, and the CLI says how."""
+    env = dict(bot_env, RESTORES_DIGEST_CHANNELS="", DATABASE_URL=f"sqlite:///{tmp_path / 'empty.sqlite3'}")
+    result = subprocess.run([sys.executable, "-m", "bot", "digest"], cwd=REPO, env=env, capture_output=True,
+                            text=True, timeout=60)
+    assert result.returncode == 2
+    assert "no channel gets the digest: set RESTORES_DIGEST_CHANNELS or run `/restores subscribe digest`" in result.stderr
+
+
+def test_a_channel_subscribed_from_slack_gets_the_cli_digest_once_until_unsubscribed(
+        fakes: tuple[BackupEmulator, FakeSlack], bot_env: dict[str, str], tmp_path: Path,
+        launch_app_bot: Callable[..., AppBot]) -> None:
+    """The issue's check with the real process: `/restores subscribe digest 07:30 Europe/Berlin` in a channel, then
+    `python -m bot digest` posts there exactly once (no RESTORES_DIGEST_CHANNELS at all); `unsubscribe` stops it."""
+    _, slack = fakes
+    url = f"sqlite:///{tmp_path / 'subscribed.sqlite3'}"
+    bot = launch_app_bot(DATABASE_URL=url)
+    assert "subscribed this channel" in bot.ask("subscribe digest 07:30 Europe/Berlin", channel_id="C0SUBCLI").body["text"]
+    env = dict(bot_env, RESTORES_DIGEST_CHANNELS="", DATABASE_URL=url, SLACK_API_URL=slack.api_url, LOG_LEVEL="INFO")
+
+    def digest() -> subprocess.CompletedProcess[str]:
+        return subprocess.run([sys.executable, "-m", "bot", "digest"], cwd=REPO, env=env, capture_output=True,
+                              text=True, timeout=60)
+
+    first, second = digest(), digest()
+    assert first.returncode == 0 and "C0SUBCLI: posted" in first.stderr, first.stderr
+    assert second.returncode == 0 and "C0SUBCLI: already-posted" in second.stderr, second.stderr
+    assert len(posts(slack, "C0SUBCLI")) == 1
+    assert "unsubscribed this channel" in bot.ask("unsubscribe digest", channel_id="C0SUBCLI").body["text"]
+    after = digest()
+    assert after.returncode == 2 and "no channel gets the digest" in after.stderr
+    assert len(posts(slack, "C0SUBCLI")) == 1

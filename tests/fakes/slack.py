@@ -64,7 +64,10 @@ CHANNEL_METHODS = (
     "conversations.history",
     "conversations.info",
     "conversations.join",
+    "conversations.replies",
 )
+# What a private channel the bot is not in answers (set_conversation): Slack hides it from the bot token.
+_PRIVATE_HIDDEN_METHODS = ("chat.postMessage", "chat.update", "conversations.history", "conversations.info")
 # Methods that take the app-level token (xapp-...) instead of the bot token.
 APP_TOKEN_METHODS = ("apps.connections.open",)
 APP_TOKEN_SCOPES = ("connections:write",)
@@ -305,7 +308,8 @@ class FakeSlack:
         self.token = token
         self.app_token = app_token
         self._socket_mode_url: str | Callable[[], str] | None = None
-        self.scopes: tuple[str, ...] = ("commands", "chat:write", "chat:write.public", "channels:history", "groups:history")
+        self.scopes: tuple[str, ...] = ("commands", "chat:write", "chat:write.public", "channels:history",
+                                        "groups:history", "channels:read", "groups:read")
         self.team_id = team_id
         self.bot_user_id = bot_user_id
         self.bot_id = bot_id
@@ -321,6 +325,8 @@ class FakeSlack:
         self._channel_failures: dict[tuple[str, str], str] = {}  # (method, channel) -> error
         self._messages: dict[tuple[str, str], dict[str, Any]] = {}  # (channel, ts) -> message
         self._joined: set[str] = set()
+        self._private: set[str] = set()
+        self._archived: set[str] = set()
         self._ts_counter = 0
         self._methods: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
             "auth.test": self._auth_test,
@@ -328,6 +334,7 @@ class FakeSlack:
             "chat.postEphemeral": self._chat_post_ephemeral,
             "chat.update": self._chat_update,
             "conversations.history": self._conversations_history,
+            "conversations.replies": self._conversations_replies,
             "conversations.info": self._conversations_info,
             "conversations.join": self._conversations_join,
             "apps.connections.open": self._apps_connections_open,
@@ -464,6 +471,18 @@ class FakeSlack:
             for method in CHANNEL_METHODS if methods is None else methods:
                 self._channel_failures[(method, channel)] = error
 
+    def set_conversation(self, channel: str, *, private: bool = False, member: bool = False,
+                         archived: bool = False) -> None:
+        """Describe a channel as Slack sees it with the bot token. A private channel the bot is not a member of is
+        invisible to it: ``conversations.info``, ``conversations.history``, ``chat.postMessage`` and ``chat.update``
+        answer ``channel_not_found``. A member sees ``is_private``/``is_member`` true. An archived channel is described
+        with ``is_archived`` and refuses posts and updates with ``is_archived``. Channels never described are public
+        and not archived; ``member`` marks the bot as invited (public channels are posted to without it)."""
+        with self._cond:
+            (self._private.add if private else self._private.discard)(channel)
+            (self._archived.add if archived else self._archived.discard)(channel)
+            (self._joined.add if member else self._joined.discard)(channel)
+
     def set_socket_mode_url(self, url: str | Callable[[], str] | None) -> None:
         """Answer ``apps.connections.open`` (with ``app_token``) with ``{"ok": true, "url": url}``.
 
@@ -476,7 +495,8 @@ class FakeSlack:
 
     def reset(self) -> None:
         """Forget recorded calls/posts/messages and clear rate limits, channel failures and the Socket Mode URL."""
-        self.scopes = ("commands", "chat:write", "chat:write.public", "channels:history", "groups:history")
+        self.scopes = ("commands", "chat:write", "chat:write.public", "channels:history", "groups:history", "channels:read",
+                       "groups:read")
         with self._cond:
             self._socket_mode_url = None
             self._calls.clear()
@@ -485,6 +505,8 @@ class FakeSlack:
             self._channel_failures.clear()
             self._messages.clear()
             self._joined.clear()
+            self._private.clear()
+            self._archived.clear()
 
     # ------------------------------------------------------------------ HTTP plumbing
 
@@ -624,6 +646,12 @@ class FakeSlack:
             return {"ok": False, "error": "channel_not_found"}
         with self._cond:
             error = self._channel_failures.get((method, str(channel)))
+            hidden = channel in self._private and channel not in self._joined
+            archived = channel in self._archived
+        if error is None and hidden and method in _PRIVATE_HIDDEN_METHODS:
+            error = "channel_not_found"
+        if error is None and archived and method in ("chat.postMessage", "chat.update"):
+            error = "is_archived"
         return None if error is None else {"ok": False, "error": error}
 
     def _message(self, channel: str, ts: str, params: dict[str, Any]) -> dict[str, Any]:
@@ -702,14 +730,16 @@ class FakeSlack:
     def _channel_object(self, channel: str) -> dict[str, Any]:
         with self._cond:
             is_member = channel in self._joined
+            is_private = channel in self._private
+            is_archived = channel in self._archived
         return {
             "id": channel,
             "name": f"channel-{channel.lower()}",
             "is_channel": True,
             "is_group": False,
             "is_im": False,
-            "is_private": False,
-            "is_archived": False,
+            "is_private": is_private,
+            "is_archived": is_archived,
             "is_member": is_member,
             "created": 1_600_000_000,
         }
@@ -731,6 +761,31 @@ class FakeSlack:
             for message in found:
                 message.pop("metadata", None)
         return {"ok": True, "messages": found[:limit], "has_more": len(found) > limit}
+
+    def _conversations_replies(self, params: dict[str, Any]) -> dict[str, Any]:
+        """A thread, as Slack gives it: the parent then its replies, oldest first, `limit` (default 1000) a page with a
+        `next_cursor`; message metadata only with include_all_metadata; thread_not_found for an unknown ts."""
+        failure = self._channel_failure("conversations.replies", params)
+        if failure:
+            return failure
+        channel, ts = str(params["channel"]), str(params.get("ts") or "")
+        limit = int(params.get("limit") or 1000)
+        start = int(params.get("cursor") or 0)
+        with_metadata = str(params.get("include_all_metadata", "")).lower() in ("1", "true")
+        with self._cond:
+            if (channel, ts) not in self._messages:
+                return {"ok": False, "error": "thread_not_found"}
+            root = str(self._messages[(channel, ts)].get("thread_ts") or ts)
+            found = [dict(m) for (c, t), m in self._messages.items()
+                     if c == channel and (t == root or m.get("thread_ts") == root)]
+        found.sort(key=lambda m: float(m["ts"]))
+        if not with_metadata:
+            for message in found:
+                message.pop("metadata", None)
+        page = found[start : start + limit]
+        more = start + limit < len(found)
+        return {"ok": True, "messages": page, "has_more": more,
+                "response_metadata": {"next_cursor": str(start + limit) if more else ""}}
 
     def _conversations_info(self, params: dict[str, Any]) -> dict[str, Any]:
         failure = self._channel_failure("conversations.info", params)

@@ -436,3 +436,46 @@ def test_post_signed_returns_4xx_instead_of_raising(verifying_url: str) -> None:
     unsigned = post_signed(verifying_url, SECRET, body, headers_override={"X-Slack-Signature": None})
 
     assert [r[0] for r in (bad_signature, stale, unsigned)] == [401, 401, 401]
+
+
+def test_set_conversation_private_archived_and_invited(fake: FakeSlack, client: WebClient) -> None:
+    fake.set_conversation("G0SECRET", private=True)
+    for call in (lambda: client.conversations_info(channel="G0SECRET"),
+                 lambda: client.chat_postMessage(channel="G0SECRET", text="digest")):
+        with pytest.raises(SlackApiError) as error:
+            call()
+        assert error.value.response["error"] == "channel_not_found"  # invisible to a bot that is not in it
+    fake.set_conversation("G0SECRET", private=True, member=True)
+    info = client.conversations_info(channel="G0SECRET")["channel"]
+    assert (info["is_private"], info["is_member"], info["is_archived"]) == (True, True, False)
+    assert client.chat_postMessage(channel="G0SECRET", text="digest")["ok"] is True
+
+    fake.set_conversation("C0OLD", archived=True)
+    assert client.conversations_info(channel="C0OLD")["channel"]["is_archived"] is True
+    with pytest.raises(SlackApiError) as error:
+        client.chat_postMessage(channel="C0OLD", text="digest")
+    assert error.value.response["error"] == "is_archived"
+
+    public = client.conversations_info(channel="C0PUBLIC")["channel"]
+    assert (public["is_private"], public["is_member"], public["is_archived"]) == (False, False, False)
+    fake.reset()
+    assert client.conversations_info(channel="G0SECRET")["channel"]["is_private"] is False
+
+
+def test_conversations_replies_gives_the_thread_oldest_first_in_pages(fake: FakeSlack, client: WebClient) -> None:
+    parent = client.chat_postMessage(channel="C1", text="Restore failures today: 3")["ts"]
+    client.chat_postMessage(channel="C1", text="elsewhere")
+    metadata = {"event_type": "restores_alert", "event_payload": {"alerts": "us-east-1/j1"}}
+    replies = [client.chat_postMessage(channel="C1", text=f"reply {n}", thread_ts=parent, metadata=metadata)["ts"]
+               for n in range(3)]
+
+    first = client.conversations_replies(channel="C1", ts=parent, limit=2, include_all_metadata=True)
+    assert [m["ts"] for m in first["messages"]] == [parent, replies[0]]
+    assert first["messages"][1]["metadata"] == metadata and first["has_more"] is True
+    rest = client.conversations_replies(channel="C1", ts=replies[1], limit=2,
+                                        cursor=first["response_metadata"]["next_cursor"])
+    assert [m["ts"] for m in rest["messages"]] == replies[1:] and rest["response_metadata"]["next_cursor"] == ""
+    assert "metadata" not in rest["messages"][0]  # only with include_all_metadata, as in Slack
+    with pytest.raises(SlackApiError) as error:
+        client.conversations_replies(channel="C1", ts="1.000001")
+    assert error.value.response["error"] == "thread_not_found"

@@ -13,11 +13,13 @@ from unittest.mock import Mock, call
 
 import pytest
 from slack_bolt import Ack, Respond
+from slack_sdk import WebClient
 from slack_sdk.webhook import WebhookResponse
 
 from bot.query import COMMAND
 from bot.render.notices import render_help
 from bot.service import RestoresService
+from bot.subscriptions import ChannelProblem
 from handlers.commands import RestoresCommand
 from tests.fakes.aws import BackupEmulator, expected_sum
 from tests.fakes.slack import validate_blocks
@@ -78,6 +80,19 @@ def test_the_invoking_users_own_workspace_is_passed_on_too() -> None:
     RestoresCommand(service).answer(command=command("failed", user_team_id="T0OTHER"),
                                     respond=Mock(Respond, return_value=OK), logger=Mock(logging.Logger))
     assert service.answer.call_args.kwargs["teams"] == ("T0TEST", "T0OTHER")
+
+
+def test_the_channel_check_asks_slack_with_the_listeners_client_and_is_absent_without_one() -> None:
+    service, client = fake_service(), Mock(WebClient)
+    client.conversations_info.return_value = {"ok": True, "channel": {"id": "G0X", "is_private": True, "is_member": False}}
+    RestoresCommand(service).answer(command=command("subscribe digest"), respond=Mock(Respond, return_value=OK),
+                                    logger=Mock(logging.Logger), client=client)
+    check = service.answer.call_args.kwargs["channel_check"]
+    assert check("G0X") is ChannelProblem.NOT_MEMBER
+    client.conversations_info.assert_called_once_with(channel="G0X")
+    RestoresCommand(service).answer(command=command("subscriptions"), respond=Mock(Respond, return_value=OK),
+                                    logger=Mock(logging.Logger))
+    assert service.answer.call_args.kwargs["channel_check"] is None
 
 
 def test_a_fault_in_the_service_still_gets_an_answer_and_is_logged() -> None:

@@ -32,8 +32,9 @@ def test_catch_up_posts_once_when_started_late_the_same_day(fakes: tuple[BackupE
     emulator.set_now(now)
     emulator.load(counts=[DailyCount("us-east-1", emulator.caller_account, "FAILED", "EBS", date(2026, 11, 25), 4)])
     runner = _runner(emulator, slack, tmp_path, RESTORES_DIGEST_TIME="09:00")
-    assert runner.catch_up(datetime(2026, 11, 26, 8, 0, tzinfo=UTC)) is None  # not due yet
-    run = runner.catch_up(now)
-    assert run is not None and [o.status for o in run.outcomes] == ["posted", "posted"]
-    assert runner.catch_up(now) is None  # a second start the same day: nothing
+    assert runner.tick(datetime(2026, 11, 26, 8, 0, tzinfo=UTC)) == []  # not due yet
+    (run,) = runner.tick(now)
+    assert [o.status for o in run.outcomes] == ["posted", "posted"] and run.day == date(2026, 11, 25)
+    restarted = _runner(emulator, slack, tmp_path, RESTORES_DIGEST_TIME="09:00")
+    assert restarted.tick(now) == []  # a second start the same day: nothing
     assert len([c for c in slack.calls_to("chat.postMessage") if c.ok]) == 2

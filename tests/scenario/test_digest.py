@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import json
 import threading
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 import boto3
@@ -15,6 +15,7 @@ import pytest
 from bot.app import create_web_client
 from bot.aws.client import BackupService
 from bot.config import Settings, load_settings
+from bot.digest.clock import RETRY_MINUTES
 from bot.digest.ledger import Ledger
 from bot.digest.run import DigestRunner, collect_digest
 from bot.sample.backup_api import DailyCount
@@ -286,34 +287,39 @@ def test_one_channels_database_error_does_not_stop_the_others(fakes: tuple[Backu
 
 def test_an_incomplete_day_is_held_back_and_retried_then_posted_complete(fakes: tuple[BackupEmulator, FakeSlack],
                                                                        dataset: list[DailyCount], database_url: str,
-                                                                       now: datetime) -> None:
+                                                                       today: date) -> None:
     emulator, slack = fakes
     runner = make_runner(emulator, slack, database_url, RESTORES_DIGEST_TIME="00:00", RESTORES_DIGEST_CHANNELS="C0DIGEST1")
     emulator.set_fault("eu-west-1", unavailable())
-    held = runner.scheduled(now)
-    assert held is not None and [o.status for o in held.outcomes] == ["failed"]
+    at = datetime.combine(today, time(1, 0), UTC)  # the clock's tick, an hour after the digest time
+    (held,) = runner.tick(at)
+    assert [o.status for o in held.outcomes] == ["failed"]
     assert "incomplete (eu-west-1); held back for a retry" in held.outcomes[0].detail
     assert posts(slack) == []
-    emulator.clear_faults()  # the region is back by the next catch-up run
-    retried = runner.catch_up(now)
-    assert retried is not None and [o.status for o in retried.outcomes] == ["posted"]
+    emulator.clear_faults()  # the region is back by the next retry
+    assert runner.tick(at + timedelta(minutes=RETRY_MINUTES - 1)) == []  # too soon for a retry
+    (retried,) = runner.tick(at + timedelta(minutes=RETRY_MINUTES))
+    assert [o.status for o in retried.outcomes] == ["posted"]
     (post,) = posts(slack)
     assert "Incomplete" not in text_of(post)
 
 
 def test_an_incomplete_day_is_posted_as_incomplete_on_the_last_try(fakes: tuple[BackupEmulator, FakeSlack],
                                                                    dataset: list[DailyCount], database_url: str,
-                                                                   now: datetime) -> None:
+                                                                   today: date) -> None:
     from bot.digest.run import MAX_CATCH_UP_RUNS
 
     emulator, slack = fakes
     runner = make_runner(emulator, slack, database_url, RESTORES_DIGEST_TIME="00:00", RESTORES_DIGEST_CHANNELS="C0DIGEST1")
     emulator.set_fault("eu-west-1", unavailable())
-    for _ in range(MAX_CATCH_UP_RUNS - 1):
-        runner.catch_up(now)
+    ticks = [datetime.combine(today, time(1, 0), UTC) + timedelta(minutes=RETRY_MINUTES * n)
+             for n in range(MAX_CATCH_UP_RUNS + 1)]
+    for at in ticks[: MAX_CATCH_UP_RUNS - 1]:
+        runner.tick(at)
     assert posts(slack) == []
-    last = runner.catch_up(now)
-    assert last is not None and [o.status for o in last.outcomes] == ["posted"]
+    (last,) = runner.tick(ticks[MAX_CATCH_UP_RUNS - 1])
+    assert [o.status for o in last.outcomes] == ["posted"]
+    assert runner.tick(ticks[MAX_CATCH_UP_RUNS]) == []
     (post,) = posts(slack)
     text = text_of(post)
     assert "*Incomplete:* eu-west-1 did not answer" in text and "All clear" not in text and "% vs" not in text

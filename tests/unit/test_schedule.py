@@ -259,6 +259,7 @@ def test_check_run_rejects_bad_arguments() -> None:
     ("cron(0 5 ? * 8 *)", "day-of-week field '8' is not valid: expected 1-7 or SUN-SAT (1 = SUN), xL, x#n"),
     ("cron(0 5 ? * MON#6 *)", "after # comes which week of the month, 1-5"),
     ("cron(0 5 1 * MON *)", "day-of-month '1' and day-of-week 'MON' are both set: AWS needs ? in one of them"),
+    ("cron(0 5 * * * *)", "day-of-month '*' and day-of-week '*': AWS needs ? in one of them"),
     ("cron(0 5 ? * * 1969)", "year field '1969' is not valid: expected 1970-2199"),
     ("cron(0 5 ? * * 2030-2020)", "a range of years must not run backwards"),
     ("cron(0 5 30 2 ? *)", "cron(0 5 30 2 ? *) never runs: no date between 1970 and 2199 matches it"),

@@ -1,39 +1,33 @@
-"""The clock's schedule: the last and the missed fire time, and firing at the configured local time across DST."""
+"""The clock's schedule: a tick at second 0 of every minute, which finds a channel due at its local time across DST."""
 
 from __future__ import annotations
 
 import threading
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
 from apscheduler.schedulers.background import BackgroundScheduler
 
-from bot.digest.clock import add_digest_job, last_fire_time, missed_today
-from tests.support import clock_settings
+from bot.digest.clock import TICK_JOB_ID, add_digest_tick
+from bot.digest.due import due_channels
+from bot.subscriptions import DigestSubscription
 
 BERLIN = ZoneInfo("Europe/Berlin")
 
 
-@pytest.mark.parametrize(
-    ("now", "expected"),
-    [
-        (datetime(2026, 3, 29, 9, 30, tzinfo=BERLIN), datetime(2026, 3, 29, 9, 0, tzinfo=BERLIN)),
-        (datetime(2026, 3, 29, 8, 59, tzinfo=BERLIN), datetime(2026, 3, 28, 9, 0, tzinfo=BERLIN)),
-        (datetime(2026, 10, 25, 8, 0, tzinfo=UTC), datetime(2026, 10, 25, 9, 0, tzinfo=BERLIN)),  # 09:00 CET
-        (datetime(2026, 10, 25, 7, 59, tzinfo=UTC), datetime(2026, 10, 24, 9, 0, tzinfo=BERLIN)),
-    ],
-)
-def test_last_fire_time(now: datetime, expected: datetime) -> None:
-    settings = clock_settings(RESTORES_DIGEST_TZ="Europe/Berlin")
-    assert last_fire_time(settings, now) == expected
-
-
-def test_missed_today_only_after_the_digest_time_the_same_day() -> None:
-    settings = clock_settings(RESTORES_DIGEST_TZ="Europe/Berlin", RESTORES_DIGEST_TIME="09:00")
-    assert missed_today(settings, datetime(2026, 11, 26, 8, 59, tzinfo=BERLIN)) is None
-    assert missed_today(settings, datetime(2026, 11, 26, 15, 0, tzinfo=BERLIN)) == datetime(2026, 11, 26, 9, 0, tzinfo=BERLIN)
+def test_the_tick_is_every_minute_at_second_zero_even_through_a_dst_change() -> None:
+    scheduler = BackgroundScheduler(timezone=BERLIN)
+    add_digest_tick(scheduler, lambda: None)
+    job = scheduler.get_job(TICK_JOB_ID)
+    start = datetime(2026, 3, 29, 1, 59, 30, tzinfo=BERLIN)  # the spring-forward night: 02:00 local does not exist
+    fires = [job.trigger.get_next_fire_time(None, start)]
+    for _ in range(2):
+        fires.append(job.trigger.get_next_fire_time(fires[-1], fires[-1] + timedelta(seconds=1)))
+    assert [f.astimezone(UTC) for f in fires] == [datetime(2026, 3, 29, 1, m, tzinfo=UTC) for m in (0, 1, 2)]
+    # A tick during a long digest run returns at once instead of being skipped with a warning.
+    assert (job.max_instances, job.coalesce) == (2, True)
 
 
 @pytest.mark.parametrize(
@@ -41,24 +35,26 @@ def test_missed_today_only_after_the_digest_time_the_same_day() -> None:
     [(date(2026, 3, 29), 2), (date(2026, 10, 25), 1), (date(2026, 3, 30), 2)],
     ids=["spring-forward-day", "fall-back-day", "day-after-spring-forward"],
 )
-def test_job_fires_at_local_time_across_dst(day: date, utc_offset_hours: int) -> None:
-    settings = clock_settings(RESTORES_DIGEST_TZ="Europe/Berlin", RESTORES_DIGEST_TIME="09:00")
-    fired: list[datetime] = []
+def test_the_first_tick_at_the_local_time_finds_the_channel_due(day: date, utc_offset_hours: int) -> None:
+    subscription = DigestSubscription("C0BERLIN", 9, 0, "Europe/Berlin", False)
+    found: list[tuple[datetime, dict[str, datetime]]] = []
     done = threading.Event()
 
-    def job() -> None:
-        fired.append(datetime.now(BERLIN))
+    def tick() -> None:
+        now = datetime.now(BERLIN)
+        found.append((now, due_channels([subscription], now)))
         done.set()
 
     start = datetime(day.year, day.month, day.day, 8, 59, 58, tzinfo=BERLIN)
     with time_machine.travel(start, tick=True):
         scheduler = BackgroundScheduler(timezone=BERLIN)
-        add_digest_job(scheduler, settings, job)
+        add_digest_tick(scheduler, tick)
         scheduler.start()
         try:
-            assert done.wait(timeout=10), "the digest job did not fire"
+            assert done.wait(timeout=10), "the tick did not fire"
         finally:
             scheduler.shutdown(wait=False)
-    (when,) = fired
+    (when, due), *_ = found
     assert (when.hour, when.minute) == (9, 0)
-    assert when.utcoffset() is not None and when.utcoffset().total_seconds() == utc_offset_hours * 3600  # type: ignore[union-attr]
+    assert due["C0BERLIN"] == datetime(day.year, day.month, day.day, 9, 0, tzinfo=BERLIN)
+    assert due["C0BERLIN"].utcoffset() == timedelta(hours=utc_offset_hours)

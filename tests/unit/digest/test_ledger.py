@@ -84,3 +84,13 @@ def test_a_host_whose_clock_runs_ahead_cannot_take_over_a_fresh_claim(ledger: Le
         assert other_host.claim("C1", DAY, "host-b") is False
     assert ledger.get("C1", DAY).owner == "host-a"  # type: ignore[union-attr]
     other_host.engine.dispose()
+
+
+def test_done_on_names_the_posted_channels_of_a_day_only(ledger: Ledger) -> None:
+    for channel in ("C1", "C2", "C3"):
+        assert ledger.claim(channel, DAY, "a") is True
+    ledger.mark_done("C1", DAY, "a", "1.000001")
+    ledger.mark_done("C3", DAY, "a", "1.000002")
+    ledger.claim("C1", DAY + timedelta(days=1), "a")
+    assert ledger.done_on(DAY) == {"C1", "C3"}  # C2 is only claimed
+    assert ledger.done_on(DAY + timedelta(days=1)) == set()

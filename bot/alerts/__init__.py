@@ -1,0 +1,1 @@
+"""Alerts within minutes: poll ListRestoreJobs for jobs that failed or were aborted, post each once per channel."""

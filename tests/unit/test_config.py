@@ -1,0 +1,49 @@
+"""Configuration of the alerts: each variable validated with a message naming it, the defaults, and `poll` needs a
+bot token."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.config import ConfigError, load_settings
+
+BASE = {"RESTORES_REGIONS": "us-east-1"}
+
+
+def test_alert_defaults() -> None:
+    settings = load_settings(BASE)
+    assert settings.alert_channels == () and settings.alert_accounts == () and settings.alert_mention is None
+    assert settings.alert_interval_seconds == 300 and settings.alert_broadcast_over == 10
+
+
+def test_alert_values_are_read() -> None:
+    settings = load_settings(dict(BASE, RESTORES_ALERT_CHANNELS="C0B,C0A", RESTORES_ALERT_INTERVAL="2m",
+                                  RESTORES_ALERT_ACCOUNTS="444455556666,111122223333", RESTORES_ALERT_MENTION="S0ONCALL",
+                                  RESTORES_ALERT_BROADCAST_OVER="0"))
+    assert settings.alert_channels == ("C0A", "C0B") and settings.alert_interval_seconds == 120
+    assert settings.alert_accounts == ("111122223333", "444455556666") and settings.alert_mention == "S0ONCALL"
+    assert settings.alert_broadcast_over == 0 and "(never)" in settings.describe()["RESTORES_ALERT_BROADCAST_OVER"]
+    assert [load_settings(dict(BASE, RESTORES_ALERT_INTERVAL=v)).alert_interval_seconds for v in ("90", "90s", "1h")] == \
+        [90, 90, 3600]
+
+
+@pytest.mark.parametrize(("name", "value", "message"), [
+    ("RESTORES_ALERT_INTERVAL", "5 minutes", "not a duration"),
+    ("RESTORES_ALERT_INTERVAL", "0", "out of range"),
+    ("RESTORES_ALERT_INTERVAL", "25h", "out of range"),
+    ("RESTORES_ALERT_MENTION", "@oncall", "not a Slack user group ID"),
+    ("RESTORES_ALERT_MENTION", "U0123ABCD", "not a Slack user group ID"),
+    ("RESTORES_ALERT_ACCOUNTS", "ANY", "not an AWS account id"),
+    ("RESTORES_ALERT_CHANNELS", "#alerts", "not a Slack ID"),
+    ("RESTORES_ALERT_BROADCAST_OVER", "-1", "out of range"),
+])
+def test_bad_alert_values_name_the_variable(name: str, value: str, message: str) -> None:
+    with pytest.raises(ConfigError, match=message) as error:
+        load_settings(dict(BASE, **{name: value}))
+    assert name in str(error.value)
+
+
+def test_poll_needs_a_bot_token() -> None:
+    with pytest.raises(ConfigError, match="SLACK_BOT_TOKEN"):
+        load_settings(BASE, "poll")
+    assert load_settings(dict(BASE, SLACK_BOT_TOKEN="xoxb-1"), "poll").alert_channels == ()
