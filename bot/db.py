@@ -5,7 +5,8 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event, func
+from sqlalchemy import Engine, MetaData, create_engine, event, func, inspect
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.sql.elements import ColumnElement
 
 
@@ -39,3 +40,13 @@ def db_now_minus(engine: Engine, age: timedelta) -> ColumnElement[Any]:
     if engine.dialect.name == "sqlite":
         return func.strftime("%Y-%m-%d %H:%M:%f000", "now", f"-{age.total_seconds():.3f} seconds")
     return func.now() - age
+
+
+def create_tables(engine: Engine, metadata: MetaData) -> None:
+    """Create the tables of `metadata` that do not exist yet. Processes starting together may all see a table
+    missing and all create it: the ones that lose that race are fine as long as every table exists afterwards."""
+    try:
+        metadata.create_all(engine, checkfirst=True)
+    except DBAPIError:
+        if not all(inspect(engine).has_table(table.name) for table in metadata.sorted_tables):
+            raise

@@ -7,10 +7,10 @@ import logging
 import threading
 from datetime import timedelta
 
-from sqlalchemy import Column, DateTime, Engine, MetaData, String, Table, delete, func, insert, inspect
+from sqlalchemy import Column, DateTime, Engine, MetaData, String, Table, delete, func, insert
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
-from bot.db import create_store_engine, db_now_minus
+from bot.db import create_store_engine, create_tables, db_now_minus
 
 log = logging.getLogger(__name__)
 
@@ -41,11 +41,7 @@ class ReplayGuard:
         self.prune_every = prune_every
         self._count = 0
         self._lock = threading.Lock()
-        try:
-            metadata.create_all(engine, checkfirst=True)
-        except DBAPIError:
-            if not inspect(engine).has_table(seen_requests.name):  # another process created it meanwhile
-                raise
+        create_tables(engine, metadata)
 
     @classmethod
     def from_url(cls, url: str) -> ReplayGuard:

@@ -21,14 +21,13 @@ from sqlalchemy import (
     UniqueConstraint,
     delete,
     insert,
-    inspect,
     select,
     update,
 )
-from sqlalchemy.exc import DBAPIError, IntegrityError
+from sqlalchemy.exc import IntegrityError
 
 from bot.config import DIGEST_TIME_RE, Settings
-from bot.db import create_store_engine, db_now
+from bot.db import create_store_engine, create_tables, db_now
 from bot.ids import CHANNEL_RE
 
 log = logging.getLogger(__name__)
@@ -146,11 +145,7 @@ class SubscriptionStore:
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
-        try:
-            metadata.create_all(engine, checkfirst=True)
-        except DBAPIError:
-            if not inspect(engine).has_table(subscriptions.name):  # another process created it meanwhile
-                raise
+        create_tables(engine, metadata)
 
     @classmethod
     def from_url(cls, url: str) -> SubscriptionStore:

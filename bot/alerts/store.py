@@ -29,13 +29,12 @@ from sqlalchemy import (
     delete,
     func,
     insert,
-    inspect,
     select,
     update,
 )
-from sqlalchemy.exc import DBAPIError, IntegrityError
+from sqlalchemy.exc import IntegrityError
 
-from bot.db import create_store_engine, db_now, db_now_minus
+from bot.db import create_store_engine, create_tables, db_now, db_now_minus
 from bot.results import RestoreJobRow
 
 log = logging.getLogger(__name__)
@@ -227,12 +226,7 @@ class AlertStore:
         return store
 
     def create_schema(self) -> None:
-        try:
-            metadata.create_all(self.engine, checkfirst=True)
-        except DBAPIError:
-            # Two processes starting together both saw no table and both created it; one lost the race.
-            if not all(inspect(self.engine).has_table(table.name) for table in metadata.sorted_tables):
-                raise
+        create_tables(self.engine, metadata)
 
     def _upsert(self, table: Table) -> Any:
         """INSERT … ON CONFLICT for this database (both dialects spell it the same way in SQLAlchemy)."""

@@ -18,13 +18,12 @@ from sqlalchemy import (
     UniqueConstraint,
     delete,
     insert,
-    inspect,
     select,
     update,
 )
-from sqlalchemy.exc import DBAPIError, IntegrityError
+from sqlalchemy.exc import IntegrityError
 
-from bot.db import create_store_engine, db_now, db_now_minus
+from bot.db import create_store_engine, create_tables, db_now, db_now_minus
 
 log = logging.getLogger(__name__)
 
@@ -87,12 +86,7 @@ class Ledger:
         return ledger
 
     def create_schema(self) -> None:
-        try:
-            metadata.create_all(self.engine, checkfirst=True)
-        except DBAPIError:
-            # Two processes starting together both saw no table and both created it; one lost the race.
-            if not inspect(self.engine).has_table(deliveries.name):
-                raise
+        create_tables(self.engine, metadata)
 
     def get(self, channel: str, day: date) -> Delivery | None:
         with self.engine.connect() as conn:
