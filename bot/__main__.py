@@ -133,6 +133,49 @@ def cmd_ask(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_chart(args: argparse.Namespace) -> int:
+    """The 14-day trend chart as PNG: of the bundled sample data (`--sample`, the README's picture), or of a filter
+    read from AWS (or, with --sample and a filter, from the sample data through the same code path). The chart in
+    words goes to stderr."""
+    from bot.query import ParseError, Period, parse_command
+    from bot.render.chart import render_png, sample_series
+    from bot.service import RestoresService
+
+    if not args.output and sys.stdout.isatty():
+        print("usage error: a PNG does not belong on a terminal: redirect it (> chart.png) or use --output",
+              file=sys.stderr)
+        return EXIT_CONFIG
+    if args.sample and not args.text:
+        series = sample_series()
+    else:
+        settings = _local_settings(args.sample)
+        text = " ".join(args.text)
+        try:
+            parsed = parse_command(text, settings.regions)
+            if parsed.kind == "summary" and parsed.filter.period is not Period.ONE_DAY:
+                parsed = parse_command(f"{text} 1d", settings.regions)  # an explicit 7d or 14d conflicts
+        except ParseError as error:
+            print(f"usage error: a chart is always the last 14 days, day by day (1d): {error}", file=sys.stderr)
+            return EXIT_CONFIG
+        if parsed.kind != "summary":
+            print('usage error: chart takes a filter, e.g. "type:EBS account:ANY"', file=sys.stderr)
+            return EXIT_CONFIG
+        with _backup(settings, sample=args.sample) as backup:
+            result, series, command_text = RestoresService(settings, backup, sample=args.sample).chart_of(parsed.filter)
+        if result.failures or result.truncated:
+            missing = [f"{f.region}: {f.message}" for f in result.failures] + [f"{r}: cut short" for r in result.truncated]
+            print(f"no chart of partial numbers for `{command_text}`: {'; '.join(missing)}", file=sys.stderr)
+            return 1
+    png = render_png(series)
+    if args.output:
+        with open(args.output, "wb") as out:
+            out.write(png)
+    else:
+        sys.stdout.buffer.write(png)
+    print(series.alt_text(), file=sys.stderr)
+    return 0
+
+
 def _open_ledger(settings: Settings) -> Ledger:
     from bot.digest.ledger import Ledger
 
@@ -284,6 +327,12 @@ def build_parser() -> argparse.ArgumentParser:
     digest.add_argument("--sample", action="store_true", help="with --dry-run: use the bundled sample data")
     digest.set_defaults(func=cmd_digest)
 
+    chart = sub.add_parser("chart", help="write the 14-day trend chart of a filter as PNG (to stdout or --output)")
+    chart.add_argument("--sample", action="store_true", help="use the bundled sample data (no AWS needed)")
+    chart.add_argument("--output", "-o", help="write the PNG to this file instead of stdout")
+    chart.add_argument("text", nargs="*", help='a filter, e.g. "type:EBS account:ANY" (always the last 14 days, 1d)')
+    chart.set_defaults(func=cmd_chart)
+
     clock = sub.add_parser("clock", help="the scheduler process: the digest every day at RESTORES_DIGEST_TIME")
     clock.set_defaults(func=cmd_clock)
 
@@ -300,7 +349,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     args = build_parser().parse_args(argv)
     # `ask` and dry runs print an answer: keep the terminal for it unless LOG_LEVEL asks for more.
-    quiet = args.command in ("ask", "check") or getattr(args, "dry_run", False)
+    quiet = args.command in ("ask", "check", "chart") or getattr(args, "dry_run", False)
     level = os.environ.get("LOG_LEVEL", "").strip().upper()
     if level not in LOG_LEVELS:
         level = "WARNING" if quiet else "INFO"

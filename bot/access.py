@@ -55,6 +55,34 @@ class AccessPolicy:
         except NoScope:
             return Access(allowed=False, reason="no-scope")
 
+    def check_home(self, *, user_id: str, teams: tuple[str, ...]) -> Access:
+        """The App Home tab (and its buttons): the workspace and the user allow-list as for any request, then the Home's
+        own account scope. The tab is not a conversation, so no channel entry applies; an event without a workspace is
+        refused (fail closed)."""
+        home = self.installation_team()
+        if not teams or home is None or any(team != home for team in teams):
+            return Access(allowed=False, reason="other-team")
+        if self.settings.allowed_users and user_id not in self.settings.allowed_users:
+            return Access(allowed=False, reason="allow-list")
+        try:
+            return Access(allowed=True, accounts=self.home_accounts())
+        except NoScope:
+            return Access(allowed=False, reason="no-scope")
+
+    def home_accounts(self) -> frozenset[str] | None:
+        """The accounts the Home tab shows (None: every account). RESTORES_HOME_ACCOUNTS when set. Unset, it fails
+        closed wherever the operator restricted the bot: once channels are scoped (RESTORES_CHANNEL_ACCOUNTS), or once
+        only channels are allow-listed (RESTORES_ALLOWED_CHANNELS without RESTORES_ALLOWED_USERS: nobody said who may
+        see numbers outside those channels). The `*` default is a conversation's scope, not the Home tab's."""
+        settings = self.settings
+        if settings.home_accounts == (ANY,):
+            return None
+        if settings.home_accounts:
+            return frozenset(settings.home_accounts)
+        if settings.channel_accounts or (settings.allowed_channels and not settings.allowed_users):
+            raise NoScope("home")
+        return None
+
     def accounts_for(self, channel_id: str) -> frozenset[str] | None:
         """The accounts a conversation may see (None: every account). Fails closed: once any scope is configured,
         a conversation that is not listed (a DM, a new channel) gets the `*` default or nothing at all."""

@@ -14,11 +14,12 @@ from slack_sdk.http_retry.builtin_handlers import ConnectionErrorRetryHandler, R
 
 from bot.aws.client import BackupService
 from bot.config import Settings
+from bot.home_service import HomeDashboard
 from bot.regions import RegionCatalog
 from bot.service import RestoresService
 from bot.store import ReplayGuard
 from bot.web import WebApp, create_wsgi_app
-from handlers import actions, commands
+from handlers import actions, commands, home
 
 log = logging.getLogger(__name__)
 
@@ -72,6 +73,8 @@ def create_service(settings: Settings) -> RestoresService:
 def register_listeners(app: App, service: RestoresService) -> None:
     """Every Slack surface the bot answers, each module registering its own listeners."""
     commands.register(app, service)
+    # Before actions: its catch-all for unknown buttons must stay the last action listener.
+    home.register(app, HomeDashboard(service))
     actions.register(app, service)
 
 

@@ -10,6 +10,7 @@ from typing import Any
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
+from bot.access import AccessPolicy, NoScope
 from bot.aws.client import BackupService
 from bot.aws.errors import JOBS_ACTION, SUMMARY_ACTION, describe_error
 from bot.aws.testing import PLANS_ACTION, AccountSessions, describe_failure, role_arn
@@ -22,6 +23,9 @@ REQUIRED_SCOPES = ("commands", "chat:write")
 DIGEST_SCOPES = ("chat:write.public", "channels:history", "groups:history")
 # conversations.info: whether the bot can post in a channel before `/restores subscribe` takes a subscription.
 SUBSCRIPTION_SCOPES = ("channels:read", "groups:read")
+# files_upload_v2: the digest's trend chart and the Chart button of `1d` answers; without it both show the text
+# sparkline instead, so it is asked for whether or not a digest is configured.
+CHART_SCOPES = ("files:write",)
 
 
 @dataclass(frozen=True)
@@ -103,7 +107,14 @@ def run_check(settings: Settings, backup: BackupService, client_factory: Callabl
 
 
 def check_scoping(settings: Settings, report: CheckReport) -> None:
-    """Say what scoping leaves out: with any scope configured, unlisted conversations are refused (fail closed)."""
+    """Say what scoping leaves out: with any scope configured, unlisted conversations are refused (fail closed), and the
+    Home tab shows numbers only once RESTORES_HOME_ACCOUNTS names its accounts."""
+    try:
+        home = AccessPolicy(settings).home_accounts()
+        report.ok(f"the Home tab shows {', '.join(sorted(home)) if home is not None else 'every account'}")
+    except NoScope:
+        report.lines.append("  note     the Home tab shows no numbers while channels are restricted; set "
+                            "RESTORES_HOME_ACCOUNTS (account ids, or ANY) to enable it")
     scopes = settings.channel_accounts
     if not scopes:
         report.ok("no account scoping: every allowed conversation sees every account the bot can read")
@@ -142,10 +153,14 @@ def _check_slack(settings: Settings, client_factory: Callable[[], WebClient], re
     if not granted:
         report.lines.append("  ?        Slack did not report the token's scopes; compare with manifest.yml")
         return
-    needed = list(REQUIRED_SCOPES) + (list(DIGEST_SCOPES) if settings.digest_channels else []) + list(SUBSCRIPTION_SCOPES)
+    needed = (list(REQUIRED_SCOPES) + (list(DIGEST_SCOPES) if settings.digest_channels else []) + list(SUBSCRIPTION_SCOPES)
+              + list(CHART_SCOPES))
     missing = [s for s in needed if s not in granted]
     if missing:
         report.problem(f"scopes {', '.join(missing)}: add them (manifest.yml) and reinstall the app")
+        if set(CHART_SCOPES) & set(missing):
+            report.lines.append("  note     without files:write the digest and the Chart button show the text sparkline "
+                                "instead of the chart")
     else:
         report.ok(f"scopes: {', '.join(needed)}")
 

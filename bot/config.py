@@ -56,6 +56,9 @@ class Settings:
     log_format: str = "text"
     # Channel -> the AWS accounts it may see (None: every account). Channels not listed are unrestricted.
     channel_accounts: Mapping[str, frozenset[str] | None] = field(default_factory=dict)
+    # RESTORES_HOME_ACCOUNTS, the App Home tab's accounts (it has no channel): 12-digit ids, or ("ANY",); empty: not
+    # set (every account without scoping; no numbers once channels are scoped, bot.access.AccessPolicy.home_accounts).
+    home_accounts: tuple[str, ...] = ()
     digest_channels: tuple[str, ...] = ()
     digest_hour: int = 9
     digest_minute: int = 0
@@ -109,6 +112,7 @@ class Settings:
                 f"{c}={','.join(sorted(a)) if a is not None else 'ANY'}" for c, a in sorted(self.channel_accounts.items())
             )
             or "(no channel restricted)",
+            "RESTORES_HOME_ACCOUNTS": ",".join(self.home_accounts) or "(unset)",
             "RESTORES_DIGEST_CHANNELS": ",".join(self.digest_channels) or "(none)",
             "RESTORES_DIGEST_TIME": f"{self.digest_hour:02d}:{self.digest_minute:02d}",
             "RESTORES_DIGEST_TZ": self.digest_tz,
@@ -239,6 +243,17 @@ def _choice(env: Mapping[str, str], name: str, choices: tuple[str, ...], default
         if raw.lower() == choice.lower():
             return choice
     raise ConfigError(f"{name}={raw!r} is not accepted (accepted: {', '.join(choices)})")
+
+
+def _home_accounts(env: Mapping[str, str]) -> tuple[str, ...]:
+    name = "RESTORES_HOME_ACCOUNTS"
+    values = _csv(env.get(name))
+    if [v.upper() for v in values] == ["ANY"]:
+        return ("ANY",)
+    for value in values:
+        if not ACCOUNT_ID_RE.match(value):
+            raise ConfigError(f"{name}: {value!r} is not an AWS account id (12-digit ids, comma-separated, or ANY)")
+    return tuple(sorted(set(values)))
 
 
 def _channel_accounts(env: Mapping[str, str]) -> dict[str, frozenset[str] | None]:
@@ -421,6 +436,7 @@ def load_settings(env: Mapping[str, str], mode: Mode = "local") -> Settings:
         user_concurrency=_int(env, "RESTORES_USER_CONCURRENCY", 3, 1, 100),
         body_timeout_seconds=_float(env, "RESTORES_BODY_TIMEOUT", 10.0, 0.5, 120.0),
         channel_accounts=_channel_accounts(env),
+        home_accounts=_home_accounts(env),
         log_level=_choice(env, "LOG_LEVEL", ("DEBUG", "INFO", "WARNING", "ERROR"), "INFO"),
         log_format=_choice(env, "LOG_FORMAT", ("text", "json"), "text"),
         digest_channels=tuple(sorted(_ids(env, "RESTORES_DIGEST_CHANNELS", CHANNEL_RE, "C0123ABCD"))),

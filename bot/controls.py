@@ -41,6 +41,8 @@ class ActionId(StrEnum):
     PERIOD = "restores_period"  # buttons 1d / 7d / 14d: redraw the answer in place
     STATE = "restores_state"  # buttons failed / aborted / all: redraw the answer in place
     SHARE = "restores_share"  # button: post an ephemeral answer to the channel
+    CHART = "restores_chart"  # button on `1d` answers: upload the 14-day chart of the filter to the channel
+    HOME_REFRESH = "restores_home_refresh"  # button on the App Home tab: publish the dashboard again
     TEST_JOBS = "restores_test_jobs"  # buttons: the jobs behind a restore testing plan's failures, leaks...
 
     def with_suffix(self, suffix: str) -> str:
@@ -56,6 +58,7 @@ class BlockId(StrEnum):
     DRILL = "restores_drill"  # the jobs behind a total or a row
     CONTROLS = "restores_controls"  # period / state / share, on the caller's own copy
     DIGEST_DRILL = "restores_digest_drill"  # the digest's jobs buttons
+    HOME = "restores_home"  # the App Home tab's blocks (suffixed per row: block ids are unique within a view)
     TEST_DRILL = "restores_test_drill"  # a restore testing plan's buttons (block id suffixed per plan)
 
 

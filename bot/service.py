@@ -17,8 +17,9 @@ from bot.config import Settings
 from bot.controls import ActionValue, TestJobsValue
 from bot.ids import ACCOUNT_ID_RE
 from bot.logs import request_id
-from bot.query import ANY, COMMAND, WILDCARDS, ParseError, Period, RestoreFilter, parse_command
+from bot.query import ANY, COMMAND, WILDCARDS, ParseError, Period, RestoreFilter, State, parse_command
 from bot.regions import RegionCatalog
+from bot.render.chart import DailySeries
 from bot.render.jobs import render_jobs
 from bot.render.message import Message
 from bot.render.notices import (
@@ -30,6 +31,7 @@ from bot.render.notices import (
     render_refusal,
 )
 from bot.render.summary import render_summary
+from bot.render.trend import ChartAnswer, chart_command, chart_series, render_chart_partial, render_chart_posted
 from bot.results import JobsQuery, JobsResult, RegionFailure, SummaryResult, SummaryRow
 from bot.subscriptions import ChannelCheck, SubscriptionStore
 from bot.subscriptions_service import SubscriptionCommands
@@ -74,17 +76,22 @@ class RestoresService:
         work: Callable[[Access], Message],
         command: str = COMMAND,
         teams: tuple[str, ...] = (),
+        home: bool = False,
     ) -> Message:
-        """Allow-lists and scope first, then the work; any fault becomes an answer with a reference."""
+        """Allow-lists and scope first, then the work; any fault becomes an answer with a reference. `home`: the request
+        comes from the App Home tab, which has no channel: its own scope applies (AccessPolicy.check_home)."""
         rid = uuid.uuid4().hex[:12]
         token = request_id.set(rid)
         started = time.monotonic()
         try:
-            access = self.policy.check(user_id=user_id, channel_id=channel_id, teams=teams)
+            if home:
+                access = self.policy.check_home(user_id=user_id, teams=teams)
+            else:
+                access = self.policy.check(user_id=user_id, channel_id=channel_id, teams=teams)
             if not access.allowed:
                 log.info("refused %s", what, extra={"user": user_id, "channel": channel_id, "reason": access.reason})
                 return render_refusal(
-                    command, no_scope=access.reason == "no-scope", other_team=access.reason == "other-team"
+                    command, no_scope=access.reason == "no-scope", other_team=access.reason == "other-team", home=home
                 )
             if not self._enter(user_id):
                 log.info("busy %s", what, extra={"user": user_id, "channel": channel_id})
@@ -180,7 +187,7 @@ class RestoresService:
         )
 
     def answer_jobs(
-        self, value: ActionValue, *, user_id: str, channel_id: str, teams: tuple[str, ...] = ()
+        self, value: ActionValue, *, user_id: str, channel_id: str, teams: tuple[str, ...] = (), home: bool = False
     ) -> Message:
         """Answer a drill-down click: the jobs behind a row or total, in exactly that row's window."""
         return self._guarded(
@@ -189,15 +196,49 @@ class RestoresService:
             channel_id,
             lambda access: self._jobs(self.policy.scope(value.filter, access), value.window, COMMAND),
             teams=teams,
+            home=home,
         )
 
     def answer_test_jobs(
-        self, value: TestJobsValue, *, user_id: str, channel_id: str, teams: tuple[str, ...] = ()
+        self, value: TestJobsValue, *, user_id: str, channel_id: str, teams: tuple[str, ...] = (), home: bool = False
     ) -> Message:
         """Answer a restore testing plan's button: its failed restores, validation failures or leaked resources."""
         return self._guarded(
-            "test jobs", user_id, channel_id, lambda access: self.tests.answer_jobs(value, access.accounts), teams=teams
+            "test jobs",
+            user_id,
+            channel_id,
+            lambda access: self.tests.answer_jobs(value, access.accounts),
+            teams=teams,
+            home=home,
         )
+
+    def answer_chart(
+        self, value: ActionValue, *, user_id: str, channel_id: str, teams: tuple[str, ...] = ()
+    ) -> ChartAnswer:
+        """The Chart button: the clicked answer's filter day by day over every state (the chart draws failed and
+        aborted, with completed for context, whatever state the answer showed), for the handler to upload to the
+        channel; without a series when there is nothing to draw (a refusal, partial numbers)."""
+        charts: list[ChartAnswer] = []
+
+        def work(access: Access) -> Message:
+            result, series, command_text = self.chart_of(self.policy.scope(_charted(value.filter), access))
+            if result.failures or result.truncated:
+                return render_chart_partial(result, series, command_text)
+            charts.append(ChartAnswer(render_chart_posted(command_text), series, command_text))
+            return charts[0].message
+
+        message = self._guarded("chart", user_id, channel_id, work, teams=teams)
+        return charts[0] if charts else ChartAnswer(message)
+
+    def chart_of(self, flt: RestoreFilter) -> tuple[SummaryResult, DailySeries, str]:
+        """A filter's last 14 UTC days, every state, day by day (one chain a region), as a chart, with the command
+        that answers that filter. Also what `python -m bot chart` draws."""
+        flt = _charted(flt)
+        result = self.backup.restore_job_summaries(flt, views=(View.TOTALS,))
+        _log_answer("chart", flt, len(result.rows), result.failures, result.aws_calls, result.elapsed)
+        # ONE_DAY buckets are whole UTC days, the last one yesterday's.
+        series = chart_series(result, datetime.now(UTC).date() - timedelta(days=1), sample=self.sample)
+        return result, series, chart_command(flt)
 
     def _summary(self, flt: RestoreFilter, command: str, progress: Progress | None = None) -> Message:
         if progress is not None and flt.account == ANY:
@@ -305,6 +346,11 @@ def _unlisted_note(unlisted: tuple[tuple[str, str], ...], counts: dict[tuple[str
         f"{MAX_JOBS:,} jobs a region, accounts with the most jobs first, and starts no account after half its time): "
         f"AWS's 14-day summaries count {counted:,} {jobs} there"
     )
+
+
+def _charted(flt: RestoreFilter) -> RestoreFilter:
+    """What a chart of a filter reads: every state (it draws failed and aborted, completed for context), per day."""
+    return replace(flt, state=State.ANY, period=Period.ONE_DAY, share=False)
 
 
 def merge_views(early: SummaryResult, later: SummaryResult) -> SummaryResult:

@@ -1,17 +1,24 @@
-"""Block action listeners: drill-down to jobs, in-place period/state switches, share, and stale buttons."""
+"""Block action listeners: drill-down to jobs, in-place period/state switches, share, and stale buttons. A jobs button
+on the App Home tab comes without a channel or a response_url: it is checked against the Home tab's scope and answered
+in the user's DM (handlers.respond.post_to_user)."""
 
 from __future__ import annotations
 
 import logging
 import re
+from dataclasses import replace
 from typing import Any
 
 from slack_bolt import Ack, App, Respond
+from slack_sdk import WebClient
 
+from bot.chart_upload import upload_chart
 from bot.controls import ActionId, ActionValue, StaleAction, TestJobsValue
+from bot.render.message import Message
 from bot.render.notices import render_stale_action
+from bot.render.trend import chart_comment, render_chart_text
 from bot.service import RestoresService
-from handlers.respond import deliver
+from handlers.respond import deliver, post_to_user
 
 
 def _teams(body: dict[str, Any]) -> tuple[str, ...]:
@@ -31,6 +38,11 @@ def _clicked(body: dict[str, Any]) -> tuple[str, str, object]:
     return str(user), str(channel), value
 
 
+def _from_home(body: dict[str, Any]) -> bool:
+    """The click came from the App Home tab (a view of type home), not from a message."""
+    return (body.get("view") or {}).get("type") == "home"
+
+
 class RestoresActions:
     """Bound methods are the listeners; every click is re-validated and re-checked against the allow-lists."""
 
@@ -40,21 +52,35 @@ class RestoresActions:
     def ack(self, ack: Ack) -> None:
         ack()
 
-    def _decode(self, body: dict[str, Any], respond: Respond, logger: logging.Logger) -> tuple[str, str, ActionValue] | None:
+    def _reply(self, body: dict[str, Any], respond: Respond | None, client: WebClient | None, logger: logging.Logger,
+               message: Message) -> bool:
+        """An answer below the clicked message, or, from the Home tab (no response_url), in the user's DM."""
+        if respond is not None and not _from_home(body):
+            return deliver(respond, message, logger, replace_original=False)
+        user = str((body.get("user") or {}).get("id", ""))
+        if client is None or not user:
+            logger.error("a click without response_url or user: nowhere to answer")
+            return False
+        return post_to_user(client, user, message, logger)
+
+    def _decode(self, body: dict[str, Any], respond: Respond | None, logger: logging.Logger,
+                client: WebClient | None = None) -> tuple[str, str, ActionValue] | None:
         user, channel, raw = _clicked(body)
         try:
             return user, channel, ActionValue.decode(raw)
         except StaleAction as error:
             logger.info("stale or tampered action value from user=%s: %s", user, error)
-            respond(**render_stale_action().for_respond(), replace_original=False)
+            self._reply(body, respond, client, logger, render_stale_action())
             return None
 
-    def jobs(self, body: dict[str, Any], respond: Respond, logger: logging.Logger) -> None:
-        decoded = self._decode(body, respond, logger)
+    def jobs(self, body: dict[str, Any], respond: Respond | None, logger: logging.Logger,
+             client: WebClient | None = None) -> None:
+        decoded = self._decode(body, respond, logger, client)
         if decoded:
             user, channel, value = decoded
-            message = self.service.answer_jobs(value, user_id=user, channel_id=channel, teams=_teams(body))
-            deliver(respond, message, logger, replace_original=False)
+            message = self.service.answer_jobs(value, user_id=user, channel_id=channel, teams=_teams(body),
+                                               home=_from_home(body))
+            self._reply(body, respond, client, logger, message)
 
     def refilter(self, body: dict[str, Any], respond: Respond, logger: logging.Logger) -> None:
         decoded = self._decode(body, respond, logger)
@@ -75,20 +101,40 @@ class RestoresActions:
             if delivered and message.response_type == "in_channel":
                 respond(delete_original=True)
 
-    def test_jobs(self, body: dict[str, Any], respond: Respond, logger: logging.Logger) -> None:
+    def chart(self, body: dict[str, Any], respond: Respond, client: WebClient, logger: logging.Logger) -> None:
+        """Upload the 14-day chart of the clicked answer's filter to the channel (a response_url cannot carry a file);
+        tell the user it is there, or why not with the same days as text."""
+        decoded = self._decode(body, respond, logger)
+        if decoded:
+            user, channel, value = decoded
+            answer = self.service.answer_chart(value, user_id=user, channel_id=channel, teams=_teams(body))
+            if answer.series is not None:
+                reason = "this click came without a channel to post it in"
+                if channel:
+                    upload = upload_chart(client, answer.series, title=answer.command_text, channel=channel,
+                                          initial_comment=chart_comment(answer.series, answer.command_text))
+                    reason = "" if upload.file else upload.hint or f"Slack refused the upload ({upload.error})"
+                if reason:
+                    answer = replace(answer, message=render_chart_text(answer.series, answer.command_text, reason))
+            deliver(respond, answer.message, logger, replace_original=False)
+
+    def test_jobs(self, body: dict[str, Any], respond: Respond | None, logger: logging.Logger,
+                  client: WebClient | None = None) -> None:
         user, channel, raw = _clicked(body)
         try:
             value = TestJobsValue.decode(raw)
         except StaleAction as error:
             logger.info("stale or tampered action value from user=%s: %s", user, error)
-            respond(**render_stale_action().for_respond(), replace_original=False)
+            self._reply(body, respond, client, logger, render_stale_action())
             return
-        message = self.service.answer_test_jobs(value, user_id=user, channel_id=channel, teams=_teams(body))
-        deliver(respond, message, logger, replace_original=False)
+        message = self.service.answer_test_jobs(value, user_id=user, channel_id=channel, teams=_teams(body),
+                                                home=_from_home(body))
+        self._reply(body, respond, client, logger, message)
 
-    def unknown(self, body: dict[str, Any], respond: Respond, logger: logging.Logger) -> None:
+    def unknown(self, body: dict[str, Any], respond: Respond | None, logger: logging.Logger,
+                client: WebClient | None = None) -> None:
         logger.info("unknown action %s", ((body.get("actions") or [{}])[0]).get("action_id"))
-        respond(**render_stale_action().for_respond(), replace_original=False)
+        self._reply(body, respond, client, logger, render_stale_action())
 
 
 def register(app: App, service: RestoresService) -> None:
@@ -98,6 +144,7 @@ def register(app: App, service: RestoresService) -> None:
     app.action(ActionId.PERIOD.pattern())(ack=listener.ack, lazy=[listener.refilter])
     app.action(ActionId.STATE.pattern())(ack=listener.ack, lazy=[listener.refilter])
     app.action(ActionId.SHARE.pattern())(ack=listener.ack, lazy=[listener.share])
+    app.action(ActionId.CHART.pattern())(ack=listener.ack, lazy=[listener.chart])
     app.action(ActionId.TEST_JOBS.pattern())(ack=listener.ack, lazy=[listener.test_jobs])
     # Registered last: Bolt runs the first listener that matches, so this only gets what nothing else took
     # (buttons of an older version, or payloads someone made up).

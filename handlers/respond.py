@@ -1,4 +1,5 @@
-"""Answering through response_url: check what Slack said, and fall back to plain text when it refused the blocks."""
+"""Answering: through response_url, or, for a click without one (the App Home tab), in the user's DM with the bot;
+check what Slack said, and fall back to plain text when it refused the blocks."""
 
 from __future__ import annotations
 
@@ -6,6 +7,8 @@ import logging
 from typing import Any
 
 from slack_bolt import Respond
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
 
 from bot.render.message import Message
 
@@ -21,3 +24,24 @@ def deliver(respond: Respond, message: Message, logger: logging.Logger, **option
         logger.error("response_url refused the text fallback status=%s", fallback.status_code)
         return False
     return True
+
+
+def post_to_user(client: WebClient, user: str, message: Message, logger: logging.Logger) -> bool:
+    """A click on the App Home tab has no response_url: the answer goes to the user's DM with the bot (chat.postMessage
+    with the user id as the channel, which Slack shows in the app's Messages tab), where it stays to be read or
+    forwarded, while the dashboard stays as it was. Refused blocks fall back to plain text, as deliver() does."""
+    try:
+        client.chat_postMessage(channel=user, text=message.text, blocks=message.block_dicts())
+        return True
+    except SlackApiError as error:
+        logger.error("chat.postMessage to the user's DM refused the answer: %s", _code(error))
+    try:
+        client.chat_postMessage(channel=user, text=message.text)
+        return True
+    except SlackApiError as error:
+        logger.error("chat.postMessage to the user's DM refused the text fallback: %s", _code(error))
+        return False
+
+
+def _code(error: SlackApiError) -> str:
+    return str(error.response.get("error", "unknown")) if error.response is not None else "unknown"

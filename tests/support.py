@@ -37,7 +37,15 @@ from bot.sample.backup_api import DailyCount, RestoreJob, RestoreTestingPlan, Re
 from bot.service import RestoresService
 from bot.web import create_wsgi_app
 from tests.fakes.aws import BackupEmulator, multi_page_counts
-from tests.fakes.signing import block_actions_body, click_payload, command_body, post_signed
+from tests.fakes.signing import (
+    app_home_opened,
+    block_actions_body,
+    click_payload,
+    command_body,
+    event_callback_body,
+    home_click_payload,
+    post_signed,
+)
 from tests.fakes.slack import FakeSlack, ResponsePost, SlackCall
 
 REPO = Path(__file__).resolve().parent.parent
@@ -430,6 +438,48 @@ def text_of(answer: ResponsePost) -> str:
     return json.dumps(answer.body.get("blocks", []), ensure_ascii=False)
 
 
+# --------------------------------------------------------------------------- the App Home tab
+
+
+def open_home(bot: RunningBot, user_id: str = "U0USER", *, team_id: str = "T0TEST", secret: str | None = None) -> int:
+    """What Slack sends when a user opens the app's Home tab: a signed `app_home_opened` event_callback. The status."""
+    body = event_callback_body(app_home_opened(user_id, team_id=team_id), team_id=team_id)
+    status, _, _ = post_signed(bot.events_url, secret or bot.secret, body)
+    return status
+
+
+def click_home(bot: RunningBot, action_id: str, value: str, *, user_id: str = "U0USER") -> int:
+    """A signed click on a button of the Home tab (no channel, no response_url). The status."""
+    status, _, _ = post_signed(bot.events_url, bot.secret, block_actions_body(home_click_payload(action_id, value,
+                                                                                                   user_id=user_id)))
+    return status
+
+
+def home_view(slack: FakeSlack, user_id: str, n: int = 1, timeout: float = 30) -> dict[str, Any]:
+    """The n-th Home tab view views.publish accepted for this user, waited for."""
+    deadline = time.monotonic() + timeout
+    while len(slack.home_views(user_id)) < n:
+        refused = [c.response for c in slack.calls_to("views.publish") if not c.ok]
+        assert not refused, f"views.publish refused: {refused}"
+        assert time.monotonic() < deadline, f"no view #{n} published for {user_id} in {timeout} s"
+        time.sleep(0.02)
+    return slack.home_views(user_id)[n - 1]
+
+
+def home_buttons(view: dict[str, Any]) -> list[dict[str, Any]]:
+    """Every button of a Home view, in order: actions blocks' elements and sections' accessories."""
+    found = []
+    for block in view["blocks"]:
+        found += [e for e in block.get("elements", []) if e.get("type") == "button"] if block["type"] == "actions" else []
+        if block.get("accessory", {}).get("type") == "button":
+            found.append(block["accessory"])
+    return found
+
+
+def home_text(view: dict[str, Any]) -> str:
+    return json.dumps(view["blocks"], ensure_ascii=False)
+
+
 # --------------------------------------------------------------------------- the digest and its clock
 
 DIGEST_CHANNELS = ("C0DIGEST1", "C0DIGEST2", "C0DIGEST3")
@@ -647,3 +697,27 @@ def age_alerts(store: AlertStore, by: timedelta) -> None:
         conn.execute(update(deliveries).where(deliveries.c.status == CLAIMED).values(claimed_at=then))
         conn.execute(update(threads).where(threads.c.status == CLAIMED).values(claimed_at=then))
         conn.execute(update(leases).values(renewed_at=then))
+
+
+# --------------------------------------------------------------------------- charts as Slack receives them
+
+CHART_SIZE = (900, 450)  # what bot/render/chart.py states: 6 x 3 inches at 150 dpi
+FAILED_RED = (198, 40, 40)  # the failed bars' colour (#c62828)
+
+
+def png_facts(data: bytes) -> tuple[tuple[int, int], int, bool]:
+    """An uploaded chart read back with Pillow (which shares nothing with matplotlib): its size, how many distinct
+    colours it has (a blank or single-colour image has 1), and whether it shows failed bars. Raises unless the bytes
+    are a complete, valid PNG."""
+    import io
+
+    from PIL import Image
+
+    with Image.open(io.BytesIO(data)) as image:
+        assert image.format == "PNG"
+        image.load()  # decodes every row: a truncated file fails here
+        rgb = image.convert("RGB")
+        colours = rgb.getcolors(maxcolors=1 << 20) or []
+        red = any(all(abs(c - r) <= 12 for c, r in zip(colour, FAILED_RED, strict=True)) and n >= 20
+                  for n, colour in colours)
+        return rgb.size, len(colours), red

@@ -42,6 +42,8 @@ class DigestData:
     visible_accounts: frozenset[str] | None = None  # the channel's scope, when it has one
     account_rows: tuple[SummaryRow, ...] | None = None  # FAILED/ABORTED rows of `day` per account; None: rows
     type_rows: tuple[SummaryRow, ...] | None = None  # FAILED/ABORTED rows of `day` per type; None: rows
+    # (day, failed, aborted, completed) per day, oldest first, ending with `day`: what the trend chart draws.
+    daily: tuple[tuple[date, int, int, int], ...] = ()
 
     @property
     def by_account_rows(self) -> tuple[SummaryRow, ...]:
@@ -101,27 +103,31 @@ def build_digest(
     def bad_of_day(rows: tuple[SummaryRow, ...]) -> tuple[SummaryRow, ...]:
         return tuple(r for r in visible(rows) if r.state in BAD_VALUES and day_start <= r.start < day_end)
 
-    per_day: dict[date, int] = defaultdict(int)
-    completed = 0
+    per_state: dict[tuple[date, str], int] = defaultdict(int)
     for row in visible(result.totals):
-        if State.is_bad_value(row.state):
-            per_day[_day(row)] += row.count
-        elif row.state == State.COMPLETED and _day(row) == day:
-            completed += row.count
-    trend = tuple((day - timedelta(days=i), per_day.get(day - timedelta(days=i), 0)) for i in reversed(range(TREND_DAYS)))
+        if row.state in _COUNTED:
+            per_state[(_day(row), row.state)] += row.count
+    days = tuple(day - timedelta(days=i) for i in reversed(range(TREND_DAYS)))
+    trend = tuple((d, sum(per_state[(d, state)] for state in BAD_VALUES)) for d in days)
+    daily = tuple((d, per_state[(d, State.FAILED)], per_state[(d, State.ABORTED)], per_state[(d, State.COMPLETED)])
+                  for d in days)
     return DigestData(
         day=day,
         regions=result.regions,
         failures=result.failures,
         rows=bad_of_day(result.totals),
-        completed=completed,
+        completed=per_state[(day, State.COMPLETED)],
         trend=trend,
+        daily=daily,
         truncated=result.truncated,
         account=account,
         visible_accounts=visible_accounts,
         account_rows=bad_of_day(result.by_account) if result.by_account is not None else None,
         type_rows=bad_of_day(result.by_type),
     )
+
+
+_COUNTED = BAD_VALUES | {State.COMPLETED.value}  # what the digest counts per day: the bad states and, for context, completed
 
 
 def _day(row: SummaryRow) -> date:

@@ -10,15 +10,18 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
+from time import sleep
 from typing import Any
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
+from slack_sdk.web import SlackResponse
 from sqlalchemy.exc import DBAPIError
 
 from bot.access import AccessPolicy, NoScope
 from bot.aws.client import BackupService
 from bot.aws.plan import PAGE_SIZE
+from bot.chart_upload import ChartUpload, upload_chart
 from bot.config import Settings
 from bot.digest.clock import RETRY_MINUTES
 from bot.digest.data import DigestData, DigestRows, build_digest, digest_day
@@ -26,7 +29,8 @@ from bot.digest.due import due_channels
 from bot.digest.ledger import CLAIMED, Ledger
 from bot.query import AGGREGATE_ALL, ANY, BAD_STATES, State
 from bot.regions import RegionCatalog
-from bot.render.digest import DigestSection, render_digest
+from bot.render.chart import ChartFile
+from bot.render.digest import DigestSection, digest_series, render_digest
 from bot.render.message import Message
 from bot.subscriptions import DIGEST, DigestSubscription, SubscriptionStore
 from bot.tests_service import RestoreTests
@@ -156,12 +160,15 @@ def post_digest(
     deadline_seconds: float | None = None,
     hold_incomplete: bool = False,
     extra_for: Callable[[frozenset[str] | None], DigestSection | None] | None = None,
+    charts: bool = True,
 ) -> DigestRun:
     """Post the digest to every channel that does not have it yet. Never raises for one channel's failure.
 
     A channel limited to some accounts (`scope_for`) gets a digest of those only, from a query that covers them:
     with `account` unset that is AccountId=ANY, because the bot's own account alone would make every other
-    account look "all clear". AWS is asked once per distinct AccountId (at most twice), however many channels."""
+    account look "all clear". AWS is asked once per distinct AccountId (at most twice), however many channels.
+    `charts`: show the 14-day trend as a chart (uploaded once per scope and run) where Slack lets the bot upload
+    it, else as the text sparkline."""
     now = now or datetime.now(UTC)
     day = day or digest_day(now)
     run = DigestRun(day=day)
@@ -192,15 +199,28 @@ def post_digest(
         for asked, flag in per_account.items()
     }
     # One rendering per distinct (AccountId, scope); the first is what a dry run prints.
-    messages: dict[tuple[str | None, frozenset[str] | None], tuple[DigestData, Message, bool]] = {}
+    messages: dict[tuple[str | None, frozenset[str] | None], tuple[DigestData, Message, DigestSection | None]] = {}
 
-    def digest_for(need: tuple[str | None, frozenset[str] | None]) -> tuple[DigestData, Message, bool]:
-        """The channel's digest, with the extra sections (restore testing) its scope gets; True if it has any."""
+    def digest_for(need: tuple[str | None, frozenset[str] | None]) -> tuple[DigestData, Message, DigestSection | None]:
+        """The channel's digest, with the extra sections (restore testing) its scope gets."""
         if need not in messages:
             data = build_digest(results[need[0]], day=day, account=need[0], visible_accounts=need[1])
             extra = extra_for(need[1]) if extra_for is not None else None
-            messages[need] = (data, render_digest(data, extra=extra), extra is not None)
+            messages[need] = (data, render_digest(data, extra=extra), extra)
         return messages[need]
+
+    # The chart of each (AccountId, scope), uploaded by the first of its channels that is posted to.
+    charted: dict[tuple[str | None, frozenset[str] | None], DigestChart | None] = {}
+
+    def chart_for(need: tuple[str | None, frozenset[str] | None]) -> DigestChart | None:
+        if need not in charted:
+            data, _, extra = digest_for(need)
+            series = digest_series(data) if charts and client is not None else None
+            charted[need] = None if series is None or client is None else DigestChart(
+                lambda: upload_chart(client, series),
+                lambda file: render_digest(data, extra=extra, chart=file),
+            )
+        return charted[need]
 
     run.message = digest_for(next(iter(needs.values()), (account, None)))[1]
     if dry_run:
@@ -226,7 +246,8 @@ def post_digest(
             run.outcomes.append(ChannelOutcome(channel, "skipped-all-clear"))
             continue
         try:
-            run.outcomes.append(_deliver(client, ledger, channel, day, owner, message, force=force))
+            outcome = _deliver(client, ledger, channel, day, owner, message, force=force, chart=chart_for(needs[channel]))
+            run.outcomes.append(outcome)
         except DBAPIError as error:
             # One channel's database trouble (a value the column refuses, a lost connection) is that channel's
             # failure only: the others are still posted, and this one is retried by the next run.
@@ -239,8 +260,75 @@ def post_digest(
 METADATA_EVENT = "restores_digest"
 
 
+# While Slack is still processing an uploaded file, an image block showing it is refused ("invalid slack file"); the
+# delays before trying again (slack-sdk issues report about a second), then the digest goes out with the text trend.
+FILE_WAITS = (1.0, 2.0, 4.0)
+
+
+class DigestChart:
+    """One scope's chart in a run: uploaded when the first of its channels is posted to (never for a dry run, a
+    skipped or an already posted channel), then shown in each of them; forgotten once Slack will not show it, so the
+    rest of the run posts the text trend at once."""
+
+    def __init__(self, upload: Callable[[], ChartUpload], render: Callable[[ChartFile], Message]) -> None:
+        self._upload = upload
+        self._render = render
+        self._message: Message | None = None
+        self._tried = False
+        self.error = ""  # why the digest has no chart: the upload's error, or that Slack would not show the file
+
+    def message(self) -> Message | None:
+        """The digest with the chart, or None (the text trend) when the chart could not be uploaded."""
+        if not self._tried:
+            self._tried = True
+            try:
+                upload = self._upload()
+                self.error = upload.error
+                self._message = self._render(upload.file) if upload.file is not None else None
+            except Exception:  # the chart is an extra: the digest goes out without it
+                log.exception("digest chart failed; posting the text trend")
+                self.error = "chart_failed"
+        return self._message
+
+    def refused(self) -> None:
+        self._message = None
+        self.error = "file_not_shown"
+
+
+def _post(client: WebClient, channel: str, message: Message, metadata: dict[str, Any]) -> SlackResponse:
+    return client.chat_postMessage(
+        channel=channel, text=message.text, blocks=message.block_dicts(), unfurl_links=False, metadata=metadata
+    )
+
+
+def _post_with_chart(client: WebClient, channel: str, message: Message, metadata: dict[str, Any]) -> SlackResponse | None:
+    """Post the digest that shows the chart, waiting while Slack processes its file; None if Slack still refused the
+    file after FILE_WAITS (any other refusal is raised, as for the text digest)."""
+    for wait in (0.0, *FILE_WAITS):
+        sleep(wait)
+        try:
+            return _post(client, channel, message, metadata)
+        except SlackApiError as error:
+            problems = (error.response.get("errors") if error.response is not None else None) or []
+            if error.response is None or error.response.get("error") != "invalid_blocks" or not any(
+                "slack_file" in str(problem) for problem in problems
+            ):
+                raise
+    log.warning("digest channel=%s: Slack would not show the chart's file after %.0f s; posting the text trend",
+                channel, sum(FILE_WAITS))
+    return None
+
+
 def _deliver(
-    client: WebClient, ledger: Ledger, channel: str, day: date, owner: str, message: Message, *, force: bool
+    client: WebClient,
+    ledger: Ledger,
+    channel: str,
+    day: date,
+    owner: str,
+    message: Message,
+    *,
+    force: bool,
+    chart: DigestChart | None = None,
 ) -> ChannelOutcome:
     previous = ledger.get(channel, day)
     if not ledger.claim(channel, day, owner, force=force):
@@ -253,14 +341,15 @@ def _deliver(
             ledger.mark_done(channel, day, owner, found)
             log.info("digest channel=%s day=%s: found the post of a run that died before recording it", channel, day)
             return ChannelOutcome(channel, "already-posted", "found the earlier post in the channel", ts=found)
+    metadata = {"event_type": METADATA_EVENT, "event_payload": {"day": day.isoformat(), "run": owner}}
+    charted = chart.message() if chart is not None else None
     try:
-        response = client.chat_postMessage(
-            channel=channel,
-            text=message.text,
-            blocks=message.block_dicts(),
-            unfurl_links=False,
-            metadata={"event_type": METADATA_EVENT, "event_payload": {"day": day.isoformat(), "run": owner}},
-        )
+        response = _post_with_chart(client, channel, charted, metadata) if charted is not None else None
+        if response is None:
+            if chart is not None and charted is not None:
+                chart.refused()
+            response = _post(client, channel, message, metadata)
+            charted = None
     except SlackApiError as error:
         code = str(error.response.get("error", "unknown")) if error.response is not None else "unknown"
         ledger.release(channel, day, owner)
@@ -273,8 +362,10 @@ def _deliver(
         return ChannelOutcome(channel, "failed", type(error).__name__)
     ts = response.get("ts")
     ledger.mark_done(channel, day, owner, ts)
-    log.info("digest posted channel=%s day=%s ts=%s", channel, day, ts)
-    return ChannelOutcome(channel, "posted", ts=ts)
+    # A digest that could have had the chart says why it has the text trend instead.
+    detail = f"text trend, no chart: {chart.error}" if chart is not None and charted is None else ""
+    log.info("digest posted channel=%s day=%s ts=%s%s", channel, day, ts, f" ({detail})" if detail else "")
+    return ChannelOutcome(channel, "posted", detail, ts=ts)
 
 
 def _find_post(client: WebClient, channel: str, day: date, *, since: datetime) -> str | None:

@@ -68,6 +68,15 @@ class DailySeries:
         return text[: MAX_ALT_TEXT - 1] + "…" if len(text) > MAX_ALT_TEXT else text
 
 
+@dataclass(frozen=True)
+class ChartFile:
+    """A chart uploaded to Slack: the file id an image block shows it by, and the same chart in words."""
+
+    file_id: str
+    alt_text: str
+    title: str
+
+
 def series_from_rows(rows: Iterable[SummaryRow], last_day: date, *, highlight: date | None = None,
                      title: str = "Restore jobs per day") -> DailySeries:
     """Daily ONE_DAY summary rows (any accounts, types, regions) summed per day and state, for the DAYS days

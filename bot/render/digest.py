@@ -10,6 +10,7 @@ from slack_sdk.models.blocks import ActionsBlock, Block, SectionBlock
 from bot.controls import ActionId, ActionValue, BlockId
 from bot.digest.data import DigestData
 from bot.query import COMMAND, Period, RestoreFilter, State
+from bot.render.chart import ChartFile, DailySeries
 from bot.render.message import (
     MAX_FALLBACK_TEXT,
     Message,
@@ -28,13 +29,35 @@ from bot.render.message import (
     region_notes,
     section,
     sparkline,
+    uploaded_image,
 )
 
+CHART_TITLE = "Restore jobs per UTC day"
 
-def _trend_text(data: DigestData) -> str:
+
+def digest_series(data: DigestData) -> DailySeries | None:
+    """The digest's 14 days as a chart, its day highlighted; None when the numbers are partial (a region did not
+    answer or was cut short): the chart's average line is a comparison, and the digest makes none from partial
+    numbers, so such a digest keeps the text trend that says so."""
+    if data.incomplete or not data.daily:
+        return None
+    return DailySeries(
+        days=tuple(d[0] for d in data.daily),
+        failed=tuple(d[1] for d in data.daily),
+        aborted=tuple(d[2] for d in data.daily),
+        completed=tuple(d[3] for d in data.daily),
+        highlight=data.day,
+        title=CHART_TITLE,
+    )
+
+
+def _trend_text(data: DigestData, *, charted: bool = False) -> str:
     values = [n for _, n in data.trend]
     average = data.seven_day_average
-    text = f"*{len(values)}-day trend* `{sparkline(values)}` (failed + aborted per day, oldest first)"
+    if charted:
+        text = f"*{len(values)}-day trend* (failed + aborted per day, completed for context)"
+    else:
+        text = f"*{len(values)}-day trend* `{sparkline(values)}` (failed + aborted per day, oldest first)"
     if data.incomplete:
         # A percentage from partial numbers would read as a trend; say what is known instead.
         return f"{text}\nYesterday at least {fmt(data.bad)} in what was read — no comparison made from partial numbers"
@@ -57,9 +80,12 @@ class DigestSection:
     summary: str
 
 
-def render_digest(data: DigestData, *, command: str = COMMAND, extra: DigestSection | None = None) -> Message:
+def render_digest(
+    data: DigestData, *, command: str = COMMAND, extra: DigestSection | None = None, chart: ChartFile | None = None
+) -> Message:
     """The daily FAILED/ABORTED digest for one UTC day, with `extra` (a section with something to say) before the
-    footer. "All clear" is said only when neither the restore jobs nor the extra section have anything wrong."""
+    footer. "All clear" is said only when neither the restore jobs nor the extra section have anything wrong.
+    `chart`: the uploaded trend chart (digest_series), shown in place of the text sparkline."""
     clear = data.all_clear and extra is None
     day = f"{data.day:%a %d %b %Y}"
     blocks: list[Block] = [header(f"Daily restore digest — {day} (UTC)")]
@@ -71,7 +97,7 @@ def render_digest(data: DigestData, *, command: str = COMMAND, extra: DigestSect
     if not answered:
         blocks.append(section(":rotating_light: *No region could be queried*; no numbers for this day."))
     else:
-        blocks += _digest_body(data, day, clear=clear)
+        blocks += _digest_body(data, day, clear=clear, chart=chart)
     drill = _digest_drill_down(data)
     blocks += region_notes(data.failures, data.truncated, bool(answered))
     if extra is not None:
@@ -105,7 +131,7 @@ def render_digest(data: DigestData, *, command: str = COMMAND, extra: DigestSect
     )
 
 
-def _digest_body(data: DigestData, day: str, *, clear: bool) -> list[Block]:
+def _digest_body(data: DigestData, day: str, *, clear: bool, chart: ChartFile | None) -> list[Block]:
     blocks: list[Block] = []
     if data.incomplete:
         missing = [f"{escape(f.region)} did not answer" for f in data.failures]
@@ -142,7 +168,9 @@ def _digest_body(data: DigestData, day: str, *, clear: bool) -> list[Block]:
         blocks.append(section("*By account*\n" + fit_lines(by_account, limit=8)))
         blocks.append(section("*By region*\n" + fit_lines(by_region, limit=8)))
         blocks.append(section("*By resource type*\n" + fit_lines(by_type, limit=8)))
-    blocks.append(section(_trend_text(data)))
+    blocks.append(section(_trend_text(data, charted=chart is not None)))
+    if chart is not None:
+        blocks.append(uploaded_image(chart.file_id, chart.alt_text, chart.title))
     return blocks
 
 

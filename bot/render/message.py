@@ -15,6 +15,7 @@ from slack_sdk.models.blocks import (
     ContextBlock,
     DividerBlock,
     HeaderBlock,
+    ImageBlock,
     MarkdownTextObject,
     PlainTextObject,
     SectionBlock,
@@ -32,6 +33,7 @@ MAX_FIELDS = 10
 MAX_FIELD_TEXT = 2000
 MAX_HEADER_TEXT = 150
 MAX_CONTEXT_ELEMENTS = 10
+MAX_IMAGE_TEXT = 2000  # an image block's alt_text and title
 MAX_MESSAGE_CHARS = 12000
 MAX_FALLBACK_TEXT = 3000
 LIST_LINES = 12  # rows per breakdown before "and N more"
@@ -140,6 +142,16 @@ def context(*parts: str) -> ContextBlock:
 
 def header(text: str) -> HeaderBlock:
     return HeaderBlock(text=PlainTextObject(text=clip(text, MAX_HEADER_TEXT), emoji=True))
+
+
+def uploaded_image(file_id: str, alt_text: str, title: str | None = None) -> ImageBlock:
+    """A file the bot uploaded (files_upload_v2), shown in a message by its id; `alt_text` is what a screen reader
+    and a text-only client get instead, so it must say what the picture says."""
+    return ImageBlock(
+        alt_text=clip(alt_text, MAX_IMAGE_TEXT),
+        slack_file={"id": file_id},
+        title=PlainTextObject(text=clip(title, MAX_IMAGE_TEXT)) if title else None,
+    )
 
 
 def describe_scope(flt: RestoreFilter) -> str:

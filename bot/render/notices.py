@@ -61,8 +61,15 @@ def render_parse_error(error: ParseError, command: str = COMMAND) -> Message:
     return Message(text=clip(text, MAX_FALLBACK_TEXT), blocks=(section(text),))
 
 
-def render_refusal(command: str = COMMAND, *, no_scope: bool = False, other_team: bool = False) -> Message:
-    if other_team:
+def render_refusal(
+    command: str = COMMAND, *, no_scope: bool = False, other_team: bool = False, home: bool = False
+) -> Message:
+    if home and no_scope:  # a button of the Home tab, whose accounts are no longer configured
+        text = (
+            ":lock: Sorry, the Home tab shows no AWS accounts any more: the bot's admins name them in "
+            f"`RESTORES_HOME_ACCOUNTS`. `{command}` still answers in your channels."
+        )
+    elif other_team:
         text = (
             f":lock: Sorry, `{command}` only answers people of the workspace it is installed in. "
             "Ask your own workspace's admins about AWS Backup restores."

@@ -247,6 +247,9 @@ def _filter_controls(flt: RestoreFilter) -> ActionsBlock:
             )
         )
     elements.append(button(":loudspeaker: Share to channel", ActionId.SHARE.value, ActionValue(base)))
+    if flt.period is Period.ONE_DAY:
+        # Day by day is a trend: one click posts it as a picture to the channel (the answer itself stays private).
+        elements.append(button(":bar_chart: Chart", ActionId.CHART.value, ActionValue(base)))
     return ActionsBlock(block_id=BlockId.CONTROLS, elements=elements)
 
 

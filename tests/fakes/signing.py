@@ -14,11 +14,15 @@ from urllib.parse import urlencode
 __all__ = [
     "SIGNATURE_HEADER",
     "TIMESTAMP_HEADER",
+    "app_home_opened",
     "block_actions_body",
     "command_body",
+    "event_callback_body",
+    "home_click_payload",
     "post_signed",
     "signed_headers",
     "slack_signature",
+    "url_verification_body",
 ]
 
 SIGNATURE_HEADER = "X-Slack-Signature"
@@ -121,6 +125,57 @@ def click_payload(
     }
 
 
+def app_home_opened(user_id: str = "U0USER", *, tab: str = "home", team_id: str = "T0TEST") -> dict[str, Any]:
+    """The ``event`` of an ``app_home_opened`` (a user opened the app's Home or Messages tab), as Slack sends it."""
+    event: dict[str, Any] = {"type": "app_home_opened", "user": user_id, "channel": "D0APPHOME", "tab": tab,
+                             "event_ts": f"{time.time():.6f}"}
+    if tab == "home":  # the view already published for the user, if any; Slack sends it along
+        event["view"] = {"id": "V0HOME", "team_id": team_id, "type": "home", "blocks": [], "hash": "1.abc"}
+    return event
+
+
+def event_callback_body(event: dict[str, Any], *, team_id: str = "T0TEST", api_app_id: str = "A0TEST") -> bytes:
+    """An Events API request body: the JSON ``event_callback`` envelope around ``event``, with the fields Slack sends."""
+    envelope = {
+        "token": "fake-verification-token",
+        "team_id": team_id,
+        "api_app_id": api_app_id,
+        "event": event,
+        "type": "event_callback",
+        "event_id": f"Ev{time.monotonic_ns():X}"[:14],
+        "event_time": int(time.time()),
+        "authorizations": [{"enterprise_id": None, "team_id": team_id, "user_id": "U0BOT", "is_bot": True,
+                            "is_enterprise_install": False}],
+        "is_ext_shared_channel": False,
+    }
+    return json.dumps(envelope, separators=(",", ":")).encode("utf-8")
+
+
+def url_verification_body(challenge: str) -> bytes:
+    """The request Slack sends once when an Events API request URL is set: answer with the challenge."""
+    return json.dumps({"token": "fake-verification-token", "challenge": challenge, "type": "url_verification"}).encode()
+
+
+def home_click_payload(action_id: str, value: str, *, user_id: str = "U0USER", team_id: str = "T0TEST") -> dict[str, Any]:
+    """A block_actions payload for a button on the app's Home tab: a view container, no channel and no response_url
+    (what Slack sends for clicks in views)."""
+    return {
+        "type": "block_actions",
+        "user": {"id": user_id, "username": "alice", "name": "alice", "team_id": team_id},
+        "api_app_id": "A0TEST",
+        "token": "fake-verification-token",
+        "container": {"type": "view", "view_id": "V0HOME"},
+        "trigger_id": "123.456.abc",
+        "team": {"id": team_id, "domain": "test"},
+        "enterprise": None,
+        "is_enterprise_install": False,
+        "view": {"id": "V0HOME", "team_id": team_id, "type": "home", "blocks": [], "private_metadata": "",
+                 "callback_id": "", "state": {"values": {}}, "hash": "1.abc", "app_id": "A0TEST"},
+        "actions": [{"action_id": action_id, "block_id": "restores_home:drill", "type": "button", "value": value,
+                     "text": {"type": "plain_text", "text": "x"}, "action_ts": f"{time.time():.6f}"}],
+    }
+
+
 def _merge_headers(base: dict[str, str], override: dict[str, Any] | None) -> dict[str, str]:
     """Merge header dicts case-insensitively; an override value of None removes that header."""
     merged = dict(base)
@@ -147,7 +202,10 @@ def post_signed(
     ``headers_override`` replaces headers case-insensitively (a None value drops the header),
     e.g. ``{"X-Slack-Signature": "v0=bad"}``. Environment proxies are ignored.
     """
-    headers = _merge_headers(signed_headers(secret, body, timestamp=timestamp), headers_override)
+    # A JSON body (Events API) is sent as Slack sends it, as application/json; the rest as a form.
+    content_type = "application/json" if body.lstrip().startswith(b"{") else "application/x-www-form-urlencoded"
+    headers = _merge_headers(signed_headers(secret, body, timestamp=timestamp, content_type=content_type),
+                             headers_override)
     request = urllib.request.Request(url, data=body, headers=headers, method="POST")
     opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
     try:

@@ -19,6 +19,12 @@ Socket Mode: after ``fake.set_socket_mode_url(url)`` (a string, or a callable gi
 ``FakeSocketMode.new_url`` from tests/fakes/socket_mode.py), ``apps.connections.open`` called with the app-level
 token ``fake.app_token`` answers ``{"ok": true, "url": ...}``. As in Slack, the app-level token is refused by the
 bot-token methods and the bot token by ``apps.connections.open`` (``not_allowed_token_type``).
+
+Files: ``files.getUploadURLExternal`` → a POST of the raw bytes to its ``upload_url`` (on this server) →
+``files.completeUploadExternal``, the flow slack_sdk's ``files_upload_v2`` drives; ``fake.files`` / ``fake.file(id)``
+hold what was uploaded. Both methods need ``files:write`` in ``fake.scopes`` (else ``missing_scope``), sharing to a
+channel needs the bot in it (``not_in_channel``), and an image block's ``slack_file`` must name a completed upload
+Slack has processed (``delay_file_processing``), else ``invalid_blocks``.
 """
 
 from __future__ import annotations
@@ -27,11 +33,12 @@ import contextlib
 import email.parser
 import email.policy
 import json
+import re
 import threading
 import time
 import uuid
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qsl, unquote, urlsplit
@@ -42,11 +49,13 @@ __all__ = [
     "FakeSlack",
     "ResponsePost",
     "SlackCall",
+    "UploadedFile",
     "validate_blocks",
 ]
 
 # Block Kit limits (https://docs.slack.dev/reference/block-kit/blocks).
 MAX_BLOCKS = 50
+MAX_HOME_BLOCKS = 100  # a Home tab view (views.publish) takes twice a message's blocks
 MAX_SECTION_TEXT = 3000
 MAX_SECTION_FIELDS = 10
 MAX_FIELD_TEXT = 2000
@@ -55,6 +64,16 @@ MAX_CONTEXT_ELEMENTS = 10
 MAX_ACTIONS_ELEMENTS = 25
 MAX_BLOCK_ID = 255
 MAX_MESSAGE_TEXT = 40000
+MAX_IMAGE_ALT_TEXT = 2000
+MAX_IMAGE_TITLE = 2000
+# Slack's patterns for a file id in an image block's slack_file, and for files.completeUploadExternal's channel_id.
+FILE_ID_PATTERN = re.compile(r"^F[A-Z0-9]{8,}$")
+SHARE_CHANNEL_PATTERN = re.compile(r"^[CGDZ][A-Z0-9]{8,}$")
+# Methods that need a scope the token may lack (``fake.scopes``): they answer missing_scope without it, as Slack does.
+METHOD_SCOPES = {
+    "files.getUploadURLExternal": "files:write",
+    "files.completeUploadExternal": "files:write",
+}
 
 # Methods that take a ``channel`` argument; fail_channel(..., methods=None) applies to all of them.
 CHANNEL_METHODS = (
@@ -65,6 +84,7 @@ CHANNEL_METHODS = (
     "conversations.info",
     "conversations.join",
     "conversations.replies",
+    "files.completeUploadExternal",  # its channel_id
 )
 # What a private channel the bot is not in answers (set_conversation): Slack hides it from the bot token.
 _PRIVATE_HIDDEN_METHODS = ("chat.postMessage", "chat.update", "conversations.history", "conversations.info")
@@ -74,6 +94,7 @@ APP_TOKEN_SCOPES = ("connections:write",)
 _JSON_STRING_FIELDS = ("blocks", "attachments", "metadata")
 _JSON_CONTENT_TYPE = "application/json; charset=utf-8"
 _TEXT_CONTENT_TYPE = "text/plain; charset=utf-8"
+_UPLOAD_PATH = "/upload/v1/"  # where files.getUploadURLExternal's upload_url points (files.slack.com in Slack)
 
 
 @dataclass(frozen=True)
@@ -111,6 +132,27 @@ class ResponsePost:
     headers: dict[str, str] = field(default_factory=dict)
 
 
+@dataclass(frozen=True)
+class UploadedFile:
+    """A file uploaded through files.getUploadURLExternal → the upload URL → files.completeUploadExternal.
+
+    ``data`` is None until the bytes were POSTed to the upload URL; ``completed`` once completeUploadExternal named it
+    (with ``title``, and ``channel`` when it was shared to one; unshared files are private to the bot). ``ready_at``:
+    when Slack would have processed it, so an image block may reference it (see ``delay_file_processing``)."""
+
+    id: str
+    filename: str
+    length: int
+    alt_txt: str | None = None
+    data: bytes | None = None
+    completed: bool = False
+    title: str | None = None
+    channel: str | None = None
+    initial_comment: str | None = None
+    thread_ts: str | None = None
+    ready_at: float = 0.0
+
+
 def _check_text_object(
     obj: Any,
     pointer: str,
@@ -133,19 +175,19 @@ def _check_text_object(
     return errors
 
 
-def validate_blocks(blocks: Any) -> list[str]:
+def validate_blocks(blocks: Any, *, max_blocks: int = MAX_BLOCKS) -> list[str]:
     """Check ``blocks`` against the Block Kit limits Slack enforces; return error strings ([] = valid).
 
     Checked: a list of at most 50 objects with a ``type``; unique ``block_id`` (<= 255 chars);
     section text 1..3000 chars, <= 10 fields of 1..2000 chars, text or fields present;
-    header plain_text 1..150 chars; context 1..10 elements; actions <= 25 elements.
+    header plain_text 1..150 chars; context 1..10 elements; actions <= 25 elements; image blocks (_check_image_block).
     Other block types are accepted as they are.
     """
     if not isinstance(blocks, list):
         return ["must be an array [json-pointer:/blocks]"]
     errors: list[str] = []
-    if len(blocks) > MAX_BLOCKS:
-        errors.append(f"must be less than {MAX_BLOCKS + 1} items [json-pointer:/blocks]")
+    if len(blocks) > max_blocks:  # 50 in a message, 100 in a Home tab view
+        errors.append(f"must be less than {max_blocks + 1} items [json-pointer:/blocks]")
     seen_ids: set[str] = set()
     for i, block in enumerate(blocks):
         ptr = f"/blocks/{i}"
@@ -191,6 +233,30 @@ def validate_blocks(blocks: Any) -> list[str]:
                 errors.append(f"must be a non-empty array [json-pointer:{ptr}/elements]")
             elif len(elements) > MAX_ACTIONS_ELEMENTS:
                 errors.append(f"must be less than {MAX_ACTIONS_ELEMENTS + 1} items [json-pointer:{ptr}/elements]")
+        elif kind == "image":
+            errors += _check_image_block(block, ptr)
+    return errors
+
+
+def _check_image_block(block: dict[str, Any], ptr: str) -> list[str]:
+    """An image block: alt_text 1..2000 chars, exactly one of image_url and slack_file (an ``id`` of Slack's file id
+    pattern, or a ``url``), an optional plain_text title."""
+    errors: list[str] = []
+    alt = block.get("alt_text")
+    if not isinstance(alt, str) or not alt:
+        errors.append(f"missing required field: alt_text [json-pointer:{ptr}/alt_text]")
+    elif len(alt) > MAX_IMAGE_ALT_TEXT:
+        errors.append(f"must be less than {MAX_IMAGE_ALT_TEXT + 1} characters [json-pointer:{ptr}/alt_text]")
+    url, slack_file = block.get("image_url"), block.get("slack_file")
+    if (url is None) == (slack_file is None):
+        errors.append(f"must provide exactly one of image_url or slack_file [json-pointer:{ptr}]")
+    elif slack_file is not None:
+        if not isinstance(slack_file, dict) or not (slack_file.get("id") or slack_file.get("url")):
+            errors.append(f"invalid slack file [json-pointer:{ptr}/slack_file]")
+        elif slack_file.get("id") is not None and not FILE_ID_PATTERN.match(str(slack_file["id"])):
+            errors.append(f"input must match regex pattern: {FILE_ID_PATTERN.pattern} [json-pointer:{ptr}/slack_file/id]")
+    if block.get("title") is not None:
+        errors += _check_text_object(block["title"], f"{ptr}/title", max_len=MAX_IMAGE_TITLE, allowed_types=("plain_text",))
     return errors
 
 
@@ -309,7 +375,7 @@ class FakeSlack:
         self.app_token = app_token
         self._socket_mode_url: str | Callable[[], str] | None = None
         self.scopes: tuple[str, ...] = ("commands", "chat:write", "chat:write.public", "channels:history",
-                                        "groups:history", "channels:read", "groups:read")
+                                        "groups:history", "channels:read", "groups:read", "files:write")
         self.team_id = team_id
         self.bot_user_id = bot_user_id
         self.bot_id = bot_id
@@ -327,9 +393,15 @@ class FakeSlack:
         self._joined: set[str] = set()
         self._private: set[str] = set()
         self._archived: set[str] = set()
+        self._members: dict[str, set[str]] = {}  # channel -> its users (set_members), for users.conversations
         self._ts_counter = 0
+        self._files: dict[str, UploadedFile] = {}  # file id -> the upload, in the order they were started
+        self._upload_urls: dict[str, str] = {}  # the upload URL's ticket -> file id
+        self._file_processing = 0.0  # seconds after completeUploadExternal before an image block may show a file
         self._methods: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
             "auth.test": self._auth_test,
+            "views.publish": self._views_publish,
+            "users.conversations": self._users_conversations,
             "chat.postMessage": self._chat_post_message,
             "chat.postEphemeral": self._chat_post_ephemeral,
             "chat.update": self._chat_update,
@@ -338,6 +410,8 @@ class FakeSlack:
             "conversations.info": self._conversations_info,
             "conversations.join": self._conversations_join,
             "apps.connections.open": self._apps_connections_open,
+            "files.getUploadURLExternal": self._files_get_upload_url_external,
+            "files.completeUploadExternal": self._files_complete_upload_external,
         }
 
     # ------------------------------------------------------------------ lifecycle
@@ -404,6 +478,24 @@ class FakeSlack:
         """Web API calls to ``method`` (e.g. "chat.postMessage"), oldest first."""
         with self._cond:
             return [c for c in self._calls if c.method == method]
+
+    def home_views(self, user_id: str | None = None) -> list[dict[str, Any]]:
+        """The Home tab views views.publish accepted (for ``user_id``, if given), oldest first."""
+        return [c.params["view"] for c in self.calls_to("views.publish")
+                if c.ok and (user_id is None or c.params.get("user_id") == user_id)]
+
+    @property
+    def files(self) -> list[UploadedFile]:
+        """Every upload started with files.getUploadURLExternal, oldest first (completed or not)."""
+        with self._cond:
+            return list(self._files.values())
+
+    def file(self, file_id: str) -> UploadedFile:
+        """The upload with this id; AssertionError naming the known ids when there is none."""
+        with self._cond:
+            if file_id not in self._files:
+                raise AssertionError(f"no uploaded file {file_id!r}; uploads: {list(self._files)!r}")
+            return self._files[file_id]
 
     @property
     def responses(self) -> list[ResponsePost]:
@@ -483,6 +575,19 @@ class FakeSlack:
             (self._archived.add if archived else self._archived.discard)(channel)
             (self._joined.add if member else self._joined.discard)(channel)
 
+    def set_members(self, channel: str, users: Iterable[str]) -> None:
+        """The users in ``channel`` (replacing what was set), as ``users.conversations`` reports them: with the bot
+        token a user's private channels are listed only when the bot is in them too (``set_conversation(member=...)``)."""
+        with self._cond:
+            self._members[channel] = set(users)
+
+    def delay_file_processing(self, seconds: float) -> None:
+        """Slack processes an upload after files.completeUploadExternal; until it is done an image block referencing the
+        file is refused (``invalid_blocks``: ``invalid slack file``). Files completed from now on are ready ``seconds``
+        later (0, the default and the state after reset(): at once)."""
+        with self._cond:
+            self._file_processing = seconds
+
     def set_socket_mode_url(self, url: str | Callable[[], str] | None) -> None:
         """Answer ``apps.connections.open`` (with ``app_token``) with ``{"ok": true, "url": url}``.
 
@@ -494,9 +599,10 @@ class FakeSlack:
             self._socket_mode_url = url
 
     def reset(self) -> None:
-        """Forget recorded calls/posts/messages and clear rate limits, channel failures and the Socket Mode URL."""
+        """Forget recorded calls/posts/messages/files and clear rate limits, channel failures, file processing delays and the
+        Socket Mode URL."""
         self.scopes = ("commands", "chat:write", "chat:write.public", "channels:history", "groups:history", "channels:read",
-                       "groups:read")
+                       "groups:read", "files:write")
         with self._cond:
             self._socket_mode_url = None
             self._calls.clear()
@@ -507,6 +613,10 @@ class FakeSlack:
             self._joined.clear()
             self._private.clear()
             self._archived.clear()
+            self._members.clear()
+            self._files.clear()
+            self._upload_urls.clear()
+            self._file_processing = 0.0
 
     # ------------------------------------------------------------------ HTTP plumbing
 
@@ -519,6 +629,8 @@ class FakeSlack:
             self._handle_api(handler, unquote(path[len("/api/") :]), split.query, headers, body)
         elif path.startswith("/response/") and verb == "POST":
             self._handle_response_url(handler, unquote(path[len("/response/") :]), headers, body)
+        elif path.startswith(_UPLOAD_PATH) and verb == "POST":
+            self._handle_upload(handler, path[len(_UPLOAD_PATH) :], body)
         else:
             handler.send(404, b"not found", _TEXT_CONTENT_TYPE)
 
@@ -563,6 +675,10 @@ class FakeSlack:
             response = {"ok": False, "error": "not_allowed_token_type"}
         elif token != wanted:
             response = {"ok": False, "error": "invalid_auth"}
+        elif method in METHOD_SCOPES and METHOD_SCOPES[method] not in self.scopes:
+            response = {"ok": False, "error": "missing_scope", "needed": METHOD_SCOPES[method],
+                        "provided": ",".join(self.scopes)}
+            extra = {"x-oauth-scopes": ",".join(self.scopes)}
         else:
             response = self._methods[method](params)
             # Real Slack reports the token's granted scopes on every authenticated call.
@@ -631,14 +747,33 @@ class FakeSlack:
 
     def _message_failure(self, params: dict[str, Any]) -> dict[str, Any] | None:
         error = self._message_error(params)
+        problems = validate_blocks(params.get("blocks")) if error == "invalid_blocks" else []
+        if error is None:
+            problems = self._unknown_slack_files(params.get("blocks"))
+            error = "invalid_blocks" if problems else None
         if error is None:
             return None
         failure: dict[str, Any] = {"ok": False, "error": error}
         if error == "invalid_blocks":
-            problems = validate_blocks(params.get("blocks"))
             failure["errors"] = problems
             failure["response_metadata"] = {"messages": [f"[ERROR] {p}" for p in problems]}
         return failure
+
+    def _unknown_slack_files(self, blocks: Any) -> list[str]:
+        """Image blocks whose slack_file is not an uploaded, completed and processed file: Slack answers
+        ``invalid slack file`` for those (also for a file still being processed right after its upload)."""
+        errors: list[str] = []
+        now = time.time()
+        with self._cond:
+            files = list(self._files.values())
+        for i, block in enumerate(blocks if isinstance(blocks, list) else []):
+            ref = block.get("slack_file") if isinstance(block, dict) and block.get("type") == "image" else None
+            if not isinstance(ref, dict):
+                continue
+            found = [f for f in files if f.id == ref.get("id") or (ref.get("url") and ref.get("url") == self._permalink(f))]
+            if not found or not found[0].completed or found[0].ready_at > now:
+                errors.append(f"invalid slack file [json-pointer:/blocks/{i}/slack_file]")
+        return errors
 
     def _channel_failure(self, method: str, params: dict[str, Any]) -> dict[str, Any] | None:
         channel = params.get("channel")
@@ -669,6 +804,57 @@ class FakeSlack:
         return message
 
     # ------------------------------------------------------------------ methods
+
+    def _views_publish(self, params: dict[str, Any]) -> dict[str, Any]:
+        """A Home tab view for one user: ``user_id`` a user id, ``view`` (an object, or its JSON as a form field) of
+        type ``home`` with at most 100 valid blocks; anything else is ``invalid_arguments`` with Slack's messages."""
+        view = params.get("view")
+        if isinstance(view, str):
+            with contextlib.suppress(ValueError):
+                view = params["view"] = json.loads(view)
+        problems: list[str] = []
+        if not re.match(r"^[UW][A-Z0-9]{2,}$", str(params.get("user_id") or "")):
+            problems.append("invalid user_id [json-pointer:/user_id]")
+        if not isinstance(view, dict):
+            problems.append("must provide an object [json-pointer:/view]")
+        else:
+            if view.get("type") != "home":
+                problems.append("must be home [json-pointer:/view/type]")
+            problems += [p.replace("json-pointer:/", "json-pointer:/view/") for p in
+                         validate_blocks(view.get("blocks"), max_blocks=MAX_HOME_BLOCKS)]
+            for name, limit in (("private_metadata", 3000), ("callback_id", 255), ("external_id", 255)):
+                if len(str(view.get(name) or "")) > limit:
+                    problems.append(f"must be less than {limit + 1} characters [json-pointer:/view/{name}]")
+        if problems:
+            return {"ok": False, "error": "invalid_arguments",
+                    "response_metadata": {"messages": [f"[ERROR] {p}" for p in problems]}}
+        assert isinstance(view, dict)
+        published = dict(view, id=f"V{uuid.uuid4().hex[:10].upper()}", team_id=self.team_id,
+                         hash=f"{time.time():.6f}.{uuid.uuid4().hex[:8]}")
+        return {"ok": True, "view": published}
+
+    def _users_conversations(self, params: dict[str, Any]) -> dict[str, Any]:
+        """The channels ``user`` (default: the bot) is in (set_members), of ``types`` (default public_channel), without
+        archived ones on ``exclude_archived``; ``limit`` (default 100, at most 1000) a page, ``next_cursor`` for more.
+        As with a bot token in Slack, a private channel is listed only when the bot is in it too."""
+        user = str(params.get("user") or self.bot_user_id)
+        if not re.match(r"^[UW][A-Z0-9]{2,}$", user):
+            return {"ok": False, "error": "user_not_found"}
+        types = set(str(params.get("types") or "public_channel").split(","))
+        limit = min(int(params.get("limit") or 100), 1000)
+        start = int(params.get("cursor") or 0)
+        skip_archived = str(params.get("exclude_archived", "")).lower() in ("1", "true")
+        with self._cond:
+            found = sorted(
+                channel for channel, users in self._members.items()
+                if user in users
+                and ("private_channel" if channel in self._private else "public_channel") in types
+                and (channel not in self._private or channel in self._joined)
+                and not (skip_archived and channel in self._archived)
+            )
+        page = [self._channel_object(channel) for channel in found[start : start + limit]]
+        more = start + limit < len(found)
+        return {"ok": True, "channels": page, "response_metadata": {"next_cursor": str(start + limit) if more else ""}}
 
     def _auth_test(self, params: dict[str, Any]) -> dict[str, Any]:
         return {
@@ -808,3 +994,84 @@ class FakeSlack:
         if already:
             response["warning"] = "already_in_channel"
         return response
+
+    # ------------------------------------------------------------------ files: the flow files_upload_v2 drives
+
+    def _permalink(self, upload: UploadedFile) -> str:
+        return f"{self.base_url}/files/{self.bot_user_id}/{upload.id}/{upload.filename}"
+
+    def _file_object(self, upload: UploadedFile) -> dict[str, Any]:
+        # Slack processes a file after completeUploadExternal; until then details such as mimetype are empty.
+        return {"id": upload.id, "name": upload.filename, "title": upload.title or upload.filename, "size": upload.length,
+                "user": self.bot_user_id, "mimetype": "", "permalink": self._permalink(upload),
+                "url_private": f"{self.base_url}/files-pri/{self.team_id}-{upload.id}/{upload.filename}",
+                "channels": [upload.channel] if upload.channel else []}
+
+    def _files_get_upload_url_external(self, params: dict[str, Any]) -> dict[str, Any]:
+        filename, length = params.get("filename"), str(params.get("length") or "")
+        if not isinstance(filename, str) or not filename or not length.isdigit() or int(length) <= 0:
+            return {"ok": False, "error": "invalid_arguments"}
+        upload = UploadedFile(id="F" + uuid.uuid4().hex[:10].upper(), filename=filename, length=int(length),
+                              alt_txt=params.get("alt_txt") or None)
+        ticket = uuid.uuid4().hex
+        with self._cond:
+            self._files[upload.id] = upload
+            self._upload_urls[ticket] = upload.id
+        return {"ok": True, "upload_url": f"{self.base_url}{_UPLOAD_PATH}{ticket}", "file_id": upload.id}
+
+    def _handle_upload(self, handler: _Handler, ticket: str, body: bytes) -> None:
+        """The upload URL: the file's bytes as the raw POST body (slack_sdk sends them with urllib, no multipart)."""
+        with self._cond:
+            file_id = self._upload_urls.get(ticket)
+            if file_id is not None:
+                self._files[file_id] = replace(self._files[file_id], data=body)
+                self._cond.notify_all()
+        if file_id is None:
+            handler.send(404, b"not found", _TEXT_CONTENT_TYPE)
+        else:
+            handler.send(200, f"OK - {len(body)}".encode(), _TEXT_CONTENT_TYPE)
+
+    def _files_complete_upload_external(self, params: dict[str, Any]) -> dict[str, Any]:
+        """files=[{id, title}], optional channel_id (else the files stay private to the bot), initial_comment and
+        thread_ts. Sharing needs the bot in the channel: chat:write.public does not cover files (not_in_channel)."""
+        try:
+            wanted = json.loads(str(params.get("files") or ""))
+        except ValueError:
+            wanted = None
+        if not isinstance(wanted, list) or not wanted or not all(isinstance(f, dict) and f.get("id") for f in wanted):
+            return {"ok": False, "error": "invalid_arguments"}
+        channel = params.get("channel_id") or None
+        if channel is not None:
+            if not SHARE_CHANNEL_PATTERN.match(str(channel)):
+                return {"ok": False, "error": "invalid_arguments"}
+            failure = self._channel_failure("files.completeUploadExternal", {"channel": channel})
+            if failure:
+                return failure
+            with self._cond:
+                hidden = channel in self._private and channel not in self._joined
+                member, archived = channel in self._joined, channel in self._archived
+            if hidden or not member or archived:
+                return {"ok": False, "error": "channel_not_found" if hidden else "is_archived" if archived
+                        else "not_in_channel"}
+        with self._cond:
+            found = [self._files.get(str(f["id"])) for f in wanted]
+            if any(f is None or f.data is None or f.completed for f in found):
+                return {"ok": False, "error": "file_not_found"}
+            ready_at = time.time() + self._file_processing
+            done = [replace(f, completed=True, title=str(w.get("title") or f.filename), channel=channel,
+                            initial_comment=params.get("initial_comment") or None,
+                            thread_ts=params.get("thread_ts") or None, ready_at=ready_at)
+                    for f, w in zip(found, wanted, strict=True) if f is not None]
+            for upload in done:
+                self._files[upload.id] = upload
+            self._cond.notify_all()
+        objects = [self._file_object(f) for f in done]
+        if channel is not None:  # a shared file is a message in the channel, with the comment as its text
+            ts = self._next_ts()
+            message = {"type": "message", "user": self.bot_user_id, "bot_id": self.bot_id, "team": self.team_id,
+                       "text": params.get("initial_comment") or "", "files": objects, "ts": ts}
+            if params.get("thread_ts"):
+                message["thread_ts"] = params["thread_ts"]
+            with self._cond:
+                self._messages[(str(channel), ts)] = message
+        return {"ok": True, "files": objects}

@@ -1,5 +1,5 @@
 """The block action listeners called directly, as Bolt calls them: the ack, and each lazy listener with a block_actions
-body and Mock(Respond).
+body and Mock(Respond) (or, for a click on the App Home tab, respond=None and Mock(WebClient)).
 
 A Mock(RestoresService) where the point is the listener's own logic (decoding the value, where the answer goes, the
 share's delete); the real service on the AWS emulator for a drill-down all the way to the jobs."""
@@ -14,6 +14,9 @@ from unittest.mock import Mock, call
 
 import pytest
 from slack_bolt import Ack, Respond
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web import SlackResponse
 from slack_sdk.webhook import WebhookResponse
 
 from bot.controls import ActionId, ActionValue
@@ -170,3 +173,50 @@ def test_a_total_button_of_the_real_services_answer_opens_its_jobs(service: Rest
     failed = [j for j in jobs if j.status == "FAILED"]
     assert f"*{len(failed)} failed restore jobs*" in json.dumps(sent.kwargs["blocks"], ensure_ascii=False)
     assert sent.kwargs["replace_original"] is False
+
+
+def home_clicked(value: object, *, action_id: str = ActionId.JOBS.with_suffix("failed")) -> dict[str, Any]:
+    """A click on the App Home tab: a view container, no channel, no response_url (Bolt then injects respond=None)."""
+    return {
+        "type": "block_actions", "user": {"id": "U0USER", "team_id": "T0TEST"}, "team": {"id": "T0TEST"},
+        "container": {"type": "view", "view_id": "V0HOME"}, "view": {"id": "V0HOME", "type": "home"},
+        "actions": [{"action_id": action_id, "block_id": "restores_home:drill", "type": "button", "value": value}],
+    }
+
+
+def test_a_home_click_is_checked_against_the_home_scope_and_answered_in_the_users_dm() -> None:
+    service, client = fake_service(), Mock(WebClient)
+    RestoresActions(service).jobs(body=home_clicked(VALUE.encode()), respond=None, logger=Mock(logging.Logger),
+                                  client=client)
+    kwargs = service.answer_jobs.call_args.kwargs
+    assert (kwargs["user_id"], kwargs["channel_id"], kwargs["home"], kwargs["teams"]) == ("U0USER", "", True, ("T0TEST", "T0TEST"))
+    assert client.chat_postMessage.call_args_list == [
+        call(channel="U0USER", text=EPHEMERAL.text, blocks=EPHEMERAL.block_dicts())
+    ]
+
+
+def test_a_message_click_is_not_a_home_click() -> None:
+    service = fake_service()
+    RestoresActions(service).jobs(body=clicked(VALUE.encode()), respond=Mock(Respond, return_value=OK),
+                                  logger=Mock(logging.Logger), client=Mock(WebClient))
+    assert service.answer_jobs.call_args.kwargs["home"] is False
+
+
+@pytest.mark.parametrize("listener", ["jobs", "test_jobs", "unknown"])
+def test_a_stale_home_click_gets_the_polite_answer_in_the_dm(listener: str) -> None:
+    service, client = fake_service(), Mock(WebClient)
+    getattr(RestoresActions(service), listener)(body=home_clicked("not json"), respond=None,
+                                                logger=Mock(logging.Logger), client=client)
+    assert client.chat_postMessage.call_args_list == [call(channel="U0USER", text=STALE.text, blocks=STALE.block_dicts())]
+    assert service.mock_calls == []
+
+
+def test_blocks_the_dm_refuses_fall_back_to_text() -> None:
+    client, logger = Mock(WebClient), Mock(logging.Logger)
+    refused = SlackApiError("invalid_blocks", SlackResponse(client=client, http_verb="POST", api_url="", req_args={},
+                                                            data={"ok": False, "error": "invalid_blocks"}, headers={},
+                                                            status_code=200))
+    client.chat_postMessage.side_effect = [refused, None]
+    RestoresActions(fake_service()).jobs(body=home_clicked(VALUE.encode()), respond=None, logger=logger, client=client)
+    assert client.chat_postMessage.call_args_list[1] == call(channel="U0USER", text=EPHEMERAL.text)
+    assert "invalid_blocks" in logger.error.call_args.args

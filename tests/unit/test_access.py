@@ -41,3 +41,50 @@ def test_scope_rules() -> None:
         policy.scope(RestoreFilter(account="AGGREGATE_ALL", regions=("us-east-1",)), one)
     assert policy.scope(RestoreFilter(account="AGGREGATE_ALL", regions=("us-east-1",)), free).visible_accounts is None
     assert policy.check(user_id="U1", channel_id="C0PLATFORM") == Access(allowed=True, accounts=None)
+
+
+TEAM = "T0TEST"
+
+
+def home_policy(**env: str) -> AccessPolicy:
+    return AccessPolicy(load_settings(dict({"RESTORES_REGIONS": "us-east-1", "SLACK_TEAM_ID": TEAM}, **env), "local"))
+
+
+def test_the_home_tab_without_any_restriction_sees_every_account() -> None:
+    access = home_policy().check_home(user_id="U0ONE", teams=(TEAM,))
+    assert access.allowed and access.accounts is None
+
+
+@pytest.mark.parametrize(("env", "expected"), [
+    ({"RESTORES_CHANNEL_ACCOUNTS": CHANNEL_SCOPES}, None),  # scoping configured, Home not: no numbers
+    ({"RESTORES_CHANNEL_ACCOUNTS": f"{CHANNEL_SCOPES};*=ANY"}, None),  # a conversation's default is not the Home's
+    ({"RESTORES_ALLOWED_CHANNELS": "C0OPS"}, None),  # only channels allow-listed: nobody said who may see Home
+    ({"RESTORES_ALLOWED_CHANNELS": "C0OPS", "RESTORES_ALLOWED_USERS": "U0ONE"}, "every"),
+    ({"RESTORES_CHANNEL_ACCOUNTS": CHANNEL_SCOPES, "RESTORES_HOME_ACCOUNTS": f"{B},{A}"}, frozenset({A, B})),
+    ({"RESTORES_CHANNEL_ACCOUNTS": CHANNEL_SCOPES, "RESTORES_HOME_ACCOUNTS": "any"}, "every"),
+], ids=["scoped", "star-default", "channels-only", "users-listed", "home-accounts", "home-any"])
+def test_the_home_tab_fails_closed_until_its_accounts_are_named(env: dict[str, str], expected: object) -> None:
+    access = home_policy(**env).check_home(user_id="U0ONE", teams=(TEAM,))
+    if expected is None:
+        assert (access.allowed, access.reason) == (False, "no-scope")
+    else:
+        assert access.allowed and access.accounts == (None if expected == "every" else expected)
+
+
+def test_the_home_tab_checks_the_user_and_the_workspace() -> None:
+    policy = home_policy(RESTORES_ALLOWED_USERS="U0ONE", RESTORES_ALLOWED_CHANNELS="C0OPS")
+    assert policy.check_home(user_id="U0TWO", teams=(TEAM,)).reason == "allow-list"
+    assert policy.check_home(user_id="U0ONE", teams=(TEAM, "T0OTHER")).reason == "other-team"
+    assert policy.check_home(user_id="U0ONE", teams=()).reason == "other-team"  # no workspace on the event: refused
+    unknown = AccessPolicy(load_settings({"RESTORES_REGIONS": "us-east-1"}), installation_team=lambda: None)
+    assert unknown.check_home(user_id="U0ONE", teams=(TEAM,)).reason == "other-team"  # workspace not known yet
+
+
+def test_check_says_whether_the_home_tab_shows_numbers() -> None:
+    from bot.check import CheckReport, check_scoping
+
+    closed, opened = CheckReport(), CheckReport()
+    check_scoping(settings(), closed)
+    check_scoping(settings(RESTORES_HOME_ACCOUNTS=f"{A},{B}"), opened)
+    assert "the Home tab shows no numbers" in closed.render() and "RESTORES_HOME_ACCOUNTS" in closed.render()
+    assert f"the Home tab shows {A}, {B}" in opened.render()

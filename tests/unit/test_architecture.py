@@ -85,7 +85,7 @@ def test_pure_layers_load_nothing_heavy() -> None:
         "import sys\n"
         f"for name in {PURE!r}: __import__(name)\n"
         "import bot.render.summary, bot.render.jobs, bot.render.digest, bot.render.notices, bot.render.terminal\n"
-        "import bot.render.subscriptions, bot.digest.due\n"
+        "import bot.render.subscriptions, bot.render.home, bot.digest.due\n"
         f"print(sorted(m for m in sys.modules if m.startswith({HEAVY!r})))"
     )
     result = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, timeout=60, check=True)

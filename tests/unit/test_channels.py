@@ -1,11 +1,12 @@
 """The channel check before a subscription, over the real slack_sdk client to the fake Slack: what each answer of
-conversations.info means, and that anything Slack cannot answer refuses rather than guesses."""
+conversations.info means, and that anything Slack cannot answer refuses rather than guesses. And the Home tab's "which
+channels is this user in" (users.conversations), every page read, None when Slack cannot say."""
 
 from __future__ import annotations
 
 from slack_sdk import WebClient
 
-from bot.channels import slack_channel_check
+from bot.channels import MEMBER_PAGES, slack_channel_check, slack_member_channels
 from bot.subscriptions import ChannelProblem
 from tests.fakes.aws import BackupEmulator
 from tests.fakes.slack import FakeSlack
@@ -34,3 +35,23 @@ def test_what_conversations_info_says_becomes_a_problem_or_none(fakes: tuple[Bac
 def test_slack_unreachable_refuses_the_subscription() -> None:
     check = slack_channel_check(WebClient(token=BOT_TOKEN, base_url=f"http://127.0.0.1:{free_port()}/api/", timeout=2))
     assert check("C0ANY") is ChannelProblem.UNCHECKED
+
+
+def test_a_users_channels_are_read_over_every_page(fakes: tuple[BackupEmulator, FakeSlack]) -> None:
+    _, slack = fakes
+    channels = [f"C0MANY{n:04d}" for n in range(450)]  # three pages of 200
+    for channel in channels:
+        slack.set_members(channel, ["U0BUSY"])
+    slack.set_members("G0SECRET", ["U0BUSY"])
+    slack.set_conversation("G0SECRET", private=True)  # the bot is not in it
+    members = slack_member_channels(WebClient(token=BOT_TOKEN, base_url=slack.api_url))
+    assert members("U0BUSY") == frozenset(channels)
+    assert len(slack.calls_to("users.conversations")) == 3 <= MEMBER_PAGES
+    assert members("U0NOBODY") == frozenset()
+
+
+def test_a_users_channels_are_unknown_when_slack_cannot_say(fakes: tuple[BackupEmulator, FakeSlack]) -> None:
+    _, slack = fakes
+    assert slack_member_channels(WebClient(token="xoxb-revoked", base_url=slack.api_url))("U0ANY") is None
+    unreachable = WebClient(token=BOT_TOKEN, base_url=f"http://127.0.0.1:{free_port()}/api/", timeout=2)
+    assert slack_member_channels(unreachable)("U0ANY") is None

@@ -47,3 +47,14 @@ def test_poll_needs_a_bot_token() -> None:
     with pytest.raises(ConfigError, match="SLACK_BOT_TOKEN"):
         load_settings(BASE, "poll")
     assert load_settings(dict(BASE, SLACK_BOT_TOKEN="xoxb-1"), "poll").alert_channels == ()
+
+
+def test_home_accounts_are_ids_or_any() -> None:
+    assert load_settings(BASE).home_accounts == ()
+    assert load_settings(dict(BASE, RESTORES_HOME_ACCOUNTS="444455556666, 111122223333")).home_accounts == \
+        ("111122223333", "444455556666")
+    settings = load_settings(dict(BASE, RESTORES_HOME_ACCOUNTS="Any"))
+    assert settings.home_accounts == ("ANY",) and settings.describe()["RESTORES_HOME_ACCOUNTS"] == "ANY"
+    for bad in ("12345", "ANY,111122223333", "AGGREGATE_ALL"):
+        with pytest.raises(ConfigError, match="RESTORES_HOME_ACCOUNTS"):
+            load_settings(dict(BASE, RESTORES_HOME_ACCOUNTS=bad))

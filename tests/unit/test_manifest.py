@@ -97,6 +97,14 @@ def test_bot_scopes(manifest: dict[str, Any]) -> None:
     assert {"commands", "chat:write", "chat:write.public"} <= scopes
 
 
+def test_the_manifest_grants_every_scope_check_asks_for(manifest: dict[str, Any]) -> None:
+    from bot.check import CHART_SCOPES, DIGEST_SCOPES, REQUIRED_SCOPES, SUBSCRIPTION_SCOPES
+
+    needed = {*REQUIRED_SCOPES, *DIGEST_SCOPES, *SUBSCRIPTION_SCOPES, *CHART_SCOPES}
+    assert "files:write" in needed  # the chart's uploads
+    assert needed <= set(manifest["oauth_config"]["scopes"]["bot"])
+
+
 def test_settings(manifest: dict[str, Any]) -> None:
     settings = manifest["settings"]
     assert settings["interactivity"]["is_enabled"] is True
@@ -105,6 +113,22 @@ def test_settings(manifest: dict[str, Any]) -> None:
     assert settings["socket_mode_enabled"] is False
     assert settings["org_deploy_enabled"] is False
     assert settings["token_rotation_enabled"] is False
+
+
+def test_home_tab_and_its_event(manifest: dict[str, Any]) -> None:
+    home = manifest["features"]["app_home"]
+    assert home["home_tab_enabled"] is True
+    # The dashboard's buttons answer in the user's DM with the app: the Messages tab, read-only (no DM is read).
+    assert home["messages_tab_enabled"] is True and home["messages_tab_read_only_enabled"] is True
+    events = manifest["settings"]["event_subscriptions"]
+    assert events["bot_events"] == ["app_home_opened"]
+    assert events["request_url"].startswith("https://") and events["request_url"].endswith(BOT_ROUTE)
+
+
+def test_validator_rejects_an_unknown_app_home_key(validator: Validator, manifest: dict[str, Any]) -> None:
+    broken = copy.deepcopy(manifest)
+    broken["features"]["app_home"]["home_tab"] = True
+    assert any("Additional properties are not allowed" in e for e in errors_of(validator, broken))
 
 
 def test_manifest_documents_host_and_socket_mode() -> None:

@@ -8,7 +8,7 @@ import time
 import pytest
 
 from bot.aws.cache import RegionAnswer as _RegionAnswer
-from bot.aws.cache import SummaryCache
+from bot.aws.cache import SummaryCache, TtlCache
 
 
 class Clock:
@@ -79,3 +79,13 @@ def test_single_flight_for_identical_concurrent_queries() -> None:
     assert len(computed) == 1
     assert sorted(r.calls for r in results) == [0] * 9 + [3]
     assert all(r.rows == ["x"] for r in results)
+
+
+def test_values_turned_down_by_keep_are_asked_again() -> None:
+    """The Home tab's reads: an answer with a region missing is not served for the whole TTL."""
+    cache: TtlCache[str] = TtlCache(60)
+    answers = iter(["partial", "whole", "never"])
+    assert cache.get_or_compute("k", lambda: next(answers), keep=lambda v: v == "whole") == "partial"
+    assert cache.get_or_compute("k", lambda: next(answers), keep=lambda v: v == "whole") == "whole"
+    assert cache.get_or_compute("k", lambda: next(answers), keep=lambda v: v == "whole") == "whole"
+    assert len(cache) == 1

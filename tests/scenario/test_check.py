@@ -1,0 +1,42 @@
+"""`python -m bot check`'s Slack part in process: the scopes Slack reports for the token (x-oauth-scopes, as the fake
+Slack sends them) against what the bot's features need, through real slack_sdk."""
+
+from __future__ import annotations
+
+import boto3
+
+from bot.app import create_web_client
+from bot.aws.client import BackupService
+from bot.check import run_check
+from bot.config import load_settings
+from tests.fakes.aws import BackupEmulator
+from tests.fakes.slack import FakeSlack
+from tests.support import BOT_TOKEN, SIGNING_SECRET
+
+
+def check(emulator: BackupEmulator, slack: FakeSlack, **extra: str) -> str:
+    settings = load_settings({"RESTORES_REGIONS": "us-east-1", "SLACK_BOT_TOKEN": BOT_TOKEN,
+                              "SLACK_SIGNING_SECRET": SIGNING_SECRET, "SLACK_API_URL": slack.api_url, **extra}, "local")
+    backup = BackupService(lambda: boto3.session.Session(aws_access_key_id="testing", aws_secret_access_key="testing"),
+                           endpoint_url=emulator.url)
+    try:
+        return run_check(settings, backup, lambda: create_web_client(settings)).render()
+    finally:
+        backup.close()
+
+
+def test_check_names_files_write_when_it_is_missing(fakes: tuple[BackupEmulator, FakeSlack]) -> None:
+    emulator, slack = fakes
+    slack.scopes = tuple(s for s in slack.scopes if s != "files:write")
+    out = check(emulator, slack)
+    assert "MISSING  scopes files:write: add them (manifest.yml) and reinstall the app" in out
+    assert "without files:write the digest and the Chart button show the text sparkline" in out
+    assert "1 problem(s) to fix" in out
+    assert BOT_TOKEN not in out and SIGNING_SECRET not in out
+
+
+def test_check_counts_files_write_among_the_scopes_it_needs(fakes: tuple[BackupEmulator, FakeSlack]) -> None:
+    emulator, slack = fakes
+    out = check(emulator, slack, RESTORES_DIGEST_CHANNELS="C0DIGEST1")
+    assert "files:write" in next(line for line in out.splitlines() if line.startswith("  ok       scopes: "))
+    assert "restores bot check: all good" in out
