@@ -7,8 +7,9 @@ import logging
 import time
 import uuid
 from collections import defaultdict
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 
 from bot.access import Access, NoScope
@@ -16,11 +17,13 @@ from bot.aws.cache import TtlCache
 from bot.channels import MemberChannels
 from bot.logs import request_id
 from bot.query import ANY, Period, RestoreFilter, State, TestsQuery
+from bot.render.chart import DailySeries
 from bot.render.home import (
     HOME_DAYS,
     HomeChannel,
     HomeData,
     HomeView,
+    TrendImage,
     render_home,
     render_home_error,
     render_home_not_enabled,
@@ -70,8 +73,11 @@ class HomeDashboard:
         teams: tuple[str, ...],
         member_channels: MemberChannels | None = None,
         now: datetime | None = None,
+        chart: Callable[[DailySeries], str | None] | None = None,
     ) -> HomeView:
-        """The view to publish for this user: the dashboard, or a refusal, a "not enabled", an error with a reference."""
+        """The view to publish for this user: the dashboard, or a refusal, a "not enabled", an error with a reference.
+        `chart` uploads the trend and gives its file id (None: the text trend stays); it is asked only for complete
+        numbers, so no average line is drawn from partial data."""
         rid = uuid.uuid4().hex[:12]
         token = request_id.set(rid)
         started = time.monotonic()
@@ -82,7 +88,13 @@ class HomeDashboard:
                 if access.reason == "no-scope":
                     return render_home_not_enabled()
                 return render_home_refusal(other_team=access.reason == "other-team")
-            return render_home(self.data(access, user_id=user_id, member_channels=member_channels, now=now))
+            data = self.data(access, user_id=user_id, member_channels=member_channels, now=now)
+            summary = data.summary
+            if chart is not None and not summary.failures and not summary.truncated:
+                file_id = chart(data.series)
+                if file_id:
+                    data = replace(data, trend_image=TrendImage(slack_file_id=file_id))
+            return render_home(data)
         except Exception:
             log.exception("failed to build the home tab")
             return render_home_error(rid)

@@ -4,6 +4,9 @@ Refresh button publishes it again. The dashboard's jobs buttons are handlers/act
 from __future__ import annotations
 
 import logging
+import threading
+import time
+from collections import OrderedDict
 from typing import Any
 
 from slack_bolt import Ack, App
@@ -11,9 +14,13 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.channels import slack_member_channels
+from bot.chart_upload import upload_chart
 from bot.controls import ActionId
 from bot.home_service import HomeDashboard
 from bot.ids import USER_RE
+from bot.render.chart import DailySeries
+
+MAX_CHARTS = 64
 
 
 def _teams(*found: object) -> tuple[str, ...]:
@@ -24,8 +31,35 @@ class RestoresHome:
     """Bound methods are the listeners. The work runs in the lazy part: the event is acknowledged at once (Slack
     retries an event it gets no 200 for within 3 seconds)."""
 
-    def __init__(self, dashboard: HomeDashboard) -> None:
+    def __init__(self, dashboard: HomeDashboard, *, chart_ttl: float = 0.0) -> None:
         self.dashboard = dashboard
+        # Uploaded trend charts by content, for as long as the numbers themselves are cached (RESTORES_CACHE_TTL):
+        # every user of one scope opening the tab meanwhile is shown the one file instead of a new upload each time
+        # (each upload is a file in the workspace).
+        self._charts: OrderedDict[DailySeries, tuple[float, str]] = OrderedDict()
+        self._charts_lock = threading.Lock()
+        self._chart_ttl = chart_ttl
+
+    def _chart(self, client: WebClient, series: DailySeries) -> str | None:
+        with self._charts_lock:
+            cached = self._charts.get(series)
+            if cached is not None and time.monotonic() - cached[0] < self._chart_ttl:
+                return cached[1]
+        upload = upload_chart(client, series)
+        if upload.file is None:
+            return None
+        with self._charts_lock:
+            self._charts[series] = (time.monotonic(), upload.file.file_id)
+            while len(self._charts) > MAX_CHARTS:
+                self._charts.popitem(last=False)
+        return upload.file.file_id
+
+    def _forget_chart(self, file_id: str) -> None:
+        """A file Slack would not show (not processed yet, or deleted): upload afresh next time."""
+        with self._charts_lock:
+            for series, (_, cached) in list(self._charts.items()):
+                if cached == file_id:
+                    del self._charts[series]
 
     def ack(self, ack: Ack) -> None:
         ack()
@@ -45,15 +79,30 @@ class RestoresHome:
         if not USER_RE.match(user):
             logger.info("home: no valid user on the request")
             return
-        view = self.dashboard.view(user_id=user, teams=teams, member_channels=slack_member_channels(client))
+        members = slack_member_channels(client)
+        view = self.dashboard.view(user_id=user, teams=teams, member_channels=members,
+                                   chart=lambda series: self._chart(client, series))
         try:
             client.views_publish(user_id=user, view=view.to_dict())
         except SlackApiError as error:
             code = error.response.get("error", "unknown") if error.response is not None else "unknown"
+            shown = [b.get("slack_file", {}).get("id") for b in view.to_dict().get("blocks", []) if b.get("type") == "image"]
+            if code in ("invalid_arguments", "invalid_blocks") and any(shown):
+                # A file Slack has not finished processing (or that was deleted) cannot be shown: the text trend
+                # this time, and a fresh upload next time.
+                logger.info("home: chart not shown (%s), publishing the text trend user=%s", code, user)
+                for file_id in shown:
+                    self._forget_chart(str(file_id))
+                view = self.dashboard.view(user_id=user, teams=teams, member_channels=members)
+                try:
+                    client.views_publish(user_id=user, view=view.to_dict())
+                    return
+                except SlackApiError as again:
+                    code = again.response.get("error", "unknown") if again.response is not None else "unknown"
             logger.error("views.publish refused the home tab user=%s error=%s", user, code)
 
 
 def register(app: App, dashboard: HomeDashboard) -> None:
-    listener = RestoresHome(dashboard)
+    listener = RestoresHome(dashboard, chart_ttl=float(dashboard.service.settings.cache_ttl))
     app.event("app_home_opened")(ack=listener.ack, lazy=[listener.opened])
     app.action(ActionId.HOME_REFRESH.pattern())(ack=listener.ack, lazy=[listener.refresh])

@@ -822,6 +822,9 @@ class FakeSlack:
                 problems.append("must be home [json-pointer:/view/type]")
             problems += [p.replace("json-pointer:/", "json-pointer:/view/") for p in
                          validate_blocks(view.get("blocks"), max_blocks=MAX_HOME_BLOCKS)]
+            # A file Slack has not processed yet cannot be shown in a view either.
+            problems += [p.replace("json-pointer:/", "json-pointer:/view/") for p in
+                         self._unknown_slack_files(view.get("blocks"))]
             for name, limit in (("private_metadata", 3000), ("callback_id", 255), ("external_id", 255)):
                 if len(str(view.get(name) or "")) > limit:
                     problems.append(f"must be less than {limit + 1} characters [json-pointer:/view/{name}]")

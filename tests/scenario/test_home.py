@@ -4,13 +4,16 @@ figures are counted here from the data loaded into the emulator."""
 
 from __future__ import annotations
 
+import io
 import json
+import time
 from collections import Counter
 from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from PIL import Image
 
 from bot.controls import ActionId, ActionValue
 from bot.query import Period, RestoreFilter, State
@@ -287,3 +290,57 @@ def test_a_huge_organisation_stays_within_100_blocks(launch_app_bot: Callable[..
     assert f"*Failing accounts* ({len(accounts)})" in text and "more accounts with failures" in text
     assert f"*Failing resource types* ({len(types)})" in text and "…and 8 more" in text
     assert "35 more plans" in text and "…and 45 more" in text  # 5 plans and 15 channels shown
+
+
+def test_the_trend_is_the_uploaded_chart_shared_by_every_opening(launch_app_bot: Callable[..., AppBot],
+                                                                 fakes: tuple[BackupEmulator, FakeSlack], today: date,
+                                                                 now: datetime) -> None:
+    emulator, slack = fakes
+    data = load(emulator, make_jobs(today), now)
+    bot = launch_app_bot(RESTORES_CACHE_TTL="300")
+    open_home(bot, "U0CHART")
+    first = home_view(slack, "U0CHART")
+    open_home(bot, "U0CHART2")
+    second = home_view(slack, "U0CHART2")
+    bot.settle()
+    (uploaded,) = slack.files  # one upload for both openings: the same numbers are the same file
+    for view in (first, second):
+        (image,) = [b for b in view["blocks"] if b["type"] == "image"]
+        assert image["slack_file"]["id"] == uploaded.id
+        yesterday = today - timedelta(days=1)
+        bad = sum(1 for j in data if j.status in ("FAILED", "ABORTED") and j.created.date() == yesterday)
+        assert f"{yesterday:%d %b} {bad}." in image["alt_text"] or f"{yesterday:%d %b} {bad}," in image["alt_text"]
+    assert uploaded.data is not None
+    picture = Image.open(io.BytesIO(uploaded.data))
+    assert picture.format == "PNG" and len(picture.convert("RGB").getcolors(1 << 20) or []) > 50
+
+
+def test_without_files_write_the_trend_stays_text(launch_app_bot: Callable[..., AppBot],
+                                                   fakes: tuple[BackupEmulator, FakeSlack], today: date,
+                                                   now: datetime) -> None:
+    emulator, slack = fakes
+    load(emulator, make_jobs(today), now)
+    slack.scopes = tuple(s for s in slack.scopes if s != "files:write")
+    bot = launch_app_bot()
+    open_home(bot, "U0NOFILES")
+    view = home_view(slack, "U0NOFILES")
+    assert not [b for b in view["blocks"] if b["type"] == "image"]
+    assert "failed + aborted per day" in home_text(view) and slack.files == []
+
+
+def test_a_chart_slack_has_not_processed_yet_falls_back_to_the_text_trend(launch_app_bot: Callable[..., AppBot],
+                                                                          fakes: tuple[BackupEmulator, FakeSlack],
+                                                                          today: date, now: datetime) -> None:
+    emulator, slack = fakes
+    load(emulator, make_jobs(today), now)
+    slack.delay_file_processing(60)
+    bot = launch_app_bot()
+    open_home(bot, "U0SLOWFILE")
+    deadline = time.monotonic() + 30
+    while not slack.home_views("U0SLOWFILE") and time.monotonic() < deadline:  # one refusal comes first, by design
+        time.sleep(0.02)
+    (view,) = slack.home_views("U0SLOWFILE")
+    assert not [b for b in view["blocks"] if b["type"] == "image"]
+    assert "failed + aborted per day" in home_text(view)
+    refused = [c for c in slack.calls_to("views.publish") if not c.ok]
+    assert len(refused) == 1 and len(slack.files) == 1  # tried with the chart once, then published the text
