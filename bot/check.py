@@ -130,6 +130,10 @@ def check_scoping(settings: Settings, report: CheckReport) -> None:
         gaps = sorted((set(settings.allowed_channels) | set(settings.digest_channels)) - set(scopes))
         if gaps:
             report.problem(f"channels allowed or digested but without an account scope: {', '.join(gaps)}")
+        silent = sorted(set(settings.alert_channels) - set(scopes))
+        if silent:
+            # The poller posts nothing there (fail closed) and logs it on every poll: say so before it happens.
+            report.problem(f"alert channels without an account scope get no alerts: {', '.join(silent)}")
 
 
 def _check_slack(settings: Settings, client_factory: Callable[[], WebClient], report: CheckReport) -> None:

@@ -40,3 +40,14 @@ def test_check_counts_files_write_among_the_scopes_it_needs(fakes: tuple[BackupE
     out = check(emulator, slack, RESTORES_DIGEST_CHANNELS="C0DIGEST1")
     assert "files:write" in next(line for line in out.splitlines() if line.startswith("  ok       scopes: "))
     assert "restores bot check: all good" in out
+
+
+def test_check_names_alert_channels_that_scoping_leaves_without_alerts(fakes: tuple[BackupEmulator, FakeSlack]) -> None:
+    emulator, slack = fakes
+    out = check(emulator, slack, RESTORES_CHANNEL_ACCOUNTS="C0TEAM=111122223333",
+                RESTORES_ALERT_CHANNELS="C0TEAM,C0ONCALL")
+    assert "MISSING  alert channels without an account scope get no alerts: C0ONCALL" in out
+    assert "C0TEAM" not in out.split("get no alerts:")[1].splitlines()[0]
+    scoped = check(emulator, slack, RESTORES_CHANNEL_ACCOUNTS="C0TEAM=111122223333;*=111122223333",
+                   RESTORES_ALERT_CHANNELS="C0TEAM,C0ONCALL")
+    assert "get no alerts" not in scoped  # a default scope covers it
