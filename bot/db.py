@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from datetime import timedelta
 from typing import Any
 
@@ -42,11 +43,17 @@ def db_now_minus(engine: Engine, age: timedelta) -> ColumnElement[Any]:
     return func.now() - age
 
 
-def create_tables(engine: Engine, metadata: MetaData) -> None:
+def create_tables(engine: Engine, metadata: MetaData, *, attempts: int = 5) -> None:
     """Create the tables of `metadata` that do not exist yet. Processes starting together may all see a table
-    missing and all create it: the ones that lose that race are fine as long as every table exists afterwards."""
-    try:
-        metadata.create_all(engine, checkfirst=True)
-    except DBAPIError:
-        if not all(inspect(engine).has_table(table.name) for table in metadata.sorted_tables):
-            raise
+    missing and all create it: the loser of that race gets "already exists" while the winner may still be creating
+    the other tables, so it tries again (existing tables are skipped) until every table exists."""
+    for attempt in range(attempts):
+        try:
+            metadata.create_all(engine, checkfirst=True)
+            return
+        except DBAPIError:
+            if all(inspect(engine).has_table(table.name) for table in metadata.sorted_tables):
+                return
+            if attempt == attempts - 1:
+                raise
+            time.sleep(0.05 * (attempt + 1))

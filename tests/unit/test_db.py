@@ -1,0 +1,34 @@
+"""Tables created by processes starting together: the ones that lose the race still end with every table."""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+import pytest
+from sqlalchemy import inspect
+
+from bot.alerts.store import AlertStore
+from bot.alerts.store import metadata as alert_tables
+from bot.db import create_store_engine
+
+
+@pytest.mark.parametrize("round_", range(10))
+def test_four_stores_created_at_once_all_start(tmp_path: Path, round_: int) -> None:
+    url = f"sqlite:///{tmp_path / f'race-{round_}.sqlite3'}"
+    errors: list[BaseException] = []
+
+    def start() -> None:
+        try:
+            AlertStore.from_url(url)
+        except BaseException as error:
+            errors.append(error)
+
+    threads = [threading.Thread(target=start) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    tables = set(inspect(create_store_engine(url)).get_table_names())
+    assert {table.name for table in alert_tables.sorted_tables} <= tables
