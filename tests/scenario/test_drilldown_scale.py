@@ -66,7 +66,8 @@ def test_accounts_not_started_in_time_are_named_not_a_region_timeout(fakes, now:
     sizes = org(emulator, 6 * ACCOUNTS_AT_ONCE, now)
     emulator.page_size = 1000  # one call an account
     emulator.set_fault(REGION, slow(0.4, path_prefix="/restore-jobs"))
-    text = drill(emulator, now, deadline=2)  # half of it is spent during the 3rd batch of 0.4 s: no 4th is started
+    # Half of the 4 s is spent during the 5th batch of 0.4 s: no 6th is started (fewer under load, never all 6).
+    text = drill(emulator, now, deadline=4)
     asked = {c.params.get("accountId") for c in emulator.calls("/restore-jobs")}
     assert ACCOUNTS_AT_ONCE <= len(asked) < len(sizes)
     rest = [a for a in sizes if a not in asked]
