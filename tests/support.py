@@ -666,6 +666,15 @@ def alert_posts(slack: FakeSlack, channel: str) -> tuple[list[SlackCall], list[S
     return [c for c in calls if not c.params.get("thread_ts")], [c for c in calls if c.params.get("thread_ts")]
 
 
+def wait_for_posts(slack: FakeSlack, channel: str, n: int, timeout: float = 30) -> list[SlackCall]:
+    """Block until `channel` has at least `n` accepted chat.postMessage calls (other channels' posts do not count)."""
+    deadline = time.monotonic() + timeout
+    while len(found := posts(slack, channel)) < n:
+        assert time.monotonic() < deadline, f"{len(found)} of {n} posts in {channel} after {timeout} s"
+        time.sleep(0.02)
+    return found
+
+
 def alerted_jobs(slack: FakeSlack, channel: str) -> Counter[str]:
     """How many replies in `channel` name each job (by the alert-NNNNN ids in their blocks): 1 each when every job
     was posted exactly once."""
