@@ -39,7 +39,7 @@ from bench.common import (
     stack,
 )
 from bot.aws.client import BackupService
-from bot.query import parse_command
+from bot.command import parse_command
 from tests.fakes.aws import expected_sum
 
 RATIO_TARGET = 1.3

@@ -51,8 +51,9 @@ from typing import Any
 from bench.common import REGIONS, Report, Stack, add_common_args, bot_env, cpu_seconds, process_tree, stack
 from bot.aws.client import BackupService
 from bot.aws.plan import ALL_VIEWS, View, plan_summary
+from bot.command import parse_command
 from bot.digest.run import digest_chains
-from bot.query import ANY, Period, parse_command
+from bot.query import ANY, Period
 from bot.regions import region_partitions
 from bot.render.message import sparkline
 from bot.results import SummaryRow

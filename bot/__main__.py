@@ -137,7 +137,8 @@ def cmd_chart(args: argparse.Namespace) -> int:
     """The 14-day trend chart as PNG: of the bundled sample data (`--sample`, the README's picture), or of a filter
     read from AWS (or, with --sample and a filter, from the sample data through the same code path). The chart in
     words goes to stderr."""
-    from bot.query import ParseError, Period, parse_command
+    from bot.command import parse_command
+    from bot.query import ParseError, Period
     from bot.render.chart import render_png, sample_series
     from bot.service import RestoresService
 

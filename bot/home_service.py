@@ -15,8 +15,9 @@ from datetime import UTC, datetime, timedelta
 from bot.access import Access, NoScope
 from bot.aws.cache import TtlCache
 from bot.channels import MemberChannels
+from bot.command import TestsQuery
 from bot.logs import request_id
-from bot.query import ANY, Period, RestoreFilter, State, TestsQuery
+from bot.query import ANY, Period, RestoreFilter, State
 from bot.render.chart import DailySeries
 from bot.render.home import (
     HOME_DAYS,

@@ -13,11 +13,12 @@ from datetime import UTC, datetime, timedelta
 from bot.access import Access, AccessPolicy, OutOfScope
 from bot.aws.client import MAX_JOBS, BackupService
 from bot.aws.plan import View
+from bot.command import parse_command
 from bot.config import Settings
 from bot.controls import ActionValue, TestJobsValue
 from bot.ids import ACCOUNT_ID_RE
 from bot.logs import request_id
-from bot.query import ANY, COMMAND, WILDCARDS, ParseError, Period, RestoreFilter, State, parse_command
+from bot.query import ANY, COMMAND, WILDCARDS, ParseError, Period, RestoreFilter, State
 from bot.regions import RegionCatalog
 from bot.render.chart import DailySeries
 from bot.render.jobs import render_jobs

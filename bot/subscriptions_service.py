@@ -8,8 +8,9 @@ import threading
 from datetime import UTC, datetime
 
 from bot.access import Access
+from bot.command import AlertsSubscribe, DigestSubscribe, Feed, ParsedCommand, Unsubscribe
 from bot.config import Settings
-from bot.query import COMMAND, AlertsSubscribe, DigestSubscribe, Feed, ParsedCommand, Unsubscribe
+from bot.query import COMMAND
 from bot.render.message import Message
 from bot.render.notices import render_out_of_scope
 from bot.render.subscriptions import (

@@ -10,9 +10,10 @@ from datetime import UTC, datetime, timedelta
 from bot.access import OutOfScope
 from bot.aws.client import BackupService
 from bot.aws.testing import OWN, RestoreTestingReader, describe_failure
+from bot.command import TestsQuery
 from bot.config import Settings
 from bot.controls import TestJobsKind, TestJobsValue
-from bot.query import COMMAND, Period, RestoreFilter, State, TestsQuery
+from bot.query import COMMAND, Period, RestoreFilter, State
 from bot.render.digest import DigestSection
 from bot.render.jobs import render_jobs
 from bot.render.message import Message

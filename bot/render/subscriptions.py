@@ -6,9 +6,10 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import TYPE_CHECKING
 
+from bot.command import AlertsSubscribe, Feed
 from bot.digest.due import next_fire
 from bot.ids import USER_RE
-from bot.query import COMMAND, AlertsSubscribe, Feed
+from bot.query import COMMAND
 from bot.render.message import MAX_FALLBACK_TEXT, Message, clip, context, escape, section
 
 if TYPE_CHECKING:

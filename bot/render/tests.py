@@ -6,8 +6,9 @@ from datetime import datetime, timedelta
 
 from slack_sdk.models.blocks import ActionsBlock, Block, DividerBlock
 
+from bot.command import TestsQuery
 from bot.controls import ActionId, BlockId, TestJobsKind, TestJobsValue
-from bot.query import COMMAND, TestsQuery
+from bot.query import COMMAND
 from bot.render.digest import DigestSection
 from bot.render.message import (
     MAX_FALLBACK_TEXT,

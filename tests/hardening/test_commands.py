@@ -26,8 +26,9 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from bot.aws.client import BackupService
+from bot.command import parse_command
 from bot.config import load_settings
-from bot.query import API_STATES, RESOURCE_TYPES, WILDCARDS, ParseError, Period, parse_command
+from bot.query import API_STATES, RESOURCE_TYPES, WILDCARDS, ParseError, Period
 from bot.regions import known_regions
 from bot.render.message import Message
 from bot.service import RestoresService

@@ -11,7 +11,9 @@ from tests.support import REPO
 
 PACKAGES = ("bot", "handlers")
 # Typed results, rendering, reasons and the digest's data import nothing that talks to AWS or Slack's API.
-PURE = ("bot.results", "bot.reasons", "bot.render", "bot.digest.data", "bot.query", "bot.controls", "bot.ids")
+PURE = (
+    "bot.results", "bot.reasons", "bot.render", "bot.digest.data", "bot.query", "bot.command", "bot.controls", "bot.ids"
+)
 HEAVY = ("boto3", "botocore", "slack_bolt", "sqlalchemy", "bot.aws", "bot.service", "bot.digest.run")
 
 

@@ -6,22 +6,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.query import (
-    AGGREGATE_ALL,
-    ANY,
-    API_STATES,
-    RESOURCE_TYPES,
-    AlertsSubscribe,
-    DigestSubscribe,
-    Feed,
-    ParseError,
-    Period,
-    RestoreFilter,
-    State,
-    Unsubscribe,
-    parse_command,
-    tokenize,
-)
+from bot.command import AlertsSubscribe, DigestSubscribe, Feed, Unsubscribe, parse_command
+from bot.query import AGGREGATE_ALL, ANY, API_STATES, RESOURCE_TYPES, ParseError, Period, RestoreFilter, State, tokenize
 
 DEFAULT = ("us-east-1",)
 

@@ -6,7 +6,8 @@ import json
 
 import pytest
 
-from bot.query import ParseError, parse_command
+from bot.command import parse_command
+from bot.query import ParseError
 from bot.render.notices import render_help, render_parse_error
 
 

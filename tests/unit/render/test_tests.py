@@ -13,7 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from slack_sdk.models.blocks import Block
 
-from bot.query import TestsQuery
+from bot.command import TestsQuery
 from bot.render.message import MAX_FALLBACK_TEXT, Message
 from bot.render.tests import digest_section, headline, render_tests
 from bot.results import AccountFailure, FailureKind, RestoreJobRow, TestingPlan, TestingResult, TestingSelection
