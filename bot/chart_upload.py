@@ -1,4 +1,5 @@
-"""A trend chart to Slack: rendered (bot.render.chart), uploaded with files_upload_v2, or why it could not be."""
+"""A trend chart to Slack: drawn by the renderer process (bot.chart_renderer), uploaded with files_upload_v2, or why
+it could not be."""
 
 from __future__ import annotations
 
@@ -8,7 +9,8 @@ from dataclasses import dataclass
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot.render.chart import ChartFile, DailySeries, render_png
+from bot.chart_renderer import render_png
+from bot.render.chart import ChartFile, DailySeries
 
 log = logging.getLogger(__name__)
 
@@ -49,8 +51,8 @@ def upload_chart(
     title = title or series.title
     try:
         png = render_png(series)
-    except Exception:  # a broken matplotlib install must not cost the digest its post
-        log.exception("rendering the trend chart failed")
+    except Exception as error:  # a broken matplotlib install or a dead renderer must not cost the digest its post
+        log.warning("rendering the trend chart failed: %s", error)
         return ChartUpload(None, "render_failed")
     try:
         response = client.files_upload_v2(

@@ -27,6 +27,8 @@ FAILED = "#c62828"
 ABORTED = "#f29900"
 COMPLETED = "#6b6b6b"
 HIGHLIGHT = "#fff3c4"
+MAX_TITLE = 70  # characters that fit across the chart at the title's size
+MARGINS = {"left": 0.1, "right": 0.93, "top": 0.88, "bottom": 0.14}
 
 
 @dataclass(frozen=True)
@@ -96,6 +98,16 @@ def series_from_rows(rows: Iterable[SummaryRow], last_day: date, *, highlight: d
     )
 
 
+def compact(value: float) -> str:
+    """An axis count in at most five characters (the margins are fixed): 950, 9500, 95k, 950k, 9.5M."""
+    n = round(value)
+    if abs(n) < 10_000:
+        return str(n)
+    if abs(n) < 999_500:
+        return f"{n / 1000:.0f}k" if n % 1000 == 0 or abs(n) >= 100_000 else f"{n / 1000:.1f}k".replace(".0k", "k")
+    return f"{n / 1_000_000:.1f}M".replace(".0M", "M")
+
+
 _drawing = threading.Lock()
 _figure: list[Any] = []  # the one Figure every chart is drawn on, made on first use
 
@@ -117,7 +129,7 @@ def _draw(series: DailySeries) -> bytes:
 
     matplotlib.use("Agg", force=False)
     from matplotlib.figure import Figure  # the object API: no pyplot global state shared between threads
-    from matplotlib.ticker import MaxNLocator
+    from matplotlib.ticker import FuncFormatter, MaxNLocator
 
     if not _figure:
         _figure.append(Figure(figsize=SIZE_INCHES, dpi=DPI, facecolor=BACKGROUND))
@@ -137,6 +149,7 @@ def _draw(series: DailySeries) -> bytes:
     axes.plot(averaged, [sum(bad[i - AVERAGE_DAYS : i]) / AVERAGE_DAYS for i in averaged], color=INK, linestyle="--",
               linewidth=1.2, label=f"average of the {AVERAGE_DAYS} days before", zorder=3)
     axes.yaxis.set_major_locator(MaxNLocator(integer=True))
+    axes.yaxis.set_major_formatter(FuncFormatter(lambda value, _: compact(value)))
     axes.set_ylim(0, max([*bad, 1]) * 1.15)
     axes.set_ylabel("failed + aborted", color=INK, fontsize=8)
     context = axes.twinx()
@@ -145,6 +158,7 @@ def _draw(series: DailySeries) -> bytes:
     context.set_ylim(0, max([*series.completed, 1]) * 1.15)
     context.tick_params(colors=COMPLETED, labelsize=7)
     context.yaxis.set_major_locator(MaxNLocator(integer=True))
+    context.yaxis.set_major_formatter(FuncFormatter(lambda value, _: compact(value)))
     for ax in (axes, context):
         for side in ("top",):
             ax.spines[side].set_visible(False)
@@ -156,13 +170,17 @@ def _draw(series: DailySeries) -> bytes:
     if series.highlight in series.days:
         label = axes.get_xticklabels()[series.days.index(series.highlight)]
         label.set_fontweight("bold")
-    axes.set_title(series.title, color=INK, fontsize=10, loc="left")
+    title = series.title if len(series.title) <= MAX_TITLE else series.title[: MAX_TITLE - 1] + "…"
+    axes.set_title(title, color=INK, fontsize=10, loc="left")
     handles = axes.get_legend_handles_labels()
     more = context.get_legend_handles_labels()
     axes.legend(handles[0] + more[0], handles[1] + more[1], loc="upper left", fontsize=6.5, frameon=False, ncol=4)
-    figure.tight_layout()
+    # Fixed margins, measured to fit six-digit counts on both axes, the two-line day labels and the title: the chart's
+    # size never changes, and tight_layout() drew every chart one extra time to work them out (40% of the time).
+    figure.subplots_adjust(**MARGINS)
     out = io.BytesIO()
-    figure.savefig(out, format="png", facecolor=BACKGROUND)
+    # zlib level 1: about 5% larger than the default level 6, and the encoding is not a tenth of the time any more.
+    figure.savefig(out, format="png", facecolor=BACKGROUND, pil_kwargs={"compress_level": 1})
     return out.getvalue()
 
 
