@@ -33,17 +33,18 @@ class AccessPolicy:
         # The workspace the app is installed in (SLACK_TEAM_ID, or auth.test's answer); None while unknown.
         self.installation_team = installation_team or (lambda: settings.slack_team_id or None)
 
-    def check(self, *, user_id: str, channel_id: str, teams: tuple[str, ...] = ()) -> Access:
+    def check(self, *, user_id: str, channel_id: str, teams: tuple[str, ...] | None = None) -> Access:
         """The request's workspace, the allow-lists (empty = everyone), then the channel's account scope.
 
         `teams` are the workspace ids Slack put on the request (the team, and the user's own team: in a Slack
         Connect channel another organisation's user carries theirs). Allow-lists name users and channels of this
-        workspace; a request from another one is refused, and so is any request while the installation's own
-        workspace is unknown (fail closed)."""
+        workspace; a request from another one is refused, and so are a request that names no workspace and any request
+        while the installation's own workspace is unknown (fail closed). `teams=None`: not a request from Slack (the
+        CLI)."""
         settings = self.settings
-        if teams:
+        if teams is not None:  # None: a local caller (the CLI); every request from Slack passes what it carried
             home = self.installation_team()
-            if home is None or any(team and team != home for team in teams):
+            if home is None or not teams or any(team != home for team in teams):
                 return Access(allowed=False, reason="other-team")
         allowed = not (settings.allowed_users and user_id not in settings.allowed_users) and not (
             settings.allowed_channels and channel_id not in settings.allowed_channels

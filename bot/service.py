@@ -76,7 +76,7 @@ class RestoresService:
         channel_id: str,
         work: Callable[[Access], Message],
         command: str = COMMAND,
-        teams: tuple[str, ...] = (),
+        teams: tuple[str, ...] | None = None,
         home: bool = False,
     ) -> Message:
         """Allow-lists and scope first, then the work; any fault becomes an answer with a reference. `home`: the request
@@ -86,7 +86,7 @@ class RestoresService:
         started = time.monotonic()
         try:
             if home:
-                access = self.policy.check_home(user_id=user_id, teams=teams)
+                access = self.policy.check_home(user_id=user_id, teams=teams or ())
             else:
                 access = self.policy.check(user_id=user_id, channel_id=channel_id, teams=teams)
             if not access.allowed:
@@ -144,7 +144,7 @@ class RestoresService:
         user_id: str = "",
         channel_id: str = "",
         command: str = COMMAND,
-        teams: tuple[str, ...] = (),
+        teams: tuple[str, ...] | None = None,
         progress: Progress | None = None,
         channel_check: ChannelCheck | None = None,
     ) -> Message:
@@ -176,7 +176,7 @@ class RestoresService:
         return self._guarded("command", user_id, channel_id, work, command, teams)
 
     def answer_filter(
-        self, flt: RestoreFilter, *, user_id: str, channel_id: str, teams: tuple[str, ...] = ()
+        self, flt: RestoreFilter, *, user_id: str, channel_id: str, teams: tuple[str, ...] | None = None
     ) -> Message:
         """Answer a control click that changes the filter (period, state, share)."""
         return self._guarded(
@@ -188,7 +188,7 @@ class RestoresService:
         )
 
     def answer_jobs(
-        self, value: ActionValue, *, user_id: str, channel_id: str, teams: tuple[str, ...] = (), home: bool = False
+        self, value: ActionValue, *, user_id: str, channel_id: str, teams: tuple[str, ...] | None = None, home: bool = False
     ) -> Message:
         """Answer a drill-down click: the jobs behind a row or total, in exactly that row's window."""
         return self._guarded(
@@ -201,7 +201,13 @@ class RestoresService:
         )
 
     def answer_test_jobs(
-        self, value: TestJobsValue, *, user_id: str, channel_id: str, teams: tuple[str, ...] = (), home: bool = False
+        self,
+        value: TestJobsValue,
+        *,
+        user_id: str,
+        channel_id: str,
+        teams: tuple[str, ...] | None = None,
+        home: bool = False,
     ) -> Message:
         """Answer a restore testing plan's button: its failed restores, validation failures or leaked resources."""
         return self._guarded(
@@ -214,7 +220,7 @@ class RestoresService:
         )
 
     def answer_chart(
-        self, value: ActionValue, *, user_id: str, channel_id: str, teams: tuple[str, ...] = ()
+        self, value: ActionValue, *, user_id: str, channel_id: str, teams: tuple[str, ...] | None = None
     ) -> ChartAnswer:
         """The Chart button: the clicked answer's filter day by day over every state (the chart draws failed and
         aborted, with completed for context, whatever state the answer showed), for the handler to upload to the

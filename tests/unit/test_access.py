@@ -88,3 +88,17 @@ def test_check_says_whether_the_home_tab_shows_numbers() -> None:
     check_scoping(settings(RESTORES_HOME_ACCOUNTS=f"{A},{B}"), opened)
     assert "the Home tab shows no numbers" in closed.render() and "RESTORES_HOME_ACCOUNTS" in closed.render()
     assert f"the Home tab shows {A}, {B}" in opened.render()
+
+
+def test_a_request_from_slack_must_name_this_workspace() -> None:
+    policy = home_policy()
+    assert policy.check(user_id="U0ONE", channel_id="C0OPS", teams=(TEAM,)).allowed
+    assert policy.check(user_id="U0ONE", channel_id="C0OPS", teams=(TEAM, TEAM)).allowed  # team and user's team
+    assert policy.check(user_id="U0ONE", channel_id="C0OPS", teams=(TEAM, "T0OTHER")).reason == "other-team"
+    # A request that carries no workspace id at all is refused, not waved through (fail closed) ...
+    assert policy.check(user_id="U0ONE", channel_id="C0OPS", teams=()).reason == "other-team"
+    # ... and so is every request while the installation's workspace is not known.
+    unknown = AccessPolicy(load_settings({"RESTORES_REGIONS": "us-east-1"}), installation_team=lambda: None)
+    assert unknown.check(user_id="U0ONE", channel_id="C0OPS", teams=(TEAM,)).reason == "other-team"
+    # The CLI is not a request from Slack: it passes no teams at all.
+    assert policy.check(user_id="", channel_id="", teams=None).allowed
