@@ -338,11 +338,16 @@ def _done(ledger: Ledger, channel: str, day: date) -> bool:
 def _need(
     channel: str, account: str | None, scope_for: Callable[[str], frozenset[str] | None]
 ) -> tuple[str | None, frozenset[str] | None]:
-    """The AccountId to ask for a channel's digest, and the accounts it may see."""
+    """The AccountId to ask for a channel's digest, and the accounts it may see. A scoped channel's query covers its
+    scope whatever RESTORES_DIGEST_ACCOUNT says (a digest never calls accounts it did not read "all clear"): the
+    configured account when it is the whole scope, else every account with rows per account, cut to the scope (one
+    query that all scoped channels share)."""
     scope = scope_for(channel)
-    if account is None and scope is not None:
-        return ANY, scope
-    return account, scope
+    if scope is None:
+        return account, None
+    if account is not None and scope == frozenset({account}):
+        return account, scope
+    return ANY, scope
 
 
 class DigestRunner:

@@ -90,6 +90,27 @@ def test_a_scoped_digest_asks_for_its_accounts_and_never_says_all_clear_about_ot
     assert {c.params.get("AccountId") for c in emulator.calls("/audit/")} == {"ANY"}
 
 
+def test_a_digest_account_outside_a_channels_scope_does_not_make_it_all_clear(
+        fakes, tmp_path: Path, now: datetime, day: date) -> None:  # type: ignore[no-untyped-def]
+    emulator, slack = fakes
+    # RESTORES_DIGEST_ACCOUNT names OWN (all clear); C0TEAMA is scoped to TEAM_A, which had 100 failures yesterday.
+    emulator.load(counts=[DailyCount("us-east-1", OWN, "COMPLETED", "EBS", day, 12),
+                          DailyCount("us-east-1", TEAM_A, "FAILED", "RDS", day, 100)])
+    env = {"RESTORES_REGIONS": "us-east-1", "SLACK_BOT_TOKEN": slack.token, "SLACK_API_URL": slack.api_url,
+           "RESTORES_DIGEST_CHANNELS": "C0TEAMA,C0OWN", "RESTORES_CHANNEL_ACCOUNTS": f"C0TEAMA={TEAM_A};C0OWN={OWN}",
+           "RESTORES_DIGEST_ACCOUNT": OWN, "DATABASE_URL": f"sqlite:///{tmp_path / 'ledger.sqlite3'}"}
+    settings = load_settings(env, "digest")
+    runner = DigestRunner(settings, backup_for(emulator), create_web_client(settings), Ledger.from_url(settings.database_url))
+    assert runner.run(now=now).ok
+    posted = {c.params["channel"]: c.params for c in slack.calls_to("chat.postMessage") if c.ok}
+    team_a = posted["C0TEAMA"]["text"] + json.dumps(posted["C0TEAMA"]["blocks"], ensure_ascii=False)
+    assert "all clear" not in team_a.lower() and "*100 restore jobs failed or were aborted*" in team_a
+    own = posted["C0OWN"]["text"] + json.dumps(posted["C0OWN"]["blocks"], ensure_ascii=False)
+    assert "All clear" in own and "12 completed" in own and TEAM_A not in own
+    # C0OWN's scope is the configured account: asked for directly; C0TEAMA's is not: every account, cut to TEAM_A.
+    assert {c.params.get("AccountId") for c in emulator.calls("/audit/")} == {OWN, "ANY"}
+
+
 def test_check_names_conversations_left_without_a_scope() -> None:
     from bot.check import CheckReport, check_scoping
 
