@@ -157,8 +157,9 @@ def _check_slack(settings: Settings, client_factory: Callable[[], WebClient], re
     if not granted:
         report.lines.append("  ?        Slack did not report the token's scopes; compare with manifest.yml")
         return
-    needed = (list(REQUIRED_SCOPES) + (list(DIGEST_SCOPES) if settings.digest_channels else []) + list(SUBSCRIPTION_SCOPES)
-              + list(CHART_SCOPES))
+    # Any channel may take the digest with `/restores subscribe`, so the digest's scopes (reading the newest history
+    # before re-posting a day whose ledger entry was lost) are needed whether or not channels are configured.
+    needed = list(REQUIRED_SCOPES) + list(DIGEST_SCOPES) + list(SUBSCRIPTION_SCOPES) + list(CHART_SCOPES)
     missing = [s for s in needed if s not in granted]
     if missing:
         report.problem(f"scopes {', '.join(missing)}: add them (manifest.yml) and reinstall the app")

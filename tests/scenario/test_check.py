@@ -51,3 +51,11 @@ def test_check_names_alert_channels_that_scoping_leaves_without_alerts(fakes: tu
     scoped = check(emulator, slack, RESTORES_CHANNEL_ACCOUNTS="C0TEAM=111122223333;*=111122223333",
                    RESTORES_ALERT_CHANNELS="C0TEAM,C0ONCALL")
     assert "get no alerts" not in scoped  # a default scope covers it
+
+
+def test_check_names_the_history_scopes_without_configured_digest_channels(
+        fakes: tuple[BackupEmulator, FakeSlack]) -> None:
+    emulator, slack = fakes
+    slack.scopes = tuple(s for s in slack.scopes if s not in ("channels:history", "groups:history"))
+    out = check(emulator, slack)  # no RESTORES_DIGEST_CHANNELS: channels take the digest with `/restores subscribe`
+    assert "MISSING  scopes channels:history, groups:history" in out
