@@ -12,6 +12,7 @@ from slack_bolt.authorization import AuthorizeResult
 from slack_sdk import WebClient
 from slack_sdk.http_retry.builtin_handlers import ConnectionErrorRetryHandler, RateLimitErrorRetryHandler
 
+from bot.admission import Gate
 from bot.aws.client import BackupService
 from bot.config import Settings
 from bot.home_service import HomeDashboard
@@ -70,12 +71,12 @@ def create_service(settings: Settings) -> RestoresService:
     return RestoresService(settings, backup, installation_team=team, regions=regions)
 
 
-def register_listeners(app: App, service: RestoresService) -> None:
+def register_listeners(app: App, service: RestoresService, gate: Gate | None = None) -> None:
     """Every Slack surface the bot answers, each module registering its own listeners."""
-    commands.register(app, service)
+    commands.register(app, service, gate)
     # Before actions: its catch-all for unknown buttons must stay the last action listener.
-    home.register(app, HomeDashboard(service))
-    actions.register(app, service)
+    home.register(app, HomeDashboard(service), gate)
+    actions.register(app, service, gate)
 
 
 def create_app(
@@ -83,6 +84,9 @@ def create_app(
 ) -> App:
     service = service or create_service(settings)
     token = settings.slack_bot_token
+    # Answers in flight are admitted at the ack, per user and in all (bot.admission): the pool's queue is bounded.
+    gate = Gate(settings.user_concurrency, settings.max_in_flight)
+    executor = gate.executor(listener_executor or ThreadPoolExecutor(max_workers=64, thread_name_prefix="lazy"))
 
     def authorize(enterprise_id: str | None, team_id: str | None) -> AuthorizeResult:
         # A single-workspace app: the token is known. Bolt's default authorization would call auth.test on a
@@ -99,12 +103,12 @@ def create_app(
         # with more commands in flight than threads, acks would wait behind AWS work (measured: p99 2.5 s at
         # 100 concurrent commands, against 0.15 s with it).
         process_before_response=True,
-        listener_executor=listener_executor or ThreadPoolExecutor(max_workers=64, thread_name_prefix="lazy"),
+        listener_executor=executor,
         # HTTP requests are verified by bot.web.SlackEvents (on the exact bytes Slack signed) before Bolt
         # sees them; Socket Mode messages come over Slack's authenticated WebSocket.
         request_verification_enabled=False,
     )
-    register_listeners(app, service)
+    register_listeners(app, service, gate)
     return app
 
 

@@ -50,6 +50,9 @@ class Settings:
     cache_ttl: int = 300
     # Answers one user may have in flight at once; more get a polite "wait" instead of queueing behind AWS.
     user_concurrency: int = 3
+    # Answers queued or running in one process at once, for everyone together: past it, a request is refused at its
+    # ack rather than queued (64 run at a time; the rest wait in a queue this bounds).
+    max_in_flight: int = 256
     # Seconds a client has to send a request body: a trickling one must not hold a server thread.
     body_timeout_seconds: float = 10.0
     log_level: str = "INFO"
@@ -105,6 +108,7 @@ class Settings:
             "RESTORES_AWS_DEADLINE": f"{self.aws_deadline_seconds:g}",
             "RESTORES_CACHE_TTL": str(self.cache_ttl),
             "RESTORES_USER_CONCURRENCY": str(self.user_concurrency),
+            "RESTORES_MAX_IN_FLIGHT": str(self.max_in_flight),
             "RESTORES_BODY_TIMEOUT": f"{self.body_timeout_seconds:g}",
             "LOG_LEVEL": self.log_level,
             "LOG_FORMAT": self.log_format,
@@ -434,6 +438,7 @@ def load_settings(env: Mapping[str, str], mode: Mode = "local") -> Settings:
         web_threads=_int(env, "RESTORES_WEB_THREADS", 32, 1, 512),
         cache_ttl=_int(env, "RESTORES_CACHE_TTL", 300, 0, 86400),
         user_concurrency=_int(env, "RESTORES_USER_CONCURRENCY", 3, 1, 100),
+        max_in_flight=_int(env, "RESTORES_MAX_IN_FLIGHT", 256, 1, 10000),
         body_timeout_seconds=_float(env, "RESTORES_BODY_TIMEOUT", 10.0, 0.5, 120.0),
         channel_accounts=_channel_accounts(env),
         home_accounts=_home_accounts(env),

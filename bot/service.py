@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import threading
 import time
 import uuid
 from collections.abc import Callable
@@ -24,7 +23,6 @@ from bot.render.chart import DailySeries
 from bot.render.jobs import render_jobs
 from bot.render.message import Message
 from bot.render.notices import (
-    render_busy,
     render_help,
     render_internal_error,
     render_out_of_scope,
@@ -65,9 +63,6 @@ class RestoresService:
         self.tests = RestoreTests(settings, backup, sample=sample)
         # None: opened in DATABASE_URL on the first subscription command.
         self.subscriptions = SubscriptionCommands(settings, subscriptions)
-        # Answers in flight per user: one user firing 50 drill-downs must not fill the AWS pool for everyone.
-        self._in_flight: dict[str, int] = {}
-        self._in_flight_lock = threading.Lock()
 
     def _guarded(
         self,
@@ -94,13 +89,7 @@ class RestoresService:
                 return render_refusal(
                     command, no_scope=access.reason == "no-scope", other_team=access.reason == "other-team", home=home
                 )
-            if not self._enter(user_id):
-                log.info("busy %s", what, extra={"user": user_id, "channel": channel_id})
-                return render_busy(self.settings.user_concurrency, command)
-            try:
-                return work(access)
-            finally:
-                self._leave(user_id)
+            return work(access)
         except OutOfScope as error:
             log.info("out of scope %s", what, extra={"user": user_id, "channel": channel_id})
             return render_out_of_scope(str(error))
@@ -114,28 +103,6 @@ class RestoresService:
                 extra={"user": user_id, "channel": channel_id, "duration_ms": round((time.monotonic() - started) * 1000, 1)},
             )
             request_id.reset(token)
-
-    def _enter(self, user_id: str) -> bool:
-        """Count an answer in for this user, unless they already have the maximum in flight. The CLI (no user)
-        is not limited."""
-        if not user_id:
-            return True
-        with self._in_flight_lock:
-            current = self._in_flight.get(user_id, 0)
-            if current >= self.settings.user_concurrency:
-                return False
-            self._in_flight[user_id] = current + 1
-            return True
-
-    def _leave(self, user_id: str) -> None:
-        if not user_id:
-            return
-        with self._in_flight_lock:
-            left = self._in_flight.get(user_id, 1) - 1
-            if left > 0:
-                self._in_flight[user_id] = left
-            else:
-                self._in_flight.pop(user_id, None)
 
     def answer(
         self,

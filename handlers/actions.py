@@ -12,10 +12,11 @@ from typing import Any
 from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 
+from bot.admission import Gate
 from bot.chart_upload import upload_chart
 from bot.controls import ActionId, ActionValue, StaleAction, TestJobsValue
 from bot.render.message import Message
-from bot.render.notices import render_stale_action
+from bot.render.notices import render_busy, render_stale_action
 from bot.render.trend import chart_comment, render_chart_text
 from bot.service import RestoresService
 from handlers.respond import deliver, post_to_user
@@ -46,11 +47,21 @@ def _from_home(body: dict[str, Any]) -> bool:
 class RestoresActions:
     """Bound methods are the listeners; every click is re-validated and re-checked against the allow-lists."""
 
-    def __init__(self, service: RestoresService) -> None:
+    def __init__(self, service: RestoresService, gate: Gate | None = None) -> None:
         self.service = service
+        self.gate = gate
 
-    def ack(self, ack: Ack) -> None:
+    def ack(self, ack: Ack, body: dict[str, Any] | None = None, respond: Respond | None = None,
+            client: WebClient | None = None, logger: logging.Logger | None = None) -> None:
         ack()
+        if self.gate is None or body is None:
+            return
+        refusal = self.gate.admit(str((body.get("user") or {}).get("id", "")))
+        if refusal is not None:
+            # A click's ack shows nothing: the notice goes below the message (or to the DM) from the notice pool.
+            busy = render_busy(refusal.limit, everyone=refusal.reason == "everyone")
+            log = logger or logging.getLogger(__name__)
+            self.gate.notify(lambda: self._reply(body, respond, client, log, busy))
 
     def _reply(self, body: dict[str, Any], respond: Respond | None, client: WebClient | None, logger: logging.Logger,
                message: Message) -> bool:
@@ -137,8 +148,8 @@ class RestoresActions:
         self._reply(body, respond, client, logger, render_stale_action())
 
 
-def register(app: App, service: RestoresService) -> None:
-    listener = RestoresActions(service)
+def register(app: App, service: RestoresService, gate: Gate | None = None) -> None:
+    listener = RestoresActions(service, gate)
     app.action(ActionId.JOBS.pattern())(ack=listener.ack, lazy=[listener.jobs])
     app.action(ActionId.JOBS_ROW.pattern())(ack=listener.ack, lazy=[listener.jobs])
     app.action(ActionId.PERIOD.pattern())(ack=listener.ack, lazy=[listener.refilter])

@@ -8,10 +8,11 @@ from typing import Any
 from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 
+from bot.admission import Gate
 from bot.channels import slack_channel_check
 from bot.query import COMMAND
 from bot.render.message import Message
-from bot.render.notices import render_internal_error
+from bot.render.notices import render_busy, render_internal_error
 from bot.service import RestoresService
 from handlers.respond import deliver
 
@@ -20,12 +21,18 @@ class RestoresCommand:
     """`/restores`. Bound methods are the listeners (Bolt deep-copies context for lazy listeners, so the
     service travels with the listener, not in the context)."""
 
-    def __init__(self, service: RestoresService) -> None:
+    def __init__(self, service: RestoresService, gate: Gate | None = None) -> None:
         self.service = service
+        self.gate = gate
 
-    def ack(self, ack: Ack) -> None:
-        # Nothing slow may happen here: Slack gives up after 3 seconds.
-        ack()
+    def ack(self, ack: Ack, command: dict[str, Any] | None = None) -> None:
+        # Nothing slow may happen here: Slack gives up after 3 seconds. A refused command is answered by its ack.
+        refusal = self.gate.admit(str((command or {}).get("user_id", ""))) if self.gate is not None else None
+        if refusal is None:
+            ack()
+            return
+        name = str((command or {}).get("command") or COMMAND)
+        ack(**render_busy(refusal.limit, name, everyone=refusal.reason == "everyone").for_respond())
 
     def answer(
         self, command: dict[str, Any], respond: Respond, logger: logging.Logger, client: WebClient | None = None
@@ -58,6 +65,6 @@ class RestoresCommand:
             deliver(respond, message, logger)
 
 
-def register(app: App, service: RestoresService) -> None:
-    listener = RestoresCommand(service)
+def register(app: App, service: RestoresService, gate: Gate | None = None) -> None:
+    listener = RestoresCommand(service, gate)
     app.command(COMMAND)(ack=listener.ack, lazy=[listener.answer])

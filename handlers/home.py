@@ -13,6 +13,7 @@ from slack_bolt import Ack, App
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
+from bot.admission import Gate
 from bot.channels import slack_member_channels
 from bot.chart_upload import upload_chart
 from bot.controls import ActionId
@@ -31,8 +32,9 @@ class RestoresHome:
     """Bound methods are the listeners. The work runs in the lazy part: the event is acknowledged at once (Slack
     retries an event it gets no 200 for within 3 seconds)."""
 
-    def __init__(self, dashboard: HomeDashboard, *, chart_ttl: float = 0.0) -> None:
+    def __init__(self, dashboard: HomeDashboard, *, chart_ttl: float = 0.0, gate: Gate | None = None) -> None:
         self.dashboard = dashboard
+        self.gate = gate
         # Uploaded trend charts by content, for as long as the numbers themselves are cached (RESTORES_CACHE_TTL):
         # every user of one scope opening the tab meanwhile is shown the one file instead of a new upload each time
         # (each upload is a file in the workspace).
@@ -61,8 +63,14 @@ class RestoresHome:
                 if cached == file_id:
                     del self._charts[series]
 
-    def ack(self, ack: Ack) -> None:
+    def ack(self, ack: Ack, body: dict[str, Any] | None = None) -> None:
         ack()
+        if self.gate is None or body is None:
+            return
+        user = (body.get("event") or {}).get("user") or (body.get("user") or {}).get("id") or ""
+        refusal = self.gate.admit(str(user))
+        if refusal is not None:  # the tab keeps what it shows; the answers in flight will publish it anyway
+            logging.getLogger(__name__).info("home: not refreshed, %d answers in flight", refusal.in_flight)
 
     def opened(self, event: dict[str, Any], body: dict[str, Any], client: WebClient, logger: logging.Logger) -> None:
         if event.get("tab") != "home":
@@ -102,7 +110,7 @@ class RestoresHome:
             logger.error("views.publish refused the home tab user=%s error=%s", user, code)
 
 
-def register(app: App, dashboard: HomeDashboard) -> None:
-    listener = RestoresHome(dashboard, chart_ttl=float(dashboard.service.settings.cache_ttl))
+def register(app: App, dashboard: HomeDashboard, gate: Gate | None = None) -> None:
+    listener = RestoresHome(dashboard, chart_ttl=float(dashboard.service.settings.cache_ttl), gate=gate)
     app.event("app_home_opened")(ack=listener.ack, lazy=[listener.opened])
     app.action(ActionId.HOME_REFRESH.pattern())(ack=listener.ack, lazy=[listener.refresh])

@@ -93,11 +93,19 @@ def render_out_of_scope(reason: str) -> Message:
     return Message(text=clip(text, MAX_FALLBACK_TEXT), blocks=(section(text),))
 
 
-def render_busy(limit: int, command: str = COMMAND) -> Message:
-    text = (
-        f":hourglass_flowing_sand: You have {limit} answers in flight already; this one was not started, so "
-        f"everyone else's answers stay fast. Try `{command}` again when those have arrived."
-    )
+def render_busy(limit: int, command: str = COMMAND, *, everyone: bool = False) -> Message:
+    """An answer not started: this user already has `limit` in flight, or (`everyone`) the bot has as many as it
+    queues at all."""
+    if everyone:
+        text = (
+            f":hourglass_flowing_sand: I am answering {limit} requests right now, as many as I take at once; this one "
+            f"was not started. Try `{command}` again in a minute."
+        )
+    else:
+        text = (
+            f":hourglass_flowing_sand: You have {limit} answers in flight already; this one was not started, so "
+            f"everyone else's answers stay fast. Try `{command}` again when those have arrived."
+        )
     return Message(text=text, blocks=(section(text),))
 
 
