@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import threading
 import time
 from collections.abc import Callable
 from functools import lru_cache
+from importlib import resources
 from typing import Any
 
 log = logging.getLogger(__name__)
@@ -14,14 +16,18 @@ log = logging.getLogger(__name__)
 
 @lru_cache(maxsize=1)
 def region_partitions() -> dict[str, str]:
-    """Every region where botocore knows an AWS Backup endpoint, with its partition (aws, aws-cn, aws-us-gov, …)."""
-    import boto3
+    """Every region where botocore knows an AWS Backup endpoint, with its partition (aws, aws-cn, aws-us-gov, …).
 
-    session = boto3.session.Session()
+    Read as data from botocore's bundled endpoints.json, the file boto3's get_available_regions("backup") reads, with
+    the same rule (a service endpoint named like one of its partition's regions): the grammar, the access policy and
+    the button encoding validate regions with it and stay free of boto3 sessions and clients (importing the botocore
+    package itself is a few ms). tests/unit/test_controls_regions.py checks it agrees with boto3 for every partition."""
+    data = json.loads(resources.files("botocore").joinpath("data/endpoints.json").read_text(encoding="utf-8"))
     return {
-        region: partition
-        for partition in session.get_available_partitions()
-        for region in session.get_available_regions("backup", partition_name=partition)
+        region: partition["partition"]
+        for partition in data["partitions"]
+        for region in (partition["services"].get("backup") or {}).get("endpoints", {})
+        if region in partition["regions"]
     }
 
 
