@@ -12,6 +12,7 @@ from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
 from bot.config import ConfigError, Mode, Settings, load_settings
+from bot.query import COMMAND
 
 if TYPE_CHECKING:
     from bot.alerts.poll import AlertPoller
@@ -223,7 +224,7 @@ def cmd_digest(args: argparse.Namespace) -> int:
                                   subscriptions=_open_subscriptions(settings))
             if not runner.channels():
                 print("configuration error: no channel gets the digest: set RESTORES_DIGEST_CHANNELS or run "
-                      "`/restores subscribe digest` in a channel", file=sys.stderr)
+                      f"`{COMMAND} subscribe digest` in a channel", file=sys.stderr)
                 return EXIT_CONFIG
         # --channel posts there only; otherwise every channel, static and subscribed.
         run = runner.run(force=args.force, dry_run=args.dry_run, channels=(args.channel,) if args.channel else None)
@@ -315,7 +316,7 @@ def build_parser() -> argparse.ArgumentParser:
     socket = sub.add_parser("socket", help="Socket Mode with SLACK_APP_TOKEN (no public URL needed)")
     socket.set_defaults(func=cmd_socket)
 
-    ask = sub.add_parser("ask", help="answer a /restores command here, as text")
+    ask = sub.add_parser("ask", help=f"answer a {COMMAND} command here, as text")
     ask.add_argument("--sample", action="store_true", help="use the bundled sample data (no AWS or Slack needed)")
     ask.add_argument("--json", action="store_true", help="print the Block Kit payload instead of text")
     ask.add_argument("text", nargs="*", help='the command text, e.g. "failed 7d type:EBS"')

@@ -16,6 +16,7 @@ from bot.query import (
     ACCOUNT_RE,
     AGGREGATE_ALL,
     ANY,
+    BAD_STATES_RANKED,
     BARE_WORDS,
     JOB_LIST_STATES,
     PERIODS,
@@ -66,8 +67,8 @@ class Feed(StrEnum):
     ALERTS = "alerts"
 
 
-# The states an alert subscription may ask for, in the order they are stored and shown.
-ALERT_STATES = (State.FAILED, State.ABORTED)
+# The states an alert subscription may ask for (the ones that count as failures), in the order they are stored and shown.
+ALERT_STATES = BAD_STATES_RANKED
 
 
 @dataclass(frozen=True)

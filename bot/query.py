@@ -65,13 +65,24 @@ class State(StrEnum):
         return self in (State.FAILED, State.ABORTED)
 
     @property
+    def in_progress(self) -> bool:
+        """Not finished yet (the restore testing scoreboard counts these as running)."""
+        return self in (State.CREATED, State.PENDING, State.RUNNING)
+
+    @property
     def listable(self) -> bool:
         """A ListRestoreJobs ByStatus value (CREATED has no job listing; the wildcards are summaries-only)."""
         return self in (State.FAILED, State.ABORTED, State.COMPLETED, State.RUNNING, State.PENDING)
 
     @property
     def icon(self) -> str:
-        return _STATE_ICONS.get(self, "")
+        """The Slack emoji code the bot's messages show for this state."""
+        return _STATE_LOOKS[self][0] if self in _STATE_LOOKS else ""
+
+    @property
+    def symbol(self) -> str:
+        """The same icon in a terminal (`python -m bot ask`, `digest --dry-run`), which shows no Slack emoji."""
+        return _STATE_LOOKS[self][1] if self in _STATE_LOOKS else ""
 
     @property
     def rank(self) -> int:
@@ -107,14 +118,15 @@ class State(StrEnum):
 _STATE_ORDER = (
     State.FAILED, State.ABORTED, State.COMPLETED, State.RUNNING, State.PENDING, State.CREATED, State.AGGREGATE_ALL
 )
-_STATE_ICONS = {
-    State.FAILED: ":x:",
-    State.ABORTED: ":no_entry_sign:",
-    State.COMPLETED: ":white_check_mark:",
-    State.RUNNING: ":arrows_counterclockwise:",
-    State.PENDING: ":hourglass_flowing_sand:",
-    State.CREATED: ":new:",
-    State.AGGREGATE_ALL: ":heavy_plus_sign:",
+# (Slack emoji, terminal symbol) per state.
+_STATE_LOOKS = {
+    State.FAILED: (":x:", "✖"),
+    State.ABORTED: (":no_entry_sign:", "⊘"),
+    State.COMPLETED: (":white_check_mark:", "✔"),
+    State.RUNNING: (":arrows_counterclockwise:", "↻"),
+    State.PENDING: (":hourglass_flowing_sand:", "⧗"),
+    State.CREATED: (":new:", "+"),
+    State.AGGREGATE_ALL: (":heavy_plus_sign:", "Σ"),
 }
 
 # The job states a user names; the API also takes the two wildcards.
@@ -122,6 +134,8 @@ JOB_STATES = tuple(s for s in State if not s.is_wildcard)
 API_STATES = tuple(State)
 BAD_STATES = tuple(s for s in State if s.is_bad)
 BAD_VALUES = frozenset(s.value for s in BAD_STATES)  # the same, as AWS sends them (a set test per row)
+BAD_STATES_RANKED = tuple(sorted(BAD_STATES, key=lambda s: s.rank))  # the same, worst first (as alerts show them)
+IN_PROGRESS_VALUES = frozenset(s.value for s in State if s.in_progress)  # not finished yet, as AWS sends them
 # ListRestoreJobs' ByStatus values, in display order.
 JOB_LIST_STATES = tuple(sorted((s for s in State if s.listable), key=lambda s: s.rank))
 

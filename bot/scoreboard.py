@@ -7,11 +7,15 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import IntEnum
 
+from bot.query import BAD_VALUES, IN_PROGRESS_VALUES, State
 from bot.reasons import group_reasons
 from bot.results import RestoreJobRow, TestingPlan, TestingResult
 from bot.schedule import RunCheck, ScheduleError, check_run, parse_schedule
 
+# A restore job's ValidationStatus and DeletionStatus are AWS enums of their own, not its State (bot.query names
+# those): their "FAILED" is not State.FAILED.
 VALIDATION_FAILED = ("FAILED", "TIMED_OUT")
+DELETION_FAILED = "FAILED"
 TOP_REASONS = 3
 
 
@@ -35,20 +39,20 @@ class PlanVerdict:
     slow: tuple[RestoreJobRow, ...]  # over their expected (or the configured) restore time, slowest first
     truncated: bool  # jobs cut at the cap: counts are a lower bound
 
-    def _with(self, *statuses: str) -> tuple[RestoreJobRow, ...]:
+    def _with(self, statuses: frozenset[str]) -> tuple[RestoreJobRow, ...]:
         return tuple(j for j in self.jobs if j.status in statuses)
 
     @property
     def completed(self) -> int:
-        return len(self._with("COMPLETED"))
+        return len(self._with(frozenset({State.COMPLETED.value})))
 
     @property
     def failed(self) -> tuple[RestoreJobRow, ...]:
-        return self._with("FAILED", "ABORTED")
+        return self._with(BAD_VALUES)
 
     @property
     def running(self) -> int:
-        return len(self._with("PENDING", "RUNNING", "CREATED"))
+        return len(self._with(IN_PROGRESS_VALUES))
 
     @property
     def validation_failed(self) -> tuple[RestoreJobRow, ...]:
@@ -64,11 +68,11 @@ class PlanVerdict:
 
     @property
     def never_validated(self) -> int:
-        return sum(1 for j in self.jobs if j.status == "COMPLETED" and not j.validation_status)
+        return sum(1 for j in self.jobs if j.status == State.COMPLETED.value and not j.validation_status)
 
     @property
     def leaks(self) -> tuple[RestoreJobRow, ...]:
-        return tuple(j for j in self.jobs if j.deletion_status == "FAILED")
+        return tuple(j for j in self.jobs if j.deletion_status == DELETION_FAILED)
 
     @property
     def late(self) -> bool:
@@ -132,7 +136,7 @@ def judge(result: TestingResult, *, now: datetime, days: int, target: int | None
                             start_window_hours=plan.start_window_hours, now=now)
         except ScheduleError as error:
             problem = str(error)
-        bad = [j for j in jobs if j.status in ("FAILED", "ABORTED")]
+        bad = [j for j in jobs if j.status in BAD_VALUES]
         reasons = sorted(((reason, len(members)) for reason, members in group_reasons(bad).items()),
                          key=lambda item: (-item[1], item[0]))[:TOP_REASONS]
         tested = {j.resource_type for j in jobs}

@@ -10,7 +10,7 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 from bot.access import Access, AccessPolicy, OutOfScope
-from bot.aws.client import MAX_JOBS, BackupService
+from bot.aws.client import BackupService
 from bot.aws.plan import View
 from bot.command import parse_command
 from bot.config import Settings
@@ -258,7 +258,7 @@ class RestoresService:
         )
         result = self.backup.list_restore_jobs(query)
         if result.unlisted:
-            incomplete += (_unlisted_note(result.unlisted, counts, query.status),)
+            incomplete += (_unlisted_note(result.unlisted, counts, query.status, self.backup.max_jobs),)
         return replace(result, incomplete=result.incomplete + incomplete, aws_calls=result.aws_calls + calls)
 
     def _accounts_with_jobs(
@@ -308,7 +308,9 @@ class RestoresService:
         return tuple(accounts), ranked, counts, tuple(notes), summary.aws_calls
 
 
-def _unlisted_note(unlisted: tuple[tuple[str, str], ...], counts: dict[tuple[str, str], int], status: str | None) -> str:
+def _unlisted_note(
+    unlisted: tuple[tuple[str, str], ...], counts: dict[tuple[str, str], int], status: str | None, max_jobs: int
+) -> str:
     """Accounts a drill-down did not list, in words, with what AWS's summaries count for them."""
     regions = sorted({region for region, _ in unlisted})
     accounts = {account for _, account in unlisted}
@@ -317,7 +319,7 @@ def _unlisted_note(unlisted: tuple[tuple[str, str], ...], counts: dict[tuple[str
     jobs = f"{(status or 'restore').lower()} job{'s' * (counted != 1)}"
     return (
         f"{len(accounts):,} account{'s' * (len(accounts) != 1)} in {where} not listed (a drill-down reads at most "
-        f"{MAX_JOBS:,} jobs a region, accounts with the most jobs first, and starts no account after half its time): "
+        f"{max_jobs:,} jobs a region, accounts with the most jobs first, and starts no account after half its time): "
         f"AWS's 14-day summaries count {counted:,} {jobs} there"
     )
 

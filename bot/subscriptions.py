@@ -29,13 +29,15 @@ from sqlalchemy.exc import IntegrityError
 from bot.config import DIGEST_TIME_RE, Settings
 from bot.db import create_store_engine, create_tables, db_now
 from bot.ids import CHANNEL_RE
+from bot.query import BAD_STATES_RANKED
 
 log = logging.getLogger(__name__)
 
 DIGEST = "digest"
 ALERTS = "alerts"
 KINDS = (DIGEST, ALERTS)
-ALERT_STATES = ("FAILED", "ABORTED")
+# The states an alert subscription may ask for (the ones that count as failures), as stored: worst first.
+ALERT_STATES: tuple[str, ...] = tuple(s.value for s in BAD_STATES_RANKED)
 # What Slack answers when a channel is no longer there for the bot: deleted, archived, or the bot was removed.
 GONE_ERRORS = frozenset({"channel_not_found", "not_in_channel", "is_archived"})
 # Consecutive "gone" outcomes after which a subscription made from Slack is dropped. A static channel is only logged.
@@ -80,7 +82,7 @@ class DigestSubscription:
 @dataclass(frozen=True)
 class AlertSubscription:
     """A channel's alerts. resource_type / account None: every type / every account the channel's scope lets it see
-    (bot.access applies the scope when alerts are delivered). states ⊆ ("FAILED", "ABORTED"). static: from
+    (bot.access applies the scope when alerts are delivered). states ⊆ ALERT_STATES. static: from
     RESTORES_ALERT_CHANNELS."""
 
     channel: str

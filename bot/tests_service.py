@@ -13,7 +13,7 @@ from bot.aws.testing import OWN, RestoreTestingReader, describe_failure
 from bot.command import TestsQuery
 from bot.config import Settings
 from bot.controls import TestJobsKind, TestJobsValue
-from bot.query import COMMAND, Period, RestoreFilter, State
+from bot.query import BAD_VALUES, COMMAND, Period, RestoreFilter, State
 from bot.render.digest import DigestSection
 from bot.render.jobs import render_jobs
 from bot.render.message import Message
@@ -27,7 +27,7 @@ from bot.results import (
     RestoreJobRow,
     TestingResult,
 )
-from bot.scoreboard import VALIDATION_FAILED, Scoreboard, judge
+from bot.scoreboard import DELETION_FAILED, VALIDATION_FAILED, Scoreboard, judge
 
 log = logging.getLogger(__name__)
 
@@ -124,10 +124,10 @@ class RestoreTests:
 
 def _is(job: RestoreJobRow, kind: TestJobsKind) -> bool:
     if kind is TestJobsKind.FAILED:
-        return job.status in ("FAILED", "ABORTED")
+        return job.status in BAD_VALUES
     if kind is TestJobsKind.VALIDATION:
         return job.validation_status in VALIDATION_FAILED
-    return job.deletion_status == "FAILED"
+    return job.deletion_status == DELETION_FAILED
 
 
 def _cut(result: TestingResult, accounts: set[str] | frozenset[str] | None) -> TestingResult:

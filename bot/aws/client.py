@@ -35,8 +35,8 @@ from bot.results import (
 
 log = logging.getLogger(__name__)
 
-MAX_COUNTED = 100_000  # jobs past MAX_JOBS counted per region and drill-down before saying "at least"
-MAX_JOBS = 2000  # per region and drill-down: grouping needs all of them, Slack shows a few
+MAX_COUNTED = 100_000  # jobs past max_jobs counted per region and drill-down before saying "at least"
+MAX_JOBS = 2000  # max_jobs' default, per region and drill-down: grouping needs all of them, Slack shows a few
 ACCOUNTS_AT_ONCE = 8  # per region: concurrent per-account ListRestoreJobs chains of one drill-down
 DEFAULT_MAX_PAGES = 200  # per region and answer: 100,000 rows, far beyond any real organization
 
@@ -80,7 +80,7 @@ def _from_raw(value: float | int | str) -> datetime:
     return datetime.fromtimestamp(float(value), UTC)
 
 
-def _utc(value: Any) -> datetime:
+def as_utc(value: Any) -> datetime:
     """A response timestamp as an aware UTC datetime, whether botocore parsed it or left it raw."""
     if isinstance(value, datetime):
         return value.astimezone(UTC) if value.tzinfo else value.replace(tzinfo=UTC)
@@ -98,14 +98,14 @@ def job_row(region: str, item: dict[str, Any]) -> RestoreJobRow:
         status=str(item.get("Status", "")),
         status_message=str(item.get("StatusMessage", "")).strip(),
         resource_type=str(item.get("ResourceType", "")),
-        created=_utc(item["CreationDate"]),
+        created=as_utc(item["CreationDate"]),
         resource_arn=str(
             item.get("CreatedResourceArn") or item.get("SourceResourceArn") or item.get("RecoveryPointArn") or ""
         ),
         restore_testing_plan_arn=created_by.get("RestoreTestingPlanArn"),
         validation_status=item.get("ValidationStatus"),
         validation_status_message=item.get("ValidationStatusMessage"),
-        completed=_utc(item["CompletionDate"]) if item.get("CompletionDate") is not None else None,
+        completed=as_utc(item["CompletionDate"]) if item.get("CompletionDate") is not None else None,
         deletion_status=item.get("DeletionStatus"),
         deletion_status_message=item.get("DeletionStatusMessage"),
         expected_minutes=int(expected) if isinstance(expected, (int, float)) and expected > 0 else None,
@@ -135,6 +135,7 @@ class BackupService:
         endpoint_url: str | None = None,
         deadline_seconds: float = 20.0,
         max_pages: int = DEFAULT_MAX_PAGES,
+        max_jobs: int = MAX_JOBS,
         # Threads start only when needed. An organisation-wide digest runs 5 chains in each of 17+ regions at
         # once (a region's own endpoint and rate limit see at most those 5, or a drill-down's ACCOUNTS_AT_ONCE).
         max_workers: int = 96,
@@ -147,6 +148,7 @@ class BackupService:
         self._endpoint_url = endpoint_url
         self._deadline = deadline_seconds
         self._max_pages = max_pages
+        self._max_jobs = max_jobs
         self._config = config
         self._clients: dict[str, Any] = {}
         # boto3 sessions are not thread-safe: client creation is serialized, clients themselves are safe.
@@ -160,6 +162,11 @@ class BackupService:
     @property
     def deadline_seconds(self) -> float:
         return self._deadline
+
+    @property
+    def max_jobs(self) -> int:
+        """Jobs a drill-down keeps per region (grouping needs all of them); past it they are only counted."""
+        return self._max_jobs
 
     @property
     def endpoint_url(self) -> str | None:
@@ -423,7 +430,7 @@ class BackupService:
     ) -> RegionAnswer:
         """One region's jobs over many accounts (ByAccountId takes one account a call), ACCOUNTS_AT_ONCE at a time,
         in the order given (the caller ranks accounts by their summary counts, most jobs first). No account is
-        started once the region holds MAX_JOBS jobs (the rest could only be counted) or once half the deadline is
+        started once the region holds max_jobs jobs (the rest could only be counted) or once half the deadline is
         spent; those accounts are returned as `unlisted`, for the caller to name with their summary counts."""
         started_until = deadline - self._deadline / 2
         # An account still being read this close to the deadline is left out (and named) rather than let the whole
@@ -434,7 +441,7 @@ class BackupService:
 
         def one(account: str) -> RegionAnswer | None:
             with lock:
-                if listed[0] >= MAX_JOBS or time.monotonic() > started_until:
+                if listed[0] >= self._max_jobs or time.monotonic() > started_until:
                     return None
             sub = RegionAnswer()
             try:
@@ -461,7 +468,7 @@ class BackupService:
             answer.calls += sub.calls
             answer.not_read += sub.not_read
             answer.not_read_exact = answer.not_read_exact and sub.not_read_exact
-            room = MAX_JOBS - len(answer.rows)
+            room = self._max_jobs - len(answer.rows)
             answer.rows += sub.rows[:room]
             if len(sub.rows) > room or sub.truncated:
                 answer.truncated = True
@@ -478,7 +485,7 @@ class BackupService:
         *,
         listed: tuple[threading.Lock, list[int]] | None = None,
     ) -> None:
-        """Every page of one ListRestoreJobs chain into `answer`; past MAX_JOBS jobs are counted, not kept. `listed`
+        """Every page of one ListRestoreJobs chain into `answer`; past max_jobs jobs are counted, not kept. `listed`
         is a region's running count of kept jobs shared by concurrent per-account chains."""
         paginator = self.client(region).get_paginator("list_restore_jobs")
         for page in paginator.paginate(**params, PaginationConfig={"PageSize": PAGE_SIZE}):
@@ -487,7 +494,7 @@ class BackupService:
             for item in page.get("RestoreJobs", []):
                 if not keep(item):
                     continue
-                if len(answer.rows) >= MAX_JOBS:
+                if len(answer.rows) >= self._max_jobs:
                     answer.truncated = True
                     answer.not_read += 1
                     continue
@@ -520,8 +527,8 @@ class BackupService:
                         state=intern(str(item.get("State", ""))),
                         resource_type=intern(str(item.get("ResourceType", ""))),
                         count=int(item.get("Count", 0)),
-                        start=_utc(item["StartTime"]),
-                        end=_utc(item["EndTime"]),
+                        start=as_utc(item["StartTime"]),
+                        end=as_utc(item["EndTime"]),
                     )
                 )
         return answer

@@ -6,7 +6,7 @@ CPU a page, against 0.6 ms for json.loads, and the pages of every region are par
 both per session (never process-wide), everything else left to botocore (errors, retries, other operations):
 
 * timestamps are handed over as sent (epoch seconds in this protocol); the bot converts each distinct value once
-  (bot.aws.client._utc). The AWS CLI switches the parser the same way (its cli_timestamp_format=none).
+  (bot.aws.client.as_utc). The AWS CLI switches the parser the same way (its cli_timestamp_format=none).
 * a ListRestoreJobSummaries page that succeeded is read with json.loads and cut to the modeled members; its rows
   are flat (strings, a count, two timestamps), so the model walk adds nothing but time.
 """

@@ -17,7 +17,7 @@ from botocore.credentials import AssumeRoleCredentialFetcher, DeferredRefreshabl
 from botocore.exceptions import ClientError
 
 from bot.aws import parsing
-from bot.aws.client import BackupService, _utc, job_row
+from bot.aws.client import BackupService, as_utc, job_row
 from bot.aws.errors import DeadlineExceeded, describe_error
 from bot.regions import region_partitions
 from bot.results import AccountFailure, FailureKind, RestoreJobRow, TestingPlan, TestingResult, TestingSelection
@@ -189,8 +189,8 @@ class RestoreTestingReader:
                         schedule_expression=str(item.get("ScheduleExpression", "")),
                         schedule_timezone=item.get("ScheduleExpressionTimezone") or None,
                         start_window_hours=item.get("StartWindowHours"),
-                        created=_utc(item["CreationTime"]),
-                        last_execution=_utc(item["LastExecutionTime"]) if item.get("LastExecutionTime") else None,
+                        created=as_utc(item["CreationTime"]),
+                        last_execution=as_utc(item["LastExecutionTime"]) if item.get("LastExecutionTime") else None,
                     )
                 )
         for plan in part.plans:

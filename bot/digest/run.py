@@ -26,7 +26,7 @@ from bot.digest.clock import RETRY_MINUTES
 from bot.digest.data import DigestData, DigestRows, build_digest, digest_day
 from bot.digest.due import due_channels
 from bot.digest.ledger import CLAIMED, Ledger
-from bot.query import AGGREGATE_ALL, ANY, BAD_STATES, State
+from bot.query import AGGREGATE_ALL, ANY, BAD_STATES, COMMAND, State
 from bot.regions import RegionCatalog
 from bot.render.digest import DigestSection, digest_series, render_digest
 from bot.render.message import Message
@@ -133,7 +133,7 @@ def new_owner() -> str:
 
 
 SLACK_HINTS = {
-    "channel_not_found": "check the channel ID (RESTORES_DIGEST_CHANNELS or the channel's /restores subscriptions)",
+    "channel_not_found": f"check the channel ID (RESTORES_DIGEST_CHANNELS or the channel's {COMMAND} subscriptions)",
     "not_in_channel": "invite the bot to this private channel (/invite @restores)",
     "is_archived": "the channel is archived",
     "missing_scope": "reinstall the app with the scopes from manifest.yml (chat:write, chat:write.public)",

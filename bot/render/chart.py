@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
+from bot.query import State
 from bot.results import SummaryRow
 
 DAYS = 14
@@ -90,9 +91,9 @@ def series_from_rows(rows: Iterable[SummaryRow], last_day: date, *, highlight: d
         sums[(day, row.state)] = sums.get((day, row.state), 0) + row.count
     return DailySeries(
         days=days,
-        failed=tuple(sums.get((d, "FAILED"), 0) for d in days),
-        aborted=tuple(sums.get((d, "ABORTED"), 0) for d in days),
-        completed=tuple(sums.get((d, "COMPLETED"), 0) for d in days),
+        failed=tuple(sums.get((d, State.FAILED.value), 0) for d in days),
+        aborted=tuple(sums.get((d, State.ABORTED.value), 0) for d in days),
+        completed=tuple(sums.get((d, State.COMPLETED.value), 0) for d in days),
         highlight=highlight,
         title=title,
     )
@@ -194,7 +195,7 @@ def sample_series(now: datetime | None = None) -> DailySeries:
     sums: dict[tuple[date, str], int] = {}
     for count in sample_counts(today):
         sums[(count.day, count.state)] = sums.get((count.day, count.state), 0) + count.count
-    return DailySeries(days, tuple(sums.get((d, "FAILED"), 0) for d in days),
-                       tuple(sums.get((d, "ABORTED"), 0) for d in days),
-                       tuple(sums.get((d, "COMPLETED"), 0) for d in days), highlight=yesterday,
+    return DailySeries(days, tuple(sums.get((d, State.FAILED.value), 0) for d in days),
+                       tuple(sums.get((d, State.ABORTED.value), 0) for d in days),
+                       tuple(sums.get((d, State.COMPLETED.value), 0) for d in days), highlight=yesterday,
                        title="Restore jobs per day (sample data)")

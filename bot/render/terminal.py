@@ -4,16 +4,12 @@ from __future__ import annotations
 
 import html
 
+from bot.query import State
 from bot.render.message import Message
 
+# A state's terminal symbol is the State's own (next to its Slack icon); these are the other emoji the bot's messages use.
 TERMINAL_EMOJI = {
-    ":x:": "✖",
-    ":no_entry_sign:": "⊘",
-    ":white_check_mark:": "✔",
-    ":arrows_counterclockwise:": "↻",
-    ":hourglass_flowing_sand:": "⧗",
-    ":new:": "+",
-    ":heavy_plus_sign:": "Σ",
+    **{s.icon: s.symbol for s in sorted(State, key=lambda s: s.rank) if s.icon and s.symbol},
     ":warning:": "⚠",
     ":rotating_light:": "‼",
     ":scissors:": "✂",

@@ -8,7 +8,7 @@ from slack_sdk.models.blocks import ActionsBlock, Block, DividerBlock
 
 from bot.command import TestsQuery
 from bot.controls import ActionId, BlockId, TestJobsKind, TestJobsValue
-from bot.query import COMMAND
+from bot.query import COMMAND, State
 from bot.render.digest import DigestSection
 from bot.render.message import (
     MAX_FALLBACK_TEXT,
@@ -120,7 +120,7 @@ def _plan_lines(verdict: PlanVerdict, now: datetime) -> list[str]:
     jobs = verdict.jobs
     counts = [f"{fmt(verdict.completed)} completed"]
     if verdict.failed:
-        failed = sum(1 for j in verdict.failed if j.status == "FAILED")
+        failed = sum(1 for j in verdict.failed if j.status == State.FAILED.value)
         aborted = len(verdict.failed) - failed
         counts += [f"*{fmt(failed)} failed*"] if failed else []
         counts += [f"*{fmt(aborted)} aborted*"] if aborted else []

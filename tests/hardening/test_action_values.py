@@ -16,7 +16,7 @@ from bot.query import API_STATES, RESOURCE_TYPES, WILDCARDS, Period, RestoreFilt
 from bot.regions import known_regions
 from tests.support import API_ACCOUNT_RE
 
-pytestmark = pytest.mark.hardening
+pytestmark = [pytest.mark.hardening, pytest.mark.dates]
 
 # Button windows are judged against this now, passed to `decode` explicitly; taken from the wall clock (which CI also
 # runs shifted by faketime) so nothing depends on the day the test was written.

@@ -36,7 +36,7 @@ from tests.fakes.aws import BackupEmulator, multi_page_counts
 from tests.fakes.slack import FakeSlack, validate_blocks
 from tests.support import API_ACCOUNT_RE, E2E_REGIONS, AppBot
 
-pytestmark = pytest.mark.hardening
+pytestmark = [pytest.mark.hardening, pytest.mark.dates]
 
 # In-process cases pin the emulator here and pass `now=` explicitly; taken from the wall clock (which CI also runs
 # shifted by faketime) so nothing depends on the day the test was written.

@@ -7,9 +7,9 @@ import json
 from datetime import UTC, datetime, timedelta
 
 import boto3
+import pytest
 
-from bot.aws import client as aws_client
-from bot.aws.client import ACCOUNTS_AT_ONCE, BackupService
+from bot.aws.client import ACCOUNTS_AT_ONCE, MAX_JOBS, BackupService
 from bot.config import load_settings
 from bot.controls import ActionValue
 from bot.query import Period, RestoreFilter, State
@@ -32,10 +32,10 @@ def org(emulator, accounts: int, now: datetime) -> dict[str, int]:  # type: igno
     return sizes
 
 
-def drill(emulator, now: datetime, *, deadline: float = 10) -> str:  # type: ignore[no-untyped-def]
+def drill(emulator, now: datetime, *, deadline: float = 10, max_jobs: int = MAX_JOBS) -> str:  # type: ignore[no-untyped-def]
     settings = load_settings({"RESTORES_REGIONS": REGION, "AWS_MAX_ATTEMPTS": "1"})
     backup = BackupService(lambda: boto3.session.Session(aws_access_key_id="t", aws_secret_access_key="t"),
-                           endpoint_url=emulator.url, deadline_seconds=deadline)
+                           endpoint_url=emulator.url, deadline_seconds=deadline, max_jobs=max_jobs)
     day = datetime.combine((now - timedelta(days=1)).date(), datetime.min.time(), UTC)
     value = ActionValue(RestoreFilter(state=State.FAILED, period=Period.ONE_DAY, account="ANY", regions=(REGION,)),
                         (day, day + timedelta(days=1)))
@@ -43,12 +43,12 @@ def drill(emulator, now: datetime, *, deadline: float = 10) -> str:  # type: ign
     return answer.text + json.dumps(answer.block_dicts(), ensure_ascii=False)
 
 
+@pytest.mark.dates
 def test_past_the_cap_no_more_accounts_are_asked_and_the_rest_are_named_with_their_counts(  # type: ignore[no-untyped-def]
-        fakes, now: datetime, monkeypatch) -> None:
+        fakes, now: datetime) -> None:
     emulator, _ = fakes
-    monkeypatch.setattr(aws_client, "MAX_JOBS", 25)
     sizes = org(emulator, 30, now)
-    text = drill(emulator, now)
+    text = drill(emulator, now, max_jobs=25)
     ranked = sorted(sizes, key=lambda a: -sizes[a])
     asked = {c.params.get("accountId") for c in emulator.calls("/restore-jobs")}
     # The biggest accounts, one batch of them at once; none after the cap was reached.

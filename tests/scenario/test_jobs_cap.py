@@ -6,17 +6,18 @@ import json
 from datetime import datetime, timedelta
 
 import boto3
+import pytest
 
-from bot.aws import client as aws_client
 from bot.aws.client import BackupService
 from bot.config import load_settings
 from bot.sample.backup_api import RestoreJob
 from bot.service import RestoresService
 
+pytestmark = pytest.mark.dates
 
-def test_jobs_past_the_cap_are_counted_and_named(fakes, now: datetime, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+
+def test_jobs_past_the_cap_are_counted_and_named(fakes, now: datetime) -> None:  # type: ignore[no-untyped-def]
     emulator, _ = fakes
-    monkeypatch.setattr(aws_client, "MAX_JOBS", 50)  # the cap, small enough for a quick test
     jobs = [RestoreJob(region=region, account_id="111122223333", job_id=f"{region}-{i}", status="FAILED",
                        resource_type="EBS" if i % 4 else "Storage Gateway", created=now - timedelta(minutes=1 + i),
                        status_message="Access denied")
@@ -25,7 +26,8 @@ def test_jobs_past_the_cap_are_counted_and_named(fakes, now: datetime, monkeypat
     emulator.page_size = 20
     settings = load_settings({"RESTORES_REGIONS": "us-east-1,eu-west-1"})
     service = RestoresService(settings, BackupService(
-        lambda: boto3.session.Session(aws_access_key_id="t", aws_secret_access_key="t"), endpoint_url=emulator.url))
+        lambda: boto3.session.Session(aws_access_key_id="t", aws_secret_access_key="t"), endpoint_url=emulator.url,
+        max_jobs=50))  # the cap, small enough for a quick test
     answer = service.answer("jobs failed 1d type:EBS", user_id="U1", channel_id="C1")
     text = json.dumps(answer.block_dicts(), ensure_ascii=False)
     ebs = sum(1 for j in jobs if j.resource_type == "EBS")  # counted with the same filter as the kept ones

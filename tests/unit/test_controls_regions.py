@@ -12,6 +12,8 @@ from bot.regions import region_partitions
 from bot.render.summary import render_summary
 from bot.results import SummaryResult, SummaryRow
 
+pytestmark = pytest.mark.dates
+
 AWS_REGIONS = tuple(sorted(r for r, p in region_partitions().items() if p == "aws"))
 NOW = datetime.now(UTC).replace(microsecond=0)
 

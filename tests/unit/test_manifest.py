@@ -18,6 +18,7 @@ from jsonschema.exceptions import ValidationError
 from jsonschema.protocols import Validator
 from jsonschema.validators import validator_for
 
+from bot.query import COMMAND
 from tests.support import REPO
 
 MANIFEST_PATH = REPO / "manifest.yml"
@@ -84,7 +85,7 @@ def test_bot_user(manifest: dict[str, Any]) -> None:
 
 def test_restores_command(manifest: dict[str, Any]) -> None:
     commands = {c["command"]: c for c in manifest["features"]["slash_commands"]}
-    command = commands["/restores"]
+    command = commands[COMMAND]  # the manifest names the command the bot's texts name
     assert command["description"].startswith("Is our AWS Backup restore working?")
     assert "help" in command["usage_hint"] and "type:EBS" in command["usage_hint"]
     assert command["should_escape"] is False

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -18,6 +19,8 @@ from bot.render.summary import render_summary
 from bot.render.terminal import message_as_text
 from bot.results import FailureKind, JobsQuery, JobsResult, RegionFailure, RestoreJobRow, SummaryResult, SummaryRow
 from tests.support import assert_inert
+
+pytestmark = pytest.mark.dates
 
 HOSTILE = "<!here> <!channel> <@U0ADMIN> <https://evil.example|AWS console> & <#C0SECRET>"
 NOW = datetime.now(UTC).replace(microsecond=0)

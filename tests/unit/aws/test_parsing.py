@@ -12,7 +12,7 @@ import pytest
 from botocore import parsers
 
 from bot.aws import parsing
-from bot.aws.client import _utc
+from bot.aws.client import as_utc
 
 MOMENT = datetime(2027, 1, 1, 6, 30, 15, tzinfo=UTC)
 MODEL = botocore.session.get_session().get_service_model("backup")
@@ -24,7 +24,7 @@ MODEL = botocore.session.get_session().get_service_model("backup")
      "2027-01-01T07:30:15+01:00", MOMENT, MOMENT.replace(tzinfo=None), MOMENT.astimezone(timezone(timedelta(hours=-5)))],
 )
 def test_every_form_of_a_timestamp_is_the_same_utc_moment(raw: object) -> None:
-    value = _utc(raw)
+    value = as_utc(raw)
     assert value == MOMENT
     assert value.utcoffset() == timedelta(0)
 
@@ -36,10 +36,16 @@ def parse(factory: Any, operation: str, body: dict[str, Any], status: int = 200)
     return parsed
 
 
+def session_over(core: botocore.session.Session) -> boto3.session.Session:
+    """A boto3 session over a botocore session the test holds (boto3's public way in), to read its components."""
+    return boto3.session.Session(aws_access_key_id="t", aws_secret_access_key="t", region_name="eu-west-1",
+                                 botocore_session=core)
+
+
 def installed_factory() -> Any:
-    session = boto3.session.Session(aws_access_key_id="t", aws_secret_access_key="t", region_name="eu-west-1")
-    parsing.install(session)
-    return session._session.get_component("response_parser_factory")
+    core = botocore.session.Session()
+    parsing.install(session_over(core))
+    return core.get_component("response_parser_factory")
 
 
 ROW = {"Region": "eu-west-1", "AccountId": "111122223333", "State": "FAILED", "ResourceType": "EBS", "Count": 3,
@@ -54,7 +60,7 @@ def test_a_flat_summary_page_holds_what_botocore_would_give_with_raw_timestamps(
     assert isinstance(usual["RestoreJobSummaries"][0]["StartTime"], datetime)  # botocore's own parser
     for page in (fast, usual):
         for row in page["RestoreJobSummaries"]:
-            row["StartTime"], row["EndTime"] = _utc(row["StartTime"]), _utc(row["EndTime"])
+            row["StartTime"], row["EndTime"] = as_utc(row["StartTime"]), as_utc(row["EndTime"])
     assert fast["ResponseMetadata"]["RequestId"] == usual["ResponseMetadata"]["RequestId"] == "r-1"
     assert {k: v for k, v in fast.items() if k != "ResponseMetadata"} == \
         {k: v for k, v in usual.items() if k != "ResponseMetadata"}
@@ -70,11 +76,12 @@ def test_errors_and_other_operations_are_parsed_by_botocore() -> None:
                                                               "Unmodeled": True}]})
     job = jobs["RestoreJobs"][0]
     assert job == {"RestoreJobId": "j-1", "CreationDate": MOMENT.timestamp()}  # model walk, timestamp left raw
-    assert _utc(job["CreationDate"]) == MOMENT
+    assert as_utc(job["CreationDate"]) == MOMENT
 
 
 def test_the_switch_is_per_session_not_process_wide() -> None:
     installed_factory()
-    other = parse(boto3.session.Session()._session.get_component("response_parser_factory"),
-                  "ListRestoreJobSummaries", {"RestoreJobSummaries": [ROW]})
+    core = botocore.session.Session()
+    session_over(core)  # another session, made after the switch: botocore's own parser
+    other = parse(core.get_component("response_parser_factory"), "ListRestoreJobSummaries", {"RestoreJobSummaries": [ROW]})
     assert isinstance(other["RestoreJobSummaries"][0]["StartTime"], datetime)

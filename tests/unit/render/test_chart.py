@@ -8,11 +8,14 @@ import subprocess
 import sys
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from PIL import Image
 
 from bot.render.chart import DPI, SIZE_INCHES, DailySeries, render_png, series_from_rows
 from bot.results import SummaryRow
 from tests.support import REPO
+
+pytestmark = pytest.mark.dates
 
 
 def series(now: datetime) -> DailySeries:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime, timedelta
 
-from bot.query import Period, RestoreFilter
+from bot.query import Period, RestoreFilter, State
 from bot.render.message import sparkline
 from bot.render.summary import render_summary
 from bot.render.terminal import message_as_text
@@ -120,3 +120,12 @@ def test_sample_answers_say_they_are_sample_data() -> None:
 def test_text_rendering_for_the_terminal() -> None:
     out = message_as_text(render_summary(result([row("FAILED", 7)])))
     assert "AWS Backup restores" in out and "7" in out and "{" not in out
+
+
+def test_every_state_prints_as_its_own_symbol_in_the_terminal() -> None:
+    """A state's terminal symbol comes with the state (bot.query), so a new state never prints as a raw `:emoji:`."""
+    states = [s for s in State if s.icon]
+    assert states and all(s.symbol for s in states)
+    out = message_as_text(render_summary(result([row(s.value, 1 + i) for i, s in enumerate(states)])))
+    assert all(s.symbol in out for s in states)
+    assert not any(s.icon in out for s in states)
