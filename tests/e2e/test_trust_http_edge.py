@@ -91,17 +91,22 @@ def test_requests_from_another_workspace_are_refused_politely(bot, emulator) -> 
     assert emulator.calls() == []
 
 
-def test_a_replayed_request_is_refused(bot, emulator) -> None:  # type: ignore[no-untyped-def]
+@pytest.mark.parametrize("where", ["same process", "another replica"])
+def test_a_replayed_request_is_refused(bot, launch_bot, where: str) -> None:  # type: ignore[no-untyped-def]
+    """Sent again to the same process, or to a second `serve` sharing DATABASE_URL (replicas behind a load balancer):
+    refused with 401, answered once."""
+    other = bot if where == "same process" else launch_bot()  # the same environment, so the same DATABASE_URL
     key = f"replay-{time.monotonic_ns()}"
     body = command_body("failed share", response_url=bot.slack.response_url(key))
     timestamp = int(time.time())
     first = post_signed(bot.events_url, bot.secret, body, timestamp=timestamp)[0]
-    again = post_signed(bot.events_url, bot.secret, body, timestamp=timestamp)[0]
+    again = post_signed(other.events_url, other.secret, body, timestamp=timestamp)[0]
     assert (first, again) == (200, 401)
     (answer,) = bot.slack.wait_for_responses(1, key=key, timeout=30)
     assert answer.body["response_type"] == "in_channel"
     time.sleep(0.5)
     assert len(bot.slack.responses_for(key)) == 1  # posted once
+    assert "refused a replayed request" in other.log_text()
 
 
 def test_a_client_trickling_its_body_gets_408_and_frees_the_thread(launch_bot) -> None:  # type: ignore[no-untyped-def]
