@@ -86,7 +86,7 @@ def cmd_socket(args: argparse.Namespace) -> int:
 def _local_settings(sample: bool, mode: Mode = "local", env: dict[str, str] | None = None) -> Settings:
     env = dict(os.environ) if env is None else env
     if sample:
-        from bot.sample.data import SAMPLE_REGIONS
+        from bot.sample.estate import SAMPLE_REGIONS
 
         env.setdefault("RESTORES_REGIONS", ",".join(SAMPLE_REGIONS))
     return _settings(mode, env)

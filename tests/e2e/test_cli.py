@@ -9,17 +9,16 @@ from datetime import date, timedelta
 
 import pytest
 
-from bot.sample.data import (
+from bot.sample.data import sample_counts
+from bot.sample.estate import SAMPLE_CALLER_ACCOUNT, SAMPLE_REGIONS
+from bot.sample.testing import (
     FAILING_PLAN,
     HEALTHY_PLAN,
     LEAKING_PLAN,
-    SAMPLE_CALLER_ACCOUNT,
-    SAMPLE_REGIONS,
     SLOW_PLAN,
     STALE_PLAN,
     UNCOVERED_PLAN,
     VALIDATION_PLAN,
-    sample_counts,
 )
 from tests.support import REPO, clean_env
 

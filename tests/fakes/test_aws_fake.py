@@ -19,7 +19,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from bot.sample.backup_api import DailyCount, RestoreJob
-from bot.sample.data import SAMPLE_CALLER_ACCOUNT, SPIKE_DAYS_AGO, sample_emulator
+from bot.sample.data import SPIKE_DAYS_AGO, sample_emulator
+from bot.sample.estate import SAMPLE_CALLER_ACCOUNT
 from tests.fakes.aws import (  # noqa: F401 - fixture
     BackupEmulator,
     Fault,

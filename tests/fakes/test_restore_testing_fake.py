@@ -24,19 +24,19 @@ from bot.sample.backup_api import (
     RestoreTestingPlan,
     RestoreTestingSelection,
 )
-from bot.sample.data import (
+from bot.sample.data import sample_emulator
+from bot.sample.emulator import BackupEmulator as Emulator
+from bot.sample.estate import SAMPLE_CALLER_ACCOUNT
+from bot.sample.testing import (
     FAILING_PLAN,
     HEALTHY_PLAN,
     LEAKING_PLAN,
-    SAMPLE_CALLER_ACCOUNT,
     SLOW_PLAN,
     SLOWEST_SOURCE_ARN,
     STALE_PLAN,
     UNCOVERED_PLAN,
     VALIDATION_PLAN,
-    sample_emulator,
 )
-from bot.sample.emulator import BackupEmulator as Emulator
 from tests.fakes.aws import BackupEmulator, aws_backup, backup_client  # noqa: F401 - fixture
 
 ME, OTHER = "111122223333", "444455556666"

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from bot.sample.data import SAMPLE_ACCOUNTS, SAMPLE_REGIONS, SPIKE_DAYS_AGO, sample_counts, sample_jobs
+from bot.sample.data import SPIKE_DAYS_AGO, sample_counts, sample_jobs
+from bot.sample.estate import SAMPLE_ACCOUNTS, SAMPLE_REGIONS
 from tests.fakes.aws import expected_sum
 
 NOW = datetime(2026, 11, 26, 10, 30, tzinfo=UTC)
