@@ -210,11 +210,12 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     if not url:
         pytest.skip("PostgreSQL ledger tests need TEST_DATABASE_URL (e.g. postgresql+psycopg://postgres@127.0.0.1:5432/test)")
     from bot.alerts.store import metadata as alerts
-    from bot.digest.ledger import create_ledger_engine, metadata
+    from bot.db import create_store_engine
+    from bot.digest.ledger import metadata
     from bot.store import metadata as replays
     from bot.subscriptions import metadata as subscriptions
 
-    engine = create_ledger_engine(url)
+    engine = create_store_engine(url)
     # Every table the bot keeps, so nothing of an earlier test (a subscription, a claim) acts in this one.
     for tables in (metadata, alerts, subscriptions, replays):
         tables.drop_all(engine)

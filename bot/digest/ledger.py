@@ -68,9 +68,6 @@ def _aware(value: datetime) -> datetime:
     return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
-# The ledger's engine is the bot's one way to reach DATABASE_URL.
-create_ledger_engine = create_store_engine
-
 
 class Ledger:
     """Exactly-once bookkeeping for digest posts. Safe across threads and processes sharing one database."""
@@ -81,7 +78,7 @@ class Ledger:
 
     @classmethod
     def from_url(cls, url: str, **kwargs: timedelta) -> Ledger:
-        ledger = cls(create_ledger_engine(url), **kwargs)
+        ledger = cls(create_store_engine(url), **kwargs)
         ledger.create_schema()
         return ledger
 
