@@ -54,7 +54,7 @@ if mode == "shipped":
     draw = renderer.render
 else:
     from bot.render.chart import render_png
-    draw = render_png.__wrapped__  # uncached, as every shipped drawing below is of new data
+    draw = render_png
 base = rss_kb()
 stall = [0.0]
 stop = threading.Event()

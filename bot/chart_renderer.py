@@ -46,6 +46,10 @@ class RenderError(RuntimeError):
     """The renderer could not draw the chart (it said why, it timed out, or it died)."""
 
 
+class _Gone(Exception):
+    """The renderer closed the pipe without answering: it was exiting (idle) when the request went out."""
+
+
 def series_to_json(series: DailySeries) -> bytes:
     return json.dumps({
         "days": [d.isoformat() for d in series.days],
@@ -91,27 +95,47 @@ class ChartRenderer:
 
     def render(self, series: DailySeries) -> bytes:
         request = series_to_json(series)
-        with self._lock:
+        # Charts are drawn one at a time; a caller does not wait longer for its turn than a first chart may take.
+        if not self._lock.acquire(timeout=self.first_timeout):
+            raise RenderError("the chart renderer is busy")
+        try:
             for attempt in (1, 2):
                 fresh = self._ensure()
-                assert self._proc is not None and self._proc.stdin is not None and self._proc.stdout is not None
                 try:
-                    self._proc.stdin.write(_HEADER.pack(len(request)) + request)
-                    self._proc.stdin.flush()
-                except (BrokenPipeError, OSError):
-                    # It exited on its own (idle) between the check and the write: start a new one, once.
+                    status, payload = self._exchange(request, self.first_timeout if fresh else self.timeout)
+                except _Gone:
+                    # It was exiting on its own (idle) as the request went out: start a new one, once.
                     self._stop()
                     if attempt == 1 and not fresh:
                         continue
-                    raise RenderError("the chart renderer could not be started") from None
-                status, payload = self._answer(self._proc.stdout, self.first_timeout if fresh else self.timeout)
+                    raise RenderError("the chart renderer exited") from None
+                except BaseException:
+                    self._stop()  # never leave a half-read answer in the pipe for the next chart
+                    raise
                 self._renders += 1
                 if self._renders >= self.max_renders:
                     self._stop()
                 if status != 0:
                     raise RenderError(payload.decode("utf-8", "replace")[:500])
                 return payload
-        raise AssertionError("unreachable")
+            raise AssertionError("unreachable")
+        finally:
+            self._lock.release()
+
+    def _exchange(self, request: bytes, timeout: float) -> tuple[int, bytes]:
+        proc = self._proc
+        assert proc is not None and proc.stdin is not None and proc.stdout is not None
+        try:
+            proc.stdin.write(_HEADER.pack(len(request)) + request)
+            proc.stdin.flush()
+        except OSError:  # BrokenPipeError: it has exited
+            raise _Gone from None
+        deadline = time.monotonic() + timeout
+        head = self._read(proc.stdout, _ANSWER.size, deadline, first=True)
+        status, length = _ANSWER.unpack(head)
+        if length > MAX_PNG:
+            raise RenderError(f"the chart renderer answered {length} bytes")
+        return status, self._read(proc.stdout, length, deadline)
 
     def close(self) -> None:
         with self._lock:
@@ -130,28 +154,27 @@ class ChartRenderer:
         self._renders = 0
         self.started += 1
         log.info("chart renderer started pid=%d", self._proc.pid)
+        # Reap it when it exits on its own (idle), and close its pipes, rather than leave a zombie until the next chart.
+        threading.Thread(target=self._reap, args=(self._proc,), name="chart-reaper", daemon=True).start()
         return True
 
-    def _answer(self, out: IO[bytes], timeout: float) -> tuple[int, bytes]:
-        deadline = time.monotonic() + timeout
-        head = self._read(out, _ANSWER.size, deadline)
-        status, length = _ANSWER.unpack(head)
-        if length > MAX_PNG:
-            self._stop()
-            raise RenderError(f"the chart renderer answered {length} bytes")
-        return status, self._read(out, length, deadline)
+    def _reap(self, proc: subprocess.Popen[bytes]) -> None:
+        proc.wait()
+        with self._lock:
+            if self._proc is proc:
+                self._stop()
 
-    def _read(self, out: IO[bytes], n: int, deadline: float) -> bytes:
+    def _read(self, out: IO[bytes], n: int, deadline: float, *, first: bool = False) -> bytes:
         fd = out.fileno()
         chunks: list[bytes] = []
         while n:
             left = deadline - time.monotonic()
             if left <= 0 or not select.select([fd], [], [], left)[0]:
-                self._stop()
                 raise RenderError("the chart renderer timed out")
             chunk = os.read(fd, min(n, 1 << 20))
             if not chunk:
-                self._stop()
+                if first and not chunks:
+                    raise _Gone  # closed before answering: it had decided to exit
                 raise RenderError("the chart renderer exited")
             chunks.append(chunk)
             n -= len(chunk)
@@ -193,13 +216,13 @@ def render_png(series: DailySeries) -> bytes:
 
 def _serve(idle_s: float) -> int:
     """The renderer's loop: one request, one answer; exit on EOF (the parent is gone) or after `idle_s` idle."""
-    from bot.render.chart import render_png
-
-    draw = render_png.__wrapped__  # the parent caches by content; a second cache here would only hold memory
+    from bot.render.chart import render_png as draw
 
     inp = sys.stdin.buffer
     out = os.fdopen(os.dup(sys.stdout.fileno()), "wb")
-    sys.stdout = sys.stderr  # anything printed by a library goes to the log, never into the protocol
+    # Anything a library prints, from Python or C, goes to the log, never into the protocol.
+    os.dup2(sys.stderr.fileno(), sys.stdout.fileno())
+    sys.stdout = sys.stderr
     fd = inp.fileno()
 
     def read(n: int) -> bytes | None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import functools
 import io
 import threading
 from collections.abc import Iterable
@@ -113,11 +112,9 @@ _drawing = threading.Lock()
 _figure: list[Any] = []  # the one Figure every chart is drawn on, made on first use
 
 
-@functools.lru_cache(maxsize=32)
 def render_png(series: DailySeries) -> bytes:
-    """The chart as PNG bytes. Cached by content: one digest posts the same chart to every channel of a scope,
-    and a chart button clicked twice costs one rendering. matplotlib is imported here, on first use, so a web
-    process that never draws a chart never loads it.
+    """The chart as PNG bytes, drawn in this process (the renderer process and the CLI call this; bot processes go
+    through bot.chart_renderer, which caches by content). matplotlib is imported here, on first use.
 
     Every chart is drawn on one Figure, cleared each time, under a lock: a new Figure per chart made matplotlib's
     text-metrics cache (keyed by renderer) and the process grow by ~1.7 MB a chart; one Figure keeps one renderer."""

@@ -41,8 +41,8 @@ def test_the_series_survives_the_pipe(now: datetime) -> None:
 
 def test_the_renderer_draws_what_drawing_in_process_draws(renderer: ChartRenderer, now: datetime) -> None:
     s = series(now)
-    assert renderer.render(s) == render_png.__wrapped__(s)  # type: ignore[attr-defined]
-    assert renderer.render(series(now, bump=3)) == render_png.__wrapped__(series(now, bump=3))  # type: ignore[attr-defined]
+    assert renderer.render(s) == render_png(s)
+    assert renderer.render(series(now, bump=3)) == render_png(series(now, bump=3))
     assert renderer.started == 1  # one process for both
 
 
@@ -77,6 +77,33 @@ def test_an_idle_renderer_exits_and_gives_its_memory_back(now: datetime) -> None
         assert r.pid is None  # it exited on its own
         assert r.render(series(now, bump=2)).startswith(b"\x89PNG")  # and the next chart starts a new one
         assert r.started == 2
+    finally:
+        r.close()
+
+
+@pytest.mark.parametrize("late", [0.0, 0.04, 0.1])
+def test_a_chart_asked_for_while_the_idle_renderer_exits_is_drawn(now: datetime, late: float) -> None:
+    """The renderer has decided to exit (idle) but still holds its pipes while Python shuts down: the request goes
+    out, the pipe closes unanswered, and the chart is drawn by a new renderer instead of failing."""
+    r = ChartRenderer(idle_s=0.5)
+    try:
+        r.render(series(now))
+        time.sleep(0.5 + late)
+        assert r.render(series(now, bump=1)).startswith(b"\x89PNG")
+    finally:
+        r.close()
+
+
+def test_an_idle_renderer_is_reaped_not_left_a_zombie(now: datetime) -> None:
+    r = ChartRenderer(idle_s=0.3)
+    try:
+        r.render(series(now))
+        pid = r.pid
+        assert pid is not None
+        deadline = time.monotonic() + 10
+        while Path(f"/proc/{pid}").exists() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert not Path(f"/proc/{pid}").exists()  # reaped: no zombie entry left behind
     finally:
         r.close()
 
