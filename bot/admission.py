@@ -9,7 +9,7 @@ short notice goes to its response_url from a small pool of its own. So the answe
 
 How the decision reaches the pool: Bolt runs the ack listener and then submits the lazy listener from the same request
 thread (process_before_response=True), so the ack leaves its decision in a thread-local slot and GatedExecutor.submit
-takes it from there. A submit with no decision (the App Home's open event) passes through unchanged.
+takes it from there. A submit with no decision (a listener whose ack admits nothing) passes through unchanged.
 """
 
 from __future__ import annotations
@@ -88,7 +88,7 @@ class Gate:
         """Send a refusal's notice from the notice pool, unless that many are already waiting (then it is dropped
         and logged: the sender has been acknowledged, and a flood does not get to queue work of any kind)."""
         if not self._notice_room.acquire(blocking=False):
-            log.warning("busy notice dropped: %d already waiting", self.in_flight())
+            log.warning("busy notice dropped: as many notices as allowed are already waiting")
             return False
 
         def run() -> None:
@@ -115,7 +115,7 @@ class Gate:
         return decision
 
     def _release_stale(self) -> None:
-        """An admission its lazy part never took (an ack that raised after admitting): give it back."""
+        """An admission no lazy part took (Bolt failed between the ack and the submit): give it back."""
         stale = self._take()
         if isinstance(stale, _Admitted):
             self.leave(stale.user_id)

@@ -80,12 +80,15 @@ def register_listeners(app: App, service: RestoresService, gate: Gate | None = N
 
 
 def create_app(
-    settings: Settings, service: RestoresService | None = None, listener_executor: ThreadPoolExecutor | None = None
+    settings: Settings,
+    service: RestoresService | None = None,
+    listener_executor: ThreadPoolExecutor | None = None,
+    gate: Gate | None = None,
 ) -> App:
     service = service or create_service(settings)
     token = settings.slack_bot_token
     # Answers in flight are admitted at the ack, per user and in all (bot.admission): the pool's queue is bounded.
-    gate = Gate(settings.user_concurrency, settings.max_in_flight)
+    gate = gate or Gate(settings.user_concurrency, settings.max_in_flight)
     executor = gate.executor(listener_executor or ThreadPoolExecutor(max_workers=64, thread_name_prefix="lazy"))
 
     def authorize(enterprise_id: str | None, team_id: str | None) -> AuthorizeResult:
@@ -117,15 +120,16 @@ def create_web_app(settings: Settings) -> WebApp:
     then drains: every command already acked finishes its AWS queries and posts its answer before the pools close.
     gunicorn's graceful timeout is set above the longest answer (bot.server) so the drain is not cut short."""
     executor = ThreadPoolExecutor(max_workers=64, thread_name_prefix="lazy")
+    gate = Gate(settings.user_concurrency, settings.max_in_flight)
     service = create_service(settings)
 
     def drain() -> None:
         started = time.monotonic()
-        executor.shutdown(wait=True)
+        gate.executor(executor).shutdown(wait=True)  # the answers, then the busy notices
         service.backup.close()
         log.info("drained answers in flight in %.1f s", time.monotonic() - started)
 
-    app = create_app(settings, service, listener_executor=executor)
+    app = create_app(settings, service, listener_executor=executor, gate=gate)
     # Replays are refused across every worker and replica that shares DATABASE_URL.
     replays = ReplayGuard.from_url(settings.database_url)
     return create_wsgi_app(
