@@ -39,12 +39,13 @@ def _check_slack_token(settings: Settings) -> None:
     from slack_sdk.errors import SlackApiError
 
     from bot.app import create_web_client
+    from bot.slack_errors import slack_error_code
 
     try:
         auth = create_web_client(settings).auth_test()
         log.info("slack auth ok team=%s bot_user=%s", auth.get("team_id"), auth.get("user_id"))
     except SlackApiError as error:
-        code = error.response.get("error", "unknown") if error.response is not None else "unknown"
+        code = slack_error_code(error)
         if code in ("invalid_auth", "not_authed", "account_inactive", "token_revoked", "token_expired"):
             print(f"configuration error: SLACK_BOT_TOKEN was rejected by Slack ({code})", file=sys.stderr)
             raise SystemExit(EXIT_CONFIG) from None

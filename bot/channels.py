@@ -9,6 +9,7 @@ from collections.abc import Callable
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
+from bot.slack_errors import slack_error_code
 from bot.subscriptions import ChannelCheck, ChannelProblem
 
 log = logging.getLogger(__name__)
@@ -28,7 +29,7 @@ def slack_channel_check(client: WebClient) -> ChannelCheck:
         try:
             response = client.conversations_info(channel=channel)
         except SlackApiError as error:
-            code = str(error.response.get("error", "unknown")) if error.response is not None else "unknown"
+            code = slack_error_code(error)
             log.info("conversations.info channel=%s answered %s", channel, code)
             if code == "channel_not_found":
                 return ChannelProblem.NOT_VISIBLE
@@ -69,7 +70,7 @@ def slack_member_channels(client: WebClient) -> MemberChannels:
                 if not cursor:
                     break
         except SlackApiError as error:
-            code = str(error.response.get("error", "unknown")) if error.response is not None else "unknown"
+            code = slack_error_code(error)
             log.info("users.conversations user=%s answered %s", user, code)
             return None
         except Exception as error:  # Slack unreachable: say nothing rather than guess

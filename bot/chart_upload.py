@@ -11,6 +11,7 @@ from slack_sdk.errors import SlackApiError
 
 from bot.chart_renderer import render_png
 from bot.render.chart import ChartFile, DailySeries
+from bot.slack_errors import slack_error_code
 
 log = logging.getLogger(__name__)
 
@@ -60,7 +61,7 @@ def upload_chart(
             initial_comment=initial_comment,
         )
     except SlackApiError as error:
-        code = str(error.response.get("error", "unknown")) if error.response is not None else "unknown"
+        code = slack_error_code(error)
         hint = UPLOAD_HINTS.get(code, "")
         log.warning("chart upload refused channel=%s error=%s%s", channel or "-", code, f" ({hint})" if hint else "")
         return ChartUpload(None, code)

@@ -17,6 +17,7 @@ from bot.aws.testing import PLANS_ACTION, AccountSessions, describe_failure, rol
 from bot.config import DEFAULT_SCOPE, Settings
 from bot.regions import RegionCatalog
 from bot.results import RegionFailure
+from bot.slack_errors import slack_error_code
 
 REQUIRED_SCOPES = ("commands", "chat:write")
 # History: before re-posting a digest whose ledger entry was lost (a crash after Slack accepted it), look for it.
@@ -145,7 +146,7 @@ def _check_slack(settings: Settings, client_factory: Callable[[], WebClient], re
     try:
         response = client_factory().auth_test()
     except SlackApiError as error:
-        code = error.response.get("error", "unknown") if error.response is not None else "unknown"
+        code = slack_error_code(error)
         report.problem(f"Slack rejected SLACK_BOT_TOKEN: {code}")
         return
     except Exception as error:

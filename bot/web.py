@@ -17,6 +17,8 @@ from slack_bolt import App, BoltRequest
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
+from bot.slack_errors import slack_error_code
+
 log = logging.getLogger(__name__)
 
 MAX_CLOCK_SKEW = 5 * 60  # seconds; Slack's rule against replays
@@ -224,7 +226,7 @@ class Readiness:
             auth = self.client.auth_test()
             result, checked = (True, f"slack auth ok (team {auth.get('team_id')})"), time.monotonic()
         except SlackApiError as error:
-            code = error.response.get("error", "unknown") if error.response is not None else "unknown"
+            code = slack_error_code(error)
             result, checked = (False, f"slack auth failed: {code}"), time.monotonic()
         except Exception as error:  # Slack unreachable: not ready, try again on the next probe
             result, checked = (False, f"slack unreachable: {type(error).__name__}"), -self.ttl

@@ -20,6 +20,7 @@ from bot.controls import ActionId
 from bot.home_service import HomeDashboard
 from bot.ids import USER_RE
 from bot.render.chart import DailySeries
+from bot.slack_errors import slack_error_code
 
 MAX_CHARTS = 64
 
@@ -93,7 +94,7 @@ class RestoresHome:
         try:
             client.views_publish(user_id=user, view=view.to_dict())
         except SlackApiError as error:
-            code = error.response.get("error", "unknown") if error.response is not None else "unknown"
+            code = slack_error_code(error)
             shown = [b.get("slack_file", {}).get("id") for b in view.to_dict().get("blocks", []) if b.get("type") == "image"]
             if code in ("invalid_arguments", "invalid_blocks") and any(shown):
                 # A file Slack has not finished processing (or that was deleted) cannot be shown: the text trend
@@ -106,7 +107,7 @@ class RestoresHome:
                     client.views_publish(user_id=user, view=view.to_dict())
                     return
                 except SlackApiError as again:
-                    code = again.response.get("error", "unknown") if again.response is not None else "unknown"
+                    code = slack_error_code(again)
             logger.error("views.publish refused the home tab user=%s error=%s", user, code)
 
 

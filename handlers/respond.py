@@ -11,6 +11,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.render.message import Message
+from bot.slack_errors import slack_error_code
 
 
 def deliver(respond: Respond, message: Message, logger: logging.Logger, **options: Any) -> bool:
@@ -34,14 +35,10 @@ def post_to_user(client: WebClient, user: str, message: Message, logger: logging
         client.chat_postMessage(channel=user, text=message.text, blocks=message.block_dicts())
         return True
     except SlackApiError as error:
-        logger.error("chat.postMessage to the user's DM refused the answer: %s", _code(error))
+        logger.error("chat.postMessage to the user's DM refused the answer: %s", slack_error_code(error))
     try:
         client.chat_postMessage(channel=user, text=message.text)
         return True
     except SlackApiError as error:
-        logger.error("chat.postMessage to the user's DM refused the text fallback: %s", _code(error))
+        logger.error("chat.postMessage to the user's DM refused the text fallback: %s", slack_error_code(error))
         return False
-
-
-def _code(error: SlackApiError) -> str:
-    return str(error.response.get("error", "unknown")) if error.response is not None else "unknown"

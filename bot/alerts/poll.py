@@ -35,6 +35,7 @@ from bot.regions import RegionCatalog
 from bot.render.alerts import render_gap, render_parent, render_reply
 from bot.render.message import Message
 from bot.results import RestoreJobRow
+from bot.slack_errors import slack_error_code
 
 log = logging.getLogger(__name__)
 
@@ -139,10 +140,6 @@ def reply_groups(deliveries: Sequence[Delivery]) -> list[list[Delivery]]:
         job = delivery.job
         groups[(job.status, reason_key(job.status_message))].append(delivery)
     return [group[i : i + REPLY_JOBS] for group in groups.values() for i in range(0, len(group), REPLY_JOBS)]
-
-
-def _slack_error(error: SlackApiError) -> str:
-    return str(error.response.get("error", "unknown")) if error.response is not None else "unknown"
 
 
 class AlertPoller:
@@ -315,7 +312,7 @@ class AlertPoller:
                     break
         except SlackApiError as error:
             log.warning("alerts channel=%s: cannot read the thread (%s) to look for unrecorded replies; they may be "
-                        "posted twice", channel, _slack_error(error))
+                        "posted twice", channel, slack_error_code(error))
             return None
         return found
 
@@ -357,7 +354,7 @@ class AlertPoller:
             )
         except SlackApiError as error:
             log.warning("alerts channel=%s: cannot read its history (%s) to look for an unrecorded thread",
-                        channel, _slack_error(error))
+                        channel, slack_error_code(error))
             return None
         for item in response.get("messages") or []:
             metadata = item.get("metadata") or {}
@@ -415,7 +412,7 @@ class AlertPoller:
                 reply_broadcast=broadcast or None, unfurl_links=False, unfurl_media=False, metadata=dict(metadata),
             )
         except SlackApiError as error:
-            code = _slack_error(error)
+            code = slack_error_code(error)
             hint = SLACK_HINTS.get(code, "")
             log.error("alerts post failed channel=%s error=%s %s", channel, code, hint)
             run.failed[channel] = f"{code}{': ' + hint if hint else ''}"
@@ -449,7 +446,7 @@ class AlertPoller:
                 self.client.chat_update(channel=channel, ts=thread.ts, text=message.text, blocks=message.block_dicts())
                 shown = count
             except SlackApiError as error:
-                log.warning("alerts channel=%s: could not update the day's count (%s)", channel, _slack_error(error))
+                log.warning("alerts channel=%s: could not update the day's count (%s)", channel, slack_error_code(error))
                 return
             except Exception as error:
                 log.warning("alerts channel=%s: could not update the day's count (%s)", channel, type(error).__name__)

@@ -30,6 +30,7 @@ from bot.query import AGGREGATE_ALL, ANY, BAD_STATES, COMMAND, State
 from bot.regions import RegionCatalog
 from bot.render.digest import DigestSection, digest_series, render_digest
 from bot.render.message import Message
+from bot.slack_errors import slack_error_code
 from bot.subscriptions import DIGEST, DigestSubscription, SubscriptionStore
 from bot.tests_service import RestoreTests
 
@@ -290,7 +291,7 @@ def _deliver(
             response = post(client, channel, message, metadata)
             charted = None
     except SlackApiError as error:
-        code = str(error.response.get("error", "unknown")) if error.response is not None else "unknown"
+        code = slack_error_code(error)
         ledger.release(channel, day, owner)
         hint = SLACK_HINTS.get(code, "")
         log.error("digest post failed channel=%s error=%s %s", channel, code, hint)
@@ -316,7 +317,7 @@ def _find_post(client: WebClient, channel: str, day: date, *, since: datetime) -
             channel=channel, oldest=f"{since.timestamp() - 60:.6f}", limit=200, include_all_metadata=True
         )
     except SlackApiError as error:
-        code = str(error.response.get("error", "unknown")) if error.response is not None else "unknown"
+        code = slack_error_code(error)
         log.warning("digest channel=%s: cannot read its history (%s) to look for an unrecorded post", channel, code)
         return None
     for item in response.get("messages") or []:
