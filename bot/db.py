@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Engine, MetaData, create_engine, event, func, inspect
@@ -34,6 +34,12 @@ def db_now(engine: Engine) -> ColumnElement[Any]:
         # SQLite keeps timestamps as UTC text; this is the format SQLAlchemy writes and reads.
         return func.strftime("%Y-%m-%d %H:%M:%f000", "now")
     return func.now()
+
+
+def aware(value: datetime) -> datetime:
+    """A timestamp read back from the database as an aware UTC datetime: SQLite hands back naive datetimes even for
+    timezone=True columns, and only UTC is ever stored."""
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
 def db_now_minus(engine: Engine, age: timedelta) -> ColumnElement[Any]:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
@@ -27,7 +27,7 @@ from sqlalchemy import (
 from sqlalchemy.exc import IntegrityError
 
 from bot.config import DIGEST_TIME_RE, Settings
-from bot.db import create_store_engine, create_tables, db_now
+from bot.db import aware, create_store_engine, create_tables, db_now
 from bot.ids import CHANNEL_RE
 from bot.query import BAD_STATES_RANKED
 
@@ -124,11 +124,6 @@ class ChannelProblem(StrEnum):
 # Given a channel id: None when the bot can post there, else why not. Built by the composition root from the bot's
 # Slack client; there is none in the CLI.
 ChannelCheck = Callable[[str], ChannelProblem | None]
-
-
-def _aware(value: datetime) -> datetime:
-    # SQLite hands back naive datetimes even for timezone=True columns; only UTC is stored.
-    return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
 def _check_channel(channel: str) -> None:
@@ -241,7 +236,7 @@ class SubscriptionStore:
             elif isinstance(parsed, AlertSubscription):
                 alerts.append(parsed)
             if parsed is not None:
-                subscribers[row["kind"]] = Subscriber(row["subscribed_by"], _aware(row["subscribed_at"]))
+                subscribers[row["kind"]] = Subscriber(row["subscribed_by"], aware(row["subscribed_at"]))
         return ChannelSubscriptions(channel, tuple(digest), tuple(alerts), subscribers)
 
     def record_delivery_failure(self, channel: str, kind: str, error: str) -> bool:

@@ -34,7 +34,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.exc import IntegrityError
 
-from bot.db import create_store_engine, create_tables, db_now, db_now_minus
+from bot.db import aware, create_store_engine, create_tables, db_now, db_now_minus
 from bot.results import RestoreJobRow
 
 log = logging.getLogger(__name__)
@@ -112,13 +112,6 @@ leases = Table(
 
 def new_owner() -> str:
     return f"{socket.gethostname()[:30]}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
-
-
-def _aware(value: datetime | None) -> datetime | None:
-    # SQLite hands back naive datetimes even for timezone=True columns; only UTC is ever stored.
-    if value is None:
-        return None
-    return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
 def _time(value: datetime | None) -> str | None:
@@ -243,7 +236,10 @@ class AlertStore:
     def checkpoints(self) -> dict[tuple[str, str], datetime]:
         with self.engine.connect() as conn:
             rows = conn.execute(select(checkpoints)).mappings().all()
-        return {(row["region"], row["account"]): _aware(row["covered_until"]) or datetime.min for row in rows}
+        return {
+            (row["region"], row["account"]): aware(row["covered_until"]) if row["covered_until"] else datetime.min
+            for row in rows
+        }
 
     def advance(self, region: str, account: str, until: datetime) -> None:
         """Everything that completed before `until` in (region, account) is in the outbox. Never moves back: a slower
@@ -392,7 +388,8 @@ class AlertStore:
             return None
         return Thread(
             channel=row["channel"], day=row["day"], status=row["status"], owner=row["owner"],
-            claimed_at=_aware(row["claimed_at"]) or datetime.min, ts=row["ts"], shown_count=row["shown_count"],
+            claimed_at=aware(row["claimed_at"]) if row["claimed_at"] else datetime.min, ts=row["ts"],
+            shown_count=row["shown_count"],
             broadcast=bool(row["broadcast"]),
         )
 

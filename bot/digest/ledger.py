@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import (
     Column,
@@ -23,7 +23,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.exc import IntegrityError
 
-from bot.db import create_store_engine, create_tables, db_now, db_now_minus
+from bot.db import aware, create_store_engine, create_tables, db_now, db_now_minus
 
 log = logging.getLogger(__name__)
 
@@ -63,11 +63,6 @@ class Delivery:
     attempts: int
 
 
-def _aware(value: datetime) -> datetime:
-    # SQLite hands back naive datetimes even for timezone=True columns; we only ever store UTC.
-    return value if value.tzinfo else value.replace(tzinfo=UTC)
-
-
 
 class Ledger:
     """Exactly-once bookkeeping for digest posts. Safe across threads and processes sharing one database."""
@@ -99,8 +94,8 @@ class Ledger:
             day=row["day"],
             status=row["status"],
             owner=row["owner"],
-            claimed_at=_aware(row["claimed_at"]),
-            posted_at=_aware(row["posted_at"]) if row["posted_at"] else None,
+            claimed_at=aware(row["claimed_at"]),
+            posted_at=aware(row["posted_at"]) if row["posted_at"] else None,
             message_ts=row["message_ts"],
             attempts=row["attempts"],
         )

@@ -199,7 +199,7 @@ def _headline(data: HomeData) -> list[Block]:
     states = _states(summary.rows)
     total = sum(states.values())
     completed, failed, aborted = (states.get(s, 0) for s in (State.COMPLETED, State.FAILED, State.ABORTED))
-    in_flight = sum(states.get(s, 0) for s in (State.CREATED, State.PENDING, State.RUNNING))
+    in_flight = sum(states.get(s, 0) for s in State if s.in_progress)
     finished = completed + failed + aborted
     answered = summary.answered_regions
     lower = " (at least: part of it could not be read, below)" if summary.failures or summary.truncated else ""
