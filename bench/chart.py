@@ -1,10 +1,10 @@
 """The trend chart's cost: time to draw one PNG, the memory it adds to a bot process and to the machine, and how long
 it stalls the bot process's other threads.
 
-Two fresh interpreters, each having imported what a web worker imports (bot.app, the handlers, boto3, slack-bolt), in
+Two fresh interpreters, each having imported what a web worker imports (bot.web.app, the handlers, boto3, slack-bolt), in
 the same run:
-- **shipped**: charts drawn by the renderer process (bot.chart_renderer), as the bot does;
-- **baseline**: the same charts drawn in the process itself (bot.render.chart.render_png, the previous design).
+- **shipped**: charts drawn by the renderer process (bot.charts.renderer), as the bot does;
+- **baseline**: the same charts drawn in the process itself (bot.charts.render.render_png, the previous design).
 Each reads its RSS before the first chart, draws one chart (which loads matplotlib), then `--renders` charts of
 different data, while a thread that asks for a 5 ms sleep in a loop records the longest it waited (what a 3-second
 ack of another user's command waits behind a drawing holding the GIL). The shipped run also reads the renderer's RSS,
@@ -44,16 +44,16 @@ def rss_kb(pid="self"):
     except FileNotFoundError:
         return 0
 
-import bot.app, bot.service, handlers.commands, handlers.actions  # what a web worker has loaded
+import bot.web.app, bot.answers.service, handlers.commands, handlers.actions  # what a web worker has loaded
 mode, renders, idle_s = sys.argv[1], int(sys.argv[2]), float(sys.argv[3])
 loaded_before = "matplotlib" in sys.modules
-from bot.render.chart import sample_series
+from bot.charts.render import sample_series
 if mode == "shipped":
-    from bot.chart_renderer import ChartRenderer
+    from bot.charts.renderer import ChartRenderer
     renderer = ChartRenderer(idle_s=idle_s)
     draw = renderer.render
 else:
-    from bot.render.chart import render_png
+    from bot.charts.render import render_png
     draw = render_png
 base = rss_kb()
 stall = [0.0]

@@ -54,8 +54,8 @@ from bench.common import (
     percentile,
     stack,
 )
+from bot.answers.controls import ActionId
 from bot.config import Settings
-from bot.controls import ActionId
 from tests.fakes.signing import block_actions_body, click_payload, command_body, signed_headers
 from tests.fakes.slack import ResponsePost
 from tests.support import actions_of, make_jobs

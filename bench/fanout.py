@@ -38,8 +38,8 @@ from bench.common import (
     median,
     stack,
 )
+from bot.answers.grammar import parse_command
 from bot.aws.client import BackupService
-from bot.command import parse_command
 from tests.fakes.aws import expected_sum
 
 RATIO_TARGET = 1.3

@@ -49,15 +49,15 @@ from pathlib import Path
 from typing import Any
 
 from bench.common import REGIONS, Report, Stack, add_common_args, bot_env, cpu_seconds, process_tree, stack
+from bot.answers.grammar import parse_command
 from bot.aws.client import BackupService
 from bot.aws.plan import ALL_VIEWS, View, plan_summary
-from bot.command import parse_command
 from bot.digest.run import digest_chains
-from bot.query import ANY, Period
-from bot.regions import region_partitions
-from bot.render.message import sparkline
-from bot.results import SummaryRow
+from bot.domain.query import ANY, Period
+from bot.domain.regions import region_partitions
+from bot.domain.results import SummaryRow
 from bot.sample.backup_api import DailyCount, RestoreJob
+from bot.slack.blocks import sparkline
 from tests.fakes.signing import block_actions_body, click_payload, post_signed
 from tests.fakes.slack import ResponsePost
 from tests.support import aws_session, settled_now

@@ -12,13 +12,13 @@ from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
 from bot.config import ConfigError, Mode, Settings, load_settings
-from bot.query import COMMAND
+from bot.domain.query import COMMAND
 
 if TYPE_CHECKING:
     from bot.alerts.poll import AlertPoller
     from bot.aws.client import BackupService
-    from bot.digest.ledger import Ledger
-    from bot.subscriptions import SubscriptionStore
+    from bot.store.ledger import Ledger
+    from bot.store.subscriptions import SubscriptionStore
 
 EXIT_CONFIG = 2
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
@@ -38,8 +38,8 @@ def _check_slack_token(settings: Settings) -> None:
     """Fail fast on a wrong token; a Slack outage at start-up only warns (the process keeps serving)."""
     from slack_sdk.errors import SlackApiError
 
-    from bot.app import create_web_client
-    from bot.slack_errors import slack_error_code
+    from bot.slack.errors import slack_error_code
+    from bot.web.app import create_web_client
 
     try:
         auth = create_web_client(settings).auth_test()
@@ -55,8 +55,8 @@ def _check_slack_token(settings: Settings) -> None:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    from bot.app import create_web_app
-    from bot.server import serve
+    from bot.web.app import create_web_app
+    from bot.web.server import serve
 
     settings = _settings("http")
     _check_slack_token(settings)
@@ -74,7 +74,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
 def cmd_socket(args: argparse.Namespace) -> int:
     from slack_bolt.adapter.socket_mode import SocketModeHandler
 
-    from bot.app import create_app, create_web_client
+    from bot.web.app import create_app, create_web_client
 
     settings = _settings("socket")
     _check_slack_token(settings)
@@ -122,8 +122,8 @@ def _backup(settings: Settings, *, sample: bool) -> Iterator[BackupService]:
 
 
 def cmd_ask(args: argparse.Namespace) -> int:
-    from bot.render.terminal import message_as_text
-    from bot.service import RestoresService
+    from bot.answers.service import RestoresService
+    from bot.answers.terminal import message_as_text
 
     settings = _local_settings(args.sample)
     with _backup(settings, sample=args.sample) as backup:
@@ -139,10 +139,10 @@ def cmd_chart(args: argparse.Namespace) -> int:
     """The 14-day trend chart as PNG: of the bundled sample data (`--sample`, the README's picture), or of a filter
     read from AWS (or, with --sample and a filter, from the sample data through the same code path). The chart in
     words goes to stderr."""
-    from bot.command import parse_command
-    from bot.query import ParseError, Period
-    from bot.render.chart import render_png, sample_series
-    from bot.service import RestoresService
+    from bot.answers.grammar import parse_command
+    from bot.answers.service import RestoresService
+    from bot.charts.render import render_png, sample_series
+    from bot.domain.query import ParseError, Period
 
     if not args.output and sys.stdout.isatty():
         print("usage error: a PNG does not belong on a terminal: redirect it (> chart.png) or use --output",
@@ -180,7 +180,7 @@ def cmd_chart(args: argparse.Namespace) -> int:
 
 
 def _open_ledger(settings: Settings) -> Ledger:
-    from bot.digest.ledger import Ledger
+    from bot.store.ledger import Ledger
 
     try:
         return Ledger.from_url(settings.database_url)
@@ -191,7 +191,7 @@ def _open_ledger(settings: Settings) -> Ledger:
 
 
 def _open_subscriptions(settings: Settings) -> SubscriptionStore:
-    from bot.subscriptions import SubscriptionStore
+    from bot.store.subscriptions import SubscriptionStore
 
     try:
         return SubscriptionStore.from_url(settings.database_url)
@@ -202,10 +202,10 @@ def _open_subscriptions(settings: Settings) -> SubscriptionStore:
 
 
 def cmd_digest(args: argparse.Namespace) -> int:
-    from bot.app import create_web_client
+    from bot.answers.terminal import message_as_text
     from bot.digest.run import DigestRunner
-    from bot.ids import CHANNEL_RE
-    from bot.render.terminal import message_as_text
+    from bot.domain.ids import CHANNEL_RE
+    from bot.web.app import create_web_client
 
     if args.sample and not args.dry_run:
         print("usage error: --sample only goes with --dry-run (sample numbers must never reach a channel)", file=sys.stderr)
@@ -236,8 +236,8 @@ def cmd_digest(args: argparse.Namespace) -> int:
 
 
 def cmd_check(args: argparse.Namespace) -> int:
-    from bot.app import create_web_client
     from bot.check import run_check
+    from bot.web.app import create_web_client
 
     settings = _settings("local")
     with _backup(settings, sample=False) as backup:
@@ -250,10 +250,10 @@ def _alert_poller(settings: Settings, backup: BackupService) -> AlertPoller:
     """The alert poller over every channel that gets alerts: RESTORES_ALERT_CHANNELS and subscriptions (read at each
     poll, so a channel subscribing from Slack gets the next poll's alerts without a restart)."""
     from bot.alerts.poll import AlertPoller
-    from bot.alerts.store import AlertStore
     from bot.alerts.targets import AlertTarget
-    from bot.app import create_web_client
-    from bot.subscriptions import ALERTS
+    from bot.domain.subscriptions import ALERTS
+    from bot.store.alerts import AlertStore
+    from bot.web.app import create_web_client
 
     subscriptions = _open_subscriptions(settings)
     try:
@@ -287,9 +287,9 @@ def cmd_poll(args: argparse.Namespace) -> int:
 
 def cmd_clock(args: argparse.Namespace) -> int:
     from bot.alerts.clock import PollerLease, add_alert_jobs
-    from bot.app import create_web_client
     from bot.digest.clock import run_clock
     from bot.digest.run import DigestRunner
+    from bot.web.app import create_web_client
 
     settings = _settings("clock")
     _check_slack_token(settings)

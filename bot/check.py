@@ -10,14 +10,14 @@ from typing import Any
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot.access import AccessPolicy, NoScope
 from bot.aws.client import BackupService
 from bot.aws.errors import JOBS_ACTION, SUMMARY_ACTION, describe_error
 from bot.aws.testing import PLANS_ACTION, AccountSessions, describe_failure, role_arn
 from bot.config import DEFAULT_SCOPE, Settings
-from bot.regions import RegionCatalog
-from bot.results import RegionFailure
-from bot.slack_errors import slack_error_code
+from bot.domain.access import AccessPolicy, NoScope
+from bot.domain.regions import RegionCatalog
+from bot.domain.results import RegionFailure
+from bot.slack.errors import slack_error_code
 
 REQUIRED_SCOPES = ("commands", "chat:write")
 # History: before re-posting a digest whose ledger entry was lost (a crash after Slack accepted it), look for it.

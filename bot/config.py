@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Literal
 
-from bot.ids import ACCOUNT_ID_RE, CHANNEL_RE, REGION_RE, TEAM_RE, USER_RE, USERGROUP_RE
+from bot.domain.ids import ACCOUNT_ID_RE, CHANNEL_RE, REGION_RE, TEAM_RE, USER_RE, USERGROUP_RE
 
 DEFAULT_SLACK_API_URL = "https://slack.com/api/"
 DEFAULT_PORT = 3000
@@ -60,7 +60,7 @@ class Settings:
     # Channel -> the AWS accounts it may see (None: every account). Channels not listed are unrestricted.
     channel_accounts: Mapping[str, frozenset[str] | None] = field(default_factory=dict)
     # RESTORES_HOME_ACCOUNTS, the App Home tab's accounts (it has no channel): 12-digit ids, or ("ANY",); empty: not
-    # set (every account without scoping; no numbers once channels are scoped, bot.access.AccessPolicy.home_accounts).
+    # set (every account without scoping; no numbers once channels are scoped, bot.domain.access.AccessPolicy.home_accounts).
     home_accounts: tuple[str, ...] = ()
     digest_channels: tuple[str, ...] = ()
     digest_hour: int = 9
@@ -397,7 +397,7 @@ def load_settings(env: Mapping[str, str], mode: Mode = "local") -> Settings:
     raw_regions = _csv(env.get("RESTORES_REGIONS"))
     all_regions = [r.lower() for r in raw_regions] == ["all"]
     if all_regions:
-        # Discovered at run time (bot.regions.RegionCatalog); the home region is where discovery is asked.
+        # Discovered at run time (bot.domain.regions.RegionCatalog); the home region is where discovery is asked.
         home = _default_region(env)
         if not home:
             raise ConfigError("RESTORES_REGIONS=all needs a home region to ask: set AWS_DEFAULT_REGION (e.g. us-east-1)")
@@ -484,7 +484,7 @@ def _require_for_mode(settings: Settings, mode: Mode) -> None:
             missing.append("SLACK_APP_TOKEN (an app-level token xapp-... with connections:write)")
         elif not settings.slack_app_token.startswith("xapp-"):
             raise ConfigError("SLACK_APP_TOKEN must be an app-level token starting with xapp-")
-    # No channel list is required for digest or clock: channels also subscribe from Slack (bot/subscriptions.py,
+    # No channel list is required for digest or clock: channels also subscribe from Slack (bot/store/subscriptions.py,
     # in DATABASE_URL); `digest` says so when no channel gets it at all, and the clock may start before any does.
     if missing:
         raise ConfigError("missing configuration: " + "; ".join(missing))

@@ -1,1 +1,1 @@
-"""Thin Bolt listeners, one module per Slack surface (commands, actions); bot.app wires them."""
+"""Thin Bolt listeners, one module per Slack surface (commands, actions); bot.web.app wires them."""

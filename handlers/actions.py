@@ -12,13 +12,13 @@ from typing import Any
 from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 
-from bot.admission import Gate
-from bot.chart_upload import upload_chart
-from bot.controls import ActionId, ActionValue, StaleAction, TestJobsValue
-from bot.render.message import Message
-from bot.render.notices import render_busy, render_stale_action
-from bot.render.trend import chart_comment, render_chart_text
-from bot.service import RestoresService
+from bot.answers.controls import ActionId, ActionValue, StaleAction, TestJobsValue
+from bot.answers.notices import render_busy, render_stale_action
+from bot.answers.service import RestoresService
+from bot.charts.trend import chart_comment, render_chart_text
+from bot.charts.upload import upload_chart
+from bot.slack.blocks import Message
+from bot.web.admission import Gate
 from handlers.respond import deliver, post_to_user
 
 

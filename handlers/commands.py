@@ -8,12 +8,12 @@ from typing import Any
 from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 
-from bot.admission import Gate
-from bot.channels import slack_channel_check
-from bot.query import COMMAND
-from bot.render.message import Message
-from bot.render.notices import render_busy, render_internal_error
-from bot.service import RestoresService
+from bot.answers.notices import render_busy, render_internal_error
+from bot.answers.service import RestoresService
+from bot.domain.query import COMMAND
+from bot.slack.blocks import Message
+from bot.slack.channels import slack_channel_check
+from bot.web.admission import Gate
 from handlers.respond import deliver
 
 

@@ -13,14 +13,14 @@ from slack_bolt import Ack, App
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot.admission import Gate
-from bot.channels import slack_member_channels
-from bot.chart_upload import upload_chart
-from bot.controls import ActionId
-from bot.home_service import HomeDashboard
-from bot.ids import USER_RE
-from bot.render.chart import DailySeries
-from bot.slack_errors import slack_error_code
+from bot.answers.controls import ActionId
+from bot.charts.render import DailySeries
+from bot.charts.upload import upload_chart
+from bot.domain.ids import USER_RE
+from bot.home.service import HomeDashboard
+from bot.slack.channels import slack_member_channels
+from bot.slack.errors import slack_error_code
+from bot.web.admission import Gate
 
 MAX_CHARTS = 64
 

@@ -10,8 +10,8 @@ from slack_bolt import Respond
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot.render.message import Message
-from bot.slack_errors import slack_error_code
+from bot.slack.blocks import Message
+from bot.slack.errors import slack_error_code
 
 
 def deliver(respond: Respond, message: Message, logger: logging.Logger, **options: Any) -> bool:

@@ -34,9 +34,9 @@ from tests.support import (
 
 if TYPE_CHECKING:
     from bot.alerts.poll import AlertPoller
-    from bot.alerts.store import AlertStore
-    from bot.digest.ledger import Ledger
-    from bot.service import RestoresService
+    from bot.answers.service import RestoresService
+    from bot.store.alerts import AlertStore
+    from bot.store.ledger import Ledger
 
 pytest_plugins = ["tests.fakes.aws"]
 
@@ -209,11 +209,11 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     url = os.environ.get("TEST_DATABASE_URL")
     if not url:
         pytest.skip("PostgreSQL ledger tests need TEST_DATABASE_URL (e.g. postgresql+psycopg://postgres@127.0.0.1:5432/test)")
-    from bot.alerts.store import metadata as alerts
-    from bot.db import create_store_engine
-    from bot.digest.ledger import metadata
-    from bot.store import metadata as replays
-    from bot.subscriptions import metadata as subscriptions
+    from bot.store.alerts import metadata as alerts
+    from bot.store.db import create_store_engine
+    from bot.store.ledger import metadata
+    from bot.store.replay import metadata as replays
+    from bot.store.subscriptions import metadata as subscriptions
 
     engine = create_store_engine(url)
     # Every table the bot keeps, so nothing of an earlier test (a subscription, a claim) acts in this one.
@@ -225,7 +225,7 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
 
 @pytest.fixture
 def ledger(database_url: str) -> Iterator[Ledger]:
-    from bot.digest.ledger import Ledger
+    from bot.store.ledger import Ledger
 
     instance = Ledger.from_url(database_url)
     yield instance
@@ -255,7 +255,7 @@ def launch_poller(bot_env: dict[str, str], fakes: tuple[BackupEmulator, FakeSlac
 @pytest.fixture
 def alert_store(database_url: str) -> Iterator[AlertStore]:
     """The alerts' tables in a fresh database: SQLite always, PostgreSQL when TEST_DATABASE_URL is set."""
-    from bot.alerts.store import AlertStore
+    from bot.store.alerts import AlertStore
 
     store = AlertStore.from_url(database_url)
     yield store

@@ -27,15 +27,15 @@ import boto3
 import botocore.session
 
 from bot.alerts.poll import AlertPoller
-from bot.alerts.store import AlertStore
 from bot.alerts.targets import static_targets
-from bot.app import InstallationTeam, create_app, create_web_client
+from bot.answers.service import RestoresService
 from bot.aws.client import BackupService
 from bot.config import Settings, load_settings
-from bot.render.message import MAX_BLOCKS, MAX_FIELD_TEXT, MAX_FIELDS, MAX_MESSAGE_CHARS, MAX_SECTION_TEXT, Message
 from bot.sample.backup_api import DailyCount, RestoreJob, RestoreTestingPlan, RestoreTestingSelection
-from bot.service import RestoresService
-from bot.web import create_wsgi_app
+from bot.slack.blocks import MAX_BLOCKS, MAX_FIELD_TEXT, MAX_FIELDS, MAX_MESSAGE_CHARS, MAX_SECTION_TEXT, Message
+from bot.store.alerts import AlertStore
+from bot.web.app import InstallationTeam, create_app, create_web_client
+from bot.web.front import create_wsgi_app
 from tests.fakes.aws import BackupEmulator, multi_page_counts
 from tests.fakes.signing import (
     app_home_opened,
@@ -231,7 +231,7 @@ class AppBot(RunningBot):
 
 
 class LazyListenerPool(ThreadPoolExecutor):
-    """The pool Bolt runs lazy listeners on (create_app's listener_executor, as in bot.app.create_web_app), counting
+    """The pool Bolt runs lazy listeners on (create_app's listener_executor, as in bot.web.app.create_web_app), counting
     the work in flight."""
 
     def __init__(self) -> None:
@@ -270,7 +270,7 @@ def aws_session(env: Mapping[str, str]) -> boto3.session.Session:
 
 
 def restores_service(env: Mapping[str, str]) -> RestoresService:
-    """The application service bot.app.create_service builds from `env` (Settings, deadline, cache TTL, the
+    """The application service bot.web.app.create_service builds from `env` (Settings, deadline, cache TTL, the
     installation's workspace from auth.test), its boto3 clients on AWS_ENDPOINT_URL_BACKUP whatever the region. Close
     `service.backup` when done."""
     settings = load_settings(env, "http")
@@ -281,8 +281,8 @@ def restores_service(env: Mapping[str, str]) -> RestoresService:
 
 def start_app_bot(env: Mapping[str, str], slack: FakeSlack) -> AppBot:
     """`python -m bot serve` minus the process: the service from `env`, then
-    bot.web.create_wsgi_app(bot.app.create_app(settings, service, listener_executor), secret), as
-    bot.app.create_web_app builds what each gunicorn worker serves."""
+    bot.web.front.create_wsgi_app(bot.web.app.create_app(settings, service, listener_executor), secret), as
+    bot.web.app.create_web_app builds what each gunicorn worker serves."""
     service = restores_service(env)
     settings = service.settings
     lazy = LazyListenerPool()
@@ -500,8 +500,8 @@ def age_claim(ledger: Any, channel: str, day: date, by: timedelta) -> None:
     """Make a ledger claim look `by` older, by the database's own clock (the only clock claims are judged by)."""
     from sqlalchemy import update
 
-    from bot.db import db_now_minus
-    from bot.digest.ledger import deliveries
+    from bot.store.db import db_now_minus
+    from bot.store.ledger import deliveries
 
     with ledger.engine.begin() as conn:
         conn.execute(
@@ -697,8 +697,8 @@ def age_alerts(store: AlertStore, by: timedelta) -> None:
     own clock (the only clock they are judged by)."""
     from sqlalchemy import update
 
-    from bot.alerts.store import CLAIMED, deliveries, leases, threads
-    from bot.db import db_now_minus
+    from bot.store.alerts import CLAIMED, deliveries, leases, threads
+    from bot.store.db import db_now_minus
 
     then = db_now_minus(store.engine, by)
     with store.engine.begin() as conn:
@@ -710,7 +710,7 @@ def age_alerts(store: AlertStore, by: timedelta) -> None:
 
 # --------------------------------------------------------------------------- charts as Slack receives them
 
-CHART_SIZE = (900, 450)  # what bot/render/chart.py states: 6 x 3 inches at 150 dpi
+CHART_SIZE = (900, 450)  # what bot/charts/render.py states: 6 x 3 inches at 150 dpi
 FAILED_RED = (198, 40, 40)  # the failed bars' colour (#c62828)
 
 

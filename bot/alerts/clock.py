@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 from apscheduler.schedulers.base import BaseScheduler
 
 from bot.alerts.poll import AlertPoller
-from bot.alerts.store import AlertStore
+from bot.store.alerts import AlertStore
 
 log = logging.getLogger(__name__)
 

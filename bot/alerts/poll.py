@@ -14,8 +14,18 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from sqlalchemy.exc import DBAPIError
 
-from bot.access import AccessPolicy
-from bot.alerts.store import (
+from bot.alerts.render import render_gap, render_parent, render_reply
+from bot.alerts.targets import AlertTarget, accounts_to_poll, scoped
+from bot.aws.client import BackupService
+from bot.config import Settings
+from bot.domain.access import AccessPolicy
+from bot.domain.query import ALERT_STATES
+from bot.domain.reasons import reason_key
+from bot.domain.regions import RegionCatalog
+from bot.domain.results import RestoreJobRow
+from bot.slack.blocks import Message
+from bot.slack.errors import slack_error_code
+from bot.store.alerts import (
     DONE,
     GAP,
     JOB,
@@ -27,15 +37,6 @@ from bot.alerts.store import (
     job_payload,
     new_owner,
 )
-from bot.alerts.targets import ALERT_STATES, AlertTarget, accounts_to_poll, scoped
-from bot.aws.client import BackupService
-from bot.config import Settings
-from bot.reasons import reason_key
-from bot.regions import RegionCatalog
-from bot.render.alerts import render_gap, render_parent, render_reply
-from bot.render.message import Message
-from bot.results import RestoreJobRow
-from bot.slack_errors import slack_error_code
 
 log = logging.getLogger(__name__)
 

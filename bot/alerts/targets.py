@@ -5,21 +5,20 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
-from bot.access import AccessPolicy, NoScope
 from bot.config import Settings
-from bot.ids import ACCOUNT_ID_RE
-from bot.query import BAD_STATES
-from bot.results import RestoreJobRow
+from bot.domain.access import AccessPolicy, NoScope
+from bot.domain.ids import ACCOUNT_ID_RE
+from bot.domain.query import ALERT_STATES
+from bot.domain.results import RestoreJobRow
 
 log = logging.getLogger(__name__)
 
-ALERT_STATES: tuple[str, ...] = tuple(s.value for s in BAD_STATES)
 
 
 @dataclass(frozen=True)
 class AlertTarget:
     """A channel that wants alerts, optionally only of one resource type, one account or one of the states. The same
-    fields as bot.subscriptions.AlertSubscription, so stored subscriptions and the environment's channels mix."""
+    fields as bot.store.subscriptions.AlertSubscription, so stored subscriptions and the environment's channels mix."""
 
     channel: str
     resource_type: str | None = None

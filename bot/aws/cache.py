@@ -11,7 +11,7 @@ from concurrent.futures import Future
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
 
-from bot.query import Period
+from bot.domain.query import Period
 
 V = TypeVar("V")
 

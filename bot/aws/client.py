@@ -21,8 +21,8 @@ from bot.aws import parsing
 from bot.aws.cache import RegionAnswer, SummaryCache
 from bot.aws.errors import JOBS_ACTION, SUMMARY_ACTION, DeadlineExceeded, describe_error
 from bot.aws.plan import ALL_VIEWS, PAGE_SIZE, View, chain_key, plan_summary
-from bot.query import AGGREGATE_ALL, ANY, Period, RestoreFilter
-from bot.results import (
+from bot.domain.query import AGGREGATE_ALL, ANY, Period, RestoreFilter
+from bot.domain.results import (
     CompletedJobs,
     FailureKind,
     JobsQuery,

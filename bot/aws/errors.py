@@ -14,7 +14,7 @@ from botocore.exceptions import (
     ReadTimeoutError,
 )
 
-from bot.results import FailureKind, RegionFailure
+from bot.domain.results import FailureKind, RegionFailure
 
 SUMMARY_ACTION = "backup:ListRestoreJobSummaries"
 JOBS_ACTION = "backup:ListRestoreJobs"

@@ -9,7 +9,7 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Any
 
-from bot.query import AGGREGATE_ALL, ANY, Period, RestoreFilter
+from bot.domain.query import AGGREGATE_ALL, ANY, Period, RestoreFilter
 
 PAGE_SIZE = 500  # the documented maximum of MaxResults
 

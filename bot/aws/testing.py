@@ -19,8 +19,8 @@ from botocore.exceptions import ClientError
 from bot.aws import parsing
 from bot.aws.client import BackupService, as_utc, job_row
 from bot.aws.errors import DeadlineExceeded, describe_error
-from bot.regions import region_partitions
-from bot.results import AccountFailure, FailureKind, RestoreJobRow, TestingPlan, TestingResult, TestingSelection
+from bot.domain.regions import region_partitions
+from bot.domain.results import AccountFailure, FailureKind, RestoreJobRow, TestingPlan, TestingResult, TestingSelection
 
 log = logging.getLogger(__name__)
 

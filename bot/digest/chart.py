@@ -12,9 +12,9 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web import SlackResponse
 
-from bot.chart_upload import ChartUpload
-from bot.render.chart import ChartFile
-from bot.render.message import Message
+from bot.charts.render import ChartFile
+from bot.charts.upload import ChartUpload
+from bot.slack.blocks import Message
 
 log = logging.getLogger(__name__)
 

@@ -6,8 +6,8 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
-from bot.query import BAD_VALUES, State
-from bot.results import RegionFailure, SummaryRow
+from bot.domain.query import BAD_VALUES, State
+from bot.domain.results import RegionFailure, SummaryRow
 
 TREND_DAYS = 14
 AVERAGE_DAYS = 7

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 if TYPE_CHECKING:
-    from bot.subscriptions import DigestSubscription
+    from bot.domain.subscriptions import DigestSubscription
 
 log = logging.getLogger(__name__)
 

@@ -16,23 +16,24 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from sqlalchemy.exc import DBAPIError
 
-from bot.access import AccessPolicy, NoScope
 from bot.aws.client import BackupService
 from bot.aws.plan import PAGE_SIZE
-from bot.chart_upload import upload_chart
+from bot.charts.upload import upload_chart
 from bot.config import Settings
 from bot.digest.chart import DigestChart, post, post_with_chart
 from bot.digest.clock import RETRY_MINUTES
 from bot.digest.data import DigestData, DigestRows, build_digest, digest_day
 from bot.digest.due import due_channels
-from bot.digest.ledger import CLAIMED, Ledger
-from bot.query import AGGREGATE_ALL, ANY, BAD_STATES, COMMAND, State
-from bot.regions import RegionCatalog
-from bot.render.digest import DigestSection, digest_series, render_digest
-from bot.render.message import Message
-from bot.slack_errors import slack_error_code
-from bot.subscriptions import DIGEST, DigestSubscription, SubscriptionStore
-from bot.tests_service import RestoreTests
+from bot.digest.render import DigestSection, digest_series, render_digest
+from bot.domain.access import AccessPolicy, NoScope
+from bot.domain.query import AGGREGATE_ALL, ANY, BAD_STATES, COMMAND, State
+from bot.domain.regions import RegionCatalog
+from bot.domain.subscriptions import DIGEST, DigestSubscription
+from bot.restore_testing.service import RestoreTests
+from bot.slack.blocks import Message
+from bot.slack.errors import slack_error_code
+from bot.store.ledger import CLAIMED, Ledger
+from bot.store.subscriptions import SubscriptionStore
 
 log = logging.getLogger(__name__)
 

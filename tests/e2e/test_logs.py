@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from bot.controls import ActionId
+from bot.answers.controls import ActionId
 from tests.fakes.aws import BackupEmulator, access_denied, multi_page_counts
 from tests.fakes.recording_proxy import RecordingProxy
 from tests.fakes.signing import block_actions_body, post_signed

@@ -7,7 +7,7 @@ from datetime import datetime
 
 import pytest
 
-from bot.controls import ActionId, TestJobsKind
+from bot.answers.controls import ActionId, TestJobsKind
 from tests.fakes.aws import BackupEmulator, access_denied
 from tests.fakes.slack import FakeSlack
 from tests.support import (

@@ -11,7 +11,7 @@ from datetime import date, timedelta
 
 import pytest
 
-from bot.controls import ActionId, ActionValue
+from bot.answers.controls import ActionId, ActionValue
 from bot.sample.backup_api import RestoreJob
 from tests.fakes.aws import BackupEmulator, expected_sum
 from tests.fakes.slack import FakeSlack, validate_blocks

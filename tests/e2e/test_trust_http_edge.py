@@ -10,7 +10,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from bot.controls import ActionId
+from bot.answers.controls import ActionId
 from tests.fakes.signing import block_actions_body, command_body, post_signed, signed_headers
 
 pytestmark = pytest.mark.e2e

@@ -19,11 +19,11 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web import SlackResponse
 from slack_sdk.webhook import WebhookResponse
 
-from bot.controls import ActionId, ActionValue
-from bot.query import RestoreFilter
-from bot.render.message import Message
-from bot.render.notices import render_stale_action
-from bot.service import RestoresService
+from bot.answers.controls import ActionId, ActionValue
+from bot.answers.notices import render_stale_action
+from bot.answers.service import RestoresService
+from bot.domain.query import RestoreFilter
+from bot.slack.blocks import Message
 from handlers.actions import RestoresActions
 from tests.fakes.aws import BackupEmulator
 from tests.support import counts_from, make_jobs

@@ -12,13 +12,13 @@ from slack_bolt import Respond
 from slack_sdk import WebClient
 from slack_sdk.webhook import WebhookResponse
 
-from bot.controls import ActionId, ActionValue
-from bot.query import Period, RestoreFilter
-from bot.render.chart import DailySeries
-from bot.render.message import Message
-from bot.render.notices import render_stale_action
-from bot.render.trend import ChartAnswer
-from bot.service import RestoresService
+from bot.answers.controls import ActionId, ActionValue
+from bot.answers.notices import render_stale_action
+from bot.answers.service import RestoresService
+from bot.charts.render import DailySeries
+from bot.charts.trend import ChartAnswer
+from bot.domain.query import Period, RestoreFilter
+from bot.slack.blocks import Message
 from handlers.actions import RestoresActions
 
 URL = "https://hooks.slack.com/actions/T0TEST/1/abc"

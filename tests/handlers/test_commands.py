@@ -16,10 +16,10 @@ from slack_bolt import Ack, Respond
 from slack_sdk import WebClient
 from slack_sdk.webhook import WebhookResponse
 
-from bot.query import COMMAND
-from bot.render.notices import render_help
-from bot.service import RestoresService
-from bot.subscriptions import ChannelProblem
+from bot.answers.notices import render_help
+from bot.answers.service import RestoresService
+from bot.domain.query import COMMAND
+from bot.domain.subscriptions import ChannelProblem
 from handlers.commands import RestoresCommand
 from tests.fakes.aws import BackupEmulator, expected_sum
 from tests.fakes.slack import validate_blocks

@@ -12,9 +12,9 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web import SlackResponse
 
-from bot.controls import ActionId
-from bot.home_service import HomeDashboard
-from bot.render.home import render_home_refusal
+from bot.answers.controls import ActionId
+from bot.home.render import render_home_refusal
+from bot.home.service import HomeDashboard
 from handlers.home import RestoresHome
 from tests.fakes.signing import app_home_opened, home_click_payload
 

@@ -9,7 +9,7 @@ from unittest.mock import Mock, call
 from slack_bolt import Respond
 from slack_sdk.webhook import WebhookResponse
 
-from bot.render.notices import render_help
+from bot.answers.notices import render_help
 from handlers.respond import deliver
 
 URL = "https://hooks.slack.com/commands/T0TEST/1/abc"

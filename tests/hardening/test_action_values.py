@@ -11,9 +11,9 @@ import pytest
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from bot.controls import MAX_REGIONS, MAX_WINDOW_AGE, ActionValue, StaleAction
-from bot.query import API_STATES, RESOURCE_TYPES, WILDCARDS, Period, RestoreFilter
-from bot.regions import known_regions
+from bot.answers.controls import MAX_REGIONS, MAX_WINDOW_AGE, ActionValue, StaleAction
+from bot.domain.query import API_STATES, RESOURCE_TYPES, WILDCARDS, Period, RestoreFilter
+from bot.domain.regions import known_regions
 from tests.support import API_ACCOUNT_RE
 
 pytestmark = [pytest.mark.hardening, pytest.mark.dates]

@@ -25,13 +25,13 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
+from bot.answers.grammar import parse_command
+from bot.answers.service import RestoresService
 from bot.aws.client import BackupService
-from bot.command import parse_command
 from bot.config import load_settings
-from bot.query import API_STATES, RESOURCE_TYPES, WILDCARDS, ParseError, Period
-from bot.regions import known_regions
-from bot.render.message import Message
-from bot.service import RestoresService
+from bot.domain.query import API_STATES, RESOURCE_TYPES, WILDCARDS, ParseError, Period
+from bot.domain.regions import known_regions
+from bot.slack.blocks import Message
 from tests.fakes.aws import BackupEmulator, multi_page_counts
 from tests.fakes.slack import FakeSlack, validate_blocks
 from tests.support import API_ACCOUNT_RE, E2E_REGIONS, AppBot

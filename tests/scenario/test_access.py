@@ -11,13 +11,13 @@ from pathlib import Path
 import boto3
 import pytest
 
-from bot.app import create_web_client
+from bot.answers.controls import ActionId, ActionValue
 from bot.aws.client import BackupService
 from bot.config import load_settings
-from bot.controls import ActionId, ActionValue
-from bot.digest.ledger import Ledger
 from bot.digest.run import DigestRunner
-from bot.query import RestoreFilter
+from bot.domain.query import RestoreFilter
+from bot.store.ledger import Ledger
+from bot.web.app import create_web_client
 from tests.fakes.aws import BackupEmulator, expected_sum, multi_page_counts
 from tests.fakes.slack import FakeSlack
 from tests.support import BOT_TOKEN, CHANNEL_SCOPES, DATASET_ACCOUNTS, E2E_REGIONS, AppBot, actions_of, click

@@ -8,8 +8,8 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from bot.controls import ActionId, ActionValue
-from bot.query import Period
+from bot.answers.controls import ActionId, ActionValue
+from bot.domain.query import Period
 from bot.sample.backup_api import RestoreJob
 from tests.fakes.aws import BackupEmulator, access_denied
 from tests.fakes.slack import FakeSlack, validate_blocks
@@ -140,7 +140,7 @@ def test_many_jobs_and_reasons_fit_slacks_limits(app_bot: AppBot, emulator: Back
 def test_digest_buttons_open_that_days_jobs(app_bot: AppBot, emulator: BackupEmulator, slack: FakeSlack,
                                             data: list[RestoreJob], today: date) -> None:
     from bot.digest.data import DigestData
-    from bot.render.digest import render_digest
+    from bot.digest.render import render_digest
 
     day = today - timedelta(days=1)
     rows = ()
@@ -148,7 +148,7 @@ def test_digest_buttons_open_that_days_jobs(app_bot: AppBot, emulator: BackupEmu
                                       completed=0, trend=((day, 1),), account="ANY"))
     # No failures in the data handed over: no buttons. With failures, buttons for that day's window.
     assert not any(b["type"] == "actions" for b in digest.block_dicts())
-    from bot.results import SummaryRow
+    from bot.domain.results import SummaryRow
     start = datetime.combine(day, datetime.min.time(), UTC)
     rows = (SummaryRow("us-east-1", "111122223333", "FAILED", "RDS", 3, start, start + timedelta(days=1)),)
     digest = render_digest(DigestData(day=day, regions=("us-east-1", "eu-west-1"), failures=(), rows=rows,

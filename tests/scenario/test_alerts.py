@@ -14,7 +14,7 @@ from slack_sdk import WebClient
 from sqlalchemy.exc import OperationalError
 
 from bot.alerts.poll import AlertPoller
-from bot.alerts.store import CLAIMED, DONE, AlertStore
+from bot.store.alerts import CLAIMED, DONE, AlertStore
 from tests.fakes.aws import BackupEmulator, unavailable
 from tests.fakes.slack import FakeSlack
 from tests.support import (

@@ -11,9 +11,9 @@ from datetime import date, timedelta
 
 import pytest
 
-from bot.controls import ActionId
-from bot.render.message import SPARK
+from bot.answers.controls import ActionId
 from bot.sample.backup_api import DailyCount
+from bot.slack.blocks import SPARK
 from tests.fakes.aws import BackupEmulator, expected_sum
 from tests.fakes.slack import FakeSlack
 from tests.support import CHART_SIZE, DATASET_ACCOUNTS, E2E_REGIONS, AppBot, actions_of, click, png_facts, text_of

@@ -8,11 +8,11 @@ from pathlib import Path
 
 import boto3
 
-from bot.app import create_web_client
 from bot.aws.client import BackupService
-from bot.digest.ledger import Ledger
 from bot.digest.run import DigestRunner
 from bot.sample.backup_api import DailyCount
+from bot.store.ledger import Ledger
+from bot.web.app import create_web_client
 from tests.fakes.aws import BackupEmulator
 from tests.fakes.slack import FakeSlack
 from tests.support import clock_settings

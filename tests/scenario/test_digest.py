@@ -12,13 +12,13 @@ from typing import Any
 import boto3
 import pytest
 
-from bot.app import create_web_client
 from bot.aws.client import BackupService
 from bot.config import Settings, load_settings
 from bot.digest.clock import RETRY_MINUTES
-from bot.digest.ledger import Ledger
 from bot.digest.run import DigestRunner, collect_digest
 from bot.sample.backup_api import DailyCount
+from bot.store.ledger import Ledger
+from bot.web.app import create_web_client
 from tests.fakes.aws import BackupEmulator, access_denied, expected_sum, unavailable
 from tests.fakes.slack import FakeSlack
 from tests.support import BOT_TOKEN, DATASET_ACCOUNTS, DIGEST_CHANNELS, E2E_REGIONS, SUMMARIES, age_claim, posts

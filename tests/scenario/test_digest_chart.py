@@ -15,13 +15,13 @@ from typing import Any
 import boto3
 import pytest
 
-from bot.app import create_web_client
 from bot.aws.client import BackupService
 from bot.config import load_settings
-from bot.digest.ledger import Ledger
 from bot.digest.run import DigestRunner
-from bot.render.message import SPARK
 from bot.sample.backup_api import DailyCount
+from bot.slack.blocks import SPARK
+from bot.store.ledger import Ledger
+from bot.web.app import create_web_client
 from tests.fakes.aws import BackupEmulator, expected_sum, unavailable
 from tests.fakes.slack import FakeSlack, SlackCall
 from tests.support import BOT_TOKEN, CHART_SIZE, DATASET_ACCOUNTS, DIGEST_CHANNELS, E2E_REGIONS, png_facts, posts

@@ -13,12 +13,12 @@ from typing import Any
 import boto3
 import pytest
 
-from bot.app import create_web_client
 from bot.aws.client import BackupService
 from bot.config import load_settings
-from bot.digest.ledger import Ledger
 from bot.digest.run import DigestRunner, post_digest
 from bot.sample.backup_api import DailyCount
+from bot.store.ledger import Ledger
+from bot.web.app import create_web_client
 from tests.fakes.aws import BackupEmulator, access_denied
 from tests.fakes.slack import FakeSlack
 from tests.support import BOT_TOKEN, E2E_REGIONS, LIVE, PlanData, assert_within_slack_limits, plan_data, posts

@@ -9,12 +9,12 @@ from datetime import UTC, datetime, timedelta
 import boto3
 import pytest
 
+from bot.answers.controls import ActionValue
+from bot.answers.service import RestoresService
 from bot.aws.client import ACCOUNTS_AT_ONCE, MAX_JOBS, BackupService
 from bot.config import load_settings
-from bot.controls import ActionValue
-from bot.query import Period, RestoreFilter, State
+from bot.domain.query import Period, RestoreFilter, State
 from bot.sample.backup_api import DailyCount, RestoreJob
-from bot.service import RestoresService
 from tests.fakes.aws import slow
 
 REGION = "eu-west-1"

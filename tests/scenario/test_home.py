@@ -15,8 +15,8 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from bot.controls import ActionId, ActionValue
-from bot.query import Period, RestoreFilter, State
+from bot.answers.controls import ActionId, ActionValue
+from bot.domain.query import Period, RestoreFilter, State
 from bot.sample.backup_api import DailyCount, RestoreJob, RestoreTestingPlan
 from tests.fakes.aws import BackupEmulator
 from tests.fakes.signing import post_signed, url_verification_body

@@ -15,7 +15,7 @@ from urllib.parse import urlencode
 
 import pytest
 
-from bot.controls import ActionId
+from bot.answers.controls import ActionId
 from tests.fakes.aws import BackupEmulator
 from tests.fakes.signing import block_actions_body, command_body, slack_signature
 from tests.fakes.slack import FakeSlack

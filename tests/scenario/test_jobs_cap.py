@@ -8,10 +8,10 @@ from datetime import datetime, timedelta
 import boto3
 import pytest
 
+from bot.answers.service import RestoresService
 from bot.aws.client import BackupService
 from bot.config import load_settings
 from bot.sample.backup_api import RestoreJob
-from bot.service import RestoresService
 
 pytestmark = pytest.mark.dates
 

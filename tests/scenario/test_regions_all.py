@@ -8,10 +8,10 @@ from collections.abc import Iterator
 import boto3
 import pytest
 
+from bot.answers.service import RestoresService
 from bot.aws.client import BackupService
 from bot.config import load_settings
-from bot.regions import RegionCatalog
-from bot.service import RestoresService
+from bot.domain.regions import RegionCatalog
 from tests.fakes.regions import FakeRegions
 
 ENABLED = {"us-east-1": "ENABLED_BY_DEFAULT", "eu-west-1": "ENABLED_BY_DEFAULT", "ap-east-1": "ENABLED",

@@ -13,13 +13,13 @@ from zoneinfo import ZoneInfo
 import boto3
 import pytest
 
-from bot.app import create_web_client
 from bot.aws.client import BackupService
 from bot.config import load_settings
 from bot.digest.data import digest_day
-from bot.digest.ledger import Ledger
 from bot.digest.run import DigestRunner
-from bot.subscriptions import SubscriptionStore
+from bot.store.ledger import Ledger
+from bot.store.subscriptions import SubscriptionStore
+from bot.web.app import create_web_client
 from tests.fakes.aws import BackupEmulator
 from tests.fakes.slack import FakeSlack
 from tests.support import BOT_TOKEN, CHANNEL_SCOPES, DATASET_ACCOUNTS, AppBot, posts
@@ -231,7 +231,7 @@ def test_a_channel_slack_says_is_gone_is_unsubscribed_after_three_days_and_the_r
     slack.fail_channel("C0GONE", "channel_not_found")
     runner = runner_on(database_file, emulator, slack)
     at = berlin_at(now, 7, 30)
-    caplog.set_level(logging.WARNING, logger="bot.subscriptions")
+    caplog.set_level(logging.WARNING, logger="bot.store.subscriptions")
     # The first day and its retries count once: a channel is not dropped within one morning.
     for minutes in (0, 16, 32, 48):
         runner.tick(at + timedelta(minutes=minutes))

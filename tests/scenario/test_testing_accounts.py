@@ -9,9 +9,9 @@ from datetime import datetime
 import boto3
 import pytest
 
+from bot.answers.service import RestoresService
 from bot.aws.client import BackupService
 from bot.config import load_settings
-from bot.service import RestoresService
 from tests.fakes.aws import BackupEmulator
 from tests.fakes.slack import FakeSlack
 from tests.fakes.sts import READER_ROLE, FakeSts, reader_role_arn

@@ -8,12 +8,12 @@ from datetime import UTC, date, datetime, timedelta
 import boto3
 import pytest
 
+from bot.answers.controls import ActionValue
+from bot.answers.service import RestoresService
 from bot.aws.client import BackupService
 from bot.config import load_settings
-from bot.controls import ActionValue
-from bot.query import Period, RestoreFilter, State
+from bot.domain.query import Period, RestoreFilter, State
 from bot.sample.backup_api import DailyCount, RestoreJob
-from bot.service import RestoresService
 
 pytestmark = pytest.mark.dates
 

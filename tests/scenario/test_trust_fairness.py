@@ -56,8 +56,8 @@ def test_a_flood_of_commands_is_refused_at_the_ack_and_others_are_not_delayed(  
 
 def test_a_refused_click_is_told_below_its_message_and_never_runs(  # type: ignore[no-untyped-def]
         fakes, launch_app_bot, today: date) -> None:
-    from bot.controls import ActionId, ActionValue
-    from bot.query import RestoreFilter
+    from bot.answers.controls import ActionId, ActionValue
+    from bot.domain.query import RestoreFilter
     from bot.sample.backup_api import DailyCount
 
     emulator, slack = fakes

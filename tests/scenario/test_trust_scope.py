@@ -11,14 +11,14 @@ from pathlib import Path
 import boto3
 import pytest
 
-from bot.access import AccessPolicy
-from bot.app import create_web_client
+from bot.answers.service import RestoresService
 from bot.aws.client import BackupService
 from bot.config import ConfigError, load_settings
-from bot.digest.ledger import Ledger
 from bot.digest.run import DigestRunner
+from bot.domain.access import AccessPolicy
 from bot.sample.backup_api import DailyCount
-from bot.service import RestoresService
+from bot.store.ledger import Ledger
+from bot.web.app import create_web_client
 
 pytestmark = pytest.mark.dates
 
@@ -122,8 +122,8 @@ def test_check_names_conversations_left_without_a_scope() -> None:
 
 
 def test_a_button_naming_a_region_of_another_partition_is_out_of_scope() -> None:
-    from bot.access import Access, OutOfScope
-    from bot.query import RestoreFilter
+    from bot.domain.access import Access, OutOfScope
+    from bot.domain.query import RestoreFilter
 
     policy = AccessPolicy(load_settings({"RESTORES_REGIONS": "us-east-1,eu-west-1"}))
     with pytest.raises(OutOfScope, match="outside the AWS partition"):

@@ -1,4 +1,4 @@
-"""The HTTP surface in process (bot.web): forged, unsigned and stale requests get 401 and nothing happens; /readyz
+"""The HTTP surface in process (bot.web.front): forged, unsigned and stale requests get 401 and nothing happens; /readyz
 says whether Slack accepts the token."""
 
 from __future__ import annotations
@@ -10,8 +10,8 @@ from collections.abc import Callable
 
 import pytest
 
-from bot.controls import ActionId, ActionValue
-from bot.query import RestoreFilter
+from bot.answers.controls import ActionId, ActionValue
+from bot.domain.query import RestoreFilter
 from tests.fakes.aws import BackupEmulator
 from tests.fakes.signing import command_body, post_signed
 from tests.fakes.slack import FakeSlack

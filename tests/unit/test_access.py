@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from bot.access import Access, AccessPolicy, OutOfScope
 from bot.config import ConfigError, load_settings
-from bot.query import ANY, RestoreFilter
+from bot.domain.access import Access, AccessPolicy, OutOfScope
+from bot.domain.query import ANY, RestoreFilter
 from tests.support import CHANNEL_SCOPES, DATASET_ACCOUNTS
 
 pytestmark = pytest.mark.dates

@@ -8,7 +8,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from bot.admission import Gate, Refusal
+from bot.web.admission import Gate, Refusal
 
 
 @pytest.fixture

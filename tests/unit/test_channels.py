@@ -6,8 +6,8 @@ from __future__ import annotations
 
 from slack_sdk import WebClient
 
-from bot.channels import MEMBER_PAGES, slack_channel_check, slack_member_channels
-from bot.subscriptions import ChannelProblem
+from bot.domain.subscriptions import ChannelProblem
+from bot.slack.channels import MEMBER_PAGES, slack_channel_check, slack_member_channels
 from tests.fakes.aws import BackupEmulator
 from tests.fakes.slack import FakeSlack
 from tests.support import BOT_TOKEN, free_port

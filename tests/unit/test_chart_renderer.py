@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.chart_renderer import ChartRenderer, RenderError, series_from_json, series_to_json
-from bot.render.chart import DailySeries, render_png
+from bot.charts.render import DailySeries, render_png
+from bot.charts.renderer import ChartRenderer, RenderError, series_from_json, series_to_json
 from tests.support import REPO
 
 
@@ -137,8 +137,8 @@ def test_a_hung_renderer_times_out_and_is_killed(tmp_path: Path, now: datetime) 
 def test_a_bot_process_that_charts_never_loads_matplotlib() -> None:
     code = (
         "import sys\n"
-        "from bot.chart_renderer import render_png\n"
-        "from bot.render.chart import sample_series\n"
+        "from bot.charts.renderer import render_png\n"
+        "from bot.charts.render import sample_series\n"
         "png = render_png(sample_series())\n"
         "print(png[:4] == b'\\x89PNG', 'matplotlib' in sys.modules, 'numpy' in sys.modules)\n"
     )

@@ -6,11 +6,11 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from bot.controls import MAX_OPTION_VALUE_CHARS, ActionValue, StaleAction
-from bot.query import Period, RestoreFilter, State
-from bot.regions import region_partitions
-from bot.render.summary import render_summary
-from bot.results import SummaryResult, SummaryRow
+from bot.answers.controls import MAX_OPTION_VALUE_CHARS, ActionValue, StaleAction
+from bot.answers.render import render_summary
+from bot.domain.query import Period, RestoreFilter, State
+from bot.domain.regions import region_partitions
+from bot.domain.results import SummaryResult, SummaryRow
 
 pytestmark = pytest.mark.dates
 

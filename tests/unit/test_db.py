@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy import inspect
 
-from bot.alerts.store import AlertStore
-from bot.alerts.store import metadata as alert_tables
-from bot.db import create_store_engine
+from bot.store.alerts import AlertStore
+from bot.store.alerts import metadata as alert_tables
+from bot.store.db import create_store_engine
 
 
 @pytest.mark.parametrize("round_", range(10))

@@ -18,7 +18,7 @@ from jsonschema.exceptions import ValidationError
 from jsonschema.protocols import Validator
 from jsonschema.validators import validator_for
 
-from bot.query import COMMAND
+from bot.domain.query import COMMAND
 from tests.support import REPO
 
 MANIFEST_PATH = REPO / "manifest.yml"

@@ -6,8 +6,18 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.command import AlertsSubscribe, DigestSubscribe, Feed, Unsubscribe, parse_command
-from bot.query import AGGREGATE_ALL, ANY, API_STATES, RESOURCE_TYPES, ParseError, Period, RestoreFilter, State, tokenize
+from bot.answers.grammar import AlertsSubscribe, DigestSubscribe, Feed, Unsubscribe, parse_command
+from bot.domain.query import (
+    AGGREGATE_ALL,
+    ANY,
+    API_STATES,
+    RESOURCE_TYPES,
+    ParseError,
+    Period,
+    RestoreFilter,
+    State,
+    tokenize,
+)
 
 DEFAULT = ("us-east-1",)
 

@@ -8,7 +8,7 @@ import sys
 
 import boto3
 
-from bot.regions import backup_regions_in, partitions_of, region_partitions
+from bot.domain.regions import backup_regions_in, partitions_of, region_partitions
 from tests.support import REPO
 
 
@@ -23,10 +23,10 @@ def test_the_table_is_what_boto3_reports_for_every_partition() -> None:
 def test_validating_regions_and_encoding_buttons_loads_no_boto3() -> None:
     code = (
         "import sys\n"
-        "from bot.command import parse_command\n"
-        "from bot.controls import ActionValue\n"
-        "from bot.query import RestoreFilter\n"
-        "from bot.regions import known_regions\n"
+        "from bot.answers.grammar import parse_command\n"
+        "from bot.answers.controls import ActionValue\n"
+        "from bot.domain.query import RestoreFilter\n"
+        "from bot.domain.regions import known_regions\n"
         "regions = tuple(sorted(r for r in known_regions() if r.startswith(('us-', 'eu-', 'ap-'))))\n"
         "parse_command('failed region:eu-west-1', regions)\n"
         "ActionValue(filter=RestoreFilter(regions=regions)).encode()\n"

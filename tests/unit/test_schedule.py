@@ -1,4 +1,4 @@
-"""bot.schedule: AWS cron()/rate() schedules stepped back and forth, and whether a plan ran on schedule (fixed instants)."""
+"""bot.restore_testing.schedule: AWS cron()/rate() schedules stepped back and forth, and whether a plan ran on schedule (fixed instants)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from apscheduler.triggers.cron import CronTrigger
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.schedule import MAX_MISSED_RUNS, ScheduleError, check_run, parse_schedule
+from bot.restore_testing.schedule import MAX_MISSED_RUNS, ScheduleError, check_run, parse_schedule
 
 pytestmark = pytest.mark.dates
 

@@ -10,13 +10,9 @@ from collections.abc import Iterator
 import pytest
 
 from bot.config import load_settings
-from bot.db import create_store_engine
-from bot.subscriptions import (
-    AlertSubscription,
-    DigestSubscription,
-    SubscriptionStore,
-    metadata,
-)
+from bot.domain.subscriptions import AlertSubscription, DigestSubscription
+from bot.store.db import create_store_engine
+from bot.store.subscriptions import SubscriptionStore, metadata
 
 SETTINGS = load_settings({"RESTORES_REGIONS": "us-east-1", "RESTORES_DIGEST_CHANNELS": "C0STATIC",
                           "RESTORES_ALERT_CHANNELS": "C0ALERTS", "RESTORES_DIGEST_TIME": "08:15",
@@ -89,7 +85,7 @@ def test_values_the_commands_would_never_send_are_refused(store: SubscriptionSto
 
 def test_three_gone_answers_in_a_row_unsubscribe_and_say_why(store: SubscriptionStore,
                                                              caplog: pytest.LogCaptureFixture) -> None:
-    caplog.set_level(logging.WARNING, logger="bot.subscriptions")
+    caplog.set_level(logging.WARNING, logger="bot.store.subscriptions")
     store.subscribe_digest("C0TEAM", 7, 30, "UTC", "U0ALICE")
     store.subscribe_alerts("C0TEAM", None, None, ("FAILED",), "U0ALICE")
     assert store.record_delivery_failure("C0TEAM", "digest", "channel_not_found") is False

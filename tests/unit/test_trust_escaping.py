@@ -10,14 +10,14 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from bot.answers.notices import render_parse_error
+from bot.answers.render import render_summary
+from bot.answers.render_jobs import render_jobs
+from bot.answers.terminal import message_as_text
 from bot.digest.data import DigestData
-from bot.query import ParseError, Period, RestoreFilter, State
-from bot.render.digest import render_digest
-from bot.render.jobs import render_jobs
-from bot.render.notices import render_parse_error
-from bot.render.summary import render_summary
-from bot.render.terminal import message_as_text
-from bot.results import FailureKind, JobsQuery, JobsResult, RegionFailure, RestoreJobRow, SummaryResult, SummaryRow
+from bot.digest.render import render_digest
+from bot.domain.query import ParseError, Period, RestoreFilter, State
+from bot.domain.results import FailureKind, JobsQuery, JobsResult, RegionFailure, RestoreJobRow, SummaryResult, SummaryRow
 from tests.support import assert_inert
 
 pytestmark = pytest.mark.dates

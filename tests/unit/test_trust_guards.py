@@ -12,16 +12,16 @@ from typing import Any
 import pytest
 from sqlalchemy import String, Table
 
-from bot.alerts.store import deliveries as alert_deliveries
-from bot.alerts.store import threads as alert_threads
 from bot.config import ConfigError, load_settings
-from bot.db import create_store_engine
-from bot.digest.ledger import deliveries as digest_deliveries
-from bot.ids import CHANNEL_RE
-from bot.server import gunicorn_options
-from bot.store import ReplayGuard
-from bot.subscriptions import subscriptions
-from bot.web import Readiness
+from bot.domain.ids import CHANNEL_RE
+from bot.store.alerts import deliveries as alert_deliveries
+from bot.store.alerts import threads as alert_threads
+from bot.store.db import create_store_engine
+from bot.store.ledger import deliveries as digest_deliveries
+from bot.store.replay import ReplayGuard
+from bot.store.subscriptions import subscriptions
+from bot.web.front import Readiness
+from bot.web.server import gunicorn_options
 
 BASE = {"RESTORES_REGIONS": "us-east-1"}
 REPO = Path(__file__).resolve().parents[2]

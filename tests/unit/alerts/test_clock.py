@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from bot.alerts.clock import PollerLease
-from bot.alerts.store import AlertStore
+from bot.store.alerts import AlertStore
 from tests.support import age_alerts
 
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from bot.alerts.poll import MAX_CATCH_UP, OVERLAP, REPLY_JOBS, PollRun, Window, plan_windows, poll_deadline, reply_groups
-from bot.alerts.store import JOB, Delivery, job_payload
 from bot.config import load_settings
-from bot.results import RestoreJobRow
+from bot.domain.results import RestoreJobRow
+from bot.store.alerts import JOB, Delivery, job_payload
 
 NOW = datetime(2027, 1, 1, 0, 2, tzinfo=UTC)  # just after a New Year's midnight: windows cross days and years
 A, B, C, D = ("us-east-1", ""), ("eu-west-1", ""), ("us-east-1", "444455556666"), ("eu-west-1", "444455556666")

@@ -6,8 +6,8 @@ from __future__ import annotations
 import threading
 from datetime import UTC, date, datetime, timedelta
 
-from bot.alerts.store import DONE, DROPPED, GAP, JOB, PENDING, AlertStore, Outgoing, job_from_payload, job_payload
-from bot.results import RestoreJobRow
+from bot.domain.results import RestoreJobRow
+from bot.store.alerts import DONE, DROPPED, GAP, JOB, PENDING, AlertStore, Outgoing, job_from_payload, job_payload
 from tests.support import age_alerts
 
 DAY = date(2026, 11, 25)

@@ -12,7 +12,7 @@ from apscheduler.schedulers.background import BackgroundScheduler
 
 from bot.digest.clock import TICK_JOB_ID, add_digest_tick
 from bot.digest.due import due_channels
-from bot.subscriptions import DigestSubscription
+from bot.domain.subscriptions import DigestSubscription
 
 BERLIN = ZoneInfo("Europe/Berlin")
 

@@ -13,9 +13,10 @@ from bot.aws.client import BackupService
 from bot.config import load_settings
 from bot.digest.data import digest_day
 from bot.digest.due import due_channels, fired_today, last_fire, next_fire
-from bot.digest.ledger import Ledger
 from bot.digest.run import DigestRunner
-from bot.subscriptions import DigestSubscription, SubscriptionStore
+from bot.domain.subscriptions import DigestSubscription
+from bot.store.ledger import Ledger
+from bot.store.subscriptions import SubscriptionStore
 
 BERLIN = ZoneInfo("Europe/Berlin")
 

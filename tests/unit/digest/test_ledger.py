@@ -7,7 +7,7 @@ from datetime import date, timedelta
 
 import time_machine
 
-from bot.digest.ledger import CLAIMED, DONE, Ledger
+from bot.store.ledger import CLAIMED, DONE, Ledger
 from tests.support import age_claim
 
 DAY = date(2026, 11, 25)

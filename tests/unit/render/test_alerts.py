@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
 
-from bot.render.alerts import ran_for, render_gap, render_parent, render_reply, span
-from bot.results import RestoreJobRow
+from bot.alerts.render import ran_for, render_gap, render_parent, render_reply, span
+from bot.domain.results import RestoreJobRow
 from tests.support import LIVE, assert_inert, assert_within_slack_limits
 
 T0 = datetime(2026, 11, 25, 10, 0, tzinfo=UTC)

@@ -11,8 +11,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from PIL import Image
 
-from bot.render.chart import DPI, SIZE_INCHES, DailySeries, render_png, series_from_rows
-from bot.results import SummaryRow
+from bot.charts.render import DPI, SIZE_INCHES, DailySeries, render_png, series_from_rows
+from bot.domain.results import SummaryRow
 from tests.support import REPO
 
 pytestmark = pytest.mark.dates
@@ -60,7 +60,7 @@ def test_alt_text_says_the_numbers(now: datetime) -> None:
 
 
 def test_the_web_process_does_not_load_matplotlib_until_a_chart_is_drawn() -> None:
-    code = ("import sys, bot.app, bot.service, handlers.commands, handlers.actions, bot.render.chart\n"
+    code = ("import sys, bot.web.app, bot.answers.service, handlers.commands, handlers.actions, bot.charts.render\n"
             "print('matplotlib' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"

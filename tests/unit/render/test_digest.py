@@ -7,11 +7,11 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
+from bot.charts.render import ChartFile
 from bot.digest.data import DigestRows, build_digest
-from bot.render.chart import ChartFile
-from bot.render.digest import digest_series, render_digest
-from bot.render.message import SPARK
-from bot.results import FailureKind, RegionFailure, SummaryRow
+from bot.digest.render import digest_series, render_digest
+from bot.domain.results import FailureKind, RegionFailure, SummaryRow
+from bot.slack.blocks import SPARK
 
 pytestmark = pytest.mark.dates
 

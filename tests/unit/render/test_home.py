@@ -12,20 +12,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from slack_sdk.models.blocks import Block
 
-from bot.controls import ActionId, ActionValue, TestJobsValue
-from bot.query import ANY, Period, RestoreFilter, State
-from bot.render.home import (
-    MAX_HOME_BLOCKS,
-    HomeData,
-    TrendImage,
-    fit_view,
-    render_home,
-    render_home_error,
-    render_home_not_enabled,
-    render_home_refusal,
-)
-from bot.render.message import Message, section
-from bot.results import (
+from bot.answers.controls import ActionId, ActionValue, TestJobsValue
+from bot.domain.query import ANY, Period, RestoreFilter, State
+from bot.domain.results import (
     AccountFailure,
     FailureKind,
     JobsQuery,
@@ -37,7 +26,18 @@ from bot.results import (
     TestingPlan,
     TestingResult,
 )
-from bot.scoreboard import judge
+from bot.home.render import (
+    MAX_HOME_BLOCKS,
+    HomeData,
+    TrendImage,
+    fit_view,
+    render_home,
+    render_home_error,
+    render_home_not_enabled,
+    render_home_refusal,
+)
+from bot.restore_testing.verdicts import judge
+from bot.slack.blocks import Message, section
 from tests.fakes.slack import validate_blocks
 from tests.support import assert_inert
 

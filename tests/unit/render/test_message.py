@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.render.message import fit_lines
+from bot.slack.blocks import fit_lines
 
 
 def test_fit_lines_keeps_within_limits() -> None:

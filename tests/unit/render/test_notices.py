@@ -6,9 +6,9 @@ import json
 
 import pytest
 
-from bot.command import parse_command
-from bot.query import ParseError
-from bot.render.notices import render_help, render_parse_error
+from bot.answers.grammar import parse_command
+from bot.answers.notices import render_help, render_parse_error
+from bot.domain.query import ParseError
 
 
 def all_text(blocks: list[dict]) -> str:

@@ -6,11 +6,11 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime, timedelta
 
-from bot.query import Period, RestoreFilter, State
-from bot.render.message import sparkline
-from bot.render.summary import render_summary
-from bot.render.terminal import message_as_text
-from bot.results import FailureKind, RegionFailure, SummaryResult, SummaryRow
+from bot.answers.render import render_summary
+from bot.answers.terminal import message_as_text
+from bot.domain.query import Period, RestoreFilter, State
+from bot.domain.results import FailureKind, RegionFailure, SummaryResult, SummaryRow
+from bot.slack.blocks import sparkline
 from tests.support import assert_within_slack_limits
 
 T0 = datetime(2026, 11, 19, tzinfo=UTC)
@@ -123,7 +123,7 @@ def test_text_rendering_for_the_terminal() -> None:
 
 
 def test_every_state_prints_as_its_own_symbol_in_the_terminal() -> None:
-    """A state's terminal symbol comes with the state (bot.query), so a new state never prints as a raw `:emoji:`."""
+    """A state's terminal symbol comes with the state (bot.domain.query), so a new state never prints as a raw `:emoji:`."""
     states = [s for s in State if s.icon]
     assert states and all(s.symbol for s in states)
     out = message_as_text(render_summary(result([row(s.value, 1 + i) for i, s in enumerate(states)])))

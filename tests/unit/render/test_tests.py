@@ -1,5 +1,5 @@
 """The restore testing scoreboard, judged and rendered, pure: arbitrary plans, selections and jobs stay within Slack's
-limits, stay inert, and carry the numbers of the data (counted here, independently of bot.scoreboard); worst plans
+limits, stay inert, and carry the numbers of the data (counted here, independently of bot.restore_testing.verdicts); worst plans
 first, never an all clear over what was not read, and the digest's section only when there is something to say."""
 
 from __future__ import annotations
@@ -13,11 +13,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from slack_sdk.models.blocks import Block
 
-from bot.command import TestsQuery
-from bot.render.message import MAX_FALLBACK_TEXT, Message
-from bot.render.tests import digest_section, headline, render_tests
-from bot.results import AccountFailure, FailureKind, RestoreJobRow, TestingPlan, TestingResult, TestingSelection
-from bot.scoreboard import Scoreboard, Severity, judge
+from bot.answers.grammar import TestsQuery
+from bot.domain.results import AccountFailure, FailureKind, RestoreJobRow, TestingPlan, TestingResult, TestingSelection
+from bot.restore_testing.render import digest_section, headline, render_tests
+from bot.restore_testing.verdicts import Scoreboard, Severity, judge
+from bot.slack.blocks import MAX_FALLBACK_TEXT, Message
 from tests.support import assert_inert, assert_within_slack_limits
 
 pytestmark = pytest.mark.dates

@@ -1,0 +1,125 @@
+"""Short answers that are not about numbers: help, usage errors, refusals, stale buttons, internal errors."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from slack_sdk.models.blocks import Block
+
+from bot.domain.query import COMMAND, ParseError
+from bot.slack.blocks import MAX_FALLBACK_TEXT, Message, clip, context, escape, header, section
+
+HELP_EXAMPLES = (
+    (f"`{COMMAND}`", "everything in the last 7 days, in the default regions"),
+    (f"`{COMMAND} failed 7d`", "failed restores in the last 7 days"),
+    (f"`{COMMAND} aborted 1d type:EBS`", "aborted EBS restores, day by day for 14 days"),
+    (f"`{COMMAND} completed 14d rds eu-west-1`", "completed RDS restores in eu-west-1"),
+    (f"`{COMMAND} failed account:ANY`", "every account of the organization (management or delegated admin only)"),
+    (f"`{COMMAND} failed region:us-east-1,eu-west-1 share`", "post the answer to the channel"),
+    (f"`{COMMAND} jobs failed 1d type:EBS`", "which EBS restores failed in the last day, and why"),
+)
+
+
+def render_help(command: str = COMMAND, default_regions: Sequence[str] = ()) -> Message:
+    regions = ", ".join(default_regions) or "the AWS default region"
+    grammar = (
+        "*State* — `failed` `aborted` `completed` `running` `pending` `created`, or `state:ANY` (a row per state, "
+        "the default) / `state:AGGREGATE_ALL` (summed)\n"
+        "*Period* — `1d` (day by day, last 14 days), `7d` (default), `14d`; also `period:SEVEN_DAYS`\n"
+        '*Resource type* — `type:EBS`, `type:"Storage Gateway"`, or just `ebs`, `rds`, `dynamodb`, `efs`, ... '
+        "(`type:ANY` default, `type:AGGREGATE_ALL` summed)\n"
+        "*Account* — `123456789012` or `account:ANY` / `account:AGGREGATE_ALL` (org-wide: needs the "
+        "Organizations management or delegated-admin account). Default: the bot's own account\n"
+        f"*Region* — `eu-west-1` or `region:us-east-1,eu-west-1`. Default: {regions}\n"
+        "*share* — post the answer in the channel instead of only to you (or click *Share to channel*)\n"
+        "*jobs* — list the jobs themselves, grouped by failure reason, with restore tests told apart: "
+        "`jobs failed 1d type:EBS` (`1d`/`7d`/`14d` = created in the last 1/7/14 days; default state failed)\n"
+        "*tests* — do restores work? Every restore testing plan: did it run on schedule, its restores, validation, "
+        "clean-up, restore time and coverage, worst first: `tests`, `tests 30d eu-west-1`, `tests account:ANY`\n"
+        "*subscribe* — this channel gets the daily digest at its own time, or alerts within minutes of a failed "
+        "restore: `subscribe digest 07:30 Europe/Berlin`, `subscribe alerts type:EBS state:failed`; "
+        "`unsubscribe digest|alerts`; `subscriptions` shows what the channel gets and when"
+    )
+    examples = "\n".join(f"{cmd} — {what}" for cmd, what in HELP_EXAMPLES).replace(COMMAND, command)
+    blocks: list[Block] = [
+        header("restores bot — is our AWS Backup restore working?"),
+        section(f"Type `{command}` with filters in any order, any case."),
+        section(grammar),
+        section("*Examples*\n" + examples),
+        context(
+            "Answers carry buttons: open the jobs behind a count, switch period or state in place, share to the "
+            "channel. Counts come from AWS Backup `ListRestoreJobSummaries` (jobs of the last 30 days), jobs "
+            "from `ListRestoreJobs`."
+        ),
+    ]
+    return Message(text=f"{command} usage: [state] [1d|7d|14d] [type:TYPE] [account:ID] [region] [share]", blocks=blocks)
+
+
+def render_parse_error(error: ParseError, command: str = COMMAND) -> Message:
+    # The message quotes the user's own token: escaped, so a typed `<!channel>` stays text.
+    text = f":thinking_face: {escape(error.user_message())}\nSee `{command} help` for examples."
+    return Message(text=clip(text, MAX_FALLBACK_TEXT), blocks=(section(text),))
+
+
+def render_refusal(
+    command: str = COMMAND, *, no_scope: bool = False, other_team: bool = False, home: bool = False
+) -> Message:
+    if home and no_scope:  # a button of the Home tab, whose accounts are no longer configured
+        text = (
+            ":lock: Sorry, the Home tab shows no AWS accounts any more: the bot's admins name them in "
+            f"`RESTORES_HOME_ACCOUNTS`. `{command}` still answers in your channels."
+        )
+    elif other_team:
+        text = (
+            f":lock: Sorry, `{command}` only answers people of the workspace it is installed in. "
+            "Ask your own workspace's admins about AWS Backup restores."
+        )
+    elif no_scope:
+        text = (
+            f":lock: Sorry, `{command}` has no AWS accounts to show in this conversation: the bot limits each "
+            "channel to its own accounts, and this one has none yet. Ask the bot's admins to add it to "
+            "`RESTORES_CHANNEL_ACCOUNTS` (or set a default for unlisted conversations with `*=`)."
+        )
+    else:
+        text = (
+            f":lock: Sorry, `{command}` is not enabled for you in this channel. "
+            "Ask the bot's admins to add you or this channel to its allow-list."
+        )
+    return Message(text=text, blocks=(section(text),))
+
+
+def render_out_of_scope(reason: str) -> Message:
+    text = f":lock: {escape(reason)}"
+    return Message(text=clip(text, MAX_FALLBACK_TEXT), blocks=(section(text),))
+
+
+def render_busy(limit: int, command: str = COMMAND, *, everyone: bool = False) -> Message:
+    """An answer not started: this user already has `limit` in flight, or (`everyone`) the bot has as many as it
+    queues at all."""
+    if everyone:
+        text = (
+            f":hourglass_flowing_sand: I am answering {limit} requests right now, as many as I take at once; this one "
+            f"was not started. Try `{command}` again in a minute."
+        )
+    else:
+        text = (
+            f":hourglass_flowing_sand: You have {limit} answers in flight already; this one was not started, so "
+            f"everyone else's answers stay fast. Try `{command}` again when those have arrived."
+        )
+    return Message(text=text, blocks=(section(text),))
+
+
+def render_stale_action() -> Message:
+    text = (
+        ":hourglass: That button is from an older or unknown message, so I can't act on it. "
+        f"Run `{COMMAND}` again for a fresh answer."
+    )
+    return Message(text=text, blocks=(section(text),))
+
+
+def render_internal_error(reference: str) -> Message:
+    text = (
+        ":boom: Something went wrong while answering; nothing was shown to others. "
+        f"Try again in a minute. If it keeps happening, give the bot's admins this reference: `{reference}`."
+    )
+    return Message(text=text, blocks=(section(text),))

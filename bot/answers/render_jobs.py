@@ -1,0 +1,147 @@
+"""The jobs behind a count (ListRestoreJobs), grouped by failure reason, restore tests told apart."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import replace
+
+from slack_sdk.models.blocks import Block
+
+from bot.domain.query import COMMAND, RestoreFilter, State
+from bot.domain.reasons import group_reasons
+from bot.domain.results import JobsResult, RestoreJobRow
+from bot.slack.blocks import (
+    JOB_EXAMPLES,
+    JOB_GROUPS,
+    MAX_FALLBACK_TEXT,
+    SAMPLE_NOTE,
+    Message,
+    bounded,
+    clip,
+    code,
+    context,
+    describe_scope,
+    escape,
+    fit_lines,
+    fmt,
+    fmt_time,
+    header,
+    region_notes,
+    section,
+)
+
+
+def _plan_name(arn: str) -> str:
+    return arn.rsplit(":", 1)[-1] if ":" in arn else arn
+
+
+def _job_origin(job: RestoreJobRow) -> str:
+    if not job.is_restore_test:
+        return "on-demand"
+    # Plan names and validation messages are free text set in member accounts (PutRestoreValidationResult).
+    text = f":test_tube: restore test {code(_plan_name(job.restore_testing_plan_arn or ''), 120)}"
+    if job.validation_status:
+        text += f", validation *{escape(job.validation_status)}*"
+        if job.validation_status_message:
+            text += f" ({escape(clip(job.validation_status_message, 80))})"
+    return text
+
+
+def _job_line(job: RestoreJobRow) -> str:
+    arn = f" · {code(job.resource_arn, 120)}" if job.resource_arn else ""
+    where = " · ".join(escape(v) for v in (job.resource_type, job.account_id, job.region))
+    return f"• `{job.created:%Y-%m-%d %H:%M}` {where}{arn} · {_job_origin(job)}"
+
+
+def _counted(values: Iterable[str]) -> str:
+    sums: dict[str, int] = defaultdict(int)
+    for value in values:
+        sums[value] += 1
+    return ", ".join(f"{escape(name)} ×{n}" for name, n in sorted(sums.items(), key=lambda item: (-item[1], item[0])))
+
+
+def render_jobs(
+    result: JobsResult,
+    flt: RestoreFilter,
+    *,
+    sample: bool = False,
+    command: str = COMMAND,
+    title: str | None = None,
+    footer: str | None = None,
+) -> Message:
+    """The jobs behind a count, grouped by failure reason (StatusMessage), most frequent first. `title` and `footer`
+    replace the header and the command shown at the bottom (a restore testing plan's jobs have no summary filter)."""
+    query = result.query
+    jobs = result.jobs
+    status = (query.status or "all").lower()
+    window = f"{fmt_time(query.created_after)} – {fmt_time(query.created_before)}"
+    blocks: list[Block] = [
+        header(title or f"Restore jobs — {status}, created {query.created_after:%d %b}–{query.created_before:%d %b}")
+    ]
+    if sample:
+        blocks.append(context(SAMPLE_NOTE))
+    scope = describe_scope(replace(flt, state=query.status or State.ANY))
+    blocks.append(context(f"*Created:* {window}", f"*Scope:* {scope}"))
+    answered = [r for r in query.regions if r not in {f.region for f in result.failures}]
+    if not answered:
+        blocks.append(section(":rotating_light: *No region could be queried*, so there are no jobs to show."))
+    elif not jobs:
+        blocks.append(section(f"*No {status} restore jobs* were created in {', '.join(answered)} in this window."))
+    else:
+        tests = [j for j in jobs if j.is_restore_test]
+        at_least = "at least " if result.incomplete or not result.not_read_exact else ""
+        total = len(jobs) + result.not_read
+        summary = f"*{at_least}{fmt(total)} {status} restore job{'s' * (total != 1)}*"
+        if result.not_read:
+            # Past the cap jobs are counted, not kept: the total is exact, the grouping covers the ones read.
+            summary += f" · {fmt(len(jobs))} grouped below; {at_least}{fmt(result.not_read)} more counted, not read"
+        if tests:
+            validation = _counted(j.validation_status or "no validation" for j in tests)
+            summary += f" · :test_tube: {fmt(len(tests))} from restore testing ({validation})"
+            summary += f" · {fmt(len(jobs) - len(tests))} on-demand"
+        blocks.append(section(summary))
+        ordered = sorted(group_reasons(jobs).items(), key=lambda item: (-len(item[1]), item[0]))
+        for reason, members in ordered[:JOB_GROUPS]:
+            variants = {j.status_message for j in members}
+            # StatusMessage is AWS's free text (and reason keys hold <ARN>-style placeholders): escaped, never mrkdwn.
+            example = (
+                escape(clip(next(iter(variants)), 400))
+                if len(variants) == 1
+                else f"{escape(clip(reason, 400))}  _({len(variants)} variants)_"
+            )
+            lines = [
+                f"*{fmt(len(members))} ×* {example}",
+                f"{_counted(j.resource_type for j in members)} · accounts {_counted(j.account_id for j in members)} · "
+                f"{_counted(j.region for j in members)}",
+            ]
+            tests_here = [j for j in members if j.is_restore_test]
+            if tests_here:
+                lines[1] += f" · :test_tube: {fmt(len(tests_here))} from restore testing"
+            examples = list(members[:JOB_EXAMPLES])
+            if tests_here and not any(j.is_restore_test for j in examples):
+                examples[-1] = tests_here[0]  # show what a failing restore test looks like, not only on-demand
+            lines += [_job_line(j) for j in examples]
+            if len(members) > JOB_EXAMPLES:
+                lines.append(f"_…and {len(members) - JOB_EXAMPLES} more with this reason_")
+            blocks.append(section("\n".join(lines)))
+        if len(ordered) > JOB_GROUPS:
+            rest = sum(len(m) for _, m in ordered[JOB_GROUPS:])
+            blocks.append(section(f"_…and {len(ordered) - JOB_GROUPS} more reasons ({fmt(rest)} jobs)_"))
+    if result.incomplete:
+        lines = [":warning: *Incomplete:*"] + [f"• {escape(note)}" for note in result.incomplete]
+        blocks.append(section(fit_lines(lines, limit=10)))
+    blocks += region_notes(
+        result.failures, result.truncated, False, "more jobs than the bot reads at once; counts are a lower bound."
+    )
+    shown = footer or f"{command} jobs {flt.to_text()}"
+    footer_block = context(
+        f"`{shown}` · {result.aws_calls} AWS call{'s' * (result.aws_calls != 1)} · {result.elapsed:.1f} s"
+    )
+    text = f"{'incomplete: at least ' if result.incomplete else ''}{fmt(len(jobs))} {status} restore jobs created {window}"
+    if jobs:
+        top = max(((r, len(m)) for r, m in group_reasons(jobs).items()), key=lambda item: item[1])
+        text += f"; most common reason ({top[1]}): {escape(clip(top[0], 200))}"
+    if result.failures:
+        text += "; regions not answering: " + ", ".join(escape(f.region) for f in result.failures)
+    return bounded(Message(text=clip(text, MAX_FALLBACK_TEXT), blocks=[*blocks, footer_block]))

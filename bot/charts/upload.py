@@ -1,0 +1,76 @@
+"""A trend chart to Slack: drawn by the renderer process (bot.charts.renderer), uploaded with files_upload_v2, or why
+it could not be."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+
+from bot.charts.render import ChartFile, DailySeries
+from bot.charts.renderer import render_png
+from bot.slack.errors import slack_error_code
+
+log = logging.getLogger(__name__)
+
+FILENAME = "restore-trend.png"
+# What to do about the errors an upload meets most, in words an operator or a user can act on.
+UPLOAD_HINTS = {
+    "missing_scope": "the app lacks the files:write scope: add it (manifest.yml) and reinstall the app",
+    "not_in_channel": "the bot is not a member of this channel: /invite @restores",
+    "channel_not_found": "the bot cannot see this channel: /invite @restores",
+    "is_archived": "the channel is archived",
+    "ratelimited": "Slack kept rate-limiting the upload",
+}
+
+
+@dataclass(frozen=True)
+class ChartUpload:
+    """An uploaded chart (`file`), or Slack's error code (or the exception's name) when there is none."""
+
+    file: ChartFile | None
+    error: str = ""
+
+    @property
+    def hint(self) -> str:
+        return UPLOAD_HINTS.get(self.error, "")
+
+
+def upload_chart(
+    client: WebClient,
+    series: DailySeries,
+    *,
+    title: str | None = None,
+    channel: str | None = None,
+    initial_comment: str | None = None,
+) -> ChartUpload:
+    """Render `series` and upload it. Without `channel` the file stays private to the bot (not shared as a message of
+    its own) and is shown by its id in the bot's own messages. Never raises: a chart is an extra, and whoever asked
+    for it falls back to the text trend, so every failure is logged (the code, never the request) and returned."""
+    title = title or series.title
+    try:
+        png = render_png(series)
+    except Exception as error:  # a broken matplotlib install or a dead renderer must not cost the digest its post
+        log.warning("rendering the trend chart failed: %s", error)
+        return ChartUpload(None, "render_failed")
+    try:
+        response = client.files_upload_v2(
+            file=png, filename=FILENAME, title=title, alt_txt=series.alt_text(), channel=channel,
+            initial_comment=initial_comment,
+        )
+    except SlackApiError as error:
+        code = slack_error_code(error)
+        hint = UPLOAD_HINTS.get(code, "")
+        log.warning("chart upload refused channel=%s error=%s%s", channel or "-", code, f" ({hint})" if hint else "")
+        return ChartUpload(None, code)
+    except Exception as error:  # the upload URL refused the bytes (SlackRequestError), or Slack is unreachable
+        log.warning("chart upload failed channel=%s error=%s", channel or "-", type(error).__name__)
+        return ChartUpload(None, type(error).__name__)
+    file_id = str((response.get("file") or {}).get("id") or "")
+    if not file_id:
+        log.warning("chart upload answered without a file id channel=%s", channel or "-")
+        return ChartUpload(None, "no_file_id")
+    log.info("chart uploaded file=%s channel=%s bytes=%d", file_id, channel or "-", len(png))
+    return ChartUpload(ChartFile(file_id, series.alt_text(), title))

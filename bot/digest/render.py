@@ -1,0 +1,192 @@
+"""The daily FAILED/ABORTED digest message for one UTC day."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from slack_sdk.models.blocks import ActionsBlock, Block, SectionBlock
+
+from bot.answers.controls import ActionId, ActionValue, BlockId
+from bot.charts.render import ChartFile, DailySeries
+from bot.digest.data import DigestData
+from bot.domain.query import COMMAND, Period, RestoreFilter, State
+from bot.slack.blocks import (
+    MAX_FALLBACK_TEXT,
+    Message,
+    bounded,
+    button,
+    clip,
+    context,
+    describe_scope,
+    escape,
+    field_text,
+    fit_lines,
+    fmt,
+    group_lines,
+    header,
+    mrkdwn,
+    region_notes,
+    section,
+    sparkline,
+    uploaded_image,
+)
+
+CHART_TITLE = "Restore jobs per UTC day"
+
+
+def digest_series(data: DigestData) -> DailySeries | None:
+    """The digest's 14 days as a chart, its day highlighted; None when the numbers are partial (a region did not
+    answer or was cut short): the chart's average line is a comparison, and the digest makes none from partial
+    numbers, so such a digest keeps the text trend that says so."""
+    if data.incomplete or not data.daily:
+        return None
+    return DailySeries(
+        days=tuple(d[0] for d in data.daily),
+        failed=tuple(d[1] for d in data.daily),
+        aborted=tuple(d[2] for d in data.daily),
+        completed=tuple(d[3] for d in data.daily),
+        highlight=data.day,
+        title=CHART_TITLE,
+    )
+
+
+def _trend_text(data: DigestData, *, charted: bool = False) -> str:
+    values = [n for _, n in data.trend]
+    average = data.seven_day_average
+    if charted:
+        text = f"*{len(values)}-day trend* (failed + aborted per day, completed for context)"
+    else:
+        text = f"*{len(values)}-day trend* `{sparkline(values)}` (failed + aborted per day, oldest first)"
+    if data.incomplete:
+        # A percentage from partial numbers would read as a trend; say what is known instead.
+        return f"{text}\nYesterday at least {fmt(data.bad)} in what was read — no comparison made from partial numbers"
+    if average is None:
+        return text
+    if average == 0:
+        change = "none in the 7 days before" if data.bad == 0 else "none in the 7 days before: *new*"
+    else:
+        pct = (data.bad - average) / average * 100
+        arrow = ":small_red_triangle:" if pct > 0 else ":small_red_triangle_down:" if pct < 0 else ":heavy_minus_sign:"
+        change = f"{arrow} {pct:+.0f}% vs the 7-day average of {average:.1f}/day"
+    return f"{text}\nYesterday {fmt(data.bad)} — {change}"
+
+
+@dataclass(frozen=True)
+class DigestSection:
+    """A section another part of the bot adds to a digest (restore testing), with what the notification says of it."""
+
+    blocks: list[Block]
+    summary: str
+
+
+def render_digest(
+    data: DigestData, *, command: str = COMMAND, extra: DigestSection | None = None, chart: ChartFile | None = None
+) -> Message:
+    """The daily FAILED/ABORTED digest for one UTC day, with `extra` (a section with something to say) before the
+    footer. "All clear" is said only when neither the restore jobs nor the extra section have anything wrong.
+    `chart`: the uploaded trend chart (digest_series), shown in place of the text sparkline."""
+    clear = data.all_clear and extra is None
+    day = f"{data.day:%a %d %b %Y}"
+    blocks: list[Block] = [header(f"Daily restore digest — {day} (UTC)")]
+    answered = [r for r in data.regions if r not in {f.region for f in data.failures}]
+    scope = describe_scope(
+        RestoreFilter(state=State.FAILED, account=data.account, regions=data.regions, visible_accounts=data.visible_accounts)
+    )
+    blocks.append(context(f"*Scope:* failed and aborted · {scope.split(' · ', 1)[1]}"))
+    if not answered:
+        blocks.append(section(":rotating_light: *No region could be queried*; no numbers for this day."))
+    else:
+        blocks += _digest_body(data, day, clear=clear, chart=chart)
+    drill = _digest_drill_down(data)
+    blocks += region_notes(data.failures, data.truncated, bool(answered))
+    if extra is not None:
+        blocks += extra.blocks
+    blocks += drill
+    blocks.append(context(f"`{command} failed 1d` for the last 14 days · posted by restores bot"))
+
+    if not answered:
+        text = f"Restore digest {data.day.isoformat()}: no region could be queried"
+    elif data.incomplete:
+        text = (
+            f"Restore digest {data.day.isoformat()}: incomplete, at least {fmt(data.failed)} failed, "
+            f"{fmt(data.aborted)} aborted, {fmt(data.completed)} completed"
+        )
+    elif clear:
+        text = f"Restore digest {data.day.isoformat()}: all clear, {fmt(data.completed)} completed"
+    elif data.all_clear:
+        text = f"Restore digest {data.day.isoformat()}: no failed or aborted restores, {fmt(data.completed)} completed"
+    else:
+        text = (
+            f"Restore digest {data.day.isoformat()}: {fmt(data.failed)} failed, {fmt(data.aborted)} aborted, "
+            f"{fmt(data.completed)} completed"
+        )
+    if data.failures:
+        text += "; regions not answering: " + ", ".join(escape(f.region) for f in data.failures)
+    if extra is not None:
+        text += f"; restore testing: {extra.summary}"
+    return bounded(
+        Message(text=clip(text, MAX_FALLBACK_TEXT), blocks=blocks, response_type="in_channel"),
+        keep_tail=len(drill) + 1,
+    )
+
+
+def _digest_body(data: DigestData, day: str, *, clear: bool, chart: ChartFile | None) -> list[Block]:
+    blocks: list[Block] = []
+    if data.incomplete:
+        missing = [f"{escape(f.region)} did not answer" for f in data.failures]
+        missing += [f"{escape(r)} was cut short (too many pages)" for r in data.truncated]
+        blocks.append(
+            section(
+                f":warning: *Incomplete:* {', '.join(missing)}. The numbers below are a lower bound: they cover only "
+                "what was read, so this is not an all clear."
+            )
+        )
+    if clear:
+        blocks.append(
+            section(
+                f":white_check_mark: *All clear*: no failed or aborted restores on {day}; {fmt(data.completed)} completed."
+            )
+        )
+    elif data.all_clear:  # no failed restore jobs, but another section (restore testing) has something to say
+        blocks.append(section(f"No failed or aborted restores on {day}; {fmt(data.completed)} completed."))
+    else:
+        blocks.append(
+            SectionBlock(
+                text=mrkdwn(
+                    f"*{fmt(data.bad)} restore jobs failed or were aborted* on {day}; {fmt(data.completed)} completed."
+                ),
+                fields=[
+                    field_text(f"{State.FAILED.icon} *FAILED*\n{fmt(data.failed)}"),
+                    field_text(f"{State.ABORTED.icon} *ABORTED*\n{fmt(data.aborted)}"),
+                ],
+            )
+        )
+        by_account = group_lines(data.by_account_rows, lambda r: r.account_id, True)
+        by_region = group_lines(data.rows, lambda r: r.region, True)
+        by_type = group_lines(data.by_type_rows, lambda r: r.resource_type, True)
+        blocks.append(section("*By account*\n" + fit_lines(by_account, limit=8)))
+        blocks.append(section("*By region*\n" + fit_lines(by_region, limit=8)))
+        blocks.append(section("*By resource type*\n" + fit_lines(by_type, limit=8)))
+    blocks.append(section(_trend_text(data, charted=chart is not None)))
+    if chart is not None:
+        blocks.append(uploaded_image(chart.file_id, chart.alt_text, chart.title))
+    return blocks
+
+
+def _digest_drill_down(data: DigestData) -> list[Block]:
+    start = datetime(data.day.year, data.day.month, data.day.day, tzinfo=UTC)
+    window = (start, start + timedelta(days=1))
+    counts = {State.FAILED: data.failed, State.ABORTED: data.aborted}
+    buttons = [
+        button(
+            f"{state.icon} {fmt(n)} {state.lower()} jobs",
+            ActionId.JOBS.with_suffix(state.lower()),
+            ActionValue(
+                RestoreFilter(state=state, period=Period.ONE_DAY, account=data.account, regions=data.regions), window
+            ),
+        )
+        for state, n in counts.items()
+        if n
+    ]
+    return [ActionsBlock(block_id=BlockId.DIGEST_DRILL, elements=buttons)] if buttons else []

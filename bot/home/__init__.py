@@ -1,0 +1,1 @@
+"""The App Home tab: what it shows a user (service) and its blocks (render)."""

@@ -1,0 +1,283 @@
+"""`/restores tests`: the restore testing scoreboard as Block Kit, worst plan first (pure)."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from slack_sdk.models.blocks import ActionsBlock, Block, DividerBlock
+
+from bot.answers.controls import ActionId, BlockId, TestJobsKind, TestJobsValue
+from bot.answers.grammar import TestsQuery
+from bot.digest.render import DigestSection
+from bot.domain.query import COMMAND, State
+from bot.domain.results import AccountFailure
+from bot.restore_testing.verdicts import PlanVerdict, Scoreboard, Severity
+from bot.slack.blocks import (
+    MAX_FALLBACK_TEXT,
+    SAMPLE_NOTE,
+    Message,
+    bounded,
+    button,
+    clip,
+    code,
+    context,
+    escape,
+    fit_lines,
+    fmt,
+    fmt_time,
+    header,
+    section,
+)
+
+DETAILED_PLANS = 15  # plans with something to say, each a section and its buttons (Slack allows 50 blocks)
+HEALTHY_LINES = 20
+ICONS = {Severity.BROKEN: ":x:", Severity.LEAK: ":money_with_wings:", Severity.NOTE: ":warning:",
+         Severity.OK: ":white_check_mark:"}
+DOCS = "https://docs.aws.amazon.com/aws-backup/latest/devguide/restore-testing.html"
+
+
+def _ago(moment: datetime, now: datetime) -> str:
+    seconds = max(0.0, (now - moment).total_seconds())
+    if seconds < 3600:
+        return f"{int(seconds // 60)} min ago"
+    if seconds < 2 * 86400:
+        return f"{int(seconds // 3600)} h ago"
+    return f"{int(seconds // 86400)} days ago"
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{fmt(n)} {word}{'s' * (n != 1)}"
+
+
+def _where(verdict: PlanVerdict) -> str:
+    plan = verdict.plan
+    return f"{escape(plan.region)} · {escape(plan.account_id)}"
+
+
+def headline(board: Scoreboard, failures: tuple[AccountFailure, ...]) -> str:
+    """One sentence answering "do our restores work?", with the numbers behind it. Never reassuring about what
+    was not read."""
+    plans = len(board.verdicts)
+    jobs = board.jobs
+    completed = board.count("completed")
+    validated = board.count("validated")
+    window = f"last {board.days} days"
+    if not plans:
+        if failures:
+            return (f":warning: *Incomplete:* no restore testing plan found in what could be read, and "
+                    f"{_plural(len(failures), 'part')} could not be read ({window}).")
+        return (f":grey_question: *Nothing proves that restores work:* there are no restore testing plans in these "
+                f"accounts and regions. Set one up (AWS Backup console › Restore testing, {DOCS}) and "
+                f"`{COMMAND} tests` will report on it.")
+    problems = []
+    failed = board.count("failed")
+    if failed:
+        problems.append(f"{_plural(failed, 'restore')} failed")
+    if board.count("validation_failed"):
+        problems.append(f"{fmt(board.count('validation_failed'))} failed validation")
+    late = sum(1 for v in board.verdicts if v.late)
+    if late:
+        problems.append(f"{_plural(late, 'plan')} did not run on schedule")
+    leaks = board.count("leaks")
+    if leaks:
+        problems.append(f"{_plural(leaks, 'restored resource')} not deleted")
+    evidence = (f"{_plural(jobs, 'restore')} tested in {_plural(plans, 'plan')}: {fmt(completed)} completed, "
+                f"{fmt(validated)} validated ({window})")
+    broken = len(board.broken)
+    incomplete = (
+        "" if board.complete else " *Incomplete:* some of it could not be read (below), so this is not the whole picture."
+    )
+    if broken:
+        return f":x: *Restores are not proven:* {fmt(broken)} of {_plural(plans, 'plan')} failed — " + \
+            ", ".join(problems) + f". {evidence}.{incomplete}"
+    if leaks:
+        return (f":money_with_wings: *Restores work, but restored resources leak:* {', '.join(problems)}. "
+                f"{evidence}.{incomplete}")
+    if not board.complete:
+        return f":warning: *Incomplete:* what could be read passed — {evidence}.{incomplete}"
+    unchecked = sum(1 for v in board.verdicts if v.schedule_problem)
+    if unchecked and not jobs:
+        return (f":warning: *Not proven:* no restore was tested in the {window}, and the schedule of "
+                f"{_plural(unchecked, 'plan')} was not understood (below).")
+    if unchecked:
+        return (f":warning: *Restores passed, but not every schedule could be checked:* the schedule of "
+                f"{_plural(unchecked, 'plan')} was not understood (below). {evidence}.")
+    if not jobs:
+        return (f":warning: *Not proven:* {_plural(plans, 'plan')} ran on schedule but no restore was tested in the "
+                f"{window}.")
+    return f":white_check_mark: *Restores work:* every plan ran on schedule and passed — {evidence}."
+
+
+def _plan_lines(verdict: PlanVerdict, now: datetime) -> list[str]:
+    plan = verdict.plan
+    lines = [f"{ICONS[verdict.severity]} *{escape(clip(plan.name, 80))}* · {_where(verdict)}"]
+    if verdict.schedule_problem:
+        lines.append(f"• Schedule: `{escape(clip(plan.schedule_expression, 80))}` not understood, so not checked "
+                     f"({escape(clip(verdict.schedule_problem, 160))})")
+    elif verdict.run is not None:
+        mark = ":x: " if verdict.run.late else ""
+        lines.append(f"• Schedule: {mark}{escape(verdict.run.summary)}")
+    jobs = verdict.jobs
+    counts = [f"{fmt(verdict.completed)} completed"]
+    if verdict.failed:
+        failed = sum(1 for j in verdict.failed if j.status == State.FAILED.value)
+        aborted = len(verdict.failed) - failed
+        counts += [f"*{fmt(failed)} failed*"] if failed else []
+        counts += [f"*{fmt(aborted)} aborted*"] if aborted else []
+    if verdict.running:
+        counts.append(f"{fmt(verdict.running)} running")
+    restores = f"• Restores: {_plural(len(jobs), 'job')} — {', '.join(counts)}" if jobs else "• Restores: none in the window"
+    if verdict.truncated:
+        restores += " (at least: more jobs than the bot reads at once)"
+    lines.append(restores)
+    for reason, n in verdict.reasons:
+        lines.append(f"    ◦ {fmt(n)} × {escape(clip(reason, 200))}")
+    validation = []
+    failed_validation = verdict.validation_failed
+    if failed_validation:
+        timed_out = sum(1 for j in failed_validation if j.validation_status == "TIMED_OUT")
+        if len(failed_validation) - timed_out:
+            validation.append(f"*{fmt(len(failed_validation) - timed_out)} failed*")
+        if timed_out:
+            validation.append(f"*{fmt(timed_out)} timed out*")
+    if verdict.validating:
+        validation.append(f"{fmt(verdict.validating)} still validating")
+    if verdict.never_validated:
+        validation.append(f"{fmt(verdict.never_validated)} never validated")
+    if verdict.validated:
+        validation.append(f"{fmt(verdict.validated)} passed")
+    if validation:
+        line = "• Validation: " + ", ".join(validation)
+        example = next((j for j in failed_validation if j.validation_status_message), None)
+        if example is not None:
+            line += f" — “{escape(clip(example.validation_status_message or '', 160))}”"
+        lines.append(line)
+    if verdict.leaks:
+        leak = verdict.leaks[0]
+        line = f"• Clean-up: *{_plural(len(verdict.leaks), 'restored resource')} not deleted* (it keeps costing money)"
+        if leak.resource_arn:
+            line += f" — {code(leak.resource_arn, 120)}"
+        if leak.deletion_status_message:
+            line += f": {escape(clip(leak.deletion_status_message, 160))}"
+        lines.append(line)
+    if verdict.slow:
+        slowest = verdict.slow[0]
+        limit = slowest.expected_minutes
+        target = f"expected {limit} min" if limit else "over the target"
+        lines.append(f"• Restore time: {fmt(len(verdict.slow))} of {fmt(len(jobs))} over their target; slowest "
+                     f"{code(slowest.source_arn or slowest.resource_arn or slowest.job_id, 100)} took "
+                     f"{slowest.minutes or 0:.0f} min ({target})")
+    if verdict.uncovered:
+        types = ", ".join(escape(t) for t in verdict.uncovered)
+        them = "it" if len(verdict.uncovered) == 1 else "them"
+        lines.append(f"• Coverage: no restore of {types} in the window, though the plan selects {them}")
+    return lines
+
+
+def _healthy_line(verdict: PlanVerdict, now: datetime) -> str:
+    plan = verdict.plan
+    ran = f"last ran {_ago(plan.last_execution, now)}" if plan.last_execution else "not run yet"
+    validated = f", {fmt(verdict.validated)} validated" if verdict.validated else ""
+    return (f"{ICONS[Severity.OK]} *{escape(clip(plan.name, 80))}* · {_where(verdict)} · "
+            f"{_plural(len(verdict.jobs), 'restore')} completed{validated} · {ran}")
+
+
+def _buttons(verdict: PlanVerdict, window: tuple[datetime, datetime], index: int) -> ActionsBlock | None:
+    wanted = [
+        (TestJobsKind.FAILED, "Failed restores", len(verdict.failed)),
+        (TestJobsKind.VALIDATION, "Validation failures", len(verdict.validation_failed)),
+        (TestJobsKind.LEAKED, "Not deleted", len(verdict.leaks)),
+    ]
+    elements = [
+        button(f"{label} ({fmt(n)})", ActionId.TEST_JOBS.with_suffix(kind.value),
+               TestJobsValue(verdict.plan.arn, kind, window))
+        for kind, label, n in wanted
+        if n
+    ]
+    if not elements:
+        return None
+    return ActionsBlock(block_id=f"{BlockId.TEST_DRILL.value}:{index}", elements=elements)
+
+
+def failure_lines(failures: tuple[AccountFailure, ...]) -> list[str]:
+    lines = []
+    for failure in failures:
+        who = f"account {escape(failure.account_id)}" if failure.account_id else "the bot's own account"
+        where = f" in {escape(failure.region)}" if failure.region else ""
+        lines.append(f":warning: *{who}{where}* not read: {escape(failure.message)}")
+    return lines
+
+
+def render_tests(board: Scoreboard, query: TestsQuery, *, now: datetime, sample: bool = False,
+                 command: str = COMMAND) -> Message:
+    result = board.result
+    start, end = result.window
+    blocks: list[Block] = [header(f"Restore tests — last {board.days} days")]
+    if sample:
+        blocks.append(context(SAMPLE_NOTE))
+    accounts = ", ".join(escape(a) for a in result.accounts if a) or "the bot's own account"
+    if "" in result.accounts and any(result.accounts):
+        accounts = "the bot's own account, " + accounts
+    regions = escape(clip(", ".join(result.regions), 300))
+    blocks.append(context(f"*Window:* {fmt_time(start)} – {fmt_time(end)}", f"*Accounts:* {clip(accounts, 300)}",
+                          f"*Regions:* {regions}"))
+    sentence = headline(board, result.failures)
+    blocks.append(section(sentence))
+    if result.failures:
+        blocks.append(section(fit_lines(failure_lines(result.failures), limit=10)))
+    worth_saying = [v for v in board.verdicts if v.severity is not Severity.OK]
+    healthy = [v for v in board.verdicts if v.severity is Severity.OK]
+    for index, verdict in enumerate(worth_saying[:DETAILED_PLANS]):
+        blocks.append(DividerBlock())
+        blocks.append(section(fit_lines(_plan_lines(verdict, now), limit=14)))
+        actions = _buttons(verdict, (start, end), index)
+        if actions is not None:
+            blocks.append(actions)
+    if len(worth_saying) > DETAILED_PLANS:
+        rest = worth_saying[DETAILED_PLANS:]
+        names = ", ".join(f"{escape(clip(v.plan.name, 40))} ({escape(v.plan.region)})" for v in rest[:10])
+        blocks.append(section(f"_…and {_plural(len(rest), 'more plan')} with something to look at: {names}_"))
+    if healthy:
+        blocks.append(DividerBlock())
+        blocks.append(section(fit_lines([_healthy_line(v, now) for v in healthy], limit=HEALTHY_LINES)))
+    footer = context(f"`{command} {query.to_text()}` · {result.aws_calls} AWS call{'s' * (result.aws_calls != 1)} · "
+                     f"{result.elapsed:.1f} s")
+    text = clip(sentence.replace("*", "").replace(":x: ", "").replace(":white_check_mark: ", ""), MAX_FALLBACK_TEXT)
+    return bounded(Message(text=text, blocks=[*blocks, footer]))
+
+
+def digest_section(board: Scoreboard, *, now: datetime) -> DigestSection | None:
+    """The digest's restore testing part: plans that failed, did not run or leaked; nothing when all is well (or
+    when there are no plans), a warning when some of it could not be read."""
+    flagged = [v for v in board.verdicts if v.severity in (Severity.BROKEN, Severity.LEAK)]
+    failures = board.result.failures
+    if not flagged and not failures:
+        return None
+    lines = []
+    for verdict in flagged[:10]:
+        what = []
+        if verdict.late and verdict.run is not None:
+            what.append(escape(verdict.run.summary))
+        if verdict.failed:
+            what.append(f"{_plural(len(verdict.failed), 'restore')} failed")
+        if verdict.validation_failed:
+            what.append(f"{fmt(len(verdict.validation_failed))} failed validation")
+        if verdict.leaks:
+            what.append(f"{_plural(len(verdict.leaks), 'restored resource')} not deleted")
+        lines.append(f"{ICONS[verdict.severity]} *{escape(clip(verdict.plan.name, 80))}* · {_where(verdict)}: "
+                     + "; ".join(what))
+    if len(flagged) > 10:
+        lines.append(f"_…and {_plural(len(flagged) - 10, 'more plan')}: `{COMMAND} tests` lists them_")
+    lines += failure_lines(failures)
+    title = "*Restore testing*" + ("" if board.complete else " (incomplete)")
+    summary = ", ".join(
+        part for part in (
+            f"{_plural(len(flagged), 'plan')} failed, did not run or leaked" if flagged else "",
+            f"{_plural(len(failures), 'part')} not read" if failures else "",
+        ) if part
+    )
+    return DigestSection([DividerBlock(), section(title + "\n" + fit_lines(lines, limit=14))], summary)
+
+
+def window_for(days: int, now: datetime) -> tuple[datetime, datetime]:
+    return now - timedelta(days=days), now

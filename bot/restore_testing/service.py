@@ -1,0 +1,155 @@
+"""Restore testing answers: which accounts to read for a query and a channel's scope, the scoreboard, drill-downs."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+
+from bot.answers.controls import TestJobsKind, TestJobsValue
+from bot.answers.grammar import TestsQuery
+from bot.answers.render_jobs import render_jobs
+from bot.aws.client import BackupService
+from bot.aws.testing import OWN, RestoreTestingReader, describe_failure
+from bot.config import Settings
+from bot.digest.render import DigestSection
+from bot.domain.access import OutOfScope
+from bot.domain.query import BAD_VALUES, COMMAND, Period, RestoreFilter, State
+from bot.domain.results import (
+    AccountFailure,
+    FailureKind,
+    JobsQuery,
+    JobsResult,
+    RegionFailure,
+    RestoreJobRow,
+    TestingResult,
+)
+from bot.restore_testing.render import digest_section, render_tests
+from bot.restore_testing.verdicts import DELETION_FAILED, VALIDATION_FAILED, Scoreboard, judge
+from bot.slack.blocks import Message
+
+log = logging.getLogger(__name__)
+
+
+class RestoreTests:
+    """`/restores tests`, its buttons and the digest's restore testing section, over one RestoreTestingReader."""
+
+    def __init__(self, settings: Settings, backup: BackupService, *, sample: bool = False) -> None:
+        self.settings = settings
+        self.sample = sample
+        self.reader = RestoreTestingReader(backup, role=settings.testing_role, home_region=settings.regions[0])
+
+    def accounts(self, query: TestsQuery, visible: frozenset[str] | None) -> tuple[str, ...]:
+        """The accounts to read: the bot's own (whose plans are cut to the scope by their ARNs) and the configured
+        ones the channel may see. A named account is read only where it can be: configured, or possibly own."""
+        configured = self.settings.testing_accounts
+        if query.account is not None:
+            if visible is not None and query.account not in visible:
+                listed = ", ".join(sorted(visible))
+                raise OutOfScope(f"This channel only sees accounts {listed}; account {query.account} is not one of them.")
+            return (query.account,) if query.account in configured else (OWN,)
+        return (OWN, *[a for a in configured if visible is None or a in visible])
+
+    def scoreboard(self, query: TestsQuery, visible: frozenset[str] | None, now: datetime | None = None) -> Scoreboard:
+        now = now or datetime.now(UTC)
+        accounts = self.accounts(query, visible)
+        result = self.reader.read(accounts, query.regions, (now - timedelta(days=query.days), now))
+        wanted = {query.account} if query.account else visible
+        result = _cut(result, wanted)
+        if query.account and query.account not in self.settings.testing_accounts and not result.plans:
+            # Only the bot's own account was read: say so rather than let "no plans" stand for that account.
+            note = AccountFailure(
+                query.account, None, FailureKind.NO_CREDENTIALS,
+                "not in RESTORES_TESTING_ACCOUNTS, so only the bot's own account was read, and it has no plans of "
+                "this account",
+            )
+            result = replace(result, failures=(*result.failures, note))
+        board = judge(result, now=now, days=query.days, target=self.settings.testing_target_minutes)
+        log.info("tests answered plans=%d jobs=%d failures=%d calls=%d elapsed_ms=%d", len(result.plans),
+                 len(result.jobs), len(result.failures), result.aws_calls, round(result.elapsed * 1000))
+        return board
+
+    def answer(self, query: TestsQuery, visible: frozenset[str] | None, command: str = COMMAND) -> Message:
+        now = datetime.now(UTC)
+        return render_tests(self.scoreboard(query, visible, now), query, now=now, sample=self.sample, command=command)
+
+    def answer_jobs(self, value: TestJobsValue, visible: frozenset[str] | None) -> Message:
+        """A plan's failed restores, validation failures or leaked resources, listed and grouped like any drill-down."""
+        if visible is not None and value.account not in visible:
+            raise OutOfScope(f"This channel only sees accounts {', '.join(sorted(visible))}; that plan is in "
+                             f"account {value.account}.")
+        account = value.account if value.account in self.settings.testing_accounts else OWN
+        failures: tuple[AccountFailure, ...] = ()
+        try:
+            jobs, truncated, calls = self.reader.plan_jobs(account, value.region, value.plan_arn, value.window)
+        except Exception as exc:  # named in the answer, like a region that failed
+            failure = describe_failure(account, value.region, exc)
+            failures, jobs, truncated, calls = (failure,), [], False, 0
+        kept = tuple(j for j in jobs if _is(j, value.kind))
+        status = State.FAILED if value.kind is TestJobsKind.FAILED else None
+        query = JobsQuery(regions=(value.region,), created_after=value.window[0], created_before=value.window[1],
+                          status=status, accounts=(value.account,))
+        result = JobsResult(
+            query=query,
+            jobs=tuple(sorted(kept, key=lambda j: j.created, reverse=True)),
+            failures=tuple(_region_failure(f) for f in failures),
+            truncated=(value.region,) if truncated else (),
+            aws_calls=calls,
+        )
+        plan = value.plan_arn.rsplit(":", 1)[-1]
+        what = {TestJobsKind.FAILED: "failed or aborted restores", TestJobsKind.VALIDATION: "failed validations",
+                TestJobsKind.LEAKED: "restored resources not deleted"}[value.kind]
+        return render_jobs(result, _filter_for(value), sample=self.sample,
+                           title=f"Restore tests — {what} of {plan}", footer=f"{COMMAND} tests")
+
+    def digest_sections(
+        self, regions: tuple[str, ...], window: tuple[datetime, datetime], now: datetime
+    ) -> Callable[[frozenset[str] | None], DigestSection | None]:
+        """The digest's restore testing section per channel scope: plans that failed, did not run or leaked in the
+        digest's day. AWS is read once per run (every account), on the first channel that needs it."""
+        if not self.settings.digest_tests:
+            return lambda visible: None
+        read: list[TestingResult] = []
+
+        def section(visible: frozenset[str] | None) -> DigestSection | None:
+            if not read:
+                accounts = (OWN, *self.settings.testing_accounts)
+                read.append(self.reader.read(accounts, regions, window))
+            board = judge(_cut(read[0], visible), now=now, days=1, target=self.settings.testing_target_minutes)
+            return digest_section(board, now=now)
+
+        return section
+
+
+def _is(job: RestoreJobRow, kind: TestJobsKind) -> bool:
+    if kind is TestJobsKind.FAILED:
+        return job.status in BAD_VALUES
+    if kind is TestJobsKind.VALIDATION:
+        return job.validation_status in VALIDATION_FAILED
+    return job.deletion_status == DELETION_FAILED
+
+
+def _cut(result: TestingResult, accounts: set[str] | frozenset[str] | None) -> TestingResult:
+    """Only the plans (and their selections and jobs) of the accounts a channel may see."""
+    if accounts is None:
+        return result
+    plans = tuple(p for p in result.plans if p.account_id in accounts)
+    arns = {p.arn for p in plans}
+    return replace(
+        result,
+        plans=plans,
+        selections=tuple(s for s in result.selections if s.account_id in accounts),
+        jobs=tuple(j for j in result.jobs if j.restore_testing_plan_arn in arns),
+        failures=tuple(f for f in result.failures if not f.account_id or f.account_id in accounts),
+        truncated=tuple(a for a in result.truncated if a in arns),
+    )
+
+
+def _region_failure(failure: AccountFailure) -> RegionFailure:
+    return RegionFailure(failure.region or "-", failure.kind, failure.message)
+
+
+def _filter_for(value: TestJobsValue) -> RestoreFilter:
+    return RestoreFilter(state=State.FAILED if value.kind is TestJobsKind.FAILED else State.ANY,
+                         period=Period.SEVEN_DAYS, account=value.account, regions=(value.region,))

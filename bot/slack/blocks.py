@@ -1,0 +1,237 @@
+"""The Block Kit kit every answer is built with: Message, Slack's limits, and the small builders that enforce them."""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Literal, Protocol
+
+from slack_sdk.models.blocks import (
+    Block,
+    ButtonElement,
+    ContextBlock,
+    DividerBlock,
+    HeaderBlock,
+    ImageBlock,
+    MarkdownTextObject,
+    PlainTextObject,
+    SectionBlock,
+)
+
+from bot.domain.query import AGGREGATE_ALL, ANY, RestoreFilter, State
+from bot.domain.results import RegionFailure, SummaryRow
+
+SAMPLE_NOTE = ":test_tube: *Sample data* bundled with the bot — not your AWS account."
+
+# Slack's limits (https://api.slack.com/reference/block-kit/blocks); we stay a little under each.
+MAX_BLOCKS = 50
+MAX_SECTION_TEXT = 3000
+MAX_FIELDS = 10
+MAX_FIELD_TEXT = 2000
+MAX_HEADER_TEXT = 150
+MAX_CONTEXT_ELEMENTS = 10
+MAX_IMAGE_TEXT = 2000  # an image block's alt_text and title
+MAX_MESSAGE_CHARS = 12000
+MAX_FALLBACK_TEXT = 3000
+LIST_LINES = 12  # rows per breakdown before "and N more"
+MAX_ROW_OPTIONS = 20  # drill-down choices in the "jobs behind a row" menu
+MAX_OPTION_TEXT = 75
+JOB_GROUPS = 8  # failure reasons shown in a jobs answer
+JOB_EXAMPLES = 3  # jobs shown per reason
+
+SPARK = "▁▂▃▄▅▆▇█"
+
+
+@dataclass(frozen=True)
+class Message:
+    """A Slack message: blocks plus the plain-text fallback Slack shows in notifications."""
+
+    text: str
+    blocks: Sequence[Block] = field(default_factory=tuple)
+    response_type: Literal["ephemeral", "in_channel"] = "ephemeral"
+
+    def block_dicts(self) -> list[dict[str, Any]]:
+        return [block.to_dict() for block in self.blocks]
+
+    def for_respond(self) -> dict[str, Any]:
+        """Keyword arguments for Bolt's respond()."""
+        return {"text": self.text, "blocks": self.block_dicts(), "response_type": self.response_type}
+
+
+def fmt(n: int) -> str:
+    return f"{n:,}"
+
+
+def fmt_time(value: datetime) -> str:
+    return value.strftime("%Y-%m-%d %H:%M UTC")
+
+
+def state_label(state: str) -> str:
+    known = State.of(state)
+    return known.label if known else state
+
+
+def sparkline(values: Sequence[int]) -> str:
+    top = max(values, default=0)
+    if top <= 0:
+        return SPARK[0] * len(values)
+    return "".join(SPARK[min(len(SPARK) - 1, round(v / top * (len(SPARK) - 1)))] for v in values)
+
+
+def totals_by(rows: Iterable[SummaryRow], key: Callable[[SummaryRow], Any]) -> list[tuple[Any, int]]:
+    """Exact sums per key, biggest first, ties by key so output is stable."""
+    sums: dict[Any, int] = defaultdict(int)
+    for row in rows:
+        sums[key(row)] += row.count
+    return sorted(sums.items(), key=lambda item: (-item[1], str(item[0])))
+
+
+def fit_lines(lines: Sequence[str], *, limit: int = LIST_LINES, max_chars: int = MAX_SECTION_TEXT - 100) -> str:
+    """Join lines, keeping within `limit` lines and `max_chars`, saying how many were left out."""
+    kept: list[str] = []
+    used = 0
+    for index, line in enumerate(lines):
+        remaining = len(lines) - index
+        more = f"_…and {remaining} more_"
+        # Room for the "and N more" line is kept unless this is the last line.
+        reserve = len(more) + 1 if remaining > 1 else 0
+        if index >= limit or used + len(line) + 1 + reserve > max_chars:
+            kept.append(more)
+            break
+        kept.append(line)
+        used += len(line) + 1
+    return "\n".join(kept)
+
+
+def clip(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def escape(text: object) -> str:
+    """A string that did not come from the bot, made inert for mrkdwn: Slack's three control characters become
+    entities, so `<!here>`, `<!channel>`, `<@U…>` and `<https://…|label>` from AWS or a user show as typed text
+    instead of notifying anyone or linking anywhere. Every AWS- or user-supplied value passes through here."""
+    return str(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def code(text: object, limit: int = 400) -> str:
+    """Untrusted text as an inline code span: escaped, clipped, and with backticks that would end the span early
+    swapped for a look-alike."""
+    return "`" + escape(clip(str(text).replace("`", "ˋ"), limit)) + "`"
+
+
+def mrkdwn(text: str) -> MarkdownTextObject:
+    return MarkdownTextObject(text=clip(text, MAX_SECTION_TEXT))
+
+
+def field_text(text: str) -> MarkdownTextObject:
+    """A section field: Slack allows 2,000 characters, clipped here like section texts are."""
+    return MarkdownTextObject(text=clip(text, MAX_FIELD_TEXT))
+
+
+def section(text: str) -> SectionBlock:
+    return SectionBlock(text=mrkdwn(text))
+
+
+def context(*parts: str) -> ContextBlock:
+    return ContextBlock(elements=[MarkdownTextObject(text=clip(p, MAX_FIELD_TEXT)) for p in parts[:MAX_CONTEXT_ELEMENTS]])
+
+
+def header(text: str) -> HeaderBlock:
+    return HeaderBlock(text=PlainTextObject(text=clip(text, MAX_HEADER_TEXT), emoji=True))
+
+
+def uploaded_image(file_id: str, alt_text: str, title: str | None = None) -> ImageBlock:
+    """A file the bot uploaded (files_upload_v2), shown in a message by its id; `alt_text` is what a screen reader
+    and a text-only client get instead, so it must say what the picture says."""
+    return ImageBlock(
+        alt_text=clip(alt_text, MAX_IMAGE_TEXT),
+        slack_file={"id": file_id},
+        title=PlainTextObject(text=clip(title, MAX_IMAGE_TEXT)) if title else None,
+    )
+
+
+def describe_scope(flt: RestoreFilter) -> str:
+    accounts = {
+        None: "the bot's own account",
+        ANY: "every account in the organization",
+        AGGREGATE_ALL: "all accounts, summed",
+    }.get(flt.account, f"account {flt.account}")
+    types = {ANY: "every resource type", AGGREGATE_ALL: "all resource types, summed"}.get(
+        flt.resource_type, f"type {flt.resource_type}"
+    )
+    if flt.visible_accounts is not None:
+        accounts = "accounts " + ", ".join(sorted(flt.visible_accounts)) + " (this channel's scope)"
+    states = {ANY: "every state", AGGREGATE_ALL: "all states, summed"}.get(flt.state, f"state {flt.state}")
+    regions = ", ".join(flt.regions) if flt.regions else "no region"
+    return f"{states} · {types} · {accounts} · {regions}"
+
+
+def state_breakdown(rows: Sequence[SummaryRow], *, icons: bool = True) -> str:
+    by_state = dict(totals_by(rows, lambda r: r.state))
+    known = sorted((State(s) for s in by_state if State.of(s)), key=lambda s: s.rank)
+    parts = [f"{s.icon if icons else ''} {fmt(by_state[s])} {s.lower()}".strip() for s in known]
+    parts += [f"{fmt(n)} {escape(s)}" for s, n in by_state.items() if not State.of(s)]
+    return ", ".join(parts)
+
+
+def group_lines(rows: Sequence[SummaryRow], key: Callable[[SummaryRow], str], show_states: bool) -> list[str]:
+    groups: dict[str, list[SummaryRow]] = defaultdict(list)
+    for row in rows:
+        groups[key(row)].append(row)
+    lines = []
+    for name, total in totals_by(rows, key):
+        line = f"*{escape(name)}* — {fmt(total)}"
+        if show_states and len({r.state for r in groups[name]}) > 1:
+            line += f"  ({state_breakdown(groups[name])})"
+        lines.append(line)
+    return lines
+
+
+def region_notes(
+    failures: Sequence[RegionFailure],
+    truncated: Sequence[str],
+    partial: bool,
+    truncated_text: str = "too many pages; numbers are a lower bound.",
+) -> list[Block]:
+    """Which regions failed and why, and which were cut short; nothing when all is well."""
+    # Failure messages may quote AWS's own error text.
+    notes = [f":warning: *{escape(f.region)}*: {escape(f.message)}" for f in failures]
+    if failures and partial:
+        notes.append("_Numbers above exclude the regions listed here._")
+    notes += [f":scissors: *{escape(region)}*: {truncated_text}" for region in truncated]
+    return [DividerBlock(), section(fit_lines(notes, limit=20))] if notes else []
+
+
+class Encodable(Protocol):
+    def encode(self) -> str: ...
+
+
+def button(label: str, action_id: str, value: Encodable, *, primary: bool = False) -> ButtonElement:
+    return ButtonElement(
+        text=PlainTextObject(text=clip(label, 75), emoji=True),
+        action_id=action_id,
+        value=value.encode(),
+        style="primary" if primary else None,
+    )
+
+
+def bounded(message: Message, *, keep_tail: int = 1) -> Message:
+    """Last line of defence: drop content blocks (never the header or the trailing controls) until the
+    message fits Slack's block count and size limits, and say so."""
+    blocks = list(message.blocks)
+    dropped = 0
+
+    def size() -> int:
+        return sum(len(json.dumps(b.to_dict(), ensure_ascii=False)) for b in blocks)
+
+    while len(blocks) > keep_tail + 2 and (len(blocks) >= MAX_BLOCKS or size() > MAX_MESSAGE_CHARS):
+        blocks.pop(-(keep_tail + 1))
+        dropped += 1
+    if dropped:
+        note = context(f"_{dropped} more section{'s' * (dropped != 1)} left out to fit Slack's limits._")
+        blocks.insert(len(blocks) - keep_tail, note)
+    return Message(text=message.text, blocks=tuple(blocks), response_type=message.response_type)

@@ -1,0 +1,1 @@
+"""Subscriptions made from Slack: the service behind `subscribe`/`unsubscribe`/`subscriptions` and its rendering."""
