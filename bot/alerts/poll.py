@@ -9,6 +9,7 @@ from collections import defaultdict
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
+from typing import Any
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
@@ -25,6 +26,7 @@ from bot.domain.regions import RegionCatalog
 from bot.domain.results import RestoreJobRow
 from bot.slack.blocks import Message
 from bot.slack.errors import slack_error_code
+from bot.slack.post import find_post, metadata, post_message, thread_posts
 from bot.store.alerts import (
     DONE,
     GAP,
@@ -35,8 +37,8 @@ from bot.store.alerts import (
     gap_from_payload,
     gap_payload,
     job_payload,
-    new_owner,
 )
+from bot.store.claims import new_owner
 
 log = logging.getLogger(__name__)
 
@@ -57,13 +59,8 @@ METADATA_PARENT = "restores_alerts"
 METADATA_REPLY = "restores_alert"
 METADATA_GAP = "restores_alert_gap"
 
-SLACK_HINTS = {
-    "channel_not_found": "check the channel ID (RESTORES_ALERT_CHANNELS or the subscription)",
-    "not_in_channel": "invite the bot to this private channel (/invite @restores)",
-    "is_archived": "the channel is archived",
-    "missing_scope": "reinstall the app with the scopes from manifest.yml",
-    "ratelimited": "Slack kept rate-limiting after the retries",
-}
+# Where an alert channel's id comes from, for the advice on a refused post.
+CHANNELS_FROM = "RESTORES_ALERT_CHANNELS or the subscription"
 
 
 def poll_deadline(settings: Settings) -> float:
@@ -296,26 +293,13 @@ class AlertPoller:
 
     def _replies(self, channel: str, thread_ts: str) -> dict[str, str] | None:
         """Alert key -> reply ts for the replies in a thread (their message metadata names the alerts)."""
-        found: dict[str, str] = {}
-        cursor: str | None = None
         try:
-            for _ in range(50):
-                response = self.client.conversations_replies(
-                    channel=channel, ts=thread_ts, include_all_metadata=True, limit=200, cursor=cursor
-                )
-                for message in response.get("messages") or []:
-                    metadata = message.get("metadata") or {}
-                    if metadata.get("event_type") == METADATA_REPLY:
-                        for key in str((metadata.get("event_payload") or {}).get("alerts", "")).split():
-                            found[key] = str(message.get("ts"))
-                cursor = (response.get("response_metadata") or {}).get("next_cursor") or None
-                if not cursor:
-                    break
+            posts = thread_posts(self.client, channel, thread_ts, METADATA_REPLY)
         except SlackApiError as error:
             log.warning("alerts channel=%s: cannot read the thread (%s) to look for unrecorded replies; they may be "
                         "posted twice", channel, slack_error_code(error))
             return None
-        return found
+        return {key: ts for payload, ts in posts for key in str(payload.get("alerts", "")).split()}
 
     def _parent(self, channel: str, day: date, adding: int, run: PollRun) -> str | None:
         """The ts of the day's thread parent in the channel, posting it (with the day's mention) if this poller is
@@ -339,8 +323,7 @@ class AlertPoller:
                 return found
         count = self.store.count_done(channel, day) + adding
         message = render_parent(day, count, self.settings.alert_mention)
-        ts = self._post(channel, message, {"event_type": METADATA_PARENT, "event_payload": {"day": day.isoformat()}},
-                        run)
+        ts = self._post(channel, message, metadata(METADATA_PARENT, day=day.isoformat()), run)
         if ts is None:
             self.store.release_thread(channel, day, self.owner)
             return None
@@ -349,20 +332,7 @@ class AlertPoller:
         return ts
 
     def _find_parent(self, channel: str, day: date, *, since: datetime) -> str | None:
-        try:
-            response = self.client.conversations_history(
-                channel=channel, oldest=f"{since.timestamp() - 60:.6f}", limit=200, include_all_metadata=True
-            )
-        except SlackApiError as error:
-            log.warning("alerts channel=%s: cannot read its history (%s) to look for an unrecorded thread",
-                        channel, slack_error_code(error))
-            return None
-        for item in response.get("messages") or []:
-            metadata = item.get("metadata") or {}
-            if metadata.get("event_type") == METADATA_PARENT and (metadata.get("event_payload") or {}).get("day") == \
-                    day.isoformat():
-                return str(item.get("ts"))
-        return None
+        return find_post(self.client, channel, METADATA_PARENT, since=since, match={"day": day.isoformat()})
 
     def _post_reply(self, channel: str, day: date, thread_ts: str, group: list[Delivery], run: PollRun) -> bool:
         ids = [d.id for d in group]
@@ -372,9 +342,8 @@ class AlertPoller:
             before = self.store.count_done(channel, day)
             # The reply that takes the day's count past the threshold is also shown in the channel, once a day.
             broadcast = before <= over < before + len(group) and self.store.claim_broadcast(channel, day)
-        metadata = {"event_type": METADATA_REPLY,
-                    "event_payload": {"day": day.isoformat(), "alerts": " ".join(d.job_id for d in group)}}
-        ts = self._post(channel, render_reply([d.job for d in group]), metadata, run, thread_ts=thread_ts,
+        meta = metadata(METADATA_REPLY, day=day.isoformat(), alerts=" ".join(d.job_id for d in group))
+        ts = self._post(channel, render_reply([d.job for d in group]), meta, run, thread_ts=thread_ts,
                         broadcast=broadcast, ids=ids)
         if ts is None:
             if broadcast:  # the day's broadcast goes with the next reply that is posted
@@ -388,8 +357,8 @@ class AlertPoller:
 
     def _post_gap(self, channel: str, day: date, gap: Delivery, run: PollRun) -> None:
         skipped_from, skipped_to = gap_from_payload(gap.payload)
-        metadata = {"event_type": METADATA_GAP, "event_payload": {"from": skipped_from.isoformat()}}
-        ts = self._post(channel, render_gap(skipped_from, skipped_to, MAX_CATCH_UP), metadata, run, ids=[gap.id])
+        meta = metadata(METADATA_GAP, **{"from": skipped_from.isoformat()})
+        ts = self._post(channel, render_gap(skipped_from, skipped_to, MAX_CATCH_UP), meta, run, ids=[gap.id])
         if ts is not None:
             self.store.mark_done([gap.id], self.owner, day, ts)
 
@@ -397,7 +366,7 @@ class AlertPoller:
         self,
         channel: str,
         message: Message,
-        metadata: Mapping[str, object],
+        meta: Mapping[str, Any],
         run: PollRun,
         *,
         thread_ts: str | None = None,
@@ -407,27 +376,18 @@ class AlertPoller:
         """chat.postMessage (429s are retried after Retry-After by the client); None when Slack would not take it,
         with the alerts given back: when Slack said no they were not posted; when the connection failed they may
         have been, and the retry looks in the thread first."""
-        try:
-            response = self.client.chat_postMessage(
-                channel=channel, text=message.text, blocks=message.block_dicts(), thread_ts=thread_ts,
-                reply_broadcast=broadcast or None, unfurl_links=False, unfurl_media=False, metadata=dict(metadata),
-            )
-        except SlackApiError as error:
-            code = slack_error_code(error)
-            hint = SLACK_HINTS.get(code, "")
-            log.error("alerts post failed channel=%s error=%s %s", channel, code, hint)
-            run.failed[channel] = f"{code}{': ' + hint if hint else ''}"
-            run.slack_errors.setdefault(channel, code)
-            if ids:
-                self.store.release(ids, self.owner, code, maybe_posted=False)
-            return None
-        except Exception as error:  # network trouble: Slack may or may not have the post
-            log.error("alerts post failed channel=%s error=%s", channel, type(error).__name__)
-            run.failed[channel] = type(error).__name__
-            if ids:
-                self.store.release(ids, self.owner, type(error).__name__, maybe_posted=thread_ts is not None)
-            return None
-        return str(response.get("ts"))
+        outcome = post_message(self.client, channel, message, meta, thread_ts=thread_ts, broadcast=broadcast,
+                               where=CHANNELS_FROM)
+        if outcome.posted:
+            return outcome.ts
+        log.error("alerts post failed channel=%s error=%s", channel, outcome.detail)
+        run.failed[channel] = outcome.detail
+        if not outcome.uncertain:
+            run.slack_errors.setdefault(channel, outcome.error)
+        if ids:
+            # Refused: not posted. Network trouble: a reply may have been, and the retry looks in the thread first.
+            self.store.release(ids, self.owner, outcome.error, maybe_posted=outcome.uncertain and thread_ts is not None)
+        return None
 
     def _refresh(self, channel: str, day: date) -> None:
         """Make the parent show the day's count (chat.update). Whoever holds the right to edit re-checks the count

@@ -11,21 +11,11 @@ from slack_sdk.errors import SlackApiError
 
 from bot.charts.render import ChartFile, DailySeries
 from bot.charts.renderer import render_png
-from bot.slack.errors import slack_error_code
+from bot.slack.errors import hint, slack_error_code
 
 log = logging.getLogger(__name__)
 
 FILENAME = "restore-trend.png"
-# What to do about the errors an upload meets most, in words an operator or a user can act on.
-UPLOAD_HINTS = {
-    "missing_scope": "the app lacks the files:write scope: add it (manifest.yml) and reinstall the app",
-    "not_in_channel": "the bot is not a member of this channel: /invite @restores",
-    "channel_not_found": "the bot cannot see this channel: /invite @restores",
-    "is_archived": "the channel is archived",
-    "ratelimited": "Slack kept rate-limiting the upload",
-}
-
-
 @dataclass(frozen=True)
 class ChartUpload:
     """An uploaded chart (`file`), or Slack's error code (or the exception's name) when there is none."""
@@ -35,7 +25,7 @@ class ChartUpload:
 
     @property
     def hint(self) -> str:
-        return UPLOAD_HINTS.get(self.error, "")
+        return hint(self.error, scope="files:write")
 
 
 def upload_chart(
@@ -62,8 +52,8 @@ def upload_chart(
         )
     except SlackApiError as error:
         code = slack_error_code(error)
-        hint = UPLOAD_HINTS.get(code, "")
-        log.warning("chart upload refused channel=%s error=%s%s", channel or "-", code, f" ({hint})" if hint else "")
+        advice = hint(code, scope="files:write")
+        log.warning("chart upload refused channel=%s error=%s%s", channel or "-", code, f" ({advice})" if advice else "")
         return ChartUpload(None, code)
     except Exception as error:  # the upload URL refused the bytes (SlackRequestError), or Slack is unreachable
         log.warning("chart upload failed channel=%s error=%s", channel or "-", type(error).__name__)

@@ -15,6 +15,7 @@ from slack_sdk.web import SlackResponse
 from bot.charts.render import ChartFile
 from bot.charts.upload import ChartUpload
 from bot.slack.blocks import Message
+from bot.slack.post import send
 
 log = logging.getLogger(__name__)
 
@@ -54,19 +55,13 @@ class DigestChart:
         self.error = "file_not_shown"
 
 
-def post(client: WebClient, channel: str, message: Message, metadata: dict[str, Any]) -> SlackResponse:
-    return client.chat_postMessage(
-        channel=channel, text=message.text, blocks=message.block_dicts(), unfurl_links=False, metadata=metadata
-    )
-
-
 def post_with_chart(client: WebClient, channel: str, message: Message, metadata: dict[str, Any]) -> SlackResponse | None:
     """Post the digest that shows the chart, waiting while Slack processes its file; None if Slack still refused the
     file after FILE_WAITS (any other refusal is raised, as for the text digest)."""
     for wait in (0.0, *FILE_WAITS):
         sleep(wait)
         try:
-            return post(client, channel, message, metadata)
+            return send(client, channel, message, metadata)
         except SlackApiError as error:
             problems = (error.response.get("errors") if error.response is not None else None) or []
             if error.response is None or error.response.get("error") != "invalid_blocks" or not any(

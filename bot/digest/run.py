@@ -3,24 +3,20 @@
 from __future__ import annotations
 
 import logging
-import os
-import socket
 import threading
-import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError
 from sqlalchemy.exc import DBAPIError
 
 from bot.aws.client import BackupService
 from bot.aws.plan import PAGE_SIZE
 from bot.charts.upload import upload_chart
 from bot.config import Settings
-from bot.digest.chart import DigestChart, post, post_with_chart
+from bot.digest.chart import DigestChart, post_with_chart
 from bot.digest.clock import RETRY_MINUTES
 from bot.digest.data import DigestData, DigestRows, build_digest, digest_day
 from bot.digest.due import due_channels
@@ -31,7 +27,8 @@ from bot.domain.regions import RegionCatalog
 from bot.domain.subscriptions import DIGEST, DigestSubscription
 from bot.restore_testing.service import RestoreTests
 from bot.slack.blocks import Message
-from bot.slack.errors import slack_error_code
+from bot.slack.post import failed, find_post, metadata, send
+from bot.store.claims import new_owner
 from bot.store.ledger import CLAIMED, Ledger
 from bot.store.subscriptions import SubscriptionStore
 
@@ -130,17 +127,8 @@ class DigestRun:
         return f"digest {self.day.isoformat()}: " + ("; ".join(parts) or "no channels")
 
 
-def new_owner() -> str:
-    return f"{socket.gethostname()[:30]}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
-
-
-SLACK_HINTS = {
-    "channel_not_found": f"check the channel ID (RESTORES_DIGEST_CHANNELS or the channel's {COMMAND} subscriptions)",
-    "not_in_channel": "invite the bot to this private channel (/invite @restores)",
-    "is_archived": "the channel is archived",
-    "missing_scope": "reinstall the app with the scopes from manifest.yml (chat:write, chat:write.public)",
-    "ratelimited": "Slack kept rate-limiting after the retries",
-}
+# Where a digest channel's id comes from, for the advice on a refused post.
+CHANNELS_FROM = f"RESTORES_DIGEST_CHANNELS or the channel's {COMMAND} subscriptions"
 
 
 def post_digest(
@@ -282,25 +270,20 @@ def _deliver(
             ledger.mark_done(channel, day, owner, found)
             log.info("digest channel=%s day=%s: found the post of a run that died before recording it", channel, day)
             return ChannelOutcome(channel, "already-posted", "found the earlier post in the channel", ts=found)
-    metadata = {"event_type": METADATA_EVENT, "event_payload": {"day": day.isoformat(), "run": owner}}
+    meta = metadata(METADATA_EVENT, day=day.isoformat(), run=owner)
     charted = chart.message() if chart is not None else None
     try:
-        response = post_with_chart(client, channel, charted, metadata) if charted is not None else None
+        response = post_with_chart(client, channel, charted, meta) if charted is not None else None
         if response is None:
             if chart is not None and charted is not None:
                 chart.refused()
-            response = post(client, channel, message, metadata)
+            response = send(client, channel, message, meta)
             charted = None
-    except SlackApiError as error:
-        code = slack_error_code(error)
+    except Exception as error:  # refused, or network trouble: leave the day claimable for the next run
+        outcome = failed(error, where=CHANNELS_FROM)
         ledger.release(channel, day, owner)
-        hint = SLACK_HINTS.get(code, "")
-        log.error("digest post failed channel=%s error=%s %s", channel, code, hint)
-        return ChannelOutcome(channel, "failed", f"{code}{': ' + hint if hint else ''}", error=code)
-    except Exception as error:  # network trouble: leave the day claimable for the next run
-        ledger.release(channel, day, owner)
-        log.error("digest post failed channel=%s error=%s", channel, type(error).__name__)
-        return ChannelOutcome(channel, "failed", type(error).__name__)
+        log.error("digest post failed channel=%s error=%s", channel, outcome.detail)
+        return ChannelOutcome(channel, "failed", outcome.detail, error="" if outcome.uncertain else outcome.error)
     ts = response.get("ts")
     ledger.mark_done(channel, day, owner, ts)
     # A digest that could have had the chart says why it has the text trend instead.
@@ -310,23 +293,8 @@ def _deliver(
 
 
 def _find_post(client: WebClient, channel: str, day: date, *, since: datetime) -> str | None:
-    """The ts of this day's digest in the channel's newest messages since a claim was made, if there is one.
-    When the history cannot be read (no channels:history / groups:history scope, or the bot is not in the
-    channel), say so and return None: the digest is posted again, a possible duplicate rather than a lost day."""
-    try:
-        response = client.conversations_history(
-            channel=channel, oldest=f"{since.timestamp() - 60:.6f}", limit=200, include_all_metadata=True
-        )
-    except SlackApiError as error:
-        code = slack_error_code(error)
-        log.warning("digest channel=%s: cannot read its history (%s) to look for an unrecorded post", channel, code)
-        return None
-    for item in response.get("messages") or []:
-        metadata = item.get("metadata") or {}
-        payload = metadata.get("event_payload") or {}
-        if metadata.get("event_type") == METADATA_EVENT and payload.get("day") == day.isoformat():
-            return str(item.get("ts"))
-    return None
+    """The ts of this day's digest in the channel since a claim was made, if there is one (bot.slack.post)."""
+    return find_post(client, channel, METADATA_EVENT, since=since, match={"day": day.isoformat()})
 
 
 def _done(ledger: Ledger, channel: str, day: date) -> bool:

@@ -5,9 +5,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
-import socket
-import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
@@ -35,6 +32,7 @@ from sqlalchemy import (
 from sqlalchemy.exc import IntegrityError
 
 from bot.domain.results import RestoreJobRow
+from bot.store.claims import STALE_AFTER
 from bot.store.db import aware, create_store_engine, create_tables, db_now, db_now_minus
 
 log = logging.getLogger(__name__)
@@ -47,8 +45,6 @@ DROPPED = "dropped"
 JOB = "job"
 GAP = "gap"
 
-# A claim older than this belongs to a process that died between claim and post (as in the digest ledger).
-DEFAULT_STALE_AFTER = timedelta(minutes=10)
 # Updating a thread's count takes one chat.update; a claim on it older than this was left by a dead process.
 UPDATE_STALE_AFTER = timedelta(minutes=2)
 
@@ -108,10 +104,6 @@ leases = Table(
     Column("owner", String(64), nullable=False),
     Column("renewed_at", DateTime(timezone=True), nullable=False),  # the database's clock
 )
-
-
-def new_owner() -> str:
-    return f"{socket.gethostname()[:30]}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
 
 
 def _time(value: datetime | None) -> str | None:
@@ -208,7 +200,7 @@ class AlertStore:
     """Exactly-once bookkeeping for alerts. Safe across threads and processes sharing one database; every claim time
     and staleness is the database's clock, never a host's."""
 
-    def __init__(self, engine: Engine, *, stale_after: timedelta = DEFAULT_STALE_AFTER) -> None:
+    def __init__(self, engine: Engine, *, stale_after: timedelta = STALE_AFTER) -> None:
         self.engine = engine
         self.stale_after = stale_after
 

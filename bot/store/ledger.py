@@ -23,6 +23,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.exc import IntegrityError
 
+from bot.store.claims import STALE_AFTER
 from bot.store.db import aware, create_store_engine, create_tables, db_now, db_now_minus
 
 log = logging.getLogger(__name__)
@@ -30,8 +31,6 @@ log = logging.getLogger(__name__)
 CLAIMED = "claimed"
 DONE = "done"
 
-# A claim older than this is taken to belong to a process that died between claim and post.
-DEFAULT_STALE_AFTER = timedelta(minutes=10)
 
 metadata = MetaData()
 
@@ -52,7 +51,9 @@ deliveries = Table(
 
 
 @dataclass(frozen=True)
-class Delivery:
+class LedgerEntry:
+    """One channel's digest of one day, as the ledger holds it."""
+
     channel: str
     day: date
     status: str
@@ -67,7 +68,7 @@ class Delivery:
 class Ledger:
     """Exactly-once bookkeeping for digest posts. Safe across threads and processes sharing one database."""
 
-    def __init__(self, engine: Engine, *, stale_after: timedelta = DEFAULT_STALE_AFTER) -> None:
+    def __init__(self, engine: Engine, *, stale_after: timedelta = STALE_AFTER) -> None:
         self.engine = engine
         self.stale_after = stale_after
 
@@ -80,7 +81,7 @@ class Ledger:
     def create_schema(self) -> None:
         create_tables(self.engine, metadata)
 
-    def get(self, channel: str, day: date) -> Delivery | None:
+    def get(self, channel: str, day: date) -> LedgerEntry | None:
         with self.engine.connect() as conn:
             row = (
                 conn.execute(select(deliveries).where(deliveries.c.channel == channel, deliveries.c.day == day))
@@ -89,7 +90,7 @@ class Ledger:
             )
         if row is None:
             return None
-        return Delivery(
+        return LedgerEntry(
             channel=row["channel"],
             day=row["day"],
             status=row["status"],

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.sample.backup_api import DailyCount
+from bot.sample.records import DailyCount
 from tests.fakes.aws import BackupEmulator
 from tests.fakes.slack import FakeSlack
 from tests.support import DIGEST_CHANNELS, REPO, AppBot, posts
@@ -67,7 +67,7 @@ def test_cli_bad_channel_gives_exit_status_1(fakes: tuple[BackupEmulator, FakeSl
     slack.fail_channel("C0DIGEST3", "not_in_channel")
     result = run_cli(bot_env, slack, f"sqlite:///{tmp_path / 'bad.sqlite3'}")
     assert result.returncode == 1
-    assert re.search(r"C0DIGEST3: failed \(not_in_channel: invite the bot", result.stderr)
+    assert re.search(r"C0DIGEST3: failed \(not_in_channel: the bot is not a member", result.stderr)
     assert len(posts(slack)) == 2
 
 

@@ -934,8 +934,8 @@ class FakeSlack:
         }
 
     def _conversations_history(self, params: dict[str, Any]) -> dict[str, Any]:
-        """Newest first, `oldest` exclusive, `limit` (default 100); message metadata only with include_all_metadata,
-        as Slack does."""
+        """Newest first, `oldest` exclusive, `limit` (default 100) a page with a `next_cursor`; message metadata only
+        with include_all_metadata, as Slack does."""
         failure = self._channel_failure("conversations.history", params)
         if failure:
             return failure
@@ -949,7 +949,11 @@ class FakeSlack:
         if not with_metadata:
             for message in found:
                 message.pop("metadata", None)
-        return {"ok": True, "messages": found[:limit], "has_more": len(found) > limit}
+        start = int(params.get("cursor") or 0)
+        page = found[start:start + limit]
+        more = len(found) > start + limit
+        return {"ok": True, "messages": page, "has_more": more,
+                "response_metadata": {"next_cursor": str(start + limit) if more else ""}}
 
     def _conversations_replies(self, params: dict[str, Any]) -> dict[str, Any]:
         """A thread, as Slack gives it: the parent then its replies, oldest first, `limit` (default 1000) a page with a

@@ -216,7 +216,7 @@ def test_slack_rate_limits_are_waited_out_and_a_refusing_channel_gets_its_alerts
     run = poller.poll()
     assert alerted_jobs(slack, "C0ALERTS") == {"alert-00001": 1}
     assert [c.status for c in slack.calls_to("chat.postMessage")][:2] == [429, 200]
-    assert run.failed == {"C0PRIVATE": "not_in_channel: invite the bot to this private channel (/invite @restores)"}
+    assert run.failed == {"C0PRIVATE": "not_in_channel: the bot is not a member of this channel: /invite @restores"}
 
     WebClient(token=BOT_TOKEN, base_url=slack.api_url).conversations_join(channel="C0PRIVATE")  # /invite @restores
     assert poller.poll(now + timedelta(hours=1)).ok  # long after the job's window: it waited in the outbox
