@@ -1,0 +1,1 @@
+"""Unit tests of bot/answers: the /restores grammar, controls, service and renderers."""

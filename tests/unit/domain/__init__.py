@@ -1,0 +1,1 @@
+"""Unit tests of bot/domain: the query words, ids, regions, access."""

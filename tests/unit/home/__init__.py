@@ -1,0 +1,1 @@
+"""Unit tests of bot/home: the Home tab's service and view."""

@@ -1,0 +1,1 @@
+"""Unit tests of bot/restore_testing: schedules, verdicts, service and scoreboard."""

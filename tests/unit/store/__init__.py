@@ -1,0 +1,1 @@
+"""Unit tests of bot/store on SQLite: each table's repository."""
