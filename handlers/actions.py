@@ -12,11 +12,12 @@ from typing import Any
 from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 
-from bot.answers.controls import ActionId, ActionValue, StaleAction, TestJobsValue
+from bot.answers.controls import ActionId, ActionValue, StaleAction
 from bot.answers.notices import render_busy, render_stale_action
 from bot.answers.service import RestoresService
 from bot.charts.trend import chart_comment, render_chart_text
 from bot.charts.upload import upload_chart
+from bot.restore_testing.controls import TestJobsValue
 from bot.slack.blocks import Message
 from bot.web.admission import Gate
 from handlers.respond import deliver, post_to_user

@@ -105,87 +105,26 @@ class ActionValue:
         if set(data) - {"v", "s", "p", "t", "a", "r", "m", "h", "o", "w"}:
             raise StaleAction("unexpected fields")
         try:
-            state = parse_state(_text(data, "s"), "state")
-            period: Period = parse_period(_text(data, "p"), "period")
-            resource_type = parse_resource_type(_text(data, "t"), "type") if "t" in data else "ANY"
-            account = parse_account(_text(data, "a"), "account") if "a" in data else None
+            state = parse_state(text_field(data, "s"), "state")
+            period: Period = parse_period(text_field(data, "p"), "period")
+            resource_type = parse_resource_type(text_field(data, "t"), "type") if "t" in data else "ANY"
+            account = parse_account(text_field(data, "a"), "account") if "a" in data else None
             if "m" in data:
-                order = _text(data, "o") if "o" in data else ""
-                region_names = list(regions_from_mask(_text(data, "m"), _text(data, "h"), order))
+                order = text_field(data, "o") if "o" in data else ""
+                region_names = list(regions_from_mask(text_field(data, "m"), text_field(data, "h"), order))
             else:
-                region_names = [r for r in _text(data, "r").split(",") if r]
+                region_names = [r for r in text_field(data, "r").split(",") if r]
             if not region_names or len(region_names) > MAX_REGIONS:
                 raise StaleAction("bad region list")
             regions = tuple(dict.fromkeys(parse_region(r, "region") for r in region_names))
         except ParseError as error:
             raise StaleAction(f"invalid {error.token}") from None
-        window = _window(data.get("w"), now or datetime.now(UTC)) if "w" in data else None
+        window = window_field(data.get("w"), now or datetime.now(UTC)) if "w" in data else None
         flt = RestoreFilter(state=state, period=period, resource_type=resource_type, account=account, regions=regions)
         return cls(filter=flt, window=window)
 
     def with_filter(self, **changes: Any) -> ActionValue:
         return ActionValue(filter=replace(self.filter, **changes), window=self.window)
-
-
-class TestJobsKind(StrEnum):
-    """Which of a restore testing plan's jobs a button lists."""
-
-    FAILED = "failed"  # restores that FAILED or were ABORTED
-    VALIDATION = "validation"  # validation FAILED or TIMED_OUT
-    LEAKED = "leaked"  # DeletionStatus FAILED: the restored resource was not deleted
-
-
-# arn:<partition>:backup:<region>:<account>:restore-testing-plan:<name>-<id>
-PLAN_ARN_RE = re.compile(r"\Aarn:aws[a-z-]*:backup:([a-z0-9-]+):(\d{12}):restore-testing-plan:[A-Za-z0-9_-]{1,120}\Z")
-MAX_TEST_WINDOW = timedelta(days=31)
-
-
-@dataclass(frozen=True)
-class TestJobsValue:
-    """What a restore testing plan's button carries: the plan (its ARN names its region and account), which of its
-    jobs, and the answer's window. Re-validated on every click, like ActionValue."""
-
-    plan_arn: str
-    kind: TestJobsKind
-    window: tuple[datetime, datetime]
-
-    @property
-    def region(self) -> str:
-        match = PLAN_ARN_RE.match(self.plan_arn)
-        return match.group(1) if match else ""
-
-    @property
-    def account(self) -> str:
-        match = PLAN_ARN_RE.match(self.plan_arn)
-        return match.group(2) if match else ""
-
-    def encode(self) -> str:
-        data = {"v": VALUE_VERSION, "p": self.plan_arn, "k": self.kind.value,
-                "w": [int(self.window[0].timestamp()), int(self.window[1].timestamp())]}
-        return json.dumps(data, separators=(",", ":"), ensure_ascii=True)
-
-    @classmethod
-    def decode(cls, raw: object, *, now: datetime | None = None) -> TestJobsValue:
-        if not isinstance(raw, str) or not raw or len(raw) > MAX_VALUE_CHARS:
-            raise StaleAction("missing or oversized value")
-        try:
-            data = json.loads(raw)
-        except (ValueError, RecursionError):
-            raise StaleAction("not JSON") from None
-        if not isinstance(data, dict) or data.get("v") != VALUE_VERSION or set(data) != {"v", "p", "k", "w"}:
-            raise StaleAction("unknown value version or fields")
-        arn = _text(data, "p")
-        match = PLAN_ARN_RE.match(arn)
-        if not match or match.group(1) not in known_regions():
-            raise StaleAction("bad plan")
-        try:
-            kind = TestJobsKind(_text(data, "k"))
-        except ValueError:
-            raise StaleAction("bad kind") from None
-        window = _window(data.get("w"), now or datetime.now(UTC))
-        if window[1] - window[0] > MAX_TEST_WINDOW:
-            raise StaleAction("window out of range")
-        return cls(arn, kind, window)
 
 
 def _region_list() -> tuple[list[str], str]:
@@ -226,14 +165,14 @@ def regions_from_mask(mask: str, digest: str, order: str = "") -> tuple[str, ...
     return tuple(chosen[rank] for rank in ranks)
 
 
-def _text(data: dict[str, Any], key: str) -> str:
+def text_field(data: dict[str, Any], key: str) -> str:
     value = data.get(key)
     if not isinstance(value, str) or len(value) > 400:
         raise StaleAction(f"bad field {key}")
     return value
 
 
-def _window(value: object, now: datetime) -> tuple[datetime, datetime]:
+def window_field(value: object, now: datetime) -> tuple[datetime, datetime]:
     if (
         not isinstance(value, list)
         or len(value) != 2

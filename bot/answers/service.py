@@ -9,7 +9,7 @@ from collections.abc import Callable
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
-from bot.answers.controls import ActionValue, TestJobsValue
+from bot.answers.controls import ActionValue
 from bot.answers.grammar import parse_command
 from bot.answers.notices import (
     render_help,
@@ -32,6 +32,7 @@ from bot.domain.regions import RegionCatalog
 from bot.domain.results import JobsQuery, JobsResult, RegionFailure, SummaryResult, SummaryRow
 from bot.domain.subscriptions import ChannelCheck
 from bot.logs import request_id
+from bot.restore_testing.controls import TestJobsValue
 from bot.restore_testing.service import RestoreTests
 from bot.slack.blocks import Message
 from bot.store.subscriptions import SubscriptionStore

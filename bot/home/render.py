@@ -18,11 +18,12 @@ from slack_sdk.models.blocks import (
     SectionBlock,
 )
 
-from bot.answers.controls import ActionId, ActionValue, BlockId, StaleAction, TestJobsKind, TestJobsValue
+from bot.answers.controls import ActionId, ActionValue, BlockId, StaleAction
 from bot.charts.render import DailySeries, series_from_rows
 from bot.domain.query import ANY, COMMAND, Period, RestoreFilter, State
 from bot.domain.reasons import group_reasons
 from bot.domain.results import JobsResult, SummaryResult, SummaryRow
+from bot.restore_testing.controls import TestJobsKind, TestJobsValue
 from bot.restore_testing.render import ICONS, failure_lines, headline
 from bot.restore_testing.verdicts import Scoreboard, Severity
 from bot.slack.blocks import (

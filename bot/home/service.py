@@ -12,7 +12,6 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 
-from bot.answers.grammar import TestsQuery
 from bot.answers.service import RestoresService
 from bot.aws.cache import TtlCache
 from bot.charts.render import DailySeries
@@ -32,6 +31,7 @@ from bot.home.render import (
     render_home_refusal,
 )
 from bot.logs import request_id
+from bot.restore_testing.grammar import TestsQuery
 from bot.restore_testing.verdicts import Scoreboard
 from bot.slack.channels import MemberChannels
 

@@ -6,11 +6,12 @@ from datetime import datetime, timedelta
 
 from slack_sdk.models.blocks import ActionsBlock, Block, DividerBlock
 
-from bot.answers.controls import ActionId, BlockId, TestJobsKind, TestJobsValue
-from bot.answers.grammar import TestsQuery
+from bot.answers.controls import ActionId, BlockId
 from bot.digest.render import DigestSection
 from bot.domain.query import COMMAND, State
 from bot.domain.results import AccountFailure
+from bot.restore_testing.controls import TestJobsKind, TestJobsValue
+from bot.restore_testing.grammar import TestsQuery
 from bot.restore_testing.verdicts import PlanVerdict, Scoreboard, Severity
 from bot.slack.blocks import (
     MAX_FALLBACK_TEXT,

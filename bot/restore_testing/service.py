@@ -7,8 +7,6 @@ from collections.abc import Callable
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
-from bot.answers.controls import TestJobsKind, TestJobsValue
-from bot.answers.grammar import TestsQuery
 from bot.answers.render_jobs import render_jobs
 from bot.aws.client import BackupService
 from bot.aws.testing import OWN, RestoreTestingReader, describe_failure
@@ -25,6 +23,8 @@ from bot.domain.results import (
     RestoreJobRow,
     TestingResult,
 )
+from bot.restore_testing.controls import TestJobsKind, TestJobsValue
+from bot.restore_testing.grammar import TestsQuery
 from bot.restore_testing.render import digest_section, render_tests
 from bot.restore_testing.verdicts import DELETION_FAILED, VALIDATION_FAILED, Scoreboard, judge
 from bot.slack.blocks import Message

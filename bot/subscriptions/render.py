@@ -6,11 +6,11 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from bot.answers.grammar import AlertsSubscribe, Feed
 from bot.digest.due import next_fire
 from bot.domain.ids import USER_RE
 from bot.domain.query import COMMAND
 from bot.slack.blocks import MAX_FALLBACK_TEXT, Message, clip, context, escape, section
+from bot.subscriptions.grammar import AlertsSubscribe, Feed
 
 if TYPE_CHECKING:
     from bot.domain.subscriptions import AlertSubscription, ChannelProblem, ChannelSubscriptions, DigestSubscription

@@ -7,7 +7,7 @@ import logging
 import threading
 from datetime import UTC, datetime
 
-from bot.answers.grammar import AlertsSubscribe, DigestSubscribe, Feed, ParsedCommand, Unsubscribe
+from bot.answers.grammar import ParsedCommand
 from bot.answers.notices import render_out_of_scope
 from bot.config import Settings
 from bot.domain.access import Access
@@ -15,6 +15,7 @@ from bot.domain.query import COMMAND
 from bot.domain.subscriptions import ChannelCheck, DigestSubscription
 from bot.slack.blocks import Message
 from bot.store.subscriptions import SubscriptionStore
+from bot.subscriptions.grammar import AlertsSubscribe, DigestSubscribe, Feed, Unsubscribe
 from bot.subscriptions.render import (
     render_channel_problem,
     render_direct_message,

@@ -7,7 +7,8 @@ from datetime import datetime
 
 import pytest
 
-from bot.answers.controls import ActionId, TestJobsKind
+from bot.answers.controls import ActionId
+from bot.restore_testing.controls import TestJobsKind
 from tests.fakes.aws import BackupEmulator, access_denied
 from tests.fakes.slack import FakeSlack
 from tests.support import (

@@ -1,0 +1,88 @@
+"""What users type for restore testing: `/restores tests [7d|14d|30d] [region:…] [account:…]`."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from bot.domain.ids import REGION_RE
+from bot.domain.query import (
+    ACCOUNT_RE,
+    AGGREGATE_ALL,
+    ANY,
+    STATE_WORDS,
+    TYPE_ALIASES,
+    ParseError,
+    parse_account,
+    parse_region,
+    shorten,
+    squash,
+    suggest,
+)
+
+TESTS_WINDOWS = {"7d": 7, "14d": 14, "30d": 30}
+
+
+@dataclass(frozen=True)
+class TestsQuery:
+    """What `/restores tests` covers: restore testing plans and their jobs of the last `days` days."""
+
+    days: int = 7
+    regions: tuple[str, ...] = ()
+    # None: every account the bot reads restore tests in (its own and RESTORES_TESTING_ACCOUNTS); else one.
+    account: str | None = None
+    # The channel's account scope (bot.domain.access), re-derived on every request like RestoreFilter's.
+    visible_accounts: frozenset[str] | None = None
+
+    def to_text(self) -> str:
+        parts = ["tests", f"{self.days}d"]
+        if self.account:
+            parts.append(f"account:{self.account}")
+        if self.regions:
+            parts.append("region:" + ",".join(self.regions))
+        return " ".join(parts)
+
+
+TESTS_ACCEPTED = "`tests` with `7d|14d|30d`, `account:123456789012|ANY` and regions like `eu-west-1` or `region:…`"
+
+
+def parse_tests(tokens: list[str], default_regions: tuple[str, ...], partitions: frozenset[str] | None) -> TestsQuery:
+    """`tests [7d|14d|30d] [region:…] [account:…]`: restore testing plans have no state, type or AggregationPeriod."""
+    days: int | None = None
+    account: str | None = None
+    regions: list[str] = []
+    sources: dict[str, str] = {}
+
+    def once(key: str, token: str) -> None:
+        if key in sources and sources[key].lower() != token.lower():
+            raise ParseError(token, f"conflicts with `{shorten(sources[key])}`: give one {key}", TESTS_ACCEPTED)
+        sources[key] = token
+
+    for token in tokens:
+        lowered = token.lower()
+        key, _, value = token.partition(":")
+        if lowered == "tests":
+            continue
+        if lowered in TESTS_WINDOWS or (key.lower() == "period" and value.lower() in TESTS_WINDOWS):
+            once("window", token)
+            days = TESTS_WINDOWS[lowered if lowered in TESTS_WINDOWS else value.lower()]
+        elif key.lower() == "account" and value:
+            once("account", token)
+            parsed = parse_account(value, token)
+            if parsed == AGGREGATE_ALL:
+                raise ParseError(token, "sums accounts, but each plan belongs to one account", TESTS_ACCEPTED)
+            account = None if parsed == ANY else parsed
+        elif ACCOUNT_RE.match(token):
+            once("account", token)
+            account = token
+        elif key.lower() == "region" and value:
+            regions += [parse_region(part.strip(), token, partitions) for part in value.split(",") if part.strip()]
+        elif REGION_RE.match(lowered):
+            regions.append(parse_region(token, token, partitions))
+        elif lowered in ("1d",) or lowered in STATE_WORDS or squash(token) in TYPE_ALIASES or ":" in token:
+            raise ParseError(token, "does not apply to restore tests", TESTS_ACCEPTED)
+        else:
+            raise ParseError(token, "is not something I understand", TESTS_ACCEPTED,
+                             suggest(token, [*TESTS_WINDOWS, "tests"]))
+    return TestsQuery(days=days or 7, regions=tuple(dict.fromkeys(regions)) or default_regions, account=account)
+
+
