@@ -35,7 +35,7 @@ from pathlib import Path
 
 from bench.common import REGIONS, Report, add_common_args, bot_env, median, percentile
 from bench.scale import org_regions
-from bot.sample.backup_api import RestoreJob
+from bot.sample.records import RestoreJob
 from tests.fakes.aws import BackupEmulator, slow
 from tests.fakes.slack import FakeSlack
 from tests.support import ALERT_JOB_RE, BOT_TOKEN, REPO, alert_poller, alert_posts, alerted_jobs, failed_job

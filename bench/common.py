@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from bot.sample.backup_api import DailyCount, RestoreJob
+from bot.sample.records import DailyCount, RestoreJob
 from tests.fakes.aws import BackupEmulator, expected_sum, multi_page_counts, slow
 from tests.fakes.signing import command_body, signed_headers
 from tests.fakes.slack import FakeSlack, ResponsePost

@@ -56,7 +56,7 @@ from bot.digest.run import digest_chains
 from bot.domain.query import ANY, Period
 from bot.domain.regions import region_partitions
 from bot.domain.results import SummaryRow
-from bot.sample.backup_api import DailyCount, RestoreJob
+from bot.sample.records import DailyCount, RestoreJob
 from bot.slack.blocks import sparkline
 from tests.fakes.signing import block_actions_body, click_payload, post_signed
 from tests.fakes.slack import ResponsePost

@@ -1,1 +1,2 @@
-"""Sample data for `ask --sample`, the AWS Backup operations over it (backup_api), and the loopback emulator serving them."""
+"""Sample data for `ask --sample`, the AWS Backup operations over it (backup_api, assembled from the api_* modules),
+and the loopback emulator serving them."""

@@ -27,7 +27,6 @@ from collections.abc import Iterable
 from datetime import UTC, date, datetime, timedelta
 from typing import Final
 
-from bot.sample.backup_api import DailyCount, RestoreJob
 from bot.sample.emulator import BackupEmulator
 from bot.sample.estate import (
     HISTORY_DAYS,
@@ -41,6 +40,7 @@ from bot.sample.estate import (
     recovery_point_arn,
     source_arn,
 )
+from bot.sample.records import DailyCount, RestoreJob
 from bot.sample.testing import sample_testing_jobs, sample_testing_plans, sample_testing_selections
 
 SPIKE_DAYS_AGO: Final = 3

@@ -35,17 +35,9 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Final
 from urllib.parse import parse_qsl, unquote, urlsplit
 
-from bot.sample.backup_api import (
-    RESTORE_JOBS_PATH,
-    SUMMARIES_PATH,
-    TESTING_PLANS_PATH,
-    ApiError,
-    BackupApi,
-    DailyCount,
-    RestoreJob,
-    RestoreTestingPlan,
-    RestoreTestingSelection,
-)
+from bot.sample.api_model import RESTORE_JOBS_PATH, SUMMARIES_PATH, TESTING_PLANS_PATH, ApiError
+from bot.sample.backup_api import BackupApi
+from bot.sample.records import DailyCount, RestoreJob, RestoreTestingPlan, RestoreTestingSelection
 
 __all__ = [
     "BackupEmulator",

@@ -9,7 +9,6 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Final
 
-from bot.sample.backup_api import RestoreJob, RestoreTestingPlan, RestoreTestingSelection
 from bot.sample.estate import (
     HISTORY_DAYS,
     SAMPLE_CALLER_ACCOUNT,
@@ -22,6 +21,7 @@ from bot.sample.estate import (
     recovery_point_arn,
     source_arn,
 )
+from bot.sample.records import RestoreJob, RestoreTestingPlan, RestoreTestingSelection
 
 # The caller's restore testing plans, all daily: one healthy, then one per way a restore test goes wrong.
 HEALTHY_PLAN: Final = "daily_ebs_restore_test"  # us-east-1: every run restored, validated and cleaned up on time

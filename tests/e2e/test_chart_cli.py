@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.sample.backup_api import DailyCount
 from bot.sample.data import sample_counts
+from bot.sample.records import DailyCount
 from tests.fakes.aws import BackupEmulator
 from tests.fakes.slack import FakeSlack
 from tests.support import CHART_SIZE, REPO, clean_env, png_facts, posts

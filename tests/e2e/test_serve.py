@@ -12,7 +12,7 @@ from datetime import date, timedelta
 import pytest
 
 from bot.answers.controls import ActionId, ActionValue
-from bot.sample.backup_api import RestoreJob
+from bot.sample.records import RestoreJob
 from tests.fakes.aws import BackupEmulator, expected_sum
 from tests.fakes.slack import FakeSlack, validate_blocks
 from tests.support import (

@@ -16,7 +16,7 @@ import pytest
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot.sample.backup_api import DailyCount
+from bot.sample.records import DailyCount
 from tests.fakes.aws import BackupEmulator, expected_sum, multi_page_counts
 from tests.fakes.slack import FakeSlack, ResponsePost
 from tests.fakes.socket_mode import FakeSocketMode, SocketConnection

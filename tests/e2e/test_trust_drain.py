@@ -7,7 +7,7 @@ from datetime import date, timedelta
 
 import pytest
 
-from bot.sample.backup_api import DailyCount
+from bot.sample.records import DailyCount
 from tests.fakes.aws import slow
 
 pytestmark = pytest.mark.e2e  # not `dates`: its latency injection and socket timeouts hang under libfaketime

@@ -29,7 +29,8 @@ from botocore.config import Config
 from botocore.credentials import Credentials
 
 from bot.sample import emulator as product
-from bot.sample.backup_api import ApiError, DailyCount, RestoreJob, RestoreTestingPlan, RestoreTestingSelection
+from bot.sample.api_model import ApiError
+from bot.sample.records import DailyCount, RestoreJob, RestoreTestingPlan, RestoreTestingSelection
 
 __all__ = [
     "BackupEmulator",

@@ -13,20 +13,17 @@ import pytest
 from botocore.config import Config
 from botocore.exceptions import ClientError, ParamValidationError
 
-from bot.sample.backup_api import (
+from bot.sample.api_model import (
     DELETION_STATUSES,
     TESTING_MAX_RESULTS,
     TESTING_PARAMETERS,
     TESTING_PLANS_PATH,
     VALIDATION_STATUSES,
-    DailyCount,
-    RestoreJob,
-    RestoreTestingPlan,
-    RestoreTestingSelection,
 )
 from bot.sample.data import sample_emulator
 from bot.sample.emulator import BackupEmulator as Emulator
 from bot.sample.estate import SAMPLE_CALLER_ACCOUNT
+from bot.sample.records import DailyCount, RestoreJob, RestoreTestingPlan, RestoreTestingSelection
 from bot.sample.testing import (
     FAILING_PLAN,
     HEALTHY_PLAN,

@@ -16,7 +16,7 @@ import pytest
 from botocore.credentials import AssumeRoleCredentialFetcher
 from botocore.exceptions import ClientError, ParamValidationError
 
-from bot.sample.backup_api import RestoreJob, RestoreTestingPlan
+from bot.sample.records import RestoreJob, RestoreTestingPlan
 from tests.fakes.aws import BackupEmulator
 from tests.fakes.sts import READER_ROLE, FakeSts, reader_role_arn
 

@@ -10,7 +10,7 @@ import pytest
 
 from bot.answers.controls import ActionId, ActionValue
 from bot.domain.query import Period
-from bot.sample.backup_api import RestoreJob
+from bot.sample.records import RestoreJob
 from tests.fakes.aws import BackupEmulator, access_denied
 from tests.fakes.slack import FakeSlack, validate_blocks
 from tests.support import E2E_REGIONS, JOBS_PATH, AppBot, actions_of, click, counts_from, make_jobs, text_of

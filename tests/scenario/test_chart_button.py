@@ -12,7 +12,7 @@ from datetime import date, timedelta
 import pytest
 
 from bot.answers.controls import ActionId
-from bot.sample.backup_api import DailyCount
+from bot.sample.records import DailyCount
 from bot.slack.blocks import SPARK
 from tests.fakes.aws import BackupEmulator, expected_sum
 from tests.fakes.slack import FakeSlack

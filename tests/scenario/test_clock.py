@@ -10,7 +10,7 @@ import boto3
 
 from bot.aws.client import BackupService
 from bot.digest.run import DigestRunner
-from bot.sample.backup_api import DailyCount
+from bot.sample.records import DailyCount
 from bot.store.ledger import Ledger
 from bot.web.app import create_web_client
 from tests.fakes.aws import BackupEmulator

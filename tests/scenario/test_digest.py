@@ -16,7 +16,7 @@ from bot.aws.client import BackupService
 from bot.config import Settings, load_settings
 from bot.digest.clock import RETRY_MINUTES
 from bot.digest.run import DigestRunner, collect_digest
-from bot.sample.backup_api import DailyCount
+from bot.sample.records import DailyCount
 from bot.store.ledger import Ledger
 from bot.web.app import create_web_client
 from tests.fakes.aws import BackupEmulator, access_denied, expected_sum, unavailable

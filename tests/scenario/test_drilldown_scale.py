@@ -14,7 +14,7 @@ from bot.answers.service import RestoresService
 from bot.aws.client import ACCOUNTS_AT_ONCE, MAX_JOBS, BackupService
 from bot.config import load_settings
 from bot.domain.query import Period, RestoreFilter, State
-from bot.sample.backup_api import DailyCount, RestoreJob
+from bot.sample.records import DailyCount, RestoreJob
 from tests.fakes.aws import slow
 
 REGION = "eu-west-1"

@@ -17,7 +17,7 @@ from PIL import Image
 
 from bot.answers.controls import ActionId, ActionValue
 from bot.domain.query import Period, RestoreFilter, State
-from bot.sample.backup_api import DailyCount, RestoreJob, RestoreTestingPlan
+from bot.sample.records import DailyCount, RestoreJob, RestoreTestingPlan
 from tests.fakes.aws import BackupEmulator
 from tests.fakes.signing import post_signed, url_verification_body
 from tests.fakes.slack import FakeSlack

@@ -11,7 +11,7 @@ import pytest
 from bot.answers.service import RestoresService
 from bot.aws.client import BackupService
 from bot.config import load_settings
-from bot.sample.backup_api import RestoreJob
+from bot.sample.records import RestoreJob
 
 pytestmark = pytest.mark.dates
 

@@ -13,7 +13,7 @@ from bot.answers.service import RestoresService
 from bot.aws.client import BackupService
 from bot.config import load_settings
 from bot.domain.query import Period, RestoreFilter, State
-from bot.sample.backup_api import DailyCount, RestoreJob
+from bot.sample.records import DailyCount, RestoreJob
 
 pytestmark = pytest.mark.dates
 

@@ -26,7 +26,7 @@ def send(bot, slack, text: str, user: str, key: str) -> tuple[int, dict]:  # typ
 
 def test_a_flood_of_commands_is_refused_at_the_ack_and_others_are_not_delayed(  # type: ignore[no-untyped-def]
         fakes, launch_app_bot, today: date) -> None:
-    from bot.sample.backup_api import DailyCount
+    from bot.sample.records import DailyCount
 
     emulator, slack = fakes
     emulator.load(counts=[DailyCount("us-east-1", "111122223333", "FAILED", "EBS", today - timedelta(days=2), 4)])
@@ -58,7 +58,7 @@ def test_a_refused_click_is_told_below_its_message_and_never_runs(  # type: igno
         fakes, launch_app_bot, today: date) -> None:
     from bot.answers.controls import ActionId, ActionValue
     from bot.domain.query import RestoreFilter
-    from bot.sample.backup_api import DailyCount
+    from bot.sample.records import DailyCount
 
     emulator, slack = fakes
     emulator.load(counts=[DailyCount("us-east-1", "111122223333", "FAILED", "EBS", today - timedelta(days=2), 4)])

@@ -16,7 +16,7 @@ from bot.aws.client import BackupService
 from bot.config import ConfigError, load_settings
 from bot.digest.run import DigestRunner
 from bot.domain.access import AccessPolicy
-from bot.sample.backup_api import DailyCount
+from bot.sample.records import DailyCount
 from bot.store.ledger import Ledger
 from bot.web.app import create_web_client
 
