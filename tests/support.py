@@ -31,7 +31,7 @@ from bot.alerts.targets import static_targets
 from bot.answers.service import RestoresService
 from bot.aws.client import BackupService
 from bot.config import Settings, load_settings
-from bot.sample.backup_api import DailyCount, RestoreJob, RestoreTestingPlan, RestoreTestingSelection
+from bot.sample.records import DailyCount, RestoreJob, RestoreTestingPlan, RestoreTestingSelection
 from bot.slack.blocks import MAX_BLOCKS, MAX_FIELD_TEXT, MAX_FIELDS, MAX_MESSAGE_CHARS, MAX_SECTION_TEXT, Message
 from bot.store.alerts import AlertStore
 from bot.web.app import InstallationTeam, create_app, create_web_client

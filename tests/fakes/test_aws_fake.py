@@ -18,9 +18,9 @@ from botocore.exceptions import ClientError, ParamValidationError, ReadTimeoutEr
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bot.sample.backup_api import DailyCount, RestoreJob
 from bot.sample.data import SPIKE_DAYS_AGO, sample_emulator
 from bot.sample.estate import SAMPLE_CALLER_ACCOUNT
+from bot.sample.records import DailyCount, RestoreJob
 from tests.fakes.aws import (  # noqa: F401 - fixture
     BackupEmulator,
     Fault,
