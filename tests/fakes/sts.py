@@ -1,3 +1,4 @@
+# Not moto (5.2.6): its AssumeRole grants any role, defaults to 3600 s, never expires or checks sessions, logs no calls.
 """Loopback fake of AWS STS (AssumeRole, GetCallerIdentity) on the query protocol, for real boto3 clients.
 
 Usage::
