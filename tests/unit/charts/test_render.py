@@ -1,11 +1,9 @@
-"""The trend chart: a real PNG of the stated size, not blank, the same numbers in its alt text; matplotlib is loaded
-only when a chart is drawn."""
+"""The trend chart: a real PNG of the stated size, not blank, the same numbers in its alt text. That matplotlib is
+loaded only when a chart is drawn is checked in a fresh interpreter: tests/integration/charts."""
 
 from __future__ import annotations
 
 import io
-import subprocess
-import sys
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -13,7 +11,6 @@ from PIL import Image
 
 from bot.charts.render import DPI, SIZE_INCHES, DailySeries, render_png, series_from_rows
 from bot.domain.results import SummaryRow
-from tests.support import REPO
 
 pytestmark = pytest.mark.dates
 
@@ -57,10 +54,3 @@ def test_alt_text_says_the_numbers(now: datetime) -> None:
     before = s.bad[-8:-1]
     assert f"7-day average before it: {sum(before) / 7:.1f} failed or aborted a day." in text
     assert len(text) <= 2000
-
-
-def test_the_web_process_does_not_load_matplotlib_until_a_chart_is_drawn() -> None:
-    code = ("import sys, bot.web.app, bot.answers.service, handlers.commands, handlers.actions, bot.charts.render\n"
-            "print('matplotlib' in sys.modules)")
-    out = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, check=True)
-    assert out.stdout.strip() == "False"

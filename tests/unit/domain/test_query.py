@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.answers.grammar import AlertsSubscribe, DigestSubscribe, Feed, Unsubscribe, parse_command
+from bot.answers.grammar import parse_command
 from bot.domain.query import (
     AGGREGATE_ALL,
     ANY,
@@ -18,6 +18,7 @@ from bot.domain.query import (
     State,
     tokenize,
 )
+from bot.subscriptions.grammar import AlertsSubscribe, DigestSubscribe, Feed, Unsubscribe
 
 DEFAULT = ("us-east-1",)
 

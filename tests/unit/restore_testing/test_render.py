@@ -13,8 +13,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from slack_sdk.models.blocks import Block
 
-from bot.answers.grammar import TestsQuery
 from bot.domain.results import AccountFailure, FailureKind, RestoreJobRow, TestingPlan, TestingResult, TestingSelection
+from bot.restore_testing.grammar import TestsQuery
 from bot.restore_testing.render import digest_section, headline, render_tests
 from bot.restore_testing.verdicts import Scoreboard, Severity, judge
 from bot.slack.blocks import MAX_FALLBACK_TEXT, Message
@@ -88,52 +88,78 @@ def plural(n: int, word: str) -> str:
     return f"{n:,} {word}{'s' * (n != 1)}"
 
 
+# Every strategy the scenario draws from, built once: a strategy built inside the draw is built and validated anew
+# on every draw, which made this test spend most of its time making strategies rather than testing (13 s for 60 cases).
+SCHEDULES = st.one_of(daily_cron(), rate(), garbage())
+ANY_REGION, ANY_ACCOUNT = st.sampled_from(REGIONS), st.sampled_from(ACCOUNTS)
+ARN_SUFFIX = st.text(max_size=20)
+PLAN_AGE = st.timedeltas(timedelta(hours=1), timedelta(days=400))
+SINCE_LAST_RUN = st.none() | st.timedeltas(timedelta(0), timedelta(days=30))
+WINDOW_HOURS = st.none() | st.integers(1, 168)
+SELECTIONS_PER_PLAN = st.integers(0, 2)
+SELECTION_TYPE = st.sampled_from(("EBS", "RDS", "EFS", "<!here>"))
+JOB_COUNT = st.integers(0, 150)
+JOB_AGE = st.timedeltas(timedelta(minutes=1), timedelta(days=7))
+TOOK_MINUTES = st.none() | st.integers(0, 600)
+JOB_STATUS = st.sampled_from(("COMPLETED", "FAILED", "ABORTED", "RUNNING"))
+JOB_TYPE = st.sampled_from(("EBS", "RDS", "EFS", "<!channel>"))
+VALIDATION = st.sampled_from(("SUCCESSFUL", "FAILED", "TIMED_OUT", "VALIDATING", None))
+DELETION = st.sampled_from(("SUCCESSFUL", "DELETING", "FAILED", None))
+MAYBE_TEXT = st.none() | TEXT
+EXPECTED_MINUTES = st.none() | st.integers(0, 300)
+FAILURES = st.lists(st.builds(AccountFailure, st.sampled_from(("", *ACCOUNTS)), st.sampled_from((None, *REGIONS)),
+                              st.sampled_from(FailureKind), TEXT), max_size=3)
+AWS_CALLS = st.integers(0, 500)
+TARGET = st.none() | st.integers(1, 600)
+
+
 @st.composite
 def scenarios(draw: st.DrawFn) -> tuple[TestingResult, dict[str, Sched], int | None, datetime]:
     now = datetime.now(UTC)
     n_plans = draw(st.integers(1, 40))
     plans, schedules = [], {}
     for index in range(n_plans):
-        region, account = draw(st.sampled_from(REGIONS)), draw(st.sampled_from(ACCOUNTS))
+        region, account = draw(ANY_REGION), draw(ANY_ACCOUNT)
         name = draw(TEXT)
-        arn = f"arn:aws:backup:{region}:{account}:restore-testing-plan:p{index}-{draw(st.text(max_size=20))}"
-        schedule = draw(st.one_of(daily_cron(), rate(), garbage()))
-        created = now - draw(st.timedeltas(timedelta(hours=1), timedelta(days=400)))
-        last = draw(st.none() | st.timedeltas(timedelta(0), timedelta(days=30)).map(lambda d: now - d))
-        window = draw(st.none() | st.integers(1, 168))
+        arn = f"arn:aws:backup:{region}:{account}:restore-testing-plan:p{index}-{draw(ARN_SUFFIX)}"
+        schedule = draw(SCHEDULES)
+        created = now - draw(PLAN_AGE)
+        since_last = draw(SINCE_LAST_RUN)
+        last = None if since_last is None else now - since_last
+        window = draw(WINDOW_HOURS)
         plans.append(TestingPlan(region, account, name, arn, schedule.expression, schedule.timezone, window, created,
                                  last))
         schedules[arn] = schedule
     selections = [
-        TestingSelection(p.region, p.account_id, p.name, draw(TEXT), draw(st.sampled_from(("EBS", "RDS", "EFS", "<!here>"))))
+        TestingSelection(p.region, p.account_id, p.name, draw(TEXT), draw(SELECTION_TYPE))
         for p in plans
-        for _ in range(draw(st.integers(0, 2)))
+        for _ in range(draw(SELECTIONS_PER_PLAN))
     ]
-    arns = [p.arn for p in plans] + ["arn:aws:backup:us-east-1:111122223333:restore-testing-plan:gone-1", None]
+    arns = st.sampled_from([p.arn for p in plans] + ["arn:aws:backup:us-east-1:111122223333:restore-testing-plan:gone-1",
+                                                     None])
     jobs = []
-    for index in range(draw(st.integers(0, 150))):
-        arn = draw(st.sampled_from(arns))
-        created = now - draw(st.timedeltas(timedelta(minutes=1), timedelta(days=7)))
-        took = draw(st.none() | st.integers(0, 600))
+    for index in range(draw(JOB_COUNT)):
+        arn = draw(arns)
+        created = now - draw(JOB_AGE)
+        took = draw(TOOK_MINUTES)
         jobs.append(RestoreJobRow(
-            region=draw(st.sampled_from(REGIONS)), account_id=draw(st.sampled_from(ACCOUNTS)), job_id=f"job-{index}",
-            status=draw(st.sampled_from(("COMPLETED", "FAILED", "ABORTED", "RUNNING"))), status_message=draw(TEXT),
-            resource_type=draw(st.sampled_from(("EBS", "RDS", "EFS", "<!channel>"))), created=created,
+            region=draw(ANY_REGION), account_id=draw(ANY_ACCOUNT), job_id=f"job-{index}",
+            status=draw(JOB_STATUS), status_message=draw(TEXT),
+            resource_type=draw(JOB_TYPE), created=created,
             resource_arn=draw(TEXT), restore_testing_plan_arn=arn,
-            validation_status=draw(st.sampled_from(("SUCCESSFUL", "FAILED", "TIMED_OUT", "VALIDATING", None))),
-            validation_status_message=draw(st.none() | TEXT),
+            validation_status=draw(VALIDATION),
+            validation_status_message=draw(MAYBE_TEXT),
             completed=None if took is None else created + timedelta(minutes=took),
-            deletion_status=draw(st.sampled_from(("SUCCESSFUL", "DELETING", "FAILED", None))),
-            deletion_status_message=draw(st.none() | TEXT), expected_minutes=draw(st.none() | st.integers(0, 300)),
-            source_arn=draw(st.none() | TEXT),
+            deletion_status=draw(DELETION),
+            deletion_status_message=draw(MAYBE_TEXT), expected_minutes=draw(EXPECTED_MINUTES),
+            source_arn=draw(MAYBE_TEXT),
         ))
-    failures = draw(st.lists(st.builds(AccountFailure, st.sampled_from(("", *ACCOUNTS)), st.sampled_from((None, *REGIONS)),
-                                       st.sampled_from(FailureKind), TEXT), max_size=3))
+    failures = draw(FAILURES)
     truncated = tuple(draw(st.lists(st.sampled_from([p.arn for p in plans]), max_size=2, unique=True)))
     result = TestingResult(regions=REGIONS, accounts=("", *ACCOUNTS[1:]), window=(now - timedelta(days=7), now),
                            plans=tuple(plans), selections=tuple(selections), jobs=tuple(jobs), failures=tuple(failures),
-                           truncated=truncated, aws_calls=draw(st.integers(0, 500)), elapsed=1.5)
-    return result, schedules, draw(st.none() | st.integers(1, 600)), now
+                           truncated=truncated, aws_calls=draw(AWS_CALLS), elapsed=1.5)
+    return result, schedules, draw(TARGET), now
 
 
 @settings(max_examples=60, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])

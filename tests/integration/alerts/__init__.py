@@ -1,0 +1,1 @@
+"""Integration tests of bot/alerts: the poller's lease on PostgreSQL."""

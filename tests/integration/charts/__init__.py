@@ -1,0 +1,1 @@
+"""Integration tests of bot/charts: what a fresh interpreter loads, the renderer child process."""

@@ -1,0 +1,1 @@
+"""Integration tests of bot/digest: the clock's tick on a running scheduler."""

@@ -1,0 +1,4 @@
+"""The digest ledger on PostgreSQL: every test of tests/unit/store/test_ledger.py, run here with the `database_url` fixture's
+PostgreSQL parameter (tests/integration/conftest.py deselects the SQLite one, which the unit tier runs)."""
+
+from tests.unit.store.test_ledger import *  # noqa: F403
