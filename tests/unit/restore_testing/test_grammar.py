@@ -1,0 +1,63 @@
+"""`/restores tests`: a window of 7, 14 or 30 days, one account or every one, regions; words of the summary
+grammar (states, types, 1d) do not apply and say so."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.answers.grammar import parse_command
+from bot.domain.query import ParseError
+from bot.restore_testing.grammar import TestsQuery
+
+DEFAULT = ("us-east-1",)
+
+
+def query_of(text: str) -> TestsQuery:
+    parsed = parse_command(text, DEFAULT)
+    assert parsed.kind == "tests" and parsed.tests is not None
+    return parsed.tests
+
+
+def test_the_default_is_seven_days_every_account_the_default_regions() -> None:
+    assert query_of("tests") == TestsQuery(days=7, regions=DEFAULT, account=None)
+
+
+@pytest.mark.parametrize(("text", "days"), [("tests 14d", 14), ("30D tests", 30), ("tests period:30d", 30),
+                                            ("tests 7d 7D", 7)])
+def test_the_window(text: str, days: int) -> None:
+    assert query_of(text).days == days
+
+
+def test_accounts_and_regions() -> None:
+    query = query_of("tests account:111122223333 eu-west-1 region:us-east-1,eu-west-1")
+    assert (query.account, query.regions) == ("111122223333", ("eu-west-1", "us-east-1"))
+    assert query_of("tests 444455556666").account == "444455556666"
+    assert query_of("tests account:any").account is None
+
+
+@pytest.mark.parametrize(
+    ("text", "token", "problem"),
+    [
+        ("tests 7d 14d", "14d", "conflicts with `7d`: give one window"),
+        ("tests account:111122223333 444455556666", "444455556666", "conflicts with `account:111122223333`: give one account"),
+        ("tests account:aggregate_all", "account:aggregate_all", "sums accounts, but each plan belongs to one account"),
+        ("tests failed", "failed", "does not apply to restore tests"),
+        ("tests 1d", "1d", "does not apply to restore tests"),
+        ("tests type:ebs", "type:ebs", "does not apply to restore tests"),
+        ("tests banana", "banana", "is not something I understand"),
+    ],
+)
+def test_words_that_do_not_apply_name_the_token(text: str, token: str, problem: str) -> None:
+    with pytest.raises(ParseError) as error:
+        parse_command(text, DEFAULT)
+    assert (error.value.token, error.value.problem) == (token, problem)
+    assert "`tests`" in error.value.accepted
+
+
+def test_a_near_miss_is_suggested_and_the_text_round_trips() -> None:
+    with pytest.raises(ParseError) as error:
+        parse_command("tests 14", DEFAULT)
+    assert error.value.suggestion == "14d"
+    query = query_of("tests 30d account:111122223333 eu-west-1")
+    assert query.to_text() == "tests 30d account:111122223333 region:eu-west-1"
+    assert query_of(query.to_text()) == query
