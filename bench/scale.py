@@ -51,8 +51,7 @@ from typing import Any
 from bench.common import REGIONS, Report, Stack, add_common_args, bot_env, cpu_seconds, process_tree, stack
 from bot.answers.grammar import parse_command
 from bot.aws.client import BackupService
-from bot.aws.plan import ALL_VIEWS, View, plan_summary
-from bot.digest.run import digest_chains
+from bot.aws.plan import ALL_VIEWS, View, digest_chains, plan_summary
 from bot.domain.query import ANY, Period
 from bot.domain.regions import region_partitions
 from bot.domain.results import SummaryRow

@@ -1,1 +1,1 @@
-"""AWS Backup calls: clients per region, query planning, NextToken loops, concurrency, retries, error mapping."""
+"""AWS Backup calls: clients per region, the query planner, ONE fan-out with deadlines, ONE NextToken loop, errors, cache."""

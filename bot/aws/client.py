@@ -1,4 +1,4 @@
-"""The one AWS Backup client: clients per region, NextToken loops, concurrency, retries, deadlines."""
+"""The one AWS Backup client: clients per region, the calls the bot makes, their concurrency, retries and deadlines."""
 
 from __future__ import annotations
 
@@ -6,25 +6,25 @@ import functools
 import logging
 import threading
 import time
-from collections.abc import Callable, Iterator, Mapping
-from concurrent.futures import ThreadPoolExecutor, wait
+from collections.abc import Callable, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from datetime import UTC, datetime
-from sys import intern
+from datetime import datetime
 from typing import Any
 
 import boto3
 from botocore.config import Config
-from botocore.utils import parse_timestamp
 
 from bot.aws import parsing
 from bot.aws.cache import RegionAnswer, SummaryCache
-from bot.aws.errors import JOBS_ACTION, SUMMARY_ACTION, DeadlineExceeded, describe_error
+from bot.aws.errors import JOBS_ACTION, SUMMARY_ACTION, DeadlineExceeded, describe_error, timed_out
+from bot.aws.fanout import fan_out, never_late, reraise
+from bot.aws.pages import Pages
 from bot.aws.plan import ALL_VIEWS, PAGE_SIZE, View, chain_key, plan_summary
+from bot.aws.rows import job_row, summary_row
 from bot.domain.query import AGGREGATE_ALL, ANY, Period, RestoreFilter
 from bot.domain.results import (
     CompletedJobs,
-    FailureKind,
     JobsQuery,
     JobsResult,
     RegionFailure,
@@ -57,6 +57,16 @@ def _accounts_in(query: JobsQuery, region: str) -> tuple[str, ...] | None:
     return query.accounts_by_region.get(region) or None
 
 
+def _logged(region: str, exc: BaseException, action: str, account: str | None = None) -> RegionFailure:
+    """A failed chain as a typed failure, logged (a late one is not: the answer names it)."""
+    failure = describe_error(region, exc, action)
+    if account is None:
+        log.warning("%s failed region=%s kind=%s", action, region, failure.kind.value)
+    else:
+        log.warning("%s failed region=%s account=%s kind=%s", action, region, account or "own", failure.kind.value)
+    return failure
+
+
 def _job_filter(query: JobsQuery) -> Callable[[dict[str, Any]], bool]:
     """What the API could not filter on (a type name with spaces, a channel's accounts), applied to each item as it
     arrives, so the jobs past the cap are counted with the same filter as the ones kept."""
@@ -67,50 +77,6 @@ def _job_filter(query: JobsQuery) -> Callable[[dict[str, Any]], bool]:
         return query.visible_accounts is None or str(item.get("AccountId", "")) in query.visible_accounts
 
     return keep
-
-
-@functools.lru_cache(maxsize=4096)
-def _from_raw(value: float | int | str) -> datetime:
-    if isinstance(value, str):
-        try:
-            value = float(value)
-        except ValueError:
-            parsed: datetime = parse_timestamp(value)  # ISO 8601, should a response carry one
-            return parsed.astimezone(UTC)
-    return datetime.fromtimestamp(float(value), UTC)
-
-
-def as_utc(value: Any) -> datetime:
-    """A response timestamp as an aware UTC datetime, whether botocore parsed it or left it raw."""
-    if isinstance(value, datetime):
-        return value.astimezone(UTC) if value.tzinfo else value.replace(tzinfo=UTC)
-    return _from_raw(value)
-
-
-def job_row(region: str, item: dict[str, Any]) -> RestoreJobRow:
-    """One ListRestoreJobs item as the bot keeps it."""
-    created_by = item.get("CreatedBy") or {}
-    expected = item.get("ExpectedCompletionTimeMinutes")
-    return RestoreJobRow(
-        region=region,
-        account_id=str(item.get("AccountId", "")),
-        job_id=str(item.get("RestoreJobId", "")),
-        status=str(item.get("Status", "")),
-        status_message=str(item.get("StatusMessage", "")).strip(),
-        resource_type=str(item.get("ResourceType", "")),
-        created=as_utc(item["CreationDate"]),
-        resource_arn=str(
-            item.get("CreatedResourceArn") or item.get("SourceResourceArn") or item.get("RecoveryPointArn") or ""
-        ),
-        restore_testing_plan_arn=created_by.get("RestoreTestingPlanArn"),
-        validation_status=item.get("ValidationStatus"),
-        validation_status_message=item.get("ValidationStatusMessage"),
-        completed=as_utc(item["CompletionDate"]) if item.get("CompletionDate") is not None else None,
-        deletion_status=item.get("DeletionStatus"),
-        deletion_status_message=item.get("DeletionStatusMessage"),
-        expected_minutes=int(expected) if isinstance(expected, (int, float)) and expected > 0 else None,
-        source_arn=item.get("SourceResourceArn") or None,
-    )
 
 
 @dataclass(frozen=True)
@@ -202,30 +168,6 @@ class BackupService:
         self._pool.shutdown(wait=False, cancel_futures=True)
         self._account_pool.shutdown(wait=False, cancel_futures=True)
 
-    def _fan_out(
-        self, regions: tuple[str, ...], work: Callable[[str, float], RegionAnswer], action: str
-    ) -> tuple[dict[str, RegionAnswer], list[RegionFailure], float]:
-        """Run `work` for every region concurrently, within the deadline; failures become typed values."""
-        started = time.monotonic()
-        deadline = started + self._deadline
-        futures = {region: self._pool.submit(work, region, deadline) for region in regions}
-        wait(futures.values(), timeout=max(0.0, deadline - time.monotonic()))
-        answers: dict[str, RegionAnswer] = {}
-        failures: list[RegionFailure] = []
-        for region, future in futures.items():
-            if not future.done():
-                future.cancel()
-                failures.append(RegionFailure(region, FailureKind.TIMEOUT, f"no answer within {self._deadline:g} s"))
-                continue
-            exc = future.exception()
-            if exc is not None:
-                failure = describe_error(region, exc, action)
-                log.warning("%s failed region=%s kind=%s", action, region, failure.kind.value)
-                failures.append(failure)
-                continue
-            answers[region] = future.result()
-        return answers, failures, time.monotonic() - started
-
     def restore_job_summaries(self, flt: RestoreFilter, views: tuple[View, ...] = ALL_VIEWS) -> SummaryResult:
         """The views an answer shows (totals, by type, by account), each from its own planned chain per region,
         every chain of every region concurrently: the wall time is that of the longest chain."""
@@ -272,26 +214,21 @@ class BackupService:
         # The chains per account (AccountId=ANY) are the long ones (pages grow with the organisation): started
         # first, in every region, so the wall time is theirs and not theirs plus a wait behind the short ones.
         ordered = sorted(unique.items(), key=lambda item: item[1].get("AccountId") != ANY)
-        futures = {
-            (region, key): self._pool.submit(self._cached_summaries, region, params, deadline, max_pages or self._max_pages)
-            for key, params in ordered
-            for region in regions
-        }
-        wait(futures.values(), timeout=max(0.0, deadline - time.monotonic()))
+        pages = max_pages or self._max_pages
+        answers, failures = fan_out(
+            self._pool,
+            {
+                (region, key): functools.partial(self._cached_summaries, region, params, deadline, pages)
+                for key, params in ordered
+                for region in regions
+            },
+            deadline,
+            late=lambda task: timed_out(task[0], seconds),
+            failed=lambda task, exc: _logged(task[0], exc, SUMMARY_ACTION),
+        )
         failed: dict[str, RegionFailure] = {}
-        answers: dict[tuple[str, tuple[tuple[str, Any], ...]], RegionAnswer] = {}
-        for (region, key), future in futures.items():
-            if not future.done():
-                future.cancel()
-                failed.setdefault(region, RegionFailure(region, FailureKind.TIMEOUT, f"no answer within {seconds:g} s"))
-                continue
-            exc = future.exception()
-            if exc is not None:
-                failure = describe_error(region, exc, SUMMARY_ACTION)
-                log.warning("%s failed region=%s kind=%s", SUMMARY_ACTION, region, failure.kind.value)
-                failed.setdefault(region, failure)
-                continue
-            answers[(region, key)] = future.result()
+        for (region, _), failure in failures.items():
+            failed.setdefault(region, failure)  # a region is named once, for the first of its chains that failed
         answered = [r for r in regions if r not in failed]
         rows = {
             name: [row for region in answered for row in answers[(region, chain_key(params))].rows]
@@ -319,13 +256,21 @@ class BackupService:
             params["ByStatus"] = query.status
         if query.resource_type:
             params["ByResourceType"] = query.resource_type
-        answers, failures, elapsed = self._fan_out(
-            query.regions,
-            lambda region, deadline: self._region_jobs(
-                region, params, _accounts_in(query, region), deadline, _job_filter(query)
-            ),
-            JOBS_ACTION,
+        started = time.monotonic()
+        deadline = started + self._deadline
+        answers, failed = fan_out(
+            self._pool,
+            {
+                region: functools.partial(
+                    self._region_jobs, region, params, _accounts_in(query, region), deadline, _job_filter(query)
+                )
+                for region in query.regions
+            },
+            deadline,
+            late=lambda region: timed_out(region, self._deadline),
+            failed=lambda region, exc: _logged(region, exc, JOBS_ACTION),
         )
+        elapsed = time.monotonic() - started
         jobs = [job for answer in answers.values() for job in answer.rows]
         if query.local_resource_type:
             jobs = [job for job in jobs if job.resource_type == query.local_resource_type]
@@ -335,7 +280,7 @@ class BackupService:
         return JobsResult(
             query=query,
             jobs=tuple(jobs),
-            failures=tuple(failures),
+            failures=tuple(failed.values()),
             truncated=tuple(r for r, a in answers.items() if a.truncated),
             aws_calls=sum(a.calls for a in answers.values()),
             elapsed=elapsed,
@@ -358,32 +303,27 @@ class BackupService:
         seconds = self._deadline if deadline_seconds is None else deadline_seconds
         started = time.monotonic()
         deadline = started + seconds
-        futures = {}
+        tasks: dict[tuple[str, str, str], Callable[[], tuple[list[RestoreJobRow], int]]] = {}
         for (region, account), (after, before) in windows.items():
             for status in statuses:
                 params: dict[str, Any] = {"ByStatus": status, "ByCompleteAfter": after, "ByCompleteBefore": before}
                 if account:
                     params["ByAccountId"] = account
-                futures[(region, account, status)] = self._pool.submit(self._completed_chain, region, params, deadline)
-        wait(futures.values(), timeout=max(0.0, deadline - time.monotonic()))
-        rows: dict[tuple[str, str], list[RestoreJobRow]] = {pair: [] for pair in windows}
+                tasks[(region, account, status)] = functools.partial(self._completed_chain, region, params, deadline)
+        done, failed = fan_out(
+            self._pool,
+            tasks,
+            deadline,
+            late=lambda task: timed_out(task[0], seconds),
+            failed=lambda task, exc: _logged(task[0], exc, JOBS_ACTION, account=task[1]),
+        )
         failures: dict[tuple[str, str], RegionFailure] = {}
+        for (region, account, _), failure in failed.items():
+            failures.setdefault((region, account), failure)
+        rows: dict[tuple[str, str], list[RestoreJobRow]] = {pair: [] for pair in windows}
         calls = 0
-        for (region, account, _), future in futures.items():
-            pair = (region, account)
-            if not future.done():
-                future.cancel()
-                failures.setdefault(pair, RegionFailure(region, FailureKind.TIMEOUT, f"no answer within {seconds:g} s"))
-                continue
-            exc = future.exception()
-            if exc is not None:
-                failure = describe_error(region, exc, JOBS_ACTION)
-                log.warning("%s failed region=%s account=%s kind=%s", JOBS_ACTION, region, account or "own",
-                            failure.kind.value)
-                failures.setdefault(pair, failure)
-                continue
-            found, pages = future.result()
-            rows[pair] += found
+        for (region, account, _), (found, pages) in done.items():
+            rows[(region, account)] += found
             calls += pages
         return CompletedJobs(
             jobs={pair: tuple(found) for pair, found in rows.items() if pair not in failures},
@@ -455,7 +395,11 @@ class BackupService:
         subs: list[RegionAnswer | None] = []
         for start in range(0, len(accounts), ACCOUNTS_AT_ONCE):
             batch = accounts[start : start + ACCOUNTS_AT_ONCE]
-            done = [f.result() for f in [self._account_pool.submit(one, a) for a in batch]]
+            # No deadline here: each account stops itself by read_until, and an error fails the whole region.
+            results, _ = fan_out(
+                self._account_pool, {a: functools.partial(one, a) for a in batch}, None, late=never_late, failed=reraise
+            )
+            done = [results[a] for a in batch]
             subs += done
             if None in done:  # an account was not started: the cap or the time is reached for every later one
                 break
@@ -513,43 +457,13 @@ class BackupService:
 
     def _region_summaries(self, region: str, params: dict[str, Any], deadline: float, max_pages: int) -> RegionAnswer:
         answer = RegionAnswer()
-        for page in self._pages(region, params, deadline, answer, max_pages):
+        pages = Pages(self.client(region).list_restore_job_summaries, params, deadline, answer, max_pages)
+        for page in pages:
             period = page.get("AggregationPeriod")
             if isinstance(period, str) and period in Period.__members__:
                 answer.period = Period(period)
-            for item in page.get("RestoreJobSummaries", []):
-                # Interned: the same few regions, states and types (and the organisation's accounts) repeat in
-                # every row, and each row's JSON brought its own copies.
-                answer.rows.append(
-                    SummaryRow(
-                        region=intern(str(item.get("Region") or region)),
-                        account_id=intern(str(item.get("AccountId", ""))),
-                        state=intern(str(item.get("State", ""))),
-                        resource_type=intern(str(item.get("ResourceType", ""))),
-                        count=int(item.get("Count", 0)),
-                        start=as_utc(item["StartTime"]),
-                        end=as_utc(item["EndTime"]),
-                    )
-                )
+            answer.rows += [summary_row(region, item) for item in page.get("RestoreJobSummaries", [])]
+        if pages.capped:
+            log.warning("page cap hit region=%s pages=%d", region, answer.calls)
+            answer.truncated = True
         return answer
-
-    def _pages(
-        self, region: str, params: dict[str, Any], deadline: float, answer: RegionAnswer, max_pages: int
-    ) -> Iterator[dict[str, Any]]:
-        # ListRestoreJobSummaries has no botocore paginator: follow NextToken by hand, with a cap.
-        client = self.client(region)
-        token: str | None = None
-        while True:
-            if time.monotonic() > deadline:
-                raise DeadlineExceeded(f"no complete answer in time ({answer.calls} pages read)")
-            request = dict(params, NextToken=token) if token else params
-            page = client.list_restore_job_summaries(**request)
-            answer.calls += 1
-            yield page
-            token = page.get("NextToken")
-            if not token:
-                return
-            if answer.calls >= max_pages:
-                log.warning("page cap hit region=%s pages=%d", region, answer.calls)
-                answer.truncated = True
-                return

@@ -24,6 +24,11 @@ class DeadlineExceeded(Exception):
     """An answer's time ran out part-way through a region's page chain."""
 
 
+def timed_out(region: str, seconds: float) -> RegionFailure:
+    """A region (or one of its chains) that had not answered when the answer's time ran out."""
+    return RegionFailure(region, FailureKind.TIMEOUT, f"no answer within {seconds:g} s")
+
+
 def describe_error(region: str, exc: BaseException, action: str = SUMMARY_ACTION) -> RegionFailure:
     """Map a boto3/botocore exception to a typed failure with a message a Slack user can act on."""
     if isinstance(exc, ClientError):

@@ -9,7 +9,7 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Any
 
-from bot.domain.query import AGGREGATE_ALL, ANY, Period, RestoreFilter
+from bot.domain.query import AGGREGATE_ALL, ANY, BAD_STATES, Period, RestoreFilter, State
 
 PAGE_SIZE = 500  # the documented maximum of MaxResults
 
@@ -77,3 +77,28 @@ def plan_summary(flt: RestoreFilter, views: tuple[View, ...] = ALL_VIEWS) -> dic
 def chain_key(params: dict[str, Any]) -> tuple[tuple[str, Any], ...]:
     """Identical parameters are one chain, asked once (e.g. the totals and the by-account view of one account)."""
     return tuple(sorted(params.items()))
+
+
+def digest_chains(account: str | None, *, per_account: bool) -> dict[str, dict[str, Any]]:
+    """ONE_DAY chains that together hold everything a digest shows, each as small as AWS's aggregation allows:
+    the totals (every state per day, accounts and types summed), and for FAILED and ABORTED only, a chain per
+    type and, over many accounts, a chain per account. A scoped channel's digest (`per_account`) keeps account ids
+    in every chain (its accounts are cut out of the rows), so it reads account × type only for the two bad states."""
+    if per_account and account in (None, AGGREGATE_ALL):
+        account = ANY  # a channel's accounts can only be cut out of rows that name them
+    many = account == ANY
+    summed = AGGREGATE_ALL if many and not per_account else account
+
+    def params(state: str, resource_type: str, account_id: str | None) -> dict[str, Any]:
+        chain: dict[str, Any] = {"State": state, "ResourceType": resource_type,
+                                 "AggregationPeriod": Period.ONE_DAY.value, "MaxResults": PAGE_SIZE}
+        if account_id:
+            chain["AccountId"] = account_id
+        return chain
+
+    chains = {"totals": params(State.ANY, AGGREGATE_ALL, summed)}
+    for state in BAD_STATES:
+        chains[f"type:{state}"] = params(state, ANY, summed)
+        if many and not per_account:
+            chains[f"account:{state}"] = params(state, AGGREGATE_ALL, ANY)
+    return chains

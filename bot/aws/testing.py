@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 import threading
 import time
-from collections.abc import Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor, wait
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -16,9 +16,12 @@ import botocore.session
 from botocore.credentials import AssumeRoleCredentialFetcher, DeferredRefreshableCredentials
 from botocore.exceptions import ClientError
 
-from bot.aws import parsing
-from bot.aws.client import BackupService, as_utc, job_row
-from bot.aws.errors import DeadlineExceeded, describe_error
+from bot.aws import botocore_internals, parsing
+from bot.aws.client import BackupService
+from bot.aws.errors import describe_error
+from bot.aws.fanout import fan_out
+from bot.aws.pages import Pages
+from bot.aws.rows import as_utc, job_row
 from bot.domain.regions import region_partitions
 from bot.domain.results import AccountFailure, FailureKind, RestoreJobRow, TestingPlan, TestingResult, TestingSelection
 
@@ -71,20 +74,18 @@ class AccountSessions:
             if not self._role:
                 raise LookupError("no RESTORES_TESTING_ROLE to assume in other accounts")
             source = self._backup.session()
-            core_source = source._session  # botocore session behind boto3's, as boto3 itself uses it
             fetcher = AssumeRoleCredentialFetcher(
-                client_creator=lambda *args, **kwargs: core_source.create_client(
+                # boto3's public client() and get_credentials() hand these to the botocore session behind them.
+                client_creator=lambda *args, **kwargs: source.client(
                     *args, **dict(kwargs, region_name=kwargs.get("region_name") or self._home)
                 ),
-                source_credentials=core_source.get_credentials(),
+                source_credentials=source.get_credentials(),
                 role_arn=role_arn(account, self._role, self._home),
                 extra_args={"RoleSessionName": SESSION_NAME},
             )
             core = botocore.session.Session()
-            # botocore has no public setter for a session's credentials; boto3's own assume-role providers end
-            # in the same object, attached here directly.
-            core._credentials = DeferredRefreshableCredentials(
-                method="assume-role", refresh_using=fetcher.fetch_credentials
+            botocore_internals.attach_credentials(
+                core, DeferredRefreshableCredentials(method="assume-role", refresh_using=fetcher.fetch_credentials)
             )
             session = boto3.session.Session(botocore_session=core, region_name=self._home)
             parsing.install(session)
@@ -121,30 +122,22 @@ class RestoreTestingReader:
         account × region; an account whose role could not be assumed is one failure, named once."""
         started = time.monotonic()
         deadline = started + self._deadline
-        futures = {
-            (account, region): self._pool.submit(self._read_part, account, region, window, deadline)
-            for account in accounts
-            for region in regions
-        }
-        wait(futures.values(), timeout=max(0.0, deadline - time.monotonic()))
-        parts: list[_Part] = []
+        done, failed = fan_out(
+            self._pool,
+            {
+                (account, region): functools.partial(self._read_part, account, region, window, deadline)
+                for account in accounts
+                for region in regions
+            },
+            deadline,
+            late=lambda task: AccountFailure(*task, FailureKind.TIMEOUT, f"no answer within {self._deadline:g} s"),
+            failed=lambda task, exc: describe_failure(*task, exc),
+        )
+        parts = list(done.values())
         failures: dict[tuple[str, str | None], AccountFailure] = {}
-        for (account, region), future in futures.items():
-            if not future.done():
-                future.cancel()
-                failures[(account, region)] = AccountFailure(
-                    account, region, FailureKind.TIMEOUT, f"no answer within {self._deadline:g} s"
-                )
-                continue
-            exc = future.exception()
-            if exc is None:
-                parts.append(future.result())
-                continue
-            failure = describe_failure(account, region, exc)
-            if failure.region is None:
-                failures[(account, None)] = failure  # the role: one failure for the account, not one a region
-            else:
-                failures[(account, region)] = failure
+        for (account, region), failure in failed.items():
+            # The role: one failure for the account, not one a region.
+            failures[(account, region if failure.region is not None else None)] = failure
         whole = {a for (a, r) in failures if r is None}
         named = [f for (a, r), f in failures.items() if r is None or a not in whole]
         for failure in named:
@@ -177,7 +170,7 @@ class RestoreTestingReader:
     def _read_part(self, account: str, region: str, window: tuple[datetime, datetime], deadline: float) -> _Part:
         part = _Part()
         client = self.sessions.client(account, region)
-        for page in self._pages(part, client.list_restore_testing_plans, {}, deadline):
+        for page in Pages(client.list_restore_testing_plans, {}, deadline, part):
             for item in page.get("RestoreTestingPlans", []):
                 arn = str(item.get("RestoreTestingPlanArn", ""))
                 part.plans.append(
@@ -195,7 +188,7 @@ class RestoreTestingReader:
                 )
         for plan in part.plans:
             params = {"RestoreTestingPlanName": plan.name}
-            for page in self._pages(part, client.list_restore_testing_selections, params, deadline):
+            for page in Pages(client.list_restore_testing_selections, params, deadline, part):
                 for item in page.get("RestoreTestingSelections", []):
                     part.selections.append(
                         TestingSelection(
@@ -215,27 +208,13 @@ class RestoreTestingReader:
         client = self.sessions.client(account, region)
         params = {"ByRestoreTestingPlanArn": plan_arn, "ByCreatedAfter": window[0], "ByCreatedBefore": window[1]}
         kept = 0
-        for page in self._pages(part, client.list_restore_jobs, params, deadline):
+        for page in Pages(client.list_restore_jobs, params, deadline, part):
             for item in page.get("RestoreJobs", []):
                 if kept >= MAX_PLAN_JOBS:
                     part.truncated.append(plan_arn)
                     return
                 part.jobs.append(job_row(region, item))
                 kept += 1
-
-    def _pages(
-        self, part: _Part, call: Callable[..., dict[str, Any]], params: dict[str, Any], deadline: float
-    ) -> Iterator[dict[str, Any]]:
-        token: str | None = None
-        while True:
-            if time.monotonic() > deadline:
-                raise DeadlineExceeded(f"no complete answer in time ({part.calls} pages read)")
-            page = call(**params, **({"NextToken": token} if token else {}))
-            part.calls += 1
-            yield page
-            token = page.get("NextToken")
-            if not token:
-                return
 
 
 def _account_of(arn: str) -> str | None:

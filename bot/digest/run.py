@@ -7,22 +7,21 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Any
 
 from slack_sdk import WebClient
 from sqlalchemy.exc import DBAPIError
 
 from bot.aws.client import BackupService
-from bot.aws.plan import PAGE_SIZE
 from bot.charts.upload import upload_chart
 from bot.config import Settings
 from bot.digest.chart import DigestChart, post_with_chart
 from bot.digest.clock import RETRY_MINUTES
-from bot.digest.data import DigestData, DigestRows, build_digest, digest_day
+from bot.digest.data import DigestData, build_digest, digest_day
 from bot.digest.due import due_channels
+from bot.digest.query import query_digest
 from bot.digest.render import DigestSection, digest_series, render_digest
 from bot.domain.access import AccessPolicy, NoScope
-from bot.domain.query import AGGREGATE_ALL, ANY, BAD_STATES, COMMAND, State
+from bot.domain.query import ANY, COMMAND
 from bot.domain.regions import RegionCatalog
 from bot.domain.subscriptions import DIGEST, DigestSubscription
 from bot.restore_testing.service import RestoreTests
@@ -36,71 +35,6 @@ log = logging.getLogger(__name__)
 
 # Catch-up runs per digest day (start-up plus the periodic retry); bounds the noise of a channel that never works.
 MAX_CATCH_UP_RUNS = 8
-
-
-
-
-# A digest is a background job: it may take minutes and read many pages before it says anything.
-DIGEST_MAX_PAGES = 20_000
-
-
-def digest_chains(account: str | None, *, per_account: bool) -> dict[str, dict[str, Any]]:
-    """ONE_DAY chains that together hold everything a digest shows, each as small as AWS's aggregation allows:
-    the totals (every state per day, accounts and types summed), and for FAILED and ABORTED only, a chain per
-    type and, over many accounts, a chain per account. A scoped channel's digest keeps account ids in every
-    chain (its accounts are cut out here), so it reads account × type only for the two bad states."""
-    many = account == ANY
-    summed = AGGREGATE_ALL if many and not per_account else account
-
-    def params(state: str, resource_type: str, account_id: str | None) -> dict[str, Any]:
-        chain: dict[str, Any] = {"State": state, "ResourceType": resource_type, "AggregationPeriod": "ONE_DAY",
-                                 "MaxResults": PAGE_SIZE}
-        if account_id:
-            chain["AccountId"] = account_id
-        return chain
-
-    chains = {"totals": params(State.ANY, AGGREGATE_ALL, summed)}
-    for state in BAD_STATES:
-        chains[f"type:{state}"] = params(state, ANY, summed)
-        if many and not per_account:
-            chains[f"account:{state}"] = params(state, AGGREGATE_ALL, ANY)
-    return chains
-
-
-def query_digest(
-    backup: BackupService,
-    regions: tuple[str, ...],
-    account: str | None = None,
-    *,
-    per_account: bool = False,
-    deadline_seconds: float | None = None,
-) -> DigestRows:
-    """Every chain of every region at once (the wall time is the longest chain), within the digest's own deadline
-    and page cap; regions that failed or were cut short are carried along, never hidden."""
-    if per_account and account in (None, AGGREGATE_ALL):
-        account = ANY  # a channel's accounts can only be cut out of rows that name them
-    chains = digest_chains(account, per_account=per_account)
-    answer = backup.summary_chains(regions, chains, deadline_seconds=deadline_seconds, max_pages=DIGEST_MAX_PAGES)
-    by_account = (
-        tuple(row for state in BAD_STATES for row in answer.rows[f"account:{state}"])
-        if f"account:{BAD_STATES[0]}" in chains
-        else None
-    )
-    return DigestRows(
-        regions=regions,
-        totals=tuple(answer.rows["totals"]),
-        by_type=tuple(row for state in BAD_STATES for row in answer.rows[f"type:{state}"]),
-        by_account=by_account,
-        failures=answer.failures,
-        truncated=answer.truncated,
-        per_account=per_account,
-    )
-
-
-
-
-def collect_digest(backup: BackupService, regions: tuple[str, ...], *, day: date, account: str | None = None) -> DigestData:
-    return build_digest(query_digest(backup, regions, account), day=day, account=account)
 
 
 @dataclass

@@ -15,7 +15,8 @@ import pytest
 from bot.aws.client import BackupService
 from bot.config import Settings, load_settings
 from bot.digest.clock import RETRY_MINUTES
-from bot.digest.run import DigestRunner, collect_digest
+from bot.digest.query import collect_digest
+from bot.digest.run import DigestRunner
 from bot.sample.records import DailyCount
 from bot.store.ledger import Ledger
 from bot.web.app import create_web_client

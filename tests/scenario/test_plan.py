@@ -12,7 +12,7 @@ import pytest
 
 from bot.aws.client import BackupService
 from bot.digest.data import DigestRows, build_digest
-from bot.digest.run import query_digest
+from bot.digest.query import query_digest
 from bot.domain.query import Period, RestoreFilter, State
 from bot.domain.results import SummaryRow
 from tests.fakes.aws import multi_page_counts

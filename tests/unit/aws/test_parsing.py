@@ -12,7 +12,7 @@ import pytest
 from botocore import parsers
 
 from bot.aws import parsing
-from bot.aws.client import as_utc
+from bot.aws.rows import as_utc
 
 MOMENT = datetime(2027, 1, 1, 6, 30, 15, tzinfo=UTC)
 MODEL = botocore.session.get_session().get_service_model("backup")
