@@ -12,7 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from slack_sdk.models.blocks import Block
 
-from bot.answers.controls import ActionId, ActionValue, TestJobsValue
+from bot.answers.controls import ActionId, ActionValue
 from bot.domain.query import ANY, Period, RestoreFilter, State
 from bot.domain.results import (
     AccountFailure,
@@ -36,6 +36,7 @@ from bot.home.render import (
     render_home_not_enabled,
     render_home_refusal,
 )
+from bot.restore_testing.controls import TestJobsValue
 from bot.restore_testing.verdicts import judge
 from bot.slack.blocks import Message, section
 from tests.fakes.slack import validate_blocks
