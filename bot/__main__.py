@@ -7,18 +7,17 @@ import json
 import logging
 import os
 import sys
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 from bot.config import ConfigError, Mode, Settings, load_settings
 from bot.domain.query import COMMAND
 
 if TYPE_CHECKING:
-    from bot.alerts.poll import AlertPoller
     from bot.aws.client import BackupService
-    from bot.store.ledger import Ledger
-    from bot.store.subscriptions import SubscriptionStore
+
+T = TypeVar("T")
 
 EXIT_CONFIG = 2
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
@@ -38,8 +37,8 @@ def _check_slack_token(settings: Settings) -> None:
     """Fail fast on a wrong token; a Slack outage at start-up only warns (the process keeps serving)."""
     from slack_sdk.errors import SlackApiError
 
+    from bot.slack.client import create_web_client
     from bot.slack.errors import slack_error_code
-    from bot.web.app import create_web_client
 
     try:
         auth = create_web_client(settings).auth_test()
@@ -74,12 +73,15 @@ def cmd_serve(args: argparse.Namespace) -> int:
 def cmd_socket(args: argparse.Namespace) -> int:
     from slack_bolt.adapter.socket_mode import SocketModeHandler
 
-    from bot.web.app import create_app, create_web_client
+    from bot.web.app import create_app, warm
+    from bot.wiring import Wiring
 
     settings = _settings("socket")
     _check_slack_token(settings)
-    app = create_app(settings)
-    handler = SocketModeHandler(app, settings.slack_app_token, web_client=create_web_client(settings))
+    wiring = Wiring(settings, serving=True)
+    warm(wiring)
+    app = create_app(wiring)
+    handler = SocketModeHandler(app, settings.slack_app_token, web_client=wiring.web_client)
     handler.start()  # type: ignore[no-untyped-call]
     return 0
 
@@ -122,12 +124,12 @@ def _backup(settings: Settings, *, sample: bool) -> Iterator[BackupService]:
 
 
 def cmd_ask(args: argparse.Namespace) -> int:
-    from bot.answers.service import RestoresService
     from bot.answers.terminal import message_as_text
+    from bot.wiring import Wiring
 
     settings = _local_settings(args.sample)
     with _backup(settings, sample=args.sample) as backup:
-        message = RestoresService(settings, backup, sample=args.sample).answer(" ".join(args.text))
+        message = Wiring(settings, backup=backup, sample=args.sample).answers.answer(" ".join(args.text))
     if args.json:
         print(json.dumps({"text": message.text, "blocks": message.block_dicts()}, indent=2, ensure_ascii=False))
     else:
@@ -140,9 +142,9 @@ def cmd_chart(args: argparse.Namespace) -> int:
     read from AWS (or, with --sample and a filter, from the sample data through the same code path). The chart in
     words goes to stderr."""
     from bot.answers.grammar import parse_command
-    from bot.answers.service import RestoresService
     from bot.charts.render import render_png, sample_series
     from bot.domain.query import ParseError, Period
+    from bot.wiring import Wiring
 
     if not args.output and sys.stdout.isatty():
         print("usage error: a PNG does not belong on a terminal: redirect it (> chart.png) or use --output",
@@ -164,7 +166,8 @@ def cmd_chart(args: argparse.Namespace) -> int:
             print('usage error: chart takes a filter, e.g. "type:EBS account:ANY"', file=sys.stderr)
             return EXIT_CONFIG
         with _backup(settings, sample=args.sample) as backup:
-            result, series, command_text = RestoresService(settings, backup, sample=args.sample).chart_of(parsed.filter)
+            answers = Wiring(settings, backup=backup, sample=args.sample).answers
+            result, series, command_text = answers.chart_of(parsed.filter)
         if result.failures or result.truncated:
             missing = [f"{f.region}: {f.message}" for f in result.failures] + [f"{r}: cut short" for r in result.truncated]
             print(f"no chart of partial numbers for `{command_text}`: {'; '.join(missing)}", file=sys.stderr)
@@ -179,33 +182,10 @@ def cmd_chart(args: argparse.Namespace) -> int:
     return 0
 
 
-def _open_ledger(settings: Settings) -> Ledger:
-    from bot.store.ledger import Ledger
-
-    try:
-        return Ledger.from_url(settings.database_url)
-    except Exception as error:
-        first_line = (str(error).splitlines() or [""])[0][:200]
-        print(f"configuration error: DATABASE_URL is not usable ({type(error).__name__}: {first_line})", file=sys.stderr)
-        raise SystemExit(EXIT_CONFIG) from None
-
-
-def _open_subscriptions(settings: Settings) -> SubscriptionStore:
-    from bot.store.subscriptions import SubscriptionStore
-
-    try:
-        return SubscriptionStore.from_url(settings.database_url)
-    except Exception as error:
-        first_line = (str(error).splitlines() or [""])[0][:200]
-        print(f"configuration error: DATABASE_URL is not usable ({type(error).__name__}: {first_line})", file=sys.stderr)
-        raise SystemExit(EXIT_CONFIG) from None
-
-
 def cmd_digest(args: argparse.Namespace) -> int:
     from bot.answers.terminal import message_as_text
-    from bot.digest.run import DigestRunner
     from bot.domain.ids import CHANNEL_RE
-    from bot.web.app import create_web_client
+    from bot.wiring import Wiring
 
     if args.sample and not args.dry_run:
         print("usage error: --sample only goes with --dry-run (sample numbers must never reach a channel)", file=sys.stderr)
@@ -218,15 +198,12 @@ def cmd_digest(args: argparse.Namespace) -> int:
         env["RESTORES_DIGEST_CHANNELS"] = args.channel
     settings = _local_settings(args.sample, "local" if args.dry_run else "digest", env)
     with _backup(settings, sample=args.sample) as backup:
-        if args.dry_run:
-            runner = DigestRunner(settings, backup, None, None)
-        else:
-            runner = DigestRunner(settings, backup, create_web_client(settings), _open_ledger(settings),
-                                  subscriptions=_open_subscriptions(settings))
-            if not runner.channels():
-                print("configuration error: no channel gets the digest: set RESTORES_DIGEST_CHANNELS or run "
-                      f"`{COMMAND} subscribe digest` in a channel", file=sys.stderr)
-                return EXIT_CONFIG
+        runner = _or_config_error(lambda: Wiring(settings, backup=backup, sample=args.sample).digest(
+            posting=not args.dry_run))
+        if not args.dry_run and not runner.channels():
+            print("configuration error: no channel gets the digest: set RESTORES_DIGEST_CHANNELS or run "
+                  f"`{COMMAND} subscribe digest` in a channel", file=sys.stderr)
+            return EXIT_CONFIG
         # --channel posts there only; otherwise every channel, static and subscribed.
         run = runner.run(force=args.force, dry_run=args.dry_run, channels=(args.channel,) if args.channel else None)
     if args.dry_run and run.message is not None:
@@ -237,7 +214,7 @@ def cmd_digest(args: argparse.Namespace) -> int:
 
 def cmd_check(args: argparse.Namespace) -> int:
     from bot.check import run_check
-    from bot.web.app import create_web_client
+    from bot.slack.client import create_web_client
 
     settings = _settings("local")
     with _backup(settings, sample=False) as backup:
@@ -246,41 +223,21 @@ def cmd_check(args: argparse.Namespace) -> int:
     return 0 if not report.problems else 1
 
 
-def _alert_poller(settings: Settings, backup: BackupService) -> AlertPoller:
-    """The alert poller over every channel that gets alerts: RESTORES_ALERT_CHANNELS and subscriptions (read at each
-    poll, so a channel subscribing from Slack gets the next poll's alerts without a restart)."""
-    from bot.alerts.poll import AlertPoller
-    from bot.alerts.targets import AlertTarget
-    from bot.domain.subscriptions import ALERTS
-    from bot.store.alerts import AlertStore
-    from bot.web.app import create_web_client
-
-    subscriptions = _open_subscriptions(settings)
+def _or_config_error(build: Callable[[], T]) -> T:
+    """What the wiring builds, or the configuration error it met (an unusable DATABASE_URL), as every command says it."""
     try:
-        store = AlertStore.from_url(settings.database_url)
-    except Exception as error:
-        first_line = (str(error).splitlines() or [""])[0][:200]
-        print(f"configuration error: DATABASE_URL is not usable ({type(error).__name__}: {first_line})", file=sys.stderr)
+        return build()
+    except ConfigError as error:
+        print(f"configuration error: {error}", file=sys.stderr)
         raise SystemExit(EXIT_CONFIG) from None
-
-    def targets() -> list[AlertTarget]:
-        return [AlertTarget(s.channel, s.resource_type, s.account, s.states, s.static)
-                for s in subscriptions.alert_subscriptions(settings)]
-
-    def outcome(channel: str, error: str | None) -> None:
-        # A subscription whose channel is gone (deleted, archived, bot removed) is dropped after a few polls.
-        if error is None:
-            subscriptions.record_delivery_success(channel, ALERTS)
-        else:
-            subscriptions.record_delivery_failure(channel, ALERTS, error)
-
-    return AlertPoller(settings, backup, create_web_client(settings), store, targets, on_outcome=outcome)
 
 
 def cmd_poll(args: argparse.Namespace) -> int:
+    from bot.wiring import Wiring
+
     settings = _settings("poll")
     with _backup(settings, sample=False) as backup:
-        run = _alert_poller(settings, backup).poll()
+        run = _or_config_error(lambda: Wiring(settings, backup=backup).alerts).poll()
     print(run.summary(), file=sys.stderr)
     return 0 if run.ok else 1
 
@@ -288,15 +245,14 @@ def cmd_poll(args: argparse.Namespace) -> int:
 def cmd_clock(args: argparse.Namespace) -> int:
     from bot.alerts.clock import PollerLease, add_alert_jobs
     from bot.digest.clock import run_clock
-    from bot.digest.run import DigestRunner
-    from bot.web.app import create_web_client
+    from bot.wiring import Wiring
 
     settings = _settings("clock")
     _check_slack_token(settings)
     with _backup(settings, sample=False) as backup:
-        runner = DigestRunner(settings, backup, create_web_client(settings), _open_ledger(settings),
-                              subscriptions=_open_subscriptions(settings))
-        poller = _alert_poller(settings, backup)
+        wiring = Wiring(settings, backup=backup)
+        runner = _or_config_error(lambda: wiring.digest())
+        poller = _or_config_error(lambda: wiring.alerts)
         lease = PollerLease(poller.store, poller.owner, settings.alert_interval_seconds)
         try:
             run_clock(settings, runner.tick,

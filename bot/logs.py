@@ -8,10 +8,26 @@ import json
 import logging
 import re
 import sys
-from collections.abc import Iterable
+import time
+import uuid
+from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime
 
 request_id: contextvars.ContextVar[str | None] = contextvars.ContextVar("request_id", default=None)
+
+
+@contextlib.contextmanager
+def handling(what: str, log: logging.Logger, **extra: str) -> Iterator[str]:
+    """One request's frame, for every surface that answers one: a request id in every log line inside it (given to
+    the block, for the "reference" a user can quote), and a "handled" line with its duration at the end."""
+    rid = uuid.uuid4().hex[:12]
+    token = request_id.set(rid)
+    started = time.monotonic()
+    try:
+        yield rid
+    finally:
+        log.info("handled %s", what, extra={**extra, "duration_ms": round((time.monotonic() - started) * 1000, 1)})
+        request_id.reset(token)
 
 # Attributes every LogRecord has; anything else came in through `extra=` and is a structured field.
 _STANDARD = set(vars(logging.LogRecord("x", 0, "x", 0, "x", None, None))) | {"message", "asctime", "request_id"}

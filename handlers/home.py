@@ -112,6 +112,6 @@ class RestoresHome:
 
 
 def register(app: App, dashboard: HomeDashboard, gate: Gate | None = None) -> None:
-    listener = RestoresHome(dashboard, chart_ttl=float(dashboard.service.settings.cache_ttl), gate=gate)
+    listener = RestoresHome(dashboard, chart_ttl=float(dashboard.settings.cache_ttl), gate=gate)
     app.event("app_home_opened")(ack=listener.ack, lazy=[listener.opened])
     app.action(ActionId.HOME_REFRESH.pattern())(ack=listener.ack, lazy=[listener.refresh])

@@ -34,8 +34,9 @@ from bot.config import Settings, load_settings
 from bot.sample.records import DailyCount, RestoreJob, RestoreTestingPlan, RestoreTestingSelection
 from bot.slack.blocks import MAX_BLOCKS, MAX_FIELD_TEXT, MAX_FIELDS, MAX_MESSAGE_CHARS, MAX_SECTION_TEXT, Message
 from bot.store.alerts import AlertStore
-from bot.web.app import InstallationTeam, create_app, create_web_client
+from bot.web.app import create_app
 from bot.web.front import create_wsgi_app
+from bot.wiring import Wiring
 from tests.fakes.aws import BackupEmulator, multi_page_counts
 from tests.fakes.signing import (
     app_home_opened,
@@ -270,28 +271,30 @@ def aws_session(env: Mapping[str, str]) -> boto3.session.Session:
 
 
 def restores_service(env: Mapping[str, str]) -> RestoresService:
-    """The application service bot.web.app.create_service builds from `env` (Settings, deadline, cache TTL, the
+    """The application service bot.wiring builds for `serve` from `env` (Settings, deadline, cache TTL, the
     installation's workspace from auth.test), its boto3 clients on AWS_ENDPOINT_URL_BACKUP whatever the region. Close
     `service.backup` when done."""
     settings = load_settings(env, "http")
     backup = BackupService(lambda: aws_session(env), endpoint_url=env["AWS_ENDPOINT_URL_BACKUP"],
                            deadline_seconds=settings.aws_deadline_seconds, cache_ttl=settings.cache_ttl)
-    return RestoresService(settings, backup, installation_team=InstallationTeam(settings, create_web_client(settings)))
+    return Wiring(settings, backup=backup, serving=True).answers
 
 
 def start_app_bot(env: Mapping[str, str], slack: FakeSlack) -> AppBot:
     """`python -m bot serve` minus the process: the service from `env`, then
-    bot.web.front.create_wsgi_app(bot.web.app.create_app(settings, service, listener_executor), secret), as
+    bot.web.front.create_wsgi_app(bot.web.app.create_app(wiring, listener_executor), secret), as
     bot.web.app.create_web_app builds what each gunicorn worker serves."""
-    service = restores_service(env)
-    settings = service.settings
+    settings = load_settings(env, "http")
+    backup = BackupService(lambda: aws_session(env), endpoint_url=env["AWS_ENDPOINT_URL_BACKUP"],
+                           deadline_seconds=settings.aws_deadline_seconds, cache_ttl=settings.cache_ttl)
     lazy = LazyListenerPool()
-    wsgi = create_wsgi_app(create_app(settings, service, listener_executor=lazy), settings.slack_signing_secret)
+    wiring = Wiring(settings, backup=backup, serving=True)
+    wsgi = create_wsgi_app(create_app(wiring, listener_executor=lazy), settings.slack_signing_secret)
     server = make_server("127.0.0.1", 0, _reading_whole_body(wsgi), server_class=_ThreadingWSGIServer,
                          handler_class=_QuietHandler)
     threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, name="app-bot", daemon=True).start()
     return AppBot(url=f"http://127.0.0.1:{server.server_port}", slack=slack, secret=settings.slack_signing_secret,
-                  server=server, backup=service.backup, lazy=lazy)
+                  server=server, backup=backup, lazy=lazy)
 
 
 class _ThreadingWSGIServer(ThreadingMixIn, WSGIServer):
@@ -688,8 +691,9 @@ def alert_poller(env: Mapping[str, str], *, store: AlertStore | None = None, own
     settings = load_settings(env, "poll")
     backup = BackupService(lambda: aws_session(env), endpoint_url=env["AWS_ENDPOINT_URL_BACKUP"],
                            deadline_seconds=settings.aws_deadline_seconds)
-    return AlertPoller(settings, backup, create_web_client(settings), store or AlertStore.from_url(settings.database_url),
-                       lambda: static_targets(settings), owner=owner)
+    parts = Wiring(settings, backup=backup)
+    return AlertPoller(settings, backup, parts.web_client, store or parts.alert_store, lambda: static_targets(settings),
+                       regions=parts.regions, policy=parts.policy, owner=owner)
 
 
 def age_alerts(store: AlertStore, by: timedelta) -> None:

@@ -151,7 +151,8 @@ class AlertPoller:
         store: AlertStore,
         targets: Callable[[], list[AlertTarget]],
         *,
-        regions: RegionCatalog | None = None,
+        regions: RegionCatalog,
+        policy: AccessPolicy,
         owner: str | None = None,
         on_outcome: Callable[[str, str | None], object] | None = None,
     ) -> None:
@@ -162,9 +163,9 @@ class AlertPoller:
         self.client = client
         self.store = store
         self.targets = targets
-        self.regions = regions or RegionCatalog(settings.regions, discover=settings.all_regions)
+        self.regions = regions
         self.owner = owner or new_owner()
-        self.policy = AccessPolicy(settings)
+        self.policy = policy
         self.on_outcome = on_outcome
 
     def scheduled(self) -> PollRun | None:

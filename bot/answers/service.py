@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import logging
-import time
-import uuid
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
@@ -31,11 +29,10 @@ from bot.domain.query import ANY, COMMAND, WILDCARDS, ParseError, Period, Restor
 from bot.domain.regions import RegionCatalog
 from bot.domain.results import JobsQuery, JobsResult, RegionFailure, SummaryResult, SummaryRow
 from bot.domain.subscriptions import ChannelCheck
-from bot.logs import request_id
+from bot.logs import handling
 from bot.restore_testing.controls import TestJobsValue
 from bot.restore_testing.service import RestoreTests
 from bot.slack.blocks import Message
-from bot.store.subscriptions import SubscriptionStore
 from bot.subscriptions.service import SubscriptionCommands
 
 log = logging.getLogger(__name__)
@@ -52,19 +49,20 @@ class RestoresService:
         settings: Settings,
         backup: BackupService,
         *,
+        regions: RegionCatalog,
+        policy: AccessPolicy,
+        tests: RestoreTests,
+        subscriptions: SubscriptionCommands,
         sample: bool = False,
-        installation_team: Callable[[], str | None] | None = None,
-        regions: RegionCatalog | None = None,
-        subscriptions: SubscriptionStore | None = None,
     ) -> None:
+        """Every collaborator is built once, by bot.wiring."""
         self.settings = settings
-        self.regions = regions or RegionCatalog(settings.regions, discover=settings.all_regions)
+        self.regions = regions
         self.backup = backup
         self.sample = sample
-        self.policy = AccessPolicy(settings, installation_team)
-        self.tests = RestoreTests(settings, backup, sample=sample)
-        # None: opened in DATABASE_URL on the first subscription command.
-        self.subscriptions = SubscriptionCommands(settings, subscriptions)
+        self.policy = policy
+        self.tests = tests
+        self.subscriptions = subscriptions
 
     def _guarded(
         self,
@@ -78,33 +76,25 @@ class RestoresService:
     ) -> Message:
         """Allow-lists and scope first, then the work; any fault becomes an answer with a reference. `home`: the request
         comes from the App Home tab, which has no channel: its own scope applies (AccessPolicy.check_home)."""
-        rid = uuid.uuid4().hex[:12]
-        token = request_id.set(rid)
-        started = time.monotonic()
-        try:
-            if home:
-                access = self.policy.check_home(user_id=user_id, teams=teams or ())
-            else:
-                access = self.policy.check(user_id=user_id, channel_id=channel_id, teams=teams)
-            if not access.allowed:
-                log.info("refused %s", what, extra={"user": user_id, "channel": channel_id, "reason": access.reason})
-                return render_refusal(
-                    command, no_scope=access.reason == "no-scope", other_team=access.reason == "other-team", home=home
-                )
-            return work(access)
-        except OutOfScope as error:
-            log.info("out of scope %s", what, extra={"user": user_id, "channel": channel_id})
-            return render_out_of_scope(str(error))
-        except Exception:
-            log.exception("failed to answer %s", what)
-            return render_internal_error(rid)
-        finally:
-            log.info(
-                "handled %s",
-                what,
-                extra={"user": user_id, "channel": channel_id, "duration_ms": round((time.monotonic() - started) * 1000, 1)},
-            )
-            request_id.reset(token)
+        with handling(what, log, user=user_id, channel=channel_id) as rid:
+            try:
+                if home:
+                    access = self.policy.check_home(user_id=user_id, teams=teams or ())
+                else:
+                    access = self.policy.check(user_id=user_id, channel_id=channel_id, teams=teams)
+                if not access.allowed:
+                    log.info("refused %s", what, extra={"user": user_id, "channel": channel_id, "reason": access.reason})
+                    return render_refusal(
+                        command, no_scope=access.reason == "no-scope", other_team=access.reason == "other-team",
+                        home=home,
+                    )
+                return work(access)
+            except OutOfScope as error:
+                log.info("out of scope %s", what, extra={"user": user_id, "channel": channel_id})
+                return render_out_of_scope(str(error))
+            except Exception:
+                log.exception("failed to answer %s", what)
+                return render_internal_error(rid)
 
     def answer(
         self,

@@ -263,15 +263,19 @@ class DigestRunner:
         backup: BackupService,
         client: WebClient | None,
         ledger: Ledger | None,
-        regions: RegionCatalog | None = None,
+        *,
+        regions: RegionCatalog,
+        tests: RestoreTests,
+        policy: AccessPolicy,
         subscriptions: SubscriptionStore | None = None,
     ) -> None:
         self.settings = settings
         self.backup = backup
         self.client = client
         self.ledger = ledger
-        self.regions = regions or RegionCatalog(settings.regions, discover=settings.all_regions)
-        self.tests = RestoreTests(settings, backup)
+        self.regions = regions
+        self.tests = tests
+        self.policy = policy
         # None (dry runs): the static RESTORES_DIGEST_CHANNELS only.
         self.subscriptions = subscriptions
         # (channel, digest day) -> runs so far and when the last one was: the tick's retries and their limit.
@@ -314,7 +318,7 @@ class DigestRunner:
             dry_run=dry_run,
             skip_all_clear=self.settings.digest_skip_all_clear,
             deadline_seconds=self.settings.digest_deadline_seconds,
-            scope_for=AccessPolicy(self.settings).accounts_for,
+            scope_for=self.policy.accounts_for,
         )
         if not dry_run:
             self._record_deliveries(run)

@@ -4,19 +4,19 @@ Slack-agnostic, like RestoresService whose policy, AWS client and restore testin
 from __future__ import annotations
 
 import logging
-import time
-import uuid
 from collections import defaultdict
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 
-from bot.answers.service import RestoresService
 from bot.aws.cache import TtlCache
+from bot.aws.client import BackupService
 from bot.charts.render import DailySeries
-from bot.domain.access import Access, NoScope
+from bot.config import Settings
+from bot.domain.access import Access, AccessPolicy, NoScope
 from bot.domain.query import ANY, Period, RestoreFilter, State
+from bot.domain.regions import RegionCatalog
 from bot.domain.results import JobsResult
 from bot.domain.subscriptions import AlertSubscription, DigestSubscription
 from bot.home.render import (
@@ -30,10 +30,12 @@ from bot.home.render import (
     render_home_not_enabled,
     render_home_refusal,
 )
-from bot.logs import request_id
+from bot.logs import handling
 from bot.restore_testing.grammar import TestsQuery
+from bot.restore_testing.service import RestoreTests
 from bot.restore_testing.verdicts import Scoreboard
 from bot.slack.channels import MemberChannels
+from bot.store.subscriptions import SubscriptionStore
 
 log = logging.getLogger(__name__)
 
@@ -57,9 +59,28 @@ class HomeDashboard:
     `/restores 1d account:ANY`), and the jobs and restore testing reads are kept as long (RESTORES_CACHE_TTL) per
     scope, with single flight: a user opening the tab twice, or a hundred users at once, cost AWS one read."""
 
-    def __init__(self, service: RestoresService) -> None:
-        self.service = service
-        ttl = service.settings.cache_ttl
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        backup: BackupService,
+        regions: RegionCatalog,
+        policy: AccessPolicy,
+        tests: RestoreTests,
+        list_jobs: Callable[[RestoreFilter, tuple[datetime, datetime]], JobsResult],
+        subscriptions: Callable[[], SubscriptionStore],
+        sample: bool = False,
+    ) -> None:
+        """`list_jobs` is the answers' drill-down (the same bounds); `subscriptions` opens the store on first use."""
+        self.settings = settings
+        self.backup = backup
+        self.regions = regions
+        self.policy = policy
+        self.tests = tests
+        self.list_jobs = list_jobs
+        self.subscription_store = subscriptions
+        self.sample = sample
+        ttl = settings.cache_ttl
         self._reads: TtlCache[HomeReads] = TtlCache(ttl, max_entries=64)
         # Per user: users.conversations is one Slack call (or a few pages) a user; a failed lookup is not kept.
         self._members: TtlCache[frozenset[str] | None] = TtlCache(ttl, max_entries=4096)
@@ -79,43 +100,37 @@ class HomeDashboard:
         """The view to publish for this user: the dashboard, or a refusal, a "not enabled", an error with a reference.
         `chart` uploads the trend and gives its file id (None: the text trend stays); it is asked only for complete
         numbers, so no average line is drawn from partial data."""
-        rid = uuid.uuid4().hex[:12]
-        token = request_id.set(rid)
-        started = time.monotonic()
-        try:
-            access = self.service.policy.check_home(user_id=user_id, teams=teams)
-            if not access.allowed:
-                log.info("refused home", extra={"user": user_id, "reason": access.reason})
-                if access.reason == "no-scope":
-                    return render_home_not_enabled()
-                return render_home_refusal(other_team=access.reason == "other-team")
-            data = self.data(access, user_id=user_id, member_channels=member_channels, now=now)
-            summary = data.summary
-            if chart is not None and not summary.failures and not summary.truncated:
-                file_id = chart(data.series)
-                if file_id:
-                    data = replace(data, trend_image=TrendImage(slack_file_id=file_id))
-            return render_home(data)
-        except Exception:
-            log.exception("failed to build the home tab")
-            return render_home_error(rid)
-        finally:
-            log.info("handled home", extra={"user": user_id, "duration_ms": round((time.monotonic() - started) * 1000, 1)})
-            request_id.reset(token)
+        with handling("home", log, user=user_id) as rid:
+            try:
+                access = self.policy.check_home(user_id=user_id, teams=teams)
+                if not access.allowed:
+                    log.info("refused home", extra={"user": user_id, "reason": access.reason})
+                    if access.reason == "no-scope":
+                        return render_home_not_enabled()
+                    return render_home_refusal(other_team=access.reason == "other-team")
+                data = self.data(access, user_id=user_id, member_channels=member_channels, now=now)
+                summary = data.summary
+                if chart is not None and not summary.failures and not summary.truncated:
+                    file_id = chart(data.series)
+                    if file_id:
+                        data = replace(data, trend_image=TrendImage(slack_file_id=file_id))
+                return render_home(data)
+            except Exception:
+                log.exception("failed to build the home tab")
+                return render_home_error(rid)
 
     def data(
         self, access: Access, *, user_id: str, member_channels: MemberChannels | None, now: datetime | None = None
     ) -> HomeData:
-        service = self.service
         now = now or datetime.now(UTC)
-        regions = service.regions.current()
-        flt = service.policy.scope(
+        regions = self.regions.current()
+        flt = self.policy.scope(
             RestoreFilter(state=State.ANY, period=Period.ONE_DAY, account=ANY, regions=regions), access
         )
         today = datetime.combine(now.astimezone(UTC).date(), datetime.min.time(), UTC)
         window = (today - timedelta(days=HOME_DAYS), today)
         # Only leaf reads go to the pool (none of them waits on the pool): the cached reads run on this thread.
-        summary = self._pool.submit(service.backup.restore_job_summaries, flt)
+        summary = self._pool.submit(self.backup.restore_job_summaries, flt)
         key = (flt.account, flt.visible_accounts, regions, window)
         reads = self._reads.get_or_compute(key, lambda: self._read(flt, window, access, now), lambda r: r.complete)
         subscriptions = self.subscriptions(user_id, member_channels)
@@ -126,8 +141,8 @@ class HomeDashboard:
             failed_jobs=reads.failed_jobs,
             tests=reads.tests,
             subscriptions=subscriptions,
-            cache_ttl=service.settings.cache_ttl,
-            sample=service.sample,
+            cache_ttl=self.settings.cache_ttl,
+            sample=self.sample,
         )
 
     def _read(
@@ -135,19 +150,18 @@ class HomeDashboard:
     ) -> HomeReads:
         """The failed jobs of the dashboard's days (bounded as every drill-down: MAX_JOBS a region, accounts with the
         most failures first, half the deadline) and the restore testing scoreboard of the same days."""
-        service = self.service
         failed = RestoreFilter(state=State.FAILED, period=Period.FOURTEEN_DAYS, account=flt.account,
                                regions=flt.regions, visible_accounts=flt.visible_accounts)
-        jobs = self._pool.submit(service.list_jobs, failed, window)
-        tests = service.tests.scoreboard(TestsQuery(days=HOME_DAYS, regions=flt.regions), access.accounts, now)
+        jobs = self._pool.submit(self.list_jobs, failed, window)
+        tests = self.tests.scoreboard(TestsQuery(days=HOME_DAYS, regions=flt.regions), access.accounts, now)
         return HomeReads(jobs.result(), tests)
 
     def subscriptions(self, user_id: str, member_channels: MemberChannels | None) -> tuple[HomeChannel, ...] | None:
         """The subscriptions of the channels this user is in; () when no channel has any; None when it cannot be told
         which channels are the user's (nothing is listed rather than channels the user may not know of)."""
-        settings = self.service.settings
+        settings = self.settings
         try:
-            store = self.service.subscriptions.store()
+            store = self.subscription_store()
             digests = store.digest_subscriptions(settings)
             alerts = store.alert_subscriptions(settings)
         except Exception as error:  # the database is down: the dashboard's numbers are still worth publishing
@@ -168,7 +182,7 @@ class HomeDashboard:
         listed = []
         for channel in sorted(c for c in by_channel if c in mine):
             try:
-                scope = self.service.policy.accounts_for(channel)
+                scope = self.policy.accounts_for(channel)
             except NoScope:
                 scope = frozenset()
             channel_digests, channel_alerts = by_channel[channel]

@@ -8,7 +8,6 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 from bot.answers.render_jobs import render_jobs
-from bot.aws.client import BackupService
 from bot.aws.testing import OWN, RestoreTestingReader, describe_failure
 from bot.config import Settings
 from bot.digest.render import DigestSection
@@ -35,10 +34,10 @@ log = logging.getLogger(__name__)
 class RestoreTests:
     """`/restores tests`, its buttons and the digest's restore testing section, over one RestoreTestingReader."""
 
-    def __init__(self, settings: Settings, backup: BackupService, *, sample: bool = False) -> None:
+    def __init__(self, settings: Settings, reader: RestoreTestingReader, *, sample: bool = False) -> None:
         self.settings = settings
         self.sample = sample
-        self.reader = RestoreTestingReader(backup, role=settings.testing_role, home_region=settings.regions[0])
+        self.reader = reader
 
     def accounts(self, query: TestsQuery, visible: frozenset[str] | None) -> tuple[str, ...]:
         """The accounts to read: the bot's own (whose plans are cut to the scope by their ARNs) and the configured

@@ -4,7 +4,7 @@ bot can post there), then the SubscriptionStore; Slack-agnostic, like RestoresSe
 from __future__ import annotations
 
 import logging
-import threading
+from collections.abc import Callable
 from datetime import UTC, datetime
 
 from bot.answers.grammar import ParsedCommand
@@ -32,17 +32,11 @@ log = logging.getLogger(__name__)
 
 
 class SubscriptionCommands:
-    def __init__(self, settings: Settings, store: SubscriptionStore | None = None) -> None:
+    def __init__(self, settings: Settings, store: Callable[[], SubscriptionStore]) -> None:
+        """`store` gives the table, opened on first use (bot.wiring): `ask` and the answers that do not subscribe
+        never touch the database."""
         self.settings = settings
-        self._store = store
-        self._lock = threading.Lock()
-
-    def store(self) -> SubscriptionStore:
-        """The store in DATABASE_URL, opened on first use: `ask` and the answers that do not subscribe never touch it."""
-        with self._lock:
-            if self._store is None:
-                self._store = SubscriptionStore.from_url(self.settings.database_url)
-            return self._store
+        self.store = store
 
     def answer(
         self,

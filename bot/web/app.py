@@ -1,91 +1,44 @@
-"""Composition root: builds the Slack client, the AWS service and the Bolt App, and wires the listeners."""
+"""The Bolt App over the wiring (bot.wiring): its listeners registered, and what each gunicorn worker serves."""
 
 from __future__ import annotations
 
 import logging
-import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 
 from slack_bolt import App
 from slack_bolt.authorization import AuthorizeResult
-from slack_sdk import WebClient
-from slack_sdk.http_retry.builtin_handlers import ConnectionErrorRetryHandler, RateLimitErrorRetryHandler
 
-from bot.answers.service import RestoresService
-from bot.aws.client import BackupService
 from bot.config import Settings
-from bot.domain.regions import RegionCatalog
-from bot.home.service import HomeDashboard
-from bot.store.replay import ReplayGuard
 from bot.web.admission import Gate
 from bot.web.front import WebApp, create_wsgi_app
+from bot.wiring import Wiring
 from handlers import actions, commands, home
 
 log = logging.getLogger(__name__)
 
-def create_web_client(settings: Settings) -> WebClient:
-    """The one way the bot builds a Slack Web API client: SLACK_API_URL and retries on 429 and resets."""
-    return WebClient(
-        token=settings.slack_bot_token or None,
-        base_url=settings.slack_api_url,
-        timeout=15,
-        retry_handlers=[ConnectionErrorRetryHandler(max_retry_count=2), RateLimitErrorRetryHandler(max_retry_count=3)],
-    )
+
+def warm(wiring: Wiring) -> None:
+    """Build the regions' clients now (RESTORES_REGIONS=all discovers them here, once per worker): creating a boto3
+    client costs ~25 ms of CPU under the GIL, which would otherwise land on the first burst of acks."""
+    for region in wiring.regions.current():
+        wiring.backup.client(region)
 
 
-class InstallationTeam:
-    """The workspace the app is installed in: SLACK_TEAM_ID, or the team auth.test names for the bot token, asked
-    the first time a request needs it (never inside an ack) and again at most once a minute after a failure."""
-
-    RETRY_SECONDS = 60.0
-
-    def __init__(self, settings: Settings, client: WebClient) -> None:
-        self._team = settings.slack_team_id or None
-        self._client = client
-        self._failed_at: float | None = None
-        self._lock = threading.Lock()
-
-    def __call__(self) -> str | None:
-        with self._lock:
-            if self._team is not None:
-                return self._team
-            if self._failed_at is not None and time.monotonic() - self._failed_at < self.RETRY_SECONDS:
-                return None
-            try:
-                self._team = str(self._client.auth_test().get("team_id") or "") or None
-            except Exception as error:  # Slack unreachable: unknown for now, so requests are refused (fail closed)
-                log.warning("auth.test failed while learning the installation's workspace: %s", type(error).__name__)
-                self._failed_at = time.monotonic()
-            return self._team
-
-
-def create_service(settings: Settings) -> RestoresService:
-    backup = BackupService(deadline_seconds=settings.aws_deadline_seconds, cache_ttl=settings.cache_ttl)
-    regions = RegionCatalog(settings.regions, discover=settings.all_regions)
-    # Build the regions' clients now (RESTORES_REGIONS=all discovers them here, once per worker): creating a
-    # boto3 client costs ~25 ms of CPU under the GIL, which would otherwise land on the first burst of acks.
-    for region in regions.current():
-        backup.client(region)
-    team = InstallationTeam(settings, create_web_client(settings))
-    return RestoresService(settings, backup, installation_team=team, regions=regions)
-
-
-def register_listeners(app: App, service: RestoresService, gate: Gate | None = None) -> None:
+def register_listeners(app: App, wiring: Wiring, gate: Gate | None = None) -> None:
     """Every Slack surface the bot answers, each module registering its own listeners."""
-    commands.register(app, service, gate)
+    commands.register(app, wiring.answers, gate)
     # Before actions: its catch-all for unknown buttons must stay the last action listener.
-    home.register(app, HomeDashboard(service), gate)
-    actions.register(app, service, gate)
+    home.register(app, wiring.home, gate)
+    actions.register(app, wiring.answers, gate)
 
 
 def create_app(
-    settings: Settings,
-    service: RestoresService | None = None,
+    wiring: Wiring,
     listener_executor: ThreadPoolExecutor | None = None,
     gate: Gate | None = None,
 ) -> App:
-    service = service or create_service(settings)
+    settings = wiring.settings
     token = settings.slack_bot_token
     # Answers in flight are admitted at the ack, per user and in all (bot.web.admission): the pool's queue is bounded.
     gate = gate or Gate(settings.user_concurrency, settings.max_in_flight)
@@ -97,7 +50,7 @@ def create_app(
         return AuthorizeResult(enterprise_id=enterprise_id, team_id=team_id, bot_token=token)
 
     app = App(
-        client=create_web_client(settings),
+        client=wiring.web_client,
         authorize=authorize,
         # auth.test at construction would crash-loop the process while Slack is unreachable.
         token_verification_enabled=False,
@@ -111,7 +64,7 @@ def create_app(
         # sees them; Socket Mode messages come over Slack's authenticated WebSocket.
         request_verification_enabled=False,
     )
-    register_listeners(app, service, gate)
+    register_listeners(app, wiring, gate)
     return app
 
 
@@ -119,19 +72,19 @@ def create_web_app(settings: Settings) -> WebApp:
     """What each gunicorn worker serves. On shutdown (SIGTERM in a rolling deploy) the worker stops taking requests,
     then drains: every command already acked finishes its AWS queries and posts its answer before the pools close.
     gunicorn's graceful timeout is set above the longest answer (bot.web.server) so the drain is not cut short."""
+    wiring = Wiring(settings, serving=True)
+    warm(wiring)
     executor = ThreadPoolExecutor(max_workers=64, thread_name_prefix="lazy")
     gate = Gate(settings.user_concurrency, settings.max_in_flight)
-    service = create_service(settings)
 
     def drain() -> None:
         started = time.monotonic()
         gate.executor(executor).shutdown(wait=True)  # the answers, then the busy notices
-        service.backup.close()
+        wiring.close()
         log.info("drained answers in flight in %.1f s", time.monotonic() - started)
 
-    app = create_app(settings, service, listener_executor=executor, gate=gate)
+    app = create_app(wiring, listener_executor=executor, gate=gate)
     # Replays are refused across every worker and replica that shares DATABASE_URL.
-    replays = ReplayGuard.from_url(settings.database_url)
     return create_wsgi_app(
-        app, settings.slack_signing_secret, drain=drain, replays=replays, body_timeout=settings.body_timeout_seconds
+        app, settings.slack_signing_secret, drain=drain, replays=wiring.replays, body_timeout=settings.body_timeout_seconds
     )

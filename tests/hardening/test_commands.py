@@ -32,6 +32,7 @@ from bot.config import load_settings
 from bot.domain.query import API_STATES, RESOURCE_TYPES, WILDCARDS, ParseError, Period
 from bot.domain.regions import known_regions
 from bot.slack.blocks import Message
+from bot.wiring import Wiring
 from tests.fakes.aws import BackupEmulator, multi_page_counts
 from tests.fakes.slack import FakeSlack, validate_blocks
 from tests.support import API_ACCOUNT_RE, E2E_REGIONS, AppBot
@@ -168,7 +169,7 @@ def in_process(emulator: BackupEmulator) -> Iterator[InProcess]:
         endpoint_url=emulator.url,
     )
     counts = tuple(multi_page_counts(E2E_REGIONS, ACCOUNTS, TYPES, 14, NOW.date()))
-    harness = InProcess(RestoresService(config, backup), emulator, counts)
+    harness = InProcess(Wiring(config, backup=backup).answers, emulator, counts)
     harness.prime()
     yield harness
     backup.close()

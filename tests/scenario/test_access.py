@@ -14,10 +14,8 @@ import pytest
 from bot.answers.controls import ActionId, ActionValue
 from bot.aws.client import BackupService
 from bot.config import load_settings
-from bot.digest.run import DigestRunner
 from bot.domain.query import RestoreFilter
-from bot.store.ledger import Ledger
-from bot.web.app import create_web_client
+from bot.wiring import Wiring
 from tests.fakes.aws import BackupEmulator, expected_sum, multi_page_counts
 from tests.fakes.slack import FakeSlack
 from tests.support import BOT_TOKEN, CHANNEL_SCOPES, DATASET_ACCOUNTS, E2E_REGIONS, AppBot, actions_of, click
@@ -102,7 +100,7 @@ def test_digests_are_scoped_per_channel_from_one_aws_query(fakes: tuple[BackupEm
     cfg = load_settings(env, "digest")
     backup = BackupService(lambda: boto3.session.Session(aws_access_key_id="t", aws_secret_access_key="t"),
                            endpoint_url=emulator.url)
-    DigestRunner(cfg, backup, create_web_client(cfg), Ledger.from_url(cfg.database_url)).run(now=now)
+    Wiring(cfg, backup=backup).digest().run(now=now)
     posted = {c.params["channel"]: c for c in slack.calls_to("chat.postMessage") if c.ok}
 
     def bad(accounts: tuple[str, ...]) -> int:

@@ -8,7 +8,7 @@ import boto3
 from bot.aws.client import BackupService
 from bot.check import run_check
 from bot.config import load_settings
-from bot.web.app import create_web_client
+from bot.slack.client import create_web_client
 from tests.fakes.aws import BackupEmulator
 from tests.fakes.slack import FakeSlack
 from tests.support import BOT_TOKEN, SIGNING_SECRET

@@ -11,8 +11,7 @@ import boto3
 from bot.aws.client import BackupService
 from bot.digest.run import DigestRunner
 from bot.sample.records import DailyCount
-from bot.store.ledger import Ledger
-from bot.web.app import create_web_client
+from bot.wiring import Wiring
 from tests.fakes.aws import BackupEmulator
 from tests.fakes.slack import FakeSlack
 from tests.support import clock_settings
@@ -22,7 +21,7 @@ def _runner(emulator: BackupEmulator, slack: FakeSlack, tmp_path: Path, **env: s
     settings = clock_settings(SLACK_API_URL=slack.api_url, DATABASE_URL=f"sqlite:///{tmp_path / 'clock.sqlite3'}", **env)
     backup = BackupService(lambda: boto3.session.Session(aws_access_key_id="t", aws_secret_access_key="t"),
                            endpoint_url=emulator.url)
-    return DigestRunner(settings, backup, create_web_client(settings), Ledger.from_url(settings.database_url))
+    return Wiring(settings, backup=backup).digest()
 
 
 def test_catch_up_posts_once_when_started_late_the_same_day(fakes: tuple[BackupEmulator, FakeSlack],

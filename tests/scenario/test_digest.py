@@ -19,7 +19,7 @@ from bot.digest.query import collect_digest
 from bot.digest.run import DigestRunner
 from bot.sample.records import DailyCount
 from bot.store.ledger import Ledger
-from bot.web.app import create_web_client
+from bot.wiring import Wiring
 from tests.fakes.aws import BackupEmulator, access_denied, expected_sum, unavailable
 from tests.fakes.slack import FakeSlack
 from tests.support import BOT_TOKEN, DATASET_ACCOUNTS, DIGEST_CHANNELS, E2E_REGIONS, SUMMARIES, age_claim, posts
@@ -47,7 +47,7 @@ def make_runner(emulator: BackupEmulator, slack: FakeSlack, database_url: str, *
         lambda: boto3.session.Session(aws_access_key_id="testing", aws_secret_access_key="testing"),
         endpoint_url=emulator.url,
     )
-    return DigestRunner(settings, backup, create_web_client(settings), Ledger.from_url(settings.database_url))
+    return Wiring(settings, backup=backup).digest()
 
 
 def text_of(call: Any) -> str:
@@ -255,6 +255,24 @@ def test_a_crash_between_post_and_mark_done_is_not_posted_twice(fakes: tuple[Bac
     assert len(posts(slack, "C0DIGEST1")) == 1
     assert runner.ledger is not None and runner.ledger.is_done("C0DIGEST1", day)
     assert runner.ledger.get("C0DIGEST1", day).message_ts == first.response["ts"]  # type: ignore[union-attr]
+
+
+def test_a_busy_channel_is_searched_back_to_the_claim_not_one_page(fakes: tuple[BackupEmulator, FakeSlack],
+                                                                    dataset: list[DailyCount], database_url: str,
+                                                                    now: datetime, day: date) -> None:
+    """More than a page of messages (200) since the lost post: the next run follows the history's cursor back to the
+    claim, finds the post and records it, instead of posting the digest again."""
+    emulator, slack = fakes
+    crash_after_posting(emulator, slack, database_url, now)
+    runner = make_runner(emulator, slack, database_url)
+    assert runner.client is not None
+    for i in range(450):
+        runner.client.chat_postMessage(channel="C0DIGEST1", text=f"chatter {i}")
+    age_claim(runner.ledger, "C0DIGEST1", day, timedelta(minutes=11))
+    run = runner.run(now=now, channels=("C0DIGEST1",))
+    assert [(o.status, o.detail) for o in run.outcomes] == [("already-posted", "found the earlier post in the channel")]
+    assert len([p for p in posts(slack, "C0DIGEST1") if "metadata" in p.params]) == 1
+    assert len(slack.calls_to("conversations.history")) == 3  # 451 messages since the claim: three pages of 200
 
 
 def test_without_history_access_the_day_is_posted_again_not_lost(fakes: tuple[BackupEmulator, FakeSlack],

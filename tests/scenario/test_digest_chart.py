@@ -20,8 +20,7 @@ from bot.config import load_settings
 from bot.digest.run import DigestRunner
 from bot.sample.records import DailyCount
 from bot.slack.blocks import SPARK
-from bot.store.ledger import Ledger
-from bot.web.app import create_web_client
+from bot.wiring import Wiring
 from tests.fakes.aws import BackupEmulator, expected_sum, unavailable
 from tests.fakes.slack import FakeSlack, SlackCall
 from tests.support import BOT_TOKEN, CHART_SIZE, DATASET_ACCOUNTS, DIGEST_CHANNELS, E2E_REGIONS, png_facts, posts
@@ -36,7 +35,7 @@ def runner(emulator: BackupEmulator, slack: FakeSlack, tmp_path: Path, **extra: 
     settings = load_settings(env, "digest")
     backup = BackupService(lambda: boto3.session.Session(aws_access_key_id="testing", aws_secret_access_key="testing"),
                            endpoint_url=emulator.url)
-    return DigestRunner(settings, backup, create_web_client(settings), Ledger.from_url(settings.database_url))
+    return Wiring(settings, backup=backup).digest()
 
 
 def images(post: SlackCall) -> list[dict[str, Any]]:

@@ -17,8 +17,7 @@ from bot.aws.client import BackupService
 from bot.config import load_settings
 from bot.digest.run import DigestRunner, post_digest
 from bot.sample.records import DailyCount
-from bot.store.ledger import Ledger
-from bot.web.app import create_web_client
+from bot.wiring import Wiring
 from tests.fakes.aws import BackupEmulator, access_denied
 from tests.fakes.slack import FakeSlack
 from tests.support import BOT_TOKEN, E2E_REGIONS, LIVE, PlanData, assert_within_slack_limits, plan_data, posts
@@ -44,7 +43,7 @@ def make_runner(emulator: BackupEmulator, slack: FakeSlack, tmp_path: Path, **ex
         lambda: boto3.session.Session(aws_access_key_id="testing", aws_secret_access_key="testing"),
         endpoint_url=emulator.url,
     )
-    return DigestRunner(settings, backup, create_web_client(settings), Ledger.from_url(settings.database_url))
+    return Wiring(settings, backup=backup).digest()
 
 
 def in_digest_day(data: PlanData, day: date, *, only: tuple[str, ...] | None = None) -> PlanData:

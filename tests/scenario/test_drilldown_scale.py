@@ -10,11 +10,11 @@ import boto3
 import pytest
 
 from bot.answers.controls import ActionValue
-from bot.answers.service import RestoresService
 from bot.aws.client import ACCOUNTS_AT_ONCE, MAX_JOBS, BackupService
 from bot.config import load_settings
 from bot.domain.query import Period, RestoreFilter, State
 from bot.sample.records import DailyCount, RestoreJob
+from bot.wiring import Wiring
 from tests.fakes.aws import slow
 
 REGION = "eu-west-1"
@@ -39,7 +39,7 @@ def drill(emulator, now: datetime, *, deadline: float = 10, max_jobs: int = MAX_
     day = datetime.combine((now - timedelta(days=1)).date(), datetime.min.time(), UTC)
     value = ActionValue(RestoreFilter(state=State.FAILED, period=Period.ONE_DAY, account="ANY", regions=(REGION,)),
                         (day, day + timedelta(days=1)))
-    answer = RestoresService(settings, backup).answer_jobs(value, user_id="U1", channel_id="C1")
+    answer = Wiring(settings, backup=backup).answers.answer_jobs(value, user_id="U1", channel_id="C1")
     return answer.text + json.dumps(answer.block_dicts(), ensure_ascii=False)
 
 

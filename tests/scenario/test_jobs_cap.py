@@ -8,10 +8,10 @@ from datetime import datetime, timedelta
 import boto3
 import pytest
 
-from bot.answers.service import RestoresService
 from bot.aws.client import BackupService
 from bot.config import load_settings
 from bot.sample.records import RestoreJob
+from bot.wiring import Wiring
 
 pytestmark = pytest.mark.dates
 
@@ -25,9 +25,9 @@ def test_jobs_past_the_cap_are_counted_and_named(fakes, now: datetime) -> None: 
     emulator.load(counts=[], jobs=jobs)
     emulator.page_size = 20
     settings = load_settings({"RESTORES_REGIONS": "us-east-1,eu-west-1"})
-    service = RestoresService(settings, BackupService(
+    service = Wiring(settings, backup=BackupService(
         lambda: boto3.session.Session(aws_access_key_id="t", aws_secret_access_key="t"), endpoint_url=emulator.url,
-        max_jobs=50))  # the cap, small enough for a quick test
+        max_jobs=50)).answers  # the cap, small enough for a quick test
     answer = service.answer("jobs failed 1d type:EBS", user_id="U1", channel_id="C1")
     text = json.dumps(answer.block_dicts(), ensure_ascii=False)
     ebs = sum(1 for j in jobs if j.resource_type == "EBS")  # counted with the same filter as the kept ones

@@ -8,10 +8,10 @@ from collections.abc import Iterator
 import boto3
 import pytest
 
-from bot.answers.service import RestoresService
 from bot.aws.client import BackupService
 from bot.config import load_settings
 from bot.domain.regions import RegionCatalog
+from bot.wiring import Wiring
 from tests.fakes.regions import FakeRegions
 
 ENABLED = {"us-east-1": "ENABLED_BY_DEFAULT", "eu-west-1": "ENABLED_BY_DEFAULT", "ap-east-1": "ENABLED",
@@ -62,7 +62,7 @@ def test_answers_cover_every_discovered_region(regions_api: FakeRegions, fakes) 
     emulator, _ = fakes
     settings = load_settings({"RESTORES_REGIONS": "all", "AWS_DEFAULT_REGION": "us-east-1"})
     backup = BackupService(session, endpoint_url=emulator.url)
-    service = RestoresService(settings, backup, regions=RegionCatalog(settings.regions, discover=True, session_factory=session))
+    service = Wiring(settings, backup=backup, regions=RegionCatalog(settings.regions, discover=True, session_factory=session)).answers
     answer = service.answer("failed 7d account:ANY", user_id="U1", channel_id="C1")
     assert {c.region for c in emulator.calls("/audit/")} == set(DISCOVERED)
     assert ", ".join(DISCOVERED) in json.dumps(answer.block_dicts())

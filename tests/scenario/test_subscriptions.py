@@ -17,9 +17,7 @@ from bot.aws.client import BackupService
 from bot.config import load_settings
 from bot.digest.data import digest_day
 from bot.digest.run import DigestRunner
-from bot.store.ledger import Ledger
-from bot.store.subscriptions import SubscriptionStore
-from bot.web.app import create_web_client
+from bot.wiring import Wiring
 from tests.fakes.aws import BackupEmulator
 from tests.fakes.slack import FakeSlack
 from tests.support import BOT_TOKEN, CHANNEL_SCOPES, DATASET_ACCOUNTS, AppBot, posts
@@ -59,8 +57,7 @@ def runner_on(database_url: str, emulator: BackupEmulator, slack: FakeSlack, **e
                               "DATABASE_URL": database_url, **env}, "clock")
     backup = BackupService(lambda: boto3.session.Session(aws_access_key_id="t", aws_secret_access_key="t"),
                            endpoint_url=emulator.url)
-    return DigestRunner(settings, backup, create_web_client(settings), Ledger.from_url(database_url),
-                        subscriptions=SubscriptionStore.from_url(database_url))
+    return Wiring(settings, backup=backup).digest()
 
 
 def berlin_at(now: datetime, hour: int, minute: int, days: int = 0) -> datetime:

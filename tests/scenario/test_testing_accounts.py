@@ -12,6 +12,7 @@ import pytest
 from bot.answers.service import RestoresService
 from bot.aws.client import BackupService
 from bot.config import load_settings
+from bot.wiring import Wiring
 from tests.fakes.aws import BackupEmulator
 from tests.fakes.slack import FakeSlack
 from tests.fakes.sts import READER_ROLE, FakeSts, reader_role_arn
@@ -30,7 +31,7 @@ def service_for(emulator: BackupEmulator, sts: FakeSts, monkeypatch: pytest.Monk
     backup = BackupService(
         lambda: boto3.session.Session(aws_access_key_id="AKIDBOT", aws_secret_access_key="t", region_name="us-east-1"),
         endpoint_url=emulator.url, deadline_seconds=10)
-    return RestoresService(settings, backup)
+    return Wiring(settings, backup=backup).answers
 
 
 def text_of(message) -> str:  # type: ignore[no-untyped-def]

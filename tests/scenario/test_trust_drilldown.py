@@ -14,6 +14,7 @@ from bot.aws.client import BackupService
 from bot.config import load_settings
 from bot.domain.query import Period, RestoreFilter, State
 from bot.sample.records import DailyCount, RestoreJob
+from bot.wiring import Wiring
 
 pytestmark = pytest.mark.dates
 
@@ -25,7 +26,7 @@ def service_for(emulator, **env: str) -> RestoresService:  # type: ignore[no-unt
     settings = load_settings({"RESTORES_REGIONS": ",".join(REGIONS), "AWS_MAX_ATTEMPTS": "1", **env})
     backup = BackupService(lambda: boto3.session.Session(aws_access_key_id="t", aws_secret_access_key="t"),
                            endpoint_url=emulator.url, deadline_seconds=10)
-    return RestoresService(settings, backup)
+    return Wiring(settings, backup=backup).answers
 
 
 def failed(region: str, account: str, created: datetime, n: int) -> RestoreJob:

@@ -11,14 +11,11 @@ from pathlib import Path
 import boto3
 import pytest
 
-from bot.answers.service import RestoresService
 from bot.aws.client import BackupService
 from bot.config import ConfigError, load_settings
-from bot.digest.run import DigestRunner
 from bot.domain.access import AccessPolicy
 from bot.sample.records import DailyCount
-from bot.store.ledger import Ledger
-from bot.web.app import create_web_client
+from bot.wiring import Wiring
 
 pytestmark = pytest.mark.dates
 
@@ -35,7 +32,7 @@ def test_unlisted_conversations_are_refused_once_any_scope_exists(fakes, today: 
     emulator, _ = fakes
     emulator.load(counts=[DailyCount("us-east-1", TEAM_B, "FAILED", "EBS", today.replace(day=1) if today.day > 1 else today, 5)])
     settings = load_settings({"RESTORES_REGIONS": ",".join(REGIONS), "RESTORES_CHANNEL_ACCOUNTS": f"C0TEAMA={TEAM_A}"})
-    service = RestoresService(settings, backup_for(emulator))
+    service = Wiring(settings, backup=backup_for(emulator)).answers
     for conversation in ("D0DIRECT1", "C0NEWCHAN", "G0PRIVATE"):
         answer = service.answer("failed account:ANY", user_id="U0MEMBER", channel_id=conversation)
         assert "no AWS accounts to show in this conversation" in answer.text
@@ -78,7 +75,7 @@ def test_a_scoped_digest_asks_for_its_accounts_and_never_says_all_clear_about_ot
            "RESTORES_DIGEST_CHANNELS": "C0TEAMA,C0OWN", "RESTORES_CHANNEL_ACCOUNTS": f"C0TEAMA={TEAM_A};C0OWN={OWN}",
            "DATABASE_URL": f"sqlite:///{tmp_path / 'ledger.sqlite3'}"}
     settings = load_settings(env, "digest")
-    runner = DigestRunner(settings, backup_for(emulator), create_web_client(settings), Ledger.from_url(settings.database_url))
+    runner = Wiring(settings, backup=backup_for(emulator)).digest()
     run = runner.run(now=now)
     assert run.ok
     posted = {c.params["channel"]: c.params for c in slack.calls_to("chat.postMessage") if c.ok}
@@ -100,7 +97,7 @@ def test_a_digest_account_outside_a_channels_scope_does_not_make_it_all_clear(
            "RESTORES_DIGEST_CHANNELS": "C0TEAMA,C0OWN", "RESTORES_CHANNEL_ACCOUNTS": f"C0TEAMA={TEAM_A};C0OWN={OWN}",
            "RESTORES_DIGEST_ACCOUNT": OWN, "DATABASE_URL": f"sqlite:///{tmp_path / 'ledger.sqlite3'}"}
     settings = load_settings(env, "digest")
-    runner = DigestRunner(settings, backup_for(emulator), create_web_client(settings), Ledger.from_url(settings.database_url))
+    runner = Wiring(settings, backup=backup_for(emulator)).digest()
     assert runner.run(now=now).ok
     posted = {c.params["channel"]: c.params for c in slack.calls_to("chat.postMessage") if c.ok}
     team_a = posted["C0TEAMA"]["text"] + json.dumps(posted["C0TEAMA"]["blocks"], ensure_ascii=False)

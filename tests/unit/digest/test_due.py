@@ -17,6 +17,7 @@ from bot.digest.run import DigestRunner
 from bot.domain.subscriptions import DigestSubscription
 from bot.store.ledger import Ledger
 from bot.store.subscriptions import SubscriptionStore
+from bot.wiring import Wiring
 
 BERLIN = ZoneInfo("Europe/Berlin")
 
@@ -83,7 +84,9 @@ def test_a_tick_with_500_subscribed_channels_costs_milliseconds(tmp_path: Path, 
     for channel, fire in due.items():
         ledger.claim(channel, digest_day(fire), "test")
         ledger.mark_done(channel, digest_day(fire), "test", "1.000001")
-    runner = DigestRunner(settings, BackupService(), None, ledger, subscriptions=store)
+    parts = Wiring(settings, backup=BackupService())
+    runner = DigestRunner(settings, parts.backup, None, ledger, regions=parts.regions, tests=parts.tests,
+                          policy=parts.policy, subscriptions=store)
     assert runner.tick(now) == []  # warm: zoneinfo caches, the SQLite connection
     rounds = 20
     started = time.perf_counter()

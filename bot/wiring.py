@@ -1,0 +1,256 @@
+"""The composition root: every long-lived object of a process, built once from the validated Settings and handed
+down. Each is built on first use (`ask` never opens the database, `poll` never builds the answers), at most once
+per process even when threads ask together; one database engine serves every table of DATABASE_URL."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from bot.config import ConfigError, Settings
+
+if TYPE_CHECKING:
+    from slack_sdk import WebClient
+    from sqlalchemy import Engine
+
+    from bot.alerts.poll import AlertPoller
+    from bot.answers.service import RestoresService
+    from bot.aws.client import BackupService
+    from bot.aws.testing import RestoreTestingReader
+    from bot.digest.run import DigestRunner
+    from bot.domain.access import AccessPolicy
+    from bot.domain.regions import RegionCatalog
+    from bot.home.service import HomeDashboard
+    from bot.restore_testing.service import RestoreTests
+    from bot.store.alerts import AlertStore
+    from bot.store.ledger import Ledger
+    from bot.store.replay import ReplayGuard
+    from bot.store.subscriptions import SubscriptionStore
+    from bot.subscriptions.service import SubscriptionCommands
+
+T = TypeVar("T")
+
+
+class Wiring:
+    """What one process runs on. `backup`: the AWS client module, when the caller made it (the CLI's `--sample`
+    points it at the bundled emulator); else one is built with the answers' cache. `serving`: a process that
+    answers Slack learns its workspace from auth.test when SLACK_TEAM_ID is unset (the CLI has no workspace).
+    `web_client`, `regions`: given by a caller that made its own (tests, a region catalog with another session)."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        backup: BackupService | None = None,
+        sample: bool = False,
+        serving: bool = False,
+        web_client: WebClient | None = None,
+        regions: RegionCatalog | None = None,
+    ) -> None:
+        self.settings = settings
+        self.sample = sample
+        self.serving = serving
+        self._built: dict[str, Any] = {}
+        if backup is not None:
+            self._built["backup"] = backup
+        for name, given in (("web_client", web_client), ("regions", regions)):
+            if given is not None:
+                self._built[name] = given
+        self._lock = threading.RLock()
+
+    def _once(self, name: str, build: Callable[[], T]) -> T:
+        # functools.cached_property does not lock (3.12+): two threads could build two engines or two pools.
+        with self._lock:
+            if name not in self._built:
+                self._built[name] = build()
+            return self._built[name]  # type: ignore[no-any-return]
+
+    # ------------------------------------------------------------------ AWS, regions, access
+
+    @property
+    def backup(self) -> BackupService:
+        def build() -> BackupService:
+            from bot.aws.client import BackupService
+
+            return BackupService(deadline_seconds=self.settings.aws_deadline_seconds, cache_ttl=self.settings.cache_ttl)
+
+        return self._once("backup", build)
+
+    @property
+    def regions(self) -> RegionCatalog:
+        from bot.domain.regions import RegionCatalog
+
+        return self._once("regions", lambda: RegionCatalog(self.settings.regions, discover=self.settings.all_regions))
+
+    @property
+    def policy(self) -> AccessPolicy:
+        def build() -> AccessPolicy:
+            from bot.domain.access import AccessPolicy
+            from bot.slack.client import InstallationTeam
+
+            team = InstallationTeam(self.settings, self.web_client) if self.serving else None
+            return AccessPolicy(self.settings, team)
+
+        return self._once("policy", build)
+
+    @property
+    def testing_reader(self) -> RestoreTestingReader:
+        def build() -> RestoreTestingReader:
+            from bot.aws.testing import RestoreTestingReader
+
+            return RestoreTestingReader(self.backup, role=self.settings.testing_role,
+                                        home_region=self.settings.regions[0])
+
+        return self._once("testing_reader", build)
+
+    # ------------------------------------------------------------------ Slack
+
+    @property
+    def web_client(self) -> WebClient:
+        from bot.slack.client import create_web_client
+
+        return self._once("web_client", lambda: create_web_client(self.settings))
+
+    # ------------------------------------------------------------------ the database
+
+    @property
+    def engine(self) -> Engine:
+        def build() -> Engine:
+            from bot.store.db import create_store_engine
+
+            return create_store_engine(self.settings.database_url)
+
+        return self._once("engine", build)
+
+    def _table(self, name: str, build: Callable[[Engine], T]) -> T:
+        """A table's repository on the one engine, its tables created; an unusable DATABASE_URL is a ConfigError."""
+
+        def opened() -> T:
+            try:
+                return build(self.engine)
+            except Exception as error:
+                first_line = (str(error).splitlines() or [""])[0][:200]
+                raise ConfigError(f"DATABASE_URL is not usable ({type(error).__name__}: {first_line})") from None
+
+        return self._once(name, opened)
+
+    @property
+    def ledger(self) -> Ledger:
+        from bot.store.ledger import Ledger
+
+        def build(engine: Engine) -> Ledger:
+            ledger = Ledger(engine)
+            ledger.create_schema()
+            return ledger
+
+        return self._table("ledger", build)
+
+    @property
+    def subscription_store(self) -> SubscriptionStore:
+        from bot.store.subscriptions import SubscriptionStore
+
+        return self._table("subscription_store", SubscriptionStore)
+
+    @property
+    def alert_store(self) -> AlertStore:
+        from bot.store.alerts import AlertStore
+
+        def build(engine: Engine) -> AlertStore:
+            store = AlertStore(engine)
+            store.create_schema()
+            return store
+
+        return self._table("alert_store", build)
+
+    @property
+    def replays(self) -> ReplayGuard:
+        from bot.store.replay import ReplayGuard
+
+        return self._table("replays", ReplayGuard)
+
+    # ------------------------------------------------------------------ the features
+
+    @property
+    def tests(self) -> RestoreTests:
+        from bot.restore_testing.service import RestoreTests
+
+        return self._once("tests", lambda: RestoreTests(self.settings, self.testing_reader, sample=self.sample))
+
+    @property
+    def subscriptions(self) -> SubscriptionCommands:
+        from bot.subscriptions.service import SubscriptionCommands
+
+        return self._once("subscriptions",
+                          lambda: SubscriptionCommands(self.settings, lambda: self.subscription_store))
+
+    @property
+    def answers(self) -> RestoresService:
+        def build() -> RestoresService:
+            from bot.answers.service import RestoresService
+
+            return RestoresService(self.settings, self.backup, regions=self.regions, policy=self.policy,
+                                   tests=self.tests, subscriptions=self.subscriptions, sample=self.sample)
+
+        return self._once("answers", build)
+
+    @property
+    def home(self) -> HomeDashboard:
+        def build() -> HomeDashboard:
+            from bot.home.service import HomeDashboard
+
+            return HomeDashboard(self.settings, backup=self.backup, regions=self.regions, policy=self.policy,
+                                 tests=self.tests, list_jobs=self.answers.list_jobs,
+                                 subscriptions=lambda: self.subscription_store, sample=self.sample)
+
+        return self._once("home", build)
+
+    def digest(self, *, posting: bool = True) -> DigestRunner:
+        """The digest runner; `posting=False` (a dry run): no Slack client, no ledger, no subscriptions."""
+
+        def build() -> DigestRunner:
+            from bot.digest.run import DigestRunner
+
+            if not posting:
+                return DigestRunner(self.settings, self.backup, None, None, regions=self.regions, tests=self.tests,
+                                    policy=self.policy)
+            return DigestRunner(self.settings, self.backup, self.web_client, self.ledger, regions=self.regions,
+                                tests=self.tests, policy=self.policy, subscriptions=self.subscription_store)
+
+        return self._once(f"digest-{posting}", build)
+
+    @property
+    def alerts(self) -> AlertPoller:
+        """The alert poller over every channel that gets alerts: RESTORES_ALERT_CHANNELS and subscriptions (read at
+        each poll, so a channel subscribing from Slack gets the next poll's alerts without a restart)."""
+
+        def build() -> AlertPoller:
+            from bot.alerts.poll import AlertPoller
+            from bot.alerts.targets import AlertTarget
+            from bot.domain.subscriptions import ALERTS
+
+            subscriptions = self.subscription_store
+
+            def targets() -> list[AlertTarget]:
+                return [AlertTarget(s.channel, s.resource_type, s.account, s.states, s.static)
+                        for s in subscriptions.alert_subscriptions(self.settings)]
+
+            def outcome(channel: str, error: str | None) -> None:
+                # A subscription whose channel is gone (deleted, archived, bot removed) is dropped after a few polls.
+                if error is None:
+                    subscriptions.record_delivery_success(channel, ALERTS)
+                else:
+                    subscriptions.record_delivery_failure(channel, ALERTS, error)
+
+            return AlertPoller(self.settings, self.backup, self.web_client, self.alert_store, targets,
+                               regions=self.regions, policy=self.policy, on_outcome=outcome)
+
+        return self._once("alerts", build)
+
+    def close(self) -> None:
+        """Let go of the pools this process built (the answers' drain calls it last)."""
+        with self._lock:
+            for name in ("home", "testing_reader", "backup"):
+                part = self._built.get(name)
+                if part is not None:
+                    part.close()
