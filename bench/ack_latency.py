@@ -5,9 +5,13 @@ answers on their response_url. `--commands` signed commands are released togethe
 HTTP latency (connect + request + response) is measured; then every answer's total is checked against the
 sum computed independently from the data set. Repeated `--rounds` times against the same server.
 
+Same-run baseline: before each burst to the bot, the same burst goes to a do-nothing app served by gunicorn with
+the bot's own settings (bench.noop_server), so the ratio of the two ack p99s does not move with the machine's load.
+
     python -m bench.ack_latency [--commands 40] [--latency 0.2] [--rounds 3]
 
-Exit status 1 if a target is missed (every ack 200, ack p99 < 250 ms, every answer correct).
+Exit status 1 if a target is missed (every ack 200, ack p99 < 250 ms and <= 3 x the do-nothing server's,
+every answer correct).
 """
 
 from __future__ import annotations
@@ -39,6 +43,7 @@ from bench.common import (
 
 SUMMARIES = "/audit/restore-job-summaries"
 P99_TARGET = 0.250
+RATIO_TARGET = 3.0  # bot's ack p99 / the do-nothing server's, same run
 
 
 def describe(acks: Sequence[Ack]) -> str:
@@ -64,14 +69,15 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     report = Report("ack_latency")
     all_acks: list[Ack] = []
+    baseline_acks: list[Ack] = []
     correct_total = 0
     last_answers: list[float] = []
     env = parse_env_overrides(args.env)
     print(f"ack latency: {args.commands} concurrent commands x {args.rounds} rounds; AWS emulator: "
           f"{len(REGIONS)} regions x {PAGES_PER_REGION} pages x {args.latency:g} s"
           + (f"; bot env {env}" if env else "") + ("; load generator in its own process" if args.loadgen_process else ""))
-    with stack(args.latency, env=env, python=args.python, backlog=args.fake_backlog) as s:
-        assert s.bot is not None
+    with stack(args.latency, env=env, python=args.python, backlog=args.fake_backlog, do_nothing=True) as s:
+        assert s.bot is not None and s.do_nothing is not None
         expected = expected_total(s.counts)
         send = fire_in_subprocess if args.loadgen_process else fire
         for rnd in range(1, args.rounds + 1):
@@ -79,6 +85,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             s.slack.reset()
             keys = [f"r{rnd}-{i}" for i in range(args.commands)]
             prepared = prepare_commands(s.bot, keys)
+            baseline = send(s.do_nothing.events_url, prepare_commands(s.bot, [f"{k}-baseline" for k in keys]))
             overflows = listen_overflows()
             with CpuWindow(process_tree(s.bot.process.pid)) as cpu:
                 acks = send(s.bot.events_url, prepared)
@@ -90,6 +97,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             overflows = listen_overflows() - overflows
             pages = len(s.emulator.calls(SUMMARIES)) / max(1, len(received) * len(REGIONS))
             print(f"round {rnd}: {describe(acks)}")
+            print(f"         do-nothing server: {describe(baseline)}")
             print(f"         answers correct {correct}/{len(keys)} (expected total {expected:,})  "
                   f"last answer after {last:.2f} s  AWS pages per region per answer {pages:.1f}"
                   + (f"  TCP listen overflows {overflows}" if overflows else ""))
@@ -109,8 +117,9 @@ def main(argv: Sequence[str] | None = None) -> int:
                 "p50": percentile([a.latency for a in acks], 50), "p99": percentile([a.latency for a in acks], 99),
                 "max": max(a.latency for a in acks), "ok200": sum(a.status == 200 for a in acks),
                 "correct": correct, "last_answer": last, "auth_test": auth_tests, "bot_cpu": cpu.bot, "other_cpu": cpu.other, "wall": cpu.wall,
-                "overflows": overflows})
+                "overflows": overflows, "baseline_p99": percentile([a.latency for a in baseline], 99)})
             all_acks += acks
+            baseline_acks += baseline
             correct_total += correct
             last_answers.append(last)
         if "Traceback" in s.bot.log_text():
@@ -119,16 +128,22 @@ def main(argv: Sequence[str] | None = None) -> int:
     lat = [a.latency for a in all_acks]
     n = len(all_acks)
     ok200 = sum(a.status == 200 for a in all_acks)
+    base = [a.latency for a in baseline_acks]
+    ratio = percentile(lat, 99) / percentile(base, 99)
     print(f"overall ({args.rounds} rounds, {n} commands): {describe(all_acks)}")
+    print(f"do-nothing server, same bursts: {describe(baseline_acks)}")
+    print(f"ack p99: bot {ms(percentile(lat, 99))} / do-nothing {ms(percentile(base, 99))} = {ratio:.1f}x")
     report.add("acks 200", f"{ok200}/{n}", "all", ok200 == n)
     report.add("ack p50", ms(percentile(lat, 50)))
     report.add("ack p90", ms(percentile(lat, 90)))
     report.add("ack p99", ms(percentile(lat, 99)), f"< {ms(P99_TARGET)}", percentile(lat, 99) < P99_TARGET)
     report.add("ack max", ms(max(lat)))
+    report.add("do-nothing ack p99", ms(percentile(base, 99)))
+    report.add("ack p99 / do-nothing", f"{ratio:.1f}x", f"<= {RATIO_TARGET:g}x", ratio <= RATIO_TARGET)
     report.add("answers correct", f"{correct_total}/{n}", "all", correct_total == n)
     report.add("last answer (worst round)", f"{max(last_answers):.2f} s")
     report.extra.update(p50=percentile(lat, 50), p90=percentile(lat, 90), p99=percentile(lat, 99), max=max(lat),
-                        latencies=lat)
+                        latencies=lat, baseline_p99=percentile(base, 99), baseline_latencies=base, ratio=ratio)
     report.print()
     report.save(args.summary_json)
     if args.dump_acks:

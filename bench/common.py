@@ -12,6 +12,7 @@ import math
 import os
 import re
 import statistics
+import subprocess
 import sys
 import tempfile
 import threading
@@ -28,7 +29,7 @@ from bot.sample.records import DailyCount, RestoreJob
 from tests.fakes.aws import BackupEmulator, expected_sum, multi_page_counts, slow
 from tests.fakes.signing import command_body, signed_headers
 from tests.fakes.slack import FakeSlack, ResponsePost
-from tests.support import BOT_TOKEN, PROXY_VARS, BotProcess, bot_environment, start_bot
+from tests.support import BOT_TOKEN, PROXY_VARS, BotProcess, bot_environment, free_port, start_bot
 
 REGIONS = ("us-east-1", "eu-west-1", "ap-southeast-2")
 ACCOUNTS = ("111122223333", "444455556666", "777788889999")
@@ -108,6 +109,52 @@ def bot_env(emulator: BackupEmulator, slack: FakeSlack, aws_dir: Path, **overrid
 
 
 @dataclass
+class DoNothingServer:
+    """`python -m bench.noop_server`: gunicorn with the bot's settings serving an app that only answers 200."""
+
+    url: str
+    process: subprocess.Popen[bytes]
+    log_path: Path
+
+    @property
+    def events_url(self) -> str:
+        return self.url + "/slack/events"
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+
+
+def start_do_nothing(env: dict[str, str], log_dir: Path, *, timeout: float = 20.0) -> DoNothingServer:
+    port = free_port()
+    log_path = log_dir / f"do-nothing-{port}.log"
+    with log_path.open("wb") as log_file:
+        process = subprocess.Popen([sys.executable, "-m", "bench.noop_server"], cwd=Path(__file__).resolve().parent.parent,
+                                   env=dict(env, PORT=str(port)), stdout=log_file, stderr=subprocess.STDOUT)
+    server = DoNothingServer(f"http://127.0.0.1:{port}", process, log_path)
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise SystemExit(f"do-nothing server exited with {process.returncode}:\n{log_path.read_text()}")
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=1)
+        try:
+            conn.request("GET", "/healthz")
+            if conn.getresponse().status == 200:
+                return server
+        except OSError:
+            time.sleep(0.1)
+        finally:
+            conn.close()
+    server.stop()
+    raise SystemExit(f"do-nothing server did not answer in {timeout} s:\n{log_path.read_text()}")
+
+
+@dataclass
 class Stack:
     emulator: BackupEmulator
     slack: FakeSlack
@@ -115,6 +162,7 @@ class Stack:
     counts: list[DailyCount]
     latency: float
     log_dir: Path
+    do_nothing: DoNothingServer | None = None
 
     def inject_latency(self) -> None:
         """(Re)apply the injected latency on every region; emulator.reset() clears it."""
@@ -131,12 +179,14 @@ FAKE_BACKLOG = 128
 @contextmanager
 def stack(latency: float, *, with_bot: bool = True, env: dict[str, str] | None = None,
           python: str | None = None, backlog: int = FAKE_BACKLOG, counts: list[DailyCount] | None = None,
-          jobs: Sequence[RestoreJob] = (), page_size: int | None = None, now: datetime | None = None) -> Iterator[Stack]:
+          jobs: Sequence[RestoreJob] = (), page_size: int | None = None, now: datetime | None = None,
+          do_nothing: bool = False) -> Iterator[Stack]:
     """Emulator (3 pages per region, `latency` s per request on every region) + fake Slack + the real bot.
 
     `env` adds/overrides variables of the bot's environment (e.g. WEB_CONCURRENCY); `python` runs the bot
     with another interpreter (same venv expected). `counts`, `jobs`, `page_size` and `now` replace the default
-    data set, its page size and the emulator's pinned clock (bench.scale serves a synthetic organisation)."""
+    data set, its page size and the emulator's pinned clock (bench.scale serves a synthetic organisation).
+    `do_nothing` also starts the do-nothing server (bench.noop_server) with the bot's environment, as a baseline."""
     counts = dataset() if counts is None else counts
     pinned = NOW if now is None else now
     with tempfile.TemporaryDirectory(prefix="restores-bench-") as tmp, \
@@ -150,8 +200,10 @@ def stack(latency: float, *, with_bot: bool = True, env: dict[str, str] | None =
         s.inject_latency()
         bot = None
         try:
+            bot_environment = bot_env(emulator, slack, aws_dir, **(env or {}))
+            if do_nothing:
+                s.do_nothing = start_do_nothing(bot_environment, log_dir)
             if with_bot:
-                bot_environment = bot_env(emulator, slack, aws_dir, **(env or {}))
                 if python:
                     # Experiments only: start_bot runs [sys.executable, "-m", "bot", "serve"].
                     original = sys.executable
@@ -165,6 +217,8 @@ def stack(latency: float, *, with_bot: bool = True, env: dict[str, str] | None =
                 s.bot = bot
             yield s
         finally:
+            if s.do_nothing is not None:
+                s.do_nothing.stop()
             if bot is not None:
                 bot.stop()
                 if os.environ.get("BENCH_KEEP_LOG"):

@@ -5,10 +5,13 @@ from __future__ import annotations
 import hashlib
 import logging
 import threading
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import timedelta
 
-from sqlalchemy import Column, DateTime, Engine, MetaData, String, Table, delete, func, insert
-from sqlalchemy.exc import DBAPIError, IntegrityError
+from sqlalchemy import Column, DateTime, Engine, Insert, MetaData, String, Table, delete, func
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import DBAPIError
 
 from bot.store.db import create_store_engine, create_tables, db_now_minus
 
@@ -30,10 +33,27 @@ class StoreUnavailable(RuntimeError):
     """The database could not say whether a request was seen before."""
 
 
+@dataclass
+class _Ask:
+    """One request waiting for its answer: was its fingerprint new to the database?"""
+
+    fingerprint: str
+    done: bool = False
+    first: bool = False
+    error: str = ""
+
+
 class ReplayGuard:
     """Refuses a signed Slack request whose (timestamp, signature) was accepted before, by any worker or replica
     sharing DATABASE_URL. Slack signs every request anew, so a second arrival is a replay (a captured `share`
-    click sent again would post twice). Rows older than the signature's own validity window are pruned."""
+    click sent again would post twice). Rows older than the signature's own validity window are pruned.
+
+    Requests arriving together in one process are written together (group commit): whichever thread gets the
+    writer's turn inserts every fingerprint queued by then in one statement and one commit, and each request learns
+    from that statement whether its fingerprint was new. The database's primary key still decides, so the answer is
+    the same as one transaction per request, across workers and replicas. Why: under a burst, one transaction per
+    ack queued 40 acks behind 40 commits, each giving up the GIL several times and waiting to get it back from the
+    threads answering earlier commands (bench/README.md: ack_latency)."""
 
     def __init__(self, engine: Engine, *, keep: timedelta = timedelta(minutes=10), prune_every: int = 200) -> None:
         self.engine = engine
@@ -41,6 +61,8 @@ class ReplayGuard:
         self.prune_every = prune_every
         self._count = 0
         self._lock = threading.Lock()
+        self._queue: list[_Ask] = []
+        self._writing = threading.Lock()
         create_tables(engine, metadata)
 
     @classmethod
@@ -48,16 +70,46 @@ class ReplayGuard:
         return cls(create_store_engine(url))
 
     def first_time(self, timestamp: str, signature: str) -> bool:
-        fingerprint = hashlib.sha256(f"{timestamp}:{signature}".encode()).hexdigest()
+        ask = _Ask(hashlib.sha256(f"{timestamp}:{signature}".encode()).hexdigest())
+        with self._lock:
+            self._queue.append(ask)
+        with self._writing:
+            if not ask.done:  # no earlier writer took it along: this thread writes what is queued, itself included
+                with self._lock:
+                    batch, self._queue = self._queue, []
+                self._write(batch)
+        if ask.error:
+            raise StoreUnavailable(ask.error)
+        if ask.first:
+            self._maybe_prune()
+        return ask.first
+
+    def _write(self, batch: Sequence[_Ask]) -> None:
+        error, inserted = "interrupted", set()
         try:
             with self.engine.begin() as conn:
-                conn.execute(insert(seen_requests).values(fingerprint=fingerprint))
-        except IntegrityError:
-            return False
-        except DBAPIError as error:
-            raise StoreUnavailable(type(error).__name__) from None
-        self._maybe_prune()
-        return True
+                inserted = set(conn.execute(self._insert_new(list(dict.fromkeys(a.fingerprint for a in batch)))).scalars())
+            error = ""
+        except DBAPIError as failure:
+            error = type(failure).__name__
+        finally:
+            # Whatever happened, every request in the batch gets an answer: an error fails them all closed.
+            answered: set[str] = set()
+            for ask in batch:
+                ask.error = error
+                # The same request twice in one batch: the first is new, the second a replay.
+                ask.first = not error and ask.fingerprint in inserted and ask.fingerprint not in answered
+                answered.add(ask.fingerprint)
+                ask.done = True
+
+    def _insert_new(self, fingerprints: list[str]) -> Insert:
+        """INSERT the fingerprints, skipping those already there, RETURNING the ones it inserted."""
+        rows = [{"fingerprint": f} for f in fingerprints]
+        if self.engine.dialect.name == "sqlite":
+            statement: Insert = sqlite.insert(seen_requests).values(rows).on_conflict_do_nothing()
+        else:
+            statement = postgresql.insert(seen_requests).values(rows).on_conflict_do_nothing()
+        return statement.returning(seen_requests.c.fingerprint)
 
     def _maybe_prune(self) -> None:
         with self._lock:
@@ -67,7 +119,7 @@ class ReplayGuard:
             return
         cutoff = db_now_minus(self.engine, self.keep)
         try:
-            with self.engine.begin() as conn:
+            with self._writing, self.engine.begin() as conn:
                 conn.execute(delete(seen_requests).where(seen_requests.c.seen_at < cutoff))
         except DBAPIError as error:  # pruning can wait for the next turn
             log.warning("pruning seen requests failed: %s", type(error).__name__)
