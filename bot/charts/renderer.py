@@ -7,9 +7,9 @@ draws one chart at a time, is replaced after `max_renders` charts (its caches go
 `idle_s` without a chart, giving all of that memory back. Charts are cached here by content, so a digest posting one
 scope's chart to several channels, or a Home tab reopened, costs no drawing at all.
 
-Hand-written on a pipe rather than with multiprocessing: a spawned multiprocessing worker re-imports the parent's
-`__main__` (for `python -m bot serve`, the whole bot with boto3 and slack-bolt, ~45 MB), which is what this avoids;
-the child here imports only bot.charts.render.
+Why a pipe rather than concurrent.futures.ProcessPoolExecutor (spawn, max_tasks_per_child), measured side by side in
+bench/chart.py: as fast and as small in the bot process, but its worker never exits when idle and outlives a killed
+bot process, a killed worker breaks the pool for good, and Python 3.11 cannot kill a hung one at the deadline.
 
 Protocol (binary, on the child's stdin/stdout): a request is a 4-byte big-endian length and a JSON series; an answer
 is one status byte (0 PNG, 1 error text), a 4-byte length and the payload.
@@ -29,7 +29,6 @@ import sys
 import threading
 import time
 from datetime import date
-from typing import IO
 
 from bot.charts.render import DailySeries
 
@@ -73,6 +72,41 @@ def series_from_json(raw: bytes) -> DailySeries:
     )
 
 
+def request_frame(series: DailySeries) -> bytes:
+    """A request as it goes down the pipe: the JSON series behind its length."""
+    body = series_to_json(series)
+    return _HEADER.pack(len(body)) + body
+
+
+def answer_frame(status: int, payload: bytes) -> bytes:
+    """An answer as it comes back: its status, the payload's length and the payload."""
+    return _ANSWER.pack(status, len(payload)) + payload
+
+
+def read_answer(fd: int, deadline: float) -> tuple[int, bytes]:
+    """One answer read from `fd` by `deadline` (time.monotonic()): its status and payload."""
+    status, length = _ANSWER.unpack(_read(fd, _ANSWER.size, deadline, first=True))
+    if length > MAX_PNG:
+        raise RenderError(f"the chart renderer answered {length} bytes")
+    return status, _read(fd, length, deadline)
+
+
+def _read(fd: int, n: int, deadline: float, *, first: bool = False) -> bytes:
+    chunks: list[bytes] = []
+    while n:
+        left = deadline - time.monotonic()
+        if left <= 0 or not select.select([fd], [], [], left)[0]:
+            raise RenderError("the chart renderer timed out")
+        chunk = os.read(fd, min(n, 1 << 20))
+        if not chunk:
+            if first and not chunks:
+                raise _Gone  # closed before answering: it had decided to exit
+            raise RenderError("the chart renderer exited")
+        chunks.append(chunk)
+        n -= len(chunk)
+    return b"".join(chunks)
+
+
 class ChartRenderer:
     """One renderer process, started on demand, used by one thread at a time (drawing is serial anyway)."""
 
@@ -94,7 +128,7 @@ class ChartRenderer:
         return proc.pid if proc is not None and proc.poll() is None else None
 
     def render(self, series: DailySeries) -> bytes:
-        request = series_to_json(series)
+        request = request_frame(series)
         # Charts are drawn one at a time; a caller does not wait longer for its turn than a first chart may take.
         if not self._lock.acquire(timeout=self.first_timeout):
             raise RenderError("the chart renderer is busy")
@@ -126,16 +160,11 @@ class ChartRenderer:
         proc = self._proc
         assert proc is not None and proc.stdin is not None and proc.stdout is not None
         try:
-            proc.stdin.write(_HEADER.pack(len(request)) + request)
+            proc.stdin.write(request)
             proc.stdin.flush()
         except OSError:  # BrokenPipeError: it has exited
             raise _Gone from None
-        deadline = time.monotonic() + timeout
-        head = self._read(proc.stdout, _ANSWER.size, deadline, first=True)
-        status, length = _ANSWER.unpack(head)
-        if length > MAX_PNG:
-            raise RenderError(f"the chart renderer answered {length} bytes")
-        return status, self._read(proc.stdout, length, deadline)
+        return read_answer(proc.stdout.fileno(), time.monotonic() + timeout)
 
     def close(self) -> None:
         with self._lock:
@@ -163,22 +192,6 @@ class ChartRenderer:
         with self._lock:
             if self._proc is proc:
                 self._stop()
-
-    def _read(self, out: IO[bytes], n: int, deadline: float, *, first: bool = False) -> bytes:
-        fd = out.fileno()
-        chunks: list[bytes] = []
-        while n:
-            left = deadline - time.monotonic()
-            if left <= 0 or not select.select([fd], [], [], left)[0]:
-                raise RenderError("the chart renderer timed out")
-            chunk = os.read(fd, min(n, 1 << 20))
-            if not chunk:
-                if first and not chunks:
-                    raise _Gone  # closed before answering: it had decided to exit
-                raise RenderError("the chart renderer exited")
-            chunks.append(chunk)
-            n -= len(chunk)
-        return b"".join(chunks)
 
     def _stop(self) -> None:
         proc, self._proc = self._proc, None
@@ -247,7 +260,7 @@ def _serve(idle_s: float) -> int:
             status, payload = 0, draw(series_from_json(body))
         except Exception as error:  # answered, not raised: one bad series must not cost the next chart its renderer
             status, payload = 1, f"{type(error).__name__}: {error}".encode()
-        out.write(_ANSWER.pack(status, len(payload)) + payload)
+        out.write(answer_frame(status, payload))
         out.flush()
 
 

@@ -1,5 +1,6 @@
 """The renderer process: the same PNG as drawing in-process, errors answered without losing the renderer, a renderer
-that died, hung or went idle replaced, and a bot process that charts never loading matplotlib itself."""
+that died, hung or went idle replaced, and a bot process that charts never loading matplotlib itself. The protocol
+without the process is tests/unit/charts/test_renderer.py."""
 
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from bot.charts.render import DailySeries, render_png
-from bot.charts.renderer import ChartRenderer, RenderError, series_from_json, series_to_json
+from bot.charts.renderer import ChartRenderer, RenderError
 from tests.support import REPO
 
 
@@ -31,12 +32,6 @@ def renderer():
     r = ChartRenderer(idle_s=60)
     yield r
     r.close()
-
-
-def test_the_series_survives_the_pipe(now: datetime) -> None:
-    s = series(now)
-    assert series_from_json(series_to_json(s)) == s
-    assert series_from_json(series_to_json(replace(s, highlight=None))).highlight is None
 
 
 def test_the_renderer_draws_what_drawing_in_process_draws(renderer: ChartRenderer, now: datetime) -> None:
