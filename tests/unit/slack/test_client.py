@@ -1,0 +1,82 @@
+"""The bot's Slack client and the workspace it is installed in: SLACK_TEAM_ID wins without a call; otherwise auth.test
+is asked once, and after a failure not again before RETRY_SECONDS (the clock is patched), so requests are refused
+meanwhile rather than piling calls onto a Slack that is down."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from unittest.mock import Mock, patch
+
+import pytest
+from slack_sdk import WebClient
+from slack_sdk.http_retry.builtin_handlers import ConnectionErrorRetryHandler, RateLimitErrorRetryHandler
+
+from bot.config import Settings
+from bot.slack.client import InstallationTeam, create_web_client
+
+
+def settings(**overrides: object) -> Settings:
+    return Settings(regions=("us-east-1",), slack_bot_token="xoxb-unit-token", **overrides)  # type: ignore[arg-type]
+
+
+def test_slack_team_id_wins_without_a_call() -> None:
+    client = Mock(WebClient)
+    team = InstallationTeam(settings(slack_team_id="T0CONFIG"), client)
+    assert team() == "T0CONFIG" and team() == "T0CONFIG"
+    assert client.mock_calls == []
+
+
+def test_the_team_is_learned_from_auth_test_once() -> None:
+    client = Mock(WebClient)
+    client.auth_test.return_value = {"ok": True, "team_id": "T0LEARNT", "user_id": "U0BOT"}
+    team = InstallationTeam(settings(), client)
+    assert [team() for _ in range(3)] == ["T0LEARNT"] * 3
+    client.auth_test.assert_called_once_with()
+
+
+def test_threads_asking_together_call_auth_test_once() -> None:
+    client = Mock(WebClient)
+    client.auth_test.return_value = {"team_id": "T0LEARNT"}
+    team = InstallationTeam(settings(), client)
+    barrier, seen = threading.Barrier(8), []
+    threads = [threading.Thread(target=lambda: (barrier.wait(5), seen.append(team()))) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(5)
+    assert seen == ["T0LEARNT"] * 8 and client.auth_test.call_count == 1
+
+
+def test_a_failure_is_unknown_and_retried_only_after_retry_seconds(caplog: pytest.LogCaptureFixture) -> None:
+    client = Mock(WebClient)
+    client.auth_test.side_effect = [ConnectionResetError("reset by xoxb-unit-token"), {"team_id": "T0LATER"}]
+    team = InstallationTeam(settings(), client)
+    caplog.set_level(logging.WARNING)
+    with patch("bot.slack.client.time.monotonic", return_value=1000.0):
+        assert team() is None
+    with patch("bot.slack.client.time.monotonic", return_value=1000.0 + InstallationTeam.RETRY_SECONDS - 0.1):
+        assert team() is None
+    assert client.auth_test.call_count == 1
+    with patch("bot.slack.client.time.monotonic", return_value=1000.0 + InstallationTeam.RETRY_SECONDS):
+        assert team() == "T0LATER"
+    assert client.auth_test.call_count == 2
+    # The exception's name is logged, never its text (which may carry a token or a URL).
+    assert "ConnectionResetError" in caplog.text and "xoxb-unit-token" not in caplog.text
+
+
+def test_an_answer_without_a_team_is_unknown_not_empty() -> None:
+    client = Mock(WebClient)
+    client.auth_test.return_value = {"ok": True, "team_id": ""}
+    assert InstallationTeam(settings(), client)() is None
+
+
+def test_create_web_client_uses_slack_api_url_and_retries() -> None:
+    client = create_web_client(settings(slack_api_url="http://127.0.0.1:9/api/"))
+    assert client.base_url == "http://127.0.0.1:9/api/" and client.token == "xoxb-unit-token"
+    kinds = {type(handler) for handler in client.retry_handlers}
+    assert {ConnectionErrorRetryHandler, RateLimitErrorRetryHandler} <= kinds
+
+
+def test_create_web_client_without_a_token_sends_none() -> None:
+    assert create_web_client(Settings(regions=("us-east-1",))).token is None
