@@ -15,10 +15,14 @@ takes it from there. A submit with no decision (a listener whose ack admits noth
 from __future__ import annotations
 
 import logging
+import queue
 import threading
-from collections.abc import Callable
+import time
+from collections.abc import Callable, Iterator
 from concurrent.futures import Executor, Future, ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import partial
 from typing import Any, Literal
 
 log = logging.getLogger(__name__)
@@ -41,10 +45,49 @@ class _Admitted:
 _REFUSED = object()
 
 
+class AcksFirst:
+    """Answers wait (at most `max_wait`) while acks are being answered, and `quiet` after the last one: a burst of
+    commands is acked before their answers start. An answer's AWS work (boto3 signing and parsing, ~10 ms of CPU each)
+    holds the interpreter lock that the acks still arriving need, and Slack gives an ack 3 seconds. Measured with
+    bench.ack_latency."""
+
+    def __init__(self, max_wait: float = 0.5, quiet: float = 0.05) -> None:
+        self.max_wait = max_wait
+        self.quiet = quiet
+        self._acking = 0
+        self._last = 0.0  # when the last ack was answered (time.monotonic)
+        self._idle = threading.Condition()
+
+    @contextmanager
+    def acking(self) -> Iterator[None]:
+        """Around one request's ack, from its arrival to its response."""
+        with self._idle:
+            self._acking += 1
+        try:
+            yield
+        finally:
+            with self._idle:
+                self._acking -= 1
+                self._last = time.monotonic()
+                if self._acking == 0:
+                    self._idle.notify_all()
+
+    def wait(self, until: float | None = None) -> None:
+        """Until no ack is being answered, or until `until` (time.monotonic; default `max_wait` from now): a busy
+        server still answers."""
+        until = time.monotonic() + self.max_wait if until is None else until
+        with self._idle:
+            while (now := time.monotonic()) < until:
+                if self._acking == 0 and now - self._last >= self.quiet:
+                    return
+                self._idle.wait(timeout=min(until - now, self.quiet if self._acking == 0 else until - now))
+
+
 class Gate:
     """Counts answers in flight per user and in all; both bounded."""
 
     def __init__(self, per_user: int, total: int, *, notice_workers: int = 2, max_notices: int = 64) -> None:
+        self.acks = AcksFirst()
         self.per_user = per_user
         self.total = total
         self._lock = threading.Lock()
@@ -53,6 +96,7 @@ class Gate:
         self._slot = threading.local()
         self._notices = ThreadPoolExecutor(max_workers=notice_workers, thread_name_prefix="notice")
         self._notice_room = threading.BoundedSemaphore(max_notices)
+        self._executors: list[GatedExecutor] = []
 
     def admit(self, user_id: str) -> Refusal | None:
         """Count one answer in for `user_id`, or say why not. Called in the ack; the decision is kept for the lazy
@@ -107,7 +151,14 @@ class Gate:
         return True
 
     def executor(self, inner: Executor) -> GatedExecutor:
-        return GatedExecutor(self, inner)
+        """The gated pool over `inner`: the same one each time it is asked for (the drain shuts the one in use)."""
+        with self._lock:
+            for gated in self._executors:
+                if gated.inner is inner:
+                    return gated
+            gated = GatedExecutor(self, inner)
+            self._executors.append(gated)
+            return gated
 
     def _take(self) -> object | None:
         decision = getattr(self._slot, "decision", None)
@@ -125,35 +176,79 @@ class Gate:
 
 
 class GatedExecutor(Executor):
-    """The answer pool as Bolt sees it: admitted lazy parts run (and count out when done), refused ones never run."""
+    """The answer pool as Bolt sees it: admitted lazy parts run (and count out when done), refused ones never run.
+
+    A submit only hands the work over (a queue put) and returns: a thread of its own passes it to the pool once the
+    acks being answered are done, or `acks.max_wait` after the submit at the latest. Why: ThreadPoolExecutor.submit
+    takes a lock every pool of the process shares and may start a thread while holding it, so an ack that submitted
+    directly waited for other pools' submits and thread starts (py-spy under bench.ack_latency)."""
 
     def __init__(self, gate: Gate, inner: Executor) -> None:
         self.gate = gate
         self.inner = inner
+        self._handoff: queue.SimpleQueue[_Handoff | None] = queue.SimpleQueue()
+        self._closed = False
+        self._dispatcher = threading.Thread(target=self._dispatch, name="lazy-handoff", daemon=True)
+        self._dispatcher.start()
 
     def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Future[Any]:
         decision = self.gate._take()
-        if decision is None:
-            return self.inner.submit(fn, *args, **kwargs)
         if decision is _REFUSED:
             done: Future[Any] = Future()
             done.set_result(None)
             return done
-        assert isinstance(decision, _Admitted)
-        user = decision.user_id
+        user = decision.user_id if isinstance(decision, _Admitted) else None
+        if self._closed:
+            if user is not None:
+                self.gate.leave(user)
+            raise RuntimeError("cannot schedule new answers after shutdown")
 
         def run() -> Any:
             try:
                 return fn(*args, **kwargs)
             finally:
-                self.gate.leave(user)
+                if user is not None:
+                    self.gate.leave(user)
 
-        try:
-            return self.inner.submit(run)
-        except BaseException:
-            self.gate.leave(user)
-            raise
+        outer: Future[Any] = Future()
+        self._handoff.put(_Handoff(outer, run, user, time.monotonic()))
+        return outer
+
+    def _dispatch(self) -> None:
+        while (item := self._handoff.get()) is not None:
+            self.gate.acks.wait(until=item.at + self.gate.acks.max_wait)
+            try:
+                inner = self.inner.submit(item.run)
+            except BaseException as error:  # the pool is shut down: the answer is not started, and counts out
+                if item.user is not None:
+                    self.gate.leave(item.user)
+                item.outer.set_exception(error)
+                continue
+            inner.add_done_callback(partial(_copy_outcome, item.outer))
 
     def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
+        """No new answers; those handed over already go to the pool, then the pool drains (with `wait`)."""
+        if not self._closed:
+            self._closed = True
+            self._handoff.put(None)
+        if wait:
+            self._dispatcher.join()
         self.inner.shutdown(wait=wait, cancel_futures=cancel_futures)
         self.gate.shutdown()
+
+
+@dataclass(frozen=True)
+class _Handoff:
+    outer: Future[Any]
+    run: Callable[[], Any]
+    user: str | None
+    at: float  # when it was submitted (time.monotonic)
+
+
+def _copy_outcome(outer: Future[Any], inner: Future[Any]) -> None:
+    if inner.cancelled():
+        outer.cancel()
+    elif (error := inner.exception()) is not None:
+        outer.set_exception(error)
+    else:
+        outer.set_result(inner.result())

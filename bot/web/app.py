@@ -86,5 +86,6 @@ def create_web_app(settings: Settings) -> WebApp:
     app = create_app(wiring, listener_executor=executor, gate=gate)
     # Replays are refused across every worker and replica that shares DATABASE_URL.
     return create_wsgi_app(
-        app, settings.slack_signing_secret, drain=drain, replays=wiring.replays, body_timeout=settings.body_timeout_seconds
+        app, settings.slack_signing_secret, drain=drain, replays=wiring.replays, body_timeout=settings.body_timeout_seconds,
+        acks=gate.acks,
     )

@@ -18,6 +18,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.slack.errors import slack_error_code
+from bot.web.admission import AcksFirst
 
 log = logging.getLogger(__name__)
 
@@ -132,14 +133,22 @@ class SlackEvents:
         clock: Callable[[], float] = time.time,
         replays: SeenRequests | None = None,
         body_timeout: float = BODY_TIMEOUT,
+        acks: AcksFirst | None = None,
     ) -> None:
         self.app = app
+        self.acks = acks
         self.body_timeout = body_timeout
         self.secret = signing_secret.encode()
         self.clock = clock
         self.replays = replays
 
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
+        if self.acks is None:
+            return self._answer(environ, start_response)
+        with self.acks.acking():
+            return self._answer(environ, start_response)
+
+    def _answer(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         try:
             raw = _read_body(environ, self.body_timeout)
         except SlowBody:
@@ -255,9 +264,11 @@ def create_wsgi_app(
     drain: Callable[[], None] = lambda: None,
     replays: SeenRequests | None = None,
     body_timeout: float = BODY_TIMEOUT,
+    acks: AcksFirst | None = None,
 ) -> WebApp:
-    """Routes: POST /slack/events (checked, then Bolt), GET /healthz (alive), GET /readyz (Slack auth ok)."""
-    slack = SlackEvents(app, signing_secret, replays=replays, body_timeout=body_timeout)
+    """Routes: POST /slack/events (checked, then Bolt), GET /healthz (alive), GET /readyz (Slack auth ok). `acks`:
+    counts the acks being answered, for the answers that wait for them (bot.web.admission.AcksFirst)."""
+    slack = SlackEvents(app, signing_secret, replays=replays, body_timeout=body_timeout, acks=acks)
     # A probe asks once and reports: no retries with back-off (the app's client has them), a short timeout.
     readiness = readiness or Readiness(WebClient(token=app.client.token, base_url=app.client.base_url, timeout=5))
 

@@ -34,7 +34,7 @@ def test_per_user_then_total_bounds(pool: ThreadPoolExecutor) -> None:
     assert ask("U3") == Refusal("everyone", 3, 3)
     assert gate.in_flight() == 3 and gate.in_flight("U1") == 2
     release.set()
-    pool.shutdown(wait=True)
+    executor.shutdown(wait=True)  # the drain: what was handed over runs, then the pool closes
     assert gate.in_flight() == 0 and gate.admit("U3") is None
 
 
@@ -103,3 +103,37 @@ def test_notices_are_bounded_and_never_raise() -> None:
     failing = Gate(per_user=1, total=1)
     assert failing.notify(lambda: 1 / 0)  # a notice that raises is logged by the pool, not raised
     failing.shutdown()
+
+
+def test_a_submit_only_hands_over_and_answers_wait_for_the_acks(pool: ThreadPoolExecutor) -> None:
+    """While an ack is being answered the answer does not start (at most acks.max_wait); the submit returns at once."""
+    gate = Gate(per_user=3, total=10)
+    gate.acks.max_wait = 5.0
+    executor = gate.executor(pool)
+    started = threading.Event()
+    with gate.acks.acking():
+        gate.admit("U1")
+        future = executor.submit(started.set)
+        assert not started.wait(0.2)  # the ack is still being answered
+    assert future.result(timeout=5) is None and started.is_set()
+    assert gate.in_flight() == 0
+
+
+def test_an_answer_waits_for_acks_no_longer_than_max_wait(pool: ThreadPoolExecutor) -> None:
+    gate = Gate(per_user=3, total=10)
+    gate.acks.max_wait = 0.1
+    executor = gate.executor(pool)
+    with gate.acks.acking():  # a server that never stops acking still answers
+        gate.admit("U1")
+        assert executor.submit(lambda: 7).result(timeout=5) == 7
+
+
+def test_the_gate_gives_the_same_gated_pool_for_one_pool_and_shutdown_refuses_new_work(pool: ThreadPoolExecutor) -> None:
+    gate = Gate(per_user=3, total=10)
+    executor = gate.executor(pool)
+    assert gate.executor(pool) is executor
+    executor.shutdown(wait=True)
+    gate.admit("U1")
+    with pytest.raises(RuntimeError):
+        executor.submit(lambda: None)
+    assert gate.in_flight() == 0  # the refused submit counted out
