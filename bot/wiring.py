@@ -139,12 +139,7 @@ class Wiring:
     def ledger(self) -> Ledger:
         from bot.store.ledger import Ledger
 
-        def build(engine: Engine) -> Ledger:
-            ledger = Ledger(engine)
-            ledger.create_schema()
-            return ledger
-
-        return self._table("ledger", build)
+        return self._table("ledger", Ledger)
 
     @property
     def subscription_store(self) -> SubscriptionStore:
@@ -156,12 +151,7 @@ class Wiring:
     def alert_store(self) -> AlertStore:
         from bot.store.alerts import AlertStore
 
-        def build(engine: Engine) -> AlertStore:
-            store = AlertStore(engine)
-            store.create_schema()
-            return store
-
-        return self._table("alert_store", build)
+        return self._table("alert_store", AlertStore)
 
     @property
     def replays(self) -> ReplayGuard:

@@ -262,6 +262,20 @@ def shorten(token: str, limit: int = 60) -> str:
     return token if len(token) <= limit else token[: limit - 1] + "…"
 
 
+class Once:
+    """Each kind of word at most once in a command (`7d` and `14d` together is a question of two windows): the
+    second, different word of a kind is refused, naming the first and what `accepted` says."""
+
+    def __init__(self, accepted: str) -> None:
+        self.accepted = accepted
+        self.sources: dict[str, str] = {}
+
+    def __call__(self, key: str, token: str) -> None:
+        if key in self.sources and self.sources[key].lower() != token.lower():
+            raise ParseError(token, f"conflicts with `{shorten(self.sources[key])}`: give one {key}", self.accepted)
+        self.sources[key] = token
+
+
 _QUOTES = str.maketrans({"“": '"', "”": '"', "„": '"', "‘": "'", "’": "'"})
 _TOKEN_RE = re.compile(r"""[^\s"']*(?:"[^"]*"|'[^']*')[^\s"']*|\S+""")
 

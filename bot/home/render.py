@@ -24,7 +24,7 @@ from bot.domain.query import ANY, COMMAND, Period, RestoreFilter, State
 from bot.domain.reasons import group_reasons
 from bot.domain.results import JobsResult, SummaryResult, SummaryRow
 from bot.restore_testing.controls import TestJobsKind, TestJobsValue
-from bot.restore_testing.render import ICONS, failure_lines, headline
+from bot.restore_testing.render import ICONS, failure_lines, headline, problems
 from bot.restore_testing.verdicts import Scoreboard, Severity
 from bot.slack.blocks import (
     MAX_SECTION_TEXT,
@@ -317,18 +317,9 @@ def _tests(data: HomeData) -> list[Block]:
         blocks.append(section(fit_lines(failure_lines(result.failures), limit=5)))
     flagged = [v for v in board.verdicts if v.severity in (Severity.BROKEN, Severity.LEAK)]
     for i, verdict in enumerate(flagged[:TOP_PLANS]):
-        what = []
-        if verdict.late and verdict.run is not None:
-            what.append(escape(clip(verdict.run.summary, 200)))
-        if verdict.failed:
-            what.append(f"{fmt(len(verdict.failed))} restores failed")
-        if verdict.validation_failed:
-            what.append(f"{fmt(len(verdict.validation_failed))} failed validation")
-        if verdict.leaks:
-            what.append(f"{fmt(len(verdict.leaks))} restored resources not deleted")
         plan = verdict.plan
         blocks.append(section(f"{ICONS[verdict.severity]} *{escape(clip(plan.name, 80))}* · {escape(plan.region)} · "
-                              f"{escape(plan.account_id)}: " + "; ".join(what)))
+                              f"{escape(plan.account_id)}: " + "; ".join(problems(verdict))))
         wanted = [(TestJobsKind.FAILED, "Failed restores", len(verdict.failed)),
                   (TestJobsKind.VALIDATION, "Validation failures", len(verdict.validation_failed)),
                   (TestJobsKind.LEAKED, "Not deleted", len(verdict.leaks))]

@@ -11,10 +11,10 @@ from bot.domain.query import (
     ANY,
     STATE_WORDS,
     TYPE_ALIASES,
+    Once,
     ParseError,
     parse_account,
     parse_region,
-    shorten,
     squash,
     suggest,
 )
@@ -50,12 +50,7 @@ def parse_tests(tokens: list[str], default_regions: tuple[str, ...], partitions:
     days: int | None = None
     account: str | None = None
     regions: list[str] = []
-    sources: dict[str, str] = {}
-
-    def once(key: str, token: str) -> None:
-        if key in sources and sources[key].lower() != token.lower():
-            raise ParseError(token, f"conflicts with `{shorten(sources[key])}`: give one {key}", TESTS_ACCEPTED)
-        sources[key] = token
+    once = Once(TESTS_ACCEPTED)
 
     for token in tokens:
         lowered = token.lower()

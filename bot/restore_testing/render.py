@@ -50,6 +50,20 @@ def _plural(n: int, word: str) -> str:
     return f"{fmt(n)} {word}{'s' * (n != 1)}"
 
 
+def problems(verdict: PlanVerdict) -> list[str]:
+    """What is wrong with a flagged plan, in the words every surface uses (the digest, the Home tab)."""
+    what = []
+    if verdict.late and verdict.run is not None:
+        what.append(escape(clip(verdict.run.summary, 200)))
+    if verdict.failed:
+        what.append(f"{_plural(len(verdict.failed), 'restore')} failed")
+    if verdict.validation_failed:
+        what.append(f"{fmt(len(verdict.validation_failed))} failed validation")
+    if verdict.leaks:
+        what.append(f"{_plural(len(verdict.leaks), 'restored resource')} not deleted")
+    return what
+
+
 def _where(verdict: PlanVerdict) -> str:
     plan = verdict.plan
     return f"{escape(plan.region)} · {escape(plan.account_id)}"
@@ -256,17 +270,8 @@ def digest_section(board: Scoreboard, *, now: datetime) -> DigestSection | None:
         return None
     lines = []
     for verdict in flagged[:10]:
-        what = []
-        if verdict.late and verdict.run is not None:
-            what.append(escape(verdict.run.summary))
-        if verdict.failed:
-            what.append(f"{_plural(len(verdict.failed), 'restore')} failed")
-        if verdict.validation_failed:
-            what.append(f"{fmt(len(verdict.validation_failed))} failed validation")
-        if verdict.leaks:
-            what.append(f"{_plural(len(verdict.leaks), 'restored resource')} not deleted")
         lines.append(f"{ICONS[verdict.severity]} *{escape(clip(verdict.plan.name, 80))}* · {_where(verdict)}: "
-                     + "; ".join(what))
+                     + "; ".join(problems(verdict)))
     if len(flagged) > 10:
         lines.append(f"_…and {_plural(len(flagged) - 10, 'more plan')}: `{COMMAND} tests` lists them_")
     lines += failure_lines(failures)

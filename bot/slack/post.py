@@ -78,18 +78,12 @@ def failed(error: Exception, *, where: str = "") -> PostOutcome:
 
 
 def post_message(
-    client: WebClient,
-    channel: str,
-    message: Message,
-    meta: Mapping[str, Any],
-    *,
-    thread_ts: str | None = None,
-    broadcast: bool = False,
-    where: str = "",
+    client: WebClient, channel: str, message: Message, meta: Mapping[str, Any], *, where: str = "", **options: Any
 ) -> PostOutcome:
-    """Post once and say what became of it; never raises for Slack's or the network's trouble."""
+    """Post once (`options`: send's thread_ts, broadcast) and say what became of it; never raises for Slack's or the
+    network's trouble. `where`: where the channel id came from, for the advice on a refusal."""
     try:
-        response = send(client, channel, message, meta, thread_ts=thread_ts, broadcast=broadcast)
+        response = send(client, channel, message, meta, **options)
     except Exception as error:  # a refusal or network trouble: the caller decides from the outcome
         return failed(error, where=where)
     return PostOutcome(ts=str(response.get("ts")))

@@ -33,7 +33,8 @@ from sqlalchemy.exc import IntegrityError
 
 from bot.domain.results import RestoreJobRow
 from bot.store.claims import STALE_AFTER
-from bot.store.db import aware, create_store_engine, create_tables, db_now, db_now_minus
+from bot.store.db import aware, db_now, db_now_minus
+from bot.store.repository import Repository
 
 log = logging.getLogger(__name__)
 
@@ -196,22 +197,15 @@ def _delivery(row: Any) -> Delivery:
     )
 
 
-class AlertStore:
+class AlertStore(Repository):
     """Exactly-once bookkeeping for alerts. Safe across threads and processes sharing one database; every claim time
     and staleness is the database's clock, never a host's."""
 
+    tables = metadata
+
     def __init__(self, engine: Engine, *, stale_after: timedelta = STALE_AFTER) -> None:
-        self.engine = engine
+        super().__init__(engine)
         self.stale_after = stale_after
-
-    @classmethod
-    def from_url(cls, url: str, **kwargs: timedelta) -> AlertStore:
-        store = cls(create_store_engine(url), **kwargs)
-        store.create_schema()
-        return store
-
-    def create_schema(self) -> None:
-        create_tables(self.engine, metadata)
 
     def _upsert(self, table: Table) -> Any:
         """INSERT … ON CONFLICT for this database (both dialects spell it the same way in SQLAlchemy)."""

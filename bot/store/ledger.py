@@ -24,7 +24,8 @@ from sqlalchemy import (
 from sqlalchemy.exc import IntegrityError
 
 from bot.store.claims import STALE_AFTER
-from bot.store.db import aware, create_store_engine, create_tables, db_now, db_now_minus
+from bot.store.db import aware, db_now, db_now_minus
+from bot.store.repository import Repository
 
 log = logging.getLogger(__name__)
 
@@ -65,21 +66,14 @@ class LedgerEntry:
 
 
 
-class Ledger:
+class Ledger(Repository):
     """Exactly-once bookkeeping for digest posts. Safe across threads and processes sharing one database."""
 
+    tables = metadata
+
     def __init__(self, engine: Engine, *, stale_after: timedelta = STALE_AFTER) -> None:
-        self.engine = engine
+        super().__init__(engine)
         self.stale_after = stale_after
-
-    @classmethod
-    def from_url(cls, url: str, **kwargs: timedelta) -> Ledger:
-        ledger = cls(create_store_engine(url), **kwargs)
-        ledger.create_schema()
-        return ledger
-
-    def create_schema(self) -> None:
-        create_tables(self.engine, metadata)
 
     def get(self, channel: str, day: date) -> LedgerEntry | None:
         with self.engine.connect() as conn:

@@ -9,7 +9,6 @@ from typing import Any
 from sqlalchemy import (
     Column,
     DateTime,
-    Engine,
     Integer,
     MetaData,
     String,
@@ -36,7 +35,8 @@ from bot.domain.subscriptions import (
     DigestSubscription,
     Subscriber,
 )
-from bot.store.db import aware, create_store_engine, create_tables, db_now
+from bot.store.db import aware, db_now
+from bot.store.repository import Repository
 
 log = logging.getLogger(__name__)
 
@@ -74,17 +74,11 @@ def _check_kind(kind: str) -> None:
         raise ValueError(f"kind {kind!r} is not one of {', '.join(KINDS)}")
 
 
-class SubscriptionStore:
+class SubscriptionStore(Repository):
     """The subscriptions table. Safe across threads and processes sharing one database (the web app writes, the
     clock and the alert poller read)."""
 
-    def __init__(self, engine: Engine) -> None:
-        self.engine = engine
-        create_tables(engine, metadata)
-
-    @classmethod
-    def from_url(cls, url: str) -> SubscriptionStore:
-        return cls(create_store_engine(url))
+    tables = metadata
 
     def subscribe_digest(self, channel: str, hour: int, minute: int, tz: str, user: str) -> None:
         """Set the channel's digest time (a second subscribe replaces the first)."""

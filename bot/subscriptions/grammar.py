@@ -15,6 +15,7 @@ from bot.domain.query import (
     ALERT_STATES,
     ANY,
     TYPE_ALIASES,
+    Once,
     ParseError,
     State,
     parse_account,
@@ -149,12 +150,7 @@ def _parse_alerts_subscribe(tokens: list[str]) -> AlertsSubscribe:
     resource_type: str | None = None
     account: str | None = None
     states: tuple[State, ...] = ALERT_STATES
-    sources: dict[str, str] = {}
-
-    def once(key: str, token: str) -> None:
-        if key in sources and sources[key].lower() != token.lower():
-            raise ParseError(token, f"conflicts with `{shorten(sources[key])}`: give one {key}", ALERTS_ACCEPTED)
-        sources[key] = token
+    once = Once(ALERTS_ACCEPTED)
 
     for token in tokens:
         key, sep, value = token.partition(":")
