@@ -1,0 +1,188 @@
+"""`python -m bot check` as a function: run_check with a Mock(BackupService) and a factory of Mock(WebClient). Each
+problem is listed (and only problems count towards the exit status: `cmd_check` exits 1 when there is any), every
+secret is masked, and the database URL's password is never printed."""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Callable
+from contextlib import nullcontext
+from typing import Any
+from unittest.mock import Mock, patch
+
+import pytest
+from botocore.exceptions import ClientError, EndpointConnectionError
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web import SlackResponse
+
+from bot.aws.client import BackupService
+from bot.aws.errors import JOBS_ACTION, SUMMARY_ACTION
+from bot.aws.testing import PLANS_ACTION
+from bot.check import CHART_SCOPES, DIGEST_SCOPES, REQUIRED_SCOPES, SUBSCRIPTION_SCOPES, run_check
+from bot.config import Settings, load_settings
+
+TOKEN = "xoxb-1111-unit-bot-token"
+SECRET = "unit-signing-secret-value"
+PASSWORD = "hunter2-Secret"
+EVERY_SCOPE = ",".join(REQUIRED_SCOPES + DIGEST_SCOPES + SUBSCRIPTION_SCOPES + CHART_SCOPES)
+
+
+def settings(**env: str) -> Settings:
+    return load_settings({"RESTORES_REGIONS": "us-east-1,eu-west-1", "SLACK_BOT_TOKEN": TOKEN,
+                          "SLACK_SIGNING_SECRET": SECRET,
+                          "DATABASE_URL": f"postgresql://restores:{PASSWORD}@db.example:5432/restores", **env})
+
+
+def slack(scopes: str = EVERY_SCOPE, error: Exception | None = None) -> Callable[[], WebClient]:
+    client = Mock(WebClient)
+    if error is not None:
+        client.auth_test.side_effect = error
+    else:
+        client.auth_test.return_value = SlackResponse(
+            client=None, http_verb="POST", api_url="", req_args={}, status_code=200,
+            data={"ok": True, "team_id": "T0TEST", "user_id": "U0BOT"}, headers={"x-oauth-scopes": scopes})
+    return lambda: client
+
+
+def denied(operation: str) -> ClientError:
+    return ClientError({"Error": {"Code": "AccessDeniedException", "Message": "User is not authorized"}}, operation)
+
+
+def backup(fail: dict[tuple[str, str], Exception] | None = None) -> Mock:
+    """A Mock(BackupService) whose regional clients answer every probe, except the (region, method) pairs in `fail`."""
+    service = Mock(BackupService)
+    clients: dict[str, Mock] = {}
+
+    def client(region: str) -> Mock:
+        if region not in clients:
+            clients[region] = Mock()
+            for (where, method), error in (fail or {}).items():
+                if where == region:
+                    getattr(clients[region], method).side_effect = error
+        return clients[region]
+
+    service.client.side_effect = client
+    return service
+
+
+def check(config: Settings | None = None, service: Any = None, client: Callable[[], WebClient] | None = None) -> Any:
+    return run_check(config or settings(), service or backup(), client or slack())
+
+
+def test_all_good_when_slack_and_every_probe_answer() -> None:
+    report = check()
+    assert report.problems == []
+    text = report.render()
+    assert text.endswith("restores bot check: all good\n")
+    for region in ("us-east-1", "eu-west-1"):
+        for action in (SUMMARY_ACTION, JOBS_ACTION, PLANS_ACTION):
+            assert f"  ok       {region}: {action}" in text
+    assert "auth.test: team T0TEST as bot user U0BOT" in text
+
+
+def test_secrets_and_the_database_password_are_masked() -> None:
+    text = check().render()
+    assert TOKEN not in text and SECRET not in text and PASSWORD not in text
+    assert "SLACK_BOT_TOKEN = xoxb-****" in text
+    assert "DATABASE_URL = postgresql+psycopg://restores:***@db.example:5432/restores" in text
+
+
+def test_a_denied_probe_is_a_problem_naming_region_action_and_what_to_grant() -> None:
+    service = backup({("eu-west-1", "list_restore_jobs"): denied("ListRestoreJobs")})
+    report = check(service=service)
+    assert len(report.problems) == 1
+    [problem] = report.problems
+    assert problem.startswith(f"eu-west-1: {JOBS_ACTION}: ") and JOBS_ACTION in problem.split(": ", 2)[2]
+    assert report.render().endswith("restores bot check: 1 problem(s) to fix\n")
+
+
+def test_every_failing_probe_is_listed_and_none_raises() -> None:
+    unreachable = EndpointConnectionError(endpoint_url="https://backup.us-east-1.amazonaws.com/")
+    service = backup({("us-east-1", "list_restore_job_summaries"): unreachable,
+                      ("us-east-1", "list_restore_testing_plans"): RuntimeError("boom"),
+                      ("eu-west-1", "list_restore_job_summaries"): denied("ListRestoreJobSummaries")})
+    report = check(service=service)
+    assert sorted(p.split(": ")[0] + " " + p.split(": ")[1] for p in report.problems) == [
+        f"eu-west-1 {SUMMARY_ACTION}", f"us-east-1 {SUMMARY_ACTION}", f"us-east-1 {PLANS_ACTION}"]
+
+
+def test_a_missing_token_is_a_problem_and_slack_is_not_asked() -> None:
+    factory = Mock()
+    report = run_check(load_settings({"RESTORES_REGIONS": "us-east-1"}), backup(), factory)
+    assert "SLACK_BOT_TOKEN is not set (needed by serve, socket, clock and digest)" in report.problems
+    factory.assert_not_called()
+
+
+def test_a_rejected_token_is_named_by_slacks_code() -> None:
+    response = SlackResponse(client=None, http_verb="POST", api_url="", req_args={},
+                             data={"ok": False, "error": "invalid_auth"}, headers={}, status_code=200)
+    report = check(client=slack(error=SlackApiError("refused", response)))
+    assert report.problems == ["Slack rejected SLACK_BOT_TOKEN: invalid_auth"]
+
+
+def test_an_unreachable_slack_names_the_url_and_the_error_type_only() -> None:
+    report = check(settings(SLACK_API_URL="http://slack.invalid/api/"),
+                   client=slack(error=ConnectionRefusedError(f"refused while sending {TOKEN}")))
+    assert report.problems == ["Slack API at http://slack.invalid/api/ is unreachable (ConnectionRefusedError)"]
+    assert TOKEN not in report.render()
+
+
+def test_missing_scopes_are_listed_and_files_write_gets_its_note() -> None:
+    granted = ",".join(s for s in EVERY_SCOPE.split(",") if s not in ("files:write", "groups:read"))
+    report = check(client=slack(scopes=granted))
+    assert report.problems == ["scopes groups:read, files:write: add them (manifest.yml) and reinstall the app"]
+    assert "without files:write" in report.render()
+
+
+def test_scopes_slack_did_not_report_are_not_a_problem_but_said() -> None:
+    report = check(client=slack(scopes=""))
+    assert report.problems == [] and "Slack did not report the token's scopes" in report.render()
+
+
+def test_a_missing_signing_secret_is_a_problem() -> None:
+    report = check(load_settings({"RESTORES_REGIONS": "us-east-1", "SLACK_BOT_TOKEN": TOKEN}))
+    assert [p for p in report.problems if "SLACK_SIGNING_SECRET" in p] == [
+        "SLACK_SIGNING_SECRET is not set (needed by `serve`; Socket Mode does without)"]
+
+
+def test_scoped_channels_without_a_scope_are_problems() -> None:
+    report = check(settings(RESTORES_CHANNEL_ACCOUNTS="C0TEAMA=111122223333", RESTORES_ALLOWED_CHANNELS="C0TEAMA,C0OTHER",
+                            RESTORES_ALERT_CHANNELS="C0ALERTS"))
+    assert report.problems == [
+        "channels allowed or digested but without an account scope: C0OTHER",
+        "alert channels without an account scope get no alerts: C0ALERTS",
+    ]
+    assert "unlisted conversations (DMs, new channels) are refused" in report.render()
+
+
+def test_a_default_scope_leaves_no_gap() -> None:
+    report = check(settings(RESTORES_CHANNEL_ACCOUNTS="C0TEAMA=111122223333;*=ANY", RESTORES_ALLOWED_CHANNELS="C0OTHER"))
+    assert report.problems == [] and "unlisted conversations (DMs, new channels) see every account" in report.render()
+
+
+def test_a_testing_account_whose_role_cannot_be_used_is_a_problem() -> None:
+    sessions = Mock()
+    ok_client, denied_client = Mock(), Mock()
+    denied_client.list_restore_testing_plans.side_effect = denied("ListRestoreTestingPlans")
+    sessions.client.side_effect = lambda account, region: ok_client if account == "444455556666" else denied_client
+    with patch("bot.check.AccountSessions", return_value=sessions):
+        report = check(settings(RESTORES_TESTING_ACCOUNTS="444455556666,777788889999",
+                                RESTORES_TESTING_ROLE="restores-read"))
+    text = report.render()
+    assert "444455556666: assumed arn:aws:iam::444455556666:role/restores-read" in text
+    assert len(report.problems) == 1 and report.problems[0].startswith("777788889999: ")
+
+
+@pytest.mark.parametrize(("fail", "status"), [({}, 0), ({("us-east-1", "list_restore_jobs"): denied("ListRestoreJobs")}, 1)])
+def test_the_command_exits_1_exactly_when_there_is_a_problem(fail: dict[tuple[str, str], Exception], status: int,
+                                                             capsys: pytest.CaptureFixture[str]) -> None:
+    from bot import __main__ as cli
+
+    service = backup(fail)
+    with patch.object(cli, "_settings", return_value=settings()), \
+            patch.object(cli, "_backup", side_effect=lambda *_a, **_k: nullcontext(service)), \
+            patch("bot.slack.client.create_web_client", side_effect=lambda _s: slack()()):
+        assert cli.cmd_check(argparse.Namespace()) == status
+    out = capsys.readouterr().out
+    assert out.endswith("all good\n" if status == 0 else "1 problem(s) to fix\n") and PASSWORD not in out
