@@ -191,7 +191,7 @@ class Wiring:
 
             return HomeDashboard(self.settings, backup=self.backup, regions=self.regions, policy=self.policy,
                                  tests=self.tests, list_jobs=self.answers.list_jobs,
-                                 subscriptions=lambda: self.subscription_store, sample=self.sample)
+                                 subscription_store=lambda: self.subscription_store, sample=self.sample)
 
         return self._once("home", build)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import replace
+from dataclasses import KW_ONLY, dataclass, replace
 from datetime import UTC, datetime, timedelta
 
 from bot.answers.controls import ActionValue
@@ -41,28 +41,19 @@ log = logging.getLogger(__name__)
 Progress = Callable[[Message], None]
 
 
+@dataclass(eq=False)
 class RestoresService:
-    """What the Slack handlers and the CLI call; knows nothing about Slack transports."""
+    """What the Slack handlers and the CLI call; knows nothing about Slack transports. Every collaborator is built
+    once, by bot.wiring."""
 
-    def __init__(
-        self,
-        settings: Settings,
-        backup: BackupService,
-        *,
-        regions: RegionCatalog,
-        policy: AccessPolicy,
-        tests: RestoreTests,
-        subscriptions: SubscriptionCommands,
-        sample: bool = False,
-    ) -> None:
-        """Every collaborator is built once, by bot.wiring."""
-        self.settings = settings
-        self.regions = regions
-        self.backup = backup
-        self.sample = sample
-        self.policy = policy
-        self.tests = tests
-        self.subscriptions = subscriptions
+    settings: Settings
+    backup: BackupService
+    _: KW_ONLY
+    regions: RegionCatalog
+    policy: AccessPolicy
+    tests: RestoreTests
+    subscriptions: SubscriptionCommands
+    sample: bool = False
 
     def _guarded(
         self,

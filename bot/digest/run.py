@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import KW_ONLY, dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 
 from slack_sdk import WebClient
@@ -254,30 +254,21 @@ def _need(
     return ANY, scope
 
 
+@dataclass(eq=False)
 class DigestRunner:
     """The digest as the clock and the CLI run it: one set of clients, the ledger, the channels (static and subscribed)."""
 
-    def __init__(
-        self,
-        settings: Settings,
-        backup: BackupService,
-        client: WebClient | None,
-        ledger: Ledger | None,
-        *,
-        regions: RegionCatalog,
-        tests: RestoreTests,
-        policy: AccessPolicy,
-        subscriptions: SubscriptionStore | None = None,
-    ) -> None:
-        self.settings = settings
-        self.backup = backup
-        self.client = client
-        self.ledger = ledger
-        self.regions = regions
-        self.tests = tests
-        self.policy = policy
-        # None (dry runs): the static RESTORES_DIGEST_CHANNELS only.
-        self.subscriptions = subscriptions
+    settings: Settings
+    backup: BackupService
+    client: WebClient | None
+    ledger: Ledger | None
+    _: KW_ONLY
+    regions: RegionCatalog
+    tests: RestoreTests
+    policy: AccessPolicy
+    subscriptions: SubscriptionStore | None = None  # None (dry runs): the static RESTORES_DIGEST_CHANNELS only
+
+    def __post_init__(self) -> None:
         # (channel, digest day) -> runs so far and when the last one was: the tick's retries and their limit.
         self._attempts: dict[tuple[str, date], tuple[int, datetime]] = {}
         # (channel, digest day) whose "channel is gone" failure was counted: at most one a day, retries do not add up.

@@ -7,7 +7,7 @@ import logging
 from collections import defaultdict
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, replace
+from dataclasses import KW_ONLY, dataclass, replace
 from datetime import UTC, datetime, timedelta
 
 from bot.aws.cache import TtlCache
@@ -54,33 +54,24 @@ class HomeReads:
         return not self.failed_jobs.failures and not self.tests.result.failures
 
 
+@dataclass(eq=False)
 class HomeDashboard:
     """Publishing is cheap: the numbers come through the process's shared summary cache (the same chains as
     `/restores 1d account:ANY`), and the jobs and restore testing reads are kept as long (RESTORES_CACHE_TTL) per
     scope, with single flight: a user opening the tab twice, or a hundred users at once, cost AWS one read."""
 
-    def __init__(
-        self,
-        settings: Settings,
-        *,
-        backup: BackupService,
-        regions: RegionCatalog,
-        policy: AccessPolicy,
-        tests: RestoreTests,
-        list_jobs: Callable[[RestoreFilter, tuple[datetime, datetime]], JobsResult],
-        subscriptions: Callable[[], SubscriptionStore],
-        sample: bool = False,
-    ) -> None:
-        """`list_jobs` is the answers' drill-down (the same bounds); `subscriptions` opens the store on first use."""
-        self.settings = settings
-        self.backup = backup
-        self.regions = regions
-        self.policy = policy
-        self.tests = tests
-        self.list_jobs = list_jobs
-        self.subscription_store = subscriptions
-        self.sample = sample
-        ttl = settings.cache_ttl
+    settings: Settings
+    _: KW_ONLY
+    backup: BackupService
+    regions: RegionCatalog
+    policy: AccessPolicy
+    tests: RestoreTests
+    list_jobs: Callable[[RestoreFilter, tuple[datetime, datetime]], JobsResult]  # the answers' drill-down, same bounds
+    subscription_store: Callable[[], SubscriptionStore]  # opens the store on first use
+    sample: bool = False
+
+    def __post_init__(self) -> None:
+        ttl = self.settings.cache_ttl
         self._reads: TtlCache[HomeReads] = TtlCache(ttl, max_entries=64)
         # Per user: users.conversations is one Slack call (or a few pages) a user; a failed lookup is not kept.
         self._members: TtlCache[frozenset[str] | None] = TtlCache(ttl, max_entries=4096)

@@ -109,11 +109,12 @@ def test_package_inits_are_docstring_only() -> None:
 
 
 def pure_modules() -> list[str]:
-    """The words and types (bot.domain), every renderer (a module named render*.py) and the other named pure modules."""
+    """The words and types (bot.domain), every renderer (render.py, render_*.py) and the other named pure modules."""
     files = sorted((REPO / "bot").rglob("*.py"))
     return [
         module_name(p) for p in files
-        if module_name(p).startswith("bot.domain.") or p.name.startswith("render") or module_name(p) in PURE
+        if module_name(p).startswith("bot.domain.") or p.name == "render.py" or p.name.startswith("render_")
+        or module_name(p) in PURE
     ]
 
 

@@ -64,7 +64,7 @@ class Home:
         self.wiring = Wiring(settings, backup=self.backup)
         self.dashboard = HomeDashboard(settings, backup=self.backup, regions=self.wiring.regions,
                                        policy=self.wiring.policy, tests=self.tests, list_jobs=self.list_jobs,
-                                       subscriptions=lambda: self.store)
+                                       subscription_store=lambda: self.store)
 
     def view(self, user: str = "U0ALICE", teams: tuple[str, ...] = (TEAM,), **kwargs: object) -> HomeView:
         return self.dashboard.view(user_id=user, teams=teams, now=NOW, **kwargs)  # type: ignore[arg-type]
