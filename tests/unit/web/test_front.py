@@ -14,7 +14,7 @@ import time
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
-from unittest.mock import Mock
+from unittest.mock import MagicMock, Mock
 from urllib.parse import parse_qsl
 from wsgiref.util import setup_testing_defaults
 
@@ -25,6 +25,7 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web import SlackResponse
 
 from bot.store.replay import ReplayGuard
+from bot.web.admission import AcksFirst
 from bot.web.front import (
     EVENTS_PATH,
     MAX_BODY_BYTES,
@@ -251,6 +252,17 @@ def test_a_command_whose_text_says_payload_stays_a_command() -> None:
     # Bolt's own parser takes any body containing "payload" for interactivity.
     text = command_body("payload", response_url="https://hooks.slack.test/1").decode()
     assert parse_slack_body(text, "application/x-www-form-urlencoded") == dict(parse_qsl(text, keep_blank_values=True))
+
+
+def test_the_ack_is_counted_while_bolt_answers_it() -> None:
+    acks = MagicMock(AcksFirst)
+    counting = acks.acking.return_value
+    app = bolt()
+    seen: list[tuple[bool, bool]] = []
+    app.dispatch.side_effect = lambda _request: (seen.append((counting.__enter__.called, counting.__exit__.called))
+                                                 or BoltResponse(status=200, body=""))
+    assert Call().run(events(app, acks=acks), signed(COMMAND))[0] == "200 OK"
+    assert seen == [(True, False)] and counting.__exit__.called
 
 
 def test_bolts_answer_is_passed_through_with_a_content_length() -> None:
