@@ -198,7 +198,7 @@ def _database_url(env: Mapping[str, str]) -> str:
         raw = "postgresql+psycopg://" + raw[len("postgresql://") :]
     try:
         url = make_url(raw)
-    except ArgumentError:
+    except (ArgumentError, ValueError):  # ValueError: a port that is not a number
         raise ConfigError(
             "DATABASE_URL is not a database URL (e.g. sqlite:///restores-bot.sqlite3 or postgresql://user@host/db)"
         ) from None

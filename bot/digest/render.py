@@ -11,26 +11,7 @@ from bot.answers.controls import ActionId, ActionValue, BlockId
 from bot.charts.render import ChartFile, DailySeries
 from bot.digest.data import DigestData
 from bot.domain.query import COMMAND, Period, RestoreFilter, State
-from bot.slack.blocks import (
-    MAX_FALLBACK_TEXT,
-    Message,
-    bounded,
-    button,
-    clip,
-    context,
-    describe_scope,
-    escape,
-    field_text,
-    fit_lines,
-    fmt,
-    group_lines,
-    header,
-    mrkdwn,
-    region_notes,
-    section,
-    sparkline,
-    uploaded_image,
-)
+from bot.slack import blocks as kit
 
 CHART_TITLE = "Restore jobs per UTC day"
 
@@ -57,10 +38,10 @@ def _trend_text(data: DigestData, *, charted: bool = False) -> str:
     if charted:
         text = f"*{len(values)}-day trend* (failed + aborted per day, completed for context)"
     else:
-        text = f"*{len(values)}-day trend* `{sparkline(values)}` (failed + aborted per day, oldest first)"
+        text = f"*{len(values)}-day trend* `{kit.sparkline(values)}` (failed + aborted per day, oldest first)"
     if data.incomplete:
         # A percentage from partial numbers would read as a trend; say what is known instead.
-        return f"{text}\nYesterday at least {fmt(data.bad)} in what was read — no comparison made from partial numbers"
+        return f"{text}\nYesterday at least {kit.fmt(data.bad)} in what was read — no comparison made from partial numbers"
     if average is None:
         return text
     if average == 0:
@@ -69,7 +50,7 @@ def _trend_text(data: DigestData, *, charted: bool = False) -> str:
         pct = (data.bad - average) / average * 100
         arrow = ":small_red_triangle:" if pct > 0 else ":small_red_triangle_down:" if pct < 0 else ":heavy_minus_sign:"
         change = f"{arrow} {pct:+.0f}% vs the 7-day average of {average:.1f}/day"
-    return f"{text}\nYesterday {fmt(data.bad)} — {change}"
+    return f"{text}\nYesterday {kit.fmt(data.bad)} — {change}"
 
 
 @dataclass(frozen=True)
@@ -82,51 +63,51 @@ class DigestSection:
 
 def render_digest(
     data: DigestData, *, command: str = COMMAND, extra: DigestSection | None = None, chart: ChartFile | None = None
-) -> Message:
+) -> kit.Message:
     """The daily FAILED/ABORTED digest for one UTC day, with `extra` (a section with something to say) before the
     footer. "All clear" is said only when neither the restore jobs nor the extra section have anything wrong.
     `chart`: the uploaded trend chart (digest_series), shown in place of the text sparkline."""
     clear = data.all_clear and extra is None
     day = f"{data.day:%a %d %b %Y}"
-    blocks: list[Block] = [header(f"Daily restore digest — {day} (UTC)")]
+    blocks: list[Block] = [kit.header(f"Daily restore digest — {day} (UTC)")]
     answered = [r for r in data.regions if r not in {f.region for f in data.failures}]
-    scope = describe_scope(
+    scope = kit.describe_scope(
         RestoreFilter(state=State.FAILED, account=data.account, regions=data.regions, visible_accounts=data.visible_accounts)
     )
-    blocks.append(context(f"*Scope:* failed and aborted · {scope.split(' · ', 1)[1]}"))
+    blocks.append(kit.context(f"*Scope:* failed and aborted · {scope.split(' · ', 1)[1]}"))
     if not answered:
-        blocks.append(section(":rotating_light: *No region could be queried*; no numbers for this day."))
+        blocks.append(kit.section(":rotating_light: *No region could be queried*; no numbers for this day."))
     else:
         blocks += _digest_body(data, day, clear=clear, chart=chart)
     drill = _digest_drill_down(data)
-    blocks += region_notes(data.failures, data.truncated, bool(answered))
+    blocks += kit.region_notes(data.failures, data.truncated, bool(answered))
     if extra is not None:
         blocks += extra.blocks
     blocks += drill
-    blocks.append(context(f"`{command} failed 1d` for the last 14 days · posted by restores bot"))
+    blocks.append(kit.context(f"`{command} failed 1d` for the last 14 days · posted by restores bot"))
 
     if not answered:
         text = f"Restore digest {data.day.isoformat()}: no region could be queried"
     elif data.incomplete:
         text = (
-            f"Restore digest {data.day.isoformat()}: incomplete, at least {fmt(data.failed)} failed, "
-            f"{fmt(data.aborted)} aborted, {fmt(data.completed)} completed"
+            f"Restore digest {data.day.isoformat()}: incomplete, at least {kit.fmt(data.failed)} failed, "
+            f"{kit.fmt(data.aborted)} aborted, {kit.fmt(data.completed)} completed"
         )
     elif clear:
-        text = f"Restore digest {data.day.isoformat()}: all clear, {fmt(data.completed)} completed"
+        text = f"Restore digest {data.day.isoformat()}: all clear, {kit.fmt(data.completed)} completed"
     elif data.all_clear:
-        text = f"Restore digest {data.day.isoformat()}: no failed or aborted restores, {fmt(data.completed)} completed"
+        text = f"Restore digest {data.day.isoformat()}: no failed or aborted restores, {kit.fmt(data.completed)} completed"
     else:
         text = (
-            f"Restore digest {data.day.isoformat()}: {fmt(data.failed)} failed, {fmt(data.aborted)} aborted, "
-            f"{fmt(data.completed)} completed"
+            f"Restore digest {data.day.isoformat()}: {kit.fmt(data.failed)} failed, {kit.fmt(data.aborted)} aborted, "
+            f"{kit.fmt(data.completed)} completed"
         )
     if data.failures:
-        text += "; regions not answering: " + ", ".join(escape(f.region) for f in data.failures)
+        text += "; regions not answering: " + ", ".join(kit.escape(f.region) for f in data.failures)
     if extra is not None:
         text += f"; restore testing: {extra.summary}"
-    return bounded(
-        Message(text=clip(text, MAX_FALLBACK_TEXT), blocks=blocks, response_type="in_channel"),
+    return kit.bounded(
+        kit.Message(text=kit.clip(text, kit.MAX_FALLBACK_TEXT), blocks=blocks, response_type="in_channel"),
         keep_tail=len(drill) + 1,
     )
 
@@ -134,43 +115,45 @@ def render_digest(
 def _digest_body(data: DigestData, day: str, *, clear: bool, chart: ChartFile | None) -> list[Block]:
     blocks: list[Block] = []
     if data.incomplete:
-        missing = [f"{escape(f.region)} did not answer" for f in data.failures]
-        missing += [f"{escape(r)} was cut short (too many pages)" for r in data.truncated]
+        missing = [f"{kit.escape(f.region)} did not answer" for f in data.failures]
+        missing += [f"{kit.escape(r)} was cut short (too many pages)" for r in data.truncated]
         blocks.append(
-            section(
+            kit.section(
                 f":warning: *Incomplete:* {', '.join(missing)}. The numbers below are a lower bound: they cover only "
                 "what was read, so this is not an all clear."
             )
         )
     if clear:
         blocks.append(
-            section(
-                f":white_check_mark: *All clear*: no failed or aborted restores on {day}; {fmt(data.completed)} completed."
+            kit.section(
+                f":white_check_mark: *All clear*: no failed or aborted restores on {day}; "
+                f"{kit.fmt(data.completed)} completed."
             )
         )
     elif data.all_clear:  # no failed restore jobs, but another section (restore testing) has something to say
-        blocks.append(section(f"No failed or aborted restores on {day}; {fmt(data.completed)} completed."))
+        blocks.append(kit.section(f"No failed or aborted restores on {day}; {kit.fmt(data.completed)} completed."))
     else:
         blocks.append(
             SectionBlock(
-                text=mrkdwn(
-                    f"*{fmt(data.bad)} restore jobs failed or were aborted* on {day}; {fmt(data.completed)} completed."
+                text=kit.mrkdwn(
+                    f"*{kit.fmt(data.bad)} restore jobs failed or were aborted* on {day}; "
+                    f"{kit.fmt(data.completed)} completed."
                 ),
                 fields=[
-                    field_text(f"{State.FAILED.icon} *FAILED*\n{fmt(data.failed)}"),
-                    field_text(f"{State.ABORTED.icon} *ABORTED*\n{fmt(data.aborted)}"),
+                    kit.field_text(f"{State.FAILED.icon} *FAILED*\n{kit.fmt(data.failed)}"),
+                    kit.field_text(f"{State.ABORTED.icon} *ABORTED*\n{kit.fmt(data.aborted)}"),
                 ],
             )
         )
-        by_account = group_lines(data.by_account_rows, lambda r: r.account_id, True)
-        by_region = group_lines(data.rows, lambda r: r.region, True)
-        by_type = group_lines(data.by_type_rows, lambda r: r.resource_type, True)
-        blocks.append(section("*By account*\n" + fit_lines(by_account, limit=8)))
-        blocks.append(section("*By region*\n" + fit_lines(by_region, limit=8)))
-        blocks.append(section("*By resource type*\n" + fit_lines(by_type, limit=8)))
-    blocks.append(section(_trend_text(data, charted=chart is not None)))
+        by_account = kit.group_lines(data.by_account_rows, lambda r: r.account_id, True)
+        by_region = kit.group_lines(data.rows, lambda r: r.region, True)
+        by_type = kit.group_lines(data.by_type_rows, lambda r: r.resource_type, True)
+        blocks.append(kit.section("*By account*\n" + kit.fit_lines(by_account, limit=8)))
+        blocks.append(kit.section("*By region*\n" + kit.fit_lines(by_region, limit=8)))
+        blocks.append(kit.section("*By resource type*\n" + kit.fit_lines(by_type, limit=8)))
+    blocks.append(kit.section(_trend_text(data, charted=chart is not None)))
     if chart is not None:
-        blocks.append(uploaded_image(chart.file_id, chart.alt_text, chart.title))
+        blocks.append(kit.uploaded_image(chart.file_id, chart.alt_text, chart.title))
     return blocks
 
 
@@ -179,8 +162,8 @@ def _digest_drill_down(data: DigestData) -> list[Block]:
     window = (start, start + timedelta(days=1))
     counts = {State.FAILED: data.failed, State.ABORTED: data.aborted}
     buttons = [
-        button(
-            f"{state.icon} {fmt(n)} {state.lower()} jobs",
+        kit.button(
+            f"{state.icon} {kit.fmt(n)} {state.lower()} jobs",
             ActionId.JOBS.with_suffix(state.lower()),
             ActionValue(
                 RestoreFilter(state=state, period=Period.ONE_DAY, account=data.account, regions=data.regions), window

@@ -26,23 +26,7 @@ from bot.domain.results import JobsResult, SummaryResult, SummaryRow
 from bot.restore_testing.controls import TestJobsKind, TestJobsValue
 from bot.restore_testing.render import ICONS, failure_lines, headline, problems
 from bot.restore_testing.verdicts import Scoreboard, Severity
-from bot.slack.blocks import (
-    MAX_SECTION_TEXT,
-    SAMPLE_NOTE,
-    button,
-    clip,
-    context,
-    describe_scope,
-    escape,
-    field_text,
-    fit_lines,
-    fmt,
-    header,
-    mrkdwn,
-    region_notes,
-    section,
-    sparkline,
-)
+from bot.slack import blocks as kit
 from bot.subscriptions.render import alert_filter, digest_time
 
 if TYPE_CHECKING:
@@ -158,8 +142,8 @@ def _bad_by(rows: Sequence[SummaryRow], key: str) -> list[tuple[str, int, int, t
 
 
 def _counts(failed: int, aborted: int) -> str:
-    parts = [f"{fmt(failed)} failed"] if failed else []
-    parts += [f"{fmt(aborted)} aborted"] if aborted else []
+    parts = [f"{kit.fmt(failed)} failed"] if failed else []
+    parts += [f"{kit.fmt(aborted)} aborted"] if aborted else []
     return ", ".join(parts)
 
 
@@ -179,7 +163,7 @@ def _jobs_button(data: HomeData, failed: int, aborted: int, **narrow: Any) -> Bu
     value = _jobs_value(data, state, **narrow)
     if not _accepted(ActionValue.decode, value.encode(), data.now):
         return None
-    return button(f"{fmt(n)} {state.lower()} jobs", ActionId.JOBS.with_suffix(state.lower()), value)
+    return kit.button(f"{kit.fmt(n)} {state.lower()} jobs", ActionId.JOBS.with_suffix(state.lower()), value)
 
 
 def _accepted(decode: Callable[..., object], value: str | None, now: datetime) -> bool:
@@ -192,7 +176,7 @@ def _accepted(decode: Callable[..., object], value: str | None, now: datetime) -
 
 
 def _row(text: str, accessory: ButtonElement | None, block: str) -> SectionBlock:
-    return SectionBlock(block_id=_block_id(block), text=mrkdwn(text), accessory=accessory)
+    return SectionBlock(block_id=_block_id(block), text=kit.mrkdwn(text), accessory=accessory)
 
 
 def _headline(data: HomeData) -> list[Block]:
@@ -204,20 +188,20 @@ def _headline(data: HomeData) -> list[Block]:
     finished = completed + failed + aborted
     answered = summary.answered_regions
     lower = " (at least: part of it could not be read, below)" if summary.failures or summary.truncated else ""
-    text = (f"*{fmt(total)} restore jobs* in the last {HOME_DAYS} days in {fmt(len(answered))} "
+    text = (f"*{kit.fmt(total)} restore jobs* in the last {HOME_DAYS} days in {kit.fmt(len(answered))} "
             f"region{'s' * (len(answered) != 1)}{lower}")
     rate = f"{completed / finished * 100:.1f}% of finished restores" if finished else "no finished restores"
     fields = [
-        field_text(f"{State.COMPLETED.icon} *Completed*\n{fmt(completed)}"),
-        field_text(f"{State.FAILED.icon} *Failed*\n{fmt(failed)}"),
-        field_text(f"{State.ABORTED.icon} *Aborted*\n{fmt(aborted)}"),
-        field_text(f"*Success rate*\n{rate}"),
+        kit.field_text(f"{State.COMPLETED.icon} *Completed*\n{kit.fmt(completed)}"),
+        kit.field_text(f"{State.FAILED.icon} *Failed*\n{kit.fmt(failed)}"),
+        kit.field_text(f"{State.ABORTED.icon} *Aborted*\n{kit.fmt(aborted)}"),
+        kit.field_text(f"*Success rate*\n{rate}"),
     ]
     if in_flight:
-        fields.append(field_text(f"*Created, pending or running*\n{fmt(in_flight)}"))
-    blocks: list[Block] = [SectionBlock(block_id=_block_id("headline"), text=mrkdwn(text), fields=fields)]
+        fields.append(kit.field_text(f"*Created, pending or running*\n{kit.fmt(in_flight)}"))
+    blocks: list[Block] = [SectionBlock(block_id=_block_id("headline"), text=kit.mrkdwn(text), fields=fields)]
     buttons = [
-        button(f"{state.icon} {fmt(n)} {state.lower()} jobs", ActionId.JOBS.with_suffix(state.lower()),
+        kit.button(f"{state.icon} {kit.fmt(n)} {state.lower()} jobs", ActionId.JOBS.with_suffix(state.lower()),
                _jobs_value(data, state))
         for state, n in ((State.FAILED, failed), (State.ABORTED, aborted))
         if n
@@ -235,16 +219,16 @@ def _trend(data: HomeData) -> list[Block]:
         kwargs: dict[str, Any] = (
             {"slack_file": {"id": image.slack_file_id}} if image.slack_file_id else {"image_url": image.image_url}
         )
-        return [ImageBlock(block_id=_block_id("chart"), alt_text=clip(series.alt_text(), 2000), **kwargs)]
+        return [ImageBlock(block_id=_block_id("chart"), alt_text=kit.clip(series.alt_text(), 2000), **kwargs)]
     lines = [
         f"*Trend, {span}* (UTC days, oldest first)",
-        f"`{sparkline(bad)}` failed + aborted per day (most: {fmt(max(bad, default=0))})",
-        f"`{sparkline(series.completed)}` completed per day (most: {fmt(max(series.completed, default=0))})",
+        f"`{kit.sparkline(bad)}` failed + aborted per day (most: {kit.fmt(max(bad, default=0))})",
+        f"`{kit.sparkline(series.completed)}` completed per day (most: {kit.fmt(max(series.completed, default=0))})",
     ]
     average = series.average()
     if average is not None:
-        lines.append(f"Yesterday {fmt(bad[-1])} failed or aborted, against {average:.1f} a day in the 7 days before")
-    return [section("\n".join(lines))]
+        lines.append(f"Yesterday {kit.fmt(bad[-1])} failed or aborted, against {average:.1f} a day in the 7 days before")
+    return [kit.section("\n".join(lines))]
 
 
 def _breakdowns(data: HomeData) -> list[Block]:
@@ -253,26 +237,26 @@ def _breakdowns(data: HomeData) -> list[Block]:
     types = _bad_by(summary.by_type_rows, "resource_type")
     accounts = _bad_by(summary.by_account_rows, "account_id")
     if not types and not accounts:
-        return [section(":white_check_mark: *No failed or aborted restores* in these days.")]
-    blocks.append(section(f"*Failing resource types* ({fmt(len(types))})"))
+        return [kit.section(":white_check_mark: *No failed or aborted restores* in these days.")]
+    blocks.append(kit.section(f"*Failing resource types* ({kit.fmt(len(types))})"))
     for i, (name, failed, aborted, _) in enumerate(types[:TOP_TYPES]):
-        blocks.append(_row(f"*{escape(clip(name, 80))}* — {_counts(failed, aborted)}",
+        blocks.append(_row(f"*{kit.escape(kit.clip(name, 80))}* — {_counts(failed, aborted)}",
                            _jobs_button(data, failed, aborted, resource_type=name), f"type:{i}"))
     if len(types) > TOP_TYPES:
         rest = types[TOP_TYPES:]
-        blocks.append(context(f"_…and {fmt(len(rest))} more: "
-                              f"{escape(clip(', '.join(n for n, *_ in rest), 300))}_"))
+        blocks.append(kit.context(f"_…and {kit.fmt(len(rest))} more: "
+                              f"{kit.escape(kit.clip(', '.join(n for n, *_ in rest), 300))}_"))
     if data.flt.account != ANY:
         return blocks  # one account: the types above are that account's
-    blocks.append(section(f"*Failing accounts* ({fmt(len(accounts))})"))
+    blocks.append(kit.section(f"*Failing accounts* ({kit.fmt(len(accounts))})"))
     for i, (name, failed, aborted, regions) in enumerate(accounts[:TOP_ACCOUNTS]):
-        where = escape(clip(", ".join(regions), 200))
-        blocks.append(_row(f"*{escape(name)}* — {_counts(failed, aborted)} · {where}",
+        where = kit.escape(kit.clip(", ".join(regions), 200))
+        blocks.append(_row(f"*{kit.escape(name)}* — {_counts(failed, aborted)} · {where}",
                            _jobs_button(data, failed, aborted, account=name, regions=regions), f"account:{i}"))
     if len(accounts) > TOP_ACCOUNTS:
         rest = accounts[TOP_ACCOUNTS:]
-        blocks.append(context(f"_…and {fmt(len(rest))} more accounts with failures, "
-                              f"{fmt(sum(f + a for _, f, a, _ in rest))} jobs in all: "
+        blocks.append(kit.context(f"_…and {kit.fmt(len(rest))} more accounts with failures, "
+                              f"{kit.fmt(sum(f + a for _, f, a, _ in rest))} jobs in all: "
                               f"`{COMMAND} failed 14d account:ANY` lists them_"))
     return blocks
 
@@ -284,26 +268,27 @@ def _reasons(data: HomeData) -> list[Block]:
     title = f"*Top failure reasons* (failed jobs, last {HOME_DAYS} days)"
     if not result.jobs:
         note = "none listed" if not result.failures else "none could be listed"
-        return [section(f"{title}\n_{note}_")]
+        return [kit.section(f"{title}\n_{note}_")]
     groups = sorted(group_reasons(result.jobs).items(), key=lambda item: (-len(item[1]), item[0]))
     lines = []
     for reason, jobs in groups[:TOP_REASONS]:
         types = sorted({j.resource_type for j in jobs})
         accounts = {j.account_id for j in jobs}
-        lines.append(f"• *{fmt(len(jobs))}* × {escape(clip(reason, 300))} — {escape(clip(', '.join(types), 80))} · "
-                     f"{fmt(len(accounts))} account{'s' * (len(accounts) != 1)}")
+        kinds = kit.escape(kit.clip(", ".join(types), 80))
+        lines.append(f"• *{kit.fmt(len(jobs))}* × {kit.escape(kit.clip(reason, 300))} — {kinds} · "
+                     f"{kit.fmt(len(accounts))} account{'s' * (len(accounts) != 1)}")
     if len(groups) > TOP_REASONS:
-        lines.append(f"_…and {fmt(len(groups) - TOP_REASONS)} more reasons_")
-    partial = [escape(note) for note in result.incomplete]
-    partial += [f"{escape(f.region)}: {escape(f.message)}" for f in result.failures]
+        lines.append(f"_…and {kit.fmt(len(groups) - TOP_REASONS)} more reasons_")
+    partial = [kit.escape(note) for note in result.incomplete]
+    partial += [f"{kit.escape(f.region)}: {kit.escape(f.message)}" for f in result.failures]
     if result.truncated or result.not_read:
-        partial.append(f"{'' if result.not_read_exact else 'at least '}{fmt(result.not_read)} more failed jobs were "
+        partial.append(f"{'' if result.not_read_exact else 'at least '}{kit.fmt(result.not_read)} more failed jobs were "
                        f"counted but not read for reasons")
     if partial:
         lines.append("_From the jobs that could be read: " + "; ".join(partial) + "_")
-    by_reason = button(f"{State.FAILED.icon} Failed jobs by reason", ActionId.JOBS.with_suffix("failed"),
+    by_reason = kit.button(f"{State.FAILED.icon} Failed jobs by reason", ActionId.JOBS.with_suffix("failed"),
                        _jobs_value(data, State.FAILED))
-    return [section(title + "\n" + fit_lines(lines, limit=TOP_REASONS + 2)),
+    return [kit.section(title + "\n" + kit.fit_lines(lines, limit=TOP_REASONS + 2)),
             ActionsBlock(block_id=_block_id("reasons"), elements=[by_reason])]
 
 
@@ -312,25 +297,27 @@ def _tests(data: HomeData) -> list[Block]:
     if board is None:
         return []
     result = board.result
-    blocks: list[Block] = [section(f"*Restore testing* (last {board.days} days)\n{headline(board, result.failures)}")]
+    blocks: list[Block] = [kit.section(f"*Restore testing* (last {board.days} days)\n{headline(board, result.failures)}")]
     if result.failures:
-        blocks.append(section(fit_lines(failure_lines(result.failures), limit=5)))
+        blocks.append(kit.section(kit.fit_lines(failure_lines(result.failures), limit=5)))
     flagged = [v for v in board.verdicts if v.severity in (Severity.BROKEN, Severity.LEAK)]
     for i, verdict in enumerate(flagged[:TOP_PLANS]):
         plan = verdict.plan
-        blocks.append(section(f"{ICONS[verdict.severity]} *{escape(clip(plan.name, 80))}* · {escape(plan.region)} · "
-                              f"{escape(plan.account_id)}: " + "; ".join(problems(verdict))))
+        name = kit.escape(kit.clip(plan.name, 80))
+        blocks.append(kit.section(f"{ICONS[verdict.severity]} *{name}* · {kit.escape(plan.region)} · "
+                              f"{kit.escape(plan.account_id)}: " + "; ".join(problems(verdict))))
         wanted = [(TestJobsKind.FAILED, "Failed restores", len(verdict.failed)),
                   (TestJobsKind.VALIDATION, "Validation failures", len(verdict.validation_failed)),
                   (TestJobsKind.LEAKED, "Not deleted", len(verdict.leaks))]
-        elements = [button(f"{label} ({fmt(n)})", ActionId.TEST_JOBS.with_suffix(kind.value),
+        elements = [kit.button(f"{label} ({kit.fmt(n)})", ActionId.TEST_JOBS.with_suffix(kind.value),
                            TestJobsValue(plan.arn, kind, result.window)) for kind, label, n in wanted if n]
         if elements and not _accepted(TestJobsValue.decode, elements[0].value, data.now):
             elements = []  # a plan ARN of a shape the bot does not take back: no button that could only say "stale"
         if elements:
             blocks.append(ActionsBlock(block_id=_block_id(f"plan:{i}"), elements=elements))
     if len(flagged) > TOP_PLANS:
-        blocks.append(context(f"_…and {fmt(len(flagged) - TOP_PLANS)} more plans: `{COMMAND} tests 14d` lists them_"))
+        more = kit.fmt(len(flagged) - TOP_PLANS)
+        blocks.append(kit.context(f"_…and {more} more plans: `{COMMAND} tests 14d` lists them_"))
     return blocks
 
 
@@ -339,8 +326,8 @@ def _subscriptions(data: HomeData) -> list[Block]:
     hint = (f"To see or change what a channel gets, type `{COMMAND} subscriptions` in it "
             f"(`{COMMAND} subscribe digest|alerts`, `{COMMAND} unsubscribe digest|alerts`).")
     if channels is None:
-        return [section("*Your channels' subscriptions*\n_Could not ask Slack which channels are yours; none listed._"),
-                context(hint)]
+        return [kit.section("*Your channels' subscriptions*\n_Could not ask Slack which channels are yours; none listed._"),
+                kit.context(hint)]
     if not channels:
         return []
     lines = []
@@ -356,7 +343,8 @@ def _subscriptions(data: HomeData) -> list[Block]:
             parts.append(f"alerts: {described}" + (configured if alert.static else ""))
         # The id was checked against CHANNEL_RE when it was stored or configured: a mention, not untrusted text.
         lines.append(f"• <#{entry.channel}> — " + "; ".join(parts))
-    return [section("*Your channels' subscriptions*\n" + fit_lines(lines, limit=SUBSCRIPTION_LINES)), context(hint)]
+    listed = kit.fit_lines(lines, limit=SUBSCRIPTION_LINES)
+    return [kit.section("*Your channels' subscriptions*\n" + listed), kit.context(hint)]
 
 
 def render_home(data: HomeData) -> HomeView:
@@ -365,20 +353,20 @@ def render_home(data: HomeData) -> HomeView:
     user's channels' subscriptions."""
     summary = data.summary
     start, end = data.window
-    blocks: list[Block] = [header(f"Restore health — last {HOME_DAYS} days")]
+    blocks: list[Block] = [kit.header(f"Restore health — last {HOME_DAYS} days")]
     if data.sample:
-        blocks.append(context(SAMPLE_NOTE))
-    scope = describe_scope(data.flt).split(" · ", 1)[1].replace(" (this channel's scope)", " (the Home tab's scope)")
-    blocks.append(context(f"*Scope:* {clip(scope, 1000)}",
+        blocks.append(kit.context(kit.SAMPLE_NOTE))
+    scope = kit.describe_scope(data.flt).split(" · ", 1)[1].replace(" (this channel's scope)", " (the Home tab's scope)")
+    blocks.append(kit.context(f"*Scope:* {kit.clip(scope, 1000)}",
                           f"*Days:* {start:%d %b} – {(end - timedelta(days=1)):%d %b} (UTC)",
                           f"*Updated:* {data.now.astimezone(UTC):%H:%M} UTC"))
     answered = summary.answered_regions
     if not answered:
-        blocks.append(section(":rotating_light: *No region could be queried*; no numbers for now."))
+        blocks.append(kit.section(":rotating_light: *No region could be queried*; no numbers for now."))
         blocks.append(ActionsBlock(block_id=_block_id("drill"), elements=[refresh_button()]))
     else:
         blocks += _headline(data)
-    blocks += region_notes(summary.failures, summary.truncated, bool(answered))
+    blocks += kit.region_notes(summary.failures, summary.truncated, bool(answered))
     if answered:
         blocks += [DividerBlock(), *_trend(data), DividerBlock(), *_breakdowns(data)]
         reasons = _reasons(data)
@@ -387,8 +375,10 @@ def render_home(data: HomeData) -> HomeView:
     blocks += [DividerBlock(), *tests] if tests else []
     subscriptions = _subscriptions(data)
     blocks += [DividerBlock(), *subscriptions] if subscriptions else []
-    ttl = f"; numbers may be up to {fmt(max(1, data.cache_ttl // 60))} min old" if data.cache_ttl else ""
-    footer = context(f"Counts from AWS Backup (ListRestoreJobSummaries){ttl}. `{COMMAND} help` for questions of your own.")
+    ttl = f"; numbers may be up to {kit.fmt(max(1, data.cache_ttl // 60))} min old" if data.cache_ttl else ""
+    footer = kit.context(
+        f"Counts from AWS Backup (ListRestoreJobSummaries){ttl}. `{COMMAND} help` for questions of your own."
+    )
     return fit_view([*blocks, footer])
 
 
@@ -400,12 +390,12 @@ def fit_view(blocks: Sequence[Block], limit: int = MAX_HOME_BLOCKS) -> HomeView:
     if len(kept) > limit:
         dropped = len(kept) - (limit - 1)  # one block more, for the note saying so
         del kept[-1 - dropped : -1]
-        kept.insert(-1, context(f"_{dropped} more blocks left out to fit Slack's limit of {limit} blocks._"))
+        kept.insert(-1, kit.context(f"_{dropped} more blocks left out to fit Slack's limit of {limit} blocks._"))
     return HomeView(tuple(kept))
 
 
 def _notice(title: str, text: str, *, refresh: bool = False) -> HomeView:
-    blocks: list[Block] = [header(title), section(clip(text, MAX_SECTION_TEXT))]
+    blocks: list[Block] = [kit.header(title), kit.section(kit.clip(text, kit.MAX_SECTION_TEXT))]
     if refresh:
         blocks.append(ActionsBlock(block_id=_block_id("drill"), elements=[refresh_button()]))
     return HomeView(tuple(blocks))

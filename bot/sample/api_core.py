@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any, Final, TypeVar
 
-from bot.sample.api_model import invalid
+from bot.sample.api_model import Forward, invalid, parse_int
 from bot.sample.records import DailyCount, RestoreJob, RestoreTestingPlan, RestoreTestingSelection
 
 __all__ = ["BackupApiCore", "ServedData", "query_key"]
@@ -115,21 +115,11 @@ class BackupApiCore:
 
     # ----------------------------------------------------------------- data and clock
 
-    @property
-    def counts(self) -> tuple[DailyCount, ...]:
-        return self._data.counts
-
-    @property
-    def jobs(self) -> tuple[RestoreJob, ...]:
-        return self._data.jobs
-
-    @property
-    def plans(self) -> tuple[RestoreTestingPlan, ...]:
-        return self._data.plans
-
-    @property
-    def selections(self) -> tuple[RestoreTestingSelection, ...]:
-        return self._data.selections
+    # What is served now: the current data's, replaced whole by load().
+    counts: Forward[tuple[DailyCount, ...]] = Forward("_data")
+    jobs: Forward[tuple[RestoreJob, ...]] = Forward("_data")
+    plans: Forward[tuple[RestoreTestingPlan, ...]] = Forward("_data")
+    selections: Forward[tuple[RestoreTestingSelection, ...]] = Forward("_data")
 
     def load(
         self,
@@ -231,6 +221,16 @@ class BackupApiCore:
         if decoded.get("q") != digest:
             raise invalid(parameter, token, "the token was issued for a different query; repeat the original parameters")
         return int(decoded["o"])
+
+    def _paging(
+        self, operation: str, region: str, params: Mapping[str, str], keys: tuple[str, str], limit: int, caller: str
+    ) -> tuple[int | None, int, str]:
+        """A paged operation's page size asked for (None: the default), the offset its token names, and the query's
+        digest that binds the next token; `keys`: the names of its page-size and token parameters."""
+        size_key, token_key = keys
+        max_results = parse_int(size_key, params[size_key], 1, limit) if size_key in params else None
+        digest = self._query_digest(operation, region, params, keys, caller)
+        return max_results, self._start_offset(params, token_key, digest), digest
 
     def _start_offset(self, params: Mapping[str, str], token_param: str, digest: str) -> int:
         token = params.get(token_param)

@@ -14,7 +14,6 @@ from bot.sample.api_model import (
     RESOURCE_TYPE_RE,
     epoch,
     invalid,
-    parse_int,
 )
 from bot.sample.records import RestoreJob
 
@@ -41,12 +40,8 @@ class RestoreJobs(BackupApiCore):
             for name in ("createdBefore", "createdAfter", "completeBefore", "completeAfter")
             if name in params
         }
-        max_results = None
-        if "maxResults" in params:
-            max_results = parse_int("maxResults", params["maxResults"], 1, JOBS_MAX_RESULTS)
         paging = ("maxResults", "nextToken")
-        digest = self._query_digest("ListRestoreJobs", region, params, paging, caller)
-        offset = self._start_offset(params, "nextToken", digest)
+        max_results, offset, digest = self._paging("ListRestoreJobs", region, params, paging, JOBS_MAX_RESULTS, caller)
 
         data, generation = self._snapshot()
         key = ("jobs", generation, region, query_key(params, paging), account)

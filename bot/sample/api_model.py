@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from datetime import datetime
-from typing import Final
+from typing import Any, Final, Generic, TypeVar
 
 __all__ = [
     "ACCOUNT_ID_PATTERN",
@@ -102,3 +102,24 @@ def epoch(value: datetime) -> float | int:
     # Whole seconds stay integers so the JSON looks like what the service sends.
     seconds = value.timestamp()
     return int(seconds) if seconds.is_integer() else seconds
+
+
+T = TypeVar("T")
+
+
+class Forward(Generic[T]):
+    """An attribute that is another object's attribute of the same name: `counts: Forward[...] = Forward("api")` reads
+    (and, where that one is settable, sets) `self.api.counts`."""
+
+    def __init__(self, via: str) -> None:
+        self.via = via
+        self.name = ""
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.name = name
+
+    def __get__(self, obj: Any, objtype: Any = None) -> T:
+        return getattr(getattr(obj, self.via), self.name)  # type: ignore[no-any-return]
+
+    def __set__(self, obj: Any, value: T) -> None:
+        setattr(getattr(obj, self.via), self.name, value)

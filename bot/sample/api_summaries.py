@@ -19,7 +19,6 @@ from bot.sample.api_model import (
     SUMMARY_STATES,
     epoch,
     invalid,
-    parse_int,
 )
 
 __all__ = ["RestoreJobSummaries"]
@@ -53,12 +52,9 @@ class RestoreJobSummaries(BackupApiCore):
         special_account = account_param in (ANY, AGGREGATE_ALL)
         if account_param is not None and not special_account and not ACCOUNT_ID_RE.match(account_param):
             raise invalid("AccountId", account_param, "must be a 12-digit account ID, ANY or AGGREGATE_ALL")
-        max_results = None
-        if "MaxResults" in params:
-            max_results = parse_int("MaxResults", params["MaxResults"], 1, SUMMARIES_MAX_RESULTS)
         paging = ("MaxResults", "NextToken")
-        digest = self._query_digest("ListRestoreJobSummaries", region, params, paging, caller)
-        offset = self._start_offset(params, "NextToken", digest)
+        max_results, offset, digest = self._paging("ListRestoreJobSummaries", region, params, paging,
+                                                   SUMMARIES_MAX_RESULTS, caller)
 
         today = self.today()
         visible = self._visible_accounts(account_param, caller)

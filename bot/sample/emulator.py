@@ -35,7 +35,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Final
 from urllib.parse import parse_qsl, unquote, urlsplit
 
-from bot.sample.api_model import RESTORE_JOBS_PATH, SUMMARIES_PATH, TESTING_PLANS_PATH, ApiError
+from bot.sample.api_model import RESTORE_JOBS_PATH, SUMMARIES_PATH, TESTING_PLANS_PATH, ApiError, Forward
 from bot.sample.backup_api import BackupApi
 from bot.sample.records import DailyCount, RestoreJob, RestoreTestingPlan, RestoreTestingSelection
 
@@ -263,45 +263,13 @@ class BackupEmulator:
 
     # ----------------------------------------------------------------- what is served, and to whom
 
-    @property
-    def counts(self) -> tuple[DailyCount, ...]:
-        return self.api.counts
-
-    @property
-    def jobs(self) -> tuple[RestoreJob, ...]:
-        return self.api.jobs
-
-    @property
-    def plans(self) -> tuple[RestoreTestingPlan, ...]:
-        return self.api.plans
-
-    @property
-    def selections(self) -> tuple[RestoreTestingSelection, ...]:
-        return self.api.selections
-
-    @property
-    def caller_account(self) -> str:
-        return self.api.caller_account
-
-    @caller_account.setter
-    def caller_account(self, value: str) -> None:
-        self.api.caller_account = value
-
-    @property
-    def org_admin(self) -> bool:
-        return self.api.org_admin
-
-    @org_admin.setter
-    def org_admin(self, value: bool) -> None:
-        self.api.org_admin = value
-
-    @property
-    def page_size(self) -> int:
-        return self.api.page_size
-
-    @page_size.setter
-    def page_size(self, value: int) -> None:
-        self.api.page_size = value
+    counts: Forward[tuple[DailyCount, ...]] = Forward("api")
+    jobs: Forward[tuple[RestoreJob, ...]] = Forward("api")
+    plans: Forward[tuple[RestoreTestingPlan, ...]] = Forward("api")
+    selections: Forward[tuple[RestoreTestingSelection, ...]] = Forward("api")
+    caller_account: Forward[str] = Forward("api")
+    org_admin: Forward[bool] = Forward("api")
+    page_size: Forward[int] = Forward("api")
 
     # ----------------------------------------------------------------- lifecycle
 

@@ -9,18 +9,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Final
 
-from bot.sample.estate import (
-    HISTORY_DAYS,
-    SAMPLE_CALLER_ACCOUNT,
-    as_utc,
-    created_resource_arn,
-    draw,
-    failure_message,
-    midnight,
-    new_uuid,
-    recovery_point_arn,
-    source_arn,
-)
+from bot.sample import estate
 from bot.sample.records import RestoreJob, RestoreTestingPlan, RestoreTestingSelection
 
 # The caller's restore testing plans, all daily: one healthy, then one per way a restore test goes wrong.
@@ -31,10 +20,10 @@ VALIDATION_PLAN: Final = "nightly_rds_validation"  # eu-west-1: validations fail
 LEAKING_PLAN: Final = "daily_efs_restore_test"  # eu-west-1: one restored file system could not be deleted
 FAILING_PLAN: Final = "daily_fsx_restore_test"  # ap-southeast-2: 3 of the last 7 days' restores failed
 UNCOVERED_PLAN: Final = "daily_mixed_restore_test"  # ap-southeast-2: its RDS selection restored nothing for 8 days
-SLOWEST_SOURCE_ARN: Final = f"arn:aws:rds:us-east-1:{SAMPLE_CALLER_ACCOUNT}:db:orders-db"
+SLOWEST_SOURCE_ARN: Final = f"arn:aws:rds:us-east-1:{estate.SAMPLE_CALLER_ACCOUNT}:db:orders-db"
 
 _VALIDATED: Final = "Validation script completed successfully"
-_BACKUP_ROLE: Final = f"arn:aws:iam::{SAMPLE_CALLER_ACCOUNT}:role/service-role/AWSBackupDefaultServiceRole"
+_BACKUP_ROLE: Final = f"arn:aws:iam::{estate.SAMPLE_CALLER_ACCOUNT}:role/service-role/AWSBackupDefaultServiceRole"
 _DELETION_MINUTES: Final = 5
 
 
@@ -83,7 +72,7 @@ def _stale_tests(days_ago: int, rng: random.Random) -> list[_Test]:
 
 
 def _slow_tests(days_ago: int, rng: random.Random) -> list[_Test]:
-    billing = f"arn:aws:rds:us-east-1:{SAMPLE_CALLER_ACCOUNT}:db:billing-db"
+    billing = f"arn:aws:rds:us-east-1:{estate.SAMPLE_CALLER_ACCOUNT}:db:billing-db"
     return [
         _Test("RDS", rng.randint(150, 230), 60, source_arn=SLOWEST_SOURCE_ARN),
         _Test("RDS", rng.randint(30, 50), 60, source_arn=billing),
@@ -118,7 +107,7 @@ def _failing_tests(days_ago: int, rng: random.Random) -> list[_Test]:
     kind = {1: "fsx_ips", 2: "kms", 5: "fsx_ips"}.get(days_ago)
     if kind is None:
         return [_Test("FSx", rng.randint(40, 120), 180)]
-    message = failure_message(kind, rng, "ap-southeast-2", SAMPLE_CALLER_ACCOUNT, "FSx")
+    message = estate.failure_message(kind, rng, "ap-southeast-2", estate.SAMPLE_CALLER_ACCOUNT, "FSx")
     return [_Test("FSx", rng.randint(5, 25), 180, failure=message)]
 
 
@@ -146,8 +135,8 @@ def _runs(plan: _Plan, cutoff: datetime) -> list[tuple[int, datetime]]:
     """(days ago, start) of each run in the sample's history up to ``cutoff``, oldest first."""
     today = cutoff.date()
     starts = [
-        (days_ago, midnight(today - timedelta(days=days_ago)) + timedelta(hours=plan.hour))
-        for days_ago in range(HISTORY_DAYS, plan.stopped_days_ago - 1, -1)
+        (days_ago, estate.midnight(today - timedelta(days=days_ago)) + timedelta(hours=plan.hour))
+        for days_ago in range(estate.HISTORY_DAYS, plan.stopped_days_ago - 1, -1)
     ]
     return [(days_ago, start) for days_ago, start in starts if start <= cutoff]
 
@@ -155,7 +144,7 @@ def _runs(plan: _Plan, cutoff: datetime) -> list[tuple[int, datetime]]:
 def sample_testing_plans(now: datetime) -> list[RestoreTestingPlan]:
     """The caller's restore testing plans (see HEALTHY_PLAN and the other names); LastExecutionTime is each one's
     latest run up to ``now``: its daily hour today, or yesterday before that hour (3 days ago for STALE_PLAN)."""
-    cutoff = as_utc(now)
+    cutoff = estate.as_utc(now)
     today = cutoff.date()
     plans: list[RestoreTestingPlan] = []
     for plan in _PLANS:
@@ -163,15 +152,15 @@ def sample_testing_plans(now: datetime) -> list[RestoreTestingPlan]:
         plans.append(
             RestoreTestingPlan(
                 region=plan.region,
-                account_id=SAMPLE_CALLER_ACCOUNT,
+                account_id=estate.SAMPLE_CALLER_ACCOUNT,
                 name=plan.name,
                 schedule_expression=f"cron(0 {plan.hour} ? * * *)",
-                created=midnight(today - timedelta(days=plan.created_days_ago)) + timedelta(hours=9),
+                created=estate.midnight(today - timedelta(days=plan.created_days_ago)) + timedelta(hours=9),
                 schedule_timezone="Etc/UTC",
                 start_window_hours=plan.start_window_hours,
                 last_execution=_runs(plan, cutoff)[-1][1],
                 # Edited after its last run, which is where its schedule went wrong.
-                last_update=(midnight(today - timedelta(days=updated)) + timedelta(hours=10)
+                last_update=(estate.midnight(today - timedelta(days=updated)) + timedelta(hours=10)
                              if updated is not None else None),
             )
         )
@@ -180,15 +169,15 @@ def sample_testing_plans(now: datetime) -> list[RestoreTestingPlan]:
 
 def sample_testing_selections(now: datetime) -> list[RestoreTestingSelection]:
     """Each sample plan's resource selections; UNCOVERED_PLAN has two (EBS, and RDS that restored nothing lately)."""
-    today = as_utc(now).date()
+    today = estate.as_utc(now).date()
     return [
         RestoreTestingSelection(
             region=plan.region,
-            account_id=SAMPLE_CALLER_ACCOUNT,
+            account_id=estate.SAMPLE_CALLER_ACCOUNT,
             plan_name=plan.name,
             name=selection.name,
             protected_resource_type=selection.resource_type,
-            created=midnight(today - timedelta(days=plan.created_days_ago)) + timedelta(hours=9, minutes=5),
+            created=estate.midnight(today - timedelta(days=plan.created_days_ago)) + timedelta(hours=9, minutes=5),
             iam_role_arn=_BACKUP_ROLE,
             validation_window_hours=selection.validation_window_hours,
         )
@@ -203,13 +192,13 @@ def sample_testing_jobs(now: datetime) -> list[RestoreJob]:
     Runs start on the hour (jobs 5-90 s later); a run from before today has always finished: restored,
     validated (except VALIDATION_PLAN's from yesterday, stuck VALIDATING) and its resource deleted.
     """
-    cutoff = as_utc(now)
+    cutoff = estate.as_utc(now)
     arns = {plan.name: plan.arn for plan in sample_testing_plans(cutoff)}
     jobs: list[RestoreJob] = []
     for plan in _PLANS:
         arn = arns[plan.name]
         for days_ago, start in _runs(plan, cutoff):
-            rng = draw("testing", plan.name, start.date().isoformat())
+            rng = estate.draw("testing", plan.name, start.date().isoformat())
             for test in plan.tests(days_ago, rng):
                 job = _testing_job(plan.region, arn, test, start + timedelta(seconds=rng.randint(5, 90)), rng, cutoff)
                 if job is not None:
@@ -222,12 +211,12 @@ def _testing_job(
 ) -> RestoreJob | None:
     if created > cutoff:
         return None
-    account, resource_type = SAMPLE_CALLER_ACCOUNT, test.resource_type
+    account, resource_type = estate.SAMPLE_CALLER_ACCOUNT, test.resource_type
     # Drawn before the clock is consulted, so a job keeps its identity as it progresses.
-    job_id = new_uuid(rng).upper()
-    recovery_point = recovery_point_arn(rng, region, account, resource_type)
-    source = test.source_arn or source_arn(rng, region, account, resource_type)
-    restored = created_resource_arn(rng, region, account, resource_type)
+    job_id = estate.new_uuid(rng).upper()
+    recovery_point = estate.recovery_point_arn(rng, region, account, resource_type)
+    source = test.source_arn or estate.source_arn(rng, region, account, resource_type)
+    restored = estate.created_resource_arn(rng, region, account, resource_type)
     ended = created + timedelta(minutes=test.minutes)
     job = RestoreJob(
         region=region, account_id=account, job_id=job_id, status="RUNNING", resource_type=resource_type,

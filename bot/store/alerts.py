@@ -23,16 +23,12 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
-    delete,
-    func,
-    insert,
-    select,
-    update,
 )
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.sql import delete, func, insert, select, update
 
 from bot.domain.results import RestoreJobRow
-from bot.store.claims import STALE_AFTER
+from bot.store.claims import STALE_AFTER, claim_columns
 from bot.store.db import aware, db_now, db_now_minus
 from bot.store.repository import Repository
 
@@ -77,11 +73,7 @@ threads = Table(
     "alert_threads",
     metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),
-    Column("channel", String(32), nullable=False),
-    Column("day", Date, nullable=False),
-    Column("status", String(16), nullable=False),
-    Column("owner", String(64), nullable=False),
-    Column("claimed_at", DateTime(timezone=True), nullable=False),
+    *claim_columns(),
     Column("ts", String(32), nullable=True),
     Column("shown_count", Integer, nullable=False, default=0),  # the count the parent message shows
     Column("broadcast", Boolean, nullable=False, default=False),  # the day's broadcast reply was claimed

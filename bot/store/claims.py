@@ -7,9 +7,24 @@ import os
 import socket
 import uuid
 from datetime import timedelta
+from typing import Any
+
+from sqlalchemy import Column, Date, DateTime, String
 
 # A claim older than this belongs to a process that died between claim and post (the database's clock decides).
 STALE_AFTER = timedelta(minutes=10)
+
+
+def claim_columns() -> list[Column[Any]]:
+    """The columns of a claim on one channel's day (the digest's post, the alerts' thread): which, its status, who
+    holds it and since when (the database's clock). New columns for each table that has them."""
+    return [
+        Column("channel", String(32), nullable=False),
+        Column("day", Date, nullable=False),
+        Column("status", String(16), nullable=False),
+        Column("owner", String(64), nullable=False),
+        Column("claimed_at", DateTime(timezone=True), nullable=False),
+    ]
 
 
 def new_owner() -> str:

@@ -6,24 +6,11 @@ import logging
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import (
-    Column,
-    Date,
-    DateTime,
-    Engine,
-    Integer,
-    MetaData,
-    String,
-    Table,
-    UniqueConstraint,
-    delete,
-    insert,
-    select,
-    update,
-)
+from sqlalchemy import Column, DateTime, Engine, Integer, MetaData, String, Table, UniqueConstraint
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.sql import delete, insert, select, update
 
-from bot.store.claims import STALE_AFTER
+from bot.store.claims import STALE_AFTER, claim_columns
 from bot.store.db import aware, db_now, db_now_minus
 from bot.store.repository import Repository
 
@@ -39,11 +26,7 @@ deliveries = Table(
     "digest_deliveries",
     metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),
-    Column("channel", String(32), nullable=False),
-    Column("day", Date, nullable=False),
-    Column("status", String(16), nullable=False),
-    Column("owner", String(64), nullable=False),
-    Column("claimed_at", DateTime(timezone=True), nullable=False),
+    *claim_columns(),
     Column("posted_at", DateTime(timezone=True), nullable=True),
     Column("message_ts", String(32), nullable=True),
     Column("attempts", Integer, nullable=False, default=1),

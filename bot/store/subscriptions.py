@@ -6,20 +6,9 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from sqlalchemy import (
-    Column,
-    DateTime,
-    Integer,
-    MetaData,
-    String,
-    Table,
-    UniqueConstraint,
-    delete,
-    insert,
-    select,
-    update,
-)
+from sqlalchemy import Column, DateTime, Integer, MetaData, String, Table, UniqueConstraint
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.sql import delete, insert, select, update
 
 from bot.config import DIGEST_TIME_RE, Settings
 from bot.domain.ids import CHANNEL_RE

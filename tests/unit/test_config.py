@@ -58,3 +58,10 @@ def test_home_accounts_are_ids_or_any() -> None:
     for bad in ("12345", "ANY,111122223333", "AGGREGATE_ALL"):
         with pytest.raises(ConfigError, match="RESTORES_HOME_ACCOUNTS"):
             load_settings(dict(BASE, RESTORES_HOME_ACCOUNTS=bad))
+
+
+@pytest.mark.parametrize("url", ["postgresql://bot:pw@db.example:notaport/restores", "not a url", "mysql://h/db"])
+def test_a_bad_database_url_is_a_configuration_error_without_its_password(url: str) -> None:
+    with pytest.raises(ConfigError, match="DATABASE_URL") as caught:
+        load_settings({"RESTORES_REGIONS": "us-east-1", "DATABASE_URL": url})
+    assert "pw" not in str(caught.value)
