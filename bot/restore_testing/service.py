@@ -92,7 +92,7 @@ class RestoreTests:
         result = JobsResult(
             query=query,
             jobs=tuple(sorted(kept, key=lambda j: j.created, reverse=True)),
-            failures=tuple(_region_failure(f) for f in failures),
+            failures=tuple(_region_failure(f, value.region) for f in failures),
             truncated=(value.region,) if truncated else (),
             aws_calls=calls,
         )
@@ -145,8 +145,10 @@ def _cut(result: TestingResult, accounts: set[str] | frozenset[str] | None) -> T
     )
 
 
-def _region_failure(failure: AccountFailure) -> RegionFailure:
-    return RegionFailure(failure.region or "-", failure.kind, failure.message)
+def _region_failure(failure: AccountFailure, region: str) -> RegionFailure:
+    """An account's failure as the plan's region's: one that names no region (the role could not be assumed) is its
+    region's too, so that region is never counted as answered."""
+    return RegionFailure(failure.region or region, failure.kind, failure.message)
 
 
 def _filter_for(value: TestJobsValue) -> RestoreFilter:

@@ -170,10 +170,6 @@ def test_a_region_that_refused_the_drill_down_is_named_and_no_jobs_are_claimed()
     assert "No region could be queried" in shown and "No failed restore jobs" not in shown
 
 
-@pytest.mark.xfail(strict=True, reason="product bug: a role that could not be assumed (an account-wide AccountFailure, "
-                   "region None) becomes a RegionFailure of region '-', so the plan's region counts as answered and the "
-                   "drill-down says 'No failed restore jobs were created in eu-west-1' from nothing read "
-                   "(bot/restore_testing/service.py, answer_jobs/_region_failure)")
 def test_a_plan_whose_role_could_not_be_assumed_claims_no_jobs() -> None:
     reader = reader_returning()
     reader.plan_jobs.side_effect = ClientError({"Error": {"Code": "AccessDenied", "Message": "no"}}, "AssumeRole")
