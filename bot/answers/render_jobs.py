@@ -86,6 +86,10 @@ def render_jobs(
     answered = [r for r in query.regions if r not in {f.region for f in result.failures}]
     if not answered:
         blocks.append(section(":rotating_light: *No region could be queried*, so there are no jobs to show."))
+    elif not jobs and result.incomplete:
+        # Not every account or page was read (listed below): nothing found is not "none were created".
+        blocks.append(section(f":warning: *No {status} restore jobs found in what was read*; the read was incomplete, so "
+                              "this is not an all clear."))
     elif not jobs:
         blocks.append(section(f"*No {status} restore jobs* were created in {', '.join(answered)} in this window."))
     else:
@@ -138,7 +142,9 @@ def render_jobs(
     footer_block = context(
         f"`{shown}` · {result.aws_calls} AWS call{'s' * (result.aws_calls != 1)} · {result.elapsed:.1f} s"
     )
-    text = f"{'incomplete: at least ' if result.incomplete else ''}{fmt(len(jobs))} {status} restore jobs created {window}"
+    counted = len(jobs) + result.not_read  # past the cap jobs are counted, not kept: the notification says them too
+    at_least = "at least " if result.incomplete or (result.not_read and not result.not_read_exact) else ""
+    text = f"{'incomplete: ' if result.incomplete else ''}{at_least}{fmt(counted)} {status} restore jobs created {window}"
     if jobs:
         top = max(((r, len(m)) for r, m in group_reasons(jobs).items()), key=lambda item: item[1])
         text += f"; most common reason ({top[1]}): {escape(clip(top[0], 200))}"

@@ -20,6 +20,10 @@ TERMINAL_EMOJI = {
     ":small_red_triangle:": "▲",
     ":small_red_triangle_down:": "▼",
     ":heavy_minus_sign:": "=",
+    ":information_source:": "ℹ",
+    ":no_entry:": "⛔",
+    ":hourglass:": "⌛",
+    ":grey_question:": "?",
 }
 
 

@@ -22,3 +22,23 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 def _database(item: pytest.Item) -> object:
     callspec = getattr(item, "callspec", None)
     return callspec.params.get("database_url") if callspec else None
+
+
+class NotInTheUnitTier(AssertionError):
+    """A unit test reached for the network or a process: it belongs in tests/integration."""
+
+
+@pytest.fixture(autouse=True)
+def _no_sockets_or_processes(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Enforced, not only promised: connecting or listening on a socket, or starting a process, fails the test."""
+    if not request.node.path.is_relative_to(UNIT):
+        return
+    import socket
+    import subprocess
+
+    def refuse(*_args: object, **_kwargs: object) -> None:
+        raise NotInTheUnitTier(f"{request.node.nodeid} opened a socket or started a process")
+
+    for name in ("connect", "connect_ex", "bind"):
+        monkeypatch.setattr(socket.socket, name, refuse)
+    monkeypatch.setattr(subprocess.Popen, "__init__", refuse)

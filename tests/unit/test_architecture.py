@@ -212,3 +212,16 @@ def test_the_check_sees_what_it_looks_for() -> None:
     assert spelled_out(source, Path("bot/restore_testing/verdicts.py")) == [
         "bot/restore_testing/verdicts.py:2: 'FAILED'", "bot/restore_testing/verdicts.py:3: ' /restores help'", "bot/restore_testing/verdicts.py:9: 'ABORTED'"
     ]
+
+
+def test_the_unit_tier_refuses_sockets_and_processes() -> None:
+    """tests/unit/conftest.py's guard is on: a unit test that reaches for the network or a process fails."""
+    import socket
+    import subprocess
+
+    import pytest
+
+    with pytest.raises(AssertionError, match="opened a socket or started a process"):
+        socket.create_connection(("127.0.0.1", 9), timeout=1)
+    with pytest.raises(AssertionError, match="opened a socket or started a process"):
+        subprocess.run(["true"], check=False)

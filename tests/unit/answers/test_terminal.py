@@ -76,7 +76,6 @@ def test_the_answers_of_the_cli_print_no_raw_emoji_codes(message: Message) -> No
     assert not EMOJI_CODE.search(out), out
 
 
-@pytest.mark.xfail(strict=True, reason="product gap: TERMINAL_EMOJI lacks :information_source:, :no_entry:, :hourglass:")
 @pytest.mark.parametrize(
     "message",
     [render_no_channel(), render_direct_message(), render_channel_problem("archived"), render_stale_action()],  # type: ignore[arg-type]
