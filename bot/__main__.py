@@ -215,10 +215,11 @@ def cmd_digest(args: argparse.Namespace) -> int:
 def cmd_check(args: argparse.Namespace) -> int:
     from bot.check import run_check
     from bot.slack.client import create_web_client
+    from bot.wiring import Wiring
 
     settings = _settings("local")
     with _backup(settings, sample=False) as backup:
-        report = run_check(settings, backup, lambda: create_web_client(settings))
+        report = run_check(Wiring(settings, backup=backup), lambda: create_web_client(settings))
     print(report.render(), end="")
     return 0 if not report.problems else 1
 

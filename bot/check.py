@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
@@ -15,9 +15,11 @@ from bot.aws.errors import JOBS_ACTION, SUMMARY_ACTION, describe_error
 from bot.aws.testing import PLANS_ACTION, AccountSessions, describe_failure, role_arn
 from bot.config import DEFAULT_SCOPE, Settings
 from bot.domain.access import AccessPolicy, NoScope
-from bot.domain.regions import RegionCatalog
 from bot.domain.results import RegionFailure
 from bot.slack.errors import slack_error_code
+
+if TYPE_CHECKING:
+    from bot.wiring import Wiring
 
 REQUIRED_SCOPES = ("commands", "chat:write")
 # History: before re-posting a digest whose ledger entry was lost (a crash after Slack accepted it), look for it.
@@ -71,19 +73,23 @@ class CheckReport:
         return "\n".join([*self.lines, "", f"restores bot check: {verdict}"]) + "\n"
 
 
-def run_check(settings: Settings, backup: BackupService, client_factory: Callable[[], WebClient]) -> CheckReport:
+def run_check(wiring: Wiring, client_factory: Callable[[], WebClient] | None = None) -> CheckReport:
+    """Everything a process would refuse or miss, with the parts it would run on (`client_factory`: Slack's client,
+    made inside the check so a failure to make it is reported too)."""
+    settings, backup = wiring.settings, wiring.backup
+    client_factory = client_factory or (lambda: wiring.web_client)
     report = CheckReport()
     report.lines.append("Configuration (secrets masked):")
     report.lines += [f"  {name} = {value}" for name, value in settings.describe().items()]
     report.lines.append("")
     report.lines.append("Access:")
-    check_scoping(settings, report)
+    check_scoping(wiring.policy, report)
     report.lines.append("")
     report.lines.append("Slack:")
     _check_slack(settings, client_factory, report)
     report.lines.append("")
     report.lines.append("Regions:")
-    catalog = RegionCatalog(settings.regions, discover=settings.all_regions)
+    catalog = wiring.regions
     regions = catalog.current()
     if catalog.problem:
         report.problem(f"RESTORES_REGIONS=all: {catalog.problem}; grant account:ListRegions (or ec2:DescribeRegions)")
@@ -107,11 +113,12 @@ def run_check(settings: Settings, backup: BackupService, client_factory: Callabl
     return report
 
 
-def check_scoping(settings: Settings, report: CheckReport) -> None:
+def check_scoping(policy: AccessPolicy, report: CheckReport) -> None:
     """Say what scoping leaves out: with any scope configured, unlisted conversations are refused (fail closed), and the
     Home tab shows numbers only once RESTORES_HOME_ACCOUNTS names its accounts."""
+    settings = policy.settings
     try:
-        home = AccessPolicy(settings).home_accounts()
+        home = policy.home_accounts()
         report.ok(f"the Home tab shows {', '.join(sorted(home)) if home is not None else 'every account'}")
     except NoScope:
         report.lines.append("  note     the Home tab shows no numbers while channels are restricted; set "

@@ -9,6 +9,7 @@ from bot.aws.client import BackupService
 from bot.check import run_check
 from bot.config import load_settings
 from bot.slack.client import create_web_client
+from bot.wiring import Wiring
 from tests.fakes.aws import BackupEmulator
 from tests.fakes.slack import FakeSlack
 from tests.support import BOT_TOKEN, SIGNING_SECRET
@@ -20,7 +21,7 @@ def check(emulator: BackupEmulator, slack: FakeSlack, **extra: str) -> str:
     backup = BackupService(lambda: boto3.session.Session(aws_access_key_id="testing", aws_secret_access_key="testing"),
                            endpoint_url=emulator.url)
     try:
-        return run_check(settings, backup, lambda: create_web_client(settings)).render()
+        return run_check(Wiring(settings, backup=backup), lambda: create_web_client(settings)).render()
     finally:
         backup.close()
 

@@ -112,8 +112,8 @@ def test_check_names_conversations_left_without_a_scope() -> None:
     from bot.check import CheckReport, check_scoping
 
     report = CheckReport()
-    check_scoping(load_settings({"RESTORES_REGIONS": "us-east-1", "RESTORES_CHANNEL_ACCOUNTS": f"C0TEAMA={TEAM_A}",
-                                 "RESTORES_ALLOWED_CHANNELS": "C0TEAMA,C0TEAMB"}), report)
+    check_scoping(AccessPolicy(load_settings({"RESTORES_REGIONS": "us-east-1", "RESTORES_CHANNEL_ACCOUNTS": f"C0TEAMA={TEAM_A}",
+                                              "RESTORES_ALLOWED_CHANNELS": "C0TEAMA,C0TEAMB"})), report)
     assert report.problems == ["channels allowed or digested but without an account scope: C0TEAMB"]
     assert "unlisted conversations (DMs, new channels) are refused" in report.render()
 

@@ -21,6 +21,7 @@ from bot.aws.errors import JOBS_ACTION, SUMMARY_ACTION
 from bot.aws.testing import PLANS_ACTION
 from bot.check import CHART_SCOPES, DIGEST_SCOPES, REQUIRED_SCOPES, SUBSCRIPTION_SCOPES, run_check
 from bot.config import Settings, load_settings
+from bot.wiring import Wiring
 
 TOKEN = "xoxb-1111-unit-bot-token"
 SECRET = "unit-signing-secret-value"
@@ -67,7 +68,7 @@ def backup(fail: dict[tuple[str, str], Exception] | None = None) -> Mock:
 
 
 def check(config: Settings | None = None, service: Any = None, client: Callable[[], WebClient] | None = None) -> Any:
-    return run_check(config or settings(), service or backup(), client or slack())
+    return run_check(Wiring(config or settings(), backup=service or backup()), client or slack())
 
 
 def test_all_good_when_slack_and_every_probe_answer() -> None:
@@ -109,7 +110,7 @@ def test_every_failing_probe_is_listed_and_none_raises() -> None:
 
 def test_a_missing_token_is_a_problem_and_slack_is_not_asked() -> None:
     factory = Mock()
-    report = run_check(load_settings({"RESTORES_REGIONS": "us-east-1"}), backup(), factory)
+    report = run_check(Wiring(load_settings({"RESTORES_REGIONS": "us-east-1"}), backup=backup()), factory)
     assert "SLACK_BOT_TOKEN is not set (needed by serve, socket, clock and digest)" in report.problems
     factory.assert_not_called()
 

@@ -84,8 +84,8 @@ def test_check_says_whether_the_home_tab_shows_numbers() -> None:
     from bot.check import CheckReport, check_scoping
 
     closed, opened = CheckReport(), CheckReport()
-    check_scoping(settings(), closed)
-    check_scoping(settings(RESTORES_HOME_ACCOUNTS=f"{A},{B}"), opened)
+    check_scoping(AccessPolicy(settings()), closed)
+    check_scoping(AccessPolicy(settings(RESTORES_HOME_ACCOUNTS=f"{A},{B}")), opened)
     assert "the Home tab shows no numbers" in closed.render() and "RESTORES_HOME_ACCOUNTS" in closed.render()
     assert f"the Home tab shows {A}, {B}" in opened.render()
 
