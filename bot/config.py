@@ -145,11 +145,13 @@ def mask(secret: str) -> str:
 
 
 def mask_url(url: str) -> str:
-    """A database URL with its password hidden."""
+    """A database URL with every secret-looking part hidden: the password, and query parameters such as `?password=`."""
     try:
         from sqlalchemy.engine import make_url
 
-        return make_url(url).render_as_string(hide_password=True)
+        from bot.logs import mask_url_secrets
+
+        return mask_url_secrets(make_url(url).render_as_string(hide_password=True))
     except Exception:
         return "(unparseable)"
 

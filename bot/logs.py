@@ -55,6 +55,21 @@ def _mask_url(match: re.Match[str]) -> str:
     return match["base"] + "/****"
 
 
+# Any URL's secret-looking parts, whatever its scheme: the password of its userinfo, and the value of a query parameter
+# whose name says secret (a database URL may carry `?password=…`). Masked by shape, so a short password is caught too.
+SECRET_NAME = re.compile(r"pass|pwd|secret|token|key|credential|signature|auth", re.I)
+_USERINFO = re.compile(r"(?P<head>\b[a-z][a-z0-9+.-]*://[^:/@\s'\"<>]*):(?P<password>[^@/\s'\"<>]+)@", re.I)
+_PARAM = re.compile(r"(?P<name>[?&;][^=&;#\s'\"<>]+)=(?P<value>[^&;#\s'\"<>]*)")
+
+
+def mask_url_secrets(text: str) -> str:
+    """Text with every URL's userinfo password and secret-looking query values replaced by ****."""
+    if "://" not in text and "=" not in text:
+        return text
+    text = _USERINFO.sub(lambda m: m.group(0) if m["password"].strip("*") == "" else f"{m['head']}:****@", text)
+    return _PARAM.sub(lambda m: f"{m['name']}=****" if SECRET_NAME.search(m["name"]) else m.group(0), text)
+
+
 class SecretsFilter(logging.Filter):
     """Replaces known secret values and capability URLs wherever they would appear: the message, its `extra=`
     fields and exception text."""
@@ -67,6 +82,7 @@ class SecretsFilter(logging.Filter):
     def _mask(self, text: str) -> str:
         for secret in self.secrets:
             text = text.replace(secret, "****")
+        text = mask_url_secrets(text)
         return _URL.sub(_mask_url, text) if "://" in text else text
 
     def filter(self, record: logging.LogRecord) -> bool:

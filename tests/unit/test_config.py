@@ -65,3 +65,14 @@ def test_a_bad_database_url_is_a_configuration_error_without_its_password(url: s
     with pytest.raises(ConfigError, match="DATABASE_URL") as caught:
         load_settings({"RESTORES_REGIONS": "us-east-1", "DATABASE_URL": url})
     assert "pw" not in str(caught.value)
+
+
+@pytest.mark.parametrize("url", [
+    "postgresql+psycopg://restores@db.example:5432/restores?password=Hunter2Query&sslmode=require",
+    "postgresql+psycopg://restores:Hunter2Userinfo@db.example/restores?sslpassword=Hunter2Query&sslmode=require",
+    "postgresql+psycopg://restores@db.example/restores?sslmode=require&PGPASSWORD=Hunter2Query",
+])
+def test_describe_masks_every_secret_looking_part_of_the_database_url(url: str) -> None:
+    described = load_settings({"RESTORES_REGIONS": "us-east-1", "DATABASE_URL": url}).describe()["DATABASE_URL"]
+    assert "Hunter2" not in described
+    assert "sslmode=require" in described and "db.example" in described  # what is not secret stays readable
