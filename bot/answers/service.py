@@ -159,15 +159,14 @@ class RestoresService:
         teams: tuple[str, ...] | None = None,
         home: bool = False,
     ) -> Message:
-        """Answer a restore testing plan's button: its failed restores, validation failures or leaked resources."""
-        return self._guarded(
-            "test jobs",
-            user_id,
-            channel_id,
-            lambda access: self.tests.answer_jobs(value, access.accounts),
-            teams=teams,
-            home=home,
-        )
+        """Answer a restore testing plan's button: its failed restores, validation failures or leaked resources. The
+        plan's region goes through the access policy first, as every button's does (its partition signs the calls)."""
+
+        def work(access: Access) -> Message:
+            self.policy.scope(RestoreFilter(regions=(value.region,)), access)  # partition check; accounts: answer_jobs
+            return self.tests.answer_jobs(value, access.accounts)
+
+        return self._guarded("test jobs", user_id, channel_id, work, teams=teams, home=home)
 
     def answer_chart(
         self, value: ActionValue, *, user_id: str, channel_id: str, teams: tuple[str, ...] | None = None

@@ -168,6 +168,21 @@ def test_a_restore_testing_plan_of_another_account_is_refused(make: Build) -> No
     assert backup.mock_calls == []
 
 
+@pytest.mark.parametrize("partition,region", [("aws-cn", "cn-north-1"), ("aws-us-gov", "us-gov-west-1")])
+@pytest.mark.parametrize("home", [False, True], ids=["channel", "home"])
+def test_a_restore_testing_button_naming_another_partitions_plan_is_refused(
+    make: Build, partition: str, region: str, home: bool
+) -> None:
+    service, backup = make(RESTORES_HOME_ACCOUNTS="ANY")
+    reader = Mock(wraps=service.tests.reader)
+    service.tests.reader = reader
+    arn = f"arn:{partition}:backup:{region}:{A}:restore-testing-plan:nightly-1a2b"
+    value = TestJobsValue(arn, TestJobsKind.FAILED, (T0, T1))
+    message = service.answer_test_jobs(value, user_id="U0ALICE", channel_id="C0OPS", teams=(TEAM,), home=home)
+    assert first_section(message) == f":lock: Region {region} is outside the AWS partition this bot answers for (aws)."
+    assert backup.mock_calls == [] and reader.mock_calls == []
+
+
 def test_a_scoped_channel_asks_aws_only_for_its_accounts(make: Build) -> None:
     service, backup = make(RESTORES_CHANNEL_ACCOUNTS=SCOPES)
     backup.restore_job_summaries.side_effect = echo_summary([row("FAILED", 3)])
