@@ -87,6 +87,9 @@ class Settings:
     alert_accounts: tuple[str, ...] = ()
     alert_mention: str | None = None
     alert_broadcast_over: int = 10
+    # Whether a channel shared with another organisation (Slack Connect) may subscribe to the digest or alerts: its
+    # posts carry the organisation's accounts and failures to people of other companies.
+    allow_shared_channels: bool = False
 
     def __repr__(self) -> str:
         return f"Settings({', '.join(f'{k}={v}' for k, v in self.describe().items())})"
@@ -133,6 +136,7 @@ class Settings:
             "RESTORES_ALERT_ACCOUNTS": ",".join(self.alert_accounts) or "(the bot's own and the channels' scopes)",
             "RESTORES_ALERT_MENTION": self.alert_mention or "(nobody)",
             "RESTORES_ALERT_BROADCAST_OVER": str(self.alert_broadcast_over or "(never)"),
+            "RESTORES_ALLOW_SHARED_CHANNELS": str(self.allow_shared_channels).lower(),
         }
 
 
@@ -457,6 +461,7 @@ def load_settings(env: Mapping[str, str], mode: Mode = "local") -> Settings:
         testing_role=_role_name(env, "RESTORES_TESTING_ROLE"),
         testing_target_minutes=_int(env, "RESTORES_TESTING_TARGET_MINUTES", 0, 0, 7 * 24 * 60) or None,
         database_url=_database_url(env),
+        allow_shared_channels=_bool(env, "RESTORES_ALLOW_SHARED_CHANNELS", False),
         alert_channels=tuple(sorted(_ids(env, "RESTORES_ALERT_CHANNELS", CHANNEL_RE, "C0123ABCD"))),
         alert_interval_seconds=_seconds(env, "RESTORES_ALERT_INTERVAL", 300, 1, 24 * 3600),
         alert_accounts=_account_list(env, "RESTORES_ALERT_ACCOUNTS"),

@@ -76,6 +76,7 @@ class ChannelProblem(StrEnum):
     ARCHIVED = "archived"
     DIRECT = "direct"  # a DM or group DM
     MISSING_SCOPE = "missing-scope"  # the app was installed without channels:read / groups:read
+    SHARED = "shared"  # Slack Connect (or pending): people of other organisations read it; the operator decides
     UNCHECKED = "unchecked"  # Slack could not answer (down, rate-limited): refused rather than guessed
 
 

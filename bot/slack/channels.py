@@ -46,6 +46,8 @@ def slack_channel_check(client: WebClient) -> ChannelCheck:
             return ChannelProblem.ARCHIVED
         if conversation.get("is_private") and not conversation.get("is_member"):
             return ChannelProblem.NOT_MEMBER
+        if conversation.get("is_ext_shared") or conversation.get("is_pending_ext_shared"):
+            return ChannelProblem.SHARED  # the bot could post; whether it may is the subscription rules' call
         return None
 
     return check

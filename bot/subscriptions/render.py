@@ -179,6 +179,12 @@ def render_channel_problem(problem: ChannelProblem, command: str = COMMAND) -> M
         text = ":no_entry: This channel is archived, so it cannot get the digest or alerts; nothing was subscribed."
     elif problem == "direct":
         return render_direct_message(command)
+    elif problem == "shared":
+        text = (
+            ":lock: This channel is shared with another organisation (Slack Connect), so nothing was subscribed: the "
+            "digest and alerts name your AWS accounts and their failed restores, and people of other companies read "
+            "this channel. The bot's admins can allow shared channels with `RESTORES_ALLOW_SHARED_CHANNELS=true`."
+        )
     elif problem == "missing-scope":
         text = (
             ":warning: I may not look this channel up, so nothing was subscribed: the app needs reinstalling with the "

@@ -12,7 +12,7 @@ from bot.answers.notices import render_out_of_scope
 from bot.config import Settings
 from bot.domain.access import Access
 from bot.domain.query import COMMAND
-from bot.domain.subscriptions import ChannelCheck, DigestSubscription
+from bot.domain.subscriptions import ChannelCheck, ChannelProblem, DigestSubscription
 from bot.slack.blocks import Message
 from bot.store.subscriptions import SubscriptionStore
 from bot.subscriptions.grammar import AlertsSubscribe, DigestSubscribe, Feed, Unsubscribe
@@ -77,6 +77,8 @@ class SubscriptionCommands:
             )
         if channel_check is not None:
             problem = channel_check(channel_id)
+            if problem is ChannelProblem.SHARED and settings.allow_shared_channels:
+                problem = None  # the operator allows Slack Connect channels (RESTORES_ALLOW_SHARED_CHANNELS)
             if problem is not None:
                 log.info("subscription refused: %s", problem.value, extra={"user": user_id, "channel": channel_id})
                 return render_channel_problem(problem, command)

@@ -76,3 +76,10 @@ def test_describe_masks_every_secret_looking_part_of_the_database_url(url: str) 
     described = load_settings({"RESTORES_REGIONS": "us-east-1", "DATABASE_URL": url}).describe()["DATABASE_URL"]
     assert "Hunter2" not in described
     assert "sslmode=require" in described and "db.example" in described  # what is not secret stays readable
+
+
+def test_shared_channels_are_refused_unless_the_operator_allows_them() -> None:
+    assert load_settings(BASE).allow_shared_channels is False
+    allowing = load_settings(dict(BASE, RESTORES_ALLOW_SHARED_CHANNELS="true"))
+    assert allowing.allow_shared_channels is True
+    assert allowing.describe()["RESTORES_ALLOW_SHARED_CHANNELS"] == "true"

@@ -34,6 +34,10 @@ def client_answering(**answer: Any) -> Mock:
         ({"is_archived": True}, ChannelProblem.ARCHIVED),
         ({"is_im": True}, ChannelProblem.DIRECT),
         ({"is_mpim": True, "is_private": True, "is_member": True}, ChannelProblem.DIRECT),
+        # Slack Connect: people of other organisations read the channel (the subscription rules decide, not this).
+        ({"is_private": False, "is_ext_shared": True}, ChannelProblem.SHARED),
+        ({"is_private": True, "is_member": True, "is_pending_ext_shared": True}, ChannelProblem.SHARED),
+        ({"is_private": True, "is_member": False, "is_ext_shared": True}, ChannelProblem.NOT_MEMBER),
     ],
 )
 def test_what_the_channel_is_decides_the_problem(channel: dict[str, bool], problem: ChannelProblem | None) -> None:

@@ -112,6 +112,23 @@ def test_a_channel_the_bot_cannot_post_in_gets_no_subscription(store: Subscripti
     assert stored(store) == ([], [])
 
 
+def test_a_channel_shared_with_another_organisation_is_refused_and_told_why(store: SubscriptionStore) -> None:
+    check = Mock(return_value=ChannelProblem.SHARED)
+    for text in ("subscribe digest", "subscribe alerts"):
+        message = answer(commands(store), text, check=check)
+        assert message.response_type == "ephemeral"
+        assert "shared with another organisation" in body(message) and "RESTORES_ALLOW_SHARED_CHANNELS" in body(message)
+    assert stored(store) == ([], [])
+
+
+def test_a_shared_channel_is_subscribed_when_the_operator_allows_it(store: SubscriptionStore) -> None:
+    check = Mock(return_value=ChannelProblem.SHARED)
+    allowing = commands(store, RESTORES_ALLOW_SHARED_CHANNELS="true")
+    answer(allowing, "subscribe digest", check=check)
+    answer(allowing, "subscribe alerts", check=check)
+    assert len(stored(store)[0]) == 1 and len(stored(store)[1]) == 1
+
+
 def test_a_channel_slack_lets_the_bot_post_in_is_subscribed(store: SubscriptionStore) -> None:
     check = Mock(return_value=None)
     answer(commands(store), "subscribe digest", check=check)
