@@ -55,15 +55,7 @@ class RestoreTests:
         accounts = self.accounts(query, visible)
         result = self.reader.read(accounts, query.regions, (now - timedelta(days=query.days), now))
         wanted = {query.account} if query.account else visible
-        result = _cut(result, wanted)
-        if query.account and query.account not in self.settings.testing_accounts and not result.plans:
-            # Only the bot's own account was read: say so rather than let "no plans" stand for that account.
-            note = AccountFailure(
-                query.account, None, FailureKind.NO_CREDENTIALS,
-                "not in RESTORES_TESTING_ACCOUNTS, so only the bot's own account was read, and it has no plans of "
-                "this account",
-            )
-            result = replace(result, failures=(*result.failures, note))
+        result = _not_read(_cut(result, wanted), wanted, self.settings.testing_accounts)
         board = judge(result, now=now, days=query.days, target=self.settings.testing_target_minutes)
         log.info("tests answered plans=%d jobs=%d failures=%d calls=%d elapsed_ms=%d", len(result.plans),
                  len(result.jobs), len(result.failures), result.aws_calls, round(result.elapsed * 1000))
@@ -115,7 +107,8 @@ class RestoreTests:
             if not read:
                 accounts = (OWN, *self.settings.testing_accounts)
                 read.append(self.reader.read(accounts, regions, window))
-            board = judge(_cut(read[0], visible), now=now, days=1, target=self.settings.testing_target_minutes)
+            cut = _not_read(_cut(read[0], visible), visible, self.settings.testing_accounts)
+            board = judge(cut, now=now, days=1, target=self.settings.testing_target_minutes)
             return digest_section(board, now=now)
 
         return section
@@ -143,6 +136,27 @@ def _cut(result: TestingResult, accounts: set[str] | frozenset[str] | None) -> T
         failures=tuple(f for f in result.failures if not f.account_id or f.account_id in accounts),
         truncated=tuple(a for a in result.truncated if a in arns),
     )
+
+
+def _not_read(
+    result: TestingResult, wanted: set[str] | frozenset[str] | None, configured: tuple[str, ...]
+) -> TestingResult:
+    """Each wanted account (a named one, or a channel's scope) that is not in RESTORES_TESTING_ACCOUNTS and has no plans
+    in what came back was never read: only the bot's own account, whose id may be it, was. Named as not read, so "no
+    plans" or "Restores work" never stands for an account nobody asked."""
+    if not wanted:
+        return result
+    with_plans = {p.account_id for p in result.plans}
+    notes = tuple(
+        AccountFailure(
+            account, None, FailureKind.NO_CREDENTIALS,
+            "not in RESTORES_TESTING_ACCOUNTS, so only the bot's own account was read, and it has no plans of "
+            "this account",
+        )
+        for account in sorted(wanted)
+        if account not in configured and account not in with_plans
+    )
+    return replace(result, failures=(*result.failures, *notes)) if notes else result
 
 
 def _region_failure(failure: AccountFailure, region: str) -> RegionFailure:

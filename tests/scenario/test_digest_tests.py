@@ -152,7 +152,9 @@ def test_a_channel_scoped_to_another_account_sees_none_of_its_plans(fakes: tuple
     own_section = section_in(own.params["blocks"])
     assert own_section is not None and "*flaky*" in own_section  # the control: the plans' own account sees them
     (foreign,) = posts(slack, "C0DIGEST2")
-    assert section_in(foreign.params["blocks"]) is None
+    # Its account is not in RESTORES_TESTING_ACCOUNTS: never read, and said so (no silent "nothing wrong").
+    foreign_section = section_in(foreign.params["blocks"])
+    assert foreign_section is not None and f"*account {other}* not read" in foreign_section
     text = whole(foreign)
     assert not any(f"*{name}*" in text for name in ("flaky", "stale", "leaky", "good", "slow"))
     assert account not in text and "restore-testing-plan" not in text
@@ -222,7 +224,10 @@ def test_post_digest_adds_the_sections_of_each_scope(fakes: tuple[BackupEmulator
     assert dry.message is not None
     section = section_in(dry.message.block_dicts())
     assert section is not None and all(f"*{name}*" in section for name in ("flaky", "stale", "leaky"))
-    assert sections(frozenset({"444455556666"})) is None  # another account's scope: nothing of these plans
+    # Another account's scope: nothing of these plans, and that account (not configured) named as not read.
+    foreign = sections(frozenset({"444455556666"}))
+    assert foreign is not None and foreign.summary == "1 part not read"
+    assert not any(f"*{name}*" in str(foreign.blocks[1].to_dict()) for name in ("flaky", "stale", "leaky"))
 
 
 def test_the_notification_of_a_digest_naming_broken_plans_is_not_all_clear(fakes: tuple[BackupEmulator, FakeSlack],

@@ -128,6 +128,32 @@ def test_a_named_account_not_configured_and_without_plans_says_only_the_own_acco
     assert note.message.startswith("not in RESTORES_TESTING_ACCOUNTS, so only the bot's own account was read")
 
 
+PASSING = TestingResult(
+    regions=REGIONS, accounts=(OWN, A2, A3), window=(NOW - timedelta(days=7), NOW), plans=(A2_PLAN,), selections=(),
+    jobs=(job(A2_PLAN, 1), job(A2_PLAN, 2)), aws_calls=3,
+)
+
+
+def test_a_scoped_account_not_configured_is_named_not_read_and_restores_are_not_said_to_work() -> None:
+    # The channel sees A2 (configured, every plan passed) and STRANGER (not in RESTORES_TESTING_ACCOUNTS: only the
+    # bot's own account could hold its plans, and none came back). STRANGER was never read: no "Restores work".
+    service = service_with(reader_returning(PASSING))
+    board = service.scoreboard(query(), frozenset({A2, STRANGER}), NOW)
+    assert [(f.account_id, f.region, f.kind) for f in board.result.failures] == [
+        (STRANGER, None, FailureKind.NO_CREDENTIALS)]
+    assert not board.complete
+    text = service.answer(query(), frozenset({A2, STRANGER})).text
+    assert "Restores work" not in text and "Incomplete" in text
+    # A configured account, and the bot's own account's plans, need no such note.
+    assert service.scoreboard(query(), frozenset({A2}), NOW).complete
+
+
+def test_the_digest_section_names_a_scoped_account_it_could_not_read() -> None:
+    section = service_with(reader_returning(PASSING)).digest_sections(REGIONS, (NOW - timedelta(days=1), NOW), NOW)
+    shown = section(frozenset({A2, STRANGER}))
+    assert shown is not None and shown.summary == "1 part not read"
+
+
 def test_a_plan_jobs_are_read_in_its_account_and_kept_by_kind() -> None:
     reader = reader_returning()
     jobs = [job(A2_PLAN, 1, "FAILED"), job(A2_PLAN, 2, "ABORTED"), job(A2_PLAN, 3, validation="FAILED"),
@@ -187,7 +213,8 @@ def test_the_digest_section_reads_every_account_once_and_cuts_per_scope() -> Non
     reader.read.assert_called_once_with((OWN, A2, A3), REGIONS, window)
     assert everyone is not None and "2 plans failed" in everyone.summary and "2 parts not read" in everyone.summary
     assert team is not None and team.summary == "1 plan failed, did not run or leaked, 1 part not read"
-    assert stranger is not None and stranger.summary == "1 part not read"  # the bot's own account's failure
+    # The bot's own account's failure, and STRANGER itself: not configured, no plans of it read.
+    assert stranger is not None and stranger.summary == "2 parts not read"
 
 
 def test_no_digest_section_and_no_read_when_restore_testing_is_off() -> None:
