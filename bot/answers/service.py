@@ -221,10 +221,11 @@ class RestoresService:
         accounts: tuple[str, ...] = ()
         by_region: dict[str, tuple[str, ...]] | None = None
         incomplete: tuple[str, ...] = ()
+        unasked: tuple[RegionFailure, ...] = ()  # regions no account could be asked in: not answered
         counts: dict[tuple[str, str], int] = {}
         calls = 0
         if flt.account in WILDCARDS:
-            accounts, by_region, counts, incomplete, calls = self._accounts_with_jobs(flt, after, before, now)
+            accounts, by_region, counts, incomplete, unasked, calls = self._accounts_with_jobs(flt, after, before, now)
         elif flt.account:
             accounts = (flt.account,)
         query = JobsQuery(
@@ -241,18 +242,27 @@ class RestoresService:
         result = self.backup.list_restore_jobs(query)
         if result.unlisted:
             incomplete += (_unlisted_note(result.unlisted, counts, query.status, self.backup.max_jobs),)
-        return replace(result, incomplete=result.incomplete + incomplete, aws_calls=result.aws_calls + calls)
+        known = {f.region for f in result.failures}
+        failures = result.failures + tuple(f for f in unasked if f.region not in known)
+        return replace(
+            result, failures=failures, incomplete=result.incomplete + incomplete, aws_calls=result.aws_calls + calls
+        )
 
     def _accounts_with_jobs(
         self, flt: RestoreFilter, after: datetime, before: datetime, now: datetime
-    ) -> tuple[tuple[str, ...], dict[str, tuple[str, ...]] | None, dict[tuple[str, str], int], tuple[str, ...], int]:
+    ) -> tuple[
+        tuple[str, ...], dict[str, tuple[str, ...]] | None, dict[tuple[str, str], int], tuple[str, ...],
+        tuple[RegionFailure, ...], int,
+    ]:
         """ListRestoreJobs takes one account at a time (ByAccountId accepts no wildcard). A channel's scope names
         its accounts: list each. Otherwise ask the summaries which accounts had jobs, and say in words what that
         cannot cover: regions whose summaries failed, jobs created today (not summarised yet) and jobs older than
         the 14 days a summary spans, in accounts with no jobs since. Each region's accounts come most jobs first
-        (with their counts), so a list cut short by the job cap or the time holds the accounts that matter most."""
+        (with their counts), so a list cut short by the job cap or the time holds the accounts that matter most.
+        A region whose summaries failed while no other region named an account is not asked at all: it is returned as
+        a failure of its own, never counted as answered."""
         if flt.visible_accounts is not None:
-            return tuple(sorted(flt.visible_accounts)), None, {}, (), 0
+            return tuple(sorted(flt.visible_accounts)), None, {}, (), (), 0
         summary = self.backup.restore_job_summaries(
             replace(flt, account=ANY, period=Period.FOURTEEN_DAYS, share=False), views=(View.BY_ACCOUNT,)
         )
@@ -263,7 +273,14 @@ class RestoresService:
             f"{failure.region}: the accounts with jobs could not be listed ({failure.message}); "
             "only accounts found in other regions were read there"
             for failure in summary.failures
+            if accounts
         ]
+        unasked = tuple(
+            RegionFailure(failure.region, failure.kind,
+                          f"the accounts with jobs could not be listed ({failure.message}), so no job was read there")
+            for failure in summary.failures
+            if not accounts
+        )
         today = datetime.combine(now.date(), datetime.min.time(), UTC)
         if after < today - timedelta(days=14):
             notes.append(
@@ -287,7 +304,7 @@ class RestoresService:
         for failure in summary.failures:  # no rows from there: every account found elsewhere is asked instead
             by_region[failure.region] = list(accounts)
         ranked = {region: tuple(names) for region, names in by_region.items()}
-        return tuple(accounts), ranked, counts, tuple(notes), summary.aws_calls
+        return tuple(accounts), ranked, counts, tuple(notes), unasked, summary.aws_calls
 
 
 def _unlisted_note(

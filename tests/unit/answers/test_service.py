@@ -168,7 +168,7 @@ def test_a_restore_testing_plan_of_another_account_is_refused(make: Build) -> No
     assert backup.mock_calls == []
 
 
-@pytest.mark.parametrize("partition,region", [("aws-cn", "cn-north-1"), ("aws-us-gov", "us-gov-west-1")])
+@pytest.mark.parametrize(("partition", "region"), [("aws-cn", "cn-north-1"), ("aws-us-gov", "us-gov-west-1")])
 @pytest.mark.parametrize("home", [False, True], ids=["channel", "home"])
 def test_a_restore_testing_button_naming_another_partitions_plan_is_refused(
     make: Build, partition: str, region: str, home: bool
@@ -415,6 +415,26 @@ def test_an_org_wide_drill_down_lists_accounts_with_jobs_most_jobs_first_and_say
             ) in text
     assert "*at least 1 failed restore job*" in text
     assert message.text.startswith("incomplete: ")
+
+
+def test_an_org_wide_drill_down_never_calls_a_region_answered_that_it_did_not_ask(make: Build) -> None:
+    # eu-west-1's summaries were throttled and no other region names an account with jobs: eu-west-1 gets no
+    # ListRestoreJobs call, so it did not answer; it must not be among the regions said to have no failed jobs.
+    three = "us-east-1,eu-west-1,ap-southeast-2"
+    service, backup = make(RESTORES_REGIONS=three)
+    failure = RegionFailure("eu-west-1", FailureKind.THROTTLED, "throttled")
+    backup.restore_job_summaries.side_effect = echo_summary([], (failure,))
+    backup.list_restore_jobs.side_effect = lambda query: jobs_result(query, [])
+    message = service.answer("jobs failed 7d account:ANY", user_id="U0ALICE", channel_id="C0OPS", teams=(TEAM,))
+    query = backup.list_restore_jobs.call_args.args[0]
+    assert not (query.accounts_by_region or {}).get("eu-west-1")  # no account to ask there
+    result = service.list_jobs(service.policy.scope(RestoreFilter(state=State.FAILED, account=ANY,
+                                                                  regions=tuple(three.split(","))),
+                                                     service.policy.check(user_id="U0ALICE", channel_id="C0OPS")))
+    assert [(f.region, f.kind) for f in result.failures] == [("eu-west-1", FailureKind.THROTTLED)]
+    text = text_of(message)
+    assert "eu-west-1" in text and "were created in" not in text
+    assert first_section(message).startswith(":warning:")
 
 
 def test_a_window_older_than_the_summaries_span_says_so(make: Build) -> None:
