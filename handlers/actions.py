@@ -20,7 +20,7 @@ from bot.charts.upload import upload_chart
 from bot.restore_testing.controls import TestJobsValue
 from bot.slack.blocks import Message
 from bot.web.admission import Gate
-from handlers.respond import deliver, post_to_user
+from handlers.respond import deliver, once, post_to_user
 
 
 def _teams(body: dict[str, Any]) -> tuple[str, ...]:
@@ -111,7 +111,7 @@ class RestoresActions:
             )
             delivered = deliver(respond, message, logger, replace_original=False)
             if delivered and message.response_type == "in_channel":
-                respond(delete_original=True)
+                once(respond, delete_original=True)
 
     def chart(self, body: dict[str, Any], respond: Respond, client: WebClient, logger: logging.Logger) -> None:
         """Upload the 14-day chart of the clicked answer's filter to the channel (a response_url cannot carry a file);

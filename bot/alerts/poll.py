@@ -26,7 +26,7 @@ from bot.domain.regions import RegionCatalog
 from bot.domain.results import RestoreJobRow
 from bot.slack.blocks import Message
 from bot.slack.errors import slack_error_code
-from bot.slack.post import find_post, metadata, post_message, thread_posts
+from bot.slack.post import PostOutcome, find_post, metadata, post_message, thread_posts
 from bot.store.alerts import (
     DONE,
     GAP,
@@ -324,7 +324,18 @@ class AlertPoller:
                 return found
         count = self.store.count_done(channel, day) + adding
         message = render_parent(day, count, self.settings.alert_mention)
-        ts = self._post(channel, message, metadata(METADATA_PARENT, day=day.isoformat()), run)
+        outcome = self._post_outcome(channel, message, metadata(METADATA_PARENT, day=day.isoformat()), run)
+        ts = outcome.ts
+        if outcome.uncertain:
+            # Slack may have the parent (and its mention): looked for now; if not there, the claim is kept, so no
+            # poll posts another before it has gone stale and its taker has looked in the channel (above).
+            ts = self._look_for_parent(channel, day)
+            if ts is None:
+                log.error("alerts channel=%s: the %s thread parent may be posted (%s); kept claimed, looked for "
+                          "again before any new parent", channel, day, outcome.detail)
+                return None
+            log.warning("alerts channel=%s: found the %s thread parent after %s", channel, day, outcome.detail)
+            run.failed.pop(channel, None)
         if ts is None:
             self.store.release_thread(channel, day, self.owner)
             return None
@@ -334,6 +345,17 @@ class AlertPoller:
 
     def _find_parent(self, channel: str, day: date, *, since: datetime) -> str | None:
         return find_post(self.client, channel, METADATA_PARENT, since=since, match={"day": day.isoformat()})
+
+    def _look_for_parent(self, channel: str, day: date) -> str | None:
+        """The parent this poller just posted with an unknown outcome, if the channel shows it (since its claim)."""
+        thread = self.store.thread(channel, day)
+        if thread is None:
+            return None
+        try:
+            return self._find_parent(channel, day, since=thread.claimed_at)
+        except Exception as error:  # Slack unreachable still: the kept claim makes a later poll look
+            log.warning("alerts channel=%s: cannot look for the thread parent now (%s)", channel, type(error).__name__)
+            return None
 
     def _post_reply(self, channel: str, day: date, thread_ts: str, group: list[Delivery], run: PollRun) -> bool:
         ids = [d.id for d in group]
@@ -377,10 +399,23 @@ class AlertPoller:
         """chat.postMessage (429s are retried after Retry-After by the client); None when Slack would not take it,
         with the alerts given back: when Slack said no they were not posted; when the connection failed they may
         have been, and the retry looks in the thread first."""
+        return self._post_outcome(channel, message, meta, run, thread_ts=thread_ts, broadcast=broadcast, ids=ids).ts
+
+    def _post_outcome(
+        self,
+        channel: str,
+        message: Message,
+        meta: Mapping[str, Any],
+        run: PollRun,
+        *,
+        thread_ts: str | None = None,
+        broadcast: bool = False,
+        ids: list[int] | None = None,
+    ) -> PostOutcome:
         outcome = post_message(self.client, channel, message, meta, thread_ts=thread_ts, broadcast=broadcast,
                                where=CHANNELS_FROM)
         if outcome.posted:
-            return outcome.ts
+            return outcome
         log.error("alerts post failed channel=%s error=%s", channel, outcome.detail)
         run.failed[channel] = outcome.detail
         if not outcome.uncertain:
@@ -388,7 +423,7 @@ class AlertPoller:
         if ids:
             # Refused: not posted. Network trouble: a reply may have been, and the retry looks in the thread first.
             self.store.release(ids, self.owner, outcome.error, maybe_posted=outcome.uncertain and thread_ts is not None)
-        return None
+        return outcome
 
     def _refresh(self, channel: str, day: date) -> None:
         """Make the parent show the day's count (chat.update). Whoever holds the right to edit re-checks the count

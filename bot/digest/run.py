@@ -213,17 +213,39 @@ def _deliver(
                 chart.refused()
             response = send(client, channel, message, meta)
             charted = None
-    except Exception as error:  # refused, or network trouble: leave the day claimable for the next run
+    except Exception as error:  # refused: leave the day claimable for the next run; network trouble: see _uncertain
         outcome = failed(error, where=CHANNELS_FROM)
+        if outcome.uncertain:
+            return _uncertain(client, ledger, channel, day, owner, outcome.detail)
         ledger.release(channel, day, owner)
         log.error("digest post failed channel=%s error=%s", channel, outcome.detail)
-        return ChannelOutcome(channel, "failed", outcome.detail, error="" if outcome.uncertain else outcome.error)
+        return ChannelOutcome(channel, "failed", outcome.detail, error=outcome.error)
     ts = response.get("ts")
     ledger.mark_done(channel, day, owner, ts)
     # A digest that could have had the chart says why it has the text trend instead.
     detail = f"text trend, no chart: {chart.error}" if chart is not None and charted is None else ""
     log.info("digest posted channel=%s day=%s ts=%s%s", channel, day, ts, f" ({detail})" if detail else "")
     return ChannelOutcome(channel, "posted", detail, ts=ts)
+
+
+def _uncertain(client: WebClient, ledger: Ledger, channel: str, day: date, owner: str, detail: str) -> ChannelOutcome:
+    """The connection failed after the post left: Slack may have it. It is looked for at once; not found (Slack may
+    still be carrying it out), the claim is kept, so no run posts again before it has gone stale and its taker has
+    looked in the channel (the stale-claim path of _deliver)."""
+    entry = ledger.get(channel, day)
+    try:
+        found = _find_post(client, channel, day, since=entry.claimed_at) if entry is not None else None
+    except Exception as error:  # Slack unreachable still: the kept claim makes the next run look
+        log.warning("digest channel=%s: cannot look for the uncertain post now (%s)", channel, type(error).__name__)
+        found = None
+    if found is not None:
+        ledger.mark_done(channel, day, owner, found)
+        log.warning("digest channel=%s day=%s: the connection failed (%s) after Slack took the post ts=%s", channel,
+                    day, detail, found)
+        return ChannelOutcome(channel, "posted", f"found in the channel after {detail}", ts=found)
+    log.error("digest post of channel=%s day=%s uncertain (%s): the claim is kept and the channel looked at again "
+              "before any new post", channel, day, detail)
+    return ChannelOutcome(channel, "failed", f"{detail}; Slack may have the post: looked for again before any repost")
 
 
 def _find_post(client: WebClient, channel: str, day: date, *, since: datetime) -> str | None:

@@ -133,3 +133,29 @@ def test_a_standby_clock_takes_over_the_alerts_when_the_active_one_is_killed(
                 proc.send_signal(signal.SIGTERM)
                 proc.wait(timeout=30)
     assert clocks[standby].returncode == 0
+
+
+@pytest.mark.dates
+def test_poll_whose_posts_slack_took_before_dropping_the_connection_posts_one_parent_and_one_reply(
+    fakes: tuple[BackupEmulator, FakeSlack], bot_env: dict[str, str], tmp_path: Path, now: datetime
+) -> None:
+    """`python -m bot poll` against a Slack that accepts the thread parent (mentioning on-call) and the reply and
+    drops the connection each time: one parent, one mention, one reply, across the polls that follow."""
+    from tests.support import age_alerts
+
+    emulator, slack = fakes
+    env = dict(bot_env, DATABASE_URL=f"sqlite:///{tmp_path / 'drop.sqlite3'}", RESTORES_ALERT_MENTION="S0ONCALL",
+               RESTORES_ALERT_CHANNELS="C0ALERTS")
+    emulator.load(jobs=[failed_job(now, 1)])
+    slack.drop_after_accepting("chat.postMessage", times=2)
+    from bot.store.alerts import AlertStore
+
+    for _ in range(3):
+        _poll(env)
+        store = AlertStore.from_url(env["DATABASE_URL"])
+        age_alerts(store, timedelta(minutes=11))
+        store.engine.dispose()
+    parents, _ = alert_posts(slack, "C0ALERTS")
+    assert len(parents) == 1
+    assert sum(MENTION in str(c.params) for c in slack.calls_to("chat.postMessage") if c.ok) == 1
+    assert alerted_jobs(slack, "C0ALERTS") == {"alert-00001": 1}

@@ -120,3 +120,50 @@ def test_a_channel_subscribed_from_slack_gets_the_cli_digest_once_until_unsubscr
     after = digest()
     assert after.returncode == 2 and "no channel gets the digest" in after.stderr
     assert len(posts(slack, "C0SUBCLI")) == 1
+
+
+def test_cli_digest_slack_took_before_dropping_the_connection_is_posted_once(
+        fakes: tuple[BackupEmulator, FakeSlack], dataset: list[DailyCount], bot_env: dict[str, str], tmp_path: Path) -> None:
+    """Slack accepts the digest and drops the connection before answering, three times in a row: one digest in the
+    channel, found by the process that posted it (and the next run posts nothing)."""
+    emulator, slack = fakes
+    emulator.set_now(None)
+    slack.drop_after_accepting("chat.postMessage", times=3)
+    url = f"sqlite:///{tmp_path / 'drop.sqlite3'}"
+    first = run_cli(bot_env, slack, url, "--channel", "C0DIGEST1")
+    assert len(posts(slack, "C0DIGEST1")) == 1, first.stderr
+    assert first.returncode == 0 and "C0DIGEST1: posted (found in the channel after RemoteDisconnected)" in first.stderr
+    second = run_cli(bot_env, slack, url, "--channel", "C0DIGEST1")
+    assert second.returncode == 0 and "already-posted" in second.stderr
+    assert len(posts(slack, "C0DIGEST1")) == 1
+
+
+def test_cli_a_busy_channel_is_searched_back_to_the_claim(
+        fakes: tuple[BackupEmulator, FakeSlack], dataset: list[DailyCount], bot_env: dict[str, str], tmp_path: Path) -> None:
+    """Defect 10 as a process: a digest whose post was never recorded (the ledger kept the claim) and 450 messages
+    since: the next `python -m bot digest`, once the claim is stale, pages back to the claim and finds it."""
+    from datetime import UTC, date, datetime, timedelta
+
+    from bot.store.ledger import Ledger
+    from tests.support import age_claim
+
+    emulator, slack = fakes
+    emulator.set_now(None)
+    url = f"sqlite:///{tmp_path / 'busy.sqlite3'}"
+    ledger = Ledger.from_url(url)
+    day = datetime.now(UTC).date() - timedelta(days=1)
+    assert isinstance(day, date)
+    ledger.claim("C0DIGEST1", day, "dead-process")
+    from slack_sdk import WebClient
+
+    client = WebClient(token=slack.token, base_url=slack.api_url)
+    client.chat_postMessage(channel="C0DIGEST1", text="the lost digest",
+                            metadata={"event_type": "restores_digest", "event_payload": {"day": day.isoformat()}})
+    for i in range(450):
+        client.chat_postMessage(channel="C0DIGEST1", text=f"chatter {i}")
+    age_claim(ledger, "C0DIGEST1", day, timedelta(minutes=11))
+    ledger.engine.dispose()
+    result = run_cli(bot_env, slack, url, "--channel", "C0DIGEST1")
+    assert result.returncode == 0 and "C0DIGEST1: already-posted (found the earlier post in the channel)" in result.stderr
+    assert len([p for p in posts(slack, "C0DIGEST1") if "metadata" in p.params]) == 1
+    assert len(slack.calls_to("conversations.history")) == 3

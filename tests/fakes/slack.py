@@ -34,6 +34,7 @@ import email.parser
 import email.policy
 import json
 import re
+import socket
 import threading
 import time
 import uuid
@@ -389,6 +390,8 @@ class FakeSlack:
         self._responses: list[ResponsePost] = []
         self._rate_limits: dict[str, list[int]] = {}  # method -> [remaining, retry_after]
         self._channel_failures: dict[tuple[str, str], str] = {}  # (method, channel) -> error
+        self._drops: dict[str, int] = {}  # method -> calls still to accept and then hang up on
+        self._late: dict[str, list[float]] = {}  # method -> [calls still to answer late, seconds]
         self._messages: dict[tuple[str, str], dict[str, Any]] = {}  # (channel, ts) -> message
         self._joined: set[str] = set()
         self._private: set[str] = set()
@@ -563,6 +566,18 @@ class FakeSlack:
             for method in CHANNEL_METHODS if methods is None else methods:
                 self._channel_failures[(method, channel)] = error
 
+    def drop_after_accepting(self, method: str = "chat.postMessage", *, times: int = 1) -> None:
+        """The next ``times`` successful calls to ``method`` are carried out (a post is in the channel, as Slack has it)
+        and then the connection is closed without an answer: the client cannot tell whether Slack took it."""
+        with self._cond:
+            self._drops[method] = times
+
+    def answer_late(self, method: str = "chat.postMessage", *, seconds: float, times: int = 1) -> None:
+        """The next ``times`` calls to ``method`` are carried out at once and answered ``seconds`` later (after a
+        client's timeout, when ``seconds`` exceeds it)."""
+        with self._cond:
+            self._late[method] = [times, seconds]
+
     def set_conversation(self, channel: str, *, private: bool = False, member: bool = False,
                          archived: bool = False) -> None:
         """Describe a channel as Slack sees it with the bot token. A private channel the bot is not a member of is
@@ -609,6 +624,8 @@ class FakeSlack:
             self._responses.clear()
             self._rate_limits.clear()
             self._channel_failures.clear()
+            self._drops.clear()
+            self._late.clear()
             self._messages.clear()
             self._joined.clear()
             self._private.clear()
@@ -696,7 +713,22 @@ class FakeSlack:
         with self._cond:
             self._calls.append(call)
             self._cond.notify_all()
-        handler.send(status, json.dumps(response).encode("utf-8"), _JSON_CONTENT_TYPE, extra)
+            drop = bool(response.get("ok")) and self._drops.get(method, 0) > 0
+            if drop:
+                self._drops[method] -= 1
+            late = self._late.get(method)
+            delay = late[1] if late is not None and late[0] > 0 else 0.0
+            if late is not None and late[0] > 0:
+                late[0] -= 1
+        if drop:  # carried out, never answered: the connection goes down before the status line
+            handler.close_connection = True
+            with contextlib.suppress(OSError):
+                handler.connection.shutdown(socket.SHUT_RDWR)
+            return
+        if delay:
+            time.sleep(delay)
+        with contextlib.suppress(OSError):  # a late answer may find the client gone
+            handler.send(status, json.dumps(response).encode("utf-8"), _JSON_CONTENT_TYPE, extra)
 
     def _handle_response_url(self, handler: _Handler, key: str, headers: dict[str, str], body: bytes) -> None:
         content_type = headers.get("content-type", "")

@@ -205,6 +205,26 @@ def test_a_poll_that_died_between_post_and_record_is_not_posted_again(
     assert slack.calls_to("conversations.replies")
 
 
+@pytest.mark.parametrize("drops", [1, 2])
+def test_a_parent_and_a_reply_slack_took_before_the_connection_dropped_are_posted_once(
+    launch_poller: Callable[..., AlertPoller], fakes: tuple[BackupEmulator, FakeSlack], now: datetime, drops: int
+) -> None:
+    """Slack accepts the day's thread parent (with the on-call mention), then the reply, and drops the connection
+    each time before answering: one parent mentioning the group, one reply for the job, across the next polls."""
+    emulator, slack = fakes
+    emulator.load(jobs=[failed_job(now, 1)])
+    poller = launch_poller(RESTORES_ALERT_CHANNELS="C0ALERTS", RESTORES_ALERT_MENTION="S0ONCALL")
+    slack.drop_after_accepting("chat.postMessage", times=drops)
+    for _ in range(3):
+        poller.poll()
+        age_alerts(poller.store, timedelta(minutes=11))
+    parents, _ = alert_posts(slack, "C0ALERTS")
+    assert len(parents) == 1 and sum(MENTION in str(c.params) for c in slack.calls_to("chat.postMessage") if c.ok) == 1
+    assert alerted_jobs(slack, "C0ALERTS") == {"alert-00001": 1}
+    [record] = poller.store.deliveries("C0ALERTS")
+    assert record.status == DONE
+
+
 def test_slack_rate_limits_are_waited_out_and_a_refusing_channel_gets_its_alerts_later(
     launch_poller: Callable[..., AlertPoller], fakes: tuple[BackupEmulator, FakeSlack], now: datetime
 ) -> None:

@@ -343,3 +343,34 @@ def test_an_incomplete_day_is_posted_as_incomplete_on_the_last_try(fakes: tuple[
     text = text_of(post)
     assert "*Incomplete:* eu-west-1 did not answer" in text and "All clear" not in text and "% vs" not in text
     assert post.params["text"].startswith(f"Restore digest {last.day.isoformat()}: incomplete")
+
+
+@pytest.mark.parametrize("drops", [1, 3])
+def test_a_post_slack_took_before_the_connection_dropped_is_posted_once(fakes: tuple[BackupEmulator, FakeSlack],
+                                                                        dataset: list[DailyCount], database_url: str,
+                                                                        now: datetime, day: date, drops: int) -> None:
+    """Slack accepts the digest and drops the connection before answering (`drops` times in a row): the client does
+    not repeat the post, the claim is kept, and the run and the next one look in the channel before posting."""
+    emulator, slack = fakes
+    slack.drop_after_accepting("chat.postMessage", times=drops)
+    runner = make_runner(emulator, slack, database_url)
+    first = runner.run(now=now, channels=("C0DIGEST1",))
+    assert len(posts(slack, "C0DIGEST1")) == 1, first.summary()
+    age_claim(runner.ledger, "C0DIGEST1", day, timedelta(minutes=11))
+    runner.run(now=now + timedelta(minutes=RETRY_MINUTES), channels=("C0DIGEST1",))
+    assert len(posts(slack, "C0DIGEST1")) == 1
+    assert runner.ledger is not None and runner.ledger.is_done("C0DIGEST1", day)
+
+
+def test_an_answer_after_the_clients_timeout_is_not_posted_again(fakes: tuple[BackupEmulator, FakeSlack],
+                                                                 dataset: list[DailyCount], database_url: str,
+                                                                 now: datetime, day: date) -> None:
+    emulator, slack = fakes
+    runner = make_runner(emulator, slack, database_url)
+    assert runner.client is not None
+    runner.client.timeout = 1  # the bot's is 15 s; Slack answers after it either way
+    slack.answer_late("chat.postMessage", seconds=2)
+    runner.run(now=now, channels=("C0DIGEST1",))
+    age_claim(runner.ledger, "C0DIGEST1", day, timedelta(minutes=11))
+    runner.run(now=now + timedelta(minutes=RETRY_MINUTES), channels=("C0DIGEST1",))
+    assert len(posts(slack, "C0DIGEST1")) == 1

@@ -225,3 +225,29 @@ def test_the_unit_tier_refuses_sockets_and_processes() -> None:
         socket.create_connection(("127.0.0.1", 9), timeout=1)
     with pytest.raises(AssertionError, match="opened a socket or started a process"):
         subprocess.run(["true"], check=False)
+
+
+# Where a Slack client may be built: bot/slack/client.py decides which calls are repeated after a dropped connection.
+# bot/web/front.py's readiness probe only calls auth.test (a read), with slack_sdk's default retry.
+SLACK_CLIENT_BUILDERS = {"bot/slack/client.py", "bot/web/front.py"}
+
+
+def test_non_idempotent_writes_go_through_clients_that_never_repeat_them() -> None:
+    """Invariant 2: chat.postMessage, files.completeUploadExternal (files_upload_v2) and response_url posts are never
+    repeated after a connection error. A WebClient or WebhookClient built elsewhere would carry slack_sdk's
+    ConnectionErrorRetryHandler for every method, and Bolt's respond() retries too: listeners answer through
+    handlers.respond.once/deliver instead."""
+    built_elsewhere, responds = [], []
+    for package in PACKAGES:
+        for path in (REPO / package).rglob("*.py"):
+            where = str(path.relative_to(REPO))
+            for node in ast.walk(ast.parse(path.read_text())):
+                if not isinstance(node, ast.Call):
+                    continue
+                name = node.func.id if isinstance(node.func, ast.Name) else getattr(node.func, "attr", "")
+                if name in ("WebClient", "WebhookClient", "AsyncWebClient") and where not in SLACK_CLIENT_BUILDERS:
+                    built_elsewhere.append(f"{where}:{node.lineno}")
+                if name == "respond" and where != "handlers/respond.py":
+                    responds.append(f"{where}:{node.lineno}")
+    assert built_elsewhere == [], "Slack clients built outside bot/slack/client.py"
+    assert responds == [], "respond() called directly: answer through handlers.respond.once or deliver"

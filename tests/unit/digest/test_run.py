@@ -27,7 +27,7 @@ from bot.digest.run import METADATA_EVENT, post_digest
 from bot.domain.access import NoScope
 from bot.domain.query import ANY, Period
 from bot.domain.results import FailureKind, RegionFailure, SummaryRow
-from bot.store.ledger import DONE, Ledger
+from bot.store.ledger import CLAIMED, DONE, Ledger
 from tests.support import age_claim
 
 NOW = datetime(2027, 1, 10, 9, 30, tzinfo=UTC)
@@ -152,13 +152,33 @@ def test_a_slack_refusal_releases_the_claim_with_the_advice(ledger: Ledger) -> N
     assert outcomes(retry) == {"C1": ("posted", "")} and ledger.is_done("C1", DAY)
 
 
-def test_network_trouble_is_a_failure_without_a_slack_error_and_releases_the_claim(ledger: Ledger) -> None:
+def test_network_trouble_keeps_the_claim_so_nothing_is_posted_blindly(ledger: Ledger) -> None:
+    """Slack may have the post (the connection failed after the request left): the claim stays, and the next run
+    looks for the post before posting again instead of posting a second digest."""
     client = slack()
     client.chat_postMessage.side_effect = ConnectionResetError("peer gone")
+    client.conversations_history.return_value = {"ok": True, "messages": [], "response_metadata": {"next_cursor": ""}}
     result = digest(backup_with(ROWS), client, ledger, channels=("C1",))
     [outcome] = result.outcomes
-    assert (outcome.status, outcome.detail, outcome.error) == ("failed", "ConnectionResetError", "")
-    assert ledger.get("C1", DAY) is None
+    assert (outcome.status, outcome.error) == ("failed", "") and outcome.detail.startswith("ConnectionResetError")
+    entry = ledger.get("C1", DAY)
+    assert entry is not None and entry.status == CLAIMED  # kept: not released for a blind repost
+    again = slack()
+    assert outcomes(digest(backup_with(ROWS), again, ledger, channels=("C1",)))["C1"][0] == "in-flight"
+    assert posts(again) == []
+
+
+def test_a_post_slack_took_before_the_connection_dropped_is_found_and_recorded(ledger: Ledger) -> None:
+    client = slack()
+    client.chat_postMessage.side_effect = TimeoutError("timed out")
+    client.conversations_history.return_value = {"ok": True, "messages": [
+        {"ts": "7.0", "metadata": {"event_type": METADATA_EVENT, "event_payload": {"day": "2027-01-09"}}},
+    ], "response_metadata": {"next_cursor": ""}}
+    result = digest(backup_with(ROWS), client, ledger, channels=("C1",))
+    assert [(o.status, o.ts) for o in result.outcomes] == [("posted", "7.0")] and result.ok
+    entry = ledger.get("C1", DAY)
+    assert entry is not None and entry.status == DONE and entry.message_ts == "7.0"
+    assert len(posts(client)) == 1
 
 
 def test_no_post_when_no_region_answered(ledger: Ledger) -> None:

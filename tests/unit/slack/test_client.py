@@ -13,7 +13,7 @@ from slack_sdk import WebClient
 from slack_sdk.http_retry.builtin_handlers import ConnectionErrorRetryHandler, RateLimitErrorRetryHandler
 
 from bot.config import Settings
-from bot.slack.client import InstallationTeam, create_web_client
+from bot.slack.client import InstallationTeam, ReadsOnlyRetryHandler, create_web_client
 
 
 def settings(**overrides: object) -> Settings:
@@ -75,8 +75,63 @@ def test_create_web_client_uses_slack_api_url_and_retries() -> None:
     client = create_web_client(settings(slack_api_url="http://127.0.0.1:9/api/"))
     assert client.base_url == "http://127.0.0.1:9/api/" and client.token == "xoxb-unit-token"
     kinds = {type(handler) for handler in client.retry_handlers}
-    assert {ConnectionErrorRetryHandler, RateLimitErrorRetryHandler} <= kinds
+    assert {ReadsOnlyRetryHandler, RateLimitErrorRetryHandler} <= kinds  # resets retried for reads only (below)
 
 
 def test_create_web_client_without_a_token_sends_none() -> None:
     assert create_web_client(Settings(regions=("us-east-1",))).token is None
+
+
+# Invariant 2: a post whose outcome is unknown is never repeated blindly. The writes that are not idempotent, and the
+# errors after which Slack may have carried them out.
+WRITES = ("chat.postMessage", "chat.postEphemeral", "files.completeUploadExternal")
+READS = ("conversations.history", "conversations.replies", "auth.test", "files.getUploadURLExternal")
+
+
+def dropped_errors() -> list[Exception]:
+    from http.client import RemoteDisconnected
+    from urllib.error import URLError
+
+    return [ConnectionResetError("reset"), RemoteDisconnected("closed"), URLError(ConnectionResetError()), TimeoutError()]
+
+
+def repeats(handlers: list[object] | None, url: str, error: Exception) -> bool:
+    from slack_sdk.http_retry import HttpRequest, RetryHandler, RetryState
+
+    request = HttpRequest(method="POST", url=url, headers={}, body_params={}, data=None)
+    return any(isinstance(h, RetryHandler) and h.can_retry(state=RetryState(), request=request, response=None, error=error)
+               for h in handlers or [])
+
+
+@pytest.mark.parametrize("method", WRITES)
+def test_no_write_of_the_bots_client_is_repeated_after_a_dropped_connection(method: str) -> None:
+    """The client every process builds (and Bolt copies for its listeners) never repeats a post, a file share or an
+    ephemeral message after a connection failed once the request left; a 429, a refusal, still is."""
+    from slack_sdk import WebClient as Plain
+
+    client = create_web_client(settings(slack_api_url="https://slack.example/api/"))
+    per_request = Plain(token="x", base_url=client.base_url, retry_handlers=client.retry_handlers.copy())  # Bolt's copy
+    for handlers in (client.retry_handlers, per_request.retry_handlers):
+        for error in dropped_errors():
+            assert not repeats(handlers, f"{client.base_url}{method}", error), (method, error)
+    assert any(isinstance(h, RateLimitErrorRetryHandler) for h in client.retry_handlers or [])
+
+
+@pytest.mark.parametrize("method", READS)
+def test_reads_are_still_retried_after_a_reset(method: str) -> None:
+    client = create_web_client(settings(slack_api_url="https://slack.example/api/"))
+    assert repeats(client.retry_handlers, f"{client.base_url}{method}", ConnectionResetError("reset"))
+    assert any(isinstance(h, ConnectionErrorRetryHandler) for h in client.retry_handlers or [])
+
+
+def test_response_url_posts_are_not_repeated_after_a_dropped_connection() -> None:
+    """Bolt's respond() uses slack_sdk's default WebhookClient, which retries once after a connection error; the
+    bot's answers go through create_webhook_client instead (handlers.respond.once)."""
+    from slack_sdk.webhook import WebhookClient
+
+    from bot.slack.client import create_webhook_client
+
+    url = "https://hooks.slack.example/actions/T0/1/abc"
+    assert repeats(WebhookClient(url).retry_handlers, url, ConnectionResetError())  # what the invariant guards against
+    for error in dropped_errors():
+        assert not repeats(create_webhook_client(url).retry_handlers, url, error)
