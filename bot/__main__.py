@@ -16,6 +16,8 @@ from bot.domain.query import COMMAND
 
 if TYPE_CHECKING:
     from bot.aws.client import BackupService
+    from bot.store.migrate import Migration
+    from bot.wiring import Wiring
 
 T = TypeVar("T")
 
@@ -56,9 +58,14 @@ def _check_slack_token(settings: Settings) -> None:
 def cmd_serve(args: argparse.Namespace) -> int:
     from bot.web.app import create_web_app
     from bot.web.server import serve
+    from bot.wiring import Wiring
 
     settings = _settings("http")
     _check_slack_token(settings)
+    # Once, in the arbiter, before gunicorn forks: the workers find the schema current. No connection survives the fork.
+    wiring = Wiring(settings)
+    _upgrade_schema(wiring)
+    wiring.engine.dispose()
     from bot.logs import secrets_from_env
 
     serve(
@@ -79,6 +86,7 @@ def cmd_socket(args: argparse.Namespace) -> int:
     settings = _settings("socket")
     _check_slack_token(settings)
     wiring = Wiring(settings, serving=True)
+    _upgrade_schema(wiring)
     warm(wiring)
     app = create_app(wiring)
     handler = SocketModeHandler(app, settings.slack_app_token, web_client=wiring.web_client)
@@ -198,8 +206,10 @@ def cmd_digest(args: argparse.Namespace) -> int:
         env["RESTORES_DIGEST_CHANNELS"] = args.channel
     settings = _local_settings(args.sample, "local" if args.dry_run else "digest", env)
     with _backup(settings, sample=args.sample) as backup:
-        runner = _or_config_error(lambda: Wiring(settings, backup=backup, sample=args.sample).digest(
-            posting=not args.dry_run))
+        wiring = Wiring(settings, backup=backup, sample=args.sample)
+        if not args.dry_run:  # a dry run reads no table: it leaves the database alone
+            _upgrade_schema(wiring)
+        runner = _or_config_error(lambda: wiring.digest(posting=not args.dry_run))
         if not args.dry_run and not runner.channels():
             print("configuration error: no channel gets the digest: set RESTORES_DIGEST_CHANNELS or run "
                   f"`{COMMAND} subscribe digest` in a channel", file=sys.stderr)
@@ -233,12 +243,32 @@ def _or_config_error(build: Callable[[], T]) -> T:
         raise SystemExit(EXIT_CONFIG) from None
 
 
+def _upgrade_schema(wiring: Wiring) -> Migration:
+    """DATABASE_URL at this release's newest revision before the process does anything else (README: Upgrades and
+    rollbacks): under a lock, so replicas starting together migrate once; a newer schema stops the process (exit 2)."""
+    done = _or_config_error(wiring.upgrade_schema)
+    log.info("database schema: %s", done.describe())
+    return done
+
+
+def cmd_migrate(args: argparse.Namespace) -> int:
+    from bot.config import mask_url
+    from bot.wiring import Wiring
+
+    settings = _settings("local")
+    done = _or_config_error(lambda: Wiring(settings).upgrade_schema(args.to))
+    print(f"{mask_url(settings.database_url)}: {done.describe()}")
+    return 0
+
+
 def cmd_poll(args: argparse.Namespace) -> int:
     from bot.wiring import Wiring
 
     settings = _settings("poll")
     with _backup(settings, sample=False) as backup:
-        run = _or_config_error(lambda: Wiring(settings, backup=backup).alerts).poll()
+        wiring = Wiring(settings, backup=backup)
+        _upgrade_schema(wiring)
+        run = _or_config_error(lambda: wiring.alerts).poll()
     print(run.summary(), file=sys.stderr)
     return 0 if run.ok else 1
 
@@ -252,6 +282,7 @@ def cmd_clock(args: argparse.Namespace) -> int:
     _check_slack_token(settings)
     with _backup(settings, sample=False) as backup:
         wiring = Wiring(settings, backup=backup)
+        _upgrade_schema(wiring)
         runner = _or_config_error(lambda: wiring.digest())
         poller = _or_config_error(lambda: wiring.alerts)
         lease = PollerLease(poller.store, poller.owner, settings.alert_interval_seconds)
@@ -298,6 +329,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     poll = sub.add_parser("poll", help="one alert poll, then exit (for cron; the clock polls every RESTORES_ALERT_INTERVAL)")
     poll.set_defaults(func=cmd_poll)
+
+    migrate = sub.add_parser("migrate", help="upgrade DATABASE_URL's schema to this release's newest revision (every "
+                             "process also does it at start)")
+    migrate.add_argument("--to", metavar="REVISION",
+                         help="upgrade or downgrade to this revision instead (a rollback: run it with the newer release)")
+    migrate.set_defaults(func=cmd_migrate)
 
     check = sub.add_parser("check", help="print the effective configuration and test Slack and AWS access")
     check.set_defaults(func=cmd_check)

@@ -85,6 +85,9 @@ def run_check(wiring: Wiring, client_factory: Callable[[], WebClient] | None = N
     report.lines.append("Access:")
     check_scoping(wiring.policy, report)
     report.lines.append("")
+    report.lines.append("Database:")
+    check_schema(wiring, report)
+    report.lines.append("")
     report.lines.append("Slack:")
     _check_slack(settings, client_factory, report)
     report.lines.append("")
@@ -111,6 +114,22 @@ def run_check(wiring: Wiring, client_factory: Callable[[], WebClient] | None = N
             except Exception as exc:  # every failure is reported, typed, never raised
                 report.problem(f"{account}: {describe_failure(account, settings.regions[0], exc).message}")
     return report
+
+
+def check_schema(wiring: Wiring, report: CheckReport) -> None:
+    """The database's revision and whether it is this release's newest, read only (a missing SQLite file stays missing).
+    Behind is fine (every process upgrades at start); newer than this release, or unreachable, is a problem."""
+    from bot.store.migrate import status
+
+    try:
+        known = status(wiring.engine)
+    except Exception as error:  # every failure is reported, never raised
+        report.problem(f"DATABASE_URL is not usable ({type(error).__name__})")
+        return
+    if known.known:
+        report.ok(f"schema: {known.describe()}")
+    else:
+        report.problem(f"schema: {known.describe()}")
 
 
 def check_scoping(policy: AccessPolicy, report: CheckReport) -> None:

@@ -25,11 +25,25 @@ if TYPE_CHECKING:
     from bot.restore_testing.service import RestoreTests
     from bot.store.alerts import AlertStore
     from bot.store.ledger import Ledger
+    from bot.store.migrate import Migration
     from bot.store.replay import ReplayGuard
     from bot.store.subscriptions import SubscriptionStore
     from bot.subscriptions.service import SubscriptionCommands
 
 T = TypeVar("T")
+
+
+def _usable(open_database: Callable[[], T]) -> T:
+    """What `open_database` returns; a schema this release may not use, or a database it cannot reach, as a ConfigError."""
+    from bot.store.migrate import SchemaError
+
+    try:
+        return open_database()
+    except SchemaError as error:
+        raise ConfigError(str(error)) from None
+    except Exception as error:
+        first_line = (str(error).splitlines() or [""])[0][:200]
+        raise ConfigError(f"DATABASE_URL is not usable ({type(error).__name__}: {first_line})") from None
 
 
 class Wiring:
@@ -123,17 +137,17 @@ class Wiring:
 
         return self._once("engine", build)
 
+    def upgrade_schema(self, to: str | None = None) -> Migration:
+        """DATABASE_URL brought to this release's newest revision (or to `to`), under the migrations' lock: what every
+        process does at start, before any repository (bot.store.migrate). A database newer than this release, or one
+        that cannot be reached, is a ConfigError naming why."""
+        from bot.store.migrate import migrate
+
+        return _usable(lambda: migrate(self.engine, to))
+
     def _table(self, name: str, build: Callable[[Engine], T]) -> T:
-        """A table's repository on the one engine, its tables created; an unusable DATABASE_URL is a ConfigError."""
-
-        def opened() -> T:
-            try:
-                return build(self.engine)
-            except Exception as error:
-                first_line = (str(error).splitlines() or [""])[0][:200]
-                raise ConfigError(f"DATABASE_URL is not usable ({type(error).__name__}: {first_line})") from None
-
-        return self._once(name, opened)
+        """A table's repository on the one engine, its schema current; an unusable DATABASE_URL is a ConfigError."""
+        return self._once(name, lambda: _usable(lambda: build(self.engine)))
 
     @property
     def ledger(self) -> Ledger:

@@ -216,9 +216,12 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     from bot.store.subscriptions import metadata as subscriptions
 
     engine = create_store_engine(url)
-    # Every table the bot keeps, so nothing of an earlier test (a subscription, a claim) acts in this one.
+    # Every table the bot keeps, so nothing of an earlier test (a subscription, a claim) acts in this one; and the
+    # migrations' version table, so the next store finds an empty database and migrates it (bot/store/migrate.py).
     for tables in (metadata, alerts, subscriptions, replays):
         tables.drop_all(engine)
+    with engine.begin() as conn:
+        conn.exec_driver_sql("DROP TABLE IF EXISTS alembic_version")
     engine.dispose()
     return url
 

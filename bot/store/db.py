@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import time
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Engine, MetaData, create_engine, event, func, inspect
-from sqlalchemy.exc import DBAPIError
 from sqlalchemy.sql.elements import ColumnElement
 
 
@@ -53,17 +51,13 @@ def db_now_minus(engine: Engine, age: timedelta) -> ColumnElement[Any]:
     return func.now() - age
 
 
-def create_tables(engine: Engine, metadata: MetaData, *, attempts: int = 5) -> None:
-    """Create the tables of `metadata` that do not exist yet. Processes starting together may all see a table
-    missing and all create it: the loser of that race gets "already exists" while the winner may still be creating
-    the other tables, so it tries again (existing tables are skipped) until every table exists."""
-    for attempt in range(attempts):
-        try:
-            metadata.create_all(engine, checkfirst=True)
-            return
-        except DBAPIError:
-            if all(inspect(engine).has_table(table.name) for table in metadata.sorted_tables):
-                return
-            if attempt == attempts - 1:
-                raise
-            time.sleep(0.05 * (attempt + 1))
+def create_tables(engine: Engine, metadata: MetaData) -> None:
+    """The tables of `metadata`, as the migrations make them: the database brought to this release's newest revision
+    (bot.store.migrate.ensure_schema, once per engine, under the migrations' lock). No table is created any other way,
+    so a database made here is the database an upgrade makes."""
+    from bot.store.migrate import ensure_schema
+
+    ensure_schema(engine)
+    missing = [table.name for table in metadata.sorted_tables if not inspect(engine).has_table(table.name)]
+    if missing:
+        raise RuntimeError(f"the newest revision lacks the table(s) {', '.join(missing)}: a table without its migration")

@@ -5,8 +5,9 @@ secret is masked, and the database URL's password is never printed."""
 from __future__ import annotations
 
 import argparse
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from contextlib import nullcontext
+from pathlib import Path
 from typing import Any
 from unittest.mock import Mock, patch
 
@@ -21,6 +22,7 @@ from bot.aws.errors import JOBS_ACTION, SUMMARY_ACTION
 from bot.aws.testing import PLANS_ACTION
 from bot.check import CHART_SCOPES, DIGEST_SCOPES, REQUIRED_SCOPES, SUBSCRIPTION_SCOPES, run_check
 from bot.config import Settings, load_settings
+from bot.store.migrate import Status, migrate
 from bot.wiring import Wiring
 
 TOKEN = "xoxb-1111-unit-bot-token"
@@ -65,6 +67,17 @@ def backup(fail: dict[tuple[str, str], Exception] | None = None) -> Mock:
 
     service.client.side_effect = client
     return service
+
+
+@pytest.fixture(autouse=True)
+def _schema_current(request: pytest.FixtureRequest) -> Iterator[None]:
+    """The configured PostgreSQL host does not exist (and the unit tier opens no socket): its schema reads as current,
+    except in the tests of the Database line (test_database_*), which open SQLite files of their own."""
+    if request.node.name.startswith("test_database_"):
+        yield
+        return
+    with patch("bot.store.migrate.status", return_value=Status("0001", "0001", True)):
+        yield
 
 
 def check(config: Settings | None = None, service: Any = None, client: Callable[[], WebClient] | None = None) -> Any:
@@ -187,3 +200,25 @@ def test_the_command_exits_1_exactly_when_there_is_a_problem(fail: dict[tuple[st
         assert cli.cmd_check(argparse.Namespace()) == status
     out = capsys.readouterr().out
     assert out.endswith("all good\n" if status == 0 else "1 problem(s) to fix\n") and PASSWORD not in out
+
+
+def test_database_revision_current_behind_and_newer(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'bot.sqlite3'}"
+    wiring = Wiring(settings(DATABASE_URL=url), backup=backup())
+    first = run_check(wiring, slack())
+    assert "  ok       schema: empty: no table yet; the newest revision is 0001 (`python -m bot migrate` creates it)" \
+        in first.lines and first.problems == []
+    assert not (tmp_path / "bot.sqlite3").exists()  # a look writes nothing, not even an empty file
+    migrate(wiring.engine)
+    assert "  ok       schema: revision 0001, the newest: current" in run_check(wiring, slack()).lines
+    with wiring.engine.begin() as conn:
+        conn.exec_driver_sql("UPDATE alembic_version SET version_num = '0999'")
+    newer = run_check(wiring, slack())
+    assert len(newer.problems) == 1
+    assert newer.problems[0].startswith("schema: the database's schema is at revision 0999, which this release does "
+                                        "not know (its newest is 0001)")
+
+
+def test_database_unusable_is_a_problem(tmp_path: Path) -> None:
+    report = check(settings(DATABASE_URL=f"sqlite:///{tmp_path}"))  # a directory, not a database file
+    assert report.problems == ["DATABASE_URL is not usable (OperationalError)"]
