@@ -11,6 +11,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.aws.client import BackupService
+from bot.aws.clock import skew_note
 from bot.aws.errors import JOBS_ACTION, SUMMARY_ACTION, describe_error
 from bot.aws.testing import PLANS_ACTION, AccountSessions, describe_failure, role_arn
 from bot.config import DEFAULT_SCOPE, Settings
@@ -102,6 +103,8 @@ def run_check(wiring: Wiring, client_factory: Callable[[], WebClient] | None = N
     with ThreadPoolExecutor(max_workers=max(1, min(len(regions), 16))) as pool:
         for probes in pool.map(lambda region: probe(backup, region), regions):
             _report_probes(probes, report)
+    if (skew := skew_note(backup.clock.offset)) is not None:  # AWS's Date headers, heard by the probes
+        report.problem(skew)
     if settings.testing_accounts and settings.testing_role:
         report.lines.append("")
         report.lines.append("Restore testing in other accounts (sts:AssumeRole, then one call in the home region):")

@@ -17,6 +17,7 @@ from botocore.config import Config
 
 from bot.aws import parsing
 from bot.aws.cache import RegionAnswer, SummaryCache
+from bot.aws.clock import AwsClock
 from bot.aws.errors import JOBS_ACTION, SUMMARY_ACTION, DeadlineExceeded, describe_error, timed_out
 from bot.aws.fanout import fan_out, never_late, reraise
 from bot.aws.pages import Pages
@@ -89,6 +90,7 @@ class ChainsAnswer:
     truncated: tuple[str, ...]  # regions where a chain hit the page cap: their numbers are a lower bound
     calls: int
     elapsed: float
+    aws_time: datetime | None = None  # AWS's clock when the answer was complete (its Date headers); None: not heard
 
 
 class BackupService:
@@ -124,6 +126,12 @@ class BackupService:
         # `_pool` (a pool of its own: a task waiting on work queued behind it in the same pool could deadlock).
         self._account_pool = ThreadPoolExecutor(max_workers=max_workers, thread_name_prefix="aws-account")
         self.cache = SummaryCache(cache_ttl, cache_entries)
+        self._clock = AwsClock()
+
+    @property
+    def clock(self) -> AwsClock:
+        """AWS's time, from the Date header of every answer to the bot's own session."""
+        return self._clock
 
     @property
     def deadline_seconds(self) -> float:
@@ -151,6 +159,7 @@ class BackupService:
         if self._session is None:
             self._session = self._session_factory()
             parsing.install(self._session)
+            self.clock.listen(self._session)
         return self._session
 
     def client(self, region: str) -> Any:
@@ -242,6 +251,7 @@ class BackupService:
             truncated=tuple(r for r in answered if any(answers[(r, k)].truncated for k in unique)),
             calls=sum(a.calls for a in answers.values()),
             elapsed=time.monotonic() - started,
+            aws_time=self.clock.now(),
         )
 
     def _cached_summaries(self, region: str, params: dict[str, Any], deadline: float, max_pages: int) -> RegionAnswer:

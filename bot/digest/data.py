@@ -25,6 +25,8 @@ class DigestRows:
     failures: tuple[RegionFailure, ...] = ()
     truncated: tuple[str, ...] = ()  # regions where a chain hit the page cap
     per_account: bool = False
+    aws_time: datetime | None = None  # AWS's clock when it answered (its Date header); None: not heard
+    only_account: str | None = None  # AWS showed this account alone to an organisation-wide query (a member account)
 
 
 @dataclass(frozen=True)
@@ -44,6 +46,9 @@ class DigestData:
     type_rows: tuple[SummaryRow, ...] | None = None  # FAILED/ABORTED rows of `day` per type; None: rows
     # (day, failed, aborted, completed) per day, oldest first, ending with `day`: what the trend chart draws.
     daily: tuple[tuple[date, int, int, int], ...] = ()
+    # AWS answered no row at all for `day` (no ONE_DAY bucket): not summarised yet, never read as zero.
+    unsummarised: bool = False
+    only_account: str | None = None  # AWS showed only this account to the bot's organisation-wide query
 
     @property
     def by_account_rows(self) -> tuple[SummaryRow, ...]:
@@ -55,8 +60,20 @@ class DigestData:
 
     @property
     def incomplete(self) -> bool:
-        """Some region did not answer or was cut short: every number is a lower bound, nothing is "all clear"."""
-        return bool(self.failures or self.truncated)
+        """Some region did not answer or was cut short, AWS has no summary of the day yet, or AWS showed one account
+        of an organisation: every number is a lower bound, nothing is "all clear"."""
+        return bool(self.failures or self.truncated or self.limits)
+
+    @property
+    def limits(self) -> tuple[str, ...]:
+        """What else keeps the numbers from being complete, in words the digest shows beside the regions that did not
+        answer (render.py): the day not summarised yet, accounts AWS did not show."""
+        notes = []
+        if self.unsummarised:
+            notes.append(f"AWS has not summarised {self.day:%a %d %b} yet (no ONE_DAY bucket; retried later)")
+        if self.only_account is not None:
+            notes.append(only_account_note(self.only_account))
+        return tuple(notes)
 
     @property
     def failed(self) -> int:
@@ -79,6 +96,13 @@ class DigestData:
         """Average failed+aborted per day over the 7 days before `day`, or None without that history."""
         before = [n for d, n in self.trend if self.day - timedelta(days=AVERAGE_DAYS) <= d < self.day]
         return sum(before) / AVERAGE_DAYS if before else None
+
+
+def only_account_note(account: str) -> str:
+    """The words for an organisation-wide answer AWS gave for one account only (the bot runs in a member account,
+    neither the management account nor a delegated administrator): for every renderer to say the same."""
+    return (f"AWS shows only account {account} to this bot (a member account: run it in the management or a "
+            "delegated administrator account to see the organisation)")
 
 
 def digest_day(now: datetime) -> date:
@@ -113,6 +137,9 @@ def build_digest(
                   for d in days)
     return DigestData(
         day=day,
+        # Any row of the day, any state, account or scope, means AWS has summarised it; none means not yet.
+        unsummarised=bool(result.regions) and not any(day_start <= r.start < day_end for r in result.totals),
+        only_account=result.only_account,
         regions=result.regions,
         failures=result.failures,
         rows=bad_of_day(result.totals),

@@ -38,6 +38,7 @@ def query_digest(
         failures=answer.failures,
         truncated=answer.truncated,
         per_account=per_account,
+        aws_time=answer.aws_time,
     )
 
 

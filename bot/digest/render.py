@@ -117,6 +117,7 @@ def _digest_body(data: DigestData, day: str, *, clear: bool, chart: ChartFile | 
     if data.incomplete:
         missing = [f"{kit.escape(f.region)} did not answer" for f in data.failures]
         missing += [f"{kit.escape(r)} was cut short (too many pages)" for r in data.truncated]
+        missing += [kit.escape(note) for note in data.limits]  # the day not summarised, accounts AWS did not show
         blocks.append(
             kit.section(
                 f":warning: *Incomplete:* {', '.join(missing)}. The numbers below are a lower bound: they cover only "

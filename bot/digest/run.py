@@ -158,10 +158,15 @@ def post_digest(
             regions_down = ", ".join(f"{f.region} {f.kind.value}" for f in result.failures)
             run.outcomes.append(ChannelOutcome(channel, "failed", f"no region could be queried ({regions_down})"))
             continue
+        if result.aws_time is not None and result.aws_time.astimezone(UTC).date() <= day:
+            # AWS's clock is still in that day (this host's runs ahead): nothing of it is summarised; retried.
+            run.outcomes.append(ChannelOutcome(channel, "failed", f"{day} is not over by AWS's clock "
+                                               f"({result.aws_time.astimezone(UTC):%Y-%m-%d %H:%M} UTC); retried later"))
+            continue
         data, message, extra = digest_for(needs[channel])
         if data.incomplete and hold_incomplete:
             # Retried like a day no region answered: the numbers may yet be complete on a later run.
-            missing = ", ".join([f.region for f in data.failures] + list(data.truncated))
+            missing = ", ".join([f.region for f in data.failures] + list(data.truncated) + list(data.limits))
             run.outcomes.append(ChannelOutcome(channel, "failed", f"incomplete ({missing}); held back for a retry"))
             continue
         if data.all_clear and skip_all_clear and not extra:

@@ -23,6 +23,7 @@ fake adds faults, recording and signature verification there).
 from __future__ import annotations
 
 import contextlib
+import email.utils
 import json
 import re
 import socket
@@ -30,7 +31,7 @@ import threading
 import uuid
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Final
 from urllib.parse import parse_qsl, unquote, urlsplit
@@ -228,6 +229,14 @@ class _Handler(BaseHTTPRequestHandler):
 
     def log_message(self, format: str, *args: Any) -> None:
         pass  # tests and `ask --sample` must stay quiet
+
+    def date_time_string(self, timestamp: float | None = None) -> str:
+        """The Date header, from the emulated service's clock (which the tests move) rather than the host's."""
+        if timestamp is not None:
+            return super().date_time_string(timestamp)
+        now = self.server.emulator.api.clock()
+        return email.utils.format_datetime((now.replace(tzinfo=UTC) if now.tzinfo is None else now).astimezone(UTC),
+                                           usegmt=True)
 
 
 class BackupEmulator:

@@ -167,3 +167,24 @@ def test_cli_a_busy_channel_is_searched_back_to_the_claim(
     assert result.returncode == 0 and "C0DIGEST1: already-posted (found the earlier post in the channel)" in result.stderr
     assert len([p for p in posts(slack, "C0DIGEST1") if "metadata" in p.params]) == 1
     assert len(slack.calls_to("conversations.history")) == 3
+
+
+def test_cli_digest_of_a_day_aws_is_still_in_posts_nothing_and_check_names_the_skew(
+        fakes: tuple[BackupEmulator, FakeSlack], dataset: list[DailyCount], bot_env: dict[str, str], tmp_path: Path) -> None:
+    """AWS's clock (its Date header, its summaries' days) is still in the digest's day, 2 minutes before its midnight,
+    while this host has moved on: `python -m bot digest` posts no all clear for a day AWS has not summarised and
+    exits 1 (retried later); `python -m bot check` says the host's clock is off."""
+    from datetime import UTC, datetime, timedelta
+
+    emulator, slack = fakes
+    now = datetime.now(UTC)
+    since_midnight = now - datetime.combine(now.date(), datetime.min.time(), UTC)
+    emulator.set_clock_offset(-(since_midnight + timedelta(minutes=2)))
+    result = run_cli(bot_env, slack, f"sqlite:///{tmp_path / 'skew.sqlite3'}", "--channel", "C0DIGEST1")
+    assert posts(slack) == [], result.stderr
+    assert result.returncode == 1 and "is not over by AWS's clock" in result.stderr
+    env = dict(bot_env, RESTORES_DIGEST_CHANNELS="C0DIGEST1", DATABASE_URL=f"sqlite:///{tmp_path / 'skew.sqlite3'}",
+               SLACK_API_URL=slack.api_url)
+    check = subprocess.run([sys.executable, "-m", "bot", "check"], cwd=REPO, env=env, capture_output=True, text=True,
+                           timeout=60)
+    assert "ahead of AWS's" in check.stdout + check.stderr

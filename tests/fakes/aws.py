@@ -15,7 +15,7 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -171,6 +171,11 @@ class FakeBackup(product.BackupEmulator):
     def set_now(self, now: Callable[[], datetime] | datetime | None) -> None:
         """Move the emulator's clock: a fixed datetime, a callable, or None for the wall clock."""
         self.api.set_now(now)
+
+    def set_clock_offset(self, offset: timedelta) -> None:
+        """AWS's clock runs `offset` from the host's (negative: the host is ahead): its Date header and the day its
+        summaries end on (ONE_DAY buckets up to AWS's yesterday) both follow it."""
+        self.api.set_now(lambda: datetime.now(UTC) + offset)
 
     # ----------------------------------------------------------------- faults and the record
 

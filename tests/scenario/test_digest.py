@@ -374,3 +374,39 @@ def test_an_answer_after_the_clients_timeout_is_not_posted_again(fakes: tuple[Ba
     age_claim(runner.ledger, "C0DIGEST1", day, timedelta(minutes=11))
     runner.run(now=now + timedelta(minutes=RETRY_MINUTES), channels=("C0DIGEST1",))
     assert len(posts(slack, "C0DIGEST1")) == 1
+
+
+def test_a_host_ahead_of_aws_across_midnight_posts_no_all_clear_for_a_day_aws_is_still_in(
+        fakes: tuple[BackupEmulator, FakeSlack], database_url: str, today: date, day: date) -> None:
+    """The clock host is 5 minutes ahead: at its 00:03 AWS's clock (its Date header) says 23:58 and AWS has no ONE_DAY
+    bucket of the day yet. Nothing is posted and the day stays open; once AWS's day is over it is posted."""
+    emulator, slack = fakes
+    emulator.load(counts=[DailyCount("us-east-1", "111122223333", "COMPLETED", "EBS", day, 42),
+                          DailyCount("us-east-1", "111122223333", "FAILED", "EBS", today, 5)])
+    aws_now = datetime.combine(today, time(23, 58), UTC)
+    emulator.set_now(aws_now)
+    runner = make_runner(emulator, slack, database_url)
+    host_now = aws_now + timedelta(minutes=5)
+    run = runner.run(now=host_now, channels=("C0DIGEST1",))
+    assert posts(slack) == [], run.summary()
+    assert [o.status for o in run.outcomes] == ["failed"] and "not over by AWS's clock" in run.outcomes[0].detail
+    assert runner.ledger is not None and not runner.ledger.is_done("C0DIGEST1", today)
+    emulator.set_now(aws_now + timedelta(minutes=20))  # AWS's day is over, and summarised
+    runner.run(now=host_now + timedelta(minutes=RETRY_MINUTES), channels=("C0DIGEST1",))
+    (post,) = posts(slack)
+    assert "All clear" not in text_of(post) and "5 restore jobs failed" in text_of(post)
+
+
+def test_a_day_aws_has_not_summarised_is_never_all_clear(fakes: tuple[BackupEmulator, FakeSlack], database_url: str,
+                                                         now: datetime, day: date) -> None:
+    """Clocks agree, but AWS has no ONE_DAY bucket for the day (not summarised yet): held back for a retry, and the
+    last try says so instead of "all clear"."""
+    emulator, slack = fakes
+    emulator.load(counts=[DailyCount("us-east-1", "111122223333", "COMPLETED", "EBS", day - timedelta(days=1), 42)])
+    runner = make_runner(emulator, slack, database_url)
+    held = runner.run(now=now, channels=("C0DIGEST1",), hold_incomplete=True)
+    assert posts(slack) == [] and "AWS has not summarised" in held.outcomes[0].detail
+    runner.run(now=now, channels=("C0DIGEST1",), hold_incomplete=False)
+    (post,) = posts(slack)
+    assert "All clear" not in text_of(post) and "AWS has not summarised" in text_of(post)
+    assert "all clear" not in post.params["text"]
