@@ -177,7 +177,7 @@ class AlertPoller:
             return None
 
     def poll(self, now: datetime | None = None) -> PollRun:
-        now = now or datetime.now(UTC)
+        now = now or self.store.clock()  # the database's clock, never this host's (which may run fast)
         run = PollRun(at=now)
         targets, run.failed = scoped(self.targets(), self.policy)
         if not targets:

@@ -211,6 +211,13 @@ class AlertStore(Repository):
 
     # ----------------------------------------------------------------- checkpoints
 
+    def clock(self) -> datetime:
+        """The database's time now: the alert windows' and checkpoints' "now", as for every claim (a clock host more
+        than OVERLAP fast would move the checkpoints past jobs AWS has not finished yet, and they would never be read)."""
+        with self.engine.connect() as conn:
+            value = conn.execute(select(db_now(self.engine))).scalar_one()
+        return aware(datetime.fromisoformat(value) if isinstance(value, str) else value).astimezone(UTC)
+
     def checkpoints(self) -> dict[tuple[str, str], datetime]:
         with self.engine.connect() as conn:
             rows = conn.execute(select(checkpoints)).mappings().all()

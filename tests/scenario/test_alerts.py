@@ -7,7 +7,7 @@ import json
 import logging
 import threading
 from collections.abc import Callable
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from slack_sdk import WebClient
@@ -288,3 +288,22 @@ def test_two_pollers_at_once_post_each_job_once(
     for channel in ("C0ALERTS", "C0OTHER"):
         thread = pollers[0].store.thread(channel, now.date())
         assert thread is not None and thread.shown_count == 24
+
+
+def test_a_clock_host_running_fifteen_minutes_fast_loses_no_alert(
+    launch_poller: Callable[..., AlertPoller], fakes: tuple[BackupEmulator, FakeSlack]
+) -> None:
+    """The clock host is 15 minutes fast (more than the polls' 10-minute overlap): a job that AWS lists only after a
+    poll, completed a minute before it by AWS's and the database's clocks, is still alerted, because the windows and
+    checkpoints follow the database's clock, not the host's."""
+    import time_machine
+
+    emulator, slack = fakes
+    poller = launch_poller(RESTORES_ALERT_CHANNELS="C0ALERTS")
+    real = datetime.now(UTC)
+    emulator.set_now(real)
+    with time_machine.travel(real + timedelta(minutes=15), tick=True):
+        assert poller.poll().ok
+        emulator.load(jobs=[failed_job(real, 1, ago=timedelta(minutes=1))])
+        assert poller.poll().ok
+    assert alerted_jobs(slack, "C0ALERTS") == {"alert-00001": 1}
