@@ -93,14 +93,12 @@ def old_database(url: str) -> Engine:
         conn.execute(insert(tables["digest_deliveries"]).values(
             channel="C0DIGEST", day=DAY, status="done", owner="old:1:aa", claimed_at=now, posted_at=now,
             message_ts="1700000000.000100", attempts=1))
-        conn.execute(insert(tables["alert_deliveries"]).values([
-            dict(job_id="us-east-1/job-1", channel="C0ALERTS", kind="job", status="done", payload=payload,
-                 enqueued_at=now, owner="old:1:aa", claimed_at=now, day=DAY, thread_ts="1700000000.000200",
-                 message_ts="1700000000.000300", attempts=1, last_error=None),
-            dict(job_id="us-east-1/job-2", channel="C0ALERTS", kind="job", status="pending", payload=payload,
-                 enqueued_at=now, owner=None, claimed_at=None, day=None, thread_ts=None, message_ts=None, attempts=0,
-                 last_error=None),
-        ]))
+        delivered = {"job_id": "us-east-1/job-1", "status": "done", "owner": "old:1:aa", "claimed_at": now, "day": DAY,
+                     "thread_ts": "1700000000.000200", "message_ts": "1700000000.000300", "attempts": 1}
+        waiting = {"job_id": "us-east-1/job-2", "status": "pending", "attempts": 0}
+        for alert in (delivered, waiting):
+            conn.execute(insert(tables["alert_deliveries"]).values(
+                channel="C0ALERTS", kind="job", payload=payload, enqueued_at=now, **alert))
         conn.execute(insert(tables["alert_threads"]).values(
             channel="C0ALERTS", day=DAY, status="done", owner="old:1:aa", claimed_at=now, ts="1700000000.000200",
             shown_count=1, broadcast=False))
