@@ -6,6 +6,7 @@ import logging
 import threading
 import time
 from typing import Any
+from urllib.error import URLError
 
 from slack_sdk import WebClient
 from slack_sdk.http_retry import HttpRequest, HttpResponse, RetryHandler, RetryState
@@ -44,9 +45,14 @@ class ReadsOnlyRetryHandler(ConnectionErrorRetryHandler):
         response: HttpResponse | None = None,
         error: Exception | None = None,
     ) -> bool:
-        if api_method(request.url) in NOT_REPEATED:
+        if api_method(request.url) in NOT_REPEATED and not _never_sent(error):
             return False
         return super()._can_retry(state=state, request=request, response=response, error=error)
+
+
+def _never_sent(error: Exception | None) -> bool:
+    """The connection was refused: the request never reached Slack, so repeating it cannot post twice."""
+    return isinstance(error, URLError) and isinstance(error.reason, ConnectionRefusedError)
 
 
 def create_web_client(settings: Settings) -> WebClient:

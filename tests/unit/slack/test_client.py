@@ -135,3 +135,11 @@ def test_response_url_posts_are_not_repeated_after_a_dropped_connection() -> Non
     assert repeats(WebhookClient(url).retry_handlers, url, ConnectionResetError())  # what the invariant guards against
     for error in dropped_errors():
         assert not repeats(create_webhook_client(url).retry_handlers, url, error)
+
+
+def test_a_refused_connection_is_retried_even_for_a_write() -> None:
+    """Refused at connect, the request never reached Slack: repeating it cannot post twice."""
+    from urllib.error import URLError
+
+    client = create_web_client(settings(slack_api_url="https://slack.example/api/"))
+    assert repeats(client.retry_handlers, f"{client.base_url}chat.postMessage", URLError(ConnectionRefusedError()))
