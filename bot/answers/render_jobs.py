@@ -8,6 +8,7 @@ from dataclasses import replace
 
 from slack_sdk.models.blocks import Block
 
+from bot.domain.coverage import Claim, Coverage, reassure
 from bot.domain.query import COMMAND, RestoreFilter, State
 from bot.domain.reasons import group_reasons
 from bot.domain.results import JobsResult, RestoreJobRow
@@ -84,14 +85,18 @@ def render_jobs(
     scope = describe_scope(replace(flt, state=query.status or State.ANY))
     blocks.append(context(f"*Created:* {window}", f"*Scope:* {scope}"))
     answered = [r for r in query.regions if r not in {f.region for f in result.failures}]
+    coverage = Coverage.of(
+        result.incomplete, [f.region for f in result.failures], [f"{r} (cut short)" for r in result.truncated]
+    )
     if not answered:
         blocks.append(section(":rotating_light: *No region could be queried*, so there are no jobs to show."))
-    elif not jobs and result.incomplete:
-        # Not every account or page was read (listed below): nothing found is not "none were created".
+    elif not jobs and not coverage.complete:
+        # Not every region, account or page was read (listed below): nothing found is not "none were created".
         blocks.append(section(f":warning: *No {status} restore jobs found in what was read*; the read was incomplete, so "
                               "this is not an all clear."))
     elif not jobs:
-        blocks.append(section(f"*No {status} restore jobs* were created in {', '.join(answered)} in this window."))
+        blocks.append(section(reassure(coverage, Claim.NO_JOBS, f" were created in {', '.join(answered)} in this window.",
+                                       what=status, style="bold")))
     else:
         tests = [j for j in jobs if j.is_restore_test]
         at_least = "at least " if result.incomplete or not result.not_read_exact else ""

@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import html
 
+from bot.domain.coverage import MARK
 from bot.domain.query import State
 from bot.slack.blocks import Message
 
 # A state's terminal symbol is the State's own (next to its Slack icon); these are the other emoji the bot's messages use.
 TERMINAL_EMOJI = {
     **{s.icon: s.symbol for s in sorted(State, key=lambda s: s.rank) if s.icon and s.symbol},
+    MARK: "✔",
+    ":bell:": "🔔",
+    ":no_bell:": "🔕",
     ":warning:": "⚠",
     ":rotating_light:": "‼",
     ":scissors:": "✂",

@@ -10,6 +10,7 @@ from slack_sdk.models.blocks import ActionsBlock, Block, SectionBlock
 from bot.answers.controls import ActionId, ActionValue, BlockId
 from bot.charts.render import ChartFile, DailySeries
 from bot.digest.data import DigestData
+from bot.domain.coverage import Claim, Coverage, reassure
 from bot.domain.query import COMMAND, Period, RestoreFilter, State
 from bot.slack import blocks as kit
 
@@ -30,6 +31,12 @@ def digest_series(data: DigestData) -> DailySeries | None:
         highlight=data.day,
         title=CHART_TITLE,
     )
+
+
+def digest_coverage(data: DigestData) -> Coverage:
+    """What the digest's restore jobs did not read: regions that did not answer or were cut short, and its limits (a
+    day AWS has not summarised yet, accounts it did not show)."""
+    return Coverage.of([f.region for f in data.failures], [f"{r} (cut short)" for r in data.truncated], data.limits)
 
 
 def _trend_text(data: DigestData, *, charted: bool = False) -> str:
@@ -94,9 +101,11 @@ def render_digest(
             f"{kit.fmt(data.aborted)} aborted, {kit.fmt(data.completed)} completed"
         )
     elif clear:
-        text = f"Restore digest {data.day.isoformat()}: all clear, {kit.fmt(data.completed)} completed"
+        said = reassure(digest_coverage(data), Claim.ALL_CLEAR, f", {kit.fmt(data.completed)} completed", style="fragment")
+        text = f"Restore digest {data.day.isoformat()}: {said}"
     elif data.all_clear:
-        text = f"Restore digest {data.day.isoformat()}: no failed or aborted restores, {kit.fmt(data.completed)} completed"
+        said = reassure(digest_coverage(data), Claim.NO_FAILED, f", {kit.fmt(data.completed)} completed", style="fragment")
+        text = f"Restore digest {data.day.isoformat()}: {said}"
     else:
         text = (
             f"Restore digest {data.day.isoformat()}: {kit.fmt(data.failed)} failed, {kit.fmt(data.aborted)} aborted, "
@@ -124,15 +133,13 @@ def _digest_body(data: DigestData, day: str, *, clear: bool, chart: ChartFile | 
                 "what was read, so this is not an all clear."
             )
         )
+    coverage = digest_coverage(data)
+    completed = f" on {day}; {kit.fmt(data.completed)} completed."
     if clear:
-        blocks.append(
-            kit.section(
-                f":white_check_mark: *All clear*: no failed or aborted restores on {day}; "
-                f"{kit.fmt(data.completed)} completed."
-            )
-        )
+        none = reassure(coverage, Claim.NO_FAILED, completed, style="fragment")
+        blocks.append(kit.section(reassure(coverage, Claim.ALL_CLEAR, f": {none}")))
     elif data.all_clear:  # no failed restore jobs, but another section (restore testing) has something to say
-        blocks.append(kit.section(f"No failed or aborted restores on {day}; {kit.fmt(data.completed)} completed."))
+        blocks.append(kit.section(reassure(coverage, Claim.NO_FAILED, completed, style="sentence")))
     else:
         blocks.append(
             SectionBlock(

@@ -122,7 +122,8 @@ _STATE_ORDER = (
 _STATE_LOOKS = {
     State.FAILED: (":x:", "✖"),
     State.ABORTED: (":no_entry_sign:", "⊘"),
-    State.COMPLETED: (":white_check_mark:", "✔"),
+    # A count's label, not a verdict: the check mark of "all clear" is bot.domain.coverage's alone.
+    State.COMPLETED: (":heavy_check_mark:", "✔"),
     State.RUNNING: (":arrows_counterclockwise:", "↻"),
     State.PENDING: (":hourglass_flowing_sand:", "⧗"),
     State.CREATED: (":new:", "+"),

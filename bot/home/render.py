@@ -20,6 +20,7 @@ from slack_sdk.models.blocks import (
 
 from bot.answers.controls import ActionId, ActionValue, BlockId, StaleAction
 from bot.charts.render import DailySeries, series_from_rows
+from bot.domain.coverage import Claim, Coverage, reassure
 from bot.domain.query import ANY, COMMAND, Period, RestoreFilter, State
 from bot.domain.reasons import group_reasons
 from bot.domain.results import JobsResult, SummaryResult, SummaryRow
@@ -86,6 +87,12 @@ class HomeData:
         """The HOME_DAYS complete UTC days before today: what ListRestoreJobSummaries' ONE_DAY buckets cover."""
         end = datetime.combine(self.today, time.min, UTC)
         return end - timedelta(days=HOME_DAYS), end
+
+    @property
+    def coverage(self) -> Coverage:
+        """What the numbers did not read: regions that failed, chains cut short (their numbers a lower bound)."""
+        summary = self.summary
+        return Coverage.of([f.region for f in summary.failures], [f"{r} (cut short)" for r in summary.truncated])
 
     @property
     def series(self) -> DailySeries:
@@ -190,7 +197,10 @@ def _headline(data: HomeData) -> list[Block]:
     lower = " (at least: part of it could not be read, below)" if summary.failures or summary.truncated else ""
     text = (f"*{kit.fmt(total)} restore jobs* in the last {HOME_DAYS} days in {kit.fmt(len(answered))} "
             f"region{'s' * (len(answered) != 1)}{lower}")
-    rate = f"{completed / finished * 100:.1f}% of finished restores" if finished else "no finished restores"
+    if not data.coverage.complete:
+        rate = "not computed from partial numbers"  # a percentage of what was read would pass for the whole
+    else:
+        rate = f"{completed / finished * 100:.1f}% of finished restores" if finished else "no finished restores"
     fields = [
         kit.field_text(f"{State.COMPLETED.icon} *Completed*\n{kit.fmt(completed)}"),
         kit.field_text(f"{State.FAILED.icon} *Failed*\n{kit.fmt(failed)}"),
@@ -220,6 +230,9 @@ def _trend(data: HomeData) -> list[Block]:
             {"slack_file": {"id": image.slack_file_id}} if image.slack_file_id else {"image_url": image.image_url}
         )
         return [ImageBlock(block_id=_block_id("chart"), alt_text=kit.clip(series.alt_text(), 2000), **kwargs)]
+    if not data.coverage.complete:
+        return [kit.section(f"*Trend, {span}*\n_Not drawn: part of these days could not be read (above), and a trend of "
+                            "partial numbers would pass for the whole._")]
     lines = [
         f"*Trend, {span}* (UTC days, oldest first)",
         f"`{kit.sparkline(bad)}` failed + aborted per day (most: {kit.fmt(max(bad, default=0))})",
@@ -237,7 +250,7 @@ def _breakdowns(data: HomeData) -> list[Block]:
     types = _bad_by(summary.by_type_rows, "resource_type")
     accounts = _bad_by(summary.by_account_rows, "account_id")
     if not types and not accounts:
-        return [kit.section(":white_check_mark: *No failed or aborted restores* in these days.")]
+        return [kit.section(reassure(data.coverage, Claim.NO_FAILED, " in these days."))]
     blocks.append(kit.section(f"*Failing resource types* ({kit.fmt(len(types))})"))
     for i, (name, failed, aborted, _) in enumerate(types[:TOP_TYPES]):
         blocks.append(_row(f"*{kit.escape(kit.clip(name, 80))}* — {_counts(failed, aborted)}",
@@ -266,9 +279,15 @@ def _reasons(data: HomeData) -> list[Block]:
     if result is None:
         return []
     title = f"*Top failure reasons* (failed jobs, last {HOME_DAYS} days)"
+    gaps = [kit.escape(note) for note in result.incomplete]
+    gaps += [f"{kit.escape(f.region)}: {kit.escape(f.message)}" for f in result.failures]
+    gaps += [f"{kit.escape(r)}: more failed jobs than the bot reads at once" for r in result.truncated]
     if not result.jobs:
-        note = "none listed" if not result.failures else "none could be listed"
-        return [kit.section(f"{title}\n_{note}_")]
+        if gaps or not data.coverage.complete:
+            gaps += [f"{kit.escape(f.region)}: not read" for f in data.summary.failures
+                     if f.region not in {g.region for g in result.failures}]
+            return [kit.section(f"{title}\n_None found in what could be read: " + "; ".join(gaps) + "_")]
+        return [kit.section(f"{title}\n_none listed_")]
     groups = sorted(group_reasons(result.jobs).items(), key=lambda item: (-len(item[1]), item[0]))
     lines = []
     for reason, jobs in groups[:TOP_REASONS]:

@@ -50,8 +50,10 @@ class HomeReads:
     @property
     def complete(self) -> bool:
         """Nothing failed to read. A cap reached is kept (it would be reached again); a region or an account that did
-        not answer is not, so the next opening asks again instead of showing the gap for the whole TTL."""
-        return not self.failed_jobs.failures and not self.tests.result.failures
+        not answer, or accounts a drill-down left unlisted (`incomplete`: time ran out, or the summaries could not name
+        them), are not, so the next opening asks again instead of showing the gap for the whole TTL."""
+        jobs = self.failed_jobs
+        return not jobs.failures and not jobs.incomplete and not self.tests.result.failures
 
 
 @dataclass(eq=False)

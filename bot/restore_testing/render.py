@@ -8,6 +8,7 @@ from slack_sdk.models.blocks import ActionsBlock, Block, DividerBlock
 
 from bot.answers.controls import ActionId, BlockId
 from bot.digest.render import DigestSection
+from bot.domain.coverage import LEAK_ICON, MARK, Claim, Coverage, reassure
 from bot.domain.query import COMMAND, State
 from bot.domain.results import AccountFailure
 from bot.restore_testing.controls import TestJobsKind, TestJobsValue
@@ -32,8 +33,8 @@ from bot.slack.blocks import (
 
 DETAILED_PLANS = 15  # plans with something to say, each a section and its buttons (Slack allows 50 blocks)
 HEALTHY_LINES = 20
-ICONS = {Severity.BROKEN: ":x:", Severity.LEAK: ":money_with_wings:", Severity.NOTE: ":warning:",
-         Severity.OK: ":white_check_mark:"}
+# A plan that passed gets its check mark from reassure() (bot.domain.coverage), only when all of it was read.
+ICONS = {Severity.BROKEN: ":x:", Severity.LEAK: LEAK_ICON, Severity.NOTE: ":warning:"}
 DOCS = "https://docs.aws.amazon.com/aws-backup/latest/devguide/restore-testing.html"
 
 
@@ -102,12 +103,14 @@ def headline(board: Scoreboard, failures: tuple[AccountFailure, ...]) -> str:
     incomplete = (
         "" if board.complete else " *Incomplete:* some of it could not be read (below), so this is not the whole picture."
     )
+    coverage = board_coverage(board)
     if broken:
         return f":x: *Restores are not proven:* {fmt(broken)} of {_plural(plans, 'plan')} failed — " + \
             ", ".join(problems) + f". {evidence}.{incomplete}"
+    if leaks and not board.complete:
+        return f"{LEAK_ICON} *Restored resources leak:* {', '.join(problems)}. {evidence}.{incomplete}"
     if leaks:
-        return (f":money_with_wings: *Restores work, but restored resources leak:* {', '.join(problems)}. "
-                f"{evidence}.{incomplete}")
+        return reassure(coverage, Claim.RESTORES_WORK_BUT_LEAK, f" {', '.join(problems)}. {evidence}.")
     if not board.complete:
         return f":warning: *Incomplete:* what could be read passed — {evidence}.{incomplete}"
     unchecked = sum(1 for v in board.verdicts if v.schedule_problem)
@@ -120,7 +123,30 @@ def headline(board: Scoreboard, failures: tuple[AccountFailure, ...]) -> str:
     if not jobs:
         return (f":warning: *Not proven:* {_plural(plans, 'plan')} ran on schedule but no restore was tested in the "
                 f"{window}.")
-    return f":white_check_mark: *Restores work:* every plan ran on schedule and passed — {evidence}."
+    return reassure(coverage, Claim.RESTORES_WORK, f" every plan ran on schedule and passed — {evidence}.")
+
+
+def board_coverage(board: Scoreboard) -> Coverage:
+    """What the scoreboard did not read: accounts or regions that failed, plans whose jobs were cut at the cap."""
+    return Coverage.of(
+        [_not_read(f) for f in board.result.failures],
+        [f"jobs of {_plural(len(board.result.truncated), 'plan')} past the cap"] if board.result.truncated else [],
+    )
+
+
+def _not_read(failure: AccountFailure) -> str:
+    who = f"account {escape(failure.account_id)}" if failure.account_id else "the bot's own account"
+    return who + (f" in {escape(failure.region)}" if failure.region else "")
+
+
+def plan_coverage(verdict: PlanVerdict, failures: tuple[AccountFailure, ...]) -> Coverage:
+    """One plan's part: its jobs past the cap, or a failure of its account (whole, or in its region)."""
+    plan = verdict.plan
+    return Coverage.of(
+        ["jobs past the cap"] if verdict.truncated else [],
+        [_not_read(f) for f in failures
+         if f.account_id in (plan.account_id, "") and f.region in (None, plan.region)],
+    )
 
 
 def _plan_lines(verdict: PlanVerdict, now: datetime) -> list[str]:
@@ -189,11 +215,12 @@ def _plan_lines(verdict: PlanVerdict, now: datetime) -> list[str]:
     return lines
 
 
-def _healthy_line(verdict: PlanVerdict, now: datetime) -> str:
+def _healthy_line(verdict: PlanVerdict, now: datetime, failures: tuple[AccountFailure, ...] = ()) -> str:
     plan = verdict.plan
     ran = f"last ran {_ago(plan.last_execution, now)}" if plan.last_execution else "not run yet"
     validated = f", {fmt(verdict.validated)} validated" if verdict.validated else ""
-    return (f"{ICONS[Severity.OK]} *{escape(clip(plan.name, 80))}* · {_where(verdict)} · "
+    return (f"{reassure(plan_coverage(verdict, failures), Claim.PASSED)} *{escape(clip(plan.name, 80))}* · "
+            f"{_where(verdict)} · "
             f"{_plural(len(verdict.jobs), 'restore')} completed{validated} · {ran}")
 
 
@@ -254,10 +281,10 @@ def render_tests(board: Scoreboard, query: TestsQuery, *, now: datetime, sample:
         blocks.append(section(f"_…and {_plural(len(rest), 'more plan')} with something to look at: {names}_"))
     if healthy:
         blocks.append(DividerBlock())
-        blocks.append(section(fit_lines([_healthy_line(v, now) for v in healthy], limit=HEALTHY_LINES)))
+        blocks.append(section(fit_lines([_healthy_line(v, now, result.failures) for v in healthy], limit=HEALTHY_LINES)))
     footer = context(f"`{command} {query.to_text()}` · {result.aws_calls} AWS call{'s' * (result.aws_calls != 1)} · "
                      f"{result.elapsed:.1f} s")
-    text = clip(sentence.replace("*", "").replace(":x: ", "").replace(":white_check_mark: ", ""), MAX_FALLBACK_TEXT)
+    text = clip(sentence.replace("*", "").replace(":x: ", "").replace(f"{MARK} ", ""), MAX_FALLBACK_TEXT)
     return bounded(Message(text=text, blocks=[*blocks, footer]))
 
 

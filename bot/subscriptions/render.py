@@ -61,7 +61,7 @@ def render_subscribed_digest(subscription: DigestSubscription, user: str, now: d
                              static: DigestSubscription | None, command: str = COMMAND) -> Message:
     at = digest_time(subscription.hour, subscription.minute, subscription.tz)
     text = (
-        f":white_check_mark: {_who(user)} subscribed this channel to the daily restore digest at *{at}* "
+        f":bell: {_who(user)} subscribed this channel to the daily restore digest at *{at}* "
         f"(next: {next_digest(subscription, now)}). `{command} unsubscribe digest` stops it; "
         f"`{command} subscriptions` shows what this channel gets."
     )
@@ -78,7 +78,7 @@ def render_subscribed_alerts(subscription: AlertsSubscribe, user: str, scope: fr
                              command: str = COMMAND) -> Message:
     described = alert_filter(subscription.resource_type, subscription.account, subscription.states, scope)
     text = (
-        f":white_check_mark: {_who(user)} subscribed this channel to restore alerts: {described}, posted within "
+        f":bell: {_who(user)} subscribed this channel to restore alerts: {described}, posted within "
         f"minutes of a job ending. `{command} unsubscribe alerts` stops them; `{command} subscriptions` shows what "
         "this channel gets."
     )
@@ -97,7 +97,7 @@ def render_unsubscribed(feed: Feed, removed: bool, static: bool, user: str, comm
         "from Slack: ask the bot's admins."
     )
     if removed:
-        text = f":white_check_mark: {_who(user)} unsubscribed this channel from {name}."
+        text = f":no_bell: {_who(user)} unsubscribed this channel from {name}."
         return _plain(text + ("\n" + still if static else ""), in_channel=True)
     if static:
         return _plain(f":information_source: This channel has no subscription to {name} made from Slack. " + still)

@@ -251,3 +251,51 @@ def test_non_idempotent_writes_go_through_clients_that_never_repeat_them() -> No
                     responds.append(f"{where}:{node.lineno}")
     assert built_elsewhere == [], "Slack clients built outside bot/slack/client.py"
     assert responds == [], "respond() called directly: answer through handlers.respond.once or deliver"
+
+
+# Reassuring words and the check mark: only bot/domain/coverage.py (reassure() and its claims) may write them.
+REASSURING = re.compile(r"(?i:(?<!not an )all clear|\bno failed\b)|Restores work|:white_check_mark:|\u2705")
+REASSURES = Path("bot/domain/coverage.py")
+
+
+def reassuring_literals(source: str, name: Path) -> list[str]:
+    """String literals (docstrings aside: they describe, they do not say) holding a reassuring word or the check mark.
+    "not an all clear" is the incomplete wording, and "do restores work?" (lower case) a question: neither reassures."""
+    tree = ast.parse(source)
+    docstrings = {
+        id(node.body[0].value) for node in ast.walk(tree)
+        if isinstance(node, ast.Module | ast.ClassDef | ast.FunctionDef | ast.AsyncFunctionDef) and node.body
+        and isinstance(node.body[0], ast.Expr) and isinstance(node.body[0].value, ast.Constant)
+    }
+    found = sorted(
+        (node.lineno, node.col_offset, node.value)
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Constant) and isinstance(node.value, str) and id(node) not in docstrings
+        and REASSURING.search(node.value)
+    )
+    return [f"{name}:{line}: {value!r}" for line, _, value in found]
+
+
+def test_only_reassure_writes_reassuring_words() -> None:
+    files = [p for package in PACKAGES for p in sorted((REPO / package).rglob("*.py"))
+             if p.relative_to(REPO) != REASSURES]
+    assert len(files) > 20  # the walk saw the real tree
+    assert [hit for path in files for hit in reassuring_literals(path.read_text(), path.relative_to(REPO))] == []
+    assert "def reassure(" in (REPO / REASSURES).read_text()  # the one producer is where the test says
+
+
+def test_the_reassurance_check_sees_a_renderer_saying_all_clear_itself() -> None:
+    source = (
+        '"""A renderer: says "all clear" only through reassure()."""\n'
+        'def render(data):\n'
+        '    """No failed restores? Then all clear."""\n'
+        '    blocks = [kit.section(f":white_check_mark: *All clear* on {day}")]\n'
+        '    text = f"digest {day}: all clear"\n'
+        '    note = "so this is not an all clear"\n'
+        '    question = "*tests* — do restores work? ..."\n'
+        '    return "No failed jobs", "✅ fine", "Restores work: yes"\n'
+    )
+    assert reassuring_literals(source, Path("bot/x/render.py")) == [
+        "bot/x/render.py:4: ':white_check_mark: *All clear* on '", "bot/x/render.py:5: ': all clear'",
+        "bot/x/render.py:8: 'No failed jobs'", "bot/x/render.py:8: '✅ fine'", "bot/x/render.py:8: 'Restores work: yes'",
+    ]

@@ -272,7 +272,7 @@ def test_a_summary_states_the_mocked_rows_totals(make: Build) -> None:
     block = totals_block(message)
     assert block["text"]["text"] == "*129 restore jobs* in 2 regions"
     assert [f["text"] for f in block["fields"]] == [":x: *FAILED*\n7", ":no_entry_sign: *ABORTED*\n2",
-                                                    ":white_check_mark: *COMPLETED*\n120"]
+                                                    ":heavy_check_mark: *COMPLETED*\n120"]
     assert "129 jobs" in message.text
 
 

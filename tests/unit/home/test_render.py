@@ -222,3 +222,25 @@ def test_a_failure_to_read_restore_tests_is_said() -> None:
                   days=14)
     text = view_text(render_home(HomeData(**{**home.__dict__, "tests": tests})).block_dicts())
     assert "*Incomplete:*" in text and "role &lt;!here&gt; not assumable" in text
+
+
+def test_a_denied_region_gets_no_all_clear_no_trend_no_rate_and_no_none_listed() -> None:
+    # Only completed jobs in what was read, and eu-west-1 denied: nothing here may say "no failures".
+    denied = RegionFailure("eu-west-1", FailureKind.ACCESS_DENIED, "not authorized")
+    completed = [row("us-east-1", "111122223333", "COMPLETED", "EBS", d, 5) for d in range(1, 9)]
+    text = view_text(render_home(data(completed, failures=(denied,))).block_dicts())
+    assert ":white_check_mark:" not in text and "No failed or aborted restores" not in text
+    assert "eu-west-1 not read, so this is not an all clear" in text
+    assert "% of finished restores" not in text  # no percentage from partial numbers
+    assert "a day in the 7 days before" not in text and "`▁" not in text  # no trend from partial numbers
+    assert "none listed" not in text
+    # The control: the same numbers, every region read.
+    whole = view_text(render_home(data(completed)).block_dicts())
+    assert ":white_check_mark: *No failed or aborted restores*" in whole and "100.0% of finished restores" in whole
+
+
+def test_reasons_of_an_incomplete_jobs_read_are_not_none_listed() -> None:
+    home = data(ROWS)
+    partial = JobsResult(home.failed_jobs.query, (), (), incomplete=("2 accounts in us-east-1 not listed",))
+    text = view_text(render_home(HomeData(**{**home.__dict__, "failed_jobs": partial})).block_dicts())
+    assert "none listed" not in text and "2 accounts in us-east-1 not listed" in text

@@ -62,7 +62,7 @@ def test_a_digest_subscription_is_announced_in_the_channel_with_its_next_time() 
     message = render_subscribed_digest(BERLIN, "U0ALICE", NOW, None)
     assert message.response_type == "in_channel"
     assert body(message) == (
-        ":white_check_mark: <@U0ALICE> subscribed this channel to the daily restore digest at *07:30 Europe/Berlin* "
+        ":bell: <@U0ALICE> subscribed this channel to the daily restore digest at *07:30 Europe/Berlin* "
         "(next: Fri 27 Nov 07:30 CET). `/restores unsubscribe digest` stops it; `/restores subscriptions` shows what "
         "this channel gets."
     )
@@ -92,7 +92,7 @@ def test_an_alert_subscription_says_which_states_types_and_accounts(
 ) -> None:
     message = render_subscribed_alerts(request_, "U0BOB", scope, static=False)
     assert message.response_type == "in_channel"
-    assert body(message).startswith(f":white_check_mark: <@U0BOB> subscribed this channel to restore alerts: {described}, "
+    assert body(message).startswith(f":bell: <@U0BOB> subscribed this channel to restore alerts: {described}, "
                                     "posted within minutes of a job ending.")
     assert "RESTORES_ALERT_CHANNELS" not in body(message)
 
@@ -106,7 +106,7 @@ def test_a_static_alert_channel_is_told_its_configured_alerts_stay() -> None:
 def test_unsubscribing_says_what_changed_and_what_the_configuration_keeps() -> None:
     removed = render_unsubscribed(Feed.DIGEST, removed=True, static=False, user="U0ALICE")
     assert (removed.response_type, body(removed)) == (
-        "in_channel", ":white_check_mark: <@U0ALICE> unsubscribed this channel from the daily restore digest.")
+        "in_channel", ":no_bell: <@U0ALICE> unsubscribed this channel from the daily restore digest.")
     kept = render_unsubscribed(Feed.ALERTS, removed=True, static=True, user="U0ALICE")
     assert body(kept).endswith("\nIt still gets restore alerts from the bot's configuration (`RESTORES_ALERT_CHANNELS`), "
                                "which cannot be removed from Slack: ask the bot's admins.")
@@ -173,7 +173,7 @@ def test_each_channel_problem_says_why_and_nothing_is_announced(problem: Channel
     message = render_channel_problem(problem)
     assert words in body(message)
     assert message.response_type == "ephemeral"
-    assert ":white_check_mark:" not in body(message)
+    assert ":bell:" not in body(message)
 
 
 def test_refusals_say_what_to_do_instead_and_stay_private() -> None:

@@ -62,7 +62,7 @@ def test_a_digest_subscription_is_stored_as_asked_and_announced() -> None:
     message = answer(service, "subscribe digest 07:30 America/New_York")
     store.subscribe_digest.assert_called_once_with("C0TEAM", 7, 30, "America/New_York", "U0ALICE")
     assert message.response_type == "in_channel"
-    assert body(message).startswith(":white_check_mark: <@U0ALICE> subscribed this channel to the daily restore digest "
+    assert body(message).startswith(":bell: <@U0ALICE> subscribed this channel to the daily restore digest "
                                     "at *07:30 America/New_York* (next: Thu 26 Nov 07:30 EST)")
 
 
@@ -107,7 +107,7 @@ def test_a_channel_the_bot_cannot_post_in_gets_no_subscription(store: Subscripti
     for text in ("subscribe digest", "subscribe alerts"):
         message = answer(commands(store), text, check=check)
         assert message.response_type == "ephemeral"
-        assert ":white_check_mark:" not in body(message)
+        assert ":bell:" not in body(message)
     assert [call.args for call in check.call_args_list] == [("C0TEAM",), ("C0TEAM",)]
     assert stored(store) == ([], [])
 
@@ -167,10 +167,10 @@ def test_unsubscribe_removes_the_stored_one_and_says_what_the_configuration_keep
     answer(service, "subscribe digest", channel="C0STATIC")
     answer(service, "subscribe alerts", channel="C0TEAM")
     static = body(answer(service, "unsubscribe digest", channel="C0STATIC"))
-    assert static.startswith(":white_check_mark: <@U0ALICE> unsubscribed this channel from the daily restore digest.")
+    assert static.startswith(":no_bell: <@U0ALICE> unsubscribed this channel from the daily restore digest.")
     assert "It still gets the daily restore digest from the bot's configuration (`RESTORES_DIGEST_CHANNELS`)" in static
     plain = body(answer(service, "unsubscribe alerts", channel="C0TEAM"))
-    assert plain == ":white_check_mark: <@U0ALICE> unsubscribed this channel from restore alerts."
+    assert plain == ":no_bell: <@U0ALICE> unsubscribed this channel from restore alerts."
     assert stored(store) == ([], [])
     again = body(answer(service, "unsubscribe alerts", channel="C0TEAM"))
     assert again.startswith(":information_source: This channel is not subscribed to restore alerts; nothing changed.")
