@@ -188,8 +188,9 @@ def test_a_failing_plan_is_posted_even_when_all_clear_days_are_skipped(fakes: tu
 
 
 def test_a_region_whose_restore_tests_cannot_be_read_is_named(fakes: tuple[BackupEmulator, FakeSlack],
-                                                              tmp_path: Path, now: datetime, day: date) -> None:
-    emulator, slack = fakes
+                                                              dataset: list[DailyCount], tmp_path: Path, now: datetime,
+                                                              day: date) -> None:
+    emulator, slack = fakes  # `dataset`: the digest's own counts, summarised by AWS for the day
     # Only healthy plans where they can be read: the region not read is the one thing to say.
     in_digest_day(plan_data(now, emulator.caller_account), day, only=("good", "slow")).load(emulator)
     emulator.set_fault("eu-west-1", access_denied(path_prefix="/restore-testing"))

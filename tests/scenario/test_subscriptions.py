@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from datetime import datetime, time, timedelta
+from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -20,7 +20,7 @@ from bot.digest.run import DigestRunner
 from bot.wiring import Wiring
 from tests.fakes.aws import BackupEmulator
 from tests.fakes.slack import FakeSlack
-from tests.support import BOT_TOKEN, CHANNEL_SCOPES, DATASET_ACCOUNTS, AppBot, posts
+from tests.support import BOT_TOKEN, CHANNEL_SCOPES, DATASET_ACCOUNTS, AppBot, load_dataset, posts
 
 pytestmark = pytest.mark.dates
 
@@ -204,6 +204,10 @@ def test_subscribed_channel_gets_the_digest_at_its_own_time_exactly_once_until_u
     subs_bot.ask("subscribe digest 10:00 Europe/Berlin", channel_id="C0LATER")
     runner = runner_on(database_file, emulator, slack)
     at = berlin_at(now, 7, 30)
+    # AWS's clock at the tick's time, with the data AWS has summarised by then: the digest's day is over by AWS's
+    # clock (it decides, not the host's) and has its ONE_DAY bucket.
+    emulator.set_now(at)
+    load_dataset(emulator, at.astimezone(UTC).date())
 
     assert runner.tick(at - timedelta(minutes=1)) == []  # not yet today (and yesterday's is not caught up)
     (run,) = runner.tick(at)
@@ -228,17 +232,26 @@ def test_a_channel_slack_says_is_gone_is_unsubscribed_after_three_days_and_the_r
     slack.fail_channel("C0GONE", "channel_not_found")
     runner = runner_on(database_file, emulator, slack)
     at = berlin_at(now, 7, 30)
+    # AWS's clock follows each tick's time (it decides when a day is over), with every day's counts summarised.
+    aws_now = [at]
+    emulator.set_now(lambda: aws_now[0])
+    load_dataset(emulator, (at + timedelta(days=3)).astimezone(UTC).date())
+
+    def tick(when: datetime) -> None:
+        aws_now[0] = when
+        runner.tick(when)
+
     caplog.set_level(logging.WARNING, logger="bot.store.subscriptions")
     # The first day and its retries count once: a channel is not dropped within one morning.
     for minutes in (0, 16, 32, 48):
-        runner.tick(at + timedelta(minutes=minutes))
-    runner.tick(at + timedelta(days=1))
+        tick(at + timedelta(minutes=minutes))
+    tick(at + timedelta(days=1))
     assert "*Daily restore digest* at 07:30" in text(subs_bot, "subscriptions", channel_id="C0GONE")
     assert len(slack.calls_to("chat.postMessage")) == 5  # every attempt was made, none got through
 
-    runner.tick(at + timedelta(days=2))
+    tick(at + timedelta(days=2))
     assert NOTHING in text(subs_bot, "subscriptions", channel_id="C0GONE")
     assert any("unsubscribed channel=C0GONE from digest: Slack answered channel_not_found 3 times in a row" in r.message
                for r in caplog.records)
-    runner.tick(at + timedelta(days=3))
+    tick(at + timedelta(days=3))
     assert len(slack.calls_to("chat.postMessage")) == 6  # nothing tried after the unsubscribe
