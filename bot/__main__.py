@@ -107,6 +107,7 @@ def _local_settings(sample: bool, mode: Mode = "local", env: dict[str, str] | No
 def _backup(settings: Settings, *, sample: bool) -> Iterator[BackupService]:
     """The AWS client module, for real or against the bundled sample data (same code path, over HTTP)."""
     from bot.aws.client import BackupService
+    from bot.aws.identity import IdentityReader
 
     emulator = None
     if sample:
@@ -115,14 +116,15 @@ def _backup(settings: Settings, *, sample: bool) -> Iterator[BackupService]:
         from bot.sample.data import sample_emulator
 
         emulator = sample_emulator().start()
-        # Throwaway credentials: the emulator is on loopback and checks only the signature's shape.
-        backup = BackupService(
-            lambda: boto3.session.Session(aws_access_key_id="sample", aws_secret_access_key="sample"),  # noqa: S106
-            endpoint_url=emulator.url,
-            deadline_seconds=settings.aws_deadline_seconds,
-        )
+
+        def session() -> boto3.session.Session:
+            # Throwaway credentials: the emulator is on loopback and checks only the signature's shape.
+            return boto3.session.Session(aws_access_key_id="sample", aws_secret_access_key="sample")  # noqa: S106
+
+        backup = BackupService(session, endpoint_url=emulator.url, deadline_seconds=settings.aws_deadline_seconds,
+                               identity=IdentityReader(session, endpoint_url=emulator.url))
     else:
-        backup = BackupService(deadline_seconds=settings.aws_deadline_seconds)
+        backup = BackupService(deadline_seconds=settings.aws_deadline_seconds, identity=IdentityReader())
     try:
         yield backup
     finally:

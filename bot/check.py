@@ -105,6 +105,11 @@ def run_check(wiring: Wiring, client_factory: Callable[[], WebClient] | None = N
             _report_probes(probes, report)
     if (skew := skew_note(backup.clock.offset)) is not None:  # AWS's Date headers, heard by the probes
         report.problem(skew)
+    if backup.identity is not None:
+        report.lines.append("")
+        report.lines.append("AWS Organizations (sts:GetCallerIdentity, organizations:DescribeOrganization):")
+        fine, words = backup.identity.current().describe()
+        (report.ok if fine else report.problem)(words)
     if settings.testing_accounts and settings.testing_role:
         report.lines.append("")
         report.lines.append("Restore testing in other accounts (sts:AssumeRole, then one call in the home region):")

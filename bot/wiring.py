@@ -86,8 +86,10 @@ class Wiring:
     def backup(self) -> BackupService:
         def build() -> BackupService:
             from bot.aws.client import BackupService
+            from bot.aws.identity import IdentityReader
 
-            return BackupService(deadline_seconds=self.settings.aws_deadline_seconds, cache_ttl=self.settings.cache_ttl)
+            return BackupService(deadline_seconds=self.settings.aws_deadline_seconds, cache_ttl=self.settings.cache_ttl,
+                                 identity=IdentityReader())
 
         return self._once("backup", build)
 

@@ -104,6 +104,9 @@ def bot_environment(aws_endpoint: str, slack_api_url: str, aws_dir: Path, **over
         SLACK_SIGNING_SECRET=SIGNING_SECRET,
         SLACK_API_URL=slack_api_url,
         AWS_ENDPOINT_URL_BACKUP=aws_endpoint,
+        # Who the caller is (sts:GetCallerIdentity, organizations:DescribeOrganization): the same emulator.
+        AWS_ENDPOINT_URL_STS=aws_endpoint,
+        AWS_ENDPOINT_URL_ORGANIZATIONS=aws_endpoint,
         AWS_ACCESS_KEY_ID="AKIDE2ETESTING",
         AWS_SECRET_ACCESS_KEY="e2e-aws-secret-key-do-not-log",
         AWS_DEFAULT_REGION="us-east-1",

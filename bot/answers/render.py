@@ -121,6 +121,8 @@ def render_summary(
             blocks.append(section("*By account / region*\n" + fit_lines(by_account)))
 
     blocks += region_notes(result.failures, result.truncated, bool(answered))
+    if result.only_account is not None and answered:  # the member-account note (bot.aws.identity)
+        blocks.append(section(f":warning: {escape(result.only_account.note)}"))
     if counting_accounts:
         # No buttons on a message about to be replaced: a click would act on a half answer.
         footer = f"`{command} {flt.to_text()}` · still counting accounts, this message updates in place"
@@ -261,6 +263,8 @@ def _fallback(result: SummaryResult, total: int, sample: bool) -> str:
         parts.append(breakdown)
     if result.failures:
         parts.append("regions not answering: " + ", ".join(escape(f.region) for f in result.failures))
+    if result.only_account is not None:
+        parts.append(escape(result.only_account.note))
     text = "; ".join(parts)
     if sample:
         text = "[sample data] " + text

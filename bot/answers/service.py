@@ -281,6 +281,8 @@ class RestoresService:
             for failure in summary.failures
             if not accounts
         )
+        if summary.only_account is not None:
+            notes.append(summary.only_account.note)
         today = datetime.combine(now.date(), datetime.min.time(), UTC)
         if after < today - timedelta(days=14):
             notes.append(
@@ -344,6 +346,7 @@ def merge_views(early: SummaryResult, later: SummaryResult) -> SummaryResult:
         account_rows=keep(later.account_rows),
         failures=early.failures + tuple(f for f in later.failures if f.region not in known),
         truncated=tuple(dict.fromkeys(early.truncated + later.truncated)),
+        only_account=later.only_account,  # the per-account read is the one whose rows can tell
         aws_calls=early.aws_calls + later.aws_calls,
         elapsed=early.elapsed + later.elapsed,
     )

@@ -7,7 +7,8 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Mapping
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -20,9 +21,12 @@ from bot.aws.cache import RegionAnswer, SummaryCache
 from bot.aws.clock import AwsClock
 from bot.aws.errors import JOBS_ACTION, SUMMARY_ACTION, DeadlineExceeded, describe_error, timed_out
 from bot.aws.fanout import fan_out, never_late, reraise
+from bot.aws.identity import CallerIdentity, IdentityReader, asked_account, only_account
 from bot.aws.pages import Pages
 from bot.aws.plan import ALL_VIEWS, PAGE_SIZE, View, chain_key, plan_summary
 from bot.aws.rows import job_row, summary_row
+from bot.domain.coverage import OnlyAccount
+from bot.domain.ids import ACCOUNT_ID_RE
 from bot.domain.query import AGGREGATE_ALL, ANY, Period, RestoreFilter
 from bot.domain.results import (
     CompletedJobs,
@@ -40,6 +44,8 @@ MAX_COUNTED = 100_000  # jobs past max_jobs counted per region and drill-down be
 MAX_JOBS = 2000  # max_jobs' default, per region and drill-down: grouping needs all of them, Slack shows a few
 ACCOUNTS_AT_ONCE = 8  # per region: concurrent per-account ListRestoreJobs chains of one drill-down
 DEFAULT_MAX_PAGES = 200  # per region and answer: 100,000 rows, far beyond any real organization
+# How long an answer waits for the bot's identity past its own deadline (its first read in a process; then it is kept).
+IDENTITY_WAIT = 3.0
 
 BOTO_CONFIG = Config(
     # Standard retries (3 attempts) unless AWS_MAX_ATTEMPTS / the AWS config file say otherwise.
@@ -91,6 +97,7 @@ class ChainsAnswer:
     calls: int
     elapsed: float
     aws_time: datetime | None = None  # AWS's clock when the answer was complete (its Date headers); None: not heard
+    only_account: OnlyAccount | None = None  # an organisation-wide question AWS answered with the bot's account alone
 
 
 class BackupService:
@@ -110,6 +117,7 @@ class BackupService:
         config: Config = BOTO_CONFIG,
         cache_ttl: float = 0.0,
         cache_entries: int = 256,
+        identity: IdentityReader | None = None,
     ) -> None:
         self._session_factory = session_factory or boto3.session.Session
         self._session: boto3.session.Session | None = None
@@ -127,6 +135,12 @@ class BackupService:
         self._account_pool = ThreadPoolExecutor(max_workers=max_workers, thread_name_prefix="aws-account")
         self.cache = SummaryCache(cache_ttl, cache_entries)
         self._clock = AwsClock()
+        # Who the bot is to AWS Organizations (bot.aws.identity); None: organisation-wide answers are not checked.
+        self._identity = identity
+
+    @property
+    def identity(self) -> IdentityReader | None:
+        return self._identity
 
     @property
     def clock(self) -> AwsClock:
@@ -203,6 +217,9 @@ class BackupService:
             elapsed=answer.elapsed,
             type_rows=keep(answer.rows[View.BY_TYPE]) if View.BY_TYPE in answer.rows else None,
             account_rows=keep(answer.rows[View.BY_ACCOUNT]) if View.BY_ACCOUNT in answer.rows else None,
+            # A channel that may see the bot's own account alone misses nothing when AWS shows that one.
+            only_account=answer.only_account if flt.visible_accounts is None or answer.only_account is None
+            or flt.visible_accounts - {answer.only_account.account} else None,
         )
 
     def summary_chains(
@@ -224,6 +241,9 @@ class BackupService:
         # first, in every region, so the wall time is theirs and not theirs plus a wait behind the short ones.
         ordered = sorted(unique.items(), key=lambda item: item[1].get("AccountId") != ANY)
         pages = max_pages or self._max_pages
+        asked = asked_account({params.get("AccountId") for params in chains.values()})
+        # Read alongside the chains (once a process, then kept): what an org-wide answer covers depends on it.
+        identity = self._pool.submit(self._identity.current) if self._identity is not None and asked else None
         answers, failures = fan_out(
             self._pool,
             {
@@ -244,6 +264,8 @@ class BackupService:
             for name, params in chains.items()
         }
         periods = [a.period for a in answers.values() if a.period is not None]
+        seen = frozenset(row.account_id for name, params in chains.items() if params.get("AccountId") == asked
+                         for row in rows[name] if ACCOUNT_ID_RE.match(row.account_id))
         return ChainsAnswer(
             rows=rows,
             period=periods[0] if periods else None,
@@ -252,7 +274,24 @@ class BackupService:
             calls=sum(a.calls for a in answers.values()),
             elapsed=time.monotonic() - started,
             aws_time=self.clock.now(),
+            only_account=self._only_account(identity, deadline, asked, seen) if answered else None,
         )
+
+    def _only_account(
+        self, identity: Future[CallerIdentity] | None, deadline: float, asked: str | None, seen: frozenset[str]
+    ) -> OnlyAccount | None:
+        """What an answer over `asked` whose rows named `seen` covers (bot.aws.identity.only_account); an identity not
+        read in time is not known (nothing said: `check` names why)."""
+        if identity is None or self._identity is None:
+            return None
+        try:
+            known = identity.result(timeout=max(deadline - time.monotonic(), IDENTITY_WAIT))
+        except FutureTimeout:
+            log.warning("the bot's identity was not read in time; org-wide coverage not checked")
+            return None
+        if asked == ANY and known.account is not None and seen - {known.account}:
+            self._identity.saw_others()  # AWS named another account: the bot sees beyond its own
+        return only_account(known, asked, seen)
 
     def _cached_summaries(self, region: str, params: dict[str, Any], deadline: float, max_pages: int) -> RegionAnswer:
         return self.cache.get_or_compute(

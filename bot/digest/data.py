@@ -6,6 +6,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
+from bot.domain.coverage import OnlyAccount
 from bot.domain.query import BAD_VALUES, State
 from bot.domain.results import RegionFailure, SummaryRow
 
@@ -26,7 +27,7 @@ class DigestRows:
     truncated: tuple[str, ...] = ()  # regions where a chain hit the page cap
     per_account: bool = False
     aws_time: datetime | None = None  # AWS's clock when it answered (its Date header); None: not heard
-    only_account: str | None = None  # AWS showed this account alone to an organisation-wide query (a member account)
+    only_account: OnlyAccount | None = None  # AWS showed the bot's account alone to an organisation-wide query
 
 
 @dataclass(frozen=True)
@@ -48,7 +49,7 @@ class DigestData:
     daily: tuple[tuple[date, int, int, int], ...] = ()
     # AWS answered no row at all for `day` (no ONE_DAY bucket): not summarised yet, never read as zero.
     unsummarised: bool = False
-    only_account: str | None = None  # AWS showed only this account to the bot's organisation-wide query
+    only_account: OnlyAccount | None = None  # AWS showed only the bot's account to its organisation-wide query
 
     @property
     def by_account_rows(self) -> tuple[SummaryRow, ...]:
@@ -63,6 +64,12 @@ class DigestData:
         """Some region did not answer or was cut short, AWS has no summary of the day yet, or AWS showed one account
         of an organisation: every number is a lower bound, nothing is "all clear"."""
         return bool(self.failures or self.truncated or self.limits)
+
+    @property
+    def retriable(self) -> bool:
+        """Incomplete for a reason a later run may not have (a region down, a day not summarised yet); AWS showing the
+        bot one account stays so."""
+        return bool(self.failures or self.truncated or self.unsummarised)
 
     @property
     def limits(self) -> tuple[str, ...]:
@@ -98,11 +105,10 @@ class DigestData:
         return sum(before) / AVERAGE_DAYS if before else None
 
 
-def only_account_note(account: str) -> str:
+def only_account_note(only: OnlyAccount) -> str:
     """The words for an organisation-wide answer AWS gave for one account only (the bot runs in a member account,
     neither the management account nor a delegated administrator): for every renderer to say the same."""
-    return (f"AWS shows only account {account} to this bot (a member account: run it in the management or a "
-            "delegated administrator account to see the organisation)")
+    return only.note
 
 
 def digest_day(now: datetime) -> date:
@@ -139,7 +145,7 @@ def build_digest(
         day=day,
         # Any row of the day, any state, account or scope, means AWS has summarised it; none means not yet.
         unsummarised=bool(result.regions) and not any(day_start <= r.start < day_end for r in result.totals),
-        only_account=result.only_account,
+        only_account=_beyond(result.only_account, visible_accounts),
         regions=result.regions,
         failures=result.failures,
         rows=bad_of_day(result.totals),
@@ -159,3 +165,10 @@ _COUNTED = BAD_VALUES | {State.COMPLETED.value}  # what the digest counts per da
 
 def _day(row: SummaryRow) -> date:
     return row.start.astimezone(UTC).date()
+
+
+def _beyond(only: OnlyAccount | None, visible_accounts: frozenset[str] | None) -> OnlyAccount | None:
+    """AWS showing the bot its own account alone matters to a channel that may see other accounts too."""
+    if only is None or visible_accounts is None or visible_accounts - {only.account}:
+        return only
+    return None

@@ -39,6 +39,7 @@ def query_digest(
         truncated=answer.truncated,
         per_account=per_account,
         aws_time=answer.aws_time,
+        only_account=answer.only_account,
     )
 
 

@@ -164,7 +164,7 @@ def post_digest(
                                                f"({result.aws_time.astimezone(UTC):%Y-%m-%d %H:%M} UTC); retried later"))
             continue
         data, message, extra = digest_for(needs[channel])
-        if data.incomplete and hold_incomplete:
+        if data.retriable and hold_incomplete:
             # Retried like a day no region answered: the numbers may yet be complete on a later run.
             missing = ", ".join([f.region for f in data.failures] + list(data.truncated) + list(data.limits))
             run.outcomes.append(ChannelOutcome(channel, "failed", f"incomplete ({missing}); held back for a retry"))

@@ -16,19 +16,49 @@ LEAK_ICON = ":money_with_wings:"
 
 
 @dataclass(frozen=True)
+class OnlyAccount:
+    """AWS showed an organisation-wide question (AccountId ANY or AGGREGATE_ALL, or another named account) only the
+    bot's own account: the bot is not the organisation's management account, and AWS gave nothing that proves it sees
+    more (a member account sees only its own restore jobs). `shown`: the answer's rows named no other account; False:
+    its rows cannot tell (sums, or nothing for the account asked), so it "may". `management`: the organisation's
+    management account; None: the bot could not ask Organizations (`grant`: the IAM action that would tell)."""
+
+    account: str
+    shown: bool = True
+    management: str | None = None
+    grant: str = ""
+
+    @property
+    def note(self) -> str:
+        """The words every renderer says about it (the digest, the answers, the Home tab, drill-downs)."""
+        said = "shows" if self.shown else "may show"
+        if self.management is None:
+            why = ("whether it sees the organisation could not be told"
+                   + (f" (grant {self.grant})" if self.grant else ""))
+        else:
+            why = (f"it is not the organisation's management account ({self.management}), and a member account sees "
+                   "only its own jobs: run it in the management account or a delegated administrator for AWS Backup "
+                   "to see the organisation")
+        return f"AWS {said} only account {self.account} to this bot; {why}"
+
+
+@dataclass(frozen=True)
 class Coverage:
     """What was not read of what was asked, each part in words for the user (a region that failed or was cut short, an
-    account not read, a deadline hit). Empty: complete."""
+    account not read, a deadline hit), and `limits`: what else keeps it from complete, in words of their own (AWS showed
+    the bot one account of the organisation). Empty: complete."""
 
     not_read: tuple[str, ...] = ()
+    limits: tuple[str, ...] = ()
 
     @property
     def complete(self) -> bool:
-        return not self.not_read
+        return not self.not_read and not self.limits
 
     @classmethod
-    def of(cls, *parts: Iterable[str]) -> Coverage:
-        return cls(tuple(dict.fromkeys(word for part in parts for word in part)))
+    def of(cls, *parts: Iterable[str], only_account: OnlyAccount | None = None) -> Coverage:
+        limits = (only_account.note,) if only_account is not None else ()
+        return cls(tuple(dict.fromkeys(word for part in parts for word in part)), limits)
 
 
 class Claim(StrEnum):
@@ -50,10 +80,11 @@ def reassure(coverage: Coverage, claim: Claim, detail: str = "", *, style: Style
     if not coverage.complete and claim is Claim.PASSED:
         return ":warning:" if style == "mark" else ""
     if not coverage.complete:
-        gaps = ", ".join(coverage.not_read)
+        said = [f"{', '.join(coverage.not_read)} not read"] if coverage.not_read else []
+        gaps = "; ".join(said + list(coverage.limits))
         if style == "fragment":
-            return f"incomplete ({gaps} not read)"
-        return f":warning: *Incomplete:* {gaps} not read, so this is not an all clear."
+            return f"incomplete ({gaps})"
+        return f":warning: *Incomplete:* {gaps}, so this is not an all clear."
     words = claim.value.format(what=what)
     if claim is Claim.PASSED:
         return MARK if style == "mark" else ""

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
+from bot.domain.coverage import OnlyAccount
 from bot.domain.query import Period, RestoreFilter, State
 
 
@@ -55,6 +56,8 @@ class SummaryResult:
     # The breakdowns, when they came from chains of their own (bot.aws.plan); None: `rows` serve every view.
     type_rows: tuple[SummaryRow, ...] | None = None
     account_rows: tuple[SummaryRow, ...] | None = None
+    # An organisation-wide question AWS answered with the bot's own account only (bot.aws.identity); None: not seen.
+    only_account: OnlyAccount | None = None
 
     @property
     def by_type_rows(self) -> tuple[SummaryRow, ...]:

@@ -90,9 +90,11 @@ class HomeData:
 
     @property
     def coverage(self) -> Coverage:
-        """What the numbers did not read: regions that failed, chains cut short (their numbers a lower bound)."""
+        """What the numbers did not read: regions that failed, chains cut short (their numbers a lower bound), and the
+        accounts AWS did not show (the bot's account alone)."""
         summary = self.summary
-        return Coverage.of([f.region for f in summary.failures], [f"{r} (cut short)" for r in summary.truncated])
+        return Coverage.of([f.region for f in summary.failures], [f"{r} (cut short)" for r in summary.truncated],
+                           only_account=summary.only_account)
 
     @property
     def series(self) -> DailySeries:
@@ -194,7 +196,7 @@ def _headline(data: HomeData) -> list[Block]:
     in_flight = sum(states.get(s, 0) for s in State if s.in_progress)
     finished = completed + failed + aborted
     answered = summary.answered_regions
-    lower = " (at least: part of it could not be read, below)" if summary.failures or summary.truncated else ""
+    lower = " (at least: part of it could not be read, below)" if not data.coverage.complete else ""
     text = (f"*{kit.fmt(total)} restore jobs* in the last {HOME_DAYS} days in {kit.fmt(len(answered))} "
             f"region{'s' * (len(answered) != 1)}{lower}")
     if not data.coverage.complete:
@@ -386,6 +388,8 @@ def render_home(data: HomeData) -> HomeView:
     else:
         blocks += _headline(data)
     blocks += kit.region_notes(summary.failures, summary.truncated, bool(answered))
+    if summary.only_account is not None and answered:  # the member-account note (bot.aws.identity)
+        blocks.append(kit.section(f":warning: {kit.escape(summary.only_account.note)}"))
     if answered:
         blocks += [DividerBlock(), *_trend(data), DividerBlock(), *_breakdowns(data)]
         reasons = _reasons(data)

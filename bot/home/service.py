@@ -103,7 +103,7 @@ class HomeDashboard:
                     return render_home_refusal(other_team=access.reason == "other-team")
                 data = self.data(access, user_id=user_id, member_channels=member_channels, now=now)
                 summary = data.summary
-                if chart is not None and not summary.failures and not summary.truncated:
+                if chart is not None and not summary.failures and not summary.truncated and not summary.only_account:
                     file_id = chart(data.series)
                     if file_id:
                         data = replace(data, trend_image=TrendImage(slack_file_id=file_id))

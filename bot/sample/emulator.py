@@ -9,6 +9,8 @@ rest-json wire protocol for the read-only operations the bot uses:
 * ``GET /restore-testing/plans`` (ListRestoreTestingPlans)
 * ``GET /restore-testing/plans/{name}`` (GetRestoreTestingPlan)
 * ``GET /restore-testing/plans/{name}/selections`` (ListRestoreTestingSelections)
+* ``POST /`` signed for ``sts`` (GetCallerIdentity) or ``organizations`` (DescribeOrganization): who the caller is
+  (bot.sample.api_identity), reached through ``AWS_ENDPOINT_URL_STS`` / ``AWS_ENDPOINT_URL_ORGANIZATIONS``
 
 The region of a request is taken from its SigV4 credential scope, exactly as
 a regional endpoint would imply it, so one emulator stands in for every
@@ -36,6 +38,12 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Final
 from urllib.parse import parse_qsl, unquote, urlsplit
 
+from bot.sample.api_identity import (
+    DESCRIBE_ORGANIZATION_TARGET,
+    MEMBER_MANAGEMENT,
+    caller_identity_xml,
+    describe_organization,
+)
 from bot.sample.api_model import RESTORE_JOBS_PATH, SUMMARIES_PATH, TESTING_PLANS_PATH, ApiError, Forward
 from bot.sample.backup_api import BackupApi
 from bot.sample.records import DailyCount, RestoreJob, RestoreTestingPlan, RestoreTestingSelection
@@ -59,6 +67,7 @@ _SIGV4_RE: Final = re.compile(
 # Temporary keys carrying their account, as the tests' STS fake issues them; real ASIA keys carry none, but
 # loopback fakes have no shared key store, so the key itself says who signed.
 _ACCOUNT_KEY_RE: Final = re.compile(r"^ASIA(?P<account>[0-9]{12})")
+_SERVICES: Final = ("backup", "sts", "organizations")
 _PLAN_PATH_RE: Final = re.compile(rf"^{re.escape(TESTING_PLANS_PATH)}/(?P<name>[^/]+)(?P<selections>/selections)?/?$")
 
 
@@ -81,6 +90,8 @@ class Request:
 class Response:
     status: int
     body: dict[str, Any]
+    raw: bytes | None = None  # sent instead of `body` as JSON (STS answers in XML)
+    content_type: str = "application/json"
 
 
 @dataclass(frozen=True)
@@ -96,7 +107,8 @@ class CredentialScope:
 
 
 def parse_authorization(header: str | None) -> CredentialScope:
-    """The credential scope of a well-formed SigV4 header for `backup`; ApiError (403) otherwise."""
+    """The credential scope of a well-formed SigV4 header for `backup` (or `sts`, `organizations`); ApiError (403)
+    otherwise."""
     if not header:
         raise ApiError(403, "MissingAuthenticationTokenException", "Missing Authentication Token")
     match = _SIGV4_RE.match(header.strip())
@@ -108,7 +120,7 @@ def parse_authorization(header: str | None) -> CredentialScope:
             "(expected 'AWS4-HMAC-SHA256 Credential=AKID/YYYYMMDD/region/backup/aws4_request, "
             "SignedHeaders=..., Signature=...').",
         )
-    if match["service"] != "backup":
+    if match["service"] not in _SERVICES:
         raise ApiError(
             403,
             "IncompleteSignatureException",
@@ -212,10 +224,10 @@ class _Handler(BaseHTTPRequestHandler):
     do_POST = do_PUT = do_DELETE = do_PATCH = do_GET
 
     def _write(self, response: Response) -> None:
-        payload = json.dumps(response.body, separators=(",", ":")).encode()
+        payload = response.raw if response.raw is not None else json.dumps(response.body, separators=(",", ":")).encode()
         try:
             self.send_response(response.status)
-            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Type", response.content_type)
             self.send_header("Content-Length", str(len(payload)))
             self.send_header("x-amzn-RequestId", str(uuid.uuid4()))
             if response.status >= 400:
@@ -269,6 +281,9 @@ class BackupEmulator:
         self._lock = threading.Lock()
         self._server: _Server | None = None
         self._thread: threading.Thread | None = None
+        # The organisation's management account; None: the caller's own when it is the admin, else another one's.
+        self.management_account: str | None = None
+        self.organizations_denied = False  # DescribeOrganization refused (the bot's role lacks the permission)
 
     # ----------------------------------------------------------------- what is served, and to whom
 
@@ -336,6 +351,8 @@ class BackupEmulator:
             scope = parse_authorization(request.header("Authorization"))
             region, params = scope.region, request.params
             caller = account_of_access_key(scope.access_key, self.api.caller_account)
+            if scope.service != "backup":
+                return self._identity(scope.service, request, caller)
             if request.method == "GET":
                 if request.path == SUMMARIES_PATH:
                     return Response(200, self.api.list_restore_job_summaries(region, params, caller))
@@ -353,3 +370,14 @@ class BackupEmulator:
             raise ApiError(404, "UnknownOperationException", f"No operation for {request.method} {request.path}")
         except ApiError as error:
             return error_response(error)
+
+    def _identity(self, service: str, request: Request, caller: str) -> Response:
+        if service == "sts" and request.method == "POST" and b"Action=GetCallerIdentity" in request.body:
+            return Response(200, {}, raw=caller_identity_xml(caller), content_type="text/xml")
+        if service == "organizations" and request.header("X-Amz-Target") == DESCRIBE_ORGANIZATION_TARGET:
+            if self.organizations_denied:
+                raise ApiError(400, "AccessDeniedException", "You don't have permissions to access this resource.")
+            admin = self.api.org_admin and caller == self.api.caller_account
+            return Response(200, describe_organization(
+                self.management_account or (self.api.caller_account if admin else MEMBER_MANAGEMENT)))
+        raise ApiError(404, "UnknownOperationException", f"No {service} operation for {request.method} {request.path}")

@@ -232,7 +232,8 @@ class FakeBackup(product.BackupEmulator):
             try:
                 if self._credentials is not None:
                     self._verify_signature(request, scope)
-                fault = self._take_fault(scope.region, request.path)
+                # Faults are AWS Backup's: who the caller is (sts, organizations) answers unless a test says otherwise.
+                fault = self._take_fault(scope.region, request.path) if scope.service == "backup" else None
                 if fault is not None:
                     if fault.latency > 0:
                         self._stopping.wait(fault.latency)
@@ -322,6 +323,9 @@ def aws_backup(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[Fake
         monkeypatch.delenv(name, raising=False)
     with FakeBackup() as emulator:
         monkeypatch.setenv("AWS_ENDPOINT_URL_BACKUP", emulator.url)
+        # Who the caller is (bot.aws.identity) is answered by the same emulator, never by AWS.
+        monkeypatch.setenv("AWS_ENDPOINT_URL_STS", emulator.url)
+        monkeypatch.setenv("AWS_ENDPOINT_URL_ORGANIZATIONS", emulator.url)
         monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
         monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
         monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")

@@ -19,6 +19,7 @@ from slack_sdk.web import SlackResponse
 
 from bot.aws.client import BackupService
 from bot.aws.errors import JOBS_ACTION, SUMMARY_ACTION
+from bot.aws.identity import CallerIdentity
 from bot.aws.testing import PLANS_ACTION
 from bot.check import CHART_SCOPES, DIGEST_SCOPES, REQUIRED_SCOPES, SUBSCRIPTION_SCOPES, run_check
 from bot.config import Settings, load_settings
@@ -66,6 +67,7 @@ def backup(fail: dict[tuple[str, str], Exception] | None = None) -> Mock:
         return clients[region]
 
     service.client.side_effect = client
+    service.identity = None  # who the bot is: its own tests below
     return service
 
 
@@ -222,3 +224,30 @@ def test_database_revision_current_behind_and_newer(tmp_path: Path) -> None:
 def test_database_unusable_is_a_problem(tmp_path: Path) -> None:
     report = check(settings(DATABASE_URL=f"sqlite:///{tmp_path}"))  # a directory, not a database file
     assert report.problems == ["DATABASE_URL is not usable (OperationalError)"]
+
+
+def identity_check(identity: CallerIdentity) -> Any:
+    service = backup()
+    service.identity = Mock(current=Mock(return_value=identity))
+    return check(service=service)
+
+
+def test_the_management_account_is_named_fine() -> None:
+    report = identity_check(CallerIdentity(account="111122223333", management="111122223333", organization=True))
+    assert report.problems == []
+    assert "ok       account 111122223333 is the organisation's management account" in report.render()
+
+
+def test_a_member_account_is_named_with_what_org_wide_answers_will_say() -> None:
+    report = identity_check(CallerIdentity(account="111122223333", management="999988887777", organization=True))
+    text = report.render()
+    assert "account 111122223333 is not the organisation's management account (999988887777)" in text
+    assert "AWS shows only account 111122223333 to this bot" in text
+
+
+def test_no_organizations_permission_is_a_problem_naming_the_action_to_grant() -> None:
+    report = identity_check(CallerIdentity(account="111122223333",
+                                           problem="grant organizations:DescribeOrganization (AccessDeniedException)"))
+    assert len(report.problems) == 1
+    assert "grant organizations:DescribeOrganization" in report.problems[0]
+    assert "111122223333" in report.problems[0]
