@@ -10,7 +10,7 @@ from slack_sdk.models.blocks import Block
 
 from bot.domain.query import COMMAND, State
 from bot.domain.results import RestoreJobRow
-from bot.slack.blocks import Message, clip, code, context, escape, fmt, fmt_time, section
+from bot.slack.blocks import Message, clip, code, context, escape, fmt, fmt_time, plain, quoted, section
 
 REASON_CHARS = 600  # of the first job's StatusMessage, in the reply's quote
 REASON_FALLBACK_CHARS = 150  # in the notification text
@@ -88,11 +88,11 @@ def render_reply(jobs: Sequence[RestoreJobRow]) -> Message:
     label = State.of(first.status)
     icon = label.icon if label else ":warning:"
     status = escape(clip(first.status, 40))
-    reason = " ".join((first.status_message or "(no status message)").split())
+    reason = first.status_message or "(no status message)"
     many = f"{len(jobs)} restore jobs" if len(jobs) > 1 else "1 restore job"
-    blocks: list[Block] = [section(f"{icon} *{status}* — {many}\n>{escape(clip(reason, REASON_CHARS))}")]
+    blocks: list[Block] = [section(f"{icon} *{status}* — {many}\n>{quoted(reason, REASON_CHARS)}")]
     blocks += [section(_job_section(job)) for job in jobs]
-    text = f"{status}: {many} — {escape(clip(reason, REASON_FALLBACK_CHARS))}"
+    text = f"{status}: {many} — {plain(reason, REASON_FALLBACK_CHARS)}"
     return Message(text=text, blocks=tuple(blocks), response_type="in_channel")
 
 

@@ -28,6 +28,8 @@ from bot.slack.blocks import (
     fmt,
     fmt_time,
     header,
+    plain,
+    quoted,
     region_notes,
     section,
 )
@@ -45,7 +47,7 @@ def _job_origin(job: RestoreJobRow) -> str:
     if job.validation_status:
         text += f", validation *{escape(job.validation_status)}*"
         if job.validation_status_message:
-            text += f" ({escape(clip(job.validation_status_message, 80))})"
+            text += f" ({quoted(job.validation_status_message, 80)})"
     return text
 
 
@@ -115,9 +117,9 @@ def render_jobs(
             variants = {j.status_message for j in members}
             # StatusMessage is AWS's free text (and reason keys hold <ARN>-style placeholders): escaped, never mrkdwn.
             example = (
-                escape(clip(next(iter(variants)), 400))
+                quoted(next(iter(variants)), 400)
                 if len(variants) == 1
-                else f"{escape(clip(reason, 400))}  _({len(variants)} variants)_"
+                else f"{quoted(reason, 400)}  _({len(variants)} variants)_"
             )
             lines = [
                 f"*{fmt(len(members))} ×* {example}",
@@ -152,7 +154,7 @@ def render_jobs(
     text = f"{'incomplete: ' if result.incomplete else ''}{at_least}{fmt(counted)} {status} restore jobs created {window}"
     if jobs:
         top = max(((r, len(m)) for r, m in group_reasons(jobs).items()), key=lambda item: item[1])
-        text += f"; most common reason ({top[1]}): {escape(clip(top[0], 200))}"
+        text += f"; most common reason ({top[1]}): {plain(top[0], 200)}"
     if result.failures:
         text += "; regions not answering: " + ", ".join(escape(f.region) for f in result.failures)
     return bounded(Message(text=clip(text, MAX_FALLBACK_TEXT), blocks=[*blocks, footer_block]))

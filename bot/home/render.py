@@ -296,7 +296,7 @@ def _reasons(data: HomeData) -> list[Block]:
         types = sorted({j.resource_type for j in jobs})
         accounts = {j.account_id for j in jobs}
         kinds = kit.escape(kit.clip(", ".join(types), 80))
-        lines.append(f"• *{kit.fmt(len(jobs))}* × {kit.escape(kit.clip(reason, 300))} — {kinds} · "
+        lines.append(f"• *{kit.fmt(len(jobs))}* × {kit.quoted(reason, 300)} — {kinds} · "
                      f"{kit.fmt(len(accounts))} account{'s' * (len(accounts) != 1)}")
     if len(groups) > TOP_REASONS:
         lines.append(f"_…and {kit.fmt(len(groups) - TOP_REASONS)} more reasons_")

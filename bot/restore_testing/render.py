@@ -28,6 +28,7 @@ from bot.slack.blocks import (
     fmt,
     fmt_time,
     header,
+    quoted,
     section,
 )
 
@@ -172,7 +173,7 @@ def _plan_lines(verdict: PlanVerdict, now: datetime) -> list[str]:
         restores += " (at least: more jobs than the bot reads at once)"
     lines.append(restores)
     for reason, n in verdict.reasons:
-        lines.append(f"    ◦ {fmt(n)} × {escape(clip(reason, 200))}")
+        lines.append(f"    ◦ {fmt(n)} × {quoted(reason, 200)}")
     validation = []
     failed_validation = verdict.validation_failed
     if failed_validation:
@@ -191,7 +192,7 @@ def _plan_lines(verdict: PlanVerdict, now: datetime) -> list[str]:
         line = "• Validation: " + ", ".join(validation)
         example = next((j for j in failed_validation if j.validation_status_message), None)
         if example is not None:
-            line += f" — “{escape(clip(example.validation_status_message or '', 160))}”"
+            line += f" — {quoted(example.validation_status_message or '', 160)}"
         lines.append(line)
     if verdict.leaks:
         leak = verdict.leaks[0]
@@ -199,7 +200,7 @@ def _plan_lines(verdict: PlanVerdict, now: datetime) -> list[str]:
         if leak.resource_arn:
             line += f" — {code(leak.resource_arn, 120)}"
         if leak.deletion_status_message:
-            line += f": {escape(clip(leak.deletion_status_message, 160))}"
+            line += f": {quoted(leak.deletion_status_message, 160)}"
         lines.append(line)
     if verdict.slow:
         slowest = verdict.slow[0]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import unicodedata
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -118,9 +119,29 @@ def escape(text: object) -> str:
 
 
 def code(text: object, limit: int = 400) -> str:
-    """Untrusted text as an inline code span: escaped, clipped, and with backticks that would end the span early
-    swapped for a look-alike."""
-    return "`" + escape(clip(str(text).replace("`", "ˋ"), limit)) + "`"
+    """Untrusted text as an inline code span: one line (see one_line), escaped, clipped, and with backticks that would
+    end the span early swapped for a look-alike."""
+    return "`" + escape(clip(one_line(text).replace("`", "ˋ"), limit)) + "`"
+
+
+def one_line(text: object) -> str:
+    """Free text from AWS (or written by a customer: PutRestoreValidationResult) as one line of visible characters:
+    every line and paragraph break collapsed to a space, and control and format characters (bidi embeddings,
+    overrides and isolates, zero-width joiners) removed, so it cannot start a line of its own or reorder the bot's."""
+    kept = "".join(c for c in str(text) if c.isspace() or unicodedata.category(c) not in ("Cc", "Cf"))
+    return " ".join(kept.split())
+
+
+def quoted(text: object, limit: int) -> str:
+    """AWS's free text (StatusMessage, ValidationStatusMessage, DeletionStatusMessage) in a message: an inline code
+    span of one line, so `*bold*`, `~strike~`, links and emoji codes in it show as typed and it can never pass for the
+    bot's own words (a forged ":white_check_mark: *Restores work*" reason stays a quotation)."""
+    return code(text, limit)
+
+
+def plain(text: object, limit: int) -> str:
+    """The same text for a notification's fallback `text`: one line, clipped and escaped."""
+    return escape(clip(one_line(text), limit))
 
 
 def mrkdwn(text: str) -> MarkdownTextObject:

@@ -44,7 +44,7 @@ def test_the_scoreboard_names_each_broken_plan_with_its_numbers(bot: BotProcess,
     flaky_section = next(b["text"]["text"] for b in blocks if "*flaky*" in (b.get("text") or {}).get("text", ""))
     assert f"*{failed} failed*" in flaky_section and f"*{aborted} aborted*" in flaky_section
     assert f"*{bad_validation} failed*, *{timed_out} timed out*" in flaky_section
-    assert f"{failed} × Access denied to KMS key" in flaky_section  # the two messages differ only in the key ARN
+    assert f"{failed} × `Access denied to KMS key" in flaky_section  # the two messages differ only in the key ARN
     assert "&lt;!channel&gt; port 5432 refused" in flaky_section  # AWS's text, inert
     stale = next(b["text"]["text"] for b in blocks if "*stale*" in (b.get("text") or {}).get("text", ""))
     assert "last ran 3 days ago, daily plan" in stale

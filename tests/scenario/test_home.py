@@ -100,7 +100,7 @@ def test_the_dashboard_counts_the_organisation_and_its_failure_reasons(app_bot: 
     assert button_for(view, "*RDS*")["action_id"] == ActionId.JOBS.with_suffix("failed")
     # Failure reasons, resource ids taken out and AWS's text escaped (`<ARN>` would otherwise be markup).
     kms = sum(1 for j in data if j.status == "FAILED" and j.status_message.startswith("Access denied to KMS key"))
-    assert f"*{kms}* × Access denied to KMS key &lt;ARN&gt;" in text
+    assert f"*{kms}* × `Access denied to KMS key &lt;ARN&gt;`" in text
     # Restore testing verdicts, with the broken plan's buttons.
     assert "flaky" in text and "Restores are not proven" in text
     assert any(b["action_id"].startswith(ActionId.TEST_JOBS.value) for b in home_buttons(view))

@@ -53,11 +53,11 @@ def test_the_total_and_the_groups_are_exact_and_most_frequent_reason_first() -> 
     assert texts[0] == "*6 failed restore jobs*"
     first, second = texts[1], texts[2]
     # Four messages differing only by the key's ARN are one reason, shown by its key with the variants counted.
-    assert first.startswith("*4 ×* Access denied to key &lt;ARN&gt;  _(4 variants)_\n")
+    assert first.startswith("*4 ×* `Access denied to key &lt;ARN&gt;`  _(4 variants)_\n")
     assert "EBS ×4 · accounts 111122223333 ×4 · us-east-1 ×4" in first
     assert first.count("\n• ") == JOB_EXAMPLES and "_…and 1 more with this reason_" in first
     # One message: shown as AWS wrote it, no variant count.
-    assert second.startswith("*2 ×* Volume size too small\nRDS ×2 · accounts 444455556666 ×2 · eu-west-1 ×2")
+    assert second.startswith("*2 ×* `Volume size too small`\nRDS ×2 · accounts 444455556666 ×2 · eu-west-1 ×2")
     assert "variants" not in second and "more with this reason" not in second
     assert message.text.startswith("6 failed restore jobs created 2026-11-13 00:00 UTC – 2026-11-20 00:00 UTC")
     assert "most common reason (4): Access denied to key &lt;ARN&gt;" in message.text
@@ -76,7 +76,7 @@ def test_restore_tests_are_told_apart_with_their_validation_counted() -> None:
     assert texts[0] == ("*4 failed restore jobs* · :test_tube: 3 from restore testing (FAILED ×2, no validation ×1) "
                         "· 1 on-demand")
     assert "· :test_tube: 3 from restore testing" in texts[1].splitlines()[1]
-    assert ":test_tube: restore test `nightly_rds_check`, validation *FAILED* (port 5432 refused)" in texts[1]
+    assert ":test_tube: restore test `nightly_rds_check`, validation *FAILED* (`port 5432 refused`)" in texts[1]
 
 
 def test_a_groups_examples_show_a_restore_test_even_when_it_is_not_among_the_first() -> None:
@@ -93,7 +93,7 @@ def test_reasons_past_the_group_limit_are_counted_not_dropped() -> None:
     jobs = [job(n, f"reason number {n}") for n in range(JOB_GROUPS + 3)] + [job(50, "reason number 0")]
     message = render_jobs(result(jobs), FLT)
     texts = sections(message)
-    assert texts[1].startswith("*2 ×* reason number 0")
+    assert texts[1].startswith("*2 ×* `reason number 0`")
     assert sum(t.startswith("*1 ×*") for t in texts) == JOB_GROUPS - 1
     assert texts[-1] == "_…and 3 more reasons (3 jobs)_"
 

@@ -138,7 +138,7 @@ def test_reasons_are_grouped_without_resource_ids_and_escaped() -> None:
     jobs = tuple(job(n, f"Access denied to KMS key arn:aws:kms:us-east-1:111122223333:key/{n}") for n in range(4))
     jobs += (job(9, "<!channel> volume <@U0ADMIN> gone"),)
     text = view_text(render_home(data(ROWS, jobs=jobs)).block_dicts())
-    assert "*4* × Access denied to KMS key &lt;ARN&gt; — EBS · 1 account" in text
+    assert "*4* × `Access denied to KMS key &lt;ARN&gt;` — EBS · 1 account" in text
     assert "&lt;!channel&gt; volume &lt;@U0ADMIN&gt; gone" in text
 
 
