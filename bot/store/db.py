@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sqlite3
+import time
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -17,8 +19,8 @@ def create_store_engine(url: str) -> Engine:
         def _sqlite_pragmas(dbapi_connection, _record):  # type: ignore[no-untyped-def]
             # WAL lets a reader and a writer work at once; several processes share the file.
             cursor = dbapi_connection.cursor()
-            cursor.execute("PRAGMA journal_mode=WAL")
             cursor.execute("PRAGMA busy_timeout=30000")
+            _use_wal(cursor)
             # In WAL, NORMAL syncs at checkpoints instead of on every commit (an fsync inside every ack). A commit is
             # still atomic and seen at once by every process on the host, and survives the process crashing; only a
             # power loss may undo the last commits (bench/README.md: ack_latency).
@@ -27,6 +29,22 @@ def create_store_engine(url: str) -> Engine:
 
         return engine
     return create_engine(url, pool_pre_ping=True)
+
+
+def _use_wal(cursor: Any, wait: float = 30.0) -> None:
+    """Switch the file to WAL (it stays so: later connections only look). Switching needs the lock a connection
+    starting to write holds, and SQLite answers "database is locked" at once instead of waiting for it (its busy
+    handler is skipped to avoid a deadlock): processes opening a new database together try again for `wait` s."""
+    deadline = time.monotonic() + wait
+    while True:
+        try:
+            if str(cursor.execute("PRAGMA journal_mode").fetchone()[0]).lower() != "wal":
+                cursor.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as error:
+            if "locked" not in str(error) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.02)
 
 
 def db_now(engine: Engine) -> ColumnElement[Any]:
