@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from bot.sample.records import DailyCount
 from tests.fakes.aws import BackupEmulator
 from tests.fakes.slack import FakeSlack
 from tests.support import REPO
@@ -23,8 +24,9 @@ BERLIN = ZoneInfo("Europe/Berlin")
 
 @pytest.mark.dates
 def test_clock_process_catches_up_once_and_stops_on_sigterm(fakes: tuple[BackupEmulator, FakeSlack],
-                                                           bot_env: dict[str, str], tmp_path: Path, now: datetime) -> None:
-    _, slack = fakes
+                                                           dataset: list[DailyCount], bot_env: dict[str, str],
+                                                           tmp_path: Path, now: datetime) -> None:
+    _, slack = fakes  # `dataset`: the digest's day summarised by AWS (without its ONE_DAY bucket it is held back)
     # A digest time that has passed today in Berlin (a zone with DST, which CI's clock-shifted runs cross), so a
     # clock started now is late and must catch up.
     local = now.astimezone(BERLIN)
