@@ -181,7 +181,13 @@ class Wiring:
     def tests(self) -> RestoreTests:
         from bot.restore_testing.service import RestoreTests
 
-        return self._once("tests", lambda: RestoreTests(self.settings, self.testing_reader, sample=self.sample))
+        return self._once("tests", lambda: RestoreTests(self.settings, self.testing_reader, sample=self.sample,
+                                                        own_account=self._own_account))
+
+    def _own_account(self) -> str | None:
+        """The bot's own account id, when AWS said it (sts:GetCallerIdentity, read once and kept: bot.aws.identity)."""
+        identity = self.backup.identity
+        return identity.current().account if identity is not None else None
 
     @property
     def subscriptions(self) -> SubscriptionCommands:

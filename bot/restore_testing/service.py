@@ -34,10 +34,24 @@ log = logging.getLogger(__name__)
 class RestoreTests:
     """`/restores tests`, its buttons and the digest's restore testing section, over one RestoreTestingReader."""
 
-    def __init__(self, settings: Settings, reader: RestoreTestingReader, *, sample: bool = False) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        reader: RestoreTestingReader,
+        *,
+        sample: bool = False,
+        own_account: Callable[[], str | None] = lambda: None,
+    ) -> None:
+        """`own_account`: the bot's own account id when known (sts:GetCallerIdentity, bot.aws.identity): reading the
+        bot's own account reads that one, so a scope naming it was read even where it has no plans."""
         self.settings = settings
         self.sample = sample
         self.reader = reader
+        self.own_account = own_account
+
+    def _read_accounts(self) -> tuple[str, ...]:
+        """The accounts whose restore tests every read covers, by id: the configured ones and the bot's own."""
+        return (*self.settings.testing_accounts, *_own(self.own_account))
 
     def accounts(self, query: TestsQuery, visible: frozenset[str] | None) -> tuple[str, ...]:
         """The accounts to read: the bot's own (whose plans are cut to the scope by their ARNs) and the configured
@@ -55,7 +69,7 @@ class RestoreTests:
         accounts = self.accounts(query, visible)
         result = self.reader.read(accounts, query.regions, (now - timedelta(days=query.days), now))
         wanted = {query.account} if query.account else visible
-        result = _not_read(_cut(result, wanted), wanted, self.settings.testing_accounts)
+        result = _not_read(_cut(result, wanted), wanted, self._read_accounts())
         board = judge(result, now=now, days=query.days, target=self.settings.testing_target_minutes)
         log.info("tests answered plans=%d jobs=%d failures=%d calls=%d elapsed_ms=%d", len(result.plans),
                  len(result.jobs), len(result.failures), result.aws_calls, round(result.elapsed * 1000))
@@ -107,7 +121,7 @@ class RestoreTests:
             if not read:
                 accounts = (OWN, *self.settings.testing_accounts)
                 read.append(self.reader.read(accounts, regions, window))
-            cut = _not_read(_cut(read[0], visible), visible, self.settings.testing_accounts)
+            cut = _not_read(_cut(read[0], visible), visible, self._read_accounts())
             board = judge(cut, now=now, days=1, target=self.settings.testing_target_minutes)
             return digest_section(board, now=now)
 
@@ -138,12 +152,22 @@ def _cut(result: TestingResult, accounts: set[str] | frozenset[str] | None) -> T
     )
 
 
+def _own(own_account: Callable[[], str | None]) -> tuple[str, ...]:
+    try:
+        known = own_account()
+    except Exception:  # who the bot is could not be told: its own account is not counted as read by id
+        log.warning("restore testing: the bot's own account id could not be read", exc_info=True)
+        return ()
+    return (known,) if known else ()
+
+
 def _not_read(
     result: TestingResult, wanted: set[str] | frozenset[str] | None, configured: tuple[str, ...]
 ) -> TestingResult:
-    """Each wanted account (a named one, or a channel's scope) that is not in RESTORES_TESTING_ACCOUNTS and has no plans
-    in what came back was never read: only the bot's own account, whose id may be it, was. Named as not read, so "no
-    plans" or "Restores work" never stands for an account nobody asked."""
+    """Each wanted account (a named one, or a channel's scope) that is not among the accounts read (`configured`:
+    RESTORES_TESTING_ACCOUNTS and the bot's own id when known) and has no plans in what came back was never read:
+    only the bot's own account, whose id may be it, was. Named as not read, so "no plans" or "Restores work" never
+    stands for an account nobody asked."""
     if not wanted:
         return result
     with_plans = {p.account_id for p in result.plans}

@@ -12,6 +12,7 @@ import boto3
 import pytest
 
 from bot.aws.client import BackupService
+from bot.aws.identity import IdentityReader
 from bot.config import ConfigError, load_settings
 from bot.domain.access import AccessPolicy
 from bot.sample.records import DailyCount
@@ -24,8 +25,11 @@ REGIONS = ("us-east-1", "eu-west-1")
 
 
 def backup_for(emulator) -> BackupService:  # type: ignore[no-untyped-def]
-    return BackupService(lambda: boto3.session.Session(aws_access_key_id="t", aws_secret_access_key="t"),
-                         endpoint_url=emulator.url)
+    """As the bot builds it: with who it is to AWS (the emulator answers sts:GetCallerIdentity: OWN)."""
+    def session() -> boto3.session.Session:
+        return boto3.session.Session(aws_access_key_id="t", aws_secret_access_key="t")
+
+    return BackupService(session, endpoint_url=emulator.url, identity=IdentityReader(session, endpoint_url=emulator.url))
 
 
 def test_unlisted_conversations_are_refused_once_any_scope_exists(fakes, today: date) -> None:  # type: ignore[no-untyped-def]

@@ -148,6 +148,21 @@ def test_a_scoped_account_not_configured_is_named_not_read_and_restores_are_not_
     assert service.scoreboard(query(), frozenset({A2}), NOW).complete
 
 
+def test_the_bots_own_account_is_read_by_id_once_aws_said_who_the_bot_is() -> None:
+    """A channel scoped to the bot's own account, which has no plans: read (no note) when sts:GetCallerIdentity named
+    it; when who the bot is could not be read, it stays named as not read (never a reassurance on a guess)."""
+    known = service_with(reader_returning(PASSING))
+    known.own_account = lambda: STRANGER
+    assert known.scoreboard(query(), frozenset({A2, STRANGER}), NOW).complete
+
+    def broken() -> str | None:
+        raise RuntimeError("sts unreachable")
+
+    unknown = service_with(reader_returning(PASSING))
+    unknown.own_account = broken
+    assert not unknown.scoreboard(query(), frozenset({A2, STRANGER}), NOW).complete
+
+
 def test_the_digest_section_names_a_scoped_account_it_could_not_read() -> None:
     section = service_with(reader_returning(PASSING)).digest_sections(REGIONS, (NOW - timedelta(days=1), NOW), NOW)
     shown = section(frozenset({A2, STRANGER}))
