@@ -198,3 +198,17 @@ def test_thousands_of_jobs_and_long_messages_stay_within_slack_limits() -> None:
     assert_within_slack_limits(message.block_dicts())
     assert sections(message)[0].startswith("*2,500 failed restore jobs* · 2,000 grouped below; 500 more counted")
     assert len(message.text) <= 3000
+
+
+def test_aws_free_text_cannot_forge_a_line_of_the_bots_own() -> None:
+    """Issue 19, defect 8: a StatusMessage or a customer's validation message (PutRestoreValidationResult) with line
+    breaks, formatting, emoji codes and bidi controls stays inside one quotation; no line of the answer starts with it."""
+    forged = "ok\n:white_check_mark: *Restores work*\u2029~all good~ \u202eevil"
+    jobs = [job(1, forged, plan="arn:aws:backup:us-east-1:111122223333:restore-testing-plan:nightly-1a",
+                validation="FAILED", validation_message=forged)]
+    message = render_jobs(result(jobs), FLT)
+    lines = [line for text in sections(message) for line in text.split("\n")]
+    assert not [line for line in lines if line.lstrip("•> ").startswith((":white_check_mark:", "*Restores work*"))]
+    assert all("\u202e" not in line and "\u2029" not in line for line in lines)
+    assert "`ok :white_check_mark: *Restores work* ~all good~ evil`" in "\n".join(lines)
+    assert "\n" not in message.text
