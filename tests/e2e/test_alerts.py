@@ -15,7 +15,15 @@ import pytest
 
 from tests.fakes.aws import BackupEmulator
 from tests.fakes.slack import FakeSlack
-from tests.support import BOT_TOKEN, REPO, alert_posts, alerted_jobs, failed_job, wait_for_posts
+from tests.support import (
+    BOT_TOKEN,
+    REPO,
+    alert_posts,
+    alerted_jobs,
+    failed_job,
+    skip_where_the_database_clock_cannot_move,
+    wait_for_posts,
+)
 
 pytestmark = pytest.mark.e2e
 
@@ -71,6 +79,7 @@ def test_poll_posts_each_failure_once_in_the_days_thread_and_updates_its_count(
 def test_two_poll_processes_started_together_post_each_job_once(
     fakes: tuple[BackupEmulator, FakeSlack], bot_env: dict[str, str], database_url: str, now: datetime
 ) -> None:
+    skip_where_the_database_clock_cannot_move(database_url)
     emulator, slack = fakes
     emulator.load(jobs=[failed_job(now, n, reason=f"reason {n % 5}", region=("us-east-1", "eu-west-1")[n % 2])
                         for n in range(1, 31)])
