@@ -254,7 +254,7 @@ def _upgrade_schema(wiring: Wiring) -> Migration:
 
 
 def cmd_migrate(args: argparse.Namespace) -> int:
-    from bot.config import mask_url
+    from bot.logs import mask_url
     from bot.wiring import Wiring
 
     settings = _settings("local")

@@ -5,9 +5,10 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Literal, TypeVar
 
 from bot.domain.ids import ACCOUNT_ID_RE, CHANNEL_RE, REGION_RE, TEAM_RE, USER_RE, USERGROUP_RE
+from bot.logs import mask, mask_url
 
 DEFAULT_SLACK_API_URL = "https://slack.com/api/"
 DEFAULT_PORT = 3000
@@ -138,26 +139,6 @@ class Settings:
             "RESTORES_ALERT_BROADCAST_OVER": str(self.alert_broadcast_over or "(never)"),
             "RESTORES_ALLOW_SHARED_CHANNELS": str(self.allow_shared_channels).lower(),
         }
-
-
-def mask(secret: str) -> str:
-    if not secret:
-        return "(unset)"
-    # Show only the token family prefix (xoxb-, xapp-) so an operator can tell which kind is set.
-    prefix = secret.split("-", 1)[0] + "-" if secret.startswith(("xox", "xapp")) else ""
-    return f"{prefix}****"
-
-
-def mask_url(url: str) -> str:
-    """A database URL with every secret-looking part hidden: the password, and query parameters such as `?password=`."""
-    try:
-        from sqlalchemy.engine import make_url
-
-        from bot.logs import mask_url_secrets
-
-        return mask_url_secrets(make_url(url).render_as_string(hide_password=True))
-    except Exception:
-        return "(unparseable)"
 
 
 def _bool(env: Mapping[str, str], name: str, default: bool) -> bool:
@@ -328,6 +309,9 @@ def _seconds(env: Mapping[str, str], name: str, default: int, low: int, high: in
     return value
 
 
+N = TypeVar("N", int, float)
+
+
 def _team_id(env: Mapping[str, str]) -> str:
     raw = env.get("SLACK_TEAM_ID", "").strip()
     if raw and not TEAM_RE.match(raw):
@@ -339,30 +323,23 @@ def _csv(value: str | None) -> list[str]:
     return [part.strip() for part in (value or "").split(",") if part.strip()]
 
 
-def _int(env: Mapping[str, str], name: str, default: int, low: int, high: int) -> int:
+def _number(env: Mapping[str, str], name: str, default: N, low: N, high: N) -> N:
+    """A number within [low, high]: a whole one where the default is (int), else any."""
     raw = env.get(name, "").strip()
     if not raw:
         return default
+    kind, what = (int, "a whole number") if isinstance(default, int) else (float, "a number")
+    accepted = f"accepted: {low:g}-{high:g}"
     try:
-        value = int(raw)
+        value = kind(raw)
     except ValueError:
-        raise ConfigError(f"{name}={raw!r} is not a whole number (accepted: {low}-{high})") from None
+        raise ConfigError(f"{name}={raw!r} is not {what} ({accepted})") from None
     if not low <= value <= high:
-        raise ConfigError(f"{name}={value} is out of range (accepted: {low}-{high})")
+        raise ConfigError(f"{name}={value:g} is out of range ({accepted})")
     return value
 
 
-def _float(env: Mapping[str, str], name: str, default: float, low: float, high: float) -> float:
-    raw = env.get(name, "").strip()
-    if not raw:
-        return default
-    try:
-        value = float(raw)
-    except ValueError:
-        raise ConfigError(f"{name}={raw!r} is not a number (accepted: {low:g}-{high:g})") from None
-    if not low <= value <= high:
-        raise ConfigError(f"{name}={value:g} is out of range (accepted: {low:g}-{high:g})")
-    return value
+_int = _float = _number
 
 
 def parse_regions(values: list[str], source: str) -> tuple[str, ...]:

@@ -218,3 +218,21 @@ def secrets_from_env(env: dict[str, str]) -> list[str]:
         with contextlib.suppress(Exception):
             found.append(make_url(url).password or "")
     return [value for value in found if value]
+
+
+def mask(secret: str) -> str:
+    if not secret:
+        return "(unset)"
+    # Show only the token family prefix (xoxb-, xapp-) so an operator can tell which kind is set.
+    prefix = secret.split("-", 1)[0] + "-" if secret.startswith(("xox", "xapp")) else ""
+    return f"{prefix}****"
+
+
+def mask_url(url: str) -> str:
+    """A database URL with every secret-looking part hidden: the password, and query parameters such as `?password=`."""
+    try:
+        from sqlalchemy.engine import make_url
+
+        return mask_url_secrets(make_url(url).render_as_string(hide_password=True))
+    except Exception:
+        return "(unparseable)"

@@ -385,21 +385,11 @@ class AlertPoller:
         if ts is not None:
             self.store.mark_done([gap.id], self.owner, day, ts)
 
-    def _post(
-        self,
-        channel: str,
-        message: Message,
-        meta: Mapping[str, Any],
-        run: PollRun,
-        *,
-        thread_ts: str | None = None,
-        broadcast: bool = False,
-        ids: list[int] | None = None,
-    ) -> str | None:
+    def _post(self, channel: str, message: Message, meta: Mapping[str, Any], run: PollRun, **options: Any) -> str | None:
         """chat.postMessage (429s are retried after Retry-After by the client); None when Slack would not take it,
         with the alerts given back: when Slack said no they were not posted; when the connection failed they may
-        have been, and the retry looks in the thread first."""
-        return self._post_outcome(channel, message, meta, run, thread_ts=thread_ts, broadcast=broadcast, ids=ids).ts
+        have been, and the retry looks in the thread first. `options`: _post_outcome's."""
+        return self._post_outcome(channel, message, meta, run, **options).ts
 
     def _post_outcome(
         self,

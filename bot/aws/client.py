@@ -24,7 +24,7 @@ from bot.aws.fanout import fan_out, never_late, reraise
 from bot.aws.identity import CallerIdentity, IdentityReader, asked_account, only_account
 from bot.aws.pages import Pages
 from bot.aws.plan import ALL_VIEWS, PAGE_SIZE, View, chain_key, plan_summary
-from bot.aws.rows import job_row, summary_row
+from bot.aws.rows import accounts_in, job_filter, job_row, summary_row
 from bot.domain.coverage import OnlyAccount
 from bot.domain.ids import ACCOUNT_ID_RE
 from bot.domain.query import AGGREGATE_ALL, ANY, Period, RestoreFilter
@@ -57,13 +57,6 @@ BOTO_CONFIG = Config(
 )
 
 
-def _accounts_in(query: JobsQuery, region: str) -> tuple[str, ...] | None:
-    """The accounts to list in a region; None: that region has none to ask."""
-    if query.accounts_by_region is None:
-        return query.accounts
-    return query.accounts_by_region.get(region) or None
-
-
 def _logged(region: str, exc: BaseException, action: str, account: str | None = None) -> RegionFailure:
     """A failed chain as a typed failure, logged (a late one is not: the answer names it)."""
     failure = describe_error(region, exc, action)
@@ -72,18 +65,6 @@ def _logged(region: str, exc: BaseException, action: str, account: str | None = 
     else:
         log.warning("%s failed region=%s account=%s kind=%s", action, region, account or "own", failure.kind.value)
     return failure
-
-
-def _job_filter(query: JobsQuery) -> Callable[[dict[str, Any]], bool]:
-    """What the API could not filter on (a type name with spaces, a channel's accounts), applied to each item as it
-    arrives, so the jobs past the cap are counted with the same filter as the ones kept."""
-
-    def keep(item: dict[str, Any]) -> bool:
-        if query.local_resource_type and item.get("ResourceType") != query.local_resource_type:
-            return False
-        return query.visible_accounts is None or str(item.get("AccountId", "")) in query.visible_accounts
-
-    return keep
 
 
 @dataclass(frozen=True)
@@ -103,6 +84,12 @@ class ChainsAnswer:
 class BackupService:
     """Owns every AWS Backup call the bot makes. Thread-safe; one instance per process."""
 
+    # Set by __init__; declared here too, so a Mock(BackupService) has them.
+    deadline_seconds: float = 20.0
+    max_jobs: int = MAX_JOBS  # kept per region and drill-down (grouping needs all of them); past it only counted
+    endpoint_url: str | None = None
+    config: Config = BOTO_CONFIG
+
     def __init__(
         self,
         session_factory: Callable[[], boto3.session.Session] | None = None,
@@ -121,11 +108,11 @@ class BackupService:
     ) -> None:
         self._session_factory = session_factory or boto3.session.Session
         self._session: boto3.session.Session | None = None
-        self._endpoint_url = endpoint_url
-        self._deadline = deadline_seconds
+        self.endpoint_url = endpoint_url
+        self.deadline_seconds = deadline_seconds
         self._max_pages = max_pages
-        self._max_jobs = max_jobs
-        self._config = config
+        self.max_jobs = max_jobs
+        self.config = config
         self._clients: dict[str, Any] = {}
         # boto3 sessions are not thread-safe: client creation is serialized, clients themselves are safe.
         self._lock = threading.Lock()
@@ -135,12 +122,7 @@ class BackupService:
         self._account_pool = ThreadPoolExecutor(max_workers=max_workers, thread_name_prefix="aws-account")
         self.cache = SummaryCache(cache_ttl, cache_entries)
         self._clock = AwsClock()
-        # Who the bot is to AWS Organizations (bot.aws.identity); None: organisation-wide answers are not checked.
         self._identity = identity
-
-    @property
-    def identity(self) -> IdentityReader | None:
-        return self._identity
 
     @property
     def clock(self) -> AwsClock:
@@ -148,21 +130,9 @@ class BackupService:
         return self._clock
 
     @property
-    def deadline_seconds(self) -> float:
-        return self._deadline
-
-    @property
-    def max_jobs(self) -> int:
-        """Jobs a drill-down keeps per region (grouping needs all of them); past it they are only counted."""
-        return self._max_jobs
-
-    @property
-    def endpoint_url(self) -> str | None:
-        return self._endpoint_url
-
-    @property
-    def config(self) -> Config:
-        return self._config
+    def identity(self) -> IdentityReader | None:
+        """Who the bot is to AWS Organizations (bot.aws.identity); None: organisation-wide answers are not checked."""
+        return self._identity
 
     def session(self) -> boto3.session.Session:
         """The bot's own AWS session (its credentials are the source for any role it assumes)."""
@@ -173,16 +143,16 @@ class BackupService:
         if self._session is None:
             self._session = self._session_factory()
             parsing.install(self._session)
-            self.clock.listen(self._session)
+            self._clock.listen(self._session)
         return self._session
 
     def client(self, region: str) -> Any:
         with self._lock:
             client = self._clients.get(region)
             if client is None:
-                kwargs: dict[str, Any] = {"region_name": region, "config": self._config}
-                if self._endpoint_url:
-                    kwargs["endpoint_url"] = self._endpoint_url
+                kwargs: dict[str, Any] = {"region_name": region, "config": self.config}
+                if self.endpoint_url:
+                    kwargs["endpoint_url"] = self.endpoint_url
                 client = self._own_session().client("backup", **kwargs)
                 self._clients[region] = client
             return client
@@ -233,7 +203,7 @@ class BackupService:
         """Run named ListRestoreJobSummaries chains (parameters each) in every region, all at once, each followed
         to its last page. A region counts only if every one of its chains answered: the views of one answer
         always cover the same regions, and a region that failed any of them is named once."""
-        seconds = self._deadline if deadline_seconds is None else deadline_seconds
+        seconds = self.deadline_seconds if deadline_seconds is None else deadline_seconds
         unique = {chain_key(params): params for params in chains.values()}
         started = time.monotonic()
         deadline = started + seconds
@@ -273,7 +243,7 @@ class BackupService:
             truncated=tuple(r for r in answered if any(answers[(r, k)].truncated for k in unique)),
             calls=sum(a.calls for a in answers.values()),
             elapsed=time.monotonic() - started,
-            aws_time=self.clock.now(),
+            aws_time=self._clock.now(),
             only_account=self._only_account(identity, deadline, asked, seen) if answered else None,
         )
 
@@ -306,17 +276,17 @@ class BackupService:
         if query.resource_type:
             params["ByResourceType"] = query.resource_type
         started = time.monotonic()
-        deadline = started + self._deadline
+        deadline = started + self.deadline_seconds
         answers, failed = fan_out(
             self._pool,
             {
                 region: functools.partial(
-                    self._region_jobs, region, params, _accounts_in(query, region), deadline, _job_filter(query)
+                    self._region_jobs, region, params, accounts_in(query, region), deadline, job_filter(query)
                 )
                 for region in query.regions
             },
             deadline,
-            late=lambda region: timed_out(region, self._deadline),
+            late=lambda region: timed_out(region, self.deadline_seconds),
             failed=lambda region, exc: _logged(region, exc, JOBS_ACTION),
         )
         elapsed = time.monotonic() - started
@@ -349,7 +319,7 @@ class BackupService:
         at once: ListRestoreJobs (botocore's paginator) per region, account and status, since ByStatus and ByAccountId
         take one value each. Account "" is the bot's own (no ByAccountId). A pair counts only if all of its chains
         answered, so whoever keeps a checkpoint per pair moves it only past what was read in full."""
-        seconds = self._deadline if deadline_seconds is None else deadline_seconds
+        seconds = self.deadline_seconds if deadline_seconds is None else deadline_seconds
         started = time.monotonic()
         deadline = started + seconds
         tasks: dict[tuple[str, str, str], Callable[[], tuple[list[RestoreJobRow], int]]] = {}
@@ -421,16 +391,16 @@ class BackupService:
         in the order given (the caller ranks accounts by their summary counts, most jobs first). No account is
         started once the region holds max_jobs jobs (the rest could only be counted) or once half the deadline is
         spent; those accounts are returned as `unlisted`, for the caller to name with their summary counts."""
-        started_until = deadline - self._deadline / 2
+        started_until = deadline - self.deadline_seconds / 2
         # An account still being read this close to the deadline is left out (and named) rather than let the whole
         # region miss the deadline and fail.
-        read_until = deadline - min(1.0, self._deadline / 10)
+        read_until = deadline - min(1.0, self.deadline_seconds / 10)
         listed = [0]
         lock = threading.Lock()
 
         def one(account: str) -> RegionAnswer | None:
             with lock:
-                if listed[0] >= self._max_jobs or time.monotonic() > started_until:
+                if listed[0] >= self.max_jobs or time.monotonic() > started_until:
                     return None
             sub = RegionAnswer()
             try:
@@ -461,7 +431,7 @@ class BackupService:
             answer.calls += sub.calls
             answer.not_read += sub.not_read
             answer.not_read_exact = answer.not_read_exact and sub.not_read_exact
-            room = self._max_jobs - len(answer.rows)
+            room = self.max_jobs - len(answer.rows)
             answer.rows += sub.rows[:room]
             if len(sub.rows) > room or sub.truncated:
                 answer.truncated = True
@@ -487,7 +457,7 @@ class BackupService:
             for item in page.get("RestoreJobs", []):
                 if not keep(item):
                     continue
-                if len(answer.rows) >= self._max_jobs:
+                if len(answer.rows) >= self.max_jobs:
                     answer.truncated = True
                     answer.not_read += 1
                     continue
@@ -502,7 +472,7 @@ class BackupService:
                     answer.not_read_exact = False
                     return
             elif time.monotonic() > deadline:
-                raise DeadlineExceeded(f"no complete answer within {self._deadline:g} s ({answer.calls} pages read)")
+                raise DeadlineExceeded(f"no complete answer within {self.deadline_seconds:g} s ({answer.calls} pages read)")
 
     def _region_summaries(self, region: str, params: dict[str, Any], deadline: float, max_pages: int) -> RegionAnswer:
         answer = RegionAnswer()

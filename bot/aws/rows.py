@@ -1,15 +1,17 @@
-"""Response items as the bot's rows: timestamps read once per distinct value, repeated strings interned."""
+"""Response items as the bot's rows: which items a drill-down keeps and asks for, timestamps read once per distinct
+value, repeated strings interned."""
 
 from __future__ import annotations
 
 import functools
+from collections.abc import Callable
 from datetime import UTC, datetime
 from sys import intern
 from typing import Any
 
 from botocore.utils import parse_timestamp
 
-from bot.domain.results import RestoreJobRow, SummaryRow
+from bot.domain.results import JobsQuery, RestoreJobRow, SummaryRow
 
 
 @functools.lru_cache(maxsize=4096)
@@ -68,3 +70,22 @@ def summary_row(region: str, item: dict[str, Any]) -> SummaryRow:
         start=as_utc(item["StartTime"]),
         end=as_utc(item["EndTime"]),
     )
+
+
+def accounts_in(query: JobsQuery, region: str) -> tuple[str, ...] | None:
+    """The accounts to list in a region; None: that region has none to ask."""
+    if query.accounts_by_region is None:
+        return query.accounts
+    return query.accounts_by_region.get(region) or None
+
+
+def job_filter(query: JobsQuery) -> Callable[[dict[str, Any]], bool]:
+    """What the API could not filter on (a type name with spaces, a channel's accounts), applied to each item as it
+    arrives, so the jobs past the cap are counted with the same filter as the ones kept."""
+
+    def keep(item: dict[str, Any]) -> bool:
+        if query.local_resource_type and item.get("ResourceType") != query.local_resource_type:
+            return False
+        return query.visible_accounts is None or str(item.get("AccountId", "")) in query.visible_accounts
+
+    return keep

@@ -31,9 +31,9 @@ import re
 import socket
 import threading
 import uuid
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Final
 from urllib.parse import parse_qsl, unquote, urlsplit
@@ -263,18 +263,13 @@ class BackupEmulator:
         counts: Iterable[DailyCount] = (),
         jobs: Iterable[RestoreJob] = (),
         *,
-        plans: Iterable[RestoreTestingPlan] = (),
-        selections: Iterable[RestoreTestingSelection] = (),
-        caller_account: str = "111122223333",
-        org_admin: bool = True,
-        page_size: int = 4,
-        now: Callable[[], datetime] | None = None,
         host: str = "127.0.0.1",
         port: int = 0,
         backlog: int = 5,
+        **api: Any,
     ) -> None:
-        self.api = BackupApi(counts, jobs, plans=plans, selections=selections, caller_account=caller_account,
-                             org_admin=org_admin, page_size=page_size, now=now)
+        """`counts`, `jobs` and `api` (plans, selections, caller_account, org_admin, page_size, now): BackupApi's."""
+        self.api = BackupApi(counts, jobs, **api)
         self.host = host
         self.port = port
         self.backlog = backlog
