@@ -34,6 +34,7 @@ from bot.config import Settings, load_settings
 from bot.sample.records import DailyCount, RestoreJob, RestoreTestingPlan, RestoreTestingSelection
 from bot.slack.blocks import MAX_BLOCKS, MAX_FIELD_TEXT, MAX_FIELDS, MAX_MESSAGE_CHARS, MAX_SECTION_TEXT, Message
 from bot.store.alerts import AlertStore
+from bot.web.admission import Gate
 from bot.web.app import create_app
 from bot.web.front import create_wsgi_app
 from bot.wiring import Wiring
@@ -220,11 +221,14 @@ class AppBot(RunningBot):
     server: WSGIServer
     backup: BackupService
     lazy: LazyListenerPool
+    gate: Gate
 
     def settle(self, timeout: float = 30.0) -> None:
         """Wait until every lazy listener the bot has started is done: after it, whatever the requests sent so far
         were going to do to AWS or a response_url has been done (for requests that started none, at once). Stronger
         than sleeping a while and hoping a listener would have shown up by then."""
+        # Answers are handed to the pool by the gate's own thread (bot.web.admission): first every one handed over.
+        assert self.gate.executor(self.lazy).wait_handed_over(timeout), f"answers not handed over after {timeout} s"
         assert self.lazy.wait_idle(timeout), f"lazy listeners still running after {timeout} s"
 
     def stop(self) -> None:
@@ -292,12 +296,14 @@ def start_app_bot(env: Mapping[str, str], slack: FakeSlack) -> AppBot:
                            deadline_seconds=settings.aws_deadline_seconds, cache_ttl=settings.cache_ttl)
     lazy = LazyListenerPool()
     wiring = Wiring(settings, backup=backup, serving=True)
-    wsgi = create_wsgi_app(create_app(wiring, listener_executor=lazy), settings.slack_signing_secret)
+    gate = Gate(settings.user_concurrency, settings.max_in_flight)
+    wsgi = create_wsgi_app(create_app(wiring, listener_executor=lazy, gate=gate), settings.slack_signing_secret,
+                           acks=gate.acks)
     server = make_server("127.0.0.1", 0, _reading_whole_body(wsgi), server_class=_ThreadingWSGIServer,
                          handler_class=_QuietHandler)
     threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, name="app-bot", daemon=True).start()
     return AppBot(url=f"http://127.0.0.1:{server.server_port}", slack=slack, secret=settings.slack_signing_secret,
-                  server=server, backup=backup, lazy=lazy)
+                  server=server, backup=backup, lazy=lazy, gate=gate)
 
 
 class _ThreadingWSGIServer(ThreadingMixIn, WSGIServer):

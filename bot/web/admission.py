@@ -183,6 +183,8 @@ class GatedExecutor(Executor):
         self.gate = gate
         self.inner = inner
         self._handoff: queue.SimpleQueue[_Handoff | None] = queue.SimpleQueue()
+        self._waiting = 0  # handed over, not yet given to the pool
+        self._given = threading.Condition()
         self._closed = False
         self._dispatcher = threading.Thread(target=self._dispatch, name="lazy-handoff", daemon=True)
         self._dispatcher.start()
@@ -207,8 +209,15 @@ class GatedExecutor(Executor):
                     self.gate.leave(user)
 
         outer: Future[Any] = Future()
+        with self._given:
+            self._waiting += 1
         self._handoff.put(_Handoff(outer, run, user, time.monotonic()))
         return outer
+
+    def wait_handed_over(self, timeout: float) -> bool:
+        """Until every answer submitted so far is in the pool (the drain and tests that wait for a pool to be idle)."""
+        with self._given:
+            return self._given.wait_for(lambda: self._waiting == 0, timeout)
 
     def _dispatch(self) -> None:
         while (item := self._handoff.get()) is not None:
@@ -220,6 +229,10 @@ class GatedExecutor(Executor):
                     self.gate.leave(item.user)
                 item.outer.set_exception(error)
                 continue
+            finally:
+                with self._given:
+                    self._waiting -= 1
+                    self._given.notify_all()
             inner.add_done_callback(partial(_copy_outcome, item.outer))
 
     def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:

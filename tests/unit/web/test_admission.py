@@ -137,3 +137,14 @@ def test_the_gate_gives_the_same_gated_pool_for_one_pool_and_shutdown_refuses_ne
     with pytest.raises(RuntimeError):
         executor.submit(lambda: None)
     assert gate.in_flight() == 0  # the refused submit counted out
+
+
+def test_wait_handed_over_returns_once_every_submitted_answer_is_in_the_pool(pool: ThreadPoolExecutor) -> None:
+    gate = Gate(per_user=3, total=10)
+    gate.acks.max_wait = 5.0
+    executor = gate.executor(pool)
+    with gate.acks.acking():  # the answer is held while the ack is answered
+        gate.admit("U1")
+        future = executor.submit(lambda: 3)
+        assert not executor.wait_handed_over(0.2)
+    assert executor.wait_handed_over(5) and future.result(timeout=5) == 3
