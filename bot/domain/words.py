@@ -1,0 +1,145 @@
+"""The bot's words for windows, counts, states and days (pure): every surface (answers, jobs, tests, digest, alerts,
+Home, notices, help) says them through here, so a window, a count or a state reads the same everywhere.
+
+Windows come in two kinds, and each answer states its own in one of these two forms:
+- a span of whole UTC days, as AWS's daily counts (ListRestoreJobSummaries) cover them: "5 Dec 00:00 – 6 Dec 00:00 UTC";
+- a rolling window ending at a moment, as job lists and restore tests read them: "last 24 h, to 6 Dec 07:09 UTC"."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import UTC, date, datetime, timedelta
+
+from bot.domain.query import COMMAND, State
+
+# The one name of the bot's time zone: never "Etc/UTC", "Z" or "+00:00" in a message.
+UTC_NAME = "UTC"
+# The daily series every trend shows (answers' `daily`, the digest, the Home tab, the chart): one bar per UTC day.
+SERIES_DAYS = 14
+
+
+def utc_zone_name(name: str) -> str:
+    """A time zone's name as messages show it: the aliases of UTC are "UTC"."""
+    return UTC_NAME if name.replace("Etc/", "").upper() in ("UTC", "UCT", "GMT", "ZULU", "UNIVERSAL", "GREENWICH") \
+        else name
+
+
+def _utc(moment: datetime) -> datetime:
+    return moment.astimezone(UTC) if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def moment_text(moment: datetime, *, year: bool = False) -> str:
+    """A moment: "6 Dec 07:09 UTC" ("6 Dec 2026 07:09 UTC" with `year`)."""
+    at = _utc(moment)
+    return f"{at.day} {at:%b}{f' {at:%Y}' if year else ''} {at:%H:%M} {UTC_NAME}"
+
+
+def day_text(day: date) -> str:
+    """A UTC day: "Sat 5 Dec"."""
+    return f"{day:%a} {day.day} {day:%b}"
+
+
+def window_text(start: datetime, end: datetime) -> str:
+    """A fixed window, as AWS's daily counts cover it: "5 Dec 00:00 – 6 Dec 00:00 UTC"."""
+    first, last = _utc(start), _utc(end)
+    year = first.year != last.year
+    head = f"{first.day} {first:%b}{f' {first:%Y}' if year else ''} {first:%H:%M}"
+    return f"{head} – {moment_text(last, year=year)}"
+
+
+def duration_text(length: timedelta) -> str:
+    """A rolling window's length: "24 h" up to a day, else "7 days"."""
+    hours = length.total_seconds() / 3600
+    if hours <= 24:
+        return f"{round(hours)} h"
+    days = round(hours / 24)
+    return plural(days, "day")
+
+
+def rolling_text(length: timedelta, end: datetime) -> str:
+    """A rolling window ending at `end`: "last 24 h, to 6 Dec 07:09 UTC"."""
+    return f"last {duration_text(length)}, to {moment_text(end)}"
+
+
+def days_window(last_day: date, days: int = 1) -> tuple[datetime, datetime]:
+    """The `days` whole UTC days ending with `last_day`, as moments (start inclusive, end exclusive)."""
+    end = datetime.combine(last_day + timedelta(days=1), datetime.min.time(), UTC)
+    return end - timedelta(days=days), end
+
+
+def series_days(last_day: date, days: int = SERIES_DAYS) -> tuple[date, ...]:
+    """The days of a daily series ending with `last_day`, oldest first: one bar per day, none skipped."""
+    return tuple(last_day - timedelta(days=offset) for offset in reversed(range(days)))
+
+
+def daily_counts(counts: Mapping[date, int], last_day: date, days: int = SERIES_DAYS) -> tuple[tuple[date, int], ...]:
+    """A series of `days` days ending with `last_day`, zero for a day with no count (AWS sends no row for it)."""
+    return tuple((day, counts.get(day, 0)) for day in series_days(last_day, days))
+
+
+def plural(count: int, noun: str, plural_form: str | None = None) -> str:
+    """A count and its noun, agreed: "1 aborted job", "2 restore jobs", "1,204 jobs". `noun` may carry words before
+    the counted noun ("aborted job"); only its last word takes the plural."""
+    if count == 1:
+        return f"1 {noun}"
+    return f"{count:,} {plural_form or _plural_of(noun)}"
+
+
+def _plural_of(noun: str) -> str:
+    head, _, last = noun.rpartition(" ")
+    if last.endswith(("s", "x", "sh", "ch")):
+        last += "es"
+    elif last.endswith("y") and last[-2:-1] not in ("a", "e", "i", "o", "u"):
+        last = last[:-1] + "ies"
+    else:
+        last += "s"
+    return f"{head} {last}" if head else last
+
+
+def jobs_text(count: int, state: str | None = None) -> str:
+    """A count of restore jobs of one state (or any): "1 failed restore job", "3 restore jobs"."""
+    return plural(count, f"{state_word(state)} restore job" if state and state_word(state) else "restore job")
+
+
+# The order states are shown in, everywhere: what needs attention first (failed before aborted).
+STATE_ORDER: tuple[State, ...] = tuple(sorted((s for s in State if not s.is_wildcard), key=lambda s: s.rank))
+
+
+def state_word(state: str | None) -> str:
+    """A state in a sentence: "failed", "aborted"; "" for any state."""
+    if state is None:
+        return ""
+    known = State.of(state)
+    if known is not None and known.is_wildcard:
+        return ""
+    return str(state).lower()
+
+
+def state_title(state: str) -> str:
+    """A state as a label: "Failed", "Aborted", "All states"."""
+    known = State.of(state)
+    if known is not None and known.is_wildcard:
+        return "All states"
+    return str(state).capitalize()
+
+
+def ordered_states(states: Iterable[str]) -> list[str]:
+    """States in display order (failed, aborted, completed, …), states this bot does not know last, by name."""
+    return sorted(dict.fromkeys(states), key=lambda s: (State.rank_of(s), s))
+
+
+def states_text(counts: Mapping[str, int], *, zeros: bool = False) -> str:
+    """Counts per state in one phrase, failed first: "2 failed, 1 aborted". Zero counts are left out unless `zeros`."""
+    return ", ".join(f"{counts[s]:,} {state_word(s) or s}" for s in ordered_states(counts) if zeros or counts[s])
+
+
+def trend_days(values: Sequence[int]) -> str:
+    """How many days a series holds: "14 days"."""
+    return plural(len(values), "day")
+
+
+# Why today is not in a count, and what lists it: every counts answer over whole days says this.
+def today_not_counted(state: str | None = None, command: str = COMMAND) -> str:
+    word = state_word(state)
+    listed = f"{command} jobs {word + ' ' if word else 'state:ANY '}24h"
+    return f"today's jobs are not in AWS's daily counts yet: `{listed.replace('  ', ' ')}` lists them"
