@@ -143,3 +143,61 @@ def today_not_counted(state: str | None = None, command: str = COMMAND) -> str:
     word = state_word(state)
     listed = f"{command} jobs {word + ' ' if word else 'state:ANY '}24h"
     return f"today's jobs are not in AWS's daily counts yet: `{listed.replace('  ', ' ')}` lists them"
+
+
+# --- Trends and comparisons (the digest, the Home tab, the chart's text): one bar per day, better/worse in words. ---
+
+BARS = "▁▂▃▄▅▆▇█"
+# Below this many a day (the day's count and the average both), a change is said in counts, not percent: 3 against an
+# average of 2.6 is "+15%", which reads as a trend where there is none.
+SMALL_COUNTS = 20
+BETTER_ICON = ":large_green_circle:"  # fewer failed or aborted jobs than usual
+WORSE_ICON = ":red_circle:"  # more than usual
+SAME_ICON = ":white_circle:"
+
+
+def bars(values: Sequence[int]) -> str:
+    """A series as one bar per value (a day with none is the lowest bar, never left out)."""
+    top = max(values, default=0)
+    if top <= 0:
+        return BARS[0] * len(values)
+    return "".join(BARS[min(len(BARS) - 1, round(v / top * (len(BARS) - 1)))] for v in values)
+
+
+def trend_line(series: Sequence[tuple[date, int]], what: str = "failed + aborted") -> str:
+    """A daily series in one line, oldest first: "`▁▃…` failed + aborted per day, 22 Nov – 5 Dec (14 days)"."""
+    values = [n for _, n in series]
+    if not series:
+        return f"no days of {what} to show"
+    span = f"{series[0][0].day} {series[0][0]:%b} – {series[-1][0].day} {series[-1][0]:%b}"
+    return f"`{bars(values)}` {what} per day, {span} ({trend_days(values)}, oldest first)"
+
+
+def change_text(count: int, average: float | None, *, days: int = 7) -> str:
+    """A day's failed + aborted against the average of the `days` before it, as better or worse: fewer is better
+    (green), more is worse (red); small numbers are compared in counts ("3 vs 2.6 a day"), larger ones in percent.
+    "" without that history."""
+    if average is None:
+        return ""
+    before = f"the {days} days before"
+    if average == 0:
+        if count == 0:
+            return f"{SAME_ICON} the same: none in {before} either"
+        return f"{WORSE_ICON} *worse:* none in {before}"
+    difference = count - average
+    word, icon = (("about the same", SAME_ICON) if abs(difference) < 0.5
+                  else ("better", BETTER_ICON) if difference < 0 else ("worse", WORSE_ICON))
+    if max(count, average) < SMALL_COUNTS:
+        return f"{icon} *{word}:* {count:,} vs {average:.1f} a day on average in {before}"
+    arrow = "▲" if difference > 0 else "▼"
+    return f"{icon} *{word}:* {count:,} is {arrow} {abs(difference) / average * 100:.0f}% vs {average:.1f} a day in {before}"
+
+
+def ago_text(moment: datetime, now: datetime) -> str:
+    """How long ago, in one form everywhere: "12 min ago", "6 h ago", "3 days ago"."""
+    seconds = max(0.0, (now - moment).total_seconds())
+    if seconds < 3600:
+        return f"{int(seconds // 60)} min ago"
+    if seconds < 2 * 86400:
+        return f"{int(seconds // 3600)} h ago"
+    return f"{plural(int(seconds // 86400), 'day')} ago"
