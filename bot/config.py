@@ -3,34 +3,56 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Literal, TypeVar
+from typing import Any, Literal
 
-from bot.domain.ids import ACCOUNT_ID_RE, CHANNEL_RE, REGION_RE, TEAM_RE, USER_RE, USERGROUP_RE
+from bot.config_values import (
+    DEFAULT_DATABASE_URL,
+    DEFAULT_SCOPE,
+    DIGEST_TIME_RE,
+    ConfigError,
+    _account,
+    _account_list,
+    _bool,
+    _channel_accounts,
+    _choice,
+    _csv,
+    _database_url,
+    _digest_time,
+    _float,
+    _home_accounts,
+    _ids,
+    _int,
+    _role_name,
+    _seconds,
+    _team_id,
+    _testing_accounts,
+    _timezone,
+    _usergroup,
+    parse_regions,
+)
+from bot.domain.ids import CHANNEL_RE, USER_RE
 from bot.logs import mask, mask_url
+
+__all__ = ["DEFAULT_DATABASE_URL", "DEFAULT_SCOPE", "DIGEST_TIME_RE", "ConfigError", "Mode", "Settings", "load_settings",
+           "read_settings"]
 
 DEFAULT_SLACK_API_URL = "https://slack.com/api/"
 DEFAULT_PORT = 3000
 
 
 Mode = Literal["http", "socket", "local", "clock", "digest", "poll"]
-DEFAULT_DATABASE_URL = "sqlite:///restores-bot.sqlite3"
-# RESTORES_CHANNEL_ACCOUNTS key for conversations that are not listed.
-DEFAULT_SCOPE = "*"
-DIGEST_TIME_RE = re.compile(r"\A([01]?[0-9]|2[0-3]):([0-5][0-9])\Z")
-
-
-class ConfigError(ValueError):
-    """A configuration value is missing or wrong; the message says which and what is accepted."""
 
 
 @dataclass(frozen=True, repr=False)
 class Settings:
     """Everything the bot needs, validated. Secrets are kept out of repr()."""
 
-    regions: tuple[str, ...]  # with all_regions: the home region, until discovery answers
+    regions: tuple[str, ...] = ()  # with all_regions: the home region, until discovery answers
     all_regions: bool = False  # RESTORES_REGIONS=all
+    # Where the regions came from, in the operator's words: RESTORES_REGIONS, AWS_REGION, AWS_DEFAULT_REGION or a profile.
+    region_source: str = "RESTORES_REGIONS"
     slack_bot_token: str = ""
     slack_signing_secret: str = ""
     slack_app_token: str = ""
@@ -98,6 +120,13 @@ class Settings:
     def __repr__(self) -> str:
         return f"Settings({', '.join(f'{k}={v}' for k, v in self.describe().items())})"
 
+    def describe_regions(self) -> str:
+        if not self.regions:
+            return "(none)"
+        if self.all_regions:
+            return f"all (discovered; home {self.regions[0]} from {self.region_source})"
+        return ",".join(self.regions) + ("" if self.region_source == "RESTORES_REGIONS" else f" (from {self.region_source})")
+
     def describe(self) -> dict[str, str]:
         """The effective configuration with every secret masked, safe to print or log."""
         return {
@@ -107,7 +136,7 @@ class Settings:
             "SLACK_TEAM_ID": self.slack_team_id or "(from auth.test)",
             "SLACK_API_URL": self.slack_api_url,
             "PORT": str(self.port),
-            "RESTORES_REGIONS": f"all (discovered; home {self.regions[0]})" if self.all_regions else ",".join(self.regions),
+            "RESTORES_REGIONS": self.describe_regions(),
             "RESTORES_ALLOWED_CHANNELS": ",".join(sorted(self.allowed_channels)) or "(everyone)",
             "RESTORES_ALLOWED_USERS": ",".join(sorted(self.allowed_users)) or "(everyone)",
             "RESTORES_ADMIN_USERS": ",".join(sorted(self.admin_users)) or "(anyone allowed to ask)",
@@ -146,158 +175,55 @@ class Settings:
         }
 
 
-def _bool(env: Mapping[str, str], name: str, default: bool) -> bool:
-    raw = env.get(name, "").strip().lower()
-    if not raw:
-        return default
-    if raw in ("1", "true", "yes", "on"):
-        return True
-    if raw in ("0", "false", "no", "off"):
-        return False
-    raise ConfigError(f"{name}={raw!r} is not a boolean (accepted: true/false, yes/no, 1/0)")
-
-
-def _digest_time(env: Mapping[str, str]) -> tuple[int, int]:
-    raw = env.get("RESTORES_DIGEST_TIME", "").strip() or "09:00"
-    match = DIGEST_TIME_RE.match(raw)
-    if not match:
-        raise ConfigError(f"RESTORES_DIGEST_TIME={raw!r} is not a time of day (accepted: HH:MM, 24-hour, e.g. 09:00)")
-    return int(match.group(1)), int(match.group(2))
-
-
-def _timezone(env: Mapping[str, str]) -> str:
-    raw = env.get("RESTORES_DIGEST_TZ", "").strip() or "UTC"
-    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
-
+def _default_region(env: Mapping[str, str]) -> tuple[str | None, str]:
+    """The region boto3 itself would use, and where it came from (named in messages and by `check`)."""
+    for name in ("AWS_REGION", "AWS_DEFAULT_REGION"):
+        if env.get(name, "").strip():
+            return env[name].strip(), name
+    profile = env.get("AWS_PROFILE") or None
+    source = f"the region of AWS profile {profile!r}" if profile else "the region of the default AWS profile"
+    # Fall back to the profile's region, as boto3 itself would.
     try:
-        ZoneInfo(raw)
-    except (ZoneInfoNotFoundError, ValueError):
+        import boto3
+
+        region_name = boto3.session.Session(profile_name=profile).region_name
+        return (str(region_name) if region_name else None), source
+    except Exception:  # a broken profile is reported by the AWS call, with its own message
+        return None, source
+
+
+def _regions(env: Mapping[str, str]) -> dict[str, Any]:
+    raw_regions = _csv(env.get("RESTORES_REGIONS"))
+    all_regions = [r.lower() for r in raw_regions] == ["all"]
+    if raw_regions and not all_regions:
+        return {"regions": parse_regions(raw_regions, "RESTORES_REGIONS"), "region_source": "RESTORES_REGIONS"}
+    home, source = _default_region(env)
+    if all_regions:
+        # Discovered at run time (bot.domain.regions.RegionCatalog); the home region is where discovery is asked.
+        if not home:
+            raise ConfigError("RESTORES_REGIONS=all needs a home region to ask: set AWS_DEFAULT_REGION (e.g. us-east-1)")
+        return {"regions": parse_regions([home], source), "all_regions": True, "region_source": source}
+    if not home:
         raise ConfigError(
-            f"RESTORES_DIGEST_TZ={raw!r} is not an IANA time zone (e.g. UTC, Europe/Berlin, America/New_York)"
-        ) from None
-    return raw
+            "no AWS region: set RESTORES_REGIONS (comma-separated, e.g. us-east-1,eu-west-1) or AWS_DEFAULT_REGION"
+        )
+    return {"regions": parse_regions([home], source), "region_source": source}
 
 
-def _database_url(env: Mapping[str, str]) -> str:
-    raw = env.get("DATABASE_URL", "").strip() or DEFAULT_DATABASE_URL
-    from sqlalchemy.engine import make_url
-    from sqlalchemy.exc import ArgumentError
-
-    # Heroku-style postgres:// URLs mean PostgreSQL through psycopg 3.
-    if raw.startswith("postgres://"):
-        raw = "postgresql+psycopg://" + raw[len("postgres://") :]
-    elif raw.startswith("postgresql://"):
-        raw = "postgresql+psycopg://" + raw[len("postgresql://") :]
-    try:
-        url = make_url(raw)
-    except (ArgumentError, ValueError):  # ValueError: a port that is not a number
-        raise ConfigError(
-            "DATABASE_URL is not a database URL (e.g. sqlite:///restores-bot.sqlite3 or postgresql://user@host/db)"
-        ) from None
-    if url.get_backend_name() not in ("sqlite", "postgresql"):
-        raise ConfigError(f"DATABASE_URL: {url.get_backend_name()!r} is not supported (accepted: sqlite, postgresql)")
-    return raw
+def _slack_api_url(env: Mapping[str, str]) -> str:
+    api_url = env.get("SLACK_API_URL", "").strip() or DEFAULT_SLACK_API_URL
+    if not re.match(r"^https?://[^\s/]+", api_url):
+        raise ConfigError(f"SLACK_API_URL={api_url!r} is not an http(s) URL (e.g. {DEFAULT_SLACK_API_URL})")
+    return api_url if api_url.endswith("/") else api_url + "/"
 
 
-def _account(env: Mapping[str, str], name: str) -> str | None:
-    raw = env.get(name, "").strip()
-    if not raw:
-        return None
-    if raw.upper() in ("ANY", "AGGREGATE_ALL"):
-        return raw.upper()
-    if not ACCOUNT_ID_RE.match(raw):
-        raise ConfigError(f"{name}={raw!r} is not an AWS account id (accepted: 12 digits, ANY, AGGREGATE_ALL)")
-    return raw
-
-
-# IAM role names: 1-64 of letters, digits and +=,.@_- (a path is not part of the name).
-ROLE_NAME_RE = re.compile(r"\A[\w+=,.@-]{1,64}\Z", re.ASCII)
-
-
-def _role_name(env: Mapping[str, str], name: str) -> str | None:
-    raw = env.get(name, "").strip()
-    if not raw:
-        return None
-    if not ROLE_NAME_RE.match(raw):
-        raise ConfigError(f"{name}={raw!r} is not an IAM role name (1-64 of letters, digits and +=,.@_-; no path, no ARN)")
-    return raw
-
-
-def _testing_accounts(env: Mapping[str, str]) -> tuple[str, ...]:
-    accounts = _csv(env.get("RESTORES_TESTING_ACCOUNTS"))
-    for account in accounts:
-        if not ACCOUNT_ID_RE.match(account):
-            raise ConfigError(f"RESTORES_TESTING_ACCOUNTS: {account!r} is not an AWS account id (12 digits)")
-    return tuple(sorted(set(accounts)))
-
-
-def _choice(env: Mapping[str, str], name: str, choices: tuple[str, ...], default: str) -> str:
-    raw = env.get(name, "").strip()
-    if not raw:
-        return default
-    for choice in choices:
-        if raw.lower() == choice.lower():
-            return choice
-    raise ConfigError(f"{name}={raw!r} is not accepted (accepted: {', '.join(choices)})")
-
-
-def _home_accounts(env: Mapping[str, str]) -> tuple[str, ...]:
-    name = "RESTORES_HOME_ACCOUNTS"
-    values = _csv(env.get(name))
-    if [v.upper() for v in values] == ["ANY"]:
-        return ("ANY",)
-    for value in values:
-        if not ACCOUNT_ID_RE.match(value):
-            raise ConfigError(f"{name}: {value!r} is not an AWS account id (12-digit ids, comma-separated, or ANY)")
-    return tuple(sorted(set(values)))
-
-
-def _channel_accounts(env: Mapping[str, str]) -> dict[str, frozenset[str] | None]:
-    name = "RESTORES_CHANNEL_ACCOUNTS"
-    raw = env.get(name, "").strip()
-    mapping: dict[str, frozenset[str] | None] = {}
-    if not raw:
-        return mapping
-    example = "C0123ABCD=111122223333,444455556666;C0456EFGH=ANY;*=111122223333"
-    for entry in (part.strip() for part in raw.split(";")):
-        if not entry:
-            continue
-        channel, sep, accounts = (x.strip() for x in entry.partition("="))
-        # `*` is the scope of every conversation not listed (DMs included); without it they are refused.
-        if not sep or not (CHANNEL_RE.match(channel) or channel == DEFAULT_SCOPE):
-            raise ConfigError(f"{name}: {entry!r} is not CHANNEL=ACCOUNTS (format: {example})")
-        if channel in mapping:
-            raise ConfigError(f"{name}: channel {channel} is listed twice")
-        values = _csv(accounts)
-        if [v.upper() for v in values] == ["ANY"]:
-            mapping[channel] = None
-            continue
-        bad = [v for v in values if not ACCOUNT_ID_RE.match(v)]
-        if not values or bad:
-            raise ConfigError(f"{name}: {channel} needs 12-digit account ids or ANY, got {accounts!r} (format: {example})")
-        mapping[channel] = frozenset(values)
-    return mapping
-
-
-def _account_list(env: Mapping[str, str], name: str) -> tuple[str, ...]:
-    accounts = _csv(env.get(name))
-    for account in accounts:
-        if not ACCOUNT_ID_RE.match(account):
-            raise ConfigError(f"{name}: {account!r} is not an AWS account id (12 digits)")
-    return tuple(sorted(set(accounts)))
-
-
-def _usergroup(env: Mapping[str, str], name: str) -> str | None:
-    raw = env.get(name, "").strip()
-    if not raw:
-        return None
-    if not USERGROUP_RE.match(raw):
-        # A bare @handle or a user id would not notify the group: Slack mentions a user group as <!subteam^ID>.
-        raise ConfigError(f"{name}={raw!r} is not a Slack user group ID (like S0123ABCD; not an @handle)")
-    return raw
+def _digest_clock(env: Mapping[str, str]) -> dict[str, Any]:
+    hour, minute = _digest_time(env)
+    return {"digest_hour": hour, "digest_minute": minute}
 
 
 SQS_QUEUE_URL_RE = re.compile(r"\Ahttps?://[^\s/]+/[0-9]{12}/[\w-]{1,80}\Z", re.ASCII)
+
 
 def _queue_url(env: Mapping[str, str]) -> str | None:
     raw = env.get("RESTORES_ALERT_QUEUE_URL", "").strip()
@@ -307,194 +233,113 @@ def _queue_url(env: Mapping[str, str]) -> str | None:
     return raw or None
 
 
-_DURATION_RE = re.compile(r"\A([0-9]+)\s*(s|m|h|)\Z", re.IGNORECASE)
+def _readers(env: Mapping[str, str]) -> list[Callable[[], dict[str, Any]]]:
+    """One reader per setting (or per group read together), each raising ConfigError for its own variable only."""
+
+    def one(name: str, read: Callable[[], Any]) -> Callable[[], dict[str, Any]]:
+        return lambda: {name: read()}
+
+    return [
+        lambda: _regions(env),
+        one("slack_bot_token", lambda: env.get("SLACK_BOT_TOKEN", "").strip()),
+        one("slack_signing_secret", lambda: env.get("SLACK_SIGNING_SECRET", "").strip()),
+        one("slack_app_token", lambda: env.get("SLACK_APP_TOKEN", "").strip()),
+        one("slack_team_id", lambda: _team_id(env)),
+        one("slack_api_url", lambda: _slack_api_url(env)),
+        one("port", lambda: _int(env, "PORT", DEFAULT_PORT, 1, 65535)),
+        one("allowed_channels", lambda: _ids(env, "RESTORES_ALLOWED_CHANNELS", CHANNEL_RE, "C0123ABCD")),
+        one("allowed_users", lambda: _ids(env, "RESTORES_ALLOWED_USERS", USER_RE, "U0123ABCD")),
+        one("admin_users", lambda: _ids(env, "RESTORES_ADMIN_USERS", USER_RE, "U0123ABCD")),
+        one("aws_profile", lambda: env.get("AWS_PROFILE") or None),
+        one("aws_deadline_seconds", lambda: _float(env, "RESTORES_AWS_DEADLINE", 20.0, 1.0, 120.0)),
+        one("digest_deadline_seconds", lambda: _float(env, "RESTORES_DIGEST_DEADLINE", 300.0, 10.0, 3600.0)),
+        one("web_concurrency", lambda: _int(env, "WEB_CONCURRENCY", 1, 1, 64)),
+        one("web_threads", lambda: _int(env, "RESTORES_WEB_THREADS", 32, 1, 512)),
+        one("cache_ttl", lambda: _int(env, "RESTORES_CACHE_TTL", 300, 0, 86400)),
+        one("user_concurrency", lambda: _int(env, "RESTORES_USER_CONCURRENCY", 3, 1, 100)),
+        one("max_in_flight", lambda: _int(env, "RESTORES_MAX_IN_FLIGHT", 256, 1, 10000)),
+        one("body_timeout_seconds", lambda: _float(env, "RESTORES_BODY_TIMEOUT", 10.0, 0.5, 120.0)),
+        one("channel_accounts", lambda: _channel_accounts(env)),
+        one("home_accounts", lambda: _home_accounts(env)),
+        one("log_level", lambda: _choice(env, "LOG_LEVEL", ("DEBUG", "INFO", "WARNING", "ERROR"), "INFO")),
+        one("log_format", lambda: _choice(env, "LOG_FORMAT", ("text", "json"), "text")),
+        one("digest_channels", lambda: tuple(sorted(_ids(env, "RESTORES_DIGEST_CHANNELS", CHANNEL_RE, "C0123ABCD")))),
+        lambda: _digest_clock(env),
+        one("digest_tz", lambda: _timezone(env)),
+        one("digest_skip_all_clear", lambda: _bool(env, "RESTORES_DIGEST_SKIP_ALL_CLEAR", False)),
+        one("digest_account", lambda: _account(env, "RESTORES_DIGEST_ACCOUNT")),
+        one("digest_tests", lambda: _bool(env, "RESTORES_DIGEST_TESTS", True)),
+        one("testing_accounts", lambda: _testing_accounts(env)),
+        one("testing_role", lambda: _role_name(env, "RESTORES_TESTING_ROLE")),
+        one("testing_target_minutes", lambda: _int(env, "RESTORES_TESTING_TARGET_MINUTES", 0, 0, 7 * 24 * 60) or None),
+        one("database_url", lambda: _database_url(env)),
+        one("allow_shared_channels", lambda: _bool(env, "RESTORES_ALLOW_SHARED_CHANNELS", False)),
+        one("alert_channels", lambda: tuple(sorted(_ids(env, "RESTORES_ALERT_CHANNELS", CHANNEL_RE, "C0123ABCD")))),
+        one("alert_interval_seconds", lambda: _seconds(env, "RESTORES_ALERT_INTERVAL", 300, 1, 24 * 3600)),
+        one("alert_accounts", lambda: _account_list(env, "RESTORES_ALERT_ACCOUNTS")),
+        one("alert_mention", lambda: _usergroup(env, "RESTORES_ALERT_MENTION")),
+        one("alert_broadcast_over", lambda: _int(env, "RESTORES_ALERT_BROADCAST_OVER", 10, 0, 100_000)),
+        one("alert_queue_url", lambda: _queue_url(env)),
+        one("alert_sweep_seconds", lambda: _seconds(env, "RESTORES_ALERT_SWEEP_INTERVAL", 3600, 60, 24 * 3600)),
+    ]
 
 
-def _seconds(env: Mapping[str, str], name: str, default: int, low: int, high: int) -> int:
-    """A duration: seconds, or a number with s, m or h (`300`, `90s`, `5m`, `1h`)."""
-    raw = env.get(name, "").strip()
-    if not raw:
-        return default
-    match = _DURATION_RE.match(raw)
-    if not match:
-        raise ConfigError(f"{name}={raw!r} is not a duration (accepted: seconds, or e.g. 90s, 5m, 1h)")
-    value = int(match.group(1)) * {"": 1, "s": 1, "m": 60, "h": 3600}[match.group(2).lower()]
-    if not low <= value <= high:
-        raise ConfigError(f"{name}={raw!r} is out of range (accepted: {low} s to {high // 3600} h)")
-    return value
-
-
-N = TypeVar("N", int, float)
-
-
-def _team_id(env: Mapping[str, str]) -> str:
-    raw = env.get("SLACK_TEAM_ID", "").strip()
-    if raw and not TEAM_RE.match(raw):
-        raise ConfigError(f"SLACK_TEAM_ID={raw!r} is not a Slack workspace ID (like T0123ABCD)")
-    return raw
-
-
-def _csv(value: str | None) -> list[str]:
-    return [part.strip() for part in (value or "").split(",") if part.strip()]
-
-
-def _number(env: Mapping[str, str], name: str, default: N, low: N, high: N) -> N:
-    """A number within [low, high]: a whole one where the default is (int), else any."""
-    raw = env.get(name, "").strip()
-    if not raw:
-        return default
-    kind, what = (int, "a whole number") if isinstance(default, int) else (float, "a number")
-    accepted = f"accepted: {low:g}-{high:g}"
-    try:
-        value = kind(raw)
-    except ValueError:
-        raise ConfigError(f"{name}={raw!r} is not {what} ({accepted})") from None
-    if not low <= value <= high:
-        raise ConfigError(f"{name}={value:g} is out of range ({accepted})")
-    return value
-
-
-_int = _float = _number
-
-
-def parse_regions(values: list[str], source: str) -> tuple[str, ...]:
-    regions: list[str] = []
-    for value in values:
-        region = value.lower()
-        if not REGION_RE.match(region):
-            raise ConfigError(f"{source}: {value!r} is not an AWS region code (e.g. us-east-1, eu-west-1)")
-        if region not in regions:
-            regions.append(region)
-    return tuple(regions)
-
-
-def _ids(env: Mapping[str, str], name: str, pattern: re.Pattern[str], example: str) -> frozenset[str]:
-    ids = _csv(env.get(name))
-    for value in ids:
-        if not pattern.match(value):
-            raise ConfigError(f"{name}: {value!r} is not a Slack ID (expected e.g. {example})")
-    return frozenset(ids)
-
-
-def _default_region(env: Mapping[str, str]) -> str | None:
-    region = env.get("AWS_REGION") or env.get("AWS_DEFAULT_REGION")
-    if region:
-        return region
-    # Fall back to the profile's region, as boto3 itself would.
-    try:
-        import boto3
-
-        region_name = boto3.session.Session(profile_name=env.get("AWS_PROFILE") or None).region_name
-        return str(region_name) if region_name else None
-    except Exception:  # a broken profile is reported by the AWS call, with its own message
-        return None
-
-
-def load_settings(env: Mapping[str, str], mode: Mode = "local") -> Settings:
-    """Build Settings from an environment mapping; raise ConfigError naming the first bad variable."""
-    raw_regions = _csv(env.get("RESTORES_REGIONS"))
-    all_regions = [r.lower() for r in raw_regions] == ["all"]
-    if all_regions:
-        # Discovered at run time (bot.domain.regions.RegionCatalog); the home region is where discovery is asked.
-        home = _default_region(env)
-        if not home:
-            raise ConfigError("RESTORES_REGIONS=all needs a home region to ask: set AWS_DEFAULT_REGION (e.g. us-east-1)")
-        regions = parse_regions([home], "AWS_DEFAULT_REGION")
-    elif raw_regions:
-        regions = parse_regions(raw_regions, "RESTORES_REGIONS")
-    else:
-        default = _default_region(env)
-        if not default:
-            raise ConfigError(
-                "no AWS region: set RESTORES_REGIONS (comma-separated, e.g. us-east-1,eu-west-1) or AWS_DEFAULT_REGION"
-            )
-        regions = parse_regions([default], "AWS_DEFAULT_REGION")
-
-    api_url = env.get("SLACK_API_URL", "").strip() or DEFAULT_SLACK_API_URL
-    if not re.match(r"^https?://[^\s/]+", api_url):
-        raise ConfigError(f"SLACK_API_URL={api_url!r} is not an http(s) URL (e.g. {DEFAULT_SLACK_API_URL})")
-    if not api_url.endswith("/"):
-        api_url += "/"
-
-    hour, minute = _digest_time(env)
-    settings = Settings(
-        regions=regions,
-        all_regions=all_regions,
-        slack_bot_token=env.get("SLACK_BOT_TOKEN", "").strip(),
-        slack_signing_secret=env.get("SLACK_SIGNING_SECRET", "").strip(),
-        slack_app_token=env.get("SLACK_APP_TOKEN", "").strip(),
-        slack_team_id=_team_id(env),
-        slack_api_url=api_url,
-        port=_int(env, "PORT", DEFAULT_PORT, 1, 65535),
-        allowed_channels=_ids(env, "RESTORES_ALLOWED_CHANNELS", CHANNEL_RE, "C0123ABCD"),
-        allowed_users=_ids(env, "RESTORES_ALLOWED_USERS", USER_RE, "U0123ABCD"),
-        admin_users=_ids(env, "RESTORES_ADMIN_USERS", USER_RE, "U0123ABCD"),
-        aws_profile=env.get("AWS_PROFILE") or None,
-        aws_deadline_seconds=_float(env, "RESTORES_AWS_DEADLINE", 20.0, 1.0, 120.0),
-        digest_deadline_seconds=_float(env, "RESTORES_DIGEST_DEADLINE", 300.0, 10.0, 3600.0),
-        web_concurrency=_int(env, "WEB_CONCURRENCY", 1, 1, 64),
-        web_threads=_int(env, "RESTORES_WEB_THREADS", 32, 1, 512),
-        cache_ttl=_int(env, "RESTORES_CACHE_TTL", 300, 0, 86400),
-        user_concurrency=_int(env, "RESTORES_USER_CONCURRENCY", 3, 1, 100),
-        max_in_flight=_int(env, "RESTORES_MAX_IN_FLIGHT", 256, 1, 10000),
-        body_timeout_seconds=_float(env, "RESTORES_BODY_TIMEOUT", 10.0, 0.5, 120.0),
-        channel_accounts=_channel_accounts(env),
-        home_accounts=_home_accounts(env),
-        log_level=_choice(env, "LOG_LEVEL", ("DEBUG", "INFO", "WARNING", "ERROR"), "INFO"),
-        log_format=_choice(env, "LOG_FORMAT", ("text", "json"), "text"),
-        digest_channels=tuple(sorted(_ids(env, "RESTORES_DIGEST_CHANNELS", CHANNEL_RE, "C0123ABCD"))),
-        digest_hour=hour,
-        digest_minute=minute,
-        digest_tz=_timezone(env),
-        digest_skip_all_clear=_bool(env, "RESTORES_DIGEST_SKIP_ALL_CLEAR", False),
-        digest_account=_account(env, "RESTORES_DIGEST_ACCOUNT"),
-        digest_tests=_bool(env, "RESTORES_DIGEST_TESTS", True),
-        testing_accounts=_testing_accounts(env),
-        testing_role=_role_name(env, "RESTORES_TESTING_ROLE"),
-        testing_target_minutes=_int(env, "RESTORES_TESTING_TARGET_MINUTES", 0, 0, 7 * 24 * 60) or None,
-        database_url=_database_url(env),
-        allow_shared_channels=_bool(env, "RESTORES_ALLOW_SHARED_CHANNELS", False),
-        alert_channels=tuple(sorted(_ids(env, "RESTORES_ALERT_CHANNELS", CHANNEL_RE, "C0123ABCD"))),
-        alert_interval_seconds=_seconds(env, "RESTORES_ALERT_INTERVAL", 300, 1, 24 * 3600),
-        alert_accounts=_account_list(env, "RESTORES_ALERT_ACCOUNTS"),
-        alert_mention=_usergroup(env, "RESTORES_ALERT_MENTION"),
-        alert_broadcast_over=_int(env, "RESTORES_ALERT_BROADCAST_OVER", 10, 0, 100_000),
-        alert_queue_url=_queue_url(env),
-        alert_sweep_seconds=_seconds(env, "RESTORES_ALERT_SWEEP_INTERVAL", 3600, 60, 24 * 3600),
-    )
+def read_settings(env: Mapping[str, str], mode: Mode = "local") -> tuple[Settings, list[str]]:
+    """Settings from an environment mapping, and every problem a process of `mode` refuses to start with: the one
+    validation of every process (load_settings) and of `check`, which lists them all. A bad value is reported and
+    its default kept, so the rest can still be read and checked."""
+    values: dict[str, Any] = {}
+    problems: list[str] = []
+    for read in _readers(env):
+        try:
+            values.update(read())
+        except ConfigError as error:
+            problems.extend(error.problems)
+    settings = Settings(**values)
     if settings.testing_accounts and not settings.testing_role:
-        raise ConfigError(
+        problems.append(
             "RESTORES_TESTING_ACCOUNTS needs RESTORES_TESTING_ROLE: the name of the role the bot assumes in each of "
             "those accounts (e.g. restores-bot-read)"
         )
-    _require_for_mode(settings, mode)
+    return settings, problems + _required_for_mode(settings, mode)
+
+
+def load_settings(env: Mapping[str, str], mode: Mode = "local") -> Settings:
+    """Build Settings from an environment mapping; raise ConfigError naming every bad or missing variable."""
+    settings, problems = read_settings(env, mode)
+    if problems:
+        raise ConfigError(*problems)
     return settings
 
 
-def _require_for_mode(settings: Settings, mode: Mode) -> None:
-    missing: list[str] = []
+def _required_for_mode(settings: Settings, mode: Mode) -> list[str]:
+    problems: list[str] = []
     if mode in ("http", "socket", "clock", "digest", "poll"):
-        if not settings.slack_bot_token:
-            missing.append("SLACK_BOT_TOKEN (the Bot User OAuth Token, xoxb-...)")
-        elif not settings.slack_bot_token.startswith("xoxb-"):
-            raise ConfigError("SLACK_BOT_TOKEN must be a bot token starting with xoxb-")
+        token = settings.slack_bot_token
+        if not token:
+            problems.append("SLACK_BOT_TOKEN is not set (the Bot User OAuth Token, xoxb-..., from OAuth & Permissions)")
+        elif token.startswith("xoxp-"):
+            problems.append("SLACK_BOT_TOKEN is a user token (xoxp-...): it must be a bot token starting with xoxb- "
+                            "(the Bot User OAuth Token, from OAuth & Permissions)")
+        elif not token.startswith("xoxb-"):
+            problems.append("SLACK_BOT_TOKEN must be a bot token starting with xoxb- (the Bot User OAuth Token, from "
+                            "OAuth & Permissions)")
     if mode == "http" and not settings.slack_signing_secret:
-        missing.append("SLACK_SIGNING_SECRET (Basic Information > App Credentials > Signing Secret)")
+        problems.append("SLACK_SIGNING_SECRET is not set (Basic Information > App Credentials > Signing Secret)")
     if mode == "socket":
         if not settings.slack_app_token:
-            missing.append("SLACK_APP_TOKEN (an app-level token xapp-... with connections:write)")
+            problems.append("SLACK_APP_TOKEN is not set (an app-level token xapp-... with connections:write)")
         elif not settings.slack_app_token.startswith("xapp-"):
-            raise ConfigError("SLACK_APP_TOKEN must be an app-level token starting with xapp-")
+            problems.append("SLACK_APP_TOKEN must be an app-level token starting with xapp-")
     # No channel list is required for digest or clock: channels also subscribe from Slack (bot/store/subscriptions.py,
     # in DATABASE_URL); `digest` says so when no channel gets it at all, and the clock may start before any does.
-    if missing:
-        raise ConfigError("missing configuration: " + "; ".join(missing))
     scopes = settings.channel_accounts
     if mode in ("clock", "digest") and scopes and DEFAULT_SCOPE not in scopes:
         unscoped = [c for c in settings.digest_channels if c not in scopes]
         if unscoped:
             # Fail closed at start-up rather than post a digest of accounts nobody said the channel may see.
-            raise ConfigError(
+            problems.append(
                 f"RESTORES_DIGEST_CHANNELS: {', '.join(unscoped)} not in RESTORES_CHANNEL_ACCOUNTS; once account "
                 "scoping is configured every digest channel needs a scope (or set a default with `*=`)"
             )
+    return problems
