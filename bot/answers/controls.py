@@ -12,12 +12,12 @@ from typing import Any
 
 from bot.domain.query import (
     ParseError,
-    Period,
     RestoreFilter,
+    Span,
     parse_account,
-    parse_period,
     parse_region,
     parse_resource_type,
+    parse_span,
     parse_state,
 )
 from bot.domain.regions import known_regions
@@ -75,7 +75,7 @@ class ActionValue:
 
     def encode(self) -> str:
         flt = self.filter
-        data: dict[str, Any] = {"v": VALUE_VERSION, "s": flt.state, "p": flt.period.short}
+        data: dict[str, Any] = {"v": VALUE_VERSION, "s": flt.state, "p": flt.span.value}
         listed = ",".join(flt.regions)
         if len(listed) <= MAX_REGION_TEXT:
             data["r"] = listed
@@ -106,7 +106,7 @@ class ActionValue:
             raise StaleAction("unexpected fields")
         try:
             state = parse_state(text_field(data, "s"), "state")
-            period: Period = parse_period(text_field(data, "p"), "period")
+            span: Span = parse_span(text_field(data, "p"), "period")
             resource_type = parse_resource_type(text_field(data, "t"), "type") if "t" in data else "ANY"
             account = parse_account(text_field(data, "a"), "account") if "a" in data else None
             if "m" in data:
@@ -120,7 +120,8 @@ class ActionValue:
         except ParseError as error:
             raise StaleAction(f"invalid {error.token}") from None
         window = window_field(data.get("w"), now or datetime.now(UTC)) if "w" in data else None
-        flt = RestoreFilter(state=state, period=period, resource_type=resource_type, account=account, regions=regions)
+        flt = RestoreFilter(state=state, period=span.period, last_day=span is Span.DAY, resource_type=resource_type,
+                            account=account, regions=regions)
         return cls(filter=flt, window=window)
 
     def with_filter(self, **changes: Any) -> ActionValue:

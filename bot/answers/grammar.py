@@ -13,15 +13,18 @@ from bot.domain.query import (
     ANY,
     BARE_WORDS,
     JOB_LIST_STATES,
-    PERIODS,
+    SPANS,
     STATE_WORDS,
     TYPE_ALIASES,
+    WINDOW_RE,
     FilterBuilder,
     ParseError,
     RestoreFilter,
+    Span,
     State,
     parse_pair,
     parse_region,
+    parse_span,
     squash,
     suggest,
     tokenize,
@@ -68,8 +71,8 @@ def parse_command(text: str, default_regions: tuple[str, ...] = ()) -> ParsedCom
             parse_pair(builder, key.lower(), value, token, partitions)
         elif lowered in STATE_WORDS:
             builder.set("state", STATE_WORDS[lowered], token)
-        elif lowered in ("1d", "7d", "14d"):
-            builder.set("period", PERIODS[lowered], token)
+        elif lowered in SPANS or WINDOW_RE.match(lowered):
+            builder.set_span(parse_span(lowered, token), token)
         elif ACCOUNT_RE.match(token):
             builder.set("account", token, token)
         elif REGION_RE.match(lowered):
@@ -86,8 +89,15 @@ def parse_command(text: str, default_regions: tuple[str, ...] = ()) -> ParsedCom
 
 
 def _jobs_filter(builder: FilterBuilder, default_regions: tuple[str, ...]) -> RestoreFilter:
-    """`jobs` lists one status (FAILED unless another is named); CREATED and AGGREGATE_ALL have no jobs list."""
+    """`jobs` lists one status (FAILED unless another is named) created in the last 1, 7 or 14 days (rolling, ending
+    now); CREATED and AGGREGATE_ALL have no jobs list, and a list has no per-day series."""
     builder.values.setdefault("state", State.FAILED)
+    if builder.values.get("window") is Span.DAILY:
+        raise ParseError(
+            builder.sources["window"],
+            "counts per day, but `jobs` lists the jobs themselves",
+            "`jobs` with `1d` (or `24h`), `7d` or `14d`: the jobs created in that many days, ending now",
+        )
     state = str(builder.values["state"])
     if state not in JOB_LIST_STATES + (ANY,):
         raise ParseError(

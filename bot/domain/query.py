@@ -16,6 +16,9 @@ COMMAND = "/restores"
 
 
 class Period(StrEnum):
+    """ListRestoreJobSummaries' AggregationPeriod (the API's terms: `period:ONE_DAY` and so on). What a user's word means
+    is the filter's `span` (below): `1d` is the last day, `daily` the 14-day series; both are read as ONE_DAY."""
+
     ONE_DAY = "ONE_DAY"
     SEVEN_DAYS = "SEVEN_DAYS"
     FOURTEEN_DAYS = "FOURTEEN_DAYS"
@@ -31,10 +34,46 @@ class Period(StrEnum):
     @property
     def label(self) -> str:
         return {
-            "ONE_DAY": "daily, last 14 days",
+            "ONE_DAY": "per day, last 14 days",
             "SEVEN_DAYS": "last 7 days",
             "FOURTEEN_DAYS": "last 14 days",
         }[self.value]
+
+
+class Span(StrEnum):
+    """The window a user names, the same word in every command. Counts (ListRestoreJobSummaries) cover whole UTC days
+    AWS has summarised, today not yet; job lists and restore tests cover a rolling window ending now.
+    - `1d` (or `24h`): the last day: counts of the newest complete UTC day (yesterday), jobs of the last 24 h;
+    - `7d`, `14d`: counts of the last 7 or 14 complete UTC days, jobs of the last 7 or 14 days (168 h, 336 h);
+    - `daily`: counts per UTC day over the last 14 complete days (one bar per day, zeros included); no job list."""
+
+    DAY = "1d"
+    SEVEN_DAYS = "7d"
+    FOURTEEN_DAYS = "14d"
+    DAILY = "daily"
+
+    @property
+    def days(self) -> int:
+        return {"1d": 1, "7d": 7, "14d": 14, "daily": 14}[self.value]
+
+    @property
+    def period(self) -> Period:
+        """The AggregationPeriod that answers it: the last day is the newest of the ONE_DAY buckets."""
+        return {"1d": Period.ONE_DAY, "7d": Period.SEVEN_DAYS, "14d": Period.FOURTEEN_DAYS, "daily": Period.ONE_DAY}[
+            self.value
+        ]
+
+    @property
+    def label(self) -> str:
+        return {"1d": "last day", "7d": "last 7 days", "14d": "last 14 days", "daily": "per day, last 14 days"}[
+            self.value
+        ]
+
+    @classmethod
+    def of(cls, period: Period, last_day: bool = False) -> Span:
+        if period is Period.ONE_DAY:
+            return cls.DAY if last_day else cls.DAILY
+        return cls.SEVEN_DAYS if period is Period.SEVEN_DAYS else cls.FOURTEEN_DAYS
 
 
 ANY = "ANY"
@@ -142,14 +181,26 @@ IN_PROGRESS_VALUES = frozenset(s.value for s in State if s.in_progress)  # not f
 # ListRestoreJobs' ByStatus values, in display order.
 JOB_LIST_STATES = tuple(sorted((s for s in State if s.listable), key=lambda s: s.rank))
 
-PERIODS: dict[str, Period] = {
-    "1d": Period.ONE_DAY,
-    "7d": Period.SEVEN_DAYS,
-    "14d": Period.FOURTEEN_DAYS,
-    "one_day": Period.ONE_DAY,
-    "seven_days": Period.SEVEN_DAYS,
-    "fourteen_days": Period.FOURTEEN_DAYS,
+# The window words, bare or after `period:` (where the API's own names are taken too: ONE_DAY is the daily series).
+SPANS: dict[str, Span] = {
+    "1d": Span.DAY,
+    "24h": Span.DAY,
+    "7d": Span.SEVEN_DAYS,
+    "14d": Span.FOURTEEN_DAYS,
+    "daily": Span.DAILY,
 }
+API_SPANS: dict[str, Span] = {
+    "one_day": Span.DAILY,
+    "seven_days": Span.SEVEN_DAYS,
+    "fourteen_days": Span.FOURTEEN_DAYS,
+}
+PERIODS: dict[str, Period] = {word: span.period for word, span in {**SPANS, **API_SPANS}.items()}
+# A window word of another command (`30d` is restore tests'), or a number of days or hours nothing takes.
+WINDOW_RE = re.compile(r"\A\d+[dh]\Z", re.IGNORECASE)
+SPANS_ACCEPTED = (
+    "`1d` (or `24h`: the last day), `7d` (the default), `14d`, `daily` (per day, last 14 days), "
+    "or `period:ONE_DAY|SEVEN_DAYS|FOURTEEN_DAYS`"
+)
 
 # Canonical AWS Backup resource type names, as the service reports them in ResourceType.
 RESOURCE_TYPES = (
@@ -209,9 +260,16 @@ class RestoreFilter:
     account: str | None = None  # None: not sent, AWS answers for the caller's own account
     regions: tuple[str, ...] = ()
     share: bool = False
+    # With Period.ONE_DAY: the last day only (`1d`), not the 14-day series (`daily`). See Span.
+    last_day: bool = False
     # Set by the access policy for channels limited to some accounts: rows of other accounts are dropped
     # where they enter the bot. Never part of the text or of button values; re-derived on every request.
     visible_accounts: frozenset[str] | None = None
+
+    @property
+    def span(self) -> Span:
+        """The window word this filter answers (`1d`, `7d`, `14d`, `daily`)."""
+        return Span.of(self.period, self.last_day)
 
     @property
     def api_resource_type(self) -> str:
@@ -227,7 +285,7 @@ class RestoreFilter:
 
     def to_text(self) -> str:
         """Canonical command text that parses back to this filter."""
-        parts = [f"state:{self.state}", self.period.short]
+        parts = [f"state:{self.state}", self.span.value]
         if self.resource_type != ANY:
             parts.append(f'type:"{self.resource_type}"' if " " in self.resource_type else f"type:{self.resource_type}")
         if self.account:
@@ -281,10 +339,10 @@ _QUOTES = str.maketrans({"“": '"', "”": '"', "„": '"', "‘": "'", "’": 
 _TOKEN_RE = re.compile(r"""[^\s"']*(?:"[^"]*"|'[^']*')[^\s"']*|\S+""")
 
 STATE_WORDS = {state.lower(): state for state in JOB_STATES}
-BARE_WORDS = sorted(STATE_WORDS) + ["1d", "7d", "14d"] + sorted(k for k in TYPE_ALIASES if len(k) <= 15) + list(FLAGS)
+BARE_WORDS = sorted(STATE_WORDS) + list(SPANS) + sorted(k for k in TYPE_ALIASES if len(k) <= 15) + list(FLAGS)
 ACCEPTED_OVERVIEW = (
     "states `failed|aborted|completed|running|pending|created` or `state:ANY|AGGREGATE_ALL`, "
-    "periods `1d|7d|14d`, `type:EBS` (or `ebs`, `rds`, ...), `account:123456789012|ANY|AGGREGATE_ALL`, "
+    "windows `1d|24h|7d|14d|daily`, `type:EBS` (or `ebs`, `rds`, ...), `account:123456789012|ANY|AGGREGATE_ALL`, "
     "regions like `eu-west-1` or `region:us-east-1,eu-west-1`, `share`, `jobs`, `tests`, `help`, "
     "`subscribe digest|alerts`, `unsubscribe digest|alerts`, `subscriptions`"
 )
@@ -312,12 +370,16 @@ class FilterBuilder:
         self.regions: list[str] = []
         self.share = False
 
+    def set_span(self, span: Span, token: str) -> None:
+        """A window word: one per command (`1d` and `daily` are two windows, though both read ONE_DAY)."""
+        self.set("window", span, token)
+
     def set(self, key: str, value: object, token: str) -> None:
         if key in self.values and self.values[key] != value:
             raise ParseError(
                 token,
                 f"conflicts with `{shorten(self.sources[key])}`: give one {key}",
-                ACCEPTED_OVERVIEW,
+                SPANS_ACCEPTED if key == "window" else ACCEPTED_OVERVIEW,
             )
         self.values[key] = value
         self.sources[key] = token
@@ -327,9 +389,11 @@ class FilterBuilder:
             self.regions.append(region)
 
     def build(self, default_regions: tuple[str, ...]) -> RestoreFilter:
+        span = Span(str(self.values.get("window", Span.SEVEN_DAYS)))
         return RestoreFilter(
             state=State(str(self.values.get("state", ANY))),
-            period=Period(str(self.values.get("period", Period.SEVEN_DAYS))),
+            period=span.period,
+            last_day=span is Span.DAY,
             resource_type=str(self.values.get("type", ANY)),
             account=str(self.values["account"]) if "account" in self.values else None,
             regions=tuple(self.regions) or default_regions,
@@ -344,16 +408,20 @@ def parse_state(value: str, token: str) -> State:
     raise ParseError(token, "is not a restore job state", "`" + "|".join(API_STATES) + "`", suggest(value, API_STATES))
 
 
+def parse_span(value: str, token: str) -> Span:
+    """A window word, bare (`1d`, `24h`, `7d`, `14d`, `daily`) or the API's AggregationPeriod after `period:`."""
+    span = SPANS.get(value.lower()) or API_SPANS.get(value.lower())
+    if span is not None:
+        return span
+    if value.lower() == "30d":
+        raise ParseError(token, "is accepted only for restore tests (`tests 30d`)",
+                         SPANS_ACCEPTED + ": AWS's daily counts cover the last 14 days")
+    raise ParseError(token, "is not a window here", SPANS_ACCEPTED, suggest(value, [*SPANS, *API_SPANS]))
+
+
 def parse_period(value: str, token: str) -> Period:
-    period = PERIODS.get(value.lower())
-    if period is None:
-        raise ParseError(
-            token,
-            "is not a period",
-            "`1d` (daily, last 14 days), `7d`, `14d` or `ONE_DAY|SEVEN_DAYS|FOURTEEN_DAYS`",
-            suggest(value, list(PERIODS)),
-        )
-    return period
+    """The AggregationPeriod a window word is read with (`1d` and `daily` both ONE_DAY: use parse_span to tell)."""
+    return parse_span(value, token).period
 
 
 def parse_resource_type(value: str, token: str) -> str:
@@ -402,7 +470,7 @@ def parse_pair(builder: FilterBuilder, key: str, value: str, token: str, partiti
     if key == "state":
         builder.set("state", parse_state(value, token), token)
     elif key == "period":
-        builder.set("period", parse_period(value, token), token)
+        builder.set_span(parse_span(value, token), token)
     elif key == "type":
         builder.set("type", parse_resource_type(value, token), token)
     elif key == "account":
