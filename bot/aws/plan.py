@@ -43,9 +43,10 @@ def summary_params(flt: RestoreFilter, view: View) -> dict[str, Any]:
     else:
         account, resource_type = flt.account, type_sum
     period = flt.period
-    if view is View.BY_ACCOUNT and period is Period.ONE_DAY:
+    if view is View.BY_ACCOUNT and period is Period.ONE_DAY and not flt.last_day:
         # The per-account view shows each account's total over the 14 days, never per day: the FOURTEEN_DAYS
         # aggregate is the same sum in a 14th of the rows (at 1,000 accounts, 106 pages a region against 8).
+        # The last day alone (`1d`) is one of the ONE_DAY buckets: no coarser aggregate holds it.
         period = Period.FOURTEEN_DAYS
     params: dict[str, Any] = {
         "State": flt.state.value,
