@@ -41,6 +41,7 @@ from bot.sample.estate import (
     source_arn,
 )
 from bot.sample.records import DailyCount, RestoreJob
+from bot.sample.resources import sample_protected_resources, with_ledger_db
 from bot.sample.testing import sample_testing_jobs, sample_testing_plans, sample_testing_selections
 
 SPIKE_DAYS_AGO: Final = 3
@@ -242,9 +243,11 @@ def sample_emulator(now: datetime | None = None, *, page_size: int = 50) -> Back
     moment = as_utc(now) if now is not None else datetime.now(UTC)
     today = moment.date()
     counts = sample_counts(today, now=moment)
+    jobs = with_ledger_db(sample_jobs(today, counts, now=moment), moment)
     return BackupEmulator(
         counts,
-        sample_jobs(today, counts, now=moment),
+        jobs,
+        resources=sample_protected_resources(jobs, moment),
         plans=sample_testing_plans(moment),
         selections=sample_testing_selections(moment),
         caller_account=SAMPLE_CALLER_ACCOUNT,

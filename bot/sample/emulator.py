@@ -9,6 +9,8 @@ rest-json wire protocol for the read-only operations the bot uses:
 * ``GET /restore-testing/plans`` (ListRestoreTestingPlans)
 * ``GET /restore-testing/plans/{name}`` (GetRestoreTestingPlan)
 * ``GET /restore-testing/plans/{name}/selections`` (ListRestoreTestingSelections)
+* ``GET /resources/``, ``/resources/{arn}``, ``/resources/{arn}/restore-jobs/`` (ListProtectedResources,
+  DescribeProtectedResource, ListRestoreJobsByProtectedResource)
 * ``POST /`` signed for ``sts`` (GetCallerIdentity) or ``organizations`` (DescribeOrganization): who the caller is
   (bot.sample.api_identity), reached through ``AWS_ENDPOINT_URL_STS`` / ``AWS_ENDPOINT_URL_ORGANIZATIONS``
 
@@ -45,6 +47,7 @@ from bot.sample.api_identity import (
     describe_organization,
 )
 from bot.sample.api_model import RESTORE_JOBS_PATH, SUMMARIES_PATH, TESTING_PLANS_PATH, ApiError, Forward
+from bot.sample.api_resources import RESOURCES_PATH
 from bot.sample.backup_api import BackupApi
 from bot.sample.records import DailyCount, RestoreJob, RestoreTestingPlan, RestoreTestingSelection
 
@@ -362,6 +365,8 @@ class BackupEmulator:
                     if plan_path["selections"]:
                         return Response(200, self.api.list_restore_testing_selections(region, caller, name, params))
                     return Response(200, self.api.get_restore_testing_plan(region, caller, name))
+                if request.path.startswith(RESOURCES_PATH.rstrip("/")):
+                    return Response(200, self.api.route_resources(region, caller, request.path, params))
             raise ApiError(404, "UnknownOperationException", f"No operation for {request.method} {request.path}")
         except ApiError as error:
             return error_response(error)
