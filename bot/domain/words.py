@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, date, datetime, timedelta
 
-from bot.domain.query import COMMAND, State
+from bot.domain.query import AGGREGATE_ALL, ANY, COMMAND, RestoreFilter, Span, State
 
 # The one name of the bot's time zone: never "Etc/UTC", "Z" or "+00:00" in a message.
 UTC_NAME = "UTC"
@@ -138,11 +138,79 @@ def trend_days(values: Sequence[int]) -> str:
     return plural(len(values), "day")
 
 
+def counts_window(span: Span, last_day: date) -> tuple[datetime, datetime]:
+    """The whole UTC days AWS's counts cover for a window word, `last_day` being the newest AWS has summarised
+    (yesterday in UTC): `1d` that day, `7d` the 7 days to it, `14d` and `daily` the 14 days to it."""
+    return days_window(last_day, span.days)
+
+
+def span_title(span: Span, last_day: date | None = None) -> str:
+    """A window word in a title: "Sat 5 Dec" (the last day, when known), "last 7 days", "per day, last 14 days"."""
+    if span is Span.DAY and last_day is not None:
+        return day_text(last_day)
+    return span.label
+
+
+def counts_window_text(span: Span, start: datetime, end: datetime) -> str:
+    """What a count covers, said the same in every answer: "5 Dec 00:00 – 6 Dec 00:00 UTC (the last full UTC day
+    AWS has counted)"."""
+    what = {
+        Span.DAY: "the last full UTC day AWS has counted",
+        Span.SEVEN_DAYS: "the last 7 full UTC days AWS has counted",
+        Span.FOURTEEN_DAYS: "the last 14 full UTC days AWS has counted",
+        Span.DAILY: "per UTC day, the last 14 full days AWS has counted",
+    }[span]
+    return f"{window_text(start, end)} ({what})"
+
+
+def account_text(account: str | None, own_account: str | None = None) -> str:
+    """Whose jobs: "account 111122223333 (the bot's own)" when the bot's account is known; never an unnamed "own"."""
+    if account is None:
+        return f"account {own_account} (the bot's own)" if own_account else "the bot's own account (id not known)"
+    return {ANY: "every account in the organization", AGGREGATE_ALL: "all accounts, summed"}.get(
+        account, f"account {account}"
+    )
+
+
+def scope_text(flt: RestoreFilter, own_account: str | None = None) -> str:
+    """A filter's scope in one line: states · types · accounts · regions."""
+    accounts = account_text(flt.account, own_account)
+    if flt.visible_accounts is not None:
+        accounts = "accounts " + ", ".join(sorted(flt.visible_accounts)) + " (this channel's scope)"
+    types = {ANY: "every resource type", AGGREGATE_ALL: "all resource types, summed"}.get(
+        flt.resource_type, f"type {flt.resource_type}"
+    )
+    states = {ANY: "every state", AGGREGATE_ALL: "all states, summed"}.get(flt.state, f"state {flt.state}")
+    regions = ", ".join(flt.regions) if flt.regions else "no region"
+    return f"{states} · {types} · {accounts} · {regions}"
+
+
+def jobs_command(flt: RestoreFilter, span: Span = Span.DAY, command: str = COMMAND) -> str:
+    """The command that lists the jobs behind a filter's counts over the rolling `span` (default: the last 24 h, which
+    holds today's jobs): "/restores jobs failed 1d type:EBS region:eu-west-1"."""
+    parts = [command, "jobs", state_word(flt.state) if flt.state.listable else "state:ANY", span.value]
+    if flt.resource_type != ANY:
+        parts.append(f'type:"{flt.resource_type}"' if " " in flt.resource_type else f"type:{flt.resource_type}")
+    if flt.account:
+        parts.append(f"account:{flt.account}")
+    if flt.regions:
+        parts.append("region:" + ",".join(flt.regions))
+    return " ".join(parts)
+
+
+def covering_span(start: datetime, now: datetime) -> Span:
+    """The shortest job-list window (rolling, ending `now`) that holds everything since `start`: what a notice about a
+    gap (alerts not checked since `start`) offers to type."""
+    for span in (Span.DAY, Span.SEVEN_DAYS, Span.FOURTEEN_DAYS):
+        if now - timedelta(days=span.days) <= start:
+            return span
+    return Span.FOURTEEN_DAYS
+
+
 # Why today is not in a count, and what lists it: every counts answer over whole days says this.
-def today_not_counted(state: str | None = None, command: str = COMMAND) -> str:
-    word = state_word(state)
-    listed = f"{command} jobs {word + ' ' if word else 'state:ANY '}24h"
-    return f"today's jobs are not in AWS's daily counts yet: `{listed.replace('  ', ' ')}` lists them"
+def today_not_counted(listing: str) -> str:
+    """`listing`: the command that lists them (jobs_command)."""
+    return f"today's jobs are not in AWS's daily counts yet: `{listing}` lists them"
 
 
 # --- Trends and comparisons (the digest, the Home tab, the chart's text): one bar per day, better/worse in words. ---
