@@ -8,9 +8,10 @@ from datetime import date, datetime, timedelta
 
 from slack_sdk.models.blocks import Block
 
+from bot.domain.console import job_url, plan_url, resource_url
 from bot.domain.query import COMMAND, State
 from bot.domain.results import RestoreJobRow
-from bot.slack.blocks import Message, clip, code, context, escape, fmt, fmt_time, plain, quoted, section
+from bot.slack.blocks import Message, clip, code, context, escape, fmt, fmt_time, link, plain, quoted, section
 
 REASON_CHARS = 600  # of the first job's StatusMessage, in the reply's quote
 REASON_FALLBACK_CHARS = 150  # in the notification text
@@ -66,19 +67,32 @@ def _plan_name(arn: str) -> str:
 
 
 def _job_section(job: RestoreJobRow) -> str:
-    where = " · ".join(escape(clip(v, 60)) for v in (job.resource_type, job.account_id, job.region) if v)
-    line = f"• {code(job.job_id, 80)} · {where} · ran {ran_for(job)}"
+    """One job, led by what it restored (the resource, with its console page), then where, how long, the plan, and
+    last the job id (36 characters nobody reads first) with its console page."""
+    kind = escape(clip(job.resource_type, 60)) or "resource"
+    if job.resource_arn:
+        line = f"• *{kind}* {code(job.resource_arn, 300)}"
+        line += _console(resource_url(job.region, job.resource_arn), "resource")
+    else:
+        line = f"• *{kind}* (AWS named no resource)"
+    where = " · ".join(escape(clip(v, 60)) for v in (job.account_id, job.region) if v)
+    line += f"\n   {where} · ran {ran_for(job)}"
     if job.completed is not None:
         line += f" · ended {job.completed:%H:%M} UTC"
     if job.is_restore_test:
-        line += f"\n   :test_tube: restore testing plan {code(_plan_name(job.restore_testing_plan_arn or ''), 120)}"
+        plan = job.restore_testing_plan_arn or ""
+        line += f"\n   :test_tube: restore testing plan {code(_plan_name(plan), 120)}{_console(plan_url(plan), 'plan')}"
         if job.validation_status:
             line += f", validation *{escape(clip(job.validation_status, 40))}*"
     else:
         line += " · on-demand"
-    if job.resource_arn:
-        line += f"\n   {code(job.resource_arn, 300)}"
+    line += f"\n   job {code(job.job_id, 80)}{_console(job_url(job.region, job.job_id), 'job')}"
     return line
+
+
+def _console(url: str | None, what: str) -> str:
+    shown = link(url, f"{what} in the AWS console")
+    return f" ({shown})" if shown else ""
 
 
 def render_reply(jobs: Sequence[RestoreJobRow]) -> Message:

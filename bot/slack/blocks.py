@@ -24,6 +24,7 @@ from slack_sdk.models.blocks import (
 
 from bot.domain.query import AGGREGATE_ALL, ANY, RestoreFilter, State
 from bot.domain.results import RegionFailure, SummaryRow
+from bot.domain.words import BARS, bars
 
 SAMPLE_NOTE = ":test_tube: *Sample data* bundled with the bot — not your AWS account."
 
@@ -43,7 +44,7 @@ MAX_OPTION_TEXT = 75
 JOB_GROUPS = 8  # failure reasons shown in a jobs answer
 JOB_EXAMPLES = 3  # jobs shown per reason
 
-SPARK = "▁▂▃▄▅▆▇█"
+SPARK = BARS
 
 
 @dataclass(frozen=True)
@@ -76,10 +77,8 @@ def state_label(state: str) -> str:
 
 
 def sparkline(values: Sequence[int]) -> str:
-    top = max(values, default=0)
-    if top <= 0:
-        return SPARK[0] * len(values)
-    return "".join(SPARK[min(len(SPARK) - 1, round(v / top * (len(SPARK) - 1)))] for v in values)
+    """One bar per value (bot.domain.words.bars: the trend's words live there)."""
+    return bars(values)
 
 
 def totals_by(rows: Iterable[SummaryRow], key: Callable[[SummaryRow], Any]) -> list[tuple[Any, int]]:
@@ -111,6 +110,19 @@ def clip(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
+def clip_middle(text: str, limit: int) -> str:
+    """Shorten by cutting out the middle, keeping the start and the end: AWS's messages say what failed first and what
+    to do last ("… is not authorized to perform elasticfilesystem:DeleteFileSystem"), and an ARN ends with its
+    resource's name. Clip before escaping (escape() after), so an entity is never cut in half."""
+    if len(text) <= limit:
+        return text
+    if limit < 3:
+        return text[:limit]
+    head = (limit - 1) // 2
+    tail = limit - 1 - head
+    return text[:head] + "…" + text[len(text) - tail :]
+
+
 def escape(text: object) -> str:
     """A string that did not come from the bot, made inert for mrkdwn: Slack's three control characters become
     entities, so `<!here>`, `<!channel>`, `<@U…>` and `<https://…|label>` from AWS or a user show as typed text
@@ -119,9 +131,9 @@ def escape(text: object) -> str:
 
 
 def code(text: object, limit: int = 400) -> str:
-    """Untrusted text as an inline code span: one line (see one_line), escaped, clipped, and with backticks that would
-    end the span early swapped for a look-alike."""
-    return "`" + escape(clip(one_line(text).replace("`", "ˋ"), limit)) + "`"
+    """Untrusted text as an inline code span: one line (see one_line), escaped, shortened in the middle (clip_middle),
+    and with backticks that would end the span early swapped for a look-alike."""
+    return "`" + escape(clip_middle(one_line(text).replace("`", "ˋ"), limit)) + "`"
 
 
 def one_line(text: object) -> str:
@@ -140,8 +152,16 @@ def quoted(text: object, limit: int) -> str:
 
 
 def plain(text: object, limit: int) -> str:
-    """The same text for a notification's fallback `text`: one line, clipped and escaped."""
-    return escape(clip(one_line(text), limit))
+    """The same text for a notification's fallback `text`: one line, shortened in the middle and escaped."""
+    return escape(clip_middle(one_line(text), limit))
+
+
+def link(url: str | None, label: str) -> str:
+    """A mrkdwn link with the bot's own `label` (escaped) to a URL the bot built (bot.domain.console: every value in it
+    percent-encoded); nothing when there is no URL (a partition without a console)."""
+    if not url or not url.startswith("https://") or any(c in url for c in "<>| \n"):
+        return ""
+    return f"<{url}|{escape(label)}>"
 
 
 def mrkdwn(text: str) -> MarkdownTextObject:

@@ -27,5 +27,30 @@ def test_aws_free_text_is_one_quoted_line_that_cannot_pass_for_the_bots_words() 
     assert "&lt;!here&gt;" in shown and "<!here>" not in shown
     assert shown == "`ok :white_check_mark: *Restores work* ~no~ &lt;!here&gt; ˋxˋ evilend`"
     assert one_line("a\r\n\tb\u2029c") == "a b c"
-    assert plain(forged, 30) == "ok :white_check_mark: *Restor…"
-    assert quoted("x" * 500, 10) == "`" + "x" * 9 + "…`"
+    assert plain(forged, 30) == "ok :white_chec…re&gt; `x` evilend"  # the middle goes: the end is kept
+    assert quoted("ab" * 250, 10) == "`abab…babab`"
+
+
+def test_long_aws_text_loses_its_middle_never_its_end() -> None:
+    """Issue 23, item 7: the end of AWS's message names the missing IAM action; shortening keeps it."""
+    from bot.slack.blocks import clip_middle, code, quoted
+
+    message = ("Deletion of the restored file system failed: IAM role arn:aws:iam::111122223333:role/service-role/"
+               "AWSBackupDefaultServiceRole is not authorized to perform elasticfilesystem:DeleteFileSystem")
+    shown = quoted(message, 80)
+    assert shown == "`Deletion of the restored file system fa…rform elasticfilesystem:DeleteFileSystem`"
+    assert len(shown) == 80 + 2 and shown.endswith("elasticfilesystem:DeleteFileSystem`")
+    assert clip_middle("abcdefghij", 5) == "ab…ij" and clip_middle("abc", 5) == "abc" and clip_middle("abcdef", 2) == "ab"
+    assert len(clip_middle("x" * 1000, 101)) == 101
+    # Escaping comes after the cut, so an entity is never cut in half.
+    assert code("<" * 20 + ">" * 20, 9) == "`&lt;&lt;&lt;&lt;…&gt;&gt;&gt;&gt;`"
+
+
+def test_a_link_is_the_bots_url_with_an_escaped_label_or_nothing() -> None:
+    from bot.slack.blocks import link
+
+    assert link("https://console.aws.amazon.com/backup/home?region=eu-west-1#/x", "job <1>") == (
+        "<https://console.aws.amazon.com/backup/home?region=eu-west-1#/x|job &lt;1&gt;>"
+    )
+    assert link(None, "job") == "" and link("http://evil", "x") == ""
+    assert link("https://a/b|<!here>", "x") == "" and link("https://a/b c", "x") == ""
