@@ -8,11 +8,13 @@ import uuid
 from typing import Any, Final
 from xml.sax.saxutils import escape
 
+from bot.sample.estate import SAMPLE_ORGANIZATION_ID
+
 __all__ = ["DESCRIBE_ORGANIZATION_TARGET", "MEMBER_MANAGEMENT", "caller_identity_xml", "describe_organization"]
 
 DESCRIBE_ORGANIZATION_TARGET: Final = "AWSOrganizationsV20161128.DescribeOrganization"  # botocore's targetPrefix
 MEMBER_MANAGEMENT: Final = "999988887777"  # the management account of a member caller's organisation
-_ORGANIZATION_ID: Final = "o-exampleorg1"
+_ORGANIZATION_ID: Final = SAMPLE_ORGANIZATION_ID
 _STS_NAMESPACE: Final = "https://sts.amazonaws.com/doc/2011-06-15/"
 
 

@@ -27,6 +27,7 @@ from collections.abc import Iterable
 from datetime import UTC, date, datetime, timedelta
 from typing import Final
 
+from bot.sample.api_organizations import SAMPLE_ORGANIZATION
 from bot.sample.emulator import BackupEmulator
 from bot.sample.estate import (
     HISTORY_DAYS,
@@ -235,7 +236,8 @@ def sample_jobs(today: date, counts: Iterable[DailyCount], *, now: datetime | No
 
 
 def sample_emulator(now: datetime | None = None, *, page_size: int = 50) -> BackupEmulator:
-    """A (not yet started) emulator loaded with the sample data, seen from the organisation's admin account.
+    """A (not yet started) emulator loaded with the sample data, seen from the organisation's admin account, which
+    lists the sample organisation (account names and OUs).
 
     With ``now`` given the emulator's clock is frozen there; otherwise it follows
     the wall clock (the data is generated for the current UTC day).
@@ -244,7 +246,7 @@ def sample_emulator(now: datetime | None = None, *, page_size: int = 50) -> Back
     today = moment.date()
     counts = sample_counts(today, now=moment)
     jobs = with_ledger_db(sample_jobs(today, counts, now=moment), moment)
-    return BackupEmulator(
+    emulator = BackupEmulator(
         counts,
         jobs,
         resources=sample_protected_resources(jobs, moment),
@@ -255,3 +257,5 @@ def sample_emulator(now: datetime | None = None, *, page_size: int = 50) -> Back
         page_size=page_size,
         now=(lambda: moment) if now is not None else None,
     )
+    emulator.organization = SAMPLE_ORGANIZATION  # the accounts' names and OUs (bot.sample.estate)
+    return emulator

@@ -13,6 +13,8 @@ rest-json wire protocol for the read-only operations the bot uses:
   DescribeProtectedResource, ListRestoreJobsByProtectedResource)
 * ``POST /`` signed for ``sts`` (GetCallerIdentity) or ``organizations`` (DescribeOrganization): who the caller is
   (bot.sample.api_identity), reached through ``AWS_ENDPOINT_URL_STS`` / ``AWS_ENDPOINT_URL_ORGANIZATIONS``
+* ``POST /`` signed for ``organizations``: ListRoots, ListAccounts, ListOrganizationalUnitsForParent, ListChildren
+  and ListAccountsForParent over ``organization`` (bot.sample.api_organizations), for the management account
 
 The region of a request is taken from its SigV4 credential scope, exactly as
 a regional endpoint would imply it, so one emulator stands in for every
@@ -47,6 +49,7 @@ from bot.sample.api_identity import (
     describe_organization,
 )
 from bot.sample.api_model import RESTORE_JOBS_PATH, SUMMARIES_PATH, TESTING_PLANS_PATH, ApiError, Forward
+from bot.sample.api_organizations import ORGANIZATIONS_TARGET_PREFIX, OrganizationsApi, SampleOrganization, denied
 from bot.sample.api_resources import RESOURCES_PATH
 from bot.sample.backup_api import BackupApi
 from bot.sample.records import DailyCount, RestoreJob, RestoreTestingPlan, RestoreTestingSelection
@@ -282,6 +285,8 @@ class BackupEmulator:
         # The organisation's management account; None: the caller's own when it is the admin, else another one's.
         self.management_account: str | None = None
         self.organizations_denied = False  # DescribeOrganization refused (the bot's role lacks the permission)
+        # The organisation its management account may list (bot.sample.api_organizations); None: listing is refused.
+        self.organization: SampleOrganization | None = None
 
     # ----------------------------------------------------------------- what is served, and to whom
 
@@ -380,4 +385,20 @@ class BackupEmulator:
             admin = self.api.org_admin and caller == self.api.caller_account
             return Response(200, describe_organization(
                 self.management_account or (self.api.caller_account if admin else MEMBER_MANAGEMENT)))
+        target = request.header("X-Amz-Target") or ""
+        if service == "organizations" and target.startswith(ORGANIZATIONS_TARGET_PREFIX):
+            return self._organizations(target.removeprefix(ORGANIZATIONS_TARGET_PREFIX), request, caller)
         raise ApiError(404, "UnknownOperationException", f"No {service} operation for {request.method} {request.path}")
+
+    def _organizations(self, operation: str, request: Request, caller: str) -> Response:
+        """Organizations' listing operations, for the management account only (a member is refused, like AWS)."""
+        admin = self.api.org_admin and caller == self.api.caller_account
+        if self.organizations_denied or not admin or self.organization is None:
+            raise denied()
+        try:
+            body = json.loads(request.body or b"{}")
+        except ValueError:
+            raise ApiError(400, "SerializationException", "The request body is not JSON") from None
+        api = OrganizationsApi(self.organization, self.management_account or caller, self.api.page_size)
+        return Response(200, api.answer(operation, body if isinstance(body, dict) else {}),
+                        content_type="application/x-amz-json-1.1")

@@ -15,6 +15,27 @@ SAMPLE_ACCOUNTS: Final = ("111122223333", "444455556666", "777788889999")
 SAMPLE_RESOURCE_TYPES: Final = ("EBS", "EC2", "RDS", "Aurora", "EFS", "DynamoDB", "S3", "FSx")
 HISTORY_DAYS: Final = 14
 
+# The organisation the sample accounts belong to (served by bot.sample.api_organizations): the management account at
+# the root, the two workload accounts in nested OUs under Production, and a Sandbox with an account that has no
+# restores and one suspended (never polled). Root -> Production -> Payments, Data; Root -> Sandbox.
+SAMPLE_ORGANIZATION_ID: Final = "o-exampleorg1"
+SAMPLE_ROOT: Final = "r-ex12"
+# (OU id, name, parent id), parents first.
+SAMPLE_UNITS: Final = (
+    ("ou-ex12-prod0001", "Production", SAMPLE_ROOT),
+    ("ou-ex12-paym0001", "Payments", "ou-ex12-prod0001"),
+    ("ou-ex12-data0001", "Data", "ou-ex12-prod0001"),
+    ("ou-ex12-sand0001", "Sandbox", SAMPLE_ROOT),
+)
+# (account id, name, state, parent id): every account of SAMPLE_ACCOUNTS, and two without restores.
+SAMPLE_MEMBERS: Final = (
+    ("111122223333", "management", "ACTIVE", SAMPLE_ROOT),
+    ("444455556666", "prod-payments", "ACTIVE", "ou-ex12-paym0001"),
+    ("777788889999", "prod-data", "ACTIVE", "ou-ex12-data0001"),
+    ("222233334444", "sandbox-dev", "ACTIVE", "ou-ex12-sand0001"),
+    ("555566667777", "sandbox-legacy", "SUSPENDED", "ou-ex12-sand0001"),
+)
+
 # Changing the seed changes every number in the sample; tests may pin them.
 SEED: Final = 20261126
 

@@ -1,0 +1,1 @@
+"""The organisation: account names, states and OUs read from AWS Organizations, for names and OU scopes."""
