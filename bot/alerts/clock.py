@@ -1,14 +1,19 @@
-"""The alert poll inside `python -m bot clock`: every RESTORES_ALERT_INTERVAL, by whichever clock holds the lease."""
+"""The alerts inside `python -m bot clock`, by whichever clock holds the lease: the poll every RESTORES_ALERT_INTERVAL;
+or, with RESTORES_ALERT_QUEUE_URL, the queue's events as they come and the poll as a safety sweep every
+RESTORES_ALERT_SWEEP_INTERVAL."""
 
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
+from apscheduler.events import EVENT_SCHEDULER_SHUTDOWN
 from apscheduler.schedulers.base import BaseScheduler
 
+from bot.alerts.events import AlertEvents, listen
 from bot.alerts.poll import AlertPoller
 from bot.store.alerts import AlertStore
 
@@ -68,15 +73,36 @@ class PollerLease:
             log.warning("alerts lease: release failed (%s); it expires by itself", type(error).__name__)
 
 
-def add_alert_jobs(scheduler: BaseScheduler, interval_seconds: float, poller: AlertPoller, lease: PollerLease) -> None:
+def add_alert_jobs(
+    scheduler: BaseScheduler, interval_seconds: float, poller: AlertPoller, lease: PollerLease,
+    events: AlertEvents | None = None,
+) -> None:
+    """The poll every `interval_seconds`, and the lease's heartbeat. With a queue (RESTORES_ALERT_QUEUE_URL, or
+    `events` given) a thread receives its events while this clock holds the lease, and the poll becomes the safety
+    sweep, every RESTORES_ALERT_SWEEP_INTERVAL."""
+    queue_url = poller.settings.alert_queue_url
+    if events is None and queue_url:
+        events = AlertEvents.build(poller, queue_url)
+    every = poller.settings.alert_sweep_seconds if events is not None else interval_seconds
+
     def tick() -> None:
         if lease.active():
             poller.scheduled()
 
-    scheduler.add_job(tick, "interval", seconds=interval_seconds, id=POLL_JOB_ID, name="alert poll", coalesce=True,
-                      max_instances=1, misfire_grace_time=max(1, int(interval_seconds)))
+    scheduler.add_job(tick, "interval", seconds=every, id=POLL_JOB_ID, name="alert poll", coalesce=True,
+                      max_instances=1, misfire_grace_time=max(1, int(every)))
     # A clock that takes the lease polls at once: the active one's death is followed by one poll, not one interval.
     lease.on_acquired = lambda: scheduler.modify_job(POLL_JOB_ID, next_run_time=datetime.now(UTC))
     scheduler.add_job(lease.heartbeat, "interval", seconds=lease.heartbeat_seconds, id=LEASE_JOB_ID,
                       name="alert lease", next_run_time=datetime.now(UTC), coalesce=True, max_instances=1,
                       misfire_grace_time=max(1, int(interval_seconds)))
+    if events is not None:
+        # A thread of its own, not a scheduler job: a long poll holds it up to 20 s, and a job due every second would
+        # be skipped (and logged) meanwhile. A daemon: a clock stopped mid-message loses nothing (the outbox keeps
+        # what was posted; the message, not deleted, comes back and is settled without a second post).
+        stopped = threading.Event()
+        thread = threading.Thread(target=listen, args=(events, lease.active, stopped), name="alert-events",
+                                  daemon=True)
+        scheduler.add_listener(lambda _: stopped.set(), EVENT_SCHEDULER_SHUTDOWN)
+        thread.start()
+        log.info("alerts: events from %s; the poll sweeps every %d s", events.queue_url, every)

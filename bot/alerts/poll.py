@@ -16,7 +16,7 @@ from slack_sdk.errors import SlackApiError
 from sqlalchemy.exc import DBAPIError
 
 from bot.alerts.render import render_gap, render_parent, render_reply
-from bot.alerts.targets import AlertTarget, accounts_to_poll, scoped
+from bot.alerts.targets import ActiveAccounts, AlertTarget, ScopedTarget, accounts_to_poll, scoped
 from bot.aws.client import BackupService
 from bot.config import Settings
 from bot.domain.access import AccessPolicy
@@ -140,6 +140,22 @@ def reply_groups(deliveries: Sequence[Delivery]) -> list[list[Delivery]]:
     return [group[i : i + REPLY_JOBS] for group in groups.values() for i in range(0, len(group), REPLY_JOBS)]
 
 
+def job_alerts(
+    jobs: Sequence[RestoreJobRow], targets: Sequence[ScopedTarget]
+) -> tuple[list[Outgoing], dict[str, list[str]]]:
+    """The outbox's alerts for these jobs, and each job's alert key with the channels that take it. A job read twice
+    (the own-account chain and its account's id; an event and a poll) has one key, so it is posted once."""
+    outgoing: list[Outgoing] = []
+    routes: dict[str, list[str]] = {}
+    for job in jobs:
+        key = alert_key(job)
+        if key in routes:
+            continue
+        routes[key] = sorted({t.target.channel for t in targets if t.wants(job)})
+        outgoing += [Outgoing(key, channel, JOB, job_payload(job)) for channel in routes[key]]
+    return outgoing, routes
+
+
 class AlertPoller:
     """The alert poll as the clock and `python -m bot poll` run it: one set of clients, the store, the targets."""
 
@@ -155,9 +171,11 @@ class AlertPoller:
         policy: AccessPolicy,
         owner: str | None = None,
         on_outcome: Callable[[str, str | None], object] | None = None,
+        organization: ActiveAccounts | None = None,
     ) -> None:
         """`on_outcome(channel, error)` hears, once per poll, of each channel a post was tried in: None when Slack
-        took them all, else the first Slack error (so a subscription whose channel is gone can be dropped)."""
+        took them all, else the first Slack error (so a subscription whose channel is gone can be dropped).
+        `organization`: the organisation's active accounts, polled when no RESTORES_ALERT_ACCOUNTS is set."""
         self.settings = settings
         self.backup = backup
         self.client = client
@@ -167,6 +185,7 @@ class AlertPoller:
         self.owner = owner or new_owner()
         self.policy = policy
         self.on_outcome = on_outcome
+        self.organization = organization
 
     def scheduled(self) -> PollRun | None:
         """The clock's job: a poll whose failure is logged and retried by the next one, never the clock's end."""
@@ -183,7 +202,7 @@ class AlertPoller:
         if not targets:
             log.debug("alerts poll: no channel gets alerts; nothing asked")
             return run
-        accounts = accounts_to_poll(self.settings, targets)
+        accounts = accounts_to_poll(self.settings, targets, self._active())
         pairs = [(region, account) for region in self.regions.current() for account in accounts]
         covered = self.store.checkpoints()
         for pair in pairs:
@@ -200,17 +219,8 @@ class AlertPoller:
         run.calls = found.calls
         run.aws_failures = [f"{r}/{a or 'own account'} ({f.kind.value})" for (r, a), f in sorted(found.failures.items())]
 
-        outgoing: list[Outgoing] = []
-        seen: set[str] = set()
-        for jobs in found.jobs.values():
-            for job in jobs:
-                key = alert_key(job)
-                if key in seen:  # the same job through the own-account chain and its account's id
-                    continue
-                seen.add(key)
-                channels = sorted({t.target.channel for t in targets if t.wants(job)})
-                outgoing += [Outgoing(key, channel, JOB, job_payload(job)) for channel in channels]
-        run.jobs = len(seen)
+        outgoing, routes = job_alerts([job for jobs in found.jobs.values() for job in jobs], targets)
+        run.jobs = len(routes)
         gaps = [w.skipped for pair, w in windows.items() if w.skipped is not None and pair in found.jobs]
         if gaps:
             run.skipped = (min(g[0] for g in gaps), max(g[1] for g in gaps))
@@ -225,7 +235,35 @@ class AlertPoller:
         for pair in found.jobs:
             self.store.advance(*pair, windows[pair].before)
 
-        for channel in sorted({t.target.channel for t in targets}):
+        self._deliver_all(sorted({t.target.channel for t in targets}), now, run)
+        return run
+
+    def post_jobs(self, jobs: Sequence[RestoreJobRow], now: datetime | None = None) -> tuple[PollRun, dict[str, list[str]]]:
+        """The event path's way in (bot/alerts/events.py): the jobs into the same outbox, for the channels that want
+        them, and those channels' waiting alerts posted as a poll posts them. Returns the run and each alert key's
+        channels (none: no channel takes that job)."""
+        now = now or self.store.clock()
+        run = PollRun(at=now)
+        targets, run.failed = scoped(self.targets(), self.policy)
+        outgoing, routes = job_alerts(jobs, targets)
+        run.jobs = len(routes)
+        self.store.enqueue(outgoing)
+        self._deliver_all(sorted({alert.channel for alert in outgoing}), now, run)
+        return run, routes
+
+    def _active(self) -> frozenset[str] | None:
+        """The organisation's active accounts; None (and the poll goes on as without a directory) when unknown."""
+        if self.organization is None:
+            return None
+        try:
+            return self.organization()
+        except Exception as error:  # the directory is helper data: never the end of a poll
+            log.warning("alerts: the organisation's accounts are not known now (%s); polling without them",
+                        type(error).__name__)
+            return None
+
+    def _deliver_all(self, channels: Sequence[str], now: datetime, run: PollRun) -> None:
+        for channel in channels:
             try:
                 self._deliver(channel, now, run)
             except DBAPIError as error:
@@ -238,7 +276,6 @@ class AlertPoller:
             log.error("alerts: gave up on %d alert(s) for channel=%s after %s of failed posts", count, channel, RETRY_FOR)
         self.store.prune(KEEP_FOR)
         (log.info if run.ok else log.warning)(run.summary())
-        return run
 
     def _tell_outcome(self, channel: str, run: PollRun) -> None:
         if self.on_outcome is None or not (channel in run.slack_errors or run.posted.get(channel)):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from bot.config import Settings
@@ -13,6 +14,9 @@ from bot.domain.results import RestoreJobRow
 
 log = logging.getLogger(__name__)
 
+# The organisation's active accounts as its directory lists them (suspended and closed ones left out), or None when
+# the directory cannot be read (a member account, no organizations: rights): alerts then cover what they did before.
+ActiveAccounts = Callable[[], frozenset[str] | None]
 
 
 @dataclass(frozen=True)
@@ -75,13 +79,24 @@ def scoped(targets: list[AlertTarget], policy: AccessPolicy) -> tuple[list[Scope
     return kept, refused
 
 
-def accounts_to_poll(settings: Settings, targets: list[ScopedTarget]) -> tuple[str, ...]:
-    """The bot's own account ("": no ByAccountId), RESTORES_ALERT_ACCOUNTS, every scoped channel's accounts and every
-    account a subscription names. ListRestoreJobs takes one account a call and no ANY: alerting on a whole
-    organisation needs its accounts listed."""
-    accounts = {"", *settings.alert_accounts}
+def accounts_to_poll(
+    settings: Settings, targets: list[ScopedTarget], active: frozenset[str] | None = None
+) -> tuple[str, ...]:
+    """The accounts a poll lists, ListRestoreJobs taking one account a call and no ANY: RESTORES_ALERT_ACCOUNTS, or
+    without it every active account of the organisation (`active`), plus every scoped channel's accounts and every
+    account a subscription names. The bot's own account is "" (no ByAccountId) unless the directory lists it. An
+    account the readable directory does not list as active (suspended, closed, not a member) is never asked."""
+    whole_organisation = not settings.alert_accounts and bool(active)
+    accounts = set(active or ()) if whole_organisation else set(settings.alert_accounts)
     for item in targets:
         accounts.update(item.scope or ())
         if item.target.named_account:
             accounts.add(item.target.named_account)
-    return tuple(sorted(accounts))
+    if active:
+        left_out = accounts - active
+        if left_out:
+            log.info("alerts: not polling %d account(s) the organisation does not list as active: %s",
+                     len(left_out), ", ".join(sorted(left_out)))
+        accounts &= active
+    # The whole organisation includes the bot's own account (a member) by its id: not asked twice.
+    return tuple(sorted(accounts if whole_organisation else {"", *accounts}))
