@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from bot.domain.access import AccessPolicy
     from bot.domain.regions import RegionCatalog
     from bot.home.service import HomeDashboard
+    from bot.recoverability.service import Recoverability
     from bot.restore_testing.service import RestoreTests
     from bot.store.alerts import AlertStore
     from bot.store.ledger import Ledger
@@ -190,6 +191,21 @@ class Wiring:
         return identity.current().account if identity is not None else None
 
     @property
+    def recoverability(self) -> Recoverability:
+        """`resource` and `coverage`: protected resources read through the restore testing reads' sessions (the same
+        assumed roles, their credentials kept once)."""
+
+        def build() -> Recoverability:
+            from bot.aws.resources import ResourceReader
+            from bot.recoverability.service import Recoverability
+
+            reader = ResourceReader(self.testing_reader.sessions, deadline_seconds=self.settings.aws_deadline_seconds,
+                                    own_account=self._own_account)
+            return Recoverability(self.settings, reader, sample=self.sample)
+
+        return self._once("recoverability", build)
+
+    @property
     def subscriptions(self) -> SubscriptionCommands:
         from bot.subscriptions.service import SubscriptionCommands
 
@@ -202,7 +218,8 @@ class Wiring:
             from bot.answers.service import RestoresService
 
             return RestoresService(self.settings, self.backup, regions=self.regions, policy=self.policy,
-                                   tests=self.tests, subscriptions=self.subscriptions, sample=self.sample)
+                                   tests=self.tests, subscriptions=self.subscriptions,
+                                   recoverability=self.recoverability, sample=self.sample)
 
         return self._once("answers", build)
 
@@ -262,7 +279,7 @@ class Wiring:
     def close(self) -> None:
         """Let go of the pools this process built (the answers' drain calls it last)."""
         with self._lock:
-            for name in ("home", "testing_reader", "backup"):
+            for name in ("home", "recoverability", "testing_reader", "backup"):
                 part = self._built.get(name)
                 if part is not None:
                     part.close()

@@ -30,17 +30,19 @@ from bot.domain.query import (
     tokenize,
 )
 from bot.domain.regions import partitions_of
+from bot.recoverability.grammar import RECOVERABILITY_VERBS, CoverageQuery, ResourceQuery, parse_recoverability
 from bot.restore_testing.grammar import TestsQuery, parse_tests
 from bot.subscriptions.grammar import SUBSCRIPTION_VERBS, Subscription, parse_subscription
 
 
 @dataclass(frozen=True)
 class ParsedCommand:
-    kind: Literal["summary", "help", "jobs", "tests", "subscribe", "unsubscribe", "subscriptions"]
+    kind: Literal["summary", "help", "jobs", "tests", "subscribe", "unsubscribe", "subscriptions", "recoverability"]
     filter: RestoreFilter = field(default_factory=RestoreFilter)
     tests: TestsQuery | None = None
     # kind subscribe: DigestSubscribe or AlertsSubscribe; unsubscribe: Unsubscribe; subscriptions: None.
     subscription: Subscription | None = None
+    recoverability: ResourceQuery | CoverageQuery | None = None  # kind recoverability: `resource` or `coverage`
 
 
 def parse_command(text: str, default_regions: tuple[str, ...] = ()) -> ParsedCommand:
@@ -51,9 +53,11 @@ def parse_command(text: str, default_regions: tuple[str, ...] = ()) -> ParsedCom
     help_wanted = False
     jobs_token: str | None = None
     help_token = any(token.lower() in ("help", "?", "-h", "--help") for token in tokens)
+    if tokens and tokens[0].lower() in RECOVERABILITY_VERBS and not help_token:
+        return ParsedCommand("recoverability", recoverability=parse_recoverability(tokens, default_regions, partitions))
     if any(token.lower() == "tests" for token in tokens) and not help_token:
         return ParsedCommand("tests", tests=parse_tests(tokens, default_regions, partitions))
-    if help_token and any(token.lower() in ("tests", *SUBSCRIPTION_VERBS) for token in tokens):
+    if help_token and any(token.lower() in ("tests", *SUBSCRIPTION_VERBS, *RECOVERABILITY_VERBS) for token in tokens):
         return ParsedCommand("help")
     if any(token.lower() in SUBSCRIPTION_VERBS for token in tokens):
         kind, subscription = parse_subscription(tokens)

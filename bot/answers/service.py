@@ -30,6 +30,7 @@ from bot.domain.regions import RegionCatalog
 from bot.domain.results import JobsQuery, JobsResult, RegionFailure, SummaryResult, SummaryRow
 from bot.domain.subscriptions import ChannelCheck
 from bot.logs import handling
+from bot.recoverability.service import Recoverability
 from bot.restore_testing.controls import TestJobsValue
 from bot.restore_testing.service import RestoreTests
 from bot.slack.blocks import Message
@@ -53,6 +54,7 @@ class RestoresService:
     policy: AccessPolicy
     tests: RestoreTests
     subscriptions: SubscriptionCommands
+    recoverability: Recoverability | None = None  # `resource` and `coverage` (bot.recoverability)
     sample: bool = False
 
     def _guarded(
@@ -115,6 +117,11 @@ class RestoresService:
                 return self.subscriptions.answer(
                     parsed, access, user_id=user_id, channel_id=channel_id, channel_check=channel_check, command=command
                 )
+            if parsed.kind == "recoverability" and parsed.recoverability is not None:
+                if self.recoverability is None:
+                    raise RuntimeError("no Recoverability wired")
+                self.policy.scope(RestoreFilter(regions=parsed.recoverability.regions), access)  # partition check
+                return self.recoverability.answer(parsed.recoverability, access.accounts, command)
             if parsed.kind == "tests" and parsed.tests is not None:
                 self.policy.scope(replace(parsed.filter, regions=parsed.tests.regions), access)  # partition check
                 return self.tests.answer(parsed.tests, access.accounts, command)

@@ -43,14 +43,22 @@ SPIKE_DAYS_AGO: Final = 3  # bot.sample.data's spike (kept in step by tests/unit
 
 
 def with_ledger_db(jobs: Iterable[RestoreJob], now: datetime) -> list[RestoreJob]:
-    """The jobs, with the KMS spike's failed RDS restores in us-east-1 (the caller's account) restoring ledger-db."""
+    """The jobs, with the KMS spike's failed RDS restores in us-east-1 (the caller's account) restoring ledger-db, and
+    the other regions' orders-db named after their region, so `orders-db` names one resource."""
     spike_day = (midnight(now.date()) - timedelta(days=SPIKE_DAYS_AGO)).date()
 
     def spike(job: RestoreJob) -> bool:
         return (job.region, job.account_id, job.resource_type, job.status) == ("us-east-1", _ME, "RDS", "FAILED") \
             and job.created.date() == spike_day and "KMS" in job.status_message and not job.restore_testing_plan_arn
 
-    return [replace(job, source_resource_arn=LEDGER_DB) if spike(job) else job for job in jobs]
+    def source(job: RestoreJob) -> str:
+        if spike(job):
+            return LEDGER_DB
+        if job.region != "us-east-1" and job.source_resource_arn.endswith(":db:orders-db"):
+            return job.source_resource_arn.replace(":db:orders-db", f":db:orders-{job.region}")  # one orders-db
+        return job.source_resource_arn
+
+    return [replace(job, source_resource_arn=source(job)) for job in jobs]
 
 
 def sample_protected_resources(jobs: Iterable[RestoreJob], now: datetime) -> list[ProtectedResourceRecord]:

@@ -1,0 +1,1 @@
+"""`/restores resource` and `/restores coverage`: can this resource be restored, and which resources were restored."""

@@ -1,0 +1,131 @@
+"""`/restores resource` and `/restores coverage`: which accounts to read for a query and a channel's scope (refused
+before any AWS call when the channel may not see one), then the reads, the verdicts and the rendering."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+
+from bot.aws.resources import ResourceReader
+from bot.aws.testing import OWN
+from bot.config import Settings
+from bot.domain.access import OutOfScope
+from bot.domain.query import COMMAND
+from bot.domain.recoverability import CoverageRead, Lookup, ProtectedResource
+from bot.recoverability.grammar import CoverageQuery, ResourceQuery
+from bot.recoverability.render import render_coverage, render_lookup, render_resource
+from bot.recoverability.verdicts import cover
+from bot.slack.blocks import Message
+
+log = logging.getLogger(__name__)
+
+NOT_CONFIGURED = ("not read: not in RESTORES_TESTING_ACCOUNTS (the bot reads protected resources in its own account "
+                  "and, through RESTORES_TESTING_ROLE, in those)")
+
+
+def _refuse(visible: frozenset[str], account: str) -> OutOfScope:
+    return OutOfScope(f"This channel only sees accounts {', '.join(sorted(visible))}; account {account} is not one "
+                      "of them.")
+
+
+class Recoverability:
+    """One protected resource's recoverability, and the restore coverage of many, over one ResourceReader."""
+
+    def __init__(self, settings: Settings, reader: ResourceReader, *, sample: bool = False) -> None:
+        self.settings = settings
+        self.reader = reader
+        self.sample = sample
+
+    def accounts(self, wanted: str | None, visible: frozenset[str] | None) -> tuple[tuple[str, ...], tuple[str, ...]]:
+        """(accounts to read, words for the accounts that should be read and cannot): the bot's own (OWN) and
+        RESTORES_TESTING_ACCOUNTS, cut to `wanted` and to the channel's scope. Raises OutOfScope for a wanted account
+        the channel may not see, before anything is read."""
+        if wanted is not None and visible is not None and wanted not in visible:
+            raise _refuse(visible, wanted)
+        configured = self.settings.testing_accounts
+        own = self.reader.own_id()
+        if wanted is not None:
+            if wanted in configured:
+                return (wanted,), ()
+            if not own or wanted == own:
+                return (OWN,), ()
+            return (), (f"account {wanted} {NOT_CONFIGURED}",)
+        mine = (OWN,) if visible is None or not own or own in visible else ()
+        others = tuple(a for a in configured if a != own and (visible is None or a in visible))
+        unread = sorted((visible or frozenset()) - set(configured) - {own})
+        return (*mine, *others), tuple(f"account {a} {NOT_CONFIGURED}" for a in unread)
+
+    def close(self) -> None:
+        self.reader.close()
+
+    def answer(self, query: ResourceQuery | CoverageQuery, visible: frozenset[str] | None,
+               command: str = COMMAND) -> Message:
+        """`resource` or `coverage`, as the channel (`visible`: its accounts, None: every one) may see it."""
+        if isinstance(query, ResourceQuery):
+            return self.answer_resource(query, visible, command)
+        return self.answer_coverage(query, visible, command)
+
+    # ----------------------------------------------------------------- resource
+
+    def answer_resource(self, query: ResourceQuery, visible: frozenset[str] | None, command: str = COMMAND) -> Message:
+        now = datetime.now(UTC)
+        accounts, unread = self.accounts(query.account, visible)
+        if query.is_arn and query.account and query.regions and len(query.regions) == 1:
+            resource = ProtectedResource(query.account, query.regions[0], query.target, "")
+            if not accounts:  # an account the bot cannot read: nothing is asked
+                return render_lookup(Lookup(query.target, (), (query.account,), query.regions, unread), query,
+                                     sample=self.sample, command=command)
+            return self._report(resource, accounts[0], query, now, command)
+        lookup = self.reader.find(query.target, accounts, query.regions) if accounts else \
+            Lookup(query.target, (), (), query.regions)
+        matches = tuple(r for r in lookup.matches if _seen(r, query.account, visible))
+        exact = tuple(r for r in matches if r.arn == query.target or r.label.lower() == query.target.lower())
+        lookup = replace(lookup, matches=exact if len(exact) == 1 else matches, not_read=lookup.not_read + unread,
+                         accounts=accounts or tuple(a for a in (query.account,) if a))
+        log.info("resource lookup matches=%d calls=%d", len(lookup.matches), lookup.calls)
+        if len(lookup.matches) != 1:
+            return render_lookup(lookup, query, sample=self.sample, command=command)
+        found = lookup.matches[0]
+        read_as = found.account_id if found.account_id in self.settings.testing_accounts else OWN
+        return self._report(found, read_as, query, now, command, calls=lookup.calls)
+
+    def _report(self, resource: ProtectedResource, read_as: str, query: ResourceQuery, now: datetime, command: str,
+                calls: int = 0) -> Message:
+        report = self.reader.report(resource, read_as)
+        if not report.resource.resource_type and report.not_read:  # not described: not a protected resource there
+            lookup = Lookup(query.target, (), (read_as,), (resource.region,), report.not_read, report.calls)
+            return render_lookup(lookup, query, sample=self.sample, command=command)
+        report = replace(report, calls=report.calls + calls)
+        log.info("resource answered jobs=%d calls=%d not_read=%d", len(report.jobs), report.calls, len(report.not_read))
+        return render_resource(report, query, now=now, sample=self.sample, command=command)
+
+    # ----------------------------------------------------------------- coverage
+
+    def coverage(self, query: CoverageQuery, visible: frozenset[str] | None, now: datetime | None = None) -> CoverageRead:
+        now = now or datetime.now(UTC)
+        accounts, unread = self.accounts(query.account, visible)
+        window = (now - timedelta(days=query.days), now)
+        read = self.reader.coverage(accounts, query.regions, window)
+        kept = [r for r in read.resources if _seen(r, query.account, visible)
+                and (query.resource_type is None or r.resource_type == query.resource_type)]
+        unplaced = visible is not None and any(not r.account_id for r in read.resources)
+        notes = ("resources in the bot's own account whose ARN names no account (it could not tell its own id)",) \
+            if unplaced else ()
+        return replace(read, resources=tuple(kept), not_read=read.not_read + unread + notes,
+                       accounts=accounts or tuple(a for a in (query.account,) if a))
+
+    def answer_coverage(self, query: CoverageQuery, visible: frozenset[str] | None, command: str = COMMAND) -> Message:
+        read = self.coverage(query, visible)
+        verdict = cover(read)
+        log.info("coverage answered resources=%d proven=%d calls=%d elapsed_ms=%d", verdict.total.resources,
+                 verdict.total.proven, read.calls, round(read.elapsed * 1000))
+        return render_coverage(read, verdict, query, sample=self.sample, command=command)
+
+
+def _seen(resource: ProtectedResource, account: str | None, visible: frozenset[str] | None) -> bool:
+    """Whether a resource read may be shown: in the account asked for, and one the channel may see (fails closed: a
+    resource whose account is not known is not shown to a scoped channel)."""
+    if account is not None and resource.account_id != account:
+        return False
+    return visible is None or resource.account_id in visible
