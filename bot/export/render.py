@@ -1,0 +1,99 @@
+"""The export's words: the CSV's trailer, the comment the files are shared with, and what the asking user is told.
+Incompleteness comes first, in words, wherever the export is described."""
+
+from __future__ import annotations
+
+from bot.export.grammar import ExportQuery
+from bot.export.result import ExportResult, Uploaded
+from bot.export.table import TIME_FORMAT
+from bot.slack.blocks import SAMPLE_NOTE, Message, clip, code, context, escape, fmt, one_line, section
+
+MAX_NAMED = 10  # failures named in a message (the trailer names every one)
+
+
+def window_text(result: ExportResult) -> str:
+    start, end = result.window
+    clock = "AWS's clock" if result.aws_clock else "this host's clock: AWS's was not heard yet"
+    return f"created {start:{TIME_FORMAT}} to {end:{TIME_FORMAT}} UTC ({clock})"
+
+
+def missing(result: ExportResult) -> list[str]:
+    """Everything the export does not hold, each in a line of its own."""
+    lines = [f"{f.region}: {f.message}" for f in result.unasked]
+    for failed in result.failures:
+        account = f" account {failed.chain.account}" if failed.chain.account else ""
+        lines.append(f"{failed.chain.region}{account}: {failed.failure.message} (stopped after {fmt(failed.rows)} "
+                     "jobs, which are in the file)")
+    if result.too_large:
+        lines.append(f"the export stopped at {result.too_large}")
+    return lines
+
+
+def trailer(result: ExportResult) -> str:
+    """The CSV's last line: the window, the accounts and regions, the rows, and anything not read."""
+    head = (f"restore jobs {window_text(result)}, every state, {result.scope}, regions "
+            f"{', '.join(result.query.regions)}: {result.rows:,} rows")
+    gaps = missing(result)
+    if gaps:
+        head += "; INCOMPLETE, not read: " + "; ".join(gaps)
+    if result.notes:
+        head += ("; also " if gaps else "; MAY BE INCOMPLETE: ") + "; ".join(result.notes)
+    return head if gaps or result.notes else head + "; every region and account asked answered to its last page"
+
+
+def _headline(result: ExportResult) -> str:
+    if result.complete:
+        return f"{fmt(result.rows)} restore jobs"
+    return f":warning: *Incomplete:* {fmt(result.rows)} restore jobs, not everything could be read"
+
+
+def _gap_lines(result: ExportResult) -> str:
+    lines = [f"• {escape(one_line(line))}" for line in missing(result) + list(result.notes)]
+    if len(lines) > MAX_NAMED:
+        lines = lines[:MAX_NAMED] + [f"• and {len(lines) - MAX_NAMED} more: the file's last line names every one"]
+    return clip("\n".join(lines), 2500)
+
+
+def upload_comment(result: ExportResult, command: str, *, sample: bool = False) -> str:
+    """The message the files are shared with, in the channel: rows, window, scope and what is missing."""
+    parts = f" in {len(result.parts)} files (each with its header row)" if len(result.parts) > 1 else ""
+    text = (f":page_facing_up: {_headline(result)}{parts} from {code(f'{command} {result.query.to_text()}')}: "
+            f"{escape(window_text(result))}; {escape(result.scope)}; regions {escape(', '.join(result.query.regions))}.")
+    if not result.complete:
+        text += "\n" + _gap_lines(result)
+    if sample:
+        text = SAMPLE_NOTE + "\n" + text
+    return clip(text, 3900)
+
+
+def render_posted(result: ExportResult, command: str) -> Message:
+    files = "files" if len(result.parts) > 1 else "file"
+    text = f"Posted the export ({fmt(result.rows)} restore jobs) to this channel as a CSV {files}."
+    blocks = [section(f"{_headline(result)}: posted to this channel as a CSV {files}."),
+              context(escape(window_text(result)), code(f"{command} {result.query.to_text()}"))]
+    if not result.complete:
+        blocks.insert(1, section(_gap_lines(result)))
+        text = "Incomplete: " + text
+    return Message(text=text, blocks=blocks)
+
+
+def render_too_large(result: ExportResult, command: str) -> Message:
+    """Refused rather than cut: a part of an audit's evidence is worse than none that says why."""
+    text = (f"The export is too large for Slack here: {result.too_large} (Slack takes files up to 1 GB; the bot splits "
+            "exports into smaller parts). Nothing was posted.")
+    advice = (f"Narrow it (`{command} export 7d`, one `account:`, a `region:`) or write it to a file with "
+              f"`python -m bot export {result.query.to_text().removeprefix('export ')} > restores.csv`.")
+    return Message(text=text, blocks=[section(f":no_entry: {escape(text)}"), section(advice)])
+
+
+def render_export_failed(result: ExportResult, uploaded: Uploaded, command: str) -> Message:
+    why = uploaded.hint or f"Slack refused the upload ({uploaded.error})"
+    text = f"The export ({fmt(result.rows)} restore jobs) could not be posted: {why}."
+    return Message(text=text, blocks=[section(f":warning: {escape(text)}"),
+                                      context(code(f"{command} {result.query.to_text()}"))])
+
+
+def render_no_channel(command: str, query: ExportQuery) -> Message:
+    text = (f"An export is posted as a file to the channel it was asked in, and this request came without one. "
+            f"Run `{command} {query.to_text()}` in a channel, or `python -m bot export` for a file here.")
+    return Message(text=text, blocks=[section(escape(text))])
