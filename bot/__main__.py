@@ -224,6 +224,40 @@ def cmd_digest(args: argparse.Namespace) -> int:
     return 0 if run.ok else 1
 
 
+def cmd_export(args: argparse.Namespace) -> int:
+    """Every restore job of a window as one CSV file on stdout (`> restores.csv`), streamed whatever its size; its
+    trailer, also on stderr, states the window and what was not read (exit 1 when a region or account failed)."""
+    from bot.domain.access import OutOfScope
+    from bot.domain.query import ParseError, tokenize
+    from bot.domain.regions import partitions_of
+    from bot.export.grammar import EXPORT_ACCEPTED, parse_export
+    from bot.export.render import trailer
+    from bot.export.service import ExportService
+    from bot.wiring import Wiring
+
+    settings = _local_settings(args.sample)
+    with _backup(settings, sample=args.sample) as backup:
+        wiring = Wiring(settings, backup=backup, sample=args.sample)
+        regions = wiring.regions.current()
+        try:
+            query = parse_export(tokenize(" ".join(args.text)), regions, partitions_of(regions))
+        except ParseError as error:
+            print(f"usage error: {error.user_message()}", file=sys.stderr)
+            return EXIT_CONFIG
+        access = wiring.policy.check(user_id="", channel_id="", teams=None)
+        if not access.allowed:  # account scoping configured with no `*` default: the CLI is no channel
+            print(f"usage error: RESTORES_CHANNEL_ACCOUNTS gives no scope to the command line ({EXPORT_ACCEPTED})",
+                  file=sys.stderr)
+            return EXIT_CONFIG
+        try:
+            result = ExportService(backup, wiring.policy, sample=args.sample).write(query, access, sys.stdout.buffer)
+        except OutOfScope as error:
+            print(f"usage error: {error}", file=sys.stderr)
+            return EXIT_CONFIG
+    print(f"# {trailer(result)}", file=sys.stderr)
+    return 1 if result.failures or result.unasked else 0
+
+
 def cmd_check(args: argparse.Namespace) -> int:
     from bot.check import run_check
     from bot.slack.client import create_web_client
@@ -338,6 +372,11 @@ def build_parser() -> argparse.ArgumentParser:
                          help="upgrade or downgrade to this revision instead (a rollback: run it with the newer release)")
     migrate.set_defaults(func=cmd_migrate)
 
+    export = sub.add_parser("export", help="every restore job of a window as CSV on stdout (> restores.csv)")
+    export.add_argument("--sample", action="store_true", help="use the bundled sample data (no AWS needed)")
+    export.add_argument("text", nargs="*", help='e.g. "30d account:ANY" (7d|30d|90d, default 30d; region:…)')
+    export.set_defaults(func=cmd_export)
+
     check = sub.add_parser("check", help="print the effective configuration and test Slack and AWS access")
     check.set_defaults(func=cmd_check)
     return parser
@@ -348,7 +387,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     args = build_parser().parse_args(argv)
     # `ask` and dry runs print an answer: keep the terminal for it unless LOG_LEVEL asks for more.
-    quiet = args.command in ("ask", "check", "chart") or getattr(args, "dry_run", False)
+    quiet = args.command in ("ask", "check", "chart", "export") or getattr(args, "dry_run", False)
     level = os.environ.get("LOG_LEVEL", "").strip().upper()
     if level not in LOG_LEVELS:
         level = "WARNING" if quiet else "INFO"
