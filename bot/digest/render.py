@@ -2,16 +2,32 @@
 
 from __future__ import annotations
 
+from collections import defaultdict
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from slack_sdk.models.blocks import ActionsBlock, Block, SectionBlock
 
 from bot.answers.controls import ActionId, ActionValue, BlockId
 from bot.charts.render import ChartFile, DailySeries
-from bot.digest.data import DigestData
+from bot.digest.data import AVERAGE_DAYS, DigestData
 from bot.domain.coverage import Claim, Coverage, reassure
 from bot.domain.query import COMMAND, Period, RestoreFilter, State
+from bot.domain.results import SummaryRow
+from bot.domain.words import (
+    SERIES_DAYS,
+    change_text,
+    daily_counts,
+    day_text,
+    days_window,
+    jobs_text,
+    plural,
+    state_word,
+    states_text,
+    trend_line,
+    window_text,
+)
 from bot.slack import blocks as kit
 
 CHART_TITLE = "Restore jobs per UTC day"
@@ -39,25 +55,34 @@ def digest_coverage(data: DigestData) -> Coverage:
     return Coverage.of([f.region for f in data.failures], [f"{r} (cut short)" for r in data.truncated], data.limits)
 
 
+def digest_trend(data: DigestData) -> tuple[tuple[date, int], ...]:
+    """The digest's failed + aborted per day: the SERIES_DAYS days ending with its day, one bar per day, zeros
+    included (words.daily_counts fills a day AWS sent no row for)."""
+    return daily_counts(dict(data.trend), data.day)
+
+
 def _trend_text(data: DigestData, *, charted: bool = False) -> str:
-    values = [n for _, n in data.trend]
-    average = data.seven_day_average
+    series = digest_trend(data)
     if charted:
-        text = f"*{len(values)}-day trend* (failed + aborted per day, completed for context)"
+        text = f"*{len(series)}-day trend* (failed + aborted per day, completed for context)"
     else:
-        text = f"*{len(values)}-day trend* `{kit.sparkline(values)}` (failed + aborted per day, oldest first)"
+        text = f"*{len(series)}-day trend* {trend_line(series)}"
     if data.incomplete:
-        # A percentage from partial numbers would read as a trend; say what is known instead.
-        return f"{text}\nYesterday at least {kit.fmt(data.bad)} in what was read — no comparison made from partial numbers"
-    if average is None:
+        # A comparison from partial numbers would read as a trend; say what is known instead.
+        return (f"{text}\n{day_text(data.day)}: at least {kit.fmt(data.bad)} failed or aborted in what was read — no "
+                "comparison made from partial numbers")
+    change = change_text(data.bad, data.seven_day_average, days=AVERAGE_DAYS)
+    if not change:
         return text
-    if average == 0:
-        change = "none in the 7 days before" if data.bad == 0 else "none in the 7 days before: *new*"
-    else:
-        pct = (data.bad - average) / average * 100
-        arrow = ":small_red_triangle:" if pct > 0 else ":small_red_triangle_down:" if pct < 0 else ":heavy_minus_sign:"
-        change = f"{arrow} {pct:+.0f}% vs the 7-day average of {average:.1f}/day"
-    return f"{text}\nYesterday {kit.fmt(data.bad)} — {change}"
+    return f"{text}\n{day_text(data.day)}: {kit.fmt(data.bad)} failed or aborted — {change}"
+
+
+def labelled_lines(rows: Sequence[SummaryRow], key: Callable[[SummaryRow], str]) -> list[str]:
+    """A breakdown whose every row says what its count is: "*us-east-1* — 2 failed, 1 aborted" (failed first)."""
+    per: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    for row in rows:
+        per[key(row)][row.state] += row.count
+    return [f"*{kit.escape(name)}* — {states_text(per[name])}" for name, _ in kit.totals_by(rows, key)]
 
 
 @dataclass(frozen=True)
@@ -81,7 +106,8 @@ def render_digest(
     scope = kit.describe_scope(
         RestoreFilter(state=State.FAILED, account=data.account, regions=data.regions, visible_accounts=data.visible_accounts)
     )
-    blocks.append(kit.context(f"*Scope:* failed and aborted · {scope.split(' · ', 1)[1]}"))
+    blocks.append(kit.context(f"*Window:* {window_text(*days_window(data.day))} (the UTC day AWS has counted)",
+                              f"*Scope:* failed and aborted · {scope.split(' · ', 1)[1]}"))
     if not answered:
         blocks.append(kit.section(":rotating_light: *No region could be queried*; no numbers for this day."))
     else:
@@ -91,7 +117,7 @@ def render_digest(
     if extra is not None:
         blocks += extra.blocks
     blocks += drill
-    blocks.append(kit.context(f"`{command} failed 1d` for the last 14 days · posted by restores bot"))
+    blocks.append(kit.context(f"`{command} failed daily` for each of the last {SERIES_DAYS} days · posted by restores bot"))
 
     if not answered:
         text = f"Restore digest {data.day.isoformat()}: no region could be queried"
@@ -144,7 +170,7 @@ def _digest_body(data: DigestData, day: str, *, clear: bool, chart: ChartFile | 
         blocks.append(
             SectionBlock(
                 text=kit.mrkdwn(
-                    f"*{kit.fmt(data.bad)} restore jobs failed or were aborted* on {day}; "
+                    f"*{jobs_text(data.bad)} failed or {'was' if data.bad == 1 else 'were'} aborted* on {day}; "
                     f"{kit.fmt(data.completed)} completed."
                 ),
                 fields=[
@@ -153,9 +179,9 @@ def _digest_body(data: DigestData, day: str, *, clear: bool, chart: ChartFile | 
                 ],
             )
         )
-        by_account = kit.group_lines(data.by_account_rows, lambda r: r.account_id, True)
-        by_region = kit.group_lines(data.rows, lambda r: r.region, True)
-        by_type = kit.group_lines(data.by_type_rows, lambda r: r.resource_type, True)
+        by_account = labelled_lines(data.by_account_rows, lambda r: r.account_id)
+        by_region = labelled_lines(data.rows, lambda r: r.region)
+        by_type = labelled_lines(data.by_type_rows, lambda r: r.resource_type)
         blocks.append(kit.section("*By account*\n" + kit.fit_lines(by_account, limit=8)))
         blocks.append(kit.section("*By region*\n" + kit.fit_lines(by_region, limit=8)))
         blocks.append(kit.section("*By resource type*\n" + kit.fit_lines(by_type, limit=8)))
@@ -171,10 +197,12 @@ def _digest_drill_down(data: DigestData) -> list[Block]:
     counts = {State.FAILED: data.failed, State.ABORTED: data.aborted}
     buttons = [
         kit.button(
-            f"{state.icon} {kit.fmt(n)} {state.lower()} jobs",
+            f"{state.icon} {plural(n, f'{state_word(state)} job')}",
             ActionId.JOBS.with_suffix(state.lower()),
             ActionValue(
-                RestoreFilter(state=state, period=Period.ONE_DAY, account=data.account, regions=data.regions), window
+                RestoreFilter(state=state, period=Period.ONE_DAY, last_day=True, account=data.account,
+                              regions=data.regions),
+                window,
             ),
         )
         for state, n in counts.items()

@@ -253,9 +253,12 @@ def change_text(count: int, average: float | None, *, days: int = 7) -> str:
             return f"{SAME_ICON} the same: none in {before} either"
         return f"{WORSE_ICON} *worse:* none in {before}"
     difference = count - average
-    word, icon = (("about the same", SAME_ICON) if abs(difference) < 0.5
-                  else ("better", BETTER_ICON) if difference < 0 else ("worse", WORSE_ICON))
-    if max(count, average) < SMALL_COUNTS:
+    small = max(count, average) < SMALL_COUNTS
+    # Within half a job (or, for larger numbers, within 5%) of the average is no change worth a colour.
+    if abs(difference) < 0.5 or (not small and abs(difference) / average < 0.05):
+        return f"{SAME_ICON} *about the same:* {count:,} vs {average:.1f} a day on average in {before}"
+    word, icon = ("better", BETTER_ICON) if difference < 0 else ("worse", WORSE_ICON)
+    if small:
         return f"{icon} *{word}:* {count:,} vs {average:.1f} a day on average in {before}"
     arrow = "▲" if difference > 0 else "▼"
     return f"{icon} *{word}:* {count:,} is {arrow} {abs(difference) / average * 100:.0f}% vs {average:.1f} a day in {before}"

@@ -78,7 +78,7 @@ def test_every_channel_shows_the_one_uploaded_chart(fakes: tuple[BackupEmulator,
         assert upload.alt_txt == alt
         # The picture replaces the sparkline; the comparison in words stays.
         assert not any(c in trend_text(post) for c in SPARK)
-        assert f"Yesterday {failed + aborted:,} — " in trend_text(post)
+        assert f"{day:%a} {day.day} {day:%b}: {failed + aborted:,} failed or aborted — " in trend_text(post)
 
 
 def test_each_scope_gets_its_own_chart_uploaded_once(fakes: tuple[BackupEmulator, FakeSlack],
