@@ -9,12 +9,14 @@ import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import boto3
-from moto.server import ThreadedMotoServer
 
 from bot.sample.records import RestoreJob
+
+if TYPE_CHECKING:
+    from moto.server import ThreadedMotoServer
 
 ACCOUNT = "123456789012"  # moto's own account: the queues' URLs name it
 
@@ -82,6 +84,8 @@ class MotoSqs:
 
 @contextmanager
 def moto_sqs() -> Iterator[MotoSqs]:
+    from moto.server import ThreadedMotoServer  # here: the event helpers above serve socket-free unit tests too
+
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
     server.start()
     try:

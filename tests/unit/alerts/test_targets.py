@@ -66,3 +66,16 @@ def test_the_accounts_polled_are_the_bots_own_the_listed_the_scoped_and_the_name
                ScopedTarget(AlertTarget("C0NAMED", account=C), None)]
     assert accounts_to_poll(settings(RESTORES_ALERT_ACCOUNTS="999900001111"), targets) == ("", A, B, C, "999900001111")
     assert accounts_to_poll(settings(), []) == ("",)
+
+
+def test_without_a_list_the_whole_organisations_active_accounts_are_polled_and_never_an_inactive_one() -> None:
+    active = frozenset({A, B, "999900001111"})  # C is suspended: the directory does not list it as active
+    scoped_c = [ScopedTarget(AlertTarget("C0TEAMC"), frozenset({C}))]
+    # The bot's own account is one of the organisation's: asked by its id, not also as "" (no ByAccountId).
+    assert accounts_to_poll(settings(), [], active) == (A, B, "999900001111")
+    assert accounts_to_poll(settings(), scoped_c, active) == tuple(sorted(active))
+    # A list still decides what is polled; the directory only takes out what is not active.
+    assert accounts_to_poll(settings(RESTORES_ALERT_ACCOUNTS=f"{B},{C}"), [], active) == ("", B)
+    # No directory (None) or an empty one: what the poll did before.
+    assert accounts_to_poll(settings(), scoped_c, None) == ("", C)
+    assert accounts_to_poll(settings(), [], frozenset()) == ("",)
