@@ -84,6 +84,10 @@ def test_compose_gives_web_and_clock_one_postgresql_database() -> None:
     url = web["environment"]["DATABASE_URL"]
     assert url == clock["environment"]["DATABASE_URL"]
     assert url.startswith("postgresql://") and "@db:5432/" in url  # the compose file's own PostgreSQL service
+    # The URL compose builds (its password interpolated) is one the bot takes for PostgreSQL through psycopg 3.
+    interpolated = re.sub(r"\$\{POSTGRES_PASSWORD:\?[^}]*\}", "s3cret", url)
+    assert load_settings({"RESTORES_REGIONS": "us-east-1", "DATABASE_URL": interpolated}).database_url == (
+        "postgresql+psycopg://restores:s3cret@db:5432/restores")
     assert services["db"]["image"].startswith("postgres:")
     for service in (web, clock):
         assert service["depends_on"]["db"]["condition"] == "service_healthy"
