@@ -1,1 +1,1 @@
-"""restores bot: tells a team in Slack whether its AWS Backup restores work (README: "How it fits together")."""
+"""restores bot: tells a team in Slack whether its AWS Backup restores work (CONTRIBUTING.md: "How it fits together")."""
