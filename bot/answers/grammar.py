@@ -30,6 +30,7 @@ from bot.domain.query import (
     tokenize,
 )
 from bot.domain.regions import partitions_of
+from bot.export.grammar import ExportQuery, parse_export
 from bot.recoverability.grammar import RECOVERABILITY_VERBS, CoverageQuery, ResourceQuery, parse_recoverability
 from bot.restore_testing.grammar import TestsQuery, parse_tests
 from bot.subscriptions.grammar import SUBSCRIPTION_VERBS, Subscription, parse_subscription
@@ -37,12 +38,15 @@ from bot.subscriptions.grammar import SUBSCRIPTION_VERBS, Subscription, parse_su
 
 @dataclass(frozen=True)
 class ParsedCommand:
-    kind: Literal["summary", "help", "jobs", "tests", "subscribe", "unsubscribe", "subscriptions", "recoverability"]
+    kind: Literal[
+        "summary", "help", "jobs", "tests", "subscribe", "unsubscribe", "subscriptions", "recoverability", "export"
+    ]
     filter: RestoreFilter = field(default_factory=RestoreFilter)
     tests: TestsQuery | None = None
     # kind subscribe: DigestSubscribe or AlertsSubscribe; unsubscribe: Unsubscribe; subscriptions: None.
     subscription: Subscription | None = None
     recoverability: ResourceQuery | CoverageQuery | None = None  # kind recoverability: `resource` or `coverage`
+    export: ExportQuery | None = None  # kind export
 
 
 def parse_command(text: str, default_regions: tuple[str, ...] = ()) -> ParsedCommand:
@@ -55,9 +59,12 @@ def parse_command(text: str, default_regions: tuple[str, ...] = ()) -> ParsedCom
     help_token = any(token.lower() in ("help", "?", "-h", "--help") for token in tokens)
     if tokens and tokens[0].lower() in RECOVERABILITY_VERBS and not help_token:
         return ParsedCommand("recoverability", recoverability=parse_recoverability(tokens, default_regions, partitions))
+    if any(token.lower() == "export" for token in tokens) and not help_token:
+        return ParsedCommand("export", export=parse_export(tokens, default_regions, partitions))
     if any(token.lower() == "tests" for token in tokens) and not help_token:
         return ParsedCommand("tests", tests=parse_tests(tokens, default_regions, partitions))
-    if help_token and any(token.lower() in ("tests", *SUBSCRIPTION_VERBS, *RECOVERABILITY_VERBS) for token in tokens):
+    verbs = ("tests", "export", *SUBSCRIPTION_VERBS, *RECOVERABILITY_VERBS)
+    if help_token and any(token.lower() in verbs for token in tokens):
         return ParsedCommand("help")
     if any(token.lower() in SUBSCRIPTION_VERBS for token in tokens):
         kind, subscription = parse_subscription(tokens)
