@@ -97,3 +97,11 @@ def render_no_channel(command: str, query: ExportQuery) -> Message:
     text = (f"An export is posted as a file to the channel it was asked in, and this request came without one. "
             f"Run `{command} {query.to_text()}` in a channel, or `python -m bot export` for a file here.")
     return Message(text=text, blocks=[section(escape(text))])
+
+
+def render_started(query: ExportQuery, command: str) -> Message:
+    """The first answer while the jobs are read: an export of many accounts takes minutes."""
+    text = (f"Exporting every restore job of the last {query.days} days; the CSV will be posted to this channel "
+            "when it is read in full.")
+    return Message(text=text, blocks=[section(f":hourglass_flowing_sand: {text}"),
+                                      context(code(f"{command} {query.to_text()}"))])

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import IO
 
@@ -20,6 +21,7 @@ from bot.export.render import (
     render_export_failed,
     render_no_channel,
     render_posted,
+    render_started,
     render_too_large,
     trailer,
     upload_comment,
@@ -68,11 +70,22 @@ class ExportService:
         """The export as parts of at most `part_bytes`, rewound for uploading; the caller closes them."""
         return self._run(query, access, Parts(self.part_bytes, self.max_parts))
 
-    def answer(self, query: ExportQuery, access: Access, *, upload: Upload | None, command: str) -> Message:
+    def answer(
+        self,
+        query: ExportQuery,
+        access: Access,
+        *,
+        upload: Upload | None,
+        command: str,
+        progress: Callable[[Message], None] | None = None,
+    ) -> Message:
         """Export and share the files to the request's channel; what the user is told (the channel gets the files
         with the comment). Raises OutOfScope for accounts the channel may not see, before any AWS call."""
         if upload is None:
             return render_no_channel(command, query)
+        self.policy.scope(RestoreFilter(account=query.account, regions=query.regions), access)  # before "Exporting"
+        if progress is not None:
+            progress(render_started(query, command))
         result = self.spool(query, access)
         try:
             if result.too_large:
