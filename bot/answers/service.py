@@ -29,6 +29,8 @@ from bot.domain.query import ANY, COMMAND, WILDCARDS, ParseError, Period, Restor
 from bot.domain.regions import RegionCatalog
 from bot.domain.results import JobsQuery, JobsResult, RegionFailure, SummaryResult, SummaryRow
 from bot.domain.subscriptions import ChannelCheck
+from bot.export.result import Upload as ExportUpload
+from bot.export.service import ExportService
 from bot.logs import handling
 from bot.recoverability.service import Recoverability
 from bot.restore_testing.controls import TestJobsValue
@@ -55,6 +57,7 @@ class RestoresService:
     tests: RestoreTests
     subscriptions: SubscriptionCommands
     recoverability: Recoverability | None = None  # `resource` and `coverage` (bot.recoverability)
+    exports: ExportService | None = None  # `export` (bot.export); None: built on the backup and policy here
     sample: bool = False
 
     def _guarded(
@@ -99,11 +102,13 @@ class RestoresService:
         teams: tuple[str, ...] | None = None,
         progress: Progress | None = None,
         channel_check: ChannelCheck | None = None,
+        upload: ExportUpload | None = None,
     ) -> Message:
         """Answer a typed command. Refusals, usage errors and faults become answers, never exceptions.
         `progress` receives a first, partial answer of a long query (it is to be replaced by the returned one).
         `channel_check` asks Slack whether the bot can post in the channel before a subscription is taken (the
-        handlers pass one built on the bot's client; the CLI has none)."""
+        handlers pass one built on the bot's client; the CLI has none). `upload` shares an export's files to the
+        channel (bot.export.upload, built by the handlers on the bot's client)."""
 
         def work(access: Access) -> Message:
             try:
@@ -122,6 +127,9 @@ class RestoresService:
                     raise RuntimeError("no Recoverability wired")
                 self.policy.scope(RestoreFilter(regions=parsed.recoverability.regions), access)  # partition check
                 return self.recoverability.answer(parsed.recoverability, access.accounts, command)
+            if parsed.kind == "export" and parsed.export is not None:
+                exports = self.exports or ExportService(self.backup, self.policy, sample=self.sample)
+                return exports.answer(parsed.export, access, upload=upload, command=command, progress=progress)
             if parsed.kind == "tests" and parsed.tests is not None:
                 self.policy.scope(replace(parsed.filter, regions=parsed.tests.regions), access)  # partition check
                 return self.tests.answer(parsed.tests, access.accounts, command)
