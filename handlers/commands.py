@@ -11,6 +11,7 @@ from slack_sdk import WebClient
 from bot.answers.notices import render_busy, render_internal_error
 from bot.answers.service import RestoresService
 from bot.domain.query import COMMAND
+from bot.export.upload import slack_upload
 from bot.slack.blocks import Message
 from bot.slack.channels import slack_channel_check
 from bot.web.admission import Gate
@@ -55,6 +56,9 @@ class RestoresCommand:
                 progress=progress,
                 # A subscription asks Slack first whether the bot can post in the channel (conversations.info).
                 channel_check=slack_channel_check(client) if client is not None else None,
+                # An export's CSV goes to the channel as files (a response_url cannot carry one).
+                upload=slack_upload(client, str(command.get("channel_id"))) if client is not None
+                and command.get("channel_id") else None,
             )
         except Exception:  # the service already turns faults into answers; this is the last resort
             logger.exception("restores answer failed")
