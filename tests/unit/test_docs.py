@@ -4,6 +4,7 @@ filled, compose.yaml gives web and clock ONE database, and the IAM files are the
 
 from __future__ import annotations
 
+import argparse
 import json
 import re
 from pathlib import Path
@@ -120,3 +121,21 @@ def test_iam_files_are_the_policies_the_readme_describes() -> None:
     granted = {action for s in testing["Statement"] for action in s["Action"]}
     # What the bot reads through the role: restore testing plans, their selections and their restore jobs.
     assert {"backup:ListRestoreTestingPlans", "backup:ListRestoreTestingSelections", "backup:ListRestoreJobs"} <= granted
+
+
+def test_every_cli_command_and_option_the_readme_shows_exists() -> None:
+    from bot.__main__ import build_parser
+
+    parser = build_parser()
+    commands = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction)).choices
+    # A command and what follows it up to the end of its code span, a comment, a redirection or the next command.
+    shown = re.findall(r"python -m bot ([a-z]+)([^`\n#>|;&\"]*)", README.read_text())
+    assert {"serve", "clock", "check", "ask", "digest"} <= {name for name, _ in shown}
+    unknown = []
+    for name, rest in shown:
+        if name not in commands:
+            unknown.append(name)
+            continue
+        options = {o for a in commands[name]._actions for o in a.option_strings}
+        unknown += [f"{name} {o}" for o in re.findall(r"(?<![\w-])(--?[a-z][-\w]*)", rest) if o not in options]
+    assert unknown == []
