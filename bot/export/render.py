@@ -41,10 +41,19 @@ def trailer(result: ExportResult) -> str:
     return head if gaps or result.notes else head + "; every region and account asked answered to its last page"
 
 
+def _incomplete(result: ExportResult) -> str:
+    """The headline's first word when the file may not hold every job: read failures, or what the reads cannot cover."""
+    if missing(result):
+        return "Incomplete"
+    return "May be incomplete" if result.notes else ""
+
+
 def _headline(result: ExportResult) -> str:
-    if result.complete:
+    word = _incomplete(result)
+    if not word:
         return f"{fmt(result.rows)} restore jobs"
-    return f":warning: *Incomplete:* {fmt(result.rows)} restore jobs, not everything could be read"
+    why = "not everything could be read" if word == "Incomplete" else "see below"
+    return f":warning: *{word}:* {fmt(result.rows)} restore jobs, {why}"
 
 
 def _gap_lines(result: ExportResult) -> str:
@@ -73,7 +82,7 @@ def render_posted(result: ExportResult, command: str) -> Message:
               context(escape(window_text(result)), code(f"{command} {result.query.to_text()}"))]
     if not result.complete:
         blocks.insert(1, section(_gap_lines(result)))
-        text = "Incomplete: " + text
+        text = f"{_incomplete(result)}: {text}"
     return Message(text=text, blocks=blocks)
 
 
