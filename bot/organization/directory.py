@@ -55,7 +55,7 @@ class OrganizationDirectory:
         retry_seconds: float = RETRY_SECONDS,
         unknown_seconds: float = UNKNOWN_SECONDS,
         max_stale_seconds: float = MAX_STALE_SECONDS,
-        reader: Callable[[Any, Calls], Organization] | None = None,
+        reader: Callable[[Callable[[], Any], Calls], Organization] | None = None,
     ) -> None:
         self._session_factory = session_factory
         self._endpoint_url = endpoint_url
@@ -66,7 +66,8 @@ class OrganizationDirectory:
         self._retry_seconds = retry_seconds
         self._unknown_seconds = unknown_seconds
         self._max_stale_seconds = max_stale_seconds
-        self._reader = reader or (lambda client, tally: read_organization(client, page_size=page_size, tally=tally))
+        # A reader is given the way to make the Organizations client (tests give their own reader and make none).
+        self._reader = reader or (lambda client, tally: read_organization(client(), page_size=page_size, tally=tally))
         self.aws_clock = AwsClock()
         self._state = threading.Lock()  # guards the fields below; held only briefly
         self._reading = threading.Lock()  # one read at a time
@@ -191,12 +192,7 @@ class OrganizationDirectory:
         """One read, with `_reading` held: the organisation kept, or the problem noted."""
         tally = Calls()
         try:
-            session = self._session_factory()
-            self.aws_clock.listen(session, "organizations")
-            kwargs: dict[str, Any] = {"region_name": session.region_name or "us-east-1", "config": self._config}
-            if self._endpoint_url:
-                kwargs["endpoint_url"] = self._endpoint_url
-            organization = self._reader(session.client("organizations", **kwargs), tally)
+            organization = self._reader(self._client, tally)
         except Exception as error:  # failing soft: every lookup says why, check names what to grant
             self._failed(describe_failure(error, tally), tally)
             return
@@ -211,6 +207,16 @@ class OrganizationDirectory:
             self.last_calls = self.kept_calls = tally.calls
         log.info("organisation read: %d accounts, %d OUs, %d calls", len(organization.accounts),
                  len(organization.units), tally.calls)
+
+    def _client(self) -> Any:
+        """A client of a new session for each read (a day apart: credentials as they are now), heard by aws_clock."""
+        session = self._session_factory()
+        self.aws_clock.listen(session, "organizations")
+        # Organizations is global: its endpoint is the partition's whatever the region (us-east-1 for aws).
+        kwargs: dict[str, Any] = {"region_name": session.region_name or "us-east-1", "config": self._config}
+        if self._endpoint_url:
+            kwargs["endpoint_url"] = self._endpoint_url
+        return session.client("organizations", **kwargs)
 
     def _failed(self, problem: Unavailable, tally: Calls) -> None:
         now = self._clock()
