@@ -12,9 +12,10 @@ from __future__ import annotations
 import logging
 import threading
 import time
+import weakref
 from collections.abc import Callable, Iterable
 from dataclasses import replace
-from typing import Any, Final, TypeVar
+from typing import TYPE_CHECKING, Any, Final, TypeVar
 
 import boto3
 from botocore.config import Config
@@ -25,6 +26,9 @@ from bot.aws.errors import DeadlineExceeded
 from bot.domain.accounts import NO_NAMES, AccountNames
 from bot.domain.organization import OU_ID_RE, ROOT_ID_RE, AccountMatch, Organization, Unavailable, UnitMatch
 from bot.organization.read import ACTIONS, PAGE_SIZE, Calls, read_organization
+
+if TYPE_CHECKING:
+    from bot.aws.client import BackupService
 
 log = logging.getLogger(__name__)
 M = TypeVar("M", AccountMatch, UnitMatch)
@@ -69,6 +73,7 @@ class OrganizationDirectory:
         # A reader is given the way to make the Organizations client (tests give their own reader and make none).
         self._reader = reader or (lambda client, tally: read_organization(client(), page_size=page_size, tally=tally))
         self.aws_clock = AwsClock()
+        self._heard: weakref.WeakSet[boto3.session.Session] = weakref.WeakSet()
         self._state = threading.Lock()  # guards the fields below; held only briefly
         self._reading = threading.Lock()  # one read at a time
         self._organization: Organization | None = None
@@ -209,9 +214,11 @@ class OrganizationDirectory:
                  len(organization.units), tally.calls)
 
     def _client(self) -> Any:
-        """A client of a new session for each read (a day apart: credentials as they are now), heard by aws_clock."""
+        """A client for each read (a day apart: credentials as they are now), its answers heard by aws_clock."""
         session = self._session_factory()
-        self.aws_clock.listen(session, "organizations")
+        if session not in self._heard:  # the bot's own session is handed out again: listen to it once
+            self._heard.add(session)
+            self.aws_clock.listen(session, "organizations")
         # Organizations is global: its endpoint is the partition's whatever the region (us-east-1 for aws).
         kwargs: dict[str, Any] = {"region_name": session.region_name or "us-east-1", "config": self._config}
         if self._endpoint_url:
@@ -229,6 +236,12 @@ class OrganizationDirectory:
             self.last_calls = tally.calls
         log.warning("organisation not read (%s after %d calls): %s", tally.action or "session", tally.calls,
                     problem.reason)
+
+
+def directory_for(backup: BackupService) -> OrganizationDirectory:
+    """The directory on the bot's own AWS session and endpoint (the sample's emulator with `--sample`; otherwise AWS, or
+    AWS_ENDPOINT_URL_ORGANIZATIONS), as bot.aws.testing assumes roles from it."""
+    return OrganizationDirectory(backup.session, endpoint_url=backup.endpoint_url)
 
 
 def describe_failure(error: BaseException, tally: Calls) -> Unavailable:

@@ -10,6 +10,7 @@ from collections.abc import Iterator
 import boto3
 import pytest
 
+from bot.domain.organization import Unavailable
 from bot.organization.directory import OrganizationDirectory
 from bot.organization.probe import directory_probe
 from bot.organization.read import ACTIONS
@@ -72,3 +73,20 @@ def test_an_emulator_serving_no_organisation_refuses_the_listing(emulator: Backu
     assert directory.current() is None
     problem = directory.problem
     assert problem is not None and problem.grant == ACTIONS and "organizations:ListRoots" in problem.reason
+
+
+def test_directory_for_the_bots_own_session_reads_the_sample_as_ask_sample_would(emulator: BackupEmulator) -> None:
+    from bot.aws.client import BackupService
+    from bot.organization.directory import directory_for
+
+    backup = BackupService(session, endpoint_url=emulator.url)
+    try:
+        directory = directory_for(backup)
+        assert directory.names().label("444455556666") == "prod-payments · 4444…6666"
+        directory.refresh()  # a second read on the same session
+        assert directory.reads == 2 and directory.current() is not None
+        unit = directory.find_unit("Production")
+        assert not isinstance(unit, Unavailable) and unit.unique is not None
+        assert directory.accounts_under(unit.unique.id) == {"444455556666", "777788889999"}
+    finally:
+        backup.close()
