@@ -9,7 +9,7 @@ import os
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING, NoReturn, TypeVar
 
 from bot.config import ConfigError, Mode, Settings, load_settings
 from bot.domain.query import COMMAND
@@ -28,31 +28,32 @@ log = logging.getLogger("bot")
 
 
 def _settings(mode: Mode, env: dict[str, str] | None = None) -> Settings:
+    """The validated settings of a process of `mode`, or every problem, one line each, and exit 2 (bot.preflight: the
+    same validation `check` lists for every process)."""
     try:
         return load_settings(env if env is not None else dict(os.environ), mode)
     except ConfigError as error:
-        print(f"configuration error: {error}", file=sys.stderr)
-        raise SystemExit(EXIT_CONFIG) from None
+        _refuse(error)
+
+
+def _refuse(error: ConfigError) -> NoReturn:
+    for problem in error.problems:
+        print(f"configuration error: {problem}", file=sys.stderr)
+    raise SystemExit(EXIT_CONFIG) from None
 
 
 def _check_slack_token(settings: Settings) -> None:
     """Fail fast on a wrong token; a Slack outage at start-up only warns (the process keeps serving)."""
-    from slack_sdk.errors import SlackApiError
-
+    from bot.preflight import slack_auth
     from bot.slack.client import create_web_client
-    from bot.slack.errors import slack_error_code
 
-    try:
-        auth = create_web_client(settings).auth_test()
-        log.info("slack auth ok team=%s bot_user=%s", auth.get("team_id"), auth.get("user_id"))
-    except SlackApiError as error:
-        code = slack_error_code(error)
-        if code in ("invalid_auth", "not_authed", "account_inactive", "token_revoked", "token_expired"):
-            print(f"configuration error: SLACK_BOT_TOKEN was rejected by Slack ({code})", file=sys.stderr)
-            raise SystemExit(EXIT_CONFIG) from None
-        log.warning("slack auth.test failed (%s); serving anyway", code)
-    except Exception as error:  # network trouble: Slack may come back, the process should be up when it does
-        log.warning("slack auth.test unreachable (%s); serving anyway", type(error).__name__)
+    auth = slack_auth(settings, lambda: create_web_client(settings))
+    if auth.refusal is not None:
+        _refuse(ConfigError(auth.refusal))
+    if auth.trouble is not None:
+        log.warning("%s; serving anyway", auth.trouble)
+    else:
+        log.info("slack auth ok team=%s bot_user=%s", auth.response.get("team_id"), auth.response.get("user_id"))
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
@@ -260,14 +261,16 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 def cmd_check(args: argparse.Namespace) -> int:
     from bot.check import run_check
+    from bot.config import read_settings
     from bot.slack.client import create_web_client
     from bot.wiring import Wiring
 
-    settings = _settings("local")
+    env = dict(os.environ)
+    settings, _ = read_settings(env)  # what is wrong is listed by the check itself, all of it
     with _backup(settings, sample=False) as backup:
-        report = run_check(Wiring(settings, backup=backup), lambda: create_web_client(settings))
+        report = run_check(Wiring(settings, backup=backup), lambda: create_web_client(settings), env)
     print(report.render(), end="")
-    return 0 if not report.problems else 1
+    return report.exit_status
 
 
 def _or_config_error(build: Callable[[], T]) -> T:
@@ -275,8 +278,7 @@ def _or_config_error(build: Callable[[], T]) -> T:
     try:
         return build()
     except ConfigError as error:
-        print(f"configuration error: {error}", file=sys.stderr)
-        raise SystemExit(EXIT_CONFIG) from None
+        _refuse(error)
 
 
 def _upgrade_schema(wiring: Wiring) -> Migration:

@@ -324,8 +324,13 @@ def _required_for_mode(settings: Settings, mode: Mode) -> list[str]:
         elif not token.startswith("xoxb-"):
             problems.append("SLACK_BOT_TOKEN must be a bot token starting with xoxb- (the Bot User OAuth Token, from "
                             "OAuth & Permissions)")
-    if mode == "http" and not settings.slack_signing_secret:
+    secret = settings.slack_signing_secret
+    if mode == "http" and not secret:
         problems.append("SLACK_SIGNING_SECRET is not set (Basic Information > App Credentials > Signing Secret)")
+    elif mode == "http" and (secret.startswith(("xoxb-", "xoxp-", "xapp-")) or re.search(r"[\s'\"]", secret)):
+        # Every request would then be refused with 401 while the process looks healthy: refuse it at start instead.
+        problems.append("SLACK_SIGNING_SECRET is not a signing secret (a token, or with spaces or quotes): paste "
+                        "Basic Information > App Credentials > Signing Secret alone")
     if mode == "socket":
         if not settings.slack_app_token:
             problems.append("SLACK_APP_TOKEN is not set (an app-level token xapp-... with connections:write)")

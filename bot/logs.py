@@ -79,7 +79,8 @@ class SecretsFilter(logging.Filter):
         # Short values would mask ordinary words; real tokens and keys are long.
         self.secrets = sorted({s for s in secrets if s and len(s) >= 8}, key=len, reverse=True)
 
-    def _mask(self, text: str) -> str:
+    def mask(self, text: str) -> str:
+        """`text` with every known secret and capability URL replaced."""
         for secret in self.secrets:
             text = text.replace(secret, "****")
         text = mask_url_secrets(text)
@@ -87,19 +88,19 @@ class SecretsFilter(logging.Filter):
 
     def filter(self, record: logging.LogRecord) -> bool:
         message = record.getMessage()
-        masked = self._mask(message)
+        masked = self.mask(message)
         if masked != message:
             record.msg, record.args = masked, None
         for key, value in _fields(record).items():
             if isinstance(value, (int, float, bool)) or value is None:
                 continue
             text = str(value)
-            if self._mask(text) != text:
-                setattr(record, key, self._mask(text))
+            if self.mask(text) != text:
+                setattr(record, key, self.mask(text))
         if record.exc_info and record.exc_info[1] is not None:
             text = logging.Formatter().formatException(record.exc_info)
-            if self._mask(text) != text:
-                record.exc_info, record.exc_text = None, self._mask(text)
+            if self.mask(text) != text:
+                record.exc_info, record.exc_text = None, self.mask(text)
         return True
 
 

@@ -34,7 +34,7 @@ if TYPE_CHECKING:
 T = TypeVar("T")
 
 
-def _usable(open_database: Callable[[], T]) -> T:
+def _usable(open_database: Callable[[], T], url: str) -> T:
     """What `open_database` returns; a schema this release may not use, or a database it cannot reach, as a ConfigError."""
     from bot.store.migrate import SchemaError
 
@@ -43,8 +43,17 @@ def _usable(open_database: Callable[[], T]) -> T:
     except SchemaError as error:
         raise ConfigError(str(error)) from None
     except Exception as error:
-        first_line = (str(error).splitlines() or [""])[0][:200]
-        raise ConfigError(f"DATABASE_URL is not usable ({type(error).__name__}: {first_line})") from None
+        raise ConfigError(database_problem(url, error)) from None
+
+
+def database_problem(url: str, error: BaseException) -> str:
+    """How every process and `check` name a database they cannot use: the variable, its URL with the password masked,
+    and the first line of the error (secrets masked there too): one line, never the driver's traceback."""
+    from bot.logs import SecretsFilter, mask_url, secrets_from_env
+
+    first_line = (str(error).splitlines() or [""])[0][:200]
+    masked = SecretsFilter(secrets_from_env({"DATABASE_URL": url})).mask(first_line)
+    return f"DATABASE_URL {mask_url(url)} is not usable ({type(error).__name__}: {masked})"
 
 
 class Wiring:
@@ -146,11 +155,11 @@ class Wiring:
         that cannot be reached, is a ConfigError naming why."""
         from bot.store.migrate import migrate
 
-        return _usable(lambda: migrate(self.engine, to))
+        return _usable(lambda: migrate(self.engine, to), self.settings.database_url)
 
     def _table(self, name: str, build: Callable[[Engine], T]) -> T:
         """A table's repository on the one engine, its schema current; an unusable DATABASE_URL is a ConfigError."""
-        return self._once(name, lambda: _usable(lambda: build(self.engine)))
+        return self._once(name, lambda: _usable(lambda: build(self.engine), self.settings.database_url))
 
     @property
     def ledger(self) -> Ledger:

@@ -39,6 +39,22 @@ class CallerIdentity:
     organization: bool | None = None  # False: the account belongs to no organisation; None: could not be told
     problem: str = ""  # what could not be read, and what to grant
     sees_others: bool = False  # an AccountId=ANY answer of this process named another account
+    arn: str | None = None  # the caller's ARN, as sts:GetCallerIdentity said it
+
+    def principal(self) -> str:
+        """Who the bot runs as, for `check`: "role NAME" (an assumed role's session is left out), "user NAME", or the
+        ARN as AWS gave it."""
+        if not self.arn:
+            return "an unknown principal"
+        parts = self.arn.split(":", 5)  # arn:partition:service:region:account:resource
+        kind, _, rest = (parts[5] if len(parts) == 6 else "").partition("/")
+        if kind == "assumed-role":
+            return f"role {rest.split('/')[0]}"
+        if kind in ("role", "user"):
+            return f"{kind} {rest.rsplit('/', 1)[-1]}"
+        if kind == "root":
+            return "the account's root user"
+        return self.arn
 
     @property
     def is_management(self) -> bool | None:
@@ -135,7 +151,8 @@ class IdentityReader:
     def _read(self) -> CallerIdentity:
         try:
             session = self._session_factory()
-            account = str(self._client(session, "sts").get_caller_identity()["Account"])  # type: ignore[attr-defined]
+            caller = self._client(session, "sts").get_caller_identity()  # type: ignore[attr-defined]
+            account, arn = str(caller["Account"]), (str(caller["Arn"]) if caller.get("Arn") else None)
         except Exception as error:  # failing soft: the answers say nothing of it, check names it
             log.warning("sts:GetCallerIdentity failed: %s", type(error).__name__)
             return CallerIdentity(problem=f"sts:GetCallerIdentity failed ({_code(error)})")
@@ -144,13 +161,14 @@ class IdentityReader:
         except Exception as error:
             code = _code(error)
             if code == "AWSOrganizationsNotInUseException":
-                return CallerIdentity(account=account, organization=False)
+                return CallerIdentity(account=account, organization=False, arn=arn)
             log.warning("%s failed: %s", ORGANIZATIONS_ACTION, code)
             grant = f"grant {ORGANIZATIONS_ACTION}" if code == "AccessDeniedException" else f"{ORGANIZATIONS_ACTION} failed"
-            return CallerIdentity(account=account, problem=f"{grant} ({code})")
+            return CallerIdentity(account=account, problem=f"{grant} ({code})", arn=arn)
         management = organization.get("Organization", {}).get("MasterAccountId")
         return CallerIdentity(account=account, management=str(management) if management else None, organization=True,
-                              problem="" if management else f"{ORGANIZATIONS_ACTION} named no management account")
+                              problem="" if management else f"{ORGANIZATIONS_ACTION} named no management account",
+                              arn=arn)
 
 
 def _code(error: BaseException) -> str:

@@ -38,18 +38,20 @@ def test_check_names_what_is_missing(bot_env: dict[str, str], fakes: tuple[Backu
     slack.scopes = ("commands", "chat:write")
     env = dict(bot_env, RESTORES_DIGEST_CHANNELS="C0DIGEST1", SLACK_SIGNING_SECRET="")
     result = run(env, "check")
-    assert result.returncode == 1
+    assert result.returncode == 2  # serve would refuse to start without its signing secret
     out = result.stdout
     assert "MISSING  eu-west-1: backup:ListRestoreJobs: access denied: grant `backup:ListRestoreJobs`" in out
     assert "ok       eu-west-1: backup:ListRestoreJobSummaries" in out
     assert "MISSING  scopes chat:write.public" in out
-    assert "MISSING  SLACK_SIGNING_SECRET is not set" in out
-    assert "3 problem(s) to fix" in out
+    assert "REFUSED  SLACK_SIGNING_SECRET is not set (Basic Information > App Credentials > Signing Secret) — refused " \
+           "by serve" in out
+    assert "3 problem(s) to fix, 1 of which stop a process from starting" in out
 
 
 def test_check_with_a_rejected_token(bot_env: dict[str, str], fakes: tuple[BackupEmulator, FakeSlack]) -> None:
     result = run(dict(bot_env, SLACK_BOT_TOKEN="xoxb-not-the-right-one"), "check")
-    assert result.returncode == 1 and "Slack rejected SLACK_BOT_TOKEN: invalid_auth" in result.stdout
+    assert result.returncode == 2
+    assert "REFUSED  SLACK_BOT_TOKEN was rejected by Slack (invalid_auth) — refused by serve, clock" in result.stdout
     assert "xoxb-not-the-right-one" not in result.stdout + result.stderr
 
 
@@ -59,7 +61,7 @@ def test_check_with_a_rejected_token(bot_env: dict[str, str], fakes: tuple[Backu
      ("RESTORES_REGIONS", "mars-1", "not an AWS region code"), ("RESTORES_ALLOWED_USERS", "alice", "not a Slack ID"),
      ("RESTORES_CACHE_TTL", "-1", "out of range"), ("LOG_FORMAT", "xml", "LOG_FORMAT='xml' is not accepted"),
      ("SLACK_API_URL", "slack.com", "not an http(s) URL"), ("SLACK_BOT_TOKEN", "xoxp-user", "must be a bot token"),
-     ("SLACK_SIGNING_SECRET", "", "missing configuration: SLACK_SIGNING_SECRET"),
+     ("SLACK_SIGNING_SECRET", "", "configuration error: SLACK_SIGNING_SECRET is not set"),
      ("RESTORES_CHANNEL_ACCOUNTS", "C0X=1", "12-digit account ids")],
 )
 def test_serve_refuses_bad_configuration_with_a_clear_message(bot_env: dict[str, str], variable: str, value: str,
@@ -84,5 +86,8 @@ def test_check_probes_restore_testing_and_each_testing_account(
            "`backup:ListRestoreTestingPlans`" in out
     assert f"ok       444455556666: assumed {reader_role_arn('444455556666')}; backup:ListRestoreTestingPlans" in out
     assert "MISSING  999900001111: the bot could not assume its role in account 999900001111 (AccessDenied)" in out
-    assert "2 problem(s) to fix" in out
+    # The selections of a region whose restore testing calls are denied are denied too; us-east-1's are allowed.
+    assert "ok       us-east-1: backup:ListRestoreTestingSelections" in out
+    assert "MISSING  ap-southeast-2: backup:ListRestoreTestingSelections: access denied" in out
+    assert "3 problem(s) to fix" in out
     assert "Traceback" not in result.stderr

@@ -21,7 +21,16 @@ from bot.aws.client import BackupService
 from bot.aws.errors import JOBS_ACTION, SUMMARY_ACTION
 from bot.aws.identity import CallerIdentity
 from bot.aws.testing import PLANS_ACTION
-from bot.check import CHART_SCOPES, DIGEST_SCOPES, REQUIRED_SCOPES, SUBSCRIPTION_SCOPES, run_check
+from bot.check import (
+    CHART_SCOPES,
+    DIGEST_SCOPES,
+    NO_SUCH_PLAN,
+    REQUIRED_SCOPES,
+    SELECTIONS_ACTION,
+    SUBSCRIPTION_SCOPES,
+    probe,
+    run_check,
+)
 from bot.config import Settings, load_settings
 from bot.store.migrate import Status, migrate
 from bot.wiring import Wiring
@@ -123,10 +132,13 @@ def test_every_failing_probe_is_listed_and_none_raises() -> None:
         f"eu-west-1 {SUMMARY_ACTION}", f"us-east-1 {SUMMARY_ACTION}", f"us-east-1 {PLANS_ACTION}"]
 
 
-def test_a_missing_token_is_a_problem_and_slack_is_not_asked() -> None:
+def test_a_missing_token_is_refused_for_every_process_and_slack_is_not_asked() -> None:
     factory = Mock()
-    report = run_check(Wiring(load_settings({"RESTORES_REGIONS": "us-east-1"}), backup=backup()), factory)
-    assert "SLACK_BOT_TOKEN is not set (needed by serve, socket, clock and digest)" in report.problems
+    env = {"RESTORES_REGIONS": "us-east-1", "SLACK_SIGNING_SECRET": SECRET}
+    report = run_check(Wiring(load_settings(env), backup=backup()), factory, env)
+    problem = "SLACK_BOT_TOKEN is not set (the Bot User OAuth Token, xoxb-..., from OAuth & Permissions)"
+    assert report.refused == [problem] and report.exit_status == 2
+    assert f"  REFUSED  {problem} — refused by serve, clock, digest, poll" in report.lines
     factory.assert_not_called()
 
 
@@ -134,7 +146,8 @@ def test_a_rejected_token_is_named_by_slacks_code() -> None:
     response = SlackResponse(client=None, http_verb="POST", api_url="", req_args={},
                              data={"ok": False, "error": "invalid_auth"}, headers={}, status_code=200)
     report = check(client=slack(error=SlackApiError("refused", response)))
-    assert report.problems == ["Slack rejected SLACK_BOT_TOKEN: invalid_auth"]
+    assert report.problems == report.refused == ["SLACK_BOT_TOKEN was rejected by Slack (invalid_auth)"]
+    assert "refused by serve, clock" in report.render() and report.exit_status == 2
 
 
 def test_an_unreachable_slack_names_the_url_and_the_error_type_only() -> None:
@@ -156,10 +169,18 @@ def test_scopes_slack_did_not_report_are_not_a_problem_but_said() -> None:
     assert report.problems == [] and "Slack did not report the token's scopes" in report.render()
 
 
-def test_a_missing_signing_secret_is_a_problem() -> None:
-    report = check(load_settings({"RESTORES_REGIONS": "us-east-1", "SLACK_BOT_TOKEN": TOKEN}))
-    assert [p for p in report.problems if "SLACK_SIGNING_SECRET" in p] == [
-        "SLACK_SIGNING_SECRET is not set (needed by `serve`; Socket Mode does without)"]
+def test_a_missing_signing_secret_is_refused_by_serve_alone() -> None:
+    env = {"RESTORES_REGIONS": "us-east-1", "SLACK_BOT_TOKEN": TOKEN}
+    report = run_check(Wiring(load_settings(env), backup=backup()), slack(), env)
+    problem = "SLACK_SIGNING_SECRET is not set (Basic Information > App Credentials > Signing Secret)"
+    assert report.problems == [problem] and f"  REFUSED  {problem} — refused by serve" in report.lines
+
+
+def test_socket_mode_needs_no_signing_secret_but_its_app_token() -> None:
+    env = {"RESTORES_REGIONS": "us-east-1", "SLACK_BOT_TOKEN": TOKEN, "SLACK_APP_TOKEN": "xoxb-not-an-app-token"}
+    report = run_check(Wiring(load_settings(env), backup=backup()), slack(), env)
+    assert report.problems == ["SLACK_APP_TOKEN must be an app-level token starting with xapp-"]
+    assert "refused by socket" in report.render()
 
 
 def test_scoped_channels_without_a_scope_are_problems() -> None:
@@ -190,18 +211,27 @@ def test_a_testing_account_whose_role_cannot_be_used_is_a_problem() -> None:
     assert len(report.problems) == 1 and report.problems[0].startswith("777788889999: ")
 
 
-@pytest.mark.parametrize(("fail", "status"), [({}, 0), ({("us-east-1", "list_restore_jobs"): denied("ListRestoreJobs")}, 1)])
-def test_the_command_exits_1_exactly_when_there_is_a_problem(fail: dict[tuple[str, str], Exception], status: int,
-                                                             capsys: pytest.CaptureFixture[str]) -> None:
+ENV = {"RESTORES_REGIONS": "us-east-1,eu-west-1", "SLACK_BOT_TOKEN": TOKEN, "SLACK_SIGNING_SECRET": SECRET,
+       "DATABASE_URL": f"postgresql://restores:{PASSWORD}@db.example:5432/restores"}
+
+
+@pytest.mark.parametrize(("env", "fail", "status", "verdict"), [
+    ({}, {}, 0, "all good"),
+    ({}, {("us-east-1", "list_restore_jobs"): denied("ListRestoreJobs")}, 1, "1 problem(s) to fix"),
+    ({"SLACK_BOT_TOKEN": "xoxp-1111-user-token"}, {}, 2, "1 problem(s) to fix, 1 of which stop a process from starting"),
+])
+def test_the_command_exits_2_when_a_process_would_refuse_1_when_something_fails(
+        env: dict[str, str], fail: dict[tuple[str, str], Exception], status: int, verdict: str,
+        capsys: pytest.CaptureFixture[str]) -> None:
     from bot import __main__ as cli
 
     service = backup(fail)
-    with patch.object(cli, "_settings", return_value=settings()), \
+    with patch.dict("os.environ", {**ENV, **env}, clear=True), \
             patch.object(cli, "_backup", side_effect=lambda *_a, **_k: nullcontext(service)), \
             patch("bot.slack.client.create_web_client", side_effect=lambda _s: slack()()):
         assert cli.cmd_check(argparse.Namespace()) == status
     out = capsys.readouterr().out
-    assert out.endswith("all good\n" if status == 0 else "1 problem(s) to fix\n") and PASSWORD not in out
+    assert out.endswith(f"restores bot check: {verdict}\n") and PASSWORD not in out and "xoxp-1111" not in out
 
 
 def test_database_revision_current_behind_and_newer(tmp_path: Path) -> None:
@@ -221,9 +251,13 @@ def test_database_revision_current_behind_and_newer(tmp_path: Path) -> None:
                                         "not know (its newest is 0001)")
 
 
-def test_database_unusable_is_a_problem(tmp_path: Path) -> None:
+def test_database_unusable_is_refused_naming_the_url_without_its_password(tmp_path: Path) -> None:
     report = check(settings(DATABASE_URL=f"sqlite:///{tmp_path}"))  # a directory, not a database file
-    assert report.problems == ["DATABASE_URL is not usable (OperationalError)"]
+    assert report.refused == [f"DATABASE_URL sqlite:///{tmp_path} is not usable (OperationalError: "
+                              "(sqlite3.OperationalError) unable to open database file)"]
+    hidden = check(settings(DATABASE_URL=f"postgresql+nodriver://restores:{PASSWORD}@db.example/restores"))
+    assert hidden.refused[0].startswith("DATABASE_URL postgresql+nodriver://restores:***@db.example/restores is not "
+                                        "usable (") and PASSWORD not in hidden.render()
 
 
 def identity_check(identity: CallerIdentity) -> Any:
@@ -251,3 +285,45 @@ def test_no_organizations_permission_is_a_problem_naming_the_action_to_grant() -
     assert len(report.problems) == 1
     assert "grant organizations:DescribeOrganization" in report.problems[0]
     assert "111122223333" in report.problems[0]
+
+
+def test_the_identity_the_bot_runs_as_is_printed() -> None:
+    arn = "arn:aws:sts::111122223333:assumed-role/restores-bot/i-0123"
+    report = identity_check(CallerIdentity(account="111122223333", management="111122223333", organization=True,
+                                           arn=arn))
+    assert f"  ok       the bot runs as role restores-bot in account 111122223333 ({arn})" in report.lines
+    unknown = identity_check(CallerIdentity(problem="sts:GetCallerIdentity failed (NoCredentialsError)"))
+    assert unknown.problems == ["the bot's AWS identity could not be read: sts:GetCallerIdentity failed "
+                                "(NoCredentialsError)"]  # once: the Organizations line is not repeated
+
+
+def test_the_region_names_where_it_came_from() -> None:
+    env = {"AWS_DEFAULT_REGION": "eu-west-3", "SLACK_BOT_TOKEN": TOKEN, "SLACK_SIGNING_SECRET": SECRET,
+           "AWS_CONFIG_FILE": "/dev/null"}
+    with patch.dict("os.environ", {}, clear=True):
+        report = check(load_settings(env))
+    assert "  ok       1 region(s) from AWS_DEFAULT_REGION: eu-west-3" in report.lines
+    assert "  RESTORES_REGIONS = eu-west-3 (from AWS_DEFAULT_REGION)" in report.lines
+
+
+def not_found() -> ClientError:
+    return ClientError({"Error": {"Code": "ResourceNotFoundException", "Message": "no such plan"}},
+                       "ListRestoreTestingSelections")
+
+
+@pytest.mark.parametrize(("plans", "error", "fine"), [
+    ([], not_found(), True),  # no plan: a plan that does not exist is 'not found', so the call is allowed
+    ([{"RestoreTestingPlanName": "daily"}], None, True),
+    ([{"RestoreTestingPlanName": "daily"}], not_found(), False),  # the plan just listed must be found
+    ([], denied("ListRestoreTestingSelections"), False),
+])
+def test_restore_testing_selections_are_probed(plans: list[dict[str, str]], error: Exception | None,
+                                               fine: bool) -> None:
+    service = backup()
+    client = service.client("us-east-1")
+    client.list_restore_testing_plans.return_value = {"RestoreTestingPlans": plans}
+    client.list_restore_testing_selections.side_effect = error
+    [result] = [p for p in probe(service, "us-east-1") if p.action == SELECTIONS_ACTION]
+    assert (result.failure is None) is fine
+    expected = plans[0]["RestoreTestingPlanName"] if plans else NO_SUCH_PLAN
+    client.list_restore_testing_selections.assert_called_once_with(RestoreTestingPlanName=expected, MaxResults=1)

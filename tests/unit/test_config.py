@@ -3,6 +3,9 @@ bot token."""
 
 from __future__ import annotations
 
+from pathlib import Path
+from unittest.mock import patch
+
 import pytest
 
 from bot.config import ConfigError, load_settings
@@ -83,3 +86,32 @@ def test_shared_channels_are_refused_unless_the_operator_allows_them() -> None:
     allowing = load_settings(dict(BASE, RESTORES_ALLOW_SHARED_CHANNELS="true"))
     assert allowing.allow_shared_channels is True
     assert allowing.describe()["RESTORES_ALLOW_SHARED_CHANNELS"] == "true"
+
+
+def test_the_region_says_where_it_came_from(tmp_path: Path) -> None:
+    config = tmp_path / "config"
+    config.write_text("[profile ops]\nregion = ap-south-1\n[default]\nregion = eu-north-1\n")
+    files = {"AWS_CONFIG_FILE": str(config), "AWS_SHARED_CREDENTIALS_FILE": "/dev/null"}
+    with patch.dict("os.environ", files, clear=True):  # boto3 reads the config file's path from os.environ
+        cases = {
+            "RESTORES_REGIONS": {"RESTORES_REGIONS": "us-east-1", "AWS_DEFAULT_REGION": "eu-west-1"},
+            "AWS_REGION": {"AWS_REGION": "eu-west-2", "AWS_DEFAULT_REGION": "eu-west-1"},
+            "AWS_DEFAULT_REGION": {"AWS_DEFAULT_REGION": "eu-west-1"},
+            "the region of AWS profile 'ops'": {"AWS_PROFILE": "ops"},
+            "the region of the default AWS profile": {},
+        }
+        for source, env in cases.items():
+            assert load_settings({**files, **env}).region_source == source, env
+        assert load_settings({**files, "AWS_PROFILE": "ops"}).regions == ("ap-south-1",)
+        config.write_text("[profile ops]\nregion = mars\n")
+        with pytest.raises(ConfigError, match="the region of AWS profile 'ops': 'mars' is not an AWS region code"):
+            load_settings({**files, "AWS_PROFILE": "ops"})
+
+
+def test_every_problem_is_named_at_once() -> None:
+    with pytest.raises(ConfigError) as error:
+        load_settings({"RESTORES_REGIONS": "mars-1", "PORT": "http", "RESTORES_ALERT_MENTION": "@oncall",
+                       "SLACK_BOT_TOKEN": "xoxp-1"}, "poll")
+    assert [p.split(" ")[0] for p in error.value.problems] == [
+        "RESTORES_REGIONS:", "PORT='http'", "RESTORES_ALERT_MENTION='@oncall'", "SLACK_BOT_TOKEN"]
+    assert "user token (xoxp-...)" in error.value.problems[-1]

@@ -100,7 +100,7 @@ def test_an_unusable_database_url_is_a_config_error_naming_it(url: str) -> None:
     with pytest.raises(ConfigError) as raised:
         _ = parts.ledger
     message = str(raised.value)
-    assert message.startswith("DATABASE_URL is not usable") and PASSWORD not in message
+    assert message.startswith("DATABASE_URL ") and " is not usable (" in message and PASSWORD not in message
     assert raised.value.__cause__ is None and raised.value.__suppress_context__  # no driver traceback attached
 
 
@@ -110,7 +110,7 @@ def test_a_driver_message_longer_than_a_line_is_cut(tmp_path: Path) -> None:
 
     with patch.object(db, "create_store_engine", failing), pytest.raises(ConfigError) as raised:
         _ = wiring(tmp_path).alert_store
-    assert str(raised.value) == "DATABASE_URL is not usable (RuntimeError: first line)"
+    assert str(raised.value) == f"DATABASE_URL sqlite:///{tmp_path / 'bot.sqlite3'} is not usable (RuntimeError: first line)"
 
 
 def test_asking_never_opens_the_database(tmp_path: Path) -> None:
@@ -138,3 +138,17 @@ def test_close_lets_go_of_what_was_built_and_nothing_else(tmp_path: Path) -> Non
     parts.close()  # nothing but the given backup client was built
     parts.backup.close.assert_called_once_with()
     assert parts.web_client.mock_calls == []
+
+
+def test_a_driver_message_quoting_the_password_is_masked(tmp_path: Path) -> None:
+    url = f"postgresql+psycopg://bot:{PASSWORD}@db.example/restores"
+
+    def failing(_url: str) -> Any:
+        raise RuntimeError(f"password {PASSWORD} refused for {url}")
+
+    parts = Wiring(Settings(regions=("us-east-1",), database_url=url), backup=Mock(BackupService))
+    with patch.object(db, "create_store_engine", failing), pytest.raises(ConfigError) as raised:
+        _ = parts.ledger
+    assert str(raised.value).startswith("DATABASE_URL postgresql+psycopg://bot:***@db.example/restores is not usable "
+                                        "(RuntimeError: password **** refused for postgresql+psycopg://bot:****@")
+    assert PASSWORD not in str(raised.value)

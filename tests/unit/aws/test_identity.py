@@ -3,6 +3,7 @@ answer covers from there. The reader's AWS calls are botocore Stubbers (no socke
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 import boto3
@@ -121,16 +122,32 @@ class StubbedSession:
         return client
 
 
+CALLER_ARN = f"arn:aws:iam::{ME}:user/bot"
+
+
 def test_the_reader_asks_once_and_keeps_it_for_hours() -> None:
     session, clock = StubbedSession(organization={"MasterAccountId": MANAGEMENT}), Clock()
     reader = IdentityReader(session, clock=clock)  # type: ignore[arg-type]
-    assert reader.current() == MEMBER
+    member = replace(MEMBER, arn=CALLER_ARN)
+    assert reader.current() == member and reader.current().principal() == "user bot"
     clock.now = KEEP_SECONDS - 1
-    assert reader.current() == MEMBER and session.reads == 1
+    assert reader.current() == member and session.reads == 1
     reader.saw_others()
     assert reader.current().sees_others
     clock.now = KEEP_SECONDS
-    assert reader.current() == MEMBER and session.reads == 2  # read again: the evidence starts over
+    assert reader.current() == member and session.reads == 2  # read again: the evidence starts over
+
+
+@pytest.mark.parametrize(("arn", "principal"), [
+    (f"arn:aws:sts::{ME}:assumed-role/restores-bot/i-0123456789abcdef0", "role restores-bot"),
+    (f"arn:aws:iam::{ME}:role/service-role/restores-bot", "role restores-bot"),
+    (f"arn:aws:iam::{ME}:user/ops/alice", "user alice"),
+    (f"arn:aws:iam::{ME}:root", "the account's root user"),
+    (f"arn:aws-cn:sts::{ME}:federated-user/bob", f"arn:aws-cn:sts::{ME}:federated-user/bob"),
+    (None, "an unknown principal"),
+])
+def test_who_the_bot_runs_as_is_named_from_its_arn(arn: str | None, principal: str) -> None:
+    assert CallerIdentity(account=ME, arn=arn).principal() == principal
 
 
 @pytest.mark.parametrize(("error", "identity"), [
@@ -140,7 +157,7 @@ def test_the_reader_asks_once_and_keeps_it_for_hours() -> None:
 def test_the_reader_fails_soft_and_asks_again_sooner(error: str, identity: CallerIdentity) -> None:
     session, clock = StubbedSession(organization=error), Clock()
     reader = IdentityReader(session, clock=clock)  # type: ignore[arg-type]
-    assert reader.current() == identity
+    assert reader.current() == replace(identity, arn=CALLER_ARN)
     clock.now = RETRY_SECONDS
     reader.current()
     assert session.reads == (2 if identity.problem else 1)
