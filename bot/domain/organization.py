@@ -9,7 +9,7 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Final
+from typing import Final, Generic, TypeVar
 
 from bot.domain.ids import ACCOUNT_ID_RE
 
@@ -20,6 +20,7 @@ ROOT_ID_RE: Final = re.compile(r"\Ar-[0-9a-z]{4,32}\Z")
 # ACTIVE, SUSPENDED and PENDING_CLOSURE). Any other state, or none, is polled: an account is never left out unread.
 INACTIVE_STATES: Final = frozenset({"SUSPENDED", "PENDING_CLOSURE", "CLOSED"})
 CLOSE_MATCHES: Final = 3  # names offered for an unknown one
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -42,38 +43,25 @@ class OrgUnit:
 
 
 @dataclass(frozen=True)
-class AccountMatch:
-    """The accounts a name or id named: one (found), several (AWS allows two accounts one name), or none (`close`: the
-    nearest names, for the answer)."""
+class Match(Generic[T]):
+    """What a name or id named: one (`unique`), several (AWS allows two accounts one name, and one OU name in several
+    places), or none (`close`: the nearest names as AWS spells them, for the answer)."""
 
     query: str
-    accounts: tuple[OrgAccount, ...] = ()
+    found: tuple[T, ...] = ()
     close: tuple[str, ...] = ()
 
     @property
-    def unique(self) -> OrgAccount | None:
-        return self.accounts[0] if len(self.accounts) == 1 else None
+    def unique(self) -> T | None:
+        return self.found[0] if len(self.found) == 1 else None
 
     @property
     def ambiguous(self) -> bool:
-        return len(self.accounts) > 1
+        return len(self.found) > 1
 
 
-@dataclass(frozen=True)
-class UnitMatch:
-    """The OUs a name or id named: one, several of one name in different places (each with its path), or none."""
-
-    query: str
-    units: tuple[OrgUnit, ...] = ()
-    close: tuple[str, ...] = ()
-
-    @property
-    def unique(self) -> OrgUnit | None:
-        return self.units[0] if len(self.units) == 1 else None
-
-    @property
-    def ambiguous(self) -> bool:
-        return len(self.units) > 1
+AccountMatch = Match[OrgAccount]
+UnitMatch = Match[OrgUnit]  # several of one name: sorted by their paths
 
 
 @dataclass(frozen=True)

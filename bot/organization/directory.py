@@ -125,11 +125,11 @@ class OrganizationDirectory:
     def find_account(self, text: str) -> AccountMatch | Unavailable:
         """An account by name (case-insensitive, exact) or id; an unknown one reads the organisation again
         (rate-limited) before it is called unknown, with the close names."""
-        return self._lookup(lambda o: o.find_account(text), lambda m: bool(m.accounts))
+        return self._lookup(lambda o: o.find_account(text))
 
     def find_unit(self, text: str) -> UnitMatch | Unavailable:
         """An OU by name (case-insensitive, exact; several of one name: all) or by id (`ou-…`, or a root's `r-…`)."""
-        return self._lookup(lambda o: o.find_unit(text), lambda m: bool(m.units))
+        return self._lookup(lambda o: o.find_unit(text))
 
     def accounts_under(self, unit: str, *, active_only: bool = False) -> frozenset[str] | Unavailable:
         """The accounts in OU `unit` (its id, `ou-…`, or a root's `r-…`) and the OUs nested under it; Unavailable when
@@ -155,12 +155,12 @@ class OrganizationDirectory:
 
     # ------------------------------------------------------------------ reading
 
-    def _lookup(self, find: Callable[[Organization], M], found: Callable[[M], bool]) -> M | Unavailable:
+    def _lookup(self, find: Callable[[Organization], M]) -> M | Unavailable:
         organization = self.current()
         if organization is None:
             return self._why()
         match = find(organization)
-        if found(match):
+        if match.found:
             return match
         again = self._reread_for_unknown()
         return find(again) if again is not None else match

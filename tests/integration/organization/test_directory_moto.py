@@ -150,7 +150,7 @@ def test_lookups_by_name_and_id(url: str) -> None:
     assert not isinstance(found, Unavailable) and found.unique is not None
     assert created.accounts[found.unique.id][0] == "prod-data"
     shared = directory.find_account("shared")
-    assert not isinstance(shared, Unavailable) and shared.ambiguous and len(shared.accounts) == 2
+    assert not isinstance(shared, Unavailable) and shared.ambiguous and len(shared.found) == 2
     unit = directory.find_unit("cards")
     assert not isinstance(unit, Unavailable) and unit.unique is not None and unit.unique.id == created.ou["Cards"]
     by_id = directory.find_unit(created.ou["Teams"])
@@ -172,7 +172,7 @@ def test_an_unknown_name_reads_again_once_then_offers_close_names(url: str) -> N
     assert directory.reads == 2
     assert new in directory.accounts_under(created.ou["Production"])  # a new account joins its OU's scope
     typo = directory.find_account("prod-paymnets")  # within a minute of the last such read: no read, close names
-    assert not isinstance(typo, Unavailable) and typo.accounts == () and typo.close[0] == "prod-payments"
+    assert not isinstance(typo, Unavailable) and typo.found == () and typo.close[0] == "prod-payments"
     assert directory.reads == 2
     now[0] = 61.0
     directory.find_account("prod-paymnets")

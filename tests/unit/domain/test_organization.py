@@ -61,20 +61,20 @@ def test_account_by_name_is_case_insensitive_and_exact() -> None:
     org = organization()
     assert org.find_account("PROD-Payments").unique == org.accounts["222222222222"]
     assert org.find_account("  prod-data ").unique == org.accounts["444444444444"]
-    assert org.find_account("prod").accounts == ()  # exact, not a prefix
+    assert org.find_account("prod").found == ()  # exact, not a prefix
     assert org.find_account("222222222222").unique == org.accounts["222222222222"]
-    assert org.find_account("000000000000").accounts == ()
+    assert org.find_account("000000000000").found == ()
 
 
 def test_one_name_for_two_accounts_is_ambiguous_and_names_both() -> None:
     match = organization().find_account("SHARED")
     assert match.ambiguous and match.unique is None
-    assert [a.id for a in match.accounts] == ["777777777777", "888888888888"]
+    assert [a.id for a in match.found] == ["777777777777", "888888888888"]
 
 
 def test_an_unknown_name_offers_close_matches_as_aws_spells_them() -> None:
     match = organization().find_account("prod-paymnets")
-    assert match.accounts == () and not match.ambiguous
+    assert match.found == () and not match.ambiguous
     assert match.close[0] == "prod-payments"
     assert organization().find_account("zzzzzzzz").close == ()
 
@@ -85,8 +85,8 @@ def test_units_by_name_or_id() -> None:
     assert org.find_unit(CARDS).unique == org.units[CARDS]
     assert org.find_unit(ROOT).unique == org.units[ROOT]
     data = org.find_unit("DATA")
-    assert data.ambiguous and [u.id for u in data.units] == [DATA, "ou-ab12-data0002"]  # by path: Production first
-    assert org.find_unit("ou-ab12-zzzz0000").units == ()
+    assert data.ambiguous and [u.id for u in data.found] == [DATA, "ou-ab12-data0002"]  # by path: Production first
+    assert org.find_unit("ou-ab12-zzzz0000").found == ()
     assert org.find_unit("Prodution").close == ("Production",)
 
 

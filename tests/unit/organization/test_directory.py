@@ -84,7 +84,7 @@ def test_an_unknown_id_or_name_reads_again_at_most_once_a_minute() -> None:
     assert found.names(["222222222222"]).name("222222222222") == "b" and reader.calls == 2
     for _ in range(5):  # a typo, again and again
         match = found.find_account("bb")
-        assert not isinstance(match, Unavailable) and match.accounts == ()
+        assert not isinstance(match, Unavailable) and match.found == ()
     assert reader.calls == 2
     now[0] = UNKNOWN_SECONDS
     found.find_unit("Prod")
