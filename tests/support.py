@@ -373,7 +373,10 @@ def blocks_text(answer: Any) -> str:
 
 
 def totals_field(answer: Any) -> str:
-    section = next(b for b in answer.body["blocks"] if b["type"] == "section" and b.get("fields"))
+    """The headline count of a summary answer: "*9 restore jobs* in 2 regions" (over states, with a field per state),
+    or ":x: *9 failed restore jobs* in 2 regions" (one state)."""
+    section = next(b for b in answer.body["blocks"] if b["type"] == "section"
+                   and re.search(r"\*[\d,]+ (\w+ )?restore jobs?\*", b.get("text", {}).get("text", "")))
     return str(section["text"]["text"])
 
 

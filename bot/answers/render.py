@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import replace
-from datetime import datetime
+from datetime import UTC, date, datetime
 from typing import Any, Literal
 
 from slack_sdk.models.blocks import (
@@ -18,8 +18,9 @@ from slack_sdk.models.blocks import (
 )
 
 from bot.answers.controls import MAX_OPTION_VALUE_CHARS, ActionId, ActionValue, BlockId
+from bot.domain import words
 from bot.domain.ids import ACCOUNT_ID_RE
-from bot.domain.query import AGGREGATE_ALL, ANY, BAD_STATES, COMMAND, Period, RestoreFilter, State
+from bot.domain.query import AGGREGATE_ALL, ANY, BAD_STATES, COMMAND, RestoreFilter, Span, State
 from bot.domain.results import SummaryResult, SummaryRow
 from bot.slack.blocks import (
     MAX_FALLBACK_TEXT,
@@ -32,81 +33,122 @@ from bot.slack.blocks import (
     button,
     clip,
     context,
-    describe_scope,
     escape,
     field_text,
     fit_lines,
     fmt,
-    fmt_time,
     group_lines,
     header,
     mrkdwn,
     region_notes,
     section,
-    sparkline,
     state_breakdown,
-    state_label,
     totals_by,
 )
 
 
-def _daily_lines(rows: Sequence[SummaryRow]) -> list[str]:
-    days = totals_by(rows, lambda r: r.start)
-    days.sort(key=lambda item: item[0])
-    values = [n for _, n in days]
-    failed = dict(totals_by((r for r in rows if State.is_bad_value(r.state)), lambda r: r.start))
-    lines = [f"`{sparkline(values)}` daily totals, oldest first"]
-    for day, total in days:
-        line = f"`{day:%a %d %b}` {fmt(total)}"
-        if failed.get(day) and len({r.state for r in rows}) > 1:
-            line += f" ({fmt(failed[day])} failed or aborted)"
+def _daily_lines(rows: Sequence[SummaryRow], last_day: date) -> list[str]:
+    """The daily series: one line per UTC day of the 14, zeros included (AWS sends no row for a day without jobs)."""
+    totals = {_day(day): n for day, n in totals_by(rows, lambda r: r.start)}
+    bad = {_day(day): n for day, n in totals_by((r for r in rows if State.is_bad_value(r.state)), lambda r: r.start)}
+    newest = max((*totals, last_day))
+    series = words.daily_counts(totals, newest)
+    several_states = len({r.state for r in rows}) > 1
+    lines = [words.trend_line(series, "restore jobs")]
+    for day, total in series:
+        line = f"`{words.day_text(day)}` {fmt(total)}"
+        if bad.get(day) and several_states:
+            line += f" ({fmt(bad[day])} failed or aborted)"
         lines.append(line)
     return lines
 
 
+def _day(moment: datetime) -> date:
+    return moment.astimezone(UTC).date()
+
+
+def counts_window(result: SummaryResult, last_day: date | None) -> tuple[datetime, datetime] | None:
+    """The whole UTC days an answer's counts cover: the window word's days up to `last_day` (the newest AWS has
+    summarised), widened to the rows AWS sent if its days differ (AWS's clock decides which day is complete)."""
+    span = result.filter.span
+    asked = words.counts_window(span, last_day) if last_day is not None else None
+    rows = result.window
+    if asked is None or span is Span.DAY:
+        return asked or rows
+    if rows is None:
+        return asked
+    if span is Span.DAILY:
+        return min(asked[0], rows[0]), max(asked[1], rows[1])
+    return rows
+
+
 def render_summary(
-    result: SummaryResult, *, sample: bool = False, command: str = COMMAND, counting_accounts: bool = False
+    result: SummaryResult,
+    *,
+    sample: bool = False,
+    command: str = COMMAND,
+    counting_accounts: bool = False,
+    last_day: date | None = None,
+    own_account: str | None = None,
 ) -> Message:
     """The answer to a `/restores` query. `counting_accounts`: the first, quick answer of an org-wide query (the
-    totals and types are in, the per-account chain is still paging); it is replaced in place by the full one."""
+    totals and types are in, the per-account chain is still paging); it is replaced in place by the full one.
+    `last_day`: the newest UTC day AWS has summarised (yesterday), which the window's words and the daily series
+    end with. `own_account`: the bot's account id when AWS said it (named wherever "the bot's own" is)."""
     flt = result.filter
     rows = result.rows
     total = sum(r.count for r in rows)
-    title_state = state_label(flt.state) if flt.state != ANY else "all states"
-    blocks: list[Block] = [header(f"AWS Backup restores — {title_state}, {result.period.label}")]
+    span = flt.span
+    if last_day is None and rows:  # not told: the newest day AWS sent
+        last_day = _day(max(r.start for r in rows))
+    title_state = words.state_title(flt.state) if flt.state != ANY else "All states"
+    blocks: list[Block] = [header(f"AWS Backup restores — {title_state}, {words.span_title(span, last_day)}")]
     if sample:
         blocks.append(context(SAMPLE_NOTE))
 
-    window = result.window
-    window_text = f"{fmt_time(window[0])} – {fmt_time(window[1])}" if window else "no jobs in the window"
-    blocks.append(context(f"*Window:* {window_text}", f"*Scope:* {describe_scope(flt)}"))
+    window = counts_window(result, last_day)
+    window_words = words.counts_window_text(span, *window) if window else f"{span.label} (AWS's daily counts)"
+    scope = words.scope_text(flt, own_account)
+    blocks.append(context(f"*Window:* {escape(window_words)}", f"*Scope:* {escape(scope)}"))
 
     answered = result.answered_regions
     if not answered:
-        blocks.append(section(":rotating_light: *No region could be queried*, so there are no numbers to show."))
+        blocks.append(section(
+            f":rotating_light: *Couldn't read restore jobs* in {escape(', '.join(flt.regions) or 'any region')}: "
+            "no region answered (why below), so there are no numbers to show."
+        ))
     elif total == 0:
-        blocks.append(
-            section(
-                f"*No restore jobs* matched in {', '.join(answered)} ({result.period.label}). "
-                "AWS returned no rows: either nothing ran, or the bot's account cannot see these jobs."
-            )
-        )
+        where = ", ".join(answered)
+        nothing = f"*AWS counted {words.jobs_text(0, flt.state)}* in {escape(where)} ({escape(span.label)})"
+        if flt.account in (None, ANY, AGGREGATE_ALL) and flt.visible_accounts is None:
+            whose = words.account_text(flt.account, own_account)
+            nothing += f" for {escape(whose)}."
+            if flt.account is None:
+                nothing += " Jobs of other accounts of the organization are not in this count: ask with `account:ANY`."
+        else:
+            nothing += f" for {escape(words.account_text(flt.account))}."
+        if span is Span.DAY and last_day is not None:
+            # AWS sends no row for a day without jobs, nor for one it has not summarised yet: the two look the same.
+            nothing += f" AWS sends no count for a day it has not summarised yet either: `{words.day_text(last_day)}`."
+        blocks.append(section(nothing))
     else:
         by_state = totals_by(rows, lambda r: r.state)
         by_state.sort(key=lambda item: State.rank_of(item[0]))
-        fields = [
-            field_text(f"{State.icon_of(state)} *{escape(state_label(state))}*\n{fmt(count)}".strip())
-            for state, count in by_state[:MAX_FIELDS]
-        ]
-        blocks.append(
-            SectionBlock(
-                text=mrkdwn(f"*{fmt(total)} restore jobs* in {len(answered)} region{'s' * (len(answered) != 1)}"),
-                fields=fields,
-            )
-        )
+        regions = words.plural(len(answered), "region")
+        if len(by_state) == 1:
+            only = by_state[0][0]
+            blocks.append(section(
+                f"{State.icon_of(only)} *{words.jobs_text(total, only)}* in {regions}".strip()
+            ))
+        else:
+            fields = [
+                field_text(f"{State.icon_of(state)} *{escape(words.state_title(state))}*\n{fmt(count)}".strip())
+                for state, count in by_state[:MAX_FIELDS]
+            ]
+            blocks.append(SectionBlock(text=mrkdwn(f"*{words.jobs_text(total)}* in {regions}"), fields=fields))
         show_states = len(by_state) > 1
-        if result.period is Period.ONE_DAY:
-            blocks.append(section("*Per day*\n" + fit_lines(_daily_lines(rows), limit=16)))
+        if span is Span.DAILY and last_day is not None:
+            blocks.append(section("*Per day*\n" + fit_lines(_daily_lines(rows, last_day), limit=words.SERIES_DAYS + 2)))
         if flt.resource_type != AGGREGATE_ALL:
             blocks.append(
                 section(
@@ -119,6 +161,9 @@ def render_summary(
         else:
             by_account = group_lines(result.by_account_rows, lambda r: f"{r.account_id} · {r.region}", show_states)
             blocks.append(section("*By account / region*\n" + fit_lines(by_account)))
+    if answered:
+        # Counts are of whole days AWS has summarised: today is never in them. Say so, and what lists today's jobs.
+        blocks.append(context(escape(words.today_not_counted(words.jobs_command(flt, command=command)))))
 
     blocks += region_notes(result.failures, result.truncated, bool(answered))
     if result.only_account is not None and answered:  # the member-account note (bot.aws.identity)
@@ -158,11 +203,11 @@ def _drill_down_controls(result: SummaryResult, window: tuple[datetime, datetime
     by_state = dict(totals_by(result.rows, lambda r: r.state))
     buttons = [
         button(
-            f"{State.icon_of(s)} {fmt(by_state[s])} {s.lower()} jobs",
+            f"{State.icon_of(s)} {words.plural(by_state[s], f'{s.lower()} job')}",
             ActionId.JOBS.with_suffix(s.lower()),
             ActionValue(replace(flt, state=s, share=False), window),
         )
-        for s in drill_states(flt)
+        for s in sorted(drill_states(flt), key=lambda s: s.rank)
         if by_state.get(s)
     ]
     groups = _row_option_groups(result, window)
@@ -229,27 +274,25 @@ def _row_option_groups(result: SummaryResult, window: tuple[datetime, datetime])
 
 
 def _filter_controls(flt: RestoreFilter) -> ActionsBlock:
+    """Switch the window or the state in place, share, chart. The current window and state have no button (what the
+    answer shows already says them), and no button is primary: Slack keeps that style for the one main action."""
     base = replace(flt, share=False)
     elements: list[Any] = [
         button(
-            period.short,
-            ActionId.PERIOD.with_suffix(period.short),
-            ActionValue(replace(base, period=period)),
-            primary=flt.period is period,
+            span.value,
+            ActionId.PERIOD.with_suffix(span.value),
+            ActionValue(replace(base, period=span.period, last_day=span is Span.DAY)),
         )
-        for period in Period
+        for span in Span
+        if span is not flt.span
     ]
     for label, state in (("Failed", State.FAILED), ("Aborted", State.ABORTED), ("All states", State.ANY)):
-        elements.append(
-            button(
-                label,
-                ActionId.STATE.with_suffix(state.lower()),
-                ActionValue(replace(base, state=state)),
-                primary=flt.state == state,
+        if flt.state != state:
+            elements.append(
+                button(label, ActionId.STATE.with_suffix(state.lower()), ActionValue(replace(base, state=state)))
             )
-        )
     elements.append(button(":loudspeaker: Share to channel", ActionId.SHARE.value, ActionValue(base)))
-    if flt.period is Period.ONE_DAY:
+    if flt.span is Span.DAILY:
         # Day by day is a trend: one click posts it as a picture to the channel (the answer itself stays private).
         elements.append(button(":bar_chart: Chart", ActionId.CHART.value, ActionValue(base)))
     return ActionsBlock(block_id=BlockId.CONTROLS, elements=elements)
@@ -257,7 +300,9 @@ def _filter_controls(flt: RestoreFilter) -> ActionsBlock:
 
 def _fallback(result: SummaryResult, total: int, sample: bool) -> str:
     flt = result.filter
-    parts = [f"AWS Backup restores ({state_label(flt.state)}, {result.period.label}): {fmt(total)} jobs"]
+    parts = [f"AWS Backup restores ({words.state_title(flt.state)}, {flt.span.label}): {words.jobs_text(total)}"]
+    if not result.answered_regions:
+        parts = [f"AWS Backup restores ({words.state_title(flt.state)}, {flt.span.label}): couldn't read any region"]
     breakdown = state_breakdown(result.rows, icons=False)  # notifications show plain text, not emoji codes
     if breakdown and flt.state == ANY:
         parts.append(breakdown)

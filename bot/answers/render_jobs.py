@@ -8,6 +8,7 @@ from dataclasses import replace
 
 from slack_sdk.models.blocks import Block
 
+from bot.domain import words
 from bot.domain.coverage import Claim, Coverage, reassure
 from bot.domain.query import COMMAND, RestoreFilter, State
 from bot.domain.reasons import group_reasons
@@ -22,11 +23,9 @@ from bot.slack.blocks import (
     clip,
     code,
     context,
-    describe_scope,
     escape,
     fit_lines,
     fmt,
-    fmt_time,
     header,
     plain,
     quoted,
@@ -72,26 +71,33 @@ def render_jobs(
     command: str = COMMAND,
     title: str | None = None,
     footer: str | None = None,
+    rolling: bool = False,
+    own_account: str | None = None,
 ) -> Message:
     """The jobs behind a count, grouped by failure reason (StatusMessage), most frequent first. `title` and `footer`
-    replace the header and the command shown at the bottom (a restore testing plan's jobs have no summary filter)."""
+    replace the header and the command shown at the bottom (a restore testing plan's jobs have no summary filter).
+    `rolling`: the window is the typed one, ending now ("last 24 h, to …"), not a count's fixed days."""
     query = result.query
     jobs = result.jobs
     status = (query.status or "all").lower()
-    window = f"{fmt_time(query.created_after)} – {fmt_time(query.created_before)}"
-    blocks: list[Block] = [
-        header(title or f"Restore jobs — {status}, created {query.created_after:%d %b}–{query.created_before:%d %b}")
-    ]
+    length = query.created_before - query.created_after
+    window = (words.rolling_text(length, query.created_before) if rolling
+              else words.window_text(query.created_after, query.created_before))
+    created = f"last {words.duration_text(length)}" if rolling else window
+    blocks: list[Block] = [header(title or f"Restore jobs — {status}, created {created}")]
     if sample:
         blocks.append(context(SAMPLE_NOTE))
-    scope = describe_scope(replace(flt, state=query.status or State.ANY))
-    blocks.append(context(f"*Created:* {window}", f"*Scope:* {scope}"))
+    scope = words.scope_text(replace(flt, state=query.status or State.ANY), own_account)
+    blocks.append(context(f"*Created:* {window}", f"*Scope:* {escape(scope)}"))
     answered = [r for r in query.regions if r not in {f.region for f in result.failures}]
     coverage = Coverage.of(
         result.incomplete, [f.region for f in result.failures], [f"{r} (cut short)" for r in result.truncated]
     )
     if not answered:
-        blocks.append(section(":rotating_light: *No region could be queried*, so there are no jobs to show."))
+        blocks.append(section(
+            f":rotating_light: *Couldn't read restore jobs* in {escape(', '.join(query.regions) or 'any region')}: "
+            "no region answered (why below), so there are no jobs to show."
+        ))
     elif not jobs and not coverage.complete:
         # Not every region, account or page was read (listed below): nothing found is not "none were created".
         blocks.append(section(f":warning: *No {status} restore jobs found in what was read*; the read was incomplete, so "
@@ -103,7 +109,7 @@ def render_jobs(
         tests = [j for j in jobs if j.is_restore_test]
         at_least = "at least " if result.incomplete or not result.not_read_exact else ""
         total = len(jobs) + result.not_read
-        summary = f"*{at_least}{fmt(total)} {status} restore job{'s' * (total != 1)}*"
+        summary = f"*{at_least}{words.jobs_text(total, query.status)}*"
         if result.not_read:
             # Past the cap jobs are counted, not kept: the total is exact, the grouping covers the ones read.
             summary += f" · {fmt(len(jobs))} grouped below; {at_least}{fmt(result.not_read)} more counted, not read"
@@ -138,7 +144,8 @@ def render_jobs(
             blocks.append(section("\n".join(lines)))
         if len(ordered) > JOB_GROUPS:
             rest = sum(len(m) for _, m in ordered[JOB_GROUPS:])
-            blocks.append(section(f"_…and {len(ordered) - JOB_GROUPS} more reasons ({fmt(rest)} jobs)_"))
+            more = words.plural(len(ordered) - JOB_GROUPS, "more reason")
+            blocks.append(section(f"_…and {more} ({words.plural(rest, 'job')})_"))
     if result.incomplete:
         lines = [":warning: *Incomplete:*"] + [f"• {escape(note)}" for note in result.incomplete]
         blocks.append(section(fit_lines(lines, limit=10)))
@@ -151,7 +158,10 @@ def render_jobs(
     )
     counted = len(jobs) + result.not_read  # past the cap jobs are counted, not kept: the notification says them too
     at_least = "at least " if result.incomplete or (result.not_read and not result.not_read_exact) else ""
-    text = f"{'incomplete: ' if result.incomplete else ''}{at_least}{fmt(counted)} {status} restore jobs created {window}"
+    said = f"{at_least}{words.jobs_text(counted, query.status)}"
+    text = f"{'incomplete: ' if result.incomplete else ''}{said} created {window}"
+    if not answered:
+        text = f"couldn't read restore jobs created {window}: no region answered"
     if jobs:
         top = max(((r, len(m)) for r, m in group_reasons(jobs).items()), key=lambda item: item[1])
         text += f"; most common reason ({top[1]}): {plain(top[0], 200)}"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import KW_ONLY, dataclass, replace
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from bot.answers.controls import ActionValue
 from bot.answers.grammar import parse_command
@@ -217,18 +217,38 @@ class RestoresService:
             # back in a few pages) at once, then the whole answer in place of it.
             early = self.backup.restore_job_summaries(flt, views=(View.TOTALS, View.BY_TYPE))
             if early.answered_regions:
-                progress(render_summary(early, sample=self.sample, command=command, counting_accounts=True))
+                shown = only_day(early, summarised_day(datetime.now(UTC))) if flt.last_day else early
+                progress(render_summary(shown, sample=self.sample, command=command, counting_accounts=True,
+                                        last_day=summarised_day(datetime.now(UTC))))
             accounts = self.backup.restore_job_summaries(flt, views=(View.BY_ACCOUNT,))
             result = merge_views(early, accounts)
         else:
             result = self.backup.restore_job_summaries(flt)
+        last_day = summarised_day(datetime.now(UTC))
+        if flt.last_day:
+            result = only_day(result, last_day)
         _log_answer("summary", flt, len(result.rows), result.failures, result.aws_calls, result.elapsed)
-        return render_summary(result, sample=self.sample, command=command)
+        return render_summary(result, sample=self.sample, command=command, last_day=last_day,
+                              own_account=self._own_account(flt.account))
+
+    def _own_account(self, account: str | None) -> str | None:
+        """The bot's account id, for answers about "the bot's own account" to name it (read once and kept by
+        bot.aws.identity; None when AWS did not say)."""
+        identity = self.backup.identity if account is None else None
+        if identity is None:
+            return None
+        try:
+            known = identity.current().account
+        except Exception:  # the identity fails soft; an answer never fails for want of naming it
+            log.warning("the bot's account could not be read for an answer", exc_info=True)
+            return None
+        return known if isinstance(known, str) else None
 
     def _jobs(self, flt: RestoreFilter, window: tuple[datetime, datetime] | None, command: str) -> Message:
         result = self.list_jobs(flt, window)
         _log_answer("jobs", flt, len(result.jobs), result.failures, result.aws_calls, result.elapsed)
-        return render_jobs(result, flt, sample=self.sample, command=command)
+        return render_jobs(result, flt, sample=self.sample, command=command, rolling=window is None,
+                           own_account=self._own_account(flt.account))
 
     def list_jobs(self, flt: RestoreFilter, window: tuple[datetime, datetime] | None = None) -> JobsResult:
         now = datetime.now(UTC)
@@ -342,7 +362,24 @@ def _unlisted_note(
 
 def _charted(flt: RestoreFilter) -> RestoreFilter:
     """What a chart of a filter reads: every state (it draws failed and aborted, completed for context), per day."""
-    return replace(flt, state=State.ANY, period=Period.ONE_DAY, share=False)
+    return replace(flt, state=State.ANY, period=Period.ONE_DAY, last_day=False, share=False)
+
+
+def summarised_day(now: datetime) -> date:
+    """The newest UTC day AWS's daily counts hold: ONE_DAY buckets are whole UTC days, the last one yesterday's."""
+    return now.astimezone(UTC).date() - timedelta(days=1)
+
+
+def only_day(result: SummaryResult, day: date) -> SummaryResult:
+    """A ONE_DAY answer cut to one of its days (`1d`: the last day), in every view."""
+    start = datetime.combine(day, datetime.min.time(), UTC)
+    end = start + timedelta(days=1)
+
+    def keep(rows: tuple[SummaryRow, ...] | None) -> tuple[SummaryRow, ...] | None:
+        return None if rows is None else tuple(r for r in rows if start <= r.start < end)
+
+    return replace(result, rows=keep(result.rows) or (), type_rows=keep(result.type_rows),
+                   account_rows=keep(result.account_rows))
 
 
 def merge_views(early: SummaryResult, later: SummaryResult) -> SummaryResult:

@@ -9,6 +9,7 @@ from datetime import date, timedelta
 
 import pytest
 
+from bot.domain import words
 from bot.sample.data import sample_counts
 from bot.sample.estate import SAMPLE_CALLER_ACCOUNT, SAMPLE_REGIONS
 from bot.sample.testing import (
@@ -43,13 +44,15 @@ def test_ask_sample_needs_no_credentials_and_is_exact(today: date) -> None:
     expected = sum(c.count for c in counts if c.state == "FAILED" and c.account_id == SAMPLE_CALLER_ACCOUNT
                    and today - timedelta(days=7) <= c.day < today)
     assert expected > 0
-    assert f"*{expected:,} restore jobs* in {len(SAMPLE_REGIONS)} regions" in out
-    assert f"{today - timedelta(days=7):%Y-%m-%d} 00:00 UTC – {today:%Y-%m-%d} 00:00 UTC" in out
+    assert f"*{expected:,} failed restore jobs* in {len(SAMPLE_REGIONS)} regions" in out
+    start, end = words.days_window(today - timedelta(days=1), 7)
+    assert f"*Window:* {words.window_text(start, end)} (the last 7 full UTC days AWS has counted)" in out
+    assert f"account {SAMPLE_CALLER_ACCOUNT} (the bot's own)" in out
     assert "Traceback" not in result.stderr
 
 
 def test_ask_sample_json_is_block_kit() -> None:
-    result = run("ask", "--sample", "--json", "1d", "type:EBS", "account:ANY")
+    result = run("ask", "--sample", "--json", "daily", "type:EBS", "account:ANY")
     assert result.returncode == 0, result.stderr
     payload = json.loads(result.stdout)
     assert payload["text"].startswith("[sample data]")

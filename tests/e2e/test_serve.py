@@ -56,7 +56,7 @@ def test_numbers_are_exact_sums_over_every_page_and_region(bot: BotProcess, emul
     answer = bot.ask("failed 7d account:ANY")
     expected = expected_sum(counts, state="FAILED", start=today - timedelta(days=7), end=today)
     assert expected > 0
-    assert f"*{expected:,} restore jobs* in 3 regions" in totals_field(answer)
+    assert f"*{expected:,} failed restore jobs* in 3 regions" in totals_field(answer)
     text = blocks_text(answer)
     for region in E2E_REGIONS:
         for account in DATASET_ACCOUNTS:
@@ -125,6 +125,6 @@ def test_forty_concurrent_commands_are_all_acked_and_answered(bot: BotProcess, e
     assert [status for status, _, _ in results] == [200] * 40
     for _, key, _ in results:
         answer = final_answer(bot.slack, key)
-        assert f"*{expected:,} restore jobs*" in totals_field(answer)
+        assert f"*{expected:,} failed restore jobs*" in totals_field(answer)
     acks = sorted(elapsed for _, _, elapsed in results)
     print(f"ack latency over 40 concurrent commands: p50={acks[19]*1000:.0f} ms max={acks[-1]*1000:.0f} ms")

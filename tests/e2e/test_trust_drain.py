@@ -24,6 +24,6 @@ def test_sigterm_mid_answer_still_delivers_it(launch_bot, fakes, today: date) ->
     bot.process.send_signal(signal.SIGTERM)
     (answer,) = slack.wait_for_responses(1, key=key, timeout=60)
     assert "Something went wrong" not in answer.body["text"]
-    assert "21 jobs" in answer.body["text"]
+    assert "21 restore jobs" in answer.body["text"]
     assert bot.process.wait(timeout=60) == 0
     assert "drained answers in flight" in bot.log_text()

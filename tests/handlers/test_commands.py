@@ -124,10 +124,10 @@ def test_the_real_service_answers_with_exact_sums(service: RestoresService, emul
     expected = expected_sum(counts, state="FAILED", start=today - timedelta(days=7), end=today)
     assert expected > 0
     assert first.kwargs["text"].startswith("[still counting accounts]")
-    assert f"*{expected:,} restore jobs* in 3 regions" in json.dumps(first.kwargs["blocks"], ensure_ascii=False)
+    assert f"*{expected:,} failed restore jobs* in 3 regions" in json.dumps(first.kwargs["blocks"], ensure_ascii=False)
     assert "still counting" in json.dumps(first.kwargs["blocks"]) and "replace_original" not in first.kwargs
     assert sent.kwargs["replace_original"] is True
-    assert f"*{expected:,} restore jobs* in 3 regions" in json.dumps(sent.kwargs["blocks"], ensure_ascii=False)
+    assert f"*{expected:,} failed restore jobs* in 3 regions" in json.dumps(sent.kwargs["blocks"], ensure_ascii=False)
     assert "still counting" not in json.dumps(sent.kwargs["blocks"])
     assert sent.kwargs["response_type"] == "ephemeral"
     assert validate_blocks(sent.kwargs["blocks"]) == [] and validate_blocks(first.kwargs["blocks"]) == []

@@ -62,7 +62,7 @@ def test_commands_only_ever_show_the_channels_accounts(scoped_bot: AppBot, emula
     text = json.dumps(answer.body["blocks"])
     expected = sum(expected_sum(counts, state="FAILED", account_id=a, start=today - timedelta(days=7), end=today)
                    for a in (A, B))
-    assert f"*{expected:,} restore jobs*" in text
+    assert f"*{expected:,} failed restore jobs*" in text
     assert C not in text.replace(f"{A}, {B}", "")  # the other account appears nowhere, not even in a button
     assert "this channel's scope" in text
     refused = scoped_bot.ask(f"failed account:{C}", channel_id="C0TEAMAB")

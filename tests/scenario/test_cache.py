@@ -28,7 +28,7 @@ def test_identical_queries_within_the_ttl_make_no_aws_call(launch_app_bot: Calla
     assert len(emulator.calls(SUMMARIES)) == calls
     assert totals_field(second) == totals_field(first)
     expected = expected_sum(counts, state="FAILED", start=today - timedelta(days=7), end=today)
-    assert f"*{expected:,} restore jobs*" in totals_field(second)
+    assert f"*{expected:,} failed restore jobs*" in totals_field(second)
     cached.ask("aborted 7d account:ANY")  # a different query goes to AWS
     assert len(emulator.calls(SUMMARIES)) > calls
 

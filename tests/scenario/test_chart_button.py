@@ -1,4 +1,4 @@
-"""The Chart button of `/restores … 1d` answers in process: a signed click → the filter's 14 days uploaded with
+"""The Chart button of `/restores … daily` answers in process: a signed click → the filter's 14 days uploaded with
 files_upload_v2 to the clicked channel (real slack_sdk to the fake Slack), the user told so through response_url; the
 days as text when Slack refuses the upload. Expected numbers from tests.fakes.aws.expected_sum, the picture read back
 with Pillow."""
@@ -36,12 +36,12 @@ def bad_per_day(dataset: list[DailyCount], day: date, **where: str) -> list[int]
 def test_the_chart_is_uploaded_to_the_clicked_channel(app_bot: AppBot, emulator: BackupEmulator, slack: FakeSlack,
                                                       dataset: list[DailyCount], day: date, today: date) -> None:
     slack.set_conversation(CHANNEL, member=True)
-    button = chart_button(app_bot, "failed 1d account:ANY type:EBS")
+    button = chart_button(app_bot, "failed daily account:ANY type:EBS")
     emulator.reset()
     _, (answer,) = click(app_bot, slack, button["action_id"], button["value"], channel_id=CHANNEL)
 
     (upload,) = slack.files
-    command = f"/restores state:ANY 1d type:EBS account:ANY region:{','.join(E2E_REGIONS)}"
+    command = f"/restores state:ANY daily type:EBS account:ANY region:{','.join(E2E_REGIONS)}"
     assert (upload.channel, upload.title, upload.completed) == (CHANNEL, command, True)
     size, colours, red = png_facts(upload.data or b"")
     assert size == CHART_SIZE and colours > 16 and red
@@ -63,7 +63,8 @@ def test_the_chart_is_uploaded_to_the_clicked_channel(app_bot: AppBot, emulator:
 
 def test_only_day_by_day_answers_have_the_button(app_bot: AppBot, dataset: list[DailyCount]) -> None:
     assert ActionId.CHART.value not in actions_of(app_bot.ask("failed 7d", channel_id=CHANNEL))
-    assert ActionId.CHART.value not in actions_of(app_bot.ask("failed 1d share", channel_id=CHANNEL))
+    assert ActionId.CHART.value not in actions_of(app_bot.ask("failed 1d", channel_id=CHANNEL))  # one day: no trend
+    assert ActionId.CHART.value not in actions_of(app_bot.ask("failed daily share", channel_id=CHANNEL))
 
 
 @pytest.mark.parametrize(
@@ -77,7 +78,7 @@ def test_only_day_by_day_answers_have_the_button(app_bot: AppBot, dataset: list[
 def test_a_refused_upload_answers_with_the_days_as_text(app_bot: AppBot, slack: FakeSlack, dataset: list[DailyCount],
                                                          day: date, setup: Callable[[FakeSlack], None],
                                                          reason: str) -> None:
-    button = chart_button(app_bot, "1d account:ANY")
+    button = chart_button(app_bot, "daily account:ANY")
     setup(slack)
     _, (answer,) = click(app_bot, slack, button["action_id"], button["value"], channel_id=CHANNEL)
     assert not [f for f in slack.files if f.completed]
@@ -95,7 +96,7 @@ def test_a_scoped_channel_charts_only_its_accounts(launch_app_bot: Callable[...,
     bot = launch_app_bot(RESTORES_CHANNEL_ACCOUNTS=f"{CHANNEL}={own}")
     slack.set_conversation(CHANNEL, member=True)
     # A value naming every account, as a tampered or forwarded button would: the channel's scope still applies.
-    button = chart_button(bot, "1d account:ANY")
+    button = chart_button(bot, "daily account:ANY")
     _, (answer,) = click(bot, slack, button["action_id"], button["value"], channel_id=CHANNEL)
     (upload,) = slack.files
     bad = bad_per_day(dataset, day, account_id=own)

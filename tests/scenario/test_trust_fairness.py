@@ -43,7 +43,7 @@ def test_a_flood_of_commands_is_refused_at_the_ack_and_others_are_not_delayed(  
     assert status == 200 and BUSY not in body.get("text", "")
     [other] = slack.wait_for_responses(1, key="other", timeout=30)
     assert time.monotonic() - started < 1.5 + 2.0  # its own slow page chain, not the flood's queue
-    assert "4 jobs" in json.dumps(other.body)
+    assert "4 restore jobs" in json.dumps(other.body)
     bot.settle()
     # Exactly the three admitted commands were answered through their response_url; the refused ones never ran.
     answered = [i for i in range(20) if slack.responses_for(f"flood-{i}")]

@@ -41,13 +41,13 @@ def test_totals_per_state_are_exact_sums() -> None:
     totals = next(b for b in blocks if b["type"] == "section" and b.get("fields"))
     assert "*129 restore jobs* in 2 regions" in totals["text"]["text"]
     field_texts = [f["text"] for f in totals["fields"]]
-    assert any("FAILED*\n7" in t for t in field_texts)
-    assert any("COMPLETED*\n120" in t for t in field_texts)
-    assert any("ABORTED*\n2" in t for t in field_texts)
+    assert any("Failed*\n7" in t for t in field_texts)
+    assert any("Completed*\n120" in t for t in field_texts)
+    assert any("Aborted*\n2" in t for t in field_texts)
     text = all_text(blocks)
     assert "*EBS* — 9" in text and "*RDS* — 120" in text
     assert "*111122223333 · us-east-1* — 123" in text and "*111122223333 · eu-west-1* — 4" in text
-    assert "129 jobs" in message.text
+    assert "129 restore jobs; 7 failed, 2 aborted, 120 completed" in message.text
 
 
 def test_region_failures_are_named_and_numbers_say_they_exclude_them() -> None:
@@ -59,18 +59,22 @@ def test_region_failures_are_named_and_numbers_say_they_exclude_them() -> None:
     assert "regions not answering: eu-west-1" in message.text
 
 
-def test_empty_answer_says_so() -> None:
-    text = all_text(render_summary(result([])).block_dicts())
-    assert "No restore jobs" in text
+def test_empty_answer_says_so_and_names_the_account_and_how_to_ask_the_organization() -> None:
+    text = all_text(render_summary(result([]), own_account="111122223333").block_dicts())
+    assert "*AWS counted 0 restore jobs* in us-east-1, eu-west-1 (last 7 days) for account 111122223333 (the bot's own)" in text
+    assert "ask with `account:ANY`" in text
+    assert "the bot's own account" not in text
 
 
 def test_all_regions_failing_is_not_an_empty_success() -> None:
     failures = tuple(RegionFailure(r, FailureKind.ACCESS_DENIED, "access denied: grant `backup:ListRestoreJobSummaries`")
                      for r in ("us-east-1", "eu-west-1"))
-    text = all_text(render_summary(result([], failures=failures)).block_dicts())
-    assert "No region could be queried" in text
+    message = render_summary(result([], failures=failures))
+    text = all_text(message.block_dicts())
+    assert "*Couldn't read restore jobs* in us-east-1, eu-west-1: no region answered" in text
     assert "backup:ListRestoreJobSummaries" in text
-    assert "No restore jobs" not in text
+    assert "0 restore jobs" not in text and "no jobs in the window" not in text
+    assert "couldn't read any region" in message.text
 
 
 def test_one_day_shows_a_per_day_series() -> None:
@@ -79,7 +83,8 @@ def test_one_day_shows_a_per_day_series() -> None:
     text = all_text(message.block_dicts())
     assert "Per day" in text
     assert "`Thu 19 Nov` 1" in text and "`Wed 25 Nov` 7" in text
-    assert sparkline([1, 2, 3, 4, 5, 6, 7]) in text
+    # One bar per day of the 14, the days before the rows' first included at zero.
+    assert sparkline([0] * 7 + [1, 2, 3, 4, 5, 6, 7]) in text and "`Thu 12 Nov` 0" in text
 
 
 def test_hundreds_of_rows_stay_within_slack_limits_and_say_and_more() -> None:

@@ -59,7 +59,7 @@ def test_the_total_and_the_groups_are_exact_and_most_frequent_reason_first() -> 
     # One message: shown as AWS wrote it, no variant count.
     assert second.startswith("*2 ×* `Volume size too small`\nRDS ×2 · accounts 444455556666 ×2 · eu-west-1 ×2")
     assert "variants" not in second and "more with this reason" not in second
-    assert message.text.startswith("6 failed restore jobs created 2026-11-13 00:00 UTC – 2026-11-20 00:00 UTC")
+    assert message.text.startswith("6 failed restore jobs created 13 Nov 00:00 – 20 Nov 00:00 UTC")
     assert "most common reason (4): Access denied to key &lt;ARN&gt;" in message.text
 
 
@@ -149,7 +149,7 @@ def test_no_region_answering_is_not_an_empty_success() -> None:
     failures = tuple(RegionFailure(r, FailureKind.UNAVAILABLE, "unavailable") for r in REGIONS)
     message = render_jobs(result([], failures=failures), FLT)
     text = everything(message)
-    assert ":rotating_light: *No region could be queried*, so there are no jobs to show." in text
+    assert ":rotating_light: *Couldn't read restore jobs* in us-east-1, eu-west-1: no region answered" in text
     assert "No failed restore jobs" not in text
     assert "regions not answering: us-east-1, eu-west-1" in message.text
 
@@ -162,8 +162,8 @@ def test_capped_regions_are_named_as_a_lower_bound() -> None:
 def test_every_status_reads_as_all_and_the_header_names_the_window() -> None:
     message = render_jobs(result([job(0)], status=None), FLT)
     blocks = message.block_dicts()
-    assert blocks[0]["text"]["text"] == "Restore jobs — all, created 13 Nov–20 Nov"
-    assert sections(message)[0] == "*1 all restore job*"
+    assert blocks[0]["text"]["text"] == "Restore jobs — all, created 13 Nov 00:00 – 20 Nov 00:00 UTC"
+    assert sections(message)[0] == "*1 restore job*"
     assert "every state" in blocks[1]["elements"][1]["text"]
 
 

@@ -271,9 +271,9 @@ def test_a_summary_states_the_mocked_rows_totals(make: Build) -> None:
     backup.restore_job_summaries.assert_called_once_with(RestoreFilter(regions=REGIONS))
     block = totals_block(message)
     assert block["text"]["text"] == "*129 restore jobs* in 2 regions"
-    assert [f["text"] for f in block["fields"]] == [":x: *FAILED*\n7", ":no_entry_sign: *ABORTED*\n2",
-                                                    ":heavy_check_mark: *COMPLETED*\n120"]
-    assert "129 jobs" in message.text
+    assert [f["text"] for f in block["fields"]] == [":x: *Failed*\n7", ":no_entry_sign: *Aborted*\n2",
+                                                    ":heavy_check_mark: *Completed*\n120"]
+    assert "129 restore jobs; 7 failed, 2 aborted, 120 completed" in message.text
 
 
 def test_the_parsed_filter_is_what_aws_is_asked(make: Build) -> None:
@@ -290,7 +290,7 @@ def test_a_region_that_failed_is_named_and_the_numbers_exclude_it(make: Build) -
     failure = RegionFailure("eu-west-1", FailureKind.ACCESS_DENIED, "access denied: grant `backup:ListRestoreJobSummaries`")
     backup.restore_job_summaries.side_effect = echo_summary([row("FAILED", 5)], (failure,))
     message = service.answer("failed", user_id="U0ALICE", channel_id="C0OPS")
-    assert totals_block(message)["text"]["text"] == "*5 restore jobs* in 1 region"
+    assert ":x: *5 failed restore jobs* in 1 region" in text_of(message)
     text = text_of(message)
     assert "_Numbers above exclude the regions listed here._" in text
     assert "regions not answering: eu-west-1" in message.text
@@ -313,7 +313,7 @@ def test_an_org_wide_answer_shows_the_totals_first_then_the_whole_answer(make: B
     assert len(early) == 1
     assert early[0].text.startswith("[still counting accounts] ")
     assert "_still counting…_" in text_of(early[0])
-    assert totals_block(final)["text"]["text"] == "*9 restore jobs* in 2 regions"
+    assert ":x: *9 failed restore jobs* in 2 regions" in text_of(final)
     assert f"*{A} · us-east-1* — 6" in text_of(final) and f"*{B} · eu-west-1* — 3" in text_of(final)
     assert "still counting" not in text_of(final)
 
@@ -325,7 +325,7 @@ def test_no_early_answer_when_no_region_answered_the_first_read(make: Build) -> 
     early: list[Message] = []
     final = service.answer("failed account:ANY", user_id="U0ALICE", channel_id="C0OPS", progress=early.append)
     assert early == []
-    assert "No region could be queried" in text_of(final)
+    assert "*Couldn't read restore jobs*" in text_of(final)
 
 
 def test_merged_views_leave_out_a_region_that_failed_either_read() -> None:
@@ -482,8 +482,8 @@ def test_a_chart_of_complete_numbers_carries_the_series_and_every_state(make: Bu
     assert asked.kwargs == {"views": (View.TOTALS,)}
     assert chart.series is not None
     assert (chart.series.days[-1], chart.series.failed[-1], chart.series.completed[-1]) == (yesterday.date(), 3, 10)
-    assert chart.command_text == "/restores state:ANY 1d region:us-east-1,eu-west-1"
-    assert "Posted the 14-day chart of `/restores state:ANY 1d region:us-east-1,eu-west-1`" in text_of(chart.message)
+    assert chart.command_text == "/restores state:ANY daily region:us-east-1,eu-west-1"
+    assert "Posted the 14-day chart of `/restores state:ANY daily region:us-east-1,eu-west-1`" in text_of(chart.message)
 
 
 def test_a_chart_of_partial_numbers_is_text_with_the_missing_region_named(make: Build) -> None:

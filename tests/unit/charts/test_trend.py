@@ -40,7 +40,7 @@ ROWS = [row(LAST, "FAILED", 3), row(LAST, "ABORTED", 1), row(LAST, "COMPLETED", 
 
 
 def test_the_command_is_the_filters_canonical_text() -> None:
-    assert chart_command(FILTER) == "/restores state:FAILED 1d type:EBS account:111122223333 region:us-east-1,eu-west-1"
+    assert chart_command(FILTER) == "/restores state:FAILED daily type:EBS account:111122223333 region:us-east-1,eu-west-1"
     assert chart_command(RestoreFilter(), "/restores-staging") == "/restores-staging state:ANY 7d"
 
 
@@ -72,7 +72,7 @@ def test_the_comment_carries_the_numbers_a_notification_shows() -> None:
     series = chart_series(result(FILTER, ROWS), LAST)
     comment = chart_comment(series, chart_command(FILTER))
     assert "6 failed or aborted" in comment and "40 completed" in comment
-    assert f"{DAYS}-day" in comment and "`/restores state:FAILED 1d" in comment
+    assert f"{DAYS}-day" in comment and "`/restores state:FAILED daily" in comment
 
 
 def test_outside_text_in_the_comment_and_confirmation_is_inert() -> None:

@@ -181,7 +181,7 @@ def test_a_plan_jobs_are_read_in_its_account_and_kept_by_kind() -> None:
     assert failed.text.startswith("2 failed restore jobs created")
     validation = service.answer_jobs(TestJobsValue(A2_PLAN.arn, TestJobsKind.VALIDATION, window), None)
     leaked = service.answer_jobs(TestJobsValue(A2_PLAN.arn, TestJobsKind.LEAKED, window), None)
-    assert validation.text.startswith("1 all restore jobs created") and leaked.text.startswith("1 all restore jobs")
+    assert validation.text.startswith("1 restore job created") and leaked.text.startswith("1 restore job created")
 
 
 def test_a_plan_of_an_account_not_configured_is_read_as_the_bot_own() -> None:
@@ -208,7 +208,7 @@ def test_a_region_that_refused_the_drill_down_is_named_and_no_jobs_are_claimed()
     message = service_with(reader).answer_jobs(value, None)
     assert message.text.endswith("; regions not answering: eu-west-1")
     shown = str(message.block_dicts())
-    assert "No region could be queried" in shown and "No failed restore jobs" not in shown
+    assert "*Couldn't read restore jobs* in eu-west-1" in shown and "No failed restore jobs" not in shown
 
 
 def test_a_plan_whose_role_could_not_be_assumed_claims_no_jobs() -> None:
