@@ -60,6 +60,7 @@ class OrganizationDirectory:
         unknown_seconds: float = UNKNOWN_SECONDS,
         max_stale_seconds: float = MAX_STALE_SECONDS,
         reader: Callable[[Callable[[], Any], Calls], Organization] | None = None,
+        background: Callable[[Callable[[], object]], None] | None = None,
     ) -> None:
         self._session_factory = session_factory
         self._endpoint_url = endpoint_url
@@ -72,6 +73,8 @@ class OrganizationDirectory:
         self._max_stale_seconds = max_stale_seconds
         # A reader is given the way to make the Organizations client (tests give their own reader and make none).
         self._reader = reader or (lambda client, tally: read_organization(client(), page_size=page_size, tally=tally))
+        # Where a read for an unknown id runs: a thread of its own (tests run it at once).
+        self._background = background or _thread
         self.aws_clock = AwsClock()
         self._heard: weakref.WeakSet[boto3.session.Session] = weakref.WeakSet()
         self._state = threading.Lock()  # guards the fields below; held only briefly
@@ -107,14 +110,14 @@ class OrganizationDirectory:
         return self.problem or Unavailable("the organisation has not been read yet", ACTIONS)
 
     def names(self, accounts: Iterable[str] = ()) -> AccountNames:
-        """Account names, for showing ids as people know them. An id among `accounts` the directory does not know
-        reads the organisation again (rate-limited): a new account gets its name without waiting a day. Empty when
-        the directory is unavailable: the ids alone are shown."""
+        """Account names, for showing ids as people know them; empty when the directory is unavailable (the ids alone
+        are shown). An id among `accounts` the directory does not know reads the organisation again in the background
+        (rate-limited): the answer showing it is not held up, the next one has its name."""
         organization = self.current()
         if organization is None:
             return NO_NAMES
-        if any(a not in organization.accounts for a in accounts):
-            organization = self._reread_for_unknown() or organization
+        if any(a not in organization.accounts for a in accounts) and self._unknown_allowed():
+            self._background(self.refresh)
         return AccountNames(organization.names())
 
     def active_accounts(self) -> frozenset[str] | None:
@@ -167,12 +170,16 @@ class OrganizationDirectory:
 
     def _reread_for_unknown(self) -> Organization | None:
         """Read again for a name or id not known, unless one such read started less than UNKNOWN_SECONDS ago."""
+        return self.refresh() if self._unknown_allowed() else None
+
+    def _unknown_allowed(self) -> bool:
+        """Whether a read for something unknown may start now (and if so, it counts as started)."""
         now = self._clock()
         with self._state:
             if self._last_unknown is not None and now - self._last_unknown < self._unknown_seconds:
-                return None
+                return False
             self._last_unknown = now
-        return self.refresh()
+            return True
 
     def _due(self, now: float) -> bool:
         return self._next_read is None or now >= self._next_read
@@ -236,6 +243,10 @@ class OrganizationDirectory:
             self.last_calls = tally.calls
         log.warning("organisation not read (%s after %d calls): %s", tally.action or "session", tally.calls,
                     problem.reason)
+
+
+def _thread(work: Callable[[], object]) -> None:
+    threading.Thread(target=work, name="organization-read", daemon=True).start()
 
 
 def directory_for(backup: BackupService) -> OrganizationDirectory:

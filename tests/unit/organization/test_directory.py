@@ -59,8 +59,12 @@ class Reader:
         return answer
 
 
+def at_once(work: Callable[[], object]) -> None:
+    work()
+
+
 def directory(reader: Reader, now: list[float]) -> OrganizationDirectory:
-    return OrganizationDirectory(session, clock=lambda: now[0], reader=reader)
+    return OrganizationDirectory(session, clock=lambda: now[0], reader=reader, background=at_once)
 
 
 def test_read_once_kept_and_read_again_a_day_later() -> None:
@@ -81,6 +85,8 @@ def test_an_unknown_id_or_name_reads_again_at_most_once_a_minute() -> None:
     reader = Reader(org(("111111111111", "a")), org(("111111111111", "a"), ("222222222222", "b")))
     found = directory(reader, now)
     assert found.names(["111111111111"]).name("222222222222") is None and reader.calls == 1  # all known: no read
+    # An unknown id reads again in the background: this answer shows the id, the next one the name.
+    assert found.names(["222222222222"]).name("222222222222") is None and reader.calls == 2
     assert found.names(["222222222222"]).name("222222222222") == "b" and reader.calls == 2
     for _ in range(5):  # a typo, again and again
         match = found.find_account("bb")
@@ -89,6 +95,29 @@ def test_an_unknown_id_or_name_reads_again_at_most_once_a_minute() -> None:
     now[0] = UNKNOWN_SECONDS
     found.find_unit("Prod")
     assert reader.calls == 3
+
+
+def test_the_read_for_an_unknown_id_does_not_hold_up_the_answer() -> None:
+    release = threading.Event()
+    threads: list[threading.Thread] = []
+
+    class Held(Reader):
+        def __call__(self, client: Callable[[], Any], tally: Calls) -> Organization:
+            if self.calls == 1:
+                assert release.wait(10)
+            return super().__call__(client, tally)
+
+    def on_a_thread(work: Callable[[], object]) -> None:
+        threads.append(threading.Thread(target=work))
+        threads[-1].start()
+
+    reader = Held(org(("111111111111", "a")), org(("111111111111", "a"), ("222222222222", "b")))
+    found = OrganizationDirectory(session, clock=lambda: 0.0, reader=reader, background=on_a_thread)
+    assert found.names(["222222222222"]).name("222222222222") is None  # answered while the read is held
+    assert len(threads) == 1 and threads[0].is_alive()
+    release.set()
+    threads[0].join(10)
+    assert found.names().name("222222222222") == "b"
 
 
 def test_without_permission_everything_is_ids_and_the_reason() -> None:
