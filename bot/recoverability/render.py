@@ -36,6 +36,7 @@ from bot.slack.blocks import (
     fmt,
     fmt_time,
     header,
+    one_line,
     section,
 )
 
@@ -149,7 +150,7 @@ def _testing(report: ResourceReport) -> str:
 def render_resource(report: ResourceReport, query: ResourceQuery, *, now: datetime, sample: bool = False,
                     command: str = COMMAND) -> Message:
     resource = report.resource
-    blocks: list[Block] = [header(f"Can we restore {clip(resource.label, 100)}?")]
+    blocks: list[Block] = [header(f"Can we restore {escape(clip(one_line(resource.label), 100))}?")]
     if sample:
         blocks.append(context(SAMPLE_NOTE))
     blocks.append(context(f"*Resource:* {code(resource.arn, 300)}", _where(resource)))
