@@ -5,6 +5,7 @@ Change" events as EventBridge delivers them to the queue (the event itself is th
 from __future__ import annotations
 
 import json
+import logging
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -86,6 +87,7 @@ class MotoSqs:
 def moto_sqs() -> Iterator[MotoSqs]:
     from moto.server import ThreadedMotoServer  # here: the event helpers above serve socket-free unit tests too
 
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)  # its request lines, one per call, on stderr
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
     server.start()
     try:

@@ -8,8 +8,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from cfnlint.api import ManualArgs, lint_all, lint_file
-from cfnlint.decode import decode
+from cfnlint.api import ManualArgs, lint_all, lint_file  # type: ignore[import-untyped]
+from cfnlint.decode import decode  # type: ignore[import-untyped]
 
 from bot.alerts.events import DETAIL_TYPE, LIST_TRIES, SOURCE, WAIT_SECONDS
 from bot.domain.query import ALERT_STATES
@@ -20,8 +20,8 @@ REGIONS = ["us-east-1", "eu-west-1", "ap-southeast-2", "us-gov-west-1"]
 
 def _template(name: str) -> dict[str, Any]:
     template, problems = decode(str(TEMPLATES / name))
-    assert template is not None and not problems, problems
-    return template
+    assert isinstance(template, dict) and not problems, problems
+    return dict(template)
 
 
 def _errors(matches: list[Any]) -> list[str]:
