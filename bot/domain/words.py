@@ -265,8 +265,10 @@ def change_text(count: int, average: float | None, *, days: int = 7) -> str:
 
 
 def ago_text(moment: datetime, now: datetime) -> str:
-    """How long ago, in one form everywhere: "12 min ago", "6 h ago", "3 days ago"."""
+    """How long ago, in one form everywhere: "just now", "12 min ago", "6 h ago", "3 days ago"."""
     seconds = max(0.0, (now - moment).total_seconds())
+    if seconds < 60:
+        return "just now"
     if seconds < 3600:
         return f"{int(seconds // 60)} min ago"
     if seconds < 2 * 86400:

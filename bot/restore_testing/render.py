@@ -8,9 +8,11 @@ from slack_sdk.models.blocks import ActionsBlock, Block, DividerBlock
 
 from bot.answers.controls import ActionId, BlockId
 from bot.digest.render import DigestSection
+from bot.domain.console import job_url, plan_url
 from bot.domain.coverage import LEAK_ICON, MARK, Claim, Coverage, reassure
 from bot.domain.query import COMMAND, State
 from bot.domain.results import AccountFailure
+from bot.domain.words import ago_text, plural, rolling_text
 from bot.restore_testing.controls import TestJobsKind, TestJobsValue
 from bot.restore_testing.grammar import TestsQuery
 from bot.restore_testing.verdicts import PlanVerdict, Scoreboard, Severity
@@ -26,8 +28,8 @@ from bot.slack.blocks import (
     escape,
     fit_lines,
     fmt,
-    fmt_time,
     header,
+    link,
     quoted,
     section,
 )
@@ -39,31 +41,23 @@ ICONS = {Severity.BROKEN: ":x:", Severity.LEAK: LEAK_ICON, Severity.NOTE: ":warn
 DOCS = "https://docs.aws.amazon.com/aws-backup/latest/devguide/restore-testing.html"
 
 
-def _ago(moment: datetime, now: datetime) -> str:
-    seconds = max(0.0, (now - moment).total_seconds())
-    if seconds < 3600:
-        return f"{int(seconds // 60)} min ago"
-    if seconds < 2 * 86400:
-        return f"{int(seconds // 3600)} h ago"
-    return f"{int(seconds // 86400)} days ago"
-
-
-def _plural(n: int, word: str) -> str:
-    return f"{fmt(n)} {word}{'s' * (n != 1)}"
-
-
 def problems(verdict: PlanVerdict) -> list[str]:
     """What is wrong with a flagged plan, in the words every surface uses (the digest, the Home tab)."""
     what = []
     if verdict.late and verdict.run is not None:
         what.append(escape(clip(verdict.run.summary, 200)))
     if verdict.failed:
-        what.append(f"{_plural(len(verdict.failed), 'restore')} failed")
+        what.append(f"{plural(len(verdict.failed), 'restore')} failed")
     if verdict.validation_failed:
         what.append(f"{fmt(len(verdict.validation_failed))} failed validation")
     if verdict.leaks:
-        what.append(f"{_plural(len(verdict.leaks), 'restored resource')} not deleted")
+        what.append(f"{plural(len(verdict.leaks), 'restored resource')} not deleted")
     return what
+
+
+def _plan_link(verdict: PlanVerdict) -> str:
+    shown = link(plan_url(verdict.plan.arn, verdict.plan.name), "plan in the AWS console")
+    return f" · {shown}" if shown else ""
 
 
 def _where(verdict: PlanVerdict) -> str:
@@ -82,23 +76,23 @@ def headline(board: Scoreboard, failures: tuple[AccountFailure, ...]) -> str:
     if not plans:
         if failures:
             return (f":warning: *Incomplete:* no restore testing plan found in what could be read, and "
-                    f"{_plural(len(failures), 'part')} could not be read ({window}).")
+                    f"{plural(len(failures), 'part')} could not be read ({window}).")
         return (f":grey_question: *Nothing proves that restores work:* there are no restore testing plans in these "
                 f"accounts and regions. Set one up (AWS Backup console › Restore testing, {DOCS}) and "
                 f"`{COMMAND} tests` will report on it.")
     problems = []
     failed = board.count("failed")
     if failed:
-        problems.append(f"{_plural(failed, 'restore')} failed")
+        problems.append(f"{plural(failed, 'restore')} failed")
     if board.count("validation_failed"):
         problems.append(f"{fmt(board.count('validation_failed'))} failed validation")
     late = sum(1 for v in board.verdicts if v.late)
     if late:
-        problems.append(f"{_plural(late, 'plan')} did not run on schedule")
+        problems.append(f"{plural(late, 'plan')} did not run on schedule")
     leaks = board.count("leaks")
     if leaks:
-        problems.append(f"{_plural(leaks, 'restored resource')} not deleted")
-    evidence = (f"{_plural(jobs, 'restore')} tested in {_plural(plans, 'plan')}: {fmt(completed)} completed, "
+        problems.append(f"{plural(leaks, 'restored resource')} not deleted")
+    evidence = (f"{plural(jobs, 'restore')} tested in {plural(plans, 'plan')}: {fmt(completed)} completed, "
                 f"{fmt(validated)} validated ({window})")
     broken = len(board.broken)
     incomplete = (
@@ -106,7 +100,7 @@ def headline(board: Scoreboard, failures: tuple[AccountFailure, ...]) -> str:
     )
     coverage = board_coverage(board)
     if broken:
-        return f":x: *Restores are not proven:* {fmt(broken)} of {_plural(plans, 'plan')} failed — " + \
+        return f":x: *Restores are not proven:* {fmt(broken)} of {plural(plans, 'plan')} failed — " + \
             ", ".join(problems) + f". {evidence}.{incomplete}"
     if leaks and not board.complete:
         return f"{LEAK_ICON} *Restored resources leak:* {', '.join(problems)}. {evidence}.{incomplete}"
@@ -117,12 +111,12 @@ def headline(board: Scoreboard, failures: tuple[AccountFailure, ...]) -> str:
     unchecked = sum(1 for v in board.verdicts if v.schedule_problem)
     if unchecked and not jobs:
         return (f":warning: *Not proven:* no restore was tested in the {window}, and the schedule of "
-                f"{_plural(unchecked, 'plan')} was not understood (below).")
+                f"{plural(unchecked, 'plan')} was not understood (below).")
     if unchecked:
         return (f":warning: *Restores passed, but not every schedule could be checked:* the schedule of "
-                f"{_plural(unchecked, 'plan')} was not understood (below). {evidence}.")
+                f"{plural(unchecked, 'plan')} was not understood (below). {evidence}.")
     if not jobs:
-        return (f":warning: *Not proven:* {_plural(plans, 'plan')} ran on schedule but no restore was tested in the "
+        return (f":warning: *Not proven:* {plural(plans, 'plan')} ran on schedule but no restore was tested in the "
                 f"{window}.")
     return reassure(coverage, Claim.RESTORES_WORK, f" every plan ran on schedule and passed — {evidence}.")
 
@@ -131,7 +125,7 @@ def board_coverage(board: Scoreboard) -> Coverage:
     """What the scoreboard did not read: accounts or regions that failed, plans whose jobs were cut at the cap."""
     return Coverage.of(
         [_not_read(f) for f in board.result.failures],
-        [f"jobs of {_plural(len(board.result.truncated), 'plan')} past the cap"] if board.result.truncated else [],
+        [f"jobs of {plural(len(board.result.truncated), 'plan')} past the cap"] if board.result.truncated else [],
     )
 
 
@@ -152,7 +146,7 @@ def plan_coverage(verdict: PlanVerdict, failures: tuple[AccountFailure, ...]) ->
 
 def _plan_lines(verdict: PlanVerdict, now: datetime) -> list[str]:
     plan = verdict.plan
-    lines = [f"{ICONS[verdict.severity]} *{escape(clip(plan.name, 80))}* · {_where(verdict)}"]
+    lines = [f"{ICONS[verdict.severity]} *{escape(clip(plan.name, 80))}* · {_where(verdict)}{_plan_link(verdict)}"]
     if verdict.schedule_problem:
         lines.append(f"• Schedule: `{escape(clip(plan.schedule_expression, 80))}` not understood, so not checked "
                      f"({escape(clip(verdict.schedule_problem, 160))})")
@@ -168,7 +162,7 @@ def _plan_lines(verdict: PlanVerdict, now: datetime) -> list[str]:
         counts += [f"*{fmt(aborted)} aborted*"] if aborted else []
     if verdict.running:
         counts.append(f"{fmt(verdict.running)} running")
-    restores = f"• Restores: {_plural(len(jobs), 'job')} — {', '.join(counts)}" if jobs else "• Restores: none in the window"
+    restores = f"• Restores: {plural(len(jobs), 'job')} — {', '.join(counts)}" if jobs else "• Restores: none in the window"
     if verdict.truncated:
         restores += " (at least: more jobs than the bot reads at once)"
     lines.append(restores)
@@ -196,12 +190,14 @@ def _plan_lines(verdict: PlanVerdict, now: datetime) -> list[str]:
         lines.append(line)
     if verdict.leaks:
         leak = verdict.leaks[0]
-        line = f"• Clean-up: *{_plural(len(verdict.leaks), 'restored resource')} not deleted* (it keeps costing money)"
+        line = f"• Clean-up: *{plural(len(verdict.leaks), 'restored resource')} not deleted* (it keeps costing money)"
         if leak.resource_arn:
             line += f" — {code(leak.resource_arn, 120)}"
         if leak.deletion_status_message:
-            line += f": {quoted(leak.deletion_status_message, 160)}"
-        lines.append(line)
+            # Shortened in its middle: the end names the permission the deletion lacked.
+            line += f": {quoted(leak.deletion_status_message, 240)}"
+        job = link(job_url(leak.region, leak.job_id), "job in the AWS console")
+        lines.append(line + (f" ({job})" if job else ""))
     if verdict.slow:
         slowest = verdict.slow[0]
         limit = slowest.expected_minutes
@@ -218,11 +214,11 @@ def _plan_lines(verdict: PlanVerdict, now: datetime) -> list[str]:
 
 def _healthy_line(verdict: PlanVerdict, now: datetime, failures: tuple[AccountFailure, ...] = ()) -> str:
     plan = verdict.plan
-    ran = f"last ran {_ago(plan.last_execution, now)}" if plan.last_execution else "not run yet"
+    ran = f"last ran {ago_text(plan.last_execution, now)}" if plan.last_execution else "not run yet"
     validated = f", {fmt(verdict.validated)} validated" if verdict.validated else ""
     return (f"{reassure(plan_coverage(verdict, failures), Claim.PASSED)} *{escape(clip(plan.name, 80))}* · "
             f"{_where(verdict)} · "
-            f"{_plural(len(verdict.jobs), 'restore')} completed{validated} · {ran}")
+            f"{plural(len(verdict.jobs), 'restore')} completed{validated} · {ran}")
 
 
 def _buttons(verdict: PlanVerdict, window: tuple[datetime, datetime], index: int) -> ActionsBlock | None:
@@ -262,7 +258,7 @@ def render_tests(board: Scoreboard, query: TestsQuery, *, now: datetime, sample:
     if "" in result.accounts and any(result.accounts):
         accounts = "the bot's own account, " + accounts
     regions = escape(clip(", ".join(result.regions), 300))
-    blocks.append(context(f"*Window:* {fmt_time(start)} – {fmt_time(end)}", f"*Accounts:* {clip(accounts, 300)}",
+    blocks.append(context(f"*Window:* {rolling_text(end - start, end)}", f"*Accounts:* {clip(accounts, 300)}",
                           f"*Regions:* {regions}"))
     sentence = headline(board, result.failures)
     blocks.append(section(sentence))
@@ -279,7 +275,7 @@ def render_tests(board: Scoreboard, query: TestsQuery, *, now: datetime, sample:
     if len(worth_saying) > DETAILED_PLANS:
         rest = worth_saying[DETAILED_PLANS:]
         names = ", ".join(f"{escape(clip(v.plan.name, 40))} ({escape(v.plan.region)})" for v in rest[:10])
-        blocks.append(section(f"_…and {_plural(len(rest), 'more plan')} with something to look at: {names}_"))
+        blocks.append(section(f"_…and {plural(len(rest), 'more plan')} with something to look at: {names}_"))
     if healthy:
         blocks.append(DividerBlock())
         blocks.append(section(fit_lines([_healthy_line(v, now, result.failures) for v in healthy], limit=HEALTHY_LINES)))
@@ -301,13 +297,13 @@ def digest_section(board: Scoreboard, *, now: datetime) -> DigestSection | None:
         lines.append(f"{ICONS[verdict.severity]} *{escape(clip(verdict.plan.name, 80))}* · {_where(verdict)}: "
                      + "; ".join(problems(verdict)))
     if len(flagged) > 10:
-        lines.append(f"_…and {_plural(len(flagged) - 10, 'more plan')}: `{COMMAND} tests` lists them_")
+        lines.append(f"_…and {plural(len(flagged) - 10, 'more plan')}: `{COMMAND} tests` lists them_")
     lines += failure_lines(failures)
     title = "*Restore testing*" + ("" if board.complete else " (incomplete)")
     summary = ", ".join(
         part for part in (
-            f"{_plural(len(flagged), 'plan')} failed, did not run or leaked" if flagged else "",
-            f"{_plural(len(failures), 'part')} not read" if failures else "",
+            f"{plural(len(flagged), 'plan')} failed, did not run or leaked" if flagged else "",
+            f"{plural(len(failures), 'part')} not read" if failures else "",
         ) if part
     )
     return DigestSection([DividerBlock(), section(title + "\n" + fit_lines(lines, limit=14))], summary)

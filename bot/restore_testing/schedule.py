@@ -14,6 +14,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 # time zone handling is bypassed, though (see _Cron): across DST changes it skips runs.
 from apscheduler.triggers.cron import CronTrigger
 
+from bot.domain.words import ago_text, plural, utc_zone_name
+
 DEFAULT_START_WINDOW_HOURS = 24  # AWS's default when a plan leaves StartWindowHours out
 MAX_START_WINDOW_HOURS = 168
 MAX_MISSED_RUNS = 100  # counting further says nothing more, and an every-minute plan would count for long
@@ -361,14 +363,14 @@ def _cron_cadence(text: str, minutes: frozenset[int], hours: frozenset[int], phr
     if phrase is None or not every_month:
         return fallback
     if len(minutes) == 1 and len(hours) == 1:
-        return f"{phrase} at {min(hours):02d}:{min(minutes):02d} {zone.key}"
+        return f"{phrase} at {min(hours):02d}:{min(minutes):02d} {utc_zone_name(zone.key)}"
     if phrase != "daily":
         return fallback
     hour_step, minute_step = _even_step(hours, 24), _even_step(minutes, 60)
     if len(minutes) == 1 and hour_step == 1:
         return f"hourly at :{min(minutes):02d}"
     if len(minutes) == 1 and hour_step:
-        return f"every {hour_step} hours from {min(hours):02d}:{min(minutes):02d} {zone.key}"
+        return f"every {hour_step} hours from {min(hours):02d}:{min(minutes):02d} {utc_zone_name(zone.key)}"
     if hour_step == 1 and minute_step:
         return "every minute" if minute_step == 1 else f"every {minute_step} minutes"
     return fallback
@@ -414,10 +416,10 @@ def check_run(schedule: Schedule, *, last_execution: datetime | None, created: d
     closed = now - timedelta(hours=hours)
     due = schedule.previous(closed)
     if due is None or due <= created:
-        quiet = f"ran {_ago(last, now)}" if last is not None else f"not due yet (created {_ago(created, now)})"
+        quiet = f"last ran {ago_text(last, now)}" if last is not None else f"not due yet (created {ago_text(created, now)})"
         return RunCheck(late=False, due=None, last_execution=last, missed_runs=0, summary=quiet)
     if last is not None and last >= due:
-        return RunCheck(late=False, due=due, last_execution=last, missed_runs=0, summary=f"ran {_ago(last, now)}")
+        return RunCheck(late=False, due=due, last_execution=last, missed_runs=0, summary=f"last ran {ago_text(last, now)}")
     missed = 0
     scheduled = schedule.next(since)
     while scheduled is not None and scheduled <= closed and missed < MAX_MISSED_RUNS:
@@ -428,7 +430,7 @@ def check_run(schedule: Schedule, *, last_execution: datetime | None, created: d
     if last is None:
         summary = f"never ran; due {when}{count}"
     else:
-        summary = f"last ran {_ago(last, now)}, {_plan_kind(schedule)} (due {when}{count})"
+        summary = f"last ran {ago_text(last, now)}, {_plan_kind(schedule)} (due {when}{count})"
     return RunCheck(late=True, due=due, last_execution=last, missed_runs=missed, summary=summary)
 
 
@@ -449,27 +451,12 @@ def _plan_kind(schedule: Schedule) -> str:
 def _duration(span: timedelta) -> str:
     for unit, size in (("day", timedelta(days=1)), ("hour", timedelta(hours=1)), ("minute", _MINUTE)):
         if span >= size and span % size == timedelta(0):
-            return _plural(span // size, unit)
-    return _plural(round(span.total_seconds()), "second")
-
-
-def _plural(n: int, word: str) -> str:
-    return f"{n} {word}{'s' * (n != 1)}"
-
-
-def _ago(then: datetime, now: datetime) -> str:
-    seconds = (now - then).total_seconds()
-    if seconds < 60:
-        return "just now"
-    if seconds < 3600:
-        return f"{_plural(int(seconds // 60), 'minute')} ago"
-    if seconds < 2 * 86400:
-        return f"{_plural(int(seconds // 3600), 'hour')} ago"
-    return f"{_plural(int(seconds // 86400), 'day')} ago"
+            return plural(span // size, unit)
+    return plural(round(span.total_seconds()), "second")
 
 
 def _when(moment: datetime, zone: ZoneInfo, now: datetime) -> str:
     """`28 Nov 05:00 UTC` in the plan's own zone, the year added when it is not the current one."""
     local = moment.astimezone(zone)
     year = f" {local.year}" if local.year != now.astimezone(zone).year else ""
-    return f"{local.day} {local:%b}{year} {local:%H:%M} {zone.key}"
+    return f"{local.day} {local:%b}{year} {local:%H:%M} {utc_zone_name(zone.key)}"

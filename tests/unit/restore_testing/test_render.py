@@ -5,7 +5,7 @@ first, never an all clear over what was not read, and the digest's section only 
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -19,6 +19,7 @@ from bot.restore_testing.render import digest_section, headline, render_tests
 from bot.restore_testing.verdicts import Scoreboard, Severity, judge
 from bot.slack.blocks import MAX_FALLBACK_TEXT, Message
 from tests.support import assert_inert, assert_within_slack_limits
+from tests.unit.console_links import assert_inert_but_console_links
 
 pytestmark = pytest.mark.dates
 
@@ -171,7 +172,7 @@ def test_any_scoreboard_is_bounded_inert_and_counts_what_the_data_holds(
     message = render_tests(board, TestsQuery(days=7), now=now)
     assert_within_slack_limits(message.block_dicts())
     assert len(message.text) <= MAX_FALLBACK_TEXT
-    assert_inert(message)
+    assert_inert_but_console_links(message)
 
     # Counted from the data alone.
     by_arn = {v.plan.arn: v for v in board.verdicts}
@@ -319,7 +320,7 @@ def test_what_could_not_be_read_is_never_an_all_clear(now: datetime) -> None:
     board = judge(result_of(now, [good], [job(good, 1, now)], failures=(failure,)), now=now, days=7)
     message = render_tests(board, TestsQuery(), now=now)
     assert "*the bot's own account in eu-west-1* not read: not authorized: &lt;!channel&gt;" in blocks_text(message)
-    assert_inert(message)
+    assert_inert_but_console_links(message)
     # Nothing read at all is not "no plans" either.
     nothing = judge(result_of(now, [], [], failures=(failure,)), now=now, days=7)
     assert headline(nothing, (failure,)).startswith(":warning: *Incomplete:* no restore testing plan found")
@@ -418,3 +419,26 @@ def test_the_digest_section_says_what_could_not_be_read(now: datetime) -> None:
     assert text.startswith("*Restore testing* (incomplete)\n")
     assert ":warning: *account 444455556666* not read: could not assume the role" in text
     assert "*ok*" not in text
+
+
+def test_one_voice_in_the_tests_message(now: datetime) -> None:
+    """Issue 23, items 7-8: one relative-time form ("last ran … h ago" in the schedule line and the passing plans'
+    line alike), "UTC" for AWS's "Etc/UTC", the clean-up failure shortened in its middle so the missing IAM action
+    at its end stays, and the plan and the leaked restore's job linked to the AWS console."""
+    leaky = plan("leaky", now, timezone="Etc/UTC")
+    late = plan("late_plan", now, expression="cron(0 5 * * ? *)", last=now - timedelta(days=3), timezone="Etc/UTC")
+    fine = plan("fine", now)
+    message_text = ("Deletion of the restored file system failed: IAM role arn:aws:iam::111122223333:role/service-role/"
+                    + "AWSBackupDefaultServiceRole " * 12 + "is not authorized to perform elasticfilesystem:DeleteFileSystem")
+    leak_job = replace(job(leaky, 1, now, deletion="FAILED"), deletion_status_message=message_text)
+    board = judge(result_of(now, [leaky, late, fine], [leak_job, job(late, 2, now), job(fine, 3, now)]), now=now, days=7)
+    text = blocks_text(render_tests(board, TestsQuery(), now=now))
+    assert "Etc/UTC" not in text and "hours ago" not in text and "hour ago" not in text
+    assert "• Schedule: last ran 55 min ago" in text and "· last ran 55 min ago" in text  # a flagged and a passing plan
+    assert "last ran 3 days ago, daily plan (due " in text and " 05:00 UTC" in text
+    clean_up = next(line for line in text.split("\\n") if "Clean-up" in line)
+    assert "…" in clean_up and "is not authorized to perform elasticfilesystem:DeleteFileSystem`" in clean_up
+    console = "https://console.aws.amazon.com/backup/home?region=us-east-1#/"
+    assert f"(<{console}jobs/restore/details/leaky-1|job in the AWS console>)" in clean_up
+    assert f"*leaky* · us-east-1 · {ACCOUNT} · <{console}restoretesting/details/leaky|plan in the AWS console>" in text
+    assert "*Window:* last 7 days, to " in text and text.count(" UTC") >= 2

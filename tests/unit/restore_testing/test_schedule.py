@@ -124,7 +124,7 @@ def test_spring_forward_skips_the_missing_time_and_autumn_runs_once() -> None:
     assert night.next(at(2026, 10, 25, 0, 30)) == at(2026, 10, 26, 1, 30)
     ran = check_run(night, last_execution=at(2026, 3, 28, 1, 35), created=LONG_AGO, start_window_hours=1,
                     now=at(2026, 3, 29, 12))
-    assert not ran.late and ran.summary == "ran 34 hours ago"
+    assert not ran.late and ran.summary == "last ran 34 h ago"
     missed = check_run(night, last_execution=at(2026, 3, 28, 1, 35), created=LONG_AGO, start_window_hours=1,
                        now=at(2026, 3, 30, 2))
     assert missed.late and missed.due == at(2026, 3, 30, 0, 30) and missed.missed_runs == 1
@@ -183,21 +183,21 @@ def test_late_daily_plan() -> None:
 def test_window_not_yet_closed_is_not_late() -> None:
     # Default window 24 h: today's 05:00 run may still start until tomorrow 05:00; yesterday's ran.
     check = check_run(DAILY, last_execution=at(2026, 11, 27, 5, 10), created=LONG_AGO, start_window_hours=None, now=NOW)
-    assert (check.late, check.due, check.summary) == (False, at(2026, 11, 27, 5), "ran 27 hours ago")
+    assert (check.late, check.due, check.summary) == (False, at(2026, 11, 27, 5), "last ran 27 h ago")
     closed = check_run(DAILY, last_execution=at(2026, 11, 27, 5, 10), created=LONG_AGO, start_window_hours=None,
                        now=at(2026, 11, 29, 5))  # the window closes at due + 24 h exactly
-    assert closed.late and closed.summary == "last ran 47 hours ago, daily plan (due 28 Nov 05:00 UTC)"
+    assert closed.late and closed.summary == "last ran 47 h ago, daily plan (due 28 Nov 05:00 UTC)"
 
 
 def test_a_run_starting_late_within_the_window_counts() -> None:
     check = check_run(DAILY, last_execution=at(2026, 11, 28, 7, 59), created=LONG_AGO, start_window_hours=3, now=NOW)
-    assert not check.late and check.summary == "ran 1 hour ago"
+    assert not check.late and check.summary == "last ran 1 h ago"
 
 
 def test_created_after_the_due_time_is_not_late() -> None:
     check = check_run(DAILY, last_execution=None, created=at(2026, 11, 28, 6), start_window_hours=1, now=NOW)
     assert (check.late, check.due, check.missed_runs) == (False, None, 0)
-    assert check.summary == "not due yet (created 3 hours ago)"
+    assert check.summary == "not due yet (created 3 h ago)"
 
 
 def test_never_ran() -> None:
@@ -229,7 +229,7 @@ def test_rate_plan_is_late_only_after_a_period_and_the_window_without_a_run() ->
     assert not fine.late  # next run due 08:30, its window open until 09:30
     late = check_run(every_six, last_execution=at(2026, 11, 28, 1, 30), created=LONG_AGO, start_window_hours=1, now=NOW)
     assert late.late and late.due == at(2026, 11, 28, 7, 30)
-    assert late.summary == "last ran 7 hours ago, plan runs every 6 hours (due 28 Nov 07:30 UTC)"
+    assert late.summary == "last ran 7 h ago, plan runs every 6 hours (due 28 Nov 07:30 UTC)"
 
 
 def test_check_run_rejects_bad_arguments() -> None:
@@ -325,3 +325,12 @@ def test_daily_previous_matches_plain_date_arithmetic(minute: int, hour: int, mo
     today = moment.replace(hour=hour, minute=minute, second=0, microsecond=0)
     expected = today if today <= moment else today - timedelta(days=1)
     assert parse_schedule(f"cron({minute} {hour} * * ? *)").previous(moment) == expected
+
+
+def test_aws_etc_utc_is_shown_as_utc() -> None:
+    """Issue 23, item 8: AWS may send ScheduleExpressionTimezone "Etc/UTC"; every message says "UTC"."""
+    schedule = parse_schedule("cron(0 5 * * ? *)", "Etc/UTC")
+    assert schedule.cadence == "daily at 05:00 UTC"
+    check = check_run(schedule, last_execution=at(2026, 11, 25, 5, 10), created=at(2026, 10, 1), start_window_hours=1,
+                      now=at(2026, 11, 28, 9))
+    assert check.summary == "last ran 3 days ago, daily plan (due 28 Nov 05:00 UTC; 3 runs missed)"
