@@ -16,7 +16,7 @@ from bot.domain.ids import ACCOUNT_ID_RE
 from bot.domain.query import ANY, Period, RestoreFilter
 from bot.domain.results import RegionFailure
 from bot.export.grammar import ExportQuery
-from bot.export.reader import JobStream
+from bot.export.reader import PAGE_SIZE, JobStream
 from bot.export.render import (
     render_export_failed,
     render_no_channel,
@@ -52,6 +52,7 @@ class ExportService:
         deadline_seconds: float = EXPORT_DEADLINE,
         part_bytes: int = PART_BYTES,
         max_parts: int = MAX_PARTS,
+        page_size: int = PAGE_SIZE,
         sample: bool = False,
     ) -> None:
         self.backup = backup
@@ -60,6 +61,7 @@ class ExportService:
         self.deadline_seconds = deadline_seconds
         self.part_bytes = part_bytes
         self.max_parts = max_parts
+        self.page_size = page_size
         self.sample = sample
 
     def write(self, query: ExportQuery, access: Access, out: IO[bytes]) -> ExportResult:
@@ -108,7 +110,7 @@ class ExportService:
         end = (aws_now or datetime.now(UTC)).replace(microsecond=0)
         window = (end - timedelta(days=query.days), end)
         result = ExportResult(query, window, aws_now is not None, scope, notes=notes, unasked=unasked)
-        stream = JobStream(self.backup, chains, window, deadline)
+        stream = JobStream(self.backup, chains, window, deadline, page_size=self.page_size)
         names: dict[str, str] = {}
         try:
             for row in stream:
