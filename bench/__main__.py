@@ -18,7 +18,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-BENCHES = ("ack_latency", "fanout", "cache", "memory", "fairness", "scale", "chart", "alerts", "alert_events")
+BENCHES = ("ack_latency", "fanout", "cache", "memory", "fairness", "scale", "chart", "alerts", "alert_events", "export")
 REPO = Path(__file__).resolve().parent.parent
 
 
