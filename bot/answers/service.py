@@ -132,7 +132,8 @@ class RestoresService:
                 return exports.answer(parsed.export, access, upload=upload, command=command, progress=progress)
             if parsed.kind == "tests" and parsed.tests is not None:
                 self.policy.scope(replace(parsed.filter, regions=parsed.tests.regions), access)  # partition check
-                return self.tests.answer(parsed.tests, access.accounts, command)
+                board = self.tests.answer(parsed.tests, access.accounts, command)
+                return replace(board, response_type="in_channel") if parsed.tests.share else board
             flt = self.policy.scope(parsed.filter, access)
             if parsed.kind == "jobs":
                 return self._jobs(flt, None, command)

@@ -1,4 +1,4 @@
-"""What users type for restore testing: `/restores tests [7d|14d|30d] [region:…] [account:…]`."""
+"""What users type for restore testing: `/restores tests [1d|7d|14d|30d] [region:…] [account:…] [share]`."""
 
 from __future__ import annotations
 
@@ -19,7 +19,8 @@ from bot.domain.query import (
     suggest,
 )
 
-TESTS_WINDOWS = {"7d": 7, "14d": 14, "30d": 30}
+# Rolling windows ending now, as every job list's: `1d` (or `24h`) is the last 24 hours, as in `jobs failed 1d`.
+TESTS_WINDOWS = {"1d": 1, "24h": 1, "7d": 7, "14d": 14, "30d": 30}
 
 
 @dataclass(frozen=True)
@@ -32,6 +33,7 @@ class TestsQuery:
     account: str | None = None
     # The channel's account scope (bot.domain.access), re-derived on every request like RestoreFilter's.
     visible_accounts: frozenset[str] | None = None
+    share: bool = False  # post the answer in the channel, not only to the caller
 
     def to_text(self) -> str:
         parts = ["tests", f"{self.days}d"]
@@ -39,15 +41,22 @@ class TestsQuery:
             parts.append(f"account:{self.account}")
         if self.regions:
             parts.append("region:" + ",".join(self.regions))
+        if self.share:
+            parts.append("share")
         return " ".join(parts)
 
 
-TESTS_ACCEPTED = "`tests` with `7d|14d|30d`, `account:123456789012|ANY` and regions like `eu-west-1` or `region:…`"
+TESTS_ACCEPTED = (
+    "`tests` with `1d|7d|14d|30d` (the last 24 h, 7, 14 or 30 days), `account:123456789012|ANY`, regions like "
+    "`eu-west-1` or `region:…`, and `share`"
+)
 
 
 def parse_tests(tokens: list[str], default_regions: tuple[str, ...], partitions: frozenset[str] | None) -> TestsQuery:
-    """`tests [7d|14d|30d] [region:…] [account:…]`: restore testing plans have no state, type or AggregationPeriod."""
+    """`tests [1d|7d|14d|30d] [region:…] [account:…] [share]`: restore testing plans have no state, type or
+    AggregationPeriod (`daily` and `period:ONE_DAY` are counts' words)."""
     days: int | None = None
+    share = False
     account: str | None = None
     regions: list[str] = []
     once = Once(TESTS_ACCEPTED)
@@ -56,6 +65,9 @@ def parse_tests(tokens: list[str], default_regions: tuple[str, ...], partitions:
         lowered = token.lower()
         key, _, value = token.partition(":")
         if lowered == "tests":
+            continue
+        if lowered == "share":
+            share = True
             continue
         if lowered in TESTS_WINDOWS or (key.lower() == "period" and value.lower() in TESTS_WINDOWS):
             once("window", token)
@@ -73,11 +85,12 @@ def parse_tests(tokens: list[str], default_regions: tuple[str, ...], partitions:
             regions += [parse_region(part.strip(), token, partitions) for part in value.split(",") if part.strip()]
         elif REGION_RE.match(lowered):
             regions.append(parse_region(token, token, partitions))
-        elif lowered in ("1d",) or lowered in STATE_WORDS or squash(token) in TYPE_ALIASES or ":" in token:
+        elif lowered == "daily" or lowered in STATE_WORDS or squash(token) in TYPE_ALIASES or ":" in token:
             raise ParseError(token, "does not apply to restore tests", TESTS_ACCEPTED)
         else:
             raise ParseError(token, "is not something I understand", TESTS_ACCEPTED,
-                             suggest(token, [*TESTS_WINDOWS, "tests"]))
-    return TestsQuery(days=days or 7, regions=tuple(dict.fromkeys(regions)) or default_regions, account=account)
+                             suggest(token, [*TESTS_WINDOWS, "tests", "share"]))
+    return TestsQuery(days=days or 7, regions=tuple(dict.fromkeys(regions)) or default_regions, account=account,
+                      share=share)
 
 

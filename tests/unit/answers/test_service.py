@@ -501,3 +501,42 @@ def test_a_refused_chart_has_no_series(make: Build) -> None:
     chart = service.answer_chart(ActionValue(RestoreFilter(regions=REGIONS)), user_id="U0BOB", channel_id="C0OPS")
     assert chart.series is None and "is not enabled for you" in first_section(chart.message)
     assert backup.mock_calls == []
+
+
+def test_one_day_is_the_last_full_utc_day_in_every_view(make: Build) -> None:
+    """`1d`: the ONE_DAY buckets read, cut to yesterday (UTC) in the totals, the types and the accounts alike."""
+    service, backup = make()
+    yesterday = datetime.combine(settled_now().date(), datetime.min.time(), UTC) - timedelta(days=1)
+    day = {"start": yesterday, "end": yesterday + timedelta(days=1)}
+    before = {"start": yesterday - timedelta(days=3), "end": yesterday - timedelta(days=2)}
+    rows = [row("FAILED", 3, **day), row("FAILED", 40, **before)]
+    backup.restore_job_summaries.side_effect = lambda flt, views=None: summary(
+        flt, rows, type_rows=tuple(rows), account_rows=tuple(rows))
+    message = service.answer("failed 1d", user_id="U0ALICE", channel_id="C0OPS")
+    asked = backup.restore_job_summaries.call_args.args[0]
+    assert (asked.period, asked.last_day) == (Period.ONE_DAY, True)
+    text = text_of(message)
+    assert ":x: *3 failed restore jobs* in 2 regions" in text and "40" not in first_section(message)
+    assert "*EBS* — 3" in text and f"*{A} · us-east-1* — 3" in text
+    assert f"{yesterday.day} {yesterday:%b} 00:00 – " in text and "(the last full UTC day AWS has counted)" in text
+    assert "today's jobs are not in AWS's daily counts yet: `/restores jobs failed 1d" in text
+
+
+def test_a_job_list_states_its_rolling_window(make: Build) -> None:
+    service, backup = make()
+    backup.list_restore_jobs.side_effect = lambda query: JobsResult(query, (), ())
+    message = service.answer("jobs aborted 24h", user_id="U0ALICE", channel_id="C0OPS")
+    query = backup.list_restore_jobs.call_args.args[0]
+    assert query.created_before - query.created_after == timedelta(days=1)
+    assert "*Created:* last 24 h, to " in text_of(message)
+    assert message.block_dicts()[0]["text"]["text"] == "Restore jobs — aborted, created last 24 h"
+
+
+def test_tests_share_posts_the_board_in_the_channel(make: Build) -> None:
+    service, _ = make()
+    service.tests.answer = Mock(return_value=Message(text="board"))  # type: ignore[method-assign]
+    shared = service.answer("tests share 14d", user_id="U0ALICE", channel_id="C0OPS")
+    assert shared.response_type == "in_channel" and shared.text == "board"
+    query = service.tests.answer.call_args.args[0]
+    assert (query.days, query.share) == (14, True)
+    assert service.answer("tests", user_id="U0ALICE", channel_id="C0OPS").response_type == "ephemeral"

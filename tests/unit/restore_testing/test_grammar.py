@@ -1,5 +1,5 @@
-"""`/restores tests`: a window of 7, 14 or 30 days, one account or every one, regions; words of the summary
-grammar (states, types, 1d) do not apply and say so."""
+"""`/restores tests`: a window of 1 (the last 24 h, as `jobs … 1d`), 7, 14 or 30 days, one account or every one,
+regions, `share`; words of the summary grammar (states, types, daily) do not apply and say so."""
 
 from __future__ import annotations
 
@@ -23,7 +23,7 @@ def test_the_default_is_seven_days_every_account_the_default_regions() -> None:
 
 
 @pytest.mark.parametrize(("text", "days"), [("tests 14d", 14), ("30D tests", 30), ("tests period:30d", 30),
-                                            ("tests 7d 7D", 7)])
+                                            ("tests 7d 7D", 7), ("tests 1d", 1), ("tests 24h", 1)])
 def test_the_window(text: str, days: int) -> None:
     assert query_of(text).days == days
 
@@ -42,7 +42,8 @@ def test_accounts_and_regions() -> None:
         ("tests account:111122223333 444455556666", "444455556666", "conflicts with `account:111122223333`: give one account"),
         ("tests account:aggregate_all", "account:aggregate_all", "sums accounts, but each plan belongs to one account"),
         ("tests failed", "failed", "does not apply to restore tests"),
-        ("tests 1d", "1d", "does not apply to restore tests"),
+        ("tests daily", "daily", "does not apply to restore tests"),
+        ("tests 1d 7d", "7d", "conflicts with `1d`: give one window"),
         ("tests type:ebs", "type:ebs", "does not apply to restore tests"),
         ("tests banana", "banana", "is not something I understand"),
     ],
@@ -60,4 +61,11 @@ def test_a_near_miss_is_suggested_and_the_text_round_trips() -> None:
     assert error.value.suggestion == "14d"
     query = query_of("tests 30d account:111122223333 eu-west-1")
     assert query.to_text() == "tests 30d account:111122223333 region:eu-west-1"
+    assert query_of(query.to_text()) == query
+
+
+def test_share_is_understood_and_round_trips() -> None:
+    query = query_of("tests share 14d")
+    assert query.share is True and query_of("tests").share is False
+    assert query.to_text() == "tests 14d region:us-east-1 share"
     assert query_of(query.to_text()) == query
