@@ -17,7 +17,10 @@ from typing import Any, Final
 from bot.sample.api_model import ApiError, epoch
 from bot.sample.estate import SAMPLE_MEMBERS, SAMPLE_ORGANIZATION_ID, SAMPLE_ROOT, SAMPLE_UNITS
 
-__all__ = ["ORGANIZATIONS_TARGET_PREFIX", "SAMPLE_ORGANIZATION", "OrganizationsApi", "SampleOrganization", "denied"]
+__all__ = [
+    "ORGANIZATIONS_TARGET_PREFIX", "SAMPLE_ORGANIZATION", "OrganizationsApi", "SampleOrganization", "denied",
+    "spread_organization",
+]
 
 ORGANIZATIONS_TARGET_PREFIX: Final = "AWSOrganizationsV20161128."  # botocore's targetPrefix
 MAX_RESULTS: Final = 20  # the model's MaxResults: 1..20
@@ -40,6 +43,28 @@ class SampleOrganization:
 
 
 SAMPLE_ORGANIZATION: Final = SampleOrganization(SAMPLE_ORGANIZATION_ID, SAMPLE_ROOT, SAMPLE_UNITS, SAMPLE_MEMBERS)
+
+
+def spread_organization(accounts: Sequence[str], *, per_team: int = 20, suspended_every: int = 50,
+                        management: str | None = None) -> SampleOrganization:
+    """A large organisation for benchmarks and tests: Root -> four OUs -> team OUs (`team-NNN`) of `per_team` accounts
+    each, in the order given (names `acct-NNNN`); every `suspended_every`-th account SUSPENDED; `management` (default:
+    the first account) at the root."""
+    top = ("Production", "Staging", "Development", "Sandbox")
+    root = "r-bench"
+    units: list[tuple[str, str, str]] = [(f"ou-bench-top{n:05d}", name, root) for n, name in enumerate(top)]
+    members: list[tuple[str, str, str, str]] = []
+    management = management or (accounts[0] if accounts else None)
+    others = [a for a in accounts if a != management]
+    if management is not None:
+        members.append((management, "management", "ACTIVE", root))
+    for index, account in enumerate(others):
+        team = index // per_team
+        if index % per_team == 0:
+            units.append((f"ou-bench-{team:08d}", f"team-{team:03d}", units[team % len(top)][0]))
+        state = "SUSPENDED" if suspended_every and (index + 1) % suspended_every == 0 else "ACTIVE"
+        members.append((account, f"acct-{index:04d}", state, f"ou-bench-{team:08d}"))
+    return SampleOrganization("o-bench00001", root, tuple(units), tuple(members))
 
 
 def denied() -> ApiError:

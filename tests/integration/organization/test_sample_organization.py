@@ -14,6 +14,7 @@ from bot.domain.organization import Unavailable
 from bot.organization.directory import OrganizationDirectory
 from bot.organization.probe import directory_probe
 from bot.organization.read import ACTIONS
+from bot.sample.api_organizations import spread_organization
 from bot.sample.data import sample_emulator
 from bot.sample.emulator import BackupEmulator
 from bot.sample.estate import SAMPLE_ACCOUNTS, SAMPLE_MEMBERS, SAMPLE_ROOT, SAMPLE_UNITS
@@ -90,3 +91,21 @@ def test_directory_for_the_bots_own_session_reads_the_sample_as_ask_sample_would
         assert directory.accounts_under(unit.unique.id) == {"444455556666", "777788889999"}
     finally:
         backup.close()
+
+
+def test_an_organisation_of_a_thousand_accounts_is_read_exactly() -> None:
+    accounts = [f"{n:012d}" for n in range(200_000_000_000, 200_000_001_001)]
+    spread = spread_organization(accounts, per_team=20, suspended_every=50)
+    with BackupEmulator(caller_account=accounts[0], page_size=1000) as emulator:
+        emulator.organization = spread
+        directory = OrganizationDirectory(session, endpoint_url=emulator.url)
+        org = directory.current()
+    assert org is not None
+    assert {a.id: (a.name, a.state, a.parent) for a in org.accounts.values()} == {
+        m[0]: (m[1], m[2], m[3]) for m in spread.members}
+    assert len(org.active_accounts()) == 1001 - 20
+    production = next(u for u in org.units.values() if u.name == "Production")
+    assert org.accounts_under(production.id) == {m[0] for m in spread.members if m[3] in {
+        u[0] for u in spread.units if u[2] == production.id}}
+    parents = 1 + len(spread.units)  # each: one page of OUs (at most 13) and one of accounts (at most 20)
+    assert directory.kept_calls == 1 + 1 + math.ceil(1001 / 20) + 2 * parents == 163

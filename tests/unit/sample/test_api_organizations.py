@@ -11,6 +11,7 @@ from bot.sample.api_organizations import (
     ORGANIZATIONS_TARGET_PREFIX,
     SAMPLE_ORGANIZATION,
     OrganizationsApi,
+    spread_organization,
 )
 from bot.sample.estate import SAMPLE_ACCOUNTS, SAMPLE_CALLER_ACCOUNT, SAMPLE_MEMBERS, SAMPLE_ROOT, SAMPLE_UNITS
 
@@ -89,3 +90,19 @@ def test_a_token_serves_only_the_query_that_issued_it() -> None:
     token = service.answer("ListChildren", {"ParentId": "ou-ex12-sand0001", "ChildType": "ACCOUNT"})["NextToken"]
     with pytest.raises(ApiError, match="NextToken"):
         service.answer("ListChildren", {"ParentId": "r-ex12", "ChildType": "ACCOUNT", "NextToken": token})
+
+
+def test_a_spread_organisation_places_every_account_in_nested_ous() -> None:
+    accounts = [f"{n:012d}" for n in range(100_000_000_000, 100_000_001_001)]  # 1,001: a management account + 1,000
+    org = spread_organization(accounts, per_team=20, suspended_every=50)
+    members = {m[0]: m for m in org.members}
+    assert list(members) == accounts and members[accounts[0]][3] == org.root
+    assert sum(m[2] == "SUSPENDED" for m in org.members) == 20
+    top = {u[0] for u in org.units if u[2] == org.root}
+    teams = [u for u in org.units if u[2] in top]
+    assert len(top) == 4 and len(teams) == 50 and all(sum(m[3] == t[0] for m in org.members) == 20 for t in teams)
+    service = OrganizationsApi(org, accounts[0], page_size=20)
+    listed = every_page(service, "ListAccounts")
+    assert len(listed) == 51 and sum(len(p) for p in listed) == 1001
+    production = every_page(service, "ListOrganizationalUnitsForParent", ParentId="ou-bench-top00000")
+    assert [len(p) for p in production] == [13]  # teams 0, 4, 8, … 48
