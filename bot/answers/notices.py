@@ -6,34 +6,45 @@ from collections.abc import Sequence
 
 from slack_sdk.models.blocks import Block
 
+from bot.domain import words
 from bot.domain.query import COMMAND, ParseError
 from bot.slack.blocks import MAX_FALLBACK_TEXT, Message, clip, context, escape, header, section
 
+# Every example here is typed by tests/unit/answers/test_documented_examples.py, which checks the window its answer
+# states: keep each one a command the bot answers.
 HELP_EXAMPLES = (
     (f"`{COMMAND}`", "everything in the last 7 days, in the default regions"),
+    (f"`{COMMAND} failed 1d`", "failed restores of the last full UTC day (yesterday)"),
     (f"`{COMMAND} failed 7d`", "failed restores in the last 7 days"),
-    (f"`{COMMAND} aborted 1d type:EBS`", "aborted EBS restores, day by day for 14 days"),
+    (f"`{COMMAND} aborted daily type:EBS`", "aborted EBS restores per day, 14 days, one line a day"),
     (f"`{COMMAND} completed 14d rds eu-west-1`", "completed RDS restores in eu-west-1"),
     (f"`{COMMAND} failed account:ANY`", "every account of the organization (management or delegated admin only)"),
     (f"`{COMMAND} failed region:us-east-1,eu-west-1 share`", "post the answer to the channel"),
-    (f"`{COMMAND} jobs failed 1d type:EBS`", "which EBS restores failed in the last day, and why"),
+    (f"`{COMMAND} jobs failed 1d type:EBS`", "which EBS restores failed in the last 24 hours (today's too), and why"),
+    (f"`{COMMAND} tests 30d`", "restore tests of the last 30 days"),
+    (f"`{COMMAND} tests share`", "post the restore tests of the last 7 days to the channel"),
 )
 
 
-def render_help(command: str = COMMAND, default_regions: Sequence[str] = ()) -> Message:
+def render_help(command: str = COMMAND, default_regions: Sequence[str] = (), own_account: str | None = None) -> Message:
     regions = ", ".join(default_regions) or "the AWS default region"
     grammar = (
         "*State* — `failed` `aborted` `completed` `running` `pending` `created`, or `state:ANY` (a row per state, "
         "the default) / `state:AGGREGATE_ALL` (summed)\n"
-        "*Period* — `1d` (day by day, last 14 days), `7d` (default), `14d`; also `period:SEVEN_DAYS`\n"
+        "*Window* — `1d` (or `24h`): the last day; `7d` (default); `14d`; `daily`: per day over 14 days. "
+        "Counts are of whole UTC days AWS has counted, up to yesterday: `1d` is yesterday, and today's jobs are not in "
+        "them yet (`jobs failed 1d` lists them). `jobs` and `tests` read the last 24 h, 7 or 14 days up to now; "
+        "`tests` also takes `30d`. In the API's terms: `period:ONE_DAY` (= `daily`), `period:SEVEN_DAYS`, "
+        "`period:FOURTEEN_DAYS`\n"
         '*Resource type* — `type:EBS`, `type:"Storage Gateway"`, or just `ebs`, `rds`, `dynamodb`, `efs`, ... '
         "(`type:ANY` default, `type:AGGREGATE_ALL` summed)\n"
         "*Account* — `123456789012` or `account:ANY` / `account:AGGREGATE_ALL` (org-wide: needs the "
-        "Organizations management or delegated-admin account). Default: the bot's own account\n"
+        f"Organizations management or delegated-admin account). Default: {words.account_text(None, own_account)}\n"
         f"*Region* — `eu-west-1` or `region:us-east-1,eu-west-1`. Default: {regions}\n"
-        "*share* — post the answer in the channel instead of only to you (or click *Share to channel*)\n"
+        "*share* — post the answer in the channel instead of only to you (or click *Share to channel*); "
+        "`tests share` too\n"
         "*jobs* — list the jobs themselves, grouped by failure reason, with restore tests told apart: "
-        "`jobs failed 1d type:EBS` (`1d`/`7d`/`14d` = created in the last 1/7/14 days; default state failed)\n"
+        "`jobs failed 1d type:EBS` (created in the last 24 h; `7d`, `14d` likewise; default state failed)\n"
         "*tests* — do restores work? Every restore testing plan: did it run on schedule, its restores, validation, "
         "clean-up, restore time and coverage, worst first: `tests`, `tests 30d eu-west-1`, `tests account:ANY`\n"
         "*subscribe* — this channel gets the daily digest at its own time, or alerts within minutes of a failed "
@@ -47,12 +58,13 @@ def render_help(command: str = COMMAND, default_regions: Sequence[str] = ()) -> 
         section(grammar),
         section("*Examples*\n" + examples),
         context(
-            "Answers carry buttons: open the jobs behind a count, switch period or state in place, share to the "
-            "channel. Counts come from AWS Backup `ListRestoreJobSummaries` (jobs of the last 30 days), jobs "
+            "Answers carry buttons: open the jobs behind a count, switch the window or state in place, share to the "
+            "channel. Counts come from AWS Backup `ListRestoreJobSummaries` (whole UTC days, the last 14), jobs "
             "from `ListRestoreJobs`."
         ),
     ]
-    return Message(text=f"{command} usage: [state] [1d|7d|14d] [type:TYPE] [account:ID] [region] [share]", blocks=blocks)
+    usage = f"{command} usage: [state] [1d|7d|14d|daily] [type:TYPE] [account:ID] [region] [share]"
+    return Message(text=usage, blocks=blocks)
 
 
 def render_parse_error(error: ParseError, command: str = COMMAND) -> Message:
