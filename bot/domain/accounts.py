@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from typing import Final
 
 MAX_NAME: Final = 40  # characters of a name shown; AWS allows longer ones
+MAX_UNIT: Final = 80  # characters of an OU path shown
 SEPARATOR: Final = " · "
 # Slack's three mrkdwn control characters as entities: the same as bot.slack.blocks.escape (a test holds them equal);
 # bot.domain may not depend on the Slack layer, which itself depends on bot.domain.
@@ -21,11 +22,11 @@ def short_id(account_id: str) -> str:
     return f"{account_id[:4]}…{account_id[-4:]}" if len(account_id) == 12 else account_id
 
 
-def _shown(name: str) -> str:
+def _shown(name: str, limit: int) -> str:
     # One line of visible characters (no control or format characters: bidi overrides, zero-width joiners), clipped.
     kept = "".join(c for c in name if c.isspace() or unicodedata.category(c) not in ("Cc", "Cf"))
     text = " ".join(kept.split())
-    return text if len(text) <= MAX_NAME else text[: MAX_NAME - 1] + "…"
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 @dataclass(frozen=True)
@@ -33,13 +34,21 @@ class AccountNames:
     """Account id → name, as last read from AWS Organizations; empty when the directory could not be read."""
 
     names: Mapping[str, str] = field(default_factory=dict)
+    units: Mapping[str, str] = field(default_factory=dict)  # account id -> its OU path, `Production / Payments`
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "names", {k: _shown(v) for k, v in self.names.items() if v and _shown(v)})
+        for attribute, limit in (("names", MAX_NAME), ("units", MAX_UNIT)):
+            shown = {k: _shown(v, limit) for k, v in getattr(self, attribute).items()}
+            object.__setattr__(self, attribute, {k: v for k, v in shown.items() if v})
 
     def name(self, account_id: str) -> str | None:
         """The name, one line and clipped (not escaped); None when unknown."""
         return self.names.get(account_id)
+
+    def unit(self, account_id: str) -> str | None:
+        """The OU path the account sits in (`Production / Payments`; the root's name at the root), one line and clipped
+        (not escaped); None when unknown: what a "By OU" breakdown groups by."""
+        return self.units.get(account_id)
 
     def text(self, account_id: str) -> str:
         """`prod-payments · 7293…8253` as plain text (the terminal, plain_text fields); the bare id when unknown."""

@@ -109,6 +109,10 @@ class Organization:
     def names(self) -> dict[str, str]:
         return {a.id: a.name for a in self.accounts.values() if a.name}
 
+    def unit_paths(self) -> dict[str, str]:
+        """Every placed account's `path_name`."""
+        return {a.id: name for a in self.accounts.values() if (name := self.path_name(a.id))}
+
     def path(self, node: str) -> tuple[OrgUnit, ...]:
         """The OUs from the top down to `node` (an OU: itself last; an account: the OU it sits in), roots left out;
         () for a root, an account at the root, or an unknown or unplaced one."""

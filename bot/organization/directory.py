@@ -84,6 +84,7 @@ class OrganizationDirectory:
         self._read_at: float | None = None  # monotonic time of the good read kept
         self._next_read: float | None = None  # None: never tried
         self._last_unknown: float | None = None
+        self._names: tuple[Organization | None, AccountNames] = (None, NO_NAMES)  # of the organisation kept
         self.reads = 0  # reads attempted in this process
         self.last_calls = 0  # AWS calls of the latest read
         self.kept_calls = 0  # AWS calls of the read kept
@@ -118,7 +119,10 @@ class OrganizationDirectory:
             return NO_NAMES
         if any(a not in organization.accounts for a in accounts) and self._unknown_allowed():
             self._background(self.refresh)
-        return AccountNames(organization.names())
+        with self._state:
+            if self._names[0] is not organization:  # made once a read: 1,000 names are cleaned once, not per answer
+                self._names = (organization, AccountNames(organization.names(), organization.unit_paths()))
+            return self._names[1]
 
     def active_accounts(self) -> frozenset[str] | None:
         """Every account that may be polled (suspended and closed ones left out); None when unavailable."""

@@ -42,6 +42,8 @@ def test_the_directory_reads_the_sample_organisation_page_by_page(emulator: Back
     assert org.accounts_under("ou-ex12-prod0001") == {"444455556666", "777788889999"}
     assert org.path_name("444455556666") == "Production / Payments"
     assert directory.names().label("777788889999") == "prod-data · 7777…9999"
+    assert directory.names().unit("777788889999") == "Production / Data"
+    assert directory.names() is directory.names()  # made once a read
     # Every list paged at the emulator's 2 a page: DescribeOrganization, ListRoots, ListAccounts, then per parent
     # ListOrganizationalUnitsForParent and ListChildren (an empty list is still one call).
     parents = [SAMPLE_ROOT] + [u[0] for u in SAMPLE_UNITS]

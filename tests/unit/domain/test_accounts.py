@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.domain.accounts import MAX_NAME, NO_NAMES, AccountNames, short_id
+from bot.domain.accounts import MAX_NAME, MAX_UNIT, NO_NAMES, AccountNames, short_id
 from bot.slack.blocks import escape
 
 
@@ -38,3 +38,11 @@ def test_names_are_one_line_of_visible_characters_and_clipped() -> None:
     long = names.name("111122223333")
     assert long is not None and len(long) == MAX_NAME and long.endswith("…")
     assert names.label("444455556666") == "444455556666"  # nothing visible left: no name
+
+
+def test_an_accounts_ou_path_is_kept_beside_its_name() -> None:
+    names = AccountNames({"729340618253": "prod-payments"}, {"729340618253": "Production /\nPayments", "1": "x" * 200})
+    assert names.unit("729340618253") == "Production / Payments"
+    assert names.unit("111122223333") is None
+    clipped = names.unit("1")
+    assert clipped is not None and len(clipped) == MAX_UNIT and clipped.endswith("…")

@@ -47,6 +47,9 @@ def test_paths_go_from_the_top_down_without_the_root() -> None:
     assert org.path_name("111111111111") == "Root"
     assert org.path_name("999999999999") == ""  # not placed by this read
     assert org.path_name("000000000000") == ""
+    paths = org.unit_paths()
+    assert paths["333333333333"] == "Production / Payments / Cards" and paths["111111111111"] == "Root"
+    assert "999999999999" not in paths
 
 
 def test_suspended_closing_and_closed_accounts_are_never_polled_other_states_are() -> None:
