@@ -24,6 +24,17 @@ from bot.domain.coverage import Claim, Coverage, reassure
 from bot.domain.query import ANY, COMMAND, Period, RestoreFilter, State
 from bot.domain.reasons import group_reasons
 from bot.domain.results import JobsResult, SummaryResult, SummaryRow
+from bot.domain.words import (
+    change_text,
+    daily_counts,
+    day_text,
+    jobs_text,
+    plural,
+    series_days,
+    state_word,
+    states_text,
+    trend_line,
+)
 from bot.restore_testing.controls import TestJobsKind, TestJobsValue
 from bot.restore_testing.render import ICONS, failure_lines, headline, problems
 from bot.restore_testing.verdicts import Scoreboard, Severity
@@ -151,9 +162,7 @@ def _bad_by(rows: Sequence[SummaryRow], key: str) -> list[tuple[str, int, int, t
 
 
 def _counts(failed: int, aborted: int) -> str:
-    parts = [f"{kit.fmt(failed)} failed"] if failed else []
-    parts += [f"{kit.fmt(aborted)} aborted"] if aborted else []
-    return ", ".join(parts)
+    return states_text({State.FAILED.value: failed, State.ABORTED.value: aborted})
 
 
 def _jobs_value(data: HomeData, state: State, *, resource_type: str = ANY, account: str | None = None,
@@ -172,7 +181,7 @@ def _jobs_button(data: HomeData, failed: int, aborted: int, **narrow: Any) -> Bu
     value = _jobs_value(data, state, **narrow)
     if not _accepted(ActionValue.decode, value.encode(), data.now):
         return None
-    return kit.button(f"{kit.fmt(n)} {state.lower()} jobs", ActionId.JOBS.with_suffix(state.lower()), value)
+    return kit.button(plural(n, f"{state_word(state)} job"), ActionId.JOBS.with_suffix(state.lower()), value)
 
 
 def _accepted(decode: Callable[..., object], value: str | None, now: datetime) -> bool:
@@ -197,8 +206,7 @@ def _headline(data: HomeData) -> list[Block]:
     finished = completed + failed + aborted
     answered = summary.answered_regions
     lower = " (at least: part of it could not be read, below)" if not data.coverage.complete else ""
-    text = (f"*{kit.fmt(total)} restore jobs* in the last {HOME_DAYS} days in {kit.fmt(len(answered))} "
-            f"region{'s' * (len(answered) != 1)}{lower}")
+    text = f"*{jobs_text(total)}* in the last {HOME_DAYS} days in {plural(len(answered), 'region')}{lower}"
     if not data.coverage.complete:
         rate = "not computed from partial numbers"  # a percentage of what was read would pass for the whole
     else:
@@ -213,8 +221,8 @@ def _headline(data: HomeData) -> list[Block]:
         fields.append(kit.field_text(f"*Created, pending or running*\n{kit.fmt(in_flight)}"))
     blocks: list[Block] = [SectionBlock(block_id=_block_id("headline"), text=kit.mrkdwn(text), fields=fields)]
     buttons = [
-        kit.button(f"{state.icon} {kit.fmt(n)} {state.lower()} jobs", ActionId.JOBS.with_suffix(state.lower()),
-               _jobs_value(data, state))
+        kit.button(f"{state.icon} {plural(n, f'{state_word(state)} job')}", ActionId.JOBS.with_suffix(state.lower()),
+                   _jobs_value(data, state))
         for state, n in ((State.FAILED, failed), (State.ABORTED, aborted))
         if n
     ]
@@ -235,14 +243,17 @@ def _trend(data: HomeData) -> list[Block]:
     if not data.coverage.complete:
         return [kit.section(f"*Trend, {span}*\n_Not drawn: part of these days could not be read (above), and a trend of "
                             "partial numbers would pass for the whole._")]
+    days = series_days(series.days[-1])  # HOME_DAYS bars, one per UTC day, zeros included
+    per_day = dict(zip(series.days, bad, strict=True))
+    completed = dict(zip(series.days, series.completed, strict=True))
     lines = [
-        f"*Trend, {span}* (UTC days, oldest first)",
-        f"`{kit.sparkline(bad)}` failed + aborted per day (most: {kit.fmt(max(bad, default=0))})",
-        f"`{kit.sparkline(series.completed)}` completed per day (most: {kit.fmt(max(series.completed, default=0))})",
+        f"*Trend, {span}* (UTC days)",
+        trend_line(daily_counts(per_day, days[-1])) + f" · most {kit.fmt(max(bad, default=0))}",
+        trend_line(daily_counts(completed, days[-1]), "completed") + f" · most {kit.fmt(max(series.completed, default=0))}",
     ]
-    average = series.average()
-    if average is not None:
-        lines.append(f"Yesterday {kit.fmt(bad[-1])} failed or aborted, against {average:.1f} a day in the 7 days before")
+    change = change_text(bad[-1], series.average())
+    if change:
+        lines.append(f"{day_text(series.days[-1])}: {kit.fmt(bad[-1])} failed or aborted — {change}")
     return [kit.section("\n".join(lines))]
 
 
@@ -270,8 +281,8 @@ def _breakdowns(data: HomeData) -> list[Block]:
                            _jobs_button(data, failed, aborted, account=name, regions=regions), f"account:{i}"))
     if len(accounts) > TOP_ACCOUNTS:
         rest = accounts[TOP_ACCOUNTS:]
-        blocks.append(kit.context(f"_…and {kit.fmt(len(rest))} more accounts with failures, "
-                              f"{kit.fmt(sum(f + a for _, f, a, _ in rest))} jobs in all: "
+        blocks.append(kit.context(f"_…and {plural(len(rest), 'more account')} with failures, "
+                              f"{plural(sum(f + a for _, f, a, _ in rest), 'job')} in all: "
                               f"`{COMMAND} failed 14d account:ANY` lists them_"))
     return blocks
 
@@ -296,10 +307,9 @@ def _reasons(data: HomeData) -> list[Block]:
         types = sorted({j.resource_type for j in jobs})
         accounts = {j.account_id for j in jobs}
         kinds = kit.escape(kit.clip(", ".join(types), 80))
-        lines.append(f"• *{kit.fmt(len(jobs))}* × {kit.quoted(reason, 300)} — {kinds} · "
-                     f"{kit.fmt(len(accounts))} account{'s' * (len(accounts) != 1)}")
+        lines.append(f"• *{kit.fmt(len(jobs))}* × {kit.quoted(reason, 300)} — {kinds} · {plural(len(accounts), 'account')}")
     if len(groups) > TOP_REASONS:
-        lines.append(f"_…and {kit.fmt(len(groups) - TOP_REASONS)} more reasons_")
+        lines.append(f"_…and {plural(len(groups) - TOP_REASONS, 'more reason')}_")
     partial = [kit.escape(note) for note in result.incomplete]
     partial += [f"{kit.escape(f.region)}: {kit.escape(f.message)}" for f in result.failures]
     if result.truncated or result.not_read:
@@ -337,8 +347,8 @@ def _tests(data: HomeData) -> list[Block]:
         if elements:
             blocks.append(ActionsBlock(block_id=_block_id(f"plan:{i}"), elements=elements))
     if len(flagged) > TOP_PLANS:
-        more = kit.fmt(len(flagged) - TOP_PLANS)
-        blocks.append(kit.context(f"_…and {more} more plans: `{COMMAND} tests 14d` lists them_"))
+        more = plural(len(flagged) - TOP_PLANS, "more plan")
+        blocks.append(kit.context(f"_…and {more}: `{COMMAND} tests 14d` lists them_"))
     return blocks
 
 
