@@ -39,7 +39,7 @@ def render_help(command: str = COMMAND, default_regions: Sequence[str] = (), own
         '*Resource type* — `type:EBS`, `type:"Storage Gateway"`, or just `ebs`, `rds`, `dynamodb`, `efs`, ... '
         "(`type:ANY` default, `type:AGGREGATE_ALL` summed)\n"
         "*Account* — `123456789012` or `account:ANY` / `account:AGGREGATE_ALL` (org-wide: needs the "
-        f"Organizations management or delegated-admin account). Default: {words.account_text(None, own_account)}\n"
+        f"Organizations management or delegated-admin account). Default: {_own(own_account)}\n"
         f"*Region* — `eu-west-1` or `region:us-east-1,eu-west-1`. Default: {regions}\n"
         "*share* — post the answer in the channel instead of only to you (or click *Share to channel*); "
         "`tests share` too\n"
@@ -65,6 +65,12 @@ def render_help(command: str = COMMAND, default_regions: Sequence[str] = (), own
     ]
     usage = f"{command} usage: [state] [1d|7d|14d|daily] [type:TYPE] [account:ID] [region] [share]"
     return Message(text=usage, blocks=blocks)
+
+
+def _own(own_account: str | None) -> str:
+    if own_account:
+        return words.account_text(None, own_account)
+    return "the account the bot runs in (every answer names it; `python -m bot check` too)"
 
 
 def render_parse_error(error: ParseError, command: str = COMMAND) -> Message:

@@ -117,7 +117,7 @@ class RestoresService:
                 log.info("bad command", extra={"token": error.token[:60]})
                 return render_parse_error(error, command)
             if parsed.kind == "help":
-                return render_help(command, self.regions.current(), self._own_account(None))
+                return render_help(command, self.regions.current())  # no AWS call: the account is named as known
             if parsed.kind in ("subscribe", "unsubscribe", "subscriptions"):
                 return self.subscriptions.answer(
                     parsed, access, user_id=user_id, channel_id=channel_id, channel_check=channel_check, command=command
