@@ -8,7 +8,8 @@ from datetime import date
 from bot.charts.render import DAYS, DailySeries, series_from_rows
 from bot.domain.query import COMMAND, WILDCARDS, RestoreFilter
 from bot.domain.results import SummaryResult
-from bot.slack.blocks import Message, clip, code, context, escape, fit_lines, fmt, region_notes, section, sparkline
+from bot.domain.words import daily_counts, day_text, states_text, trend_line
+from bot.slack.blocks import Message, clip, code, context, escape, fit_lines, fmt, region_notes, section
 
 MAX_CHART_TITLE = 90  # drawn in the picture at 10 pt: about what 900 px hold
 
@@ -53,8 +54,10 @@ def render_chart_posted(command_text: str) -> Message:
 
 def render_chart_text(series: DailySeries, command_text: str, reason: str) -> Message:
     """The chart could not be posted: say why, and give the same 14 days as text (oldest first)."""
-    lines = [f"`{sparkline(series.bad)}` failed + aborted per day, oldest first"]
-    lines += [f"`{d:%a %d %b}` {fmt(f + a)} failed or aborted, {fmt(c)} completed"
+    bad = dict(zip(series.days, series.bad, strict=True))
+    last = series.days[-1] if series.days else None
+    lines = [trend_line(daily_counts(bad, last, len(series.days)) if last else ())]
+    lines += [f"`{day_text(d)}` {states_text({'FAILED': f, 'ABORTED': a}, zeros=True)}, {fmt(c)} completed"
               for d, f, a, c in zip(series.days, series.failed, series.aborted, series.completed, strict=True)]
     return Message(
         text=f"No chart posted ({reason}); the {DAYS} days as text follow.",

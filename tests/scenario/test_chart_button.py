@@ -84,8 +84,9 @@ def test_a_refused_upload_answers_with_the_days_as_text(app_bot: AppBot, slack: 
     assert not [f for f in slack.files if f.completed]
     text = text_of(answer)
     assert reason in text and "No chart posted" in text
-    bad = bad_per_day(dataset, day)
-    assert f"`{day:%a %d %b}` {bad[-1]:,} failed or aborted" in text
+    failed, aborted = (expected_sum(dataset, state=s, start=day, end=day + timedelta(days=1)) for s in ("FAILED", "ABORTED"))
+    # One line per day, its states labelled, failed first (issue 23).
+    assert f"`{day:%a} {day.day} {day:%b}` {failed:,} failed, {aborted:,} aborted, " in text
     assert any(c in text for c in SPARK)
     assert answer.body["response_type"] == "ephemeral"
 

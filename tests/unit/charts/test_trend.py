@@ -93,8 +93,11 @@ def test_the_text_fallback_lists_every_day_oldest_first_and_says_why() -> None:
     assert why["text"]["text"] == ":warning: No chart posted: the app lacks &lt;files:write&gt;."
     lines = trend["text"]["text"].splitlines()
     assert len(lines) == 1 + 1 + DAYS  # title, sparkline, one line per day
-    assert lines[2].startswith(f"`{LAST - timedelta(days=13):%a %d %b}` 2 failed or aborted")
-    assert lines[-1] == f"`{LAST:%a %d %b}` 4 failed or aborted, 40 completed"
+    first = LAST - timedelta(days=13)
+    assert lines[1].startswith("`") and len(lines[1].split("`")[1]) == DAYS  # one bar per day
+    assert lines[1].endswith(f"failed + aborted per day, {first.day} {first:%b} – {LAST.day} {LAST:%b} (14 days, oldest first)")
+    assert lines[2] == f"`{first:%a} {first.day} {first:%b}` 2 failed, 0 aborted, 0 completed"
+    assert lines[-1] == f"`{LAST:%a} {LAST.day} {LAST:%b}` 3 failed, 1 aborted, 40 completed"
     assert_within_slack_limits(message.block_dicts())
 
 
