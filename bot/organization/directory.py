@@ -129,14 +129,16 @@ class OrganizationDirectory:
         organization = self.current()
         return None if organization is None else organization.active_accounts()
 
-    def find_account(self, text: str) -> AccountMatch | Unavailable:
-        """An account by name (case-insensitive, exact) or id; an unknown one reads the organisation again
-        (rate-limited) before it is called unknown, with the close names."""
-        return self._lookup(lambda o: o.find_account(text))
+    def find_account(self, text: str, *, wait: bool = True) -> AccountMatch | Unavailable:
+        """An account by name (case-insensitive, exact) or id. An unknown one reads the organisation again
+        (rate-limited) before it is called unknown, with the close names; `wait=False`: that read runs in the
+        background and this answer says unknown (an answer short of time)."""
+        return self._lookup(lambda o: o.find_account(text), wait)
 
-    def find_unit(self, text: str) -> UnitMatch | Unavailable:
-        """An OU by name (case-insensitive, exact; several of one name: all) or by id (`ou-…`, or a root's `r-…`)."""
-        return self._lookup(lambda o: o.find_unit(text))
+    def find_unit(self, text: str, *, wait: bool = True) -> UnitMatch | Unavailable:
+        """An OU by name (case-insensitive, exact; several of one name: all) or by id (`ou-…`, or a root's `r-…`);
+        unknown: as find_account."""
+        return self._lookup(lambda o: o.find_unit(text), wait)
 
     def accounts_under(self, unit: str, *, active_only: bool = False) -> frozenset[str] | Unavailable:
         """The accounts in OU `unit` (its id, `ou-…`, or a root's `r-…`) and the OUs nested under it; Unavailable when
@@ -162,19 +164,18 @@ class OrganizationDirectory:
 
     # ------------------------------------------------------------------ reading
 
-    def _lookup(self, find: Callable[[Organization], M]) -> M | Unavailable:
+    def _lookup(self, find: Callable[[Organization], M], wait: bool) -> M | Unavailable:
         organization = self.current()
         if organization is None:
             return self._why()
         match = find(organization)
-        if match.found:
+        if match.found or not self._unknown_allowed():
             return match
-        again = self._reread_for_unknown()
+        if not wait:
+            self._background(self.refresh)
+            return match
+        again = self.refresh()
         return find(again) if again is not None else match
-
-    def _reread_for_unknown(self) -> Organization | None:
-        """Read again for a name or id not known, unless one such read started less than UNKNOWN_SECONDS ago."""
-        return self.refresh() if self._unknown_allowed() else None
 
     def _unknown_allowed(self) -> bool:
         """Whether a read for something unknown may start now (and if so, it counts as started)."""

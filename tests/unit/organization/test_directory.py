@@ -97,6 +97,17 @@ def test_an_unknown_id_or_name_reads_again_at_most_once_a_minute() -> None:
     assert reader.calls == 3
 
 
+def test_a_lookup_short_of_time_reads_again_in_the_background() -> None:
+    started: list[Callable[[], object]] = []
+    reader = Reader(org(("111111111111", "a")), org(("111111111111", "a"), ("222222222222", "b")))
+    found = OrganizationDirectory(session, clock=lambda: 0.0, reader=reader, background=started.append)
+    match = found.find_account("b", wait=False)
+    assert not isinstance(match, Unavailable) and match.found == () and reader.calls == 1 and len(started) == 1
+    started[0]()
+    match = found.find_account("b", wait=False)
+    assert not isinstance(match, Unavailable) and match.unique is not None and match.unique.id == "222222222222"
+
+
 def test_the_read_for_an_unknown_id_does_not_hold_up_the_answer() -> None:
     release = threading.Event()
     threads: list[threading.Thread] = []
