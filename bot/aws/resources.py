@@ -29,6 +29,7 @@ from bot.domain.recoverability import (
     ProtectedResource,
     ResourceReport,
     arn_account,
+    proves,
 )
 from bot.domain.results import RestoreJobRow, TestingSelection
 
@@ -46,7 +47,7 @@ class _Part:
     """What one (account, region) returned."""
 
     resources: list[ProtectedResource] = field(default_factory=list)
-    restores: dict[str, list[RestoreJobRow]] = field(default_factory=dict)
+    proven: set[str] = field(default_factory=set)
     calls: int = 0
 
 
@@ -98,13 +99,9 @@ class ResourceReader:
         for words in not_read:
             log.warning("protected resources not read: %s", words)
         parts = list(done.values())
-        restores: dict[str, tuple[RestoreJobRow, ...]] = {}
-        for part in parts:
-            for arn, jobs in part.restores.items():
-                restores[arn] = restores.get(arn, ()) + tuple(jobs)
         return CoverageRead(
             resources=tuple(r for part in parts for r in part.resources),
-            restores=restores,
+            proven=frozenset(arn for part in parts for arn in part.proven),
             accounts=accounts,
             regions=regions,
             window=window or (datetime.min, datetime.min),
@@ -119,7 +116,8 @@ class ResourceReader:
         client = self.sessions.client(account, region)
         owner = account or own
         for page in Pages(client.list_protected_resources, {"MaxResults": PAGE_SIZE}, deadline, part):
-            part.resources += [protected_row(region, owner, item) for item in page.get("Results", [])]
+            # Coverage lists a resource by name and type: its recovery point and vault are a report's, not kept here.
+            part.resources += [protected_row(region, owner, item, detail=False) for item in page.get("Results", [])]
         if window is None:
             return part
         arns = {r.arn for r in part.resources}
@@ -128,8 +126,8 @@ class ResourceReader:
         for page in Pages(client.list_restore_jobs, params, deadline, part):
             for item in page.get("RestoreJobs", []):
                 source = item.get("SourceResourceArn")
-                if source in arns:
-                    part.restores.setdefault(source, []).append(job_row(region, item))
+                if source in arns and source not in part.proven and proves(job_row(region, item)):
+                    part.proven.add(source)
         return part
 
     def report(self, resource: ProtectedResource, read_as: str) -> ResourceReport:
@@ -200,9 +198,10 @@ class ResourceReader:
         return found, plans
 
 
-def protected_row(region: str, owner: str, item: dict[str, Any]) -> ProtectedResource:
+def protected_row(region: str, owner: str, item: dict[str, Any], *, detail: bool = True) -> ProtectedResource:
     """One ListProtectedResources item (or DescribeProtectedResource answer); its account is its ARN's, else `owner`
-    (the account it was read in). Type, region and account repeat in every row: interned."""
+    (the account it was read in). Type, region and account repeat in every row: interned. `detail`: keep its newest
+    recovery point and vault (a report shows them; coverage over 100,000s of resources does not)."""
     arn = str(item.get("ResourceArn", ""))
     return ProtectedResource(
         account_id=intern(arn_account(arn) or owner),
@@ -211,8 +210,8 @@ def protected_row(region: str, owner: str, item: dict[str, Any]) -> ProtectedRes
         resource_type=intern(str(item.get("ResourceType", ""))),
         name=str(item.get("ResourceName", "")),
         last_backup=_time(item.get("LastBackupTime")),
-        last_recovery_point_arn=str(item.get("LastRecoveryPointArn", "")),
-        vault_arn=str(item.get("LastBackupVaultArn", "")),
+        last_recovery_point_arn=str(item.get("LastRecoveryPointArn", "")) if detail else "",
+        vault_arn=str(item.get("LastBackupVaultArn", "")) if detail else "",
     )
 
 

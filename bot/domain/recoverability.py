@@ -7,12 +7,19 @@ import re
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from bot.domain.query import State
 from bot.domain.results import RestoreJobRow, TestingSelection
 
 # arn:<partition>:<service>:<region>:<account>:<resource>; S3 buckets have neither region nor account.
 ARN_RE = re.compile(r"\Aarn:(?P<partition>aws[a-z-]*):(?P<service>[a-z0-9-]+):(?P<region>[a-z0-9-]*):"
                     r"(?P<account>\d{12}|):(?P<resource>.+)\Z")
 COVERAGE_WINDOWS = {"30d": 30, "90d": 90, "180d": 180}
+VALIDATION_PASSED = "SUCCESSFUL"  # a restore job's ValidationStatus (an AWS enum of its own, not a State)
+
+
+def proves(job: RestoreJobRow) -> bool:
+    """A restore that completed and, where a validation ran, passed it (one still validating proves nothing yet)."""
+    return job.status == State.COMPLETED and job.validation_status in (None, VALIDATION_PASSED)
 
 
 def resource_id(arn: str) -> str:
@@ -88,11 +95,11 @@ class Lookup:
 
 @dataclass(frozen=True)
 class CoverageRead:
-    """The protected resources of the accounts and regions read, and each one's restore jobs that could count
-    (created in the window, completed), by resource ARN; `not_read` names what was not read, in words."""
+    """The protected resources of the accounts and regions read, and the ARNs of those a restore created in the window
+    proves (bot.domain.recoverability.proves); `not_read` names what was not read, in words."""
 
     resources: tuple[ProtectedResource, ...]
-    restores: dict[str, tuple[RestoreJobRow, ...]]
+    proven: frozenset[str]
     accounts: tuple[str, ...]
     regions: tuple[str, ...]
     window: tuple[datetime, datetime]

@@ -10,12 +10,11 @@ from slack_sdk.models.blocks import ActionsBlock, Block, ButtonElement, DividerB
 from bot.domain.console import resource_url
 from bot.domain.coverage import MARK, Claim, Coverage, reassure
 from bot.domain.query import COMMAND, State
-from bot.domain.recoverability import CoverageRead, Lookup, ProtectedResource, ResourceReport
+from bot.domain.recoverability import VALIDATION_PASSED, CoverageRead, Lookup, ProtectedResource, ResourceReport
 from bot.domain.results import RestoreJobRow
 from bot.recoverability.grammar import CoverageQuery, ResourceQuery
 from bot.recoverability.verdicts import (
     VALIDATING,
-    VALIDATION_PASSED,
     CoverageVerdict,
     Standing,
     Tally,

@@ -8,17 +8,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import IntEnum
 
-from bot.domain.query import BAD_VALUES, IN_PROGRESS_VALUES, State
-from bot.domain.recoverability import CoverageRead, ProtectedResource, ResourceReport
+from bot.domain.query import BAD_VALUES, IN_PROGRESS_VALUES
+from bot.domain.recoverability import CoverageRead, ProtectedResource, ResourceReport, proves
 from bot.domain.results import RestoreJobRow
 
-VALIDATION_PASSED = "SUCCESSFUL"
 VALIDATING = "VALIDATING"
-
-
-def proves(job: RestoreJobRow) -> bool:
-    """A restore that completed and, where a validation ran, passed it (one still validating proves nothing yet)."""
-    return job.status == State.COMPLETED and job.validation_status in (None, VALIDATION_PASSED)
 
 
 class Standing(IntEnum):
@@ -91,7 +85,7 @@ class CoverageVerdict:
 
 def cover(read: CoverageRead) -> CoverageVerdict:
     """How many of the resources read had a restore that proves them in the window, by type and by account."""
-    proven = {arn for arn, jobs in read.restores.items() if any(proves(j) for j in jobs)}
+    proven = read.proven
     by_type: Counter[str] = Counter()
     by_type_proven: Counter[str] = Counter()
     by_account: Counter[str] = Counter()

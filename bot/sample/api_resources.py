@@ -57,6 +57,7 @@ class ProtectedResources(BackupApiCore):
     def __init__(self, *args: Any, resources: Iterable[ProtectedResourceRecord] = (), **kwargs: Any) -> None:
         self._resources_lock = threading.Lock()
         self._resources: dict[tuple[str, str], list[ProtectedResourceRecord]] = {}
+        self._rows: dict[tuple[str, str], list[dict[str, Any]]] = {}  # their ListProtectedResources items, made once
         super().__init__(*args, **kwargs)
         self.load_resources(resources)
 
@@ -70,8 +71,9 @@ class ProtectedResources(BackupApiCore):
         index: dict[tuple[str, str], list[ProtectedResourceRecord]] = {}
         for resource in sorted(resources, key=lambda r: r.arn):
             index.setdefault((resource.region, resource.account_id), []).append(resource)
+        rows = {key: [_resource_row(resource) for resource in resources] for key, resources in index.items()}
         with self._resources_lock:
-            self._resources = index
+            self._resources, self._rows = index, rows
 
     # ----------------------------------------------------------------- the operations
 
@@ -94,9 +96,9 @@ class ProtectedResources(BackupApiCore):
         max_results, offset, digest = self._paging("ListProtectedResources", region, params, paging,
                                                    RESOURCES_MAX_RESULTS, caller)
         with self._resources_lock:
-            rows = self._resources.get((region, caller), [])
+            rows = self._rows.get((region, caller), [])
         page, next_token = self._page(rows, offset, max_results, digest)
-        body: dict[str, Any] = {"Results": [_resource_row(resource) for resource in page]}
+        body: dict[str, Any] = {"Results": list(page)}
         if next_token is not None:
             body["NextToken"] = next_token
         return body

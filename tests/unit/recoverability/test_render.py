@@ -7,7 +7,7 @@ import json
 from datetime import UTC, datetime, timedelta
 
 from bot.domain.coverage import MARK
-from bot.domain.recoverability import CoverageRead, LatestRestore, Lookup, ProtectedResource, ResourceReport
+from bot.domain.recoverability import CoverageRead, LatestRestore, Lookup, ProtectedResource, ResourceReport, proves
 from bot.domain.results import RestoreJobRow, TestingSelection
 from bot.recoverability.grammar import CoverageQuery, ResourceQuery
 from bot.recoverability.render import render_coverage, render_lookup, render_resource
@@ -94,7 +94,8 @@ def test_several_matches_are_listed_with_their_arns() -> None:
 
 def coverage_of(resources: list[ProtectedResource], restores: dict[str, tuple[RestoreJobRow, ...]],
                 **fields: object) -> CoverageRead:
-    return CoverageRead(tuple(resources), restores, ("", "444455556666"), ("eu-west-1",),
+    proven = frozenset(arn for arn, jobs in restores.items() if any(proves(j) for j in jobs))
+    return CoverageRead(tuple(resources), proven, ("", "444455556666"), ("eu-west-1",),
                         (NOW - timedelta(days=30), NOW), **fields)  # type: ignore[arg-type]
 
 
