@@ -6,9 +6,10 @@ from __future__ import annotations
 
 import logging
 import math
-import urllib.request
-from collections.abc import Iterator
+import secrets
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from typing import Any
 
 import boto3
 import pytest
@@ -24,7 +25,7 @@ TEAMS = 21  # OUs under one parent: two pages of ListOrganizationalUnitsForParen
 
 
 @pytest.fixture(scope="module")
-def moto_url() -> Iterator[str]:
+def url() -> Iterator[str]:
     logging.getLogger("werkzeug").setLevel(logging.ERROR)
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
     server.start()
@@ -35,19 +36,27 @@ def moto_url() -> Iterator[str]:
         server.stop()
 
 
-@pytest.fixture
-def url(moto_url: str, monkeypatch: pytest.MonkeyPatch) -> str:
+@pytest.fixture(autouse=True)
+def _no_proxy(monkeypatch: pytest.MonkeyPatch) -> None:
     for name in PROXY_VARS:
         monkeypatch.delenv(name, raising=False)
-    reset = urllib.request.Request(f"{moto_url}/moto-api/reset", method="POST")
-    with urllib.request.urlopen(reset, timeout=10):
-        pass
-    return moto_url
 
 
-def session() -> boto3.session.Session:
-    return boto3.session.Session(aws_access_key_id="testing", aws_secret_access_key="testing",
-                                 region_name="us-east-1")
+def sessions() -> Callable[[], boto3.session.Session]:
+    """Sessions of an AWS account of this test's own: moto keeps each account's organisation apart (its
+    x-moto-account-id header), so tests share one server and reset nothing another test (or tier) holds."""
+    account = f"{secrets.randbelow(10**12):012d}"
+
+    def mark(request: Any, **_: Any) -> None:
+        request.headers["x-moto-account-id"] = account
+
+    def session() -> boto3.session.Session:
+        made = boto3.session.Session(aws_access_key_id="testing", aws_secret_access_key="testing",
+                                     region_name="us-east-1")
+        made.events.register("before-sign.organizations", mark)
+        return made
+
+    return session
 
 
 @dataclass
@@ -69,7 +78,7 @@ class Created:
             inside |= more
 
 
-def build(url: str) -> tuple[Created, object]:
+def build(url: str, session: Callable[[], boto3.session.Session]) -> tuple[Created, Any]:
     client = session().client("organizations", endpoint_url=url)
     created = Created()
     created.management = client.create_organization(FeatureSet="ALL")["Organization"]["MasterAccountId"]
@@ -110,6 +119,14 @@ def build(url: str) -> tuple[Created, object]:
     return created, client
 
 
+@pytest.fixture(scope="module")
+def shared(url: str) -> tuple[Created, Callable[[], boto3.session.Session]]:
+    """One organisation for the tests that only read it."""
+    session = sessions()
+    created, _ = build(url, session)
+    return created, session
+
+
 def calls_for(created: Created, page_size: int) -> int:
     """DescribeOrganization, ListRoots, ListAccounts' pages, then per parent ListOrganizationalUnitsForParent's pages
     and one ListChildren (moto answers ListChildren in one page whatever MaxResults)."""
@@ -120,8 +137,10 @@ def calls_for(created: Created, page_size: int) -> int:
 
 
 @pytest.mark.parametrize("page_size", [PAGE_SIZE, 3])
-def test_names_states_paths_and_nesting_exactly_as_created(url: str, page_size: int) -> None:
-    created, _ = build(url)
+def test_names_states_paths_and_nesting_exactly_as_created(
+    url: str, shared: tuple[Created, Callable[[], boto3.session.Session]], page_size: int
+) -> None:
+    created, session = shared
     directory = OrganizationDirectory(session, endpoint_url=url, page_size=page_size)
     org = directory.current()
     assert org is not None and directory.problem is None
@@ -143,8 +162,8 @@ def test_names_states_paths_and_nesting_exactly_as_created(url: str, page_size: 
     assert org.read_at is not None
 
 
-def test_lookups_by_name_and_id(url: str) -> None:
-    created, _ = build(url)
+def test_lookups_by_name_and_id(url: str, shared: tuple[Created, Callable[[], boto3.session.Session]]) -> None:
+    created, session = shared
     directory = OrganizationDirectory(session, endpoint_url=url, clock=lambda: 0.0)
     found = directory.find_account("PROD-DATA")
     assert not isinstance(found, Unavailable) and found.unique is not None
@@ -161,7 +180,8 @@ def test_lookups_by_name_and_id(url: str) -> None:
 
 
 def test_an_unknown_name_reads_again_once_then_offers_close_names(url: str) -> None:
-    created, client = build(url)
+    session = sessions()
+    created, client = build(url, session)
     now = [0.0]
     directory = OrganizationDirectory(session, endpoint_url=url, clock=lambda: now[0], unknown_seconds=60)
     assert directory.current() is not None and directory.reads == 1
@@ -180,7 +200,8 @@ def test_an_unknown_name_reads_again_once_then_offers_close_names(url: str) -> N
 
 
 def test_a_moved_account_follows_its_ou_at_the_next_read(url: str) -> None:
-    created, client = build(url)
+    session = sessions()
+    created, client = build(url, session)
     now = [0.0]
     directory = OrganizationDirectory(session, endpoint_url=url, clock=lambda: now[0])
     dev = next(a for a, (name, _, _) in created.accounts.items() if name == "sandbox-dev")
@@ -193,7 +214,7 @@ def test_a_moved_account_follows_its_ou_at_the_next_read(url: str) -> None:
 
 
 def test_an_account_in_no_organisation_keeps_ids_and_says_so(url: str) -> None:
-    directory = OrganizationDirectory(session, endpoint_url=url)
+    directory = OrganizationDirectory(sessions(), endpoint_url=url)
     assert directory.current() is None
     problem = directory.unavailable()
     assert problem is not None and problem.in_use is False and problem.grant == ()
@@ -202,8 +223,10 @@ def test_an_account_in_no_organisation_keeps_ids_and_says_so(url: str) -> None:
     assert directory_probe(directory) == [(True, problem.reason)]
 
 
-def test_the_endpoint_comes_from_aws_endpoint_url_organizations(url: str, monkeypatch: pytest.MonkeyPatch) -> None:
-    created, _ = build(url)
+def test_the_endpoint_comes_from_aws_endpoint_url_organizations(
+    url: str, shared: tuple[Created, Callable[[], boto3.session.Session]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    created, session = shared
     monkeypatch.setenv("AWS_ENDPOINT_URL_ORGANIZATIONS", url)
     directory = OrganizationDirectory(session)
     org = directory.current()
