@@ -22,6 +22,14 @@ if TYPE_CHECKING:
 T = TypeVar("T")
 
 EXIT_CONFIG = 2
+EXIT_INCOMPLETE = 1
+# The exit statuses every command keeps (`python -m bot --help` prints them).
+EXIT_STATUSES = """exit status:
+  0  done: answered, posted, or (check) all good
+  1  done, but incomplete: a region, account or page could not be read, or (check) something does not work;
+     the output says what
+  2  refused: bad input or configuration (a command the grammar does not take, a missing or wrong setting, an
+     unusable database); nothing was asked of AWS or posted"""
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
 
 log = logging.getLogger("bot")
@@ -135,17 +143,32 @@ def _backup(settings: Settings, *, sample: bool) -> Iterator[BackupService]:
 
 
 def cmd_ask(args: argparse.Namespace) -> int:
+    """Exit status as documented in `--help` (EXIT_STATUSES): 2 for a command the grammar refuses, 1 when a read the
+    answer rests on failed or was cut short (a region, account or page not read: the answer says which), else 0."""
+    from bot.answers.grammar import parse_command
     from bot.answers.terminal import message_as_text
+    from bot.domain.query import ParseError
+    from bot.reads import BACKUP_READS, TESTING_READS, ReadWatch
     from bot.wiring import Wiring
 
     settings = _local_settings(args.sample)
+    text = " ".join(args.text)
+    watch = ReadWatch()
     with _backup(settings, sample=args.sample) as backup:
-        message = Wiring(settings, backup=backup, sample=args.sample).answers.answer(" ".join(args.text))
+        wiring = Wiring(settings, backup=backup, sample=args.sample)
+        watch.watch(backup, BACKUP_READS)
+        watch.watch(wiring.testing_reader, TESTING_READS)
+        message = wiring.answers.answer(text)
+        try:
+            parse_command(text, wiring.regions.current())  # as the answer did: its words are in the message
+            refused = False
+        except ParseError:
+            refused = True
     if args.json:
         print(json.dumps({"text": message.text, "blocks": message.block_dicts()}, indent=2, ensure_ascii=False))
     else:
         print(message_as_text(message), end="")
-    return 0
+    return EXIT_CONFIG if refused else EXIT_INCOMPLETE if watch.incomplete else 0
 
 
 def cmd_chart(args: argparse.Namespace) -> int:
@@ -333,7 +356,8 @@ def cmd_clock(args: argparse.Namespace) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m bot", description="restores bot: AWS Backup restores in Slack")
+    parser = argparse.ArgumentParser(prog="python -m bot", description="restores bot: AWS Backup restores in Slack",
+                                     epilog=EXIT_STATUSES, formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = parser.add_subparsers(dest="command", required=True)
 
     serve = sub.add_parser("serve", help="HTTP mode: POST /slack/events, GET /healthz on 0.0.0.0:$PORT")

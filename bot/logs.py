@@ -173,28 +173,52 @@ def configure_logging(level: str = "INFO", fmt: str = "text", secrets: Iterable[
     # A role that cannot be assumed makes botocore log a traceback on every refresh attempt; the bot names the
     # account and the reason itself (bot.aws.testing), once per answer, and check reports it.
     logging.getLogger("botocore.credentials").setLevel(max(logging.ERROR, root.level))
+    # APScheduler logs "Running job" and "executed successfully" at INFO for every run: two lines a minute from the
+    # alert poll alone. The bot logs what each run did itself; the scheduler's warnings (a missed run) stay.
+    logging.getLogger("apscheduler").setLevel(max(logging.WARNING, root.level))
+    quiet_bolt_token_warning()
 
 
-def gunicorn_logconfig(level: str, secrets: Iterable[str]) -> dict[str, object]:
-    """gunicorn's own log lines as JSON too (only used with LOG_FORMAT=json; it replaces the root set-up)."""
+# Bolt's words (slack_bolt.logger.messages.warning_token_skipped; tests/unit/test_logs_noise.py keeps them in step).
+BOLT_TOKEN_WARNING = "`token` (or SLACK_BOT_TOKEN env variable) will be ignored"  # noqa: S105 (words, not a secret)
+
+
+class _DropBoltTokenWarning(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        return BOLT_TOKEN_WARNING not in record.getMessage()
+
+
+def quiet_bolt_token_warning() -> None:
+    """Drop Bolt's warning that "`token` ... will be ignored", and only that, logged at every start: the bot gives its
+    App both an `authorize` function (no auth.test inside a request's 3 seconds) and its Slack client, token included
+    (the readiness probe and the posts outside a request use it), so the token is ignored for requests by design."""
+    bolt = logging.getLogger("slack_bolt.App")
+    if not any(isinstance(f, _DropBoltTokenWarning) for f in bolt.filters):
+        bolt.addFilter(_DropBoltTokenWarning())
+
+
+def gunicorn_logconfig(level: str, secrets: Iterable[str], fmt: str = "json") -> dict[str, object]:
+    """gunicorn's own log lines in the bot's format (plain text or JSON), through the same filters; it replaces the root
+    set-up of configure_logging in the arbiter and its workers."""
+    formatter = {"()": "bot.logs.JsonFormatter"} if fmt == "json" else {"()": "bot.logs.TextFormatter"}
     handler = {
         "class": "logging.StreamHandler",
-        "formatter": "json",
+        "formatter": "bot",
         "filters": ["context", "secrets"],
         "stream": "ext://sys.stderr",
     }
     return {
         "version": 1,
         "disable_existing_loggers": False,
-        "formatters": {"json": {"()": "bot.logs.JsonFormatter"}},
+        "formatters": {"bot": formatter},
         "filters": {
             "context": {"()": "bot.logs.ContextFilter"},
             "secrets": {"()": "bot.logs.SecretsFilter", "secrets": list(secrets)},
         },
-        "handlers": {"json": handler},
-        "root": {"level": level, "handlers": ["json"]},
+        "handlers": {"bot": handler},
+        "root": {"level": level, "handlers": ["bot"]},
         "loggers": {
-            "gunicorn.error": {"level": "INFO", "handlers": ["json"], "propagate": False, "qualname": "gunicorn.error"},
+            "gunicorn.error": {"level": "INFO", "handlers": ["bot"], "propagate": False, "qualname": "gunicorn.error"},
             "gunicorn.access": {"level": "INFO", "handlers": [], "propagate": False, "qualname": "gunicorn.access"},
         },
     }

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from typing import Any
 
 from gunicorn.app.base import BaseApplication
+from gunicorn.errors import AppImportError
 
-from bot.config import Settings
+from bot.config import ConfigError, Settings
+
+# gunicorn's exit status when a worker could not load the app: here, only a configuration error (GunicornServer.load).
+APP_LOAD_ERROR = 4
 
 
 class GunicornServer(BaseApplication):  # type: ignore[misc]
@@ -24,7 +29,12 @@ class GunicornServer(BaseApplication):  # type: ignore[misc]
                 self.cfg.set(key.lower(), value)
 
     def load(self) -> Any:
-        return self._factory()
+        try:
+            return self._factory()
+        except ConfigError as error:
+            # gunicorn prints an AppImportError's text alone and stops (exit 4, "App failed to load"); anything else
+            # would print the worker's traceback, once per worker, and "Worker failed to boot".
+            raise AppImportError("\n".join(f"configuration error: {problem}" for problem in error.problems)) from None
 
 
 def _drain_worker(_server: Any, worker: Any) -> None:
@@ -57,14 +67,22 @@ def gunicorn_options(settings: Settings, host: str = "0.0.0.0", secrets: list[st
         # gunicorn >= 25 opens a control socket at a fixed path; replicas on one host would fight over it.
         "control_socket_disable": True,
     }
-    if settings.log_format == "json":
-        from bot.logs import gunicorn_logconfig
+    # gunicorn's lines in the bot's own format, plain text or JSON: one format per log.
+    from bot.logs import gunicorn_logconfig
 
-        options["logconfig_dict"] = gunicorn_logconfig(settings.log_level, secrets or [])
+    options["logconfig_dict"] = gunicorn_logconfig(settings.log_level, secrets or [], settings.log_format)
     return options
 
 
 def serve(
     settings: Settings, app_factory: Callable[[], Any], host: str = "0.0.0.0", secrets: list[str] | None = None
 ) -> None:
-    GunicornServer(app_factory, gunicorn_options(settings, host, secrets)).run()
+    """Run gunicorn until it stops; a worker's configuration error (printed by it) stops it with exit status 2, as the
+    configuration errors found before gunicorn starts do."""
+    arbiter = os.getpid()
+    try:
+        GunicornServer(app_factory, gunicorn_options(settings, host, secrets)).run()
+    except SystemExit as stop:
+        if os.getpid() != arbiter:  # a worker's own exit (it runs inside run() too): the arbiter must see it as is
+            raise
+        raise SystemExit(2 if stop.code == APP_LOAD_ERROR else stop.code) from None

@@ -4,12 +4,16 @@ is started)."""
 
 from __future__ import annotations
 
+import logging
+import logging.config
+import re
 from types import SimpleNamespace
 from unittest.mock import Mock
 
 import pytest
+from gunicorn.errors import AppImportError
 
-from bot.config import Settings
+from bot.config import ConfigError, Settings
 from bot.web.server import GunicornServer, _drain_worker, gunicorn_options
 
 
@@ -31,12 +35,40 @@ def test_workers_threads_and_bind_come_from_settings() -> None:
     assert options["worker_class"] == "gthread" and options["worker_exit"] is _drain_worker
 
 
-def test_json_logs_get_a_config_that_masks_the_secrets() -> None:
-    assert "logconfig_dict" not in gunicorn_options(settings())
-    config = gunicorn_options(settings(log_format="json", log_level="WARNING"), secrets=["xoxb-1-secret"])["logconfig_dict"]
+@pytest.mark.parametrize(("fmt", "formatter"), [("json", "bot.logs.JsonFormatter"), ("text", "bot.logs.TextFormatter")])
+def test_gunicorns_lines_get_the_bots_format_and_masking(fmt: str, formatter: str) -> None:
+    config = gunicorn_options(settings(log_format=fmt, log_level="WARNING"), secrets=["xoxb-1-secret"])["logconfig_dict"]
     assert config["root"]["level"] == "WARNING"
+    assert [f["()"] for f in config["formatters"].values()] == [formatter]
     secrets_filters = [f for f in config["filters"].values() if f.get("secrets") == ["xoxb-1-secret"]]
     assert secrets_filters and all(len(h["filters"]) >= 1 for h in config["handlers"].values())
+
+
+def test_plain_text_gunicorn_lines_read_like_the_bots(capsys: pytest.CaptureFixture[str]) -> None:
+    root = logging.getLogger()
+    saved = root.handlers[:], root.level
+    try:
+        logging.config.dictConfig(gunicorn_options(settings(log_format="text"))["logconfig_dict"])
+        logging.getLogger("gunicorn.error").info("Booting worker with pid: %s", 42)
+        logging.getLogger("bot.web").info("drained answers in flight in %.1f s", 0.2)
+    finally:
+        root.handlers[:] = saved[0]
+        root.setLevel(saved[1])
+        logging.getLogger("gunicorn.error").handlers[:] = []
+    lines = capsys.readouterr().err.splitlines()
+    shape = re.compile(r"\A\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3} INFO (gunicorn\.error|bot\.web) ")
+    assert len(lines) == 2 and all(shape.match(line) for line in lines), lines
+
+
+def test_a_workers_configuration_error_is_its_lines_alone() -> None:
+    def failing() -> object:
+        raise ConfigError("DATABASE_URL sqlite:////gone/x.db is not usable (OperationalError: gone)", "PORT='x' bad")
+
+    with pytest.raises(AppImportError) as raised:
+        GunicornServer(failing, gunicorn_options(settings())).load()
+    assert str(raised.value) == ("configuration error: DATABASE_URL sqlite:////gone/x.db is not usable "
+                                 "(OperationalError: gone)\nconfiguration error: PORT='x' bad")
+    assert raised.value.__cause__ is None and raised.value.__suppress_context__
 
 
 def test_gunicorn_reads_the_options_and_skips_unset_ones() -> None:
