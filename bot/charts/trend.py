@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from bot.charts.render import DAYS, DailySeries, series_from_rows
-from bot.domain.query import COMMAND, WILDCARDS, RestoreFilter
+from bot.domain.query import COMMAND, WILDCARDS, RestoreFilter, State
 from bot.domain.results import SummaryResult
 from bot.domain.words import daily_counts, day_text, states_text, trend_line
 from bot.slack.blocks import Message, clip, code, context, escape, fit_lines, fmt, region_notes, section
@@ -57,7 +57,7 @@ def render_chart_text(series: DailySeries, command_text: str, reason: str) -> Me
     bad = dict(zip(series.days, series.bad, strict=True))
     last = series.days[-1] if series.days else None
     lines = [trend_line(daily_counts(bad, last, len(series.days)) if last else ())]
-    lines += [f"`{day_text(d)}` {states_text({'FAILED': f, 'ABORTED': a}, zeros=True)}, {fmt(c)} completed"
+    lines += [f"`{day_text(d)}` {states_text({State.FAILED: f, State.ABORTED: a}, zeros=True)}, {fmt(c)} completed"
               for d, f, a, c in zip(series.days, series.failed, series.aborted, series.completed, strict=True)]
     return Message(
         text=f"No chart posted ({reason}); the {DAYS} days as text follow.",
