@@ -119,7 +119,7 @@ def render_summary(
         ))
     elif total == 0:
         where = ", ".join(answered)
-        nothing = f"*AWS counted {words.jobs_text(0, flt.state)}* in {escape(where)} ({escape(span.label)})"
+        nothing = f"*AWS counted {words.jobs_text(0, flt.state)}* in {escape(where)} ({words.span_title(span, last_day)})"
         if flt.account in (None, ANY, AGGREGATE_ALL) and flt.visible_accounts is None:
             whose = words.account_text(flt.account, own_account)
             nothing += f" for {escape(whose)}."
@@ -129,7 +129,7 @@ def render_summary(
             nothing += f" for {escape(words.account_text(flt.account))}."
         if span is Span.DAY and last_day is not None:
             # AWS sends no row for a day without jobs, nor for one it has not summarised yet: the two look the same.
-            nothing += f" AWS sends no count for a day it has not summarised yet either: `{words.day_text(last_day)}`."
+            nothing += " A day AWS has not summarised yet has no count either."
         blocks.append(section(nothing))
     else:
         by_state = totals_by(rows, lambda r: r.state)
