@@ -87,7 +87,7 @@ def add_alert_jobs(
 
     def tick() -> None:
         if lease.active():
-            poller.scheduled()
+            poller.scheduled(sweep=events is not None)
 
     scheduler.add_job(tick, "interval", seconds=every, id=POLL_JOB_ID, name="alert poll", coalesce=True,
                       max_instances=1, misfire_grace_time=max(1, int(every)))

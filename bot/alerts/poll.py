@@ -16,6 +16,7 @@ from slack_sdk.errors import SlackApiError
 from sqlalchemy.exc import DBAPIError
 
 from bot.alerts.render import render_gap, render_parent, render_reply
+from bot.alerts.sweep import EVENTS_SINCE, HotPairs, hot_pairs
 from bot.alerts.targets import ActiveAccounts, AlertTarget, ScopedTarget, accounts_to_poll, scoped
 from bot.aws.client import BackupService
 from bot.config import Settings
@@ -187,22 +188,25 @@ class AlertPoller:
         self.on_outcome = on_outcome
         self.organization = organization
 
-    def scheduled(self) -> PollRun | None:
+    def scheduled(self, *, sweep: bool = False) -> PollRun | None:
         """The clock's job: a poll whose failure is logged and retried by the next one, never the clock's end."""
         try:
-            return self.poll()
+            return self.poll(sweep=sweep)
         except Exception:
             log.exception("alerts poll failed; the next poll retries (nothing is lost: checkpoints did not move)")
             return None
 
-    def poll(self, now: datetime | None = None) -> PollRun:
+    def poll(self, now: datetime | None = None, *, sweep: bool = False) -> PollRun:
+        """`sweep`: the event path's safety sweep (bot/alerts/sweep.py): the organisation's accounts only where AWS's
+        summaries count failures; the bot's own, listed and scoped accounts as always."""
         now = now or self.store.clock()  # the database's clock, never this host's (which may run fast)
         run = PollRun(at=now)
         targets, run.failed = scoped(self.targets(), self.policy)
         if not targets:
             log.debug("alerts poll: no channel gets alerts; nothing asked")
             return run
-        accounts = accounts_to_poll(self.settings, targets, self._active())
+        active = self._active()
+        accounts = accounts_to_poll(self.settings, targets, None if sweep else active)
         pairs = [(region, account) for region in self.regions.current() for account in accounts]
         covered = self.store.checkpoints()
         for pair in pairs:
@@ -212,12 +216,16 @@ class AlertPoller:
                 self.store.advance(*pair, now)
                 covered[pair] = now
         windows = plan_windows(pairs, covered, now)
-        run.pairs = len(windows)
         statuses = tuple(s for s in ALERT_STATES if any(s in t.target.states for t in targets))
         asked = {pair: (w.after, w.before) for pair, w in windows.items()}
+        if sweep:
+            hot = self._hot_pairs(statuses, active, now)
+            asked = {**hot.windows, **asked}
+            run.calls, run.aws_failures = hot.calls, [f"summaries of {region}" for region in hot.failures]
         found = self.backup.completed_restore_jobs(asked, statuses, deadline_seconds=poll_deadline(self.settings))
-        run.calls = found.calls
-        run.aws_failures = [f"{r}/{a or 'own account'} ({f.kind.value})" for (r, a), f in sorted(found.failures.items())]
+        run.pairs = len(asked)
+        run.calls += found.calls
+        run.aws_failures += [f"{r}/{a or 'own account'} ({f.kind.value})" for (r, a), f in sorted(found.failures.items())]
 
         outgoing, routes = job_alerts([job for jobs in found.jobs.values() for job in jobs], targets)
         run.jobs = len(routes)
@@ -232,7 +240,7 @@ class AlertPoller:
         # The outbox first, the checkpoints after: a crash in between reads the window again, and the outbox's
         # unique key makes that harmless.
         self.store.enqueue(outgoing)
-        for pair in found.jobs:
+        for pair in found.jobs.keys() & windows.keys():  # a swept pair's window is not a checkpoint's
             self.store.advance(*pair, windows[pair].before)
 
         self._deliver_all(sorted({t.target.channel for t in targets}), now, run)
@@ -250,6 +258,14 @@ class AlertPoller:
         self.store.enqueue(outgoing)
         self._deliver_all(sorted({alert.channel for alert in outgoing}), now, run)
         return run, routes
+
+    def _hot_pairs(self, statuses: tuple[str, ...], active: frozenset[str] | None, now: datetime) -> HotPairs:
+        since = self.store.checkpoints().get(EVENTS_SINCE)
+        if since is None:  # the first sweep: the event path begins now
+            self.store.advance(*EVENTS_SINCE, now)
+            since = now
+        return hot_pairs(self.backup, self.regions.current(), statuses, since=since, now=now, active=active,
+                         deadline_seconds=poll_deadline(self.settings))
 
     def _active(self) -> frozenset[str] | None:
         """The organisation's active accounts; None (and the poll goes on as without a directory) when unknown."""
