@@ -26,7 +26,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from bot.export.reader import PAGE_SIZE
+from bot.export.reader import CHAINS_AT_ONCE, PAGE_SIZE
 
 TARGET_MB = 16.0
 REGIONS = ("us-east-1", "eu-west-1", "ap-southeast-2")
@@ -52,7 +52,8 @@ def reset_peak() -> bool:
 # --------------------------------------------------------------------------- the child: one way of exporting
 
 
-def child(way: str, url: str, days: int, accounts: list[str], expected: int, page_size: int) -> dict[str, Any]:
+def child(way: str, url: str, days: int, accounts: list[str], expected: int, page_size: int,
+          at_once: int) -> dict[str, Any]:
     import boto3
 
     from bot.aws.client import BackupService
@@ -70,7 +71,7 @@ def child(way: str, url: str, days: int, accounts: list[str], expected: int, pag
     backup = BackupService(session, endpoint_url=url, deadline_seconds=600, max_jobs=10 * expected)
     policy = AccessPolicy(load_settings({"RESTORES_REGIONS": ",".join(REGIONS)}, "local"))
     access = policy.check(user_id="", channel_id="")
-    service = ExportService(backup, policy, page_size=page_size)
+    service = ExportService(backup, policy, page_size=page_size, at_once=at_once)
 
     def streamed(query_days: int) -> tuple[int, int, list[Any]]:
         result = service.spool(ExportQuery(query_days, REGIONS, "ANY"), access)
@@ -149,6 +150,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--latency", type=float, default=0.0, help="injected AWS latency per page, s (default 0)")
     parser.add_argument("--page-size", type=int, default=PAGE_SIZE,
                         help=f"the export's ListRestoreJobs MaxResults (default {PAGE_SIZE}, AWS's maximum 1000)")
+    parser.add_argument("--at-once", type=int, default=CHAINS_AT_ONCE,
+                        help=f"the export's chains read at once (default {CHAINS_AT_ONCE})")
     parser.add_argument("--child", help=argparse.SUPPRESS)
     parser.add_argument("--url", help=argparse.SUPPRESS)
     from bench.common import Report, add_common_args
@@ -157,7 +160,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     accounts = [f"{100000000000 + 111111111 * i:012d}" for i in range(args.accounts)]
     if args.child:
-        print(json.dumps(child(args.child, args.url, args.days, accounts, args.jobs, args.page_size)))
+        print(json.dumps(child(args.child, args.url, args.days, accounts, args.jobs, args.page_size,
+                               args.at_once)))
         return 0
 
     from tests.fakes.aws import BackupEmulator, slow
@@ -167,7 +171,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     jobs = make_jobs(args.jobs, accounts, now, args.days)
     report = Report("export")
     print(f"export: {len(jobs):,} restore jobs, {len(REGIONS)} regions x {len(accounts)} accounts, last {args.days} "
-          f"days; pages of {args.page_size:,} (the baseline's: 500), {args.latency:g} s a page")
+          f"days; pages of {args.page_size:,} (the baseline's: 500), {args.at_once} chains at once, {args.latency:g} s "
+          "a page")
     results: dict[str, dict[str, Any]] = {}
     with BackupEmulator(counts_from(jobs), jobs, page_size=1000, caller_account=accounts[0], org_admin=True,
                         now=lambda: now, backlog=128) as emulator:
@@ -177,7 +182,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             done = subprocess.run(
                 [sys.executable, "-m", "bench.export", "--child", way, "--url", emulator.url, "--jobs", str(args.jobs),
                  "--accounts", str(args.accounts), "--days", str(args.days),
-                 "--page-size", str(args.page_size)],
+                 "--page-size", str(args.page_size), "--at-once", str(args.at_once)],
                 cwd=REPO, capture_output=True, text=True, timeout=1800,
             )
             if done.returncode != 0:

@@ -16,7 +16,7 @@ from bot.domain.ids import ACCOUNT_ID_RE
 from bot.domain.query import ANY, Period, RestoreFilter
 from bot.domain.results import RegionFailure
 from bot.export.grammar import ExportQuery
-from bot.export.reader import PAGE_SIZE, JobStream
+from bot.export.reader import CHAINS_AT_ONCE, PAGE_SIZE, JobStream
 from bot.export.render import (
     render_export_failed,
     render_no_channel,
@@ -53,6 +53,7 @@ class ExportService:
         part_bytes: int = PART_BYTES,
         max_parts: int = MAX_PARTS,
         page_size: int = PAGE_SIZE,
+        at_once: int = CHAINS_AT_ONCE,
         sample: bool = False,
     ) -> None:
         self.backup = backup
@@ -62,6 +63,7 @@ class ExportService:
         self.part_bytes = part_bytes
         self.max_parts = max_parts
         self.page_size = page_size
+        self.at_once = at_once
         self.sample = sample
 
     def write(self, query: ExportQuery, access: Access, out: IO[bytes]) -> ExportResult:
@@ -110,7 +112,7 @@ class ExportService:
         end = (aws_now or datetime.now(UTC)).replace(microsecond=0)
         window = (end - timedelta(days=query.days), end)
         result = ExportResult(query, window, aws_now is not None, scope, notes=notes, unasked=unasked)
-        stream = JobStream(self.backup, chains, window, deadline, page_size=self.page_size)
+        stream = JobStream(self.backup, chains, window, deadline, page_size=self.page_size, at_once=self.at_once)
         names: dict[str, str] = {}
         try:
             for row in stream:

@@ -196,8 +196,10 @@ def test_a_scoped_channel_cannot_export_another_account(
     assert {r.params.get("accountId") for r in emulator.calls("/restore-jobs/")} == {CALLER}
 
 
-def test_parts_split_below_the_limit_and_too_large_is_refused(backup: BackupService, jobs: list[RestoreJob]) -> None:
-    service, policy = exporter(backup, part_bytes=TRAILER_ROOM + 6000, max_parts=100)
+def test_parts_split_below_the_limit_and_too_large_is_refused(
+    backup: BackupService, emulator: BackupEmulator, jobs: list[RestoreJob]
+) -> None:
+    service, policy = exporter(backup, part_bytes=TRAILER_ROOM + 6000, max_parts=100, at_once=1)
     access = policy.check(user_id="", channel_id="")
     result = service.spool(ExportQuery(30, REGIONS, "ANY"), access)
     try:
@@ -213,8 +215,13 @@ def test_parts_split_below_the_limit_and_too_large_is_refused(backup: BackupServ
         assert keys(rows) == served(jobs, result)
     finally:
         result.close()
-    small, _ = exporter(backup, part_bytes=TRAILER_ROOM + 6000, max_parts=2)
+    whole = len(emulator.calls("/restore-jobs/"))
+    emulator.reset()
+    small, _ = exporter(backup, part_bytes=TRAILER_ROOM + 6000, max_parts=2, at_once=1)
     refused = small.spool(ExportQuery(30, REGIONS, "ANY"), access)
+    assert refused.rows > 0
+    # Refused part-way: the chains stopped instead of reading the rest (without the stop, every page is read).
+    assert len(emulator.calls("/restore-jobs/")) < whole
     refused.close()
     assert refused.too_large == "more than 2 files of 0 MB" and not refused.complete
     text = render_too_large(refused, "/restores").text

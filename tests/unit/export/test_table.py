@@ -36,7 +36,9 @@ def read(data: bytes) -> list[list[str]]:
 def test_a_cell_that_could_start_a_formula_gets_an_apostrophe(cell: str) -> None:
     assert guard(cell) == "'" + cell
     out = io.BytesIO()
-    CsvFile(out).add(CsvFile(io.BytesIO()).encode(row(message=cell).cells()))
+    csv_file = CsvFile(out)
+    csv_file.add(csv_file.encode(row(message=cell).cells()))
+    csv_file.finish("t")
     assert read(out.getvalue())[1][COLUMNS.index("status message")] == "'" + cell
 
 
