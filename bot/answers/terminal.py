@@ -28,6 +28,14 @@ TERMINAL_EMOJI = {
     ":no_entry:": "⛔",
     ":hourglass:": "⌛",
     ":grey_question:": "?",
+    # Trends (bot.domain.words): better, worse, about the same.
+    ":large_green_circle:": "🟢",
+    ":red_circle:": "🔴",
+    ":white_circle:": "⚪",
+    ":bar_chart:": "📊",
+    ":loudspeaker:": "📢",
+    ":money_with_wings:": "💸",
+    ":page_facing_up:": "📄",
 }
 
 

@@ -84,3 +84,12 @@ def test_the_answers_of_the_cli_print_no_raw_emoji_codes(message: Message) -> No
 def test_subscription_and_stale_answers_print_no_raw_emoji_codes(message: Message) -> None:
     out = message_as_text(message)
     assert not EMOJI_CODE.search(out), out
+
+
+def test_the_trend_icons_and_buttons_emoji_print_as_symbols() -> None:
+    from bot.domain import words
+
+    codes = [words.BETTER_ICON, words.WORSE_ICON, words.SAME_ICON, ":bar_chart:", ":loudspeaker:", ":money_with_wings:"]
+    out = message_as_text(Message(text="x", blocks=[section(" ".join(codes))]))
+    assert not EMOJI_CODE.search(out), out
+    assert out == "🟢 🔴 ⚪ 📊 📢 💸\n"
