@@ -44,6 +44,7 @@ class ActionId(StrEnum):
     CHART = "restores_chart"  # button on `1d` answers: upload the 14-day chart of the filter to the channel
     HOME_REFRESH = "restores_home_refresh"  # button on the App Home tab: publish the dashboard again
     TEST_JOBS = "restores_test_jobs"  # buttons: the jobs behind a restore testing plan's failures, leaks...
+    TESTS_SHARE = "restores_tests_share"  # button: post the restore tests answer to the channel (`tests … share`)
 
     def with_suffix(self, suffix: str) -> str:
         return f"{self.value}:{suffix}"

@@ -74,3 +74,38 @@ class TestJobsValue:
         return cls(arn, kind, window)
 
 
+
+
+# What a tests Share button may carry: `tests`, a window, account:, region: and their values, nothing else.
+TESTS_TEXT_RE = re.compile(r"\Atests( [A-Za-z0-9:,_-]{1,400}){0,6}\Z")
+
+
+@dataclass(frozen=True)
+class TestsShareValue:
+    """What the restore tests answer's Share button carries: the query as its command text (TestsQuery.to_text, without
+    `share`). A click answers `<query> share` through the command's own grammar and access checks, exactly as if the
+    user had typed it, so nothing in the value is trusted beyond its shape."""
+
+    query: str
+
+    def encode(self) -> str:
+        return json.dumps({"v": VALUE_VERSION, "q": self.query}, separators=(",", ":"), ensure_ascii=True)
+
+    @classmethod
+    def decode(cls, raw: object) -> TestsShareValue:
+        if not isinstance(raw, str) or not raw or len(raw) > MAX_VALUE_CHARS:
+            raise StaleAction("missing or oversized value")
+        try:
+            data = json.loads(raw)
+        except (ValueError, RecursionError):
+            raise StaleAction("not JSON") from None
+        if not isinstance(data, dict) or data.get("v") != VALUE_VERSION or set(data) != {"v", "q"}:
+            raise StaleAction("unknown value version or fields")
+        query = text_field(data, "q")
+        if not TESTS_TEXT_RE.match(query) or "share" in query.split():
+            raise StaleAction("not a tests query")
+        return cls(query)
+
+    def shared(self) -> str:
+        """The command text a click answers: the query, posted in the channel."""
+        return f"{self.query} share"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime, timedelta
 
 from slack_sdk.models.blocks import ActionsBlock, Block, DividerBlock
@@ -13,7 +14,7 @@ from bot.domain.coverage import LEAK_ICON, MARK, Claim, Coverage, reassure
 from bot.domain.query import COMMAND, State
 from bot.domain.results import AccountFailure
 from bot.domain.words import ago_text, plural, rolling_text
-from bot.restore_testing.controls import TestJobsKind, TestJobsValue
+from bot.restore_testing.controls import TestJobsKind, TestJobsValue, TestsShareValue
 from bot.restore_testing.grammar import TestsQuery
 from bot.restore_testing.verdicts import PlanVerdict, Scoreboard, Severity
 from bot.slack.blocks import (
@@ -282,7 +283,12 @@ def render_tests(board: Scoreboard, query: TestsQuery, *, now: datetime, sample:
     footer = context(f"`{command} {query.to_text()}` · {result.aws_calls} AWS call{'s' * (result.aws_calls != 1)} · "
                      f"{result.elapsed:.1f} s")
     text = clip(sentence.replace("*", "").replace(":x: ", "").replace(f"{MARK} ", ""), MAX_FALLBACK_TEXT)
-    return bounded(Message(text=text, blocks=[*blocks, footer]))
+    if query.share:  # posted in the channel already: nothing to share
+        return bounded(Message(text=text, blocks=[*blocks, footer]))
+    share = button(":loudspeaker: Share to channel", ActionId.TESTS_SHARE.value,
+                   TestsShareValue(replace(query, share=False).to_text()))
+    return bounded(Message(text=text, blocks=[*blocks, ActionsBlock(block_id=BlockId.CONTROLS, elements=[share]), footer]),
+                   keep_tail=2)
 
 
 def digest_section(board: Scoreboard, *, now: datetime) -> DigestSection | None:
