@@ -4,8 +4,8 @@ it does not know is met (at most once per UNKNOWN_SECONDS, so a typo cannot hamm
 
 Failing soft: from a member account, or without the `organizations:` actions, every lookup says the directory is
 Unavailable (with the reason and the actions to grant) and the bot goes on with ids; nothing here raises. A read that
-fails after a good one keeps the good one up to MAX_STALE_SECONDS, then lets go of it (an OU scope is then refused,
-never widened, by whoever asked)."""
+fails after a good one keeps the good one up to MAX_STALE_SECONDS (two days), then lets go of it (an OU scope is then
+refused, never widened, by whoever asked)."""
 
 from __future__ import annotations
 
@@ -36,7 +36,8 @@ M = TypeVar("M", AccountMatch, UnitMatch)
 REFRESH_SECONDS: Final = 24 * 3600.0  # accounts and OUs change rarely; a move is seen within a day (or at once by name)
 RETRY_SECONDS: Final = 300.0  # a read that failed is tried again after this
 UNKNOWN_SECONDS: Final = 60.0  # the least time between two reads started by an unknown name or id
-MAX_STALE_SECONDS: Final = 3 * 24 * 3600.0  # a good read kept through failed ones for this long, no longer
+# A good read kept through failed ones for this long, no longer: an OU scope is never older than two daily reads.
+MAX_STALE_SECONDS: Final = 2 * REFRESH_SECONDS
 ORGANIZATIONS_CONFIG: Final = Config(retries={"mode": "adaptive", "max_attempts": 5}, connect_timeout=3, read_timeout=10,
                                      user_agent_extra="restores-bot")
 _DENIED: Final = ("AccessDeniedException", "AccessDenied", "UnauthorizedOperation")
@@ -65,7 +66,6 @@ class OrganizationDirectory:
         self._session_factory = session_factory
         self._endpoint_url = endpoint_url
         self._config = config
-        self._page_size = page_size
         self._clock = clock
         self._refresh_seconds = refresh_seconds
         self._retry_seconds = retry_seconds
@@ -118,7 +118,7 @@ class OrganizationDirectory:
         if organization is None:
             return NO_NAMES
         if any(a not in organization.accounts for a in accounts) and self._unknown_allowed():
-            self._background(self.refresh)
+            self._background(lambda: self._reread(organization))
         with self._state:
             if self._names[0] is not organization:  # made once a read: 1,000 names are cleaned once, not per answer
                 self._names = (organization, AccountNames(organization.names(), organization.unit_paths()))
@@ -172,10 +172,20 @@ class OrganizationDirectory:
         if match.found or not self._unknown_allowed():
             return match
         if not wait:
-            self._background(self.refresh)
+            self._background(lambda: self._reread(organization))
             return match
-        again = self.refresh()
+        again = self._reread(organization)
         return find(again) if again is not None else match
+
+    def _reread(self, seen: Organization) -> Organization | None:
+        """A read for something `seen` did not know: none if another read replaced `seen` meanwhile."""
+        with self._reading:
+            with self._state:
+                replaced = self._organization is not seen
+            if not replaced:
+                self._read()
+        with self._state:
+            return self._organization
 
     def _unknown_allowed(self) -> bool:
         """Whether a read for something unknown may start now (and if so, it counts as started)."""

@@ -131,6 +131,33 @@ def test_the_read_for_an_unknown_id_does_not_hold_up_the_answer() -> None:
     assert found.names().name("222222222222") == "b"
 
 
+def test_a_lookup_waiting_for_a_read_under_way_uses_it_rather_than_reading_again() -> None:
+    release, entered = threading.Event(), threading.Event()
+
+    class Held(Reader):
+        def __call__(self, client: Callable[[], Any], tally: Calls) -> Organization:
+            if self.calls == 1:
+                entered.set()
+                assert release.wait(10)
+            return super().__call__(client, tally)
+
+    reader = Held(org(("111111111111", "a")), org(("111111111111", "a"), ("222222222222", "b")))
+    found = directory(reader, [0.0])
+    assert found.current() is not None
+    reading = threading.Thread(target=found.refresh)
+    reading.start()
+    assert entered.wait(10)
+    looked_up: list[object] = []
+    looking = threading.Thread(target=lambda: looked_up.append(found.find_account("b")))
+    looking.start()
+    release.set()
+    reading.join(10)
+    looking.join(10)
+    [match] = looked_up
+    assert not isinstance(match, Unavailable) and match.unique is not None and match.unique.id == "222222222222"
+    assert reader.calls == 2
+
+
 def test_without_permission_everything_is_ids_and_the_reason() -> None:
     now = [0.0]
     reader = Reader(refused())
