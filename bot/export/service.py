@@ -49,6 +49,7 @@ class ExportService:
         policy: AccessPolicy,
         *,
         account_name: AccountName | None = None,
+        organisation: Callable[[], frozenset[str] | None] | None = None,
         deadline_seconds: float = EXPORT_DEADLINE,
         part_bytes: int = PART_BYTES,
         max_parts: int = MAX_PARTS,
@@ -59,6 +60,8 @@ class ExportService:
         self.backup = backup
         self.policy = policy
         self.account_name = account_name or (lambda _account: "")
+        # The organisation's accounts (its directory, once read; None: not known): what `account:ANY` reads.
+        self.organisation = organisation or (lambda: None)
         self.deadline_seconds = deadline_seconds
         self.part_bytes = part_bytes
         self.max_parts = max_parts
@@ -150,9 +153,15 @@ class ExportService:
     def _accounts(
         self, flt: RestoreFilter, days: int
     ) -> tuple[list[Chain], str, tuple[str, ...], tuple[RegionFailure, ...], int]:
-        """Every account: the accounts with jobs in AWS's 14-day summaries, per region. What that cannot cover is said
-        in words: accounts whose only jobs are older than 14 days or from today, regions whose summaries failed (every
-        account found elsewhere is read there; with none found, the region is not read at all)."""
+        """Every account: the organisation's, when its directory knows them (each is read in every region). Else the
+        accounts with jobs in AWS's 14-day summaries, per region, and what that cannot cover is said in words:
+        accounts whose only jobs are older than 14 days or from today, regions whose summaries failed (every account
+        found elsewhere is read there; with none found, the region is not read at all)."""
+        members = self.organisation()
+        if members is not None:
+            everyone = sorted(members)
+            scope = f"every account of the organisation ({len(everyone)})"
+            return [Chain(r, a) for r in flt.regions for a in everyone], scope, (), (), 0
         summary = self.backup.restore_job_summaries(
             RestoreFilter(account=ANY, period=Period.FOURTEEN_DAYS, regions=flt.regions), views=(View.BY_ACCOUNT,)
         )

@@ -264,3 +264,23 @@ def test_the_parts_reach_the_channel_byte_for_byte_with_one_comment(
         assert "restore jobs" in comment and "/restores export 7d account:ANY" in comment
         assert "older than 14 days" not in comment and "from today is not listed" in comment
         assert str(complete.params.get("channel_id")) == CHANNEL
+
+
+def test_every_account_of_the_organisation_is_read_when_its_directory_knows_them(
+    backup: BackupService, emulator: BackupEmulator, jobs: list[RestoreJob], now: datetime
+) -> None:
+    quiet = "999900001111"  # jobs 20 days ago only: AWS's 14-day summaries do not name it
+    old = RestoreJob(region="eu-west-1", account_id=quiet, job_id="quiet-1", status="COMPLETED", resource_type="EFS",
+                     created=now - timedelta(days=20), completion=now - timedelta(days=20) + timedelta(minutes=5))
+    emulator.load(counts=counts_from(jobs), jobs=[*jobs, old])
+    service, policy = exporter(backup, organisation=lambda: frozenset((*ACCOUNTS, quiet)))
+    out = io.BytesIO()
+    result = service.write(ExportQuery(30, REGIONS, "ANY"), policy.check(user_id="", channel_id=""), out)
+    rows, trailer = read(out.getvalue())
+    assert keys(rows) == served([*jobs, old], result, (*ACCOUNTS, quiet)) and "quiet-1" in {r[0] for r in rows}
+    assert "every account of the organisation (4)" in trailer and "every region and account asked answered" in trailer
+    assert emulator.calls("/audit/") == []  # no summaries needed to find the accounts
+    summaries_only, _ = exporter(backup)
+    out = io.BytesIO()
+    summaries_only.write(ExportQuery(30, REGIONS, "ANY"), policy.check(user_id="", channel_id=""), out)
+    assert "quiet-1" not in {r[0] for r in read(out.getvalue())[0]}  # what the trailer's note warns of
