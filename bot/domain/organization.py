@@ -152,7 +152,8 @@ class Organization:
             found = self.accounts.get(query)
             return AccountMatch(query, (found,) if found is not None else ())
         folded = query.casefold()
-        matches = tuple(sorted((a for a in self.accounts.values() if a.name.casefold() == folded), key=lambda a: a.id))
+        matches = tuple(sorted((a for a in self.accounts.values() if a.name.strip().casefold() == folded),
+                               key=lambda a: a.id))
         if matches:
             return AccountMatch(query, matches)
         return AccountMatch(query, (), _close(query, (a.name for a in self.accounts.values())))
@@ -164,7 +165,7 @@ class Organization:
             found = self.units.get(query)
             return UnitMatch(query, (found,) if found is not None else ())
         folded = query.casefold()
-        matches = tuple(sorted((u for u in self.units.values() if u.name.casefold() == folded),
+        matches = tuple(sorted((u for u in self.units.values() if u.name.strip().casefold() == folded),
                                key=lambda u: (self.path_name(u.id), u.id)))
         if matches:
             return UnitMatch(query, matches)
