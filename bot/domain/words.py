@@ -20,8 +20,8 @@ SERIES_DAYS = 14
 
 def utc_zone_name(name: str) -> str:
     """A time zone's name as messages show it: the aliases of UTC are "UTC"."""
-    return UTC_NAME if name.replace("Etc/", "").upper() in ("UTC", "UCT", "GMT", "ZULU", "UNIVERSAL", "GREENWICH") \
-        else name
+    bare = name.upper().removeprefix("ETC/")
+    return UTC_NAME if bare in ("UTC", "UCT", "GMT", "ZULU", "UNIVERSAL", "GREENWICH") else name
 
 
 def _utc(moment: datetime) -> datetime:
