@@ -67,6 +67,8 @@ def test_account_by_name_is_case_insensitive_and_exact() -> None:
     assert org.find_account("prod").found == ()  # exact, not a prefix
     assert org.find_account("222222222222").unique == org.accounts["222222222222"]
     assert org.find_account("000000000000").found == ()
+    spaced = Organization("o-ab12cd34", None, {"1": OrgAccount("1", " spaced ", "ACTIVE", ROOT)}, {})
+    assert spaced.find_account("Spaced").unique is not None
 
 
 def test_one_name_for_two_accounts_is_ambiguous_and_names_both() -> None:
