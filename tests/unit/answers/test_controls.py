@@ -51,3 +51,14 @@ def test_a_mask_from_another_region_list_is_stale() -> None:
     assert '"m":' in encoded
     with pytest.raises(StaleAction):
         ActionValue.decode(encoded.replace('"h":"', '"h":"0'))
+
+
+@pytest.mark.parametrize(("period", "last_day", "word"), [(Period.ONE_DAY, True, "1d"), (Period.ONE_DAY, False, "daily"),
+                                                          (Period.SEVEN_DAYS, False, "7d")])
+def test_a_button_keeps_the_window_word_the_last_day_apart_from_the_series(
+    period: Period, last_day: bool, word: str
+) -> None:
+    flt = RestoreFilter(state=State.FAILED, period=period, last_day=last_day, regions=("us-east-1",))
+    encoded = ActionValue(flt).encode()
+    assert f'"p":"{word}"' in encoded
+    assert ActionValue.decode(encoded).filter == flt
