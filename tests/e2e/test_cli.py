@@ -64,7 +64,7 @@ def test_ask_sample_json_is_block_kit() -> None:
 def test_ask_sample_help_and_bad_input() -> None:
     assert "/restores failed 7d" in run("ask", "--sample", "help").stdout
     bad = run("ask", "--sample", "faild")
-    assert bad.returncode == 0 and "Did you mean `failed`?" in bad.stdout
+    assert bad.returncode == 2 and "Did you mean `failed`?" in bad.stdout  # bad input: the answer says why, exit 2
 
 
 def test_digest_dry_run_sample_posts_nowhere(day: date) -> None:
@@ -88,7 +88,7 @@ def test_ask_without_aws_credentials_explains_instead_of_crashing() -> None:
         env=clean_env(HOME="/nonexistent", AWS_CONFIG_FILE="/dev/null", AWS_SHARED_CREDENTIALS_FILE="/dev/null",
                       AWS_EC2_METADATA_DISABLED="true", RESTORES_REGIONS="eu-west-1"),
     )
-    assert no_creds.returncode == 0
+    assert no_creds.returncode == 1  # answered, but nothing could be read
     assert "eu-west-1" in no_creds.stdout and "no usable AWS credentials" in no_creds.stdout
 
 
