@@ -57,4 +57,4 @@ def test_a_click_without_a_channel_uploads_nothing_and_says_why() -> None:
     client.files_upload_v2.assert_not_called()
     sent = respond.call_args.kwargs
     assert "without a channel" in sent["text"] and sent["response_type"] == "ephemeral"
-    assert "`Sun 01 Nov` 1 failed or aborted, 9 completed" in str(sent["blocks"])  # the days as text instead
+    assert "`Sun 1 Nov` 1 failed, 0 aborted, 9 completed" in str(sent["blocks"])  # the days as text instead
