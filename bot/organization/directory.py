@@ -14,7 +14,7 @@ import threading
 import time
 import weakref
 from collections.abc import Callable, Iterable
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any, Final, TypeVar
 
 import boto3
@@ -38,6 +38,16 @@ RETRY_SECONDS: Final = 300.0  # a read that failed is tried again after this
 UNKNOWN_SECONDS: Final = 60.0  # the least time between two reads started by an unknown name or id
 # A good read kept through failed ones for this long, no longer: an OU scope is never older than two daily reads.
 MAX_STALE_SECONDS: Final = 2 * REFRESH_SECONDS
+
+
+@dataclass(frozen=True)
+class Timing:
+    """When the directory reads again (seconds of its monotonic clock)."""
+
+    refresh: float = REFRESH_SECONDS
+    retry: float = RETRY_SECONDS
+    unknown: float = UNKNOWN_SECONDS
+    max_stale: float = MAX_STALE_SECONDS
 ORGANIZATIONS_CONFIG: Final = Config(retries={"mode": "adaptive", "max_attempts": 5}, connect_timeout=3, read_timeout=10,
                                      user_agent_extra="restores-bot")
 _DENIED: Final = ("AccessDeniedException", "AccessDenied", "UnauthorizedOperation")
@@ -56,10 +66,7 @@ class OrganizationDirectory:
         config: Config = ORGANIZATIONS_CONFIG,
         page_size: int = PAGE_SIZE,
         clock: Callable[[], float] = time.monotonic,
-        refresh_seconds: float = REFRESH_SECONDS,
-        retry_seconds: float = RETRY_SECONDS,
-        unknown_seconds: float = UNKNOWN_SECONDS,
-        max_stale_seconds: float = MAX_STALE_SECONDS,
+        timing: Timing = Timing(),
         reader: Callable[[Callable[[], Any], Calls], Organization] | None = None,
         background: Callable[[Callable[[], object]], None] | None = None,
     ) -> None:
@@ -67,10 +74,7 @@ class OrganizationDirectory:
         self._endpoint_url = endpoint_url
         self._config = config
         self._clock = clock
-        self._refresh_seconds = refresh_seconds
-        self._retry_seconds = retry_seconds
-        self._unknown_seconds = unknown_seconds
-        self._max_stale_seconds = max_stale_seconds
+        self._timing = timing
         # A reader is given the way to make the Organizations client (tests give their own reader and make none).
         self._reader = reader or (lambda client, tally: read_organization(client(), page_size=page_size, tally=tally))
         # Where a read for an unknown id runs: a thread of its own (tests run it at once).
@@ -191,7 +195,7 @@ class OrganizationDirectory:
         """Whether a read for something unknown may start now (and if so, it counts as started)."""
         now = self._clock()
         with self._state:
-            if self._last_unknown is not None and now - self._last_unknown < self._unknown_seconds:
+            if self._last_unknown is not None and now - self._last_unknown < self._timing.unknown:
                 return False
             self._last_unknown = now
             return True
@@ -229,7 +233,7 @@ class OrganizationDirectory:
         now = self._clock()
         with self._state:
             self._organization, self._problem, self._read_at = organization, None, now
-            self._next_read = now + self._refresh_seconds
+            self._next_read = now + self._timing.refresh
             self.reads += 1
             self.last_calls = self.kept_calls = tally.calls
         log.info("organisation read: %d accounts, %d OUs, %d calls", len(organization.accounts),
@@ -251,8 +255,8 @@ class OrganizationDirectory:
         now = self._clock()
         with self._state:
             self._problem = problem
-            self._next_read = now + self._retry_seconds
-            if self._read_at is not None and now - self._read_at > self._max_stale_seconds:
+            self._next_read = now + self._timing.retry
+            if self._read_at is not None and now - self._read_at > self._timing.max_stale:
                 self._organization, self._read_at = None, None
             self.reads += 1
             self.last_calls = tally.calls

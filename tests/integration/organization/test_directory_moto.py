@@ -16,7 +16,7 @@ import pytest
 from moto.server import ThreadedMotoServer
 
 from bot.domain.organization import Unavailable
-from bot.organization.directory import OrganizationDirectory
+from bot.organization.directory import OrganizationDirectory, Timing
 from bot.organization.probe import directory_probe
 from bot.organization.read import PAGE_SIZE
 from tests.support import PROXY_VARS
@@ -183,7 +183,7 @@ def test_an_unknown_name_reads_again_once_then_offers_close_names(url: str) -> N
     session = sessions()
     created, client = build(url, session)
     now = [0.0]
-    directory = OrganizationDirectory(session, endpoint_url=url, clock=lambda: now[0], unknown_seconds=60)
+    directory = OrganizationDirectory(session, endpoint_url=url, clock=lambda: now[0], timing=Timing(unknown=60))
     assert directory.current() is not None and directory.reads == 1
     new = client.create_account(Email="n@example.com", AccountName="new-payments")["CreateAccountStatus"]["AccountId"]
     client.move_account(AccountId=new, SourceParentId=created.root, DestinationParentId=created.ou["Payments"])
