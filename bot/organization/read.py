@@ -9,6 +9,7 @@ the read happens once a day; 1,000 accounts in 50 OUs is ~150 calls."""
 from __future__ import annotations
 
 import time
+from collections import deque
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Final
@@ -55,9 +56,9 @@ def read_organization(client: Any, *, page_size: int = PAGE_SIZE, deadline_secon
     listed = {str(a["Id"]): a for page in pages("ListAccounts", client.list_accounts) for a in page.get("Accounts", ())}
     units: dict[str, OrgUnit] = {r.id: r for r in roots}
     placed: dict[str, str] = {}
-    todo = [r.id for r in roots]
+    todo = deque(r.id for r in roots)
     while todo:
-        parent = todo.pop(0)
+        parent = todo.popleft()
         for page in pages("ListOrganizationalUnitsForParent", client.list_organizational_units_for_parent,
                           ParentId=parent):
             for ou in page.get("OrganizationalUnits", ()):
