@@ -21,14 +21,16 @@ from slack_sdk.models.blocks import (
 from bot.answers.controls import ActionId, ActionValue, BlockId, StaleAction
 from bot.charts.render import DailySeries, series_from_rows
 from bot.domain.coverage import Claim, Coverage, reassure
-from bot.domain.query import ANY, COMMAND, Period, RestoreFilter, State
+from bot.domain.query import ANY, COMMAND, Period, RestoreFilter, Span, State
 from bot.domain.reasons import group_reasons
 from bot.domain.results import JobsResult, SummaryResult, SummaryRow
 from bot.domain.words import (
     change_text,
+    counts_window_text,
     daily_counts,
     day_text,
     jobs_text,
+    moment_text,
     plural,
     series_days,
     state_word,
@@ -388,9 +390,8 @@ def render_home(data: HomeData) -> HomeView:
     if data.sample:
         blocks.append(kit.context(kit.SAMPLE_NOTE))
     scope = kit.describe_scope(data.flt).split(" · ", 1)[1].replace(" (this channel's scope)", " (the Home tab's scope)")
-    blocks.append(kit.context(f"*Scope:* {kit.clip(scope, 1000)}",
-                          f"*Days:* {start:%d %b} – {(end - timedelta(days=1)):%d %b} (UTC)",
-                          f"*Updated:* {data.now.astimezone(UTC):%H:%M} UTC"))
+    blocks.append(kit.context(f"*Window:* {counts_window_text(Span.FOURTEEN_DAYS, start, end)}",
+                              f"*Scope:* {kit.clip(scope, 1000)}", f"*Updated:* {moment_text(data.now)}"))
     answered = summary.answered_regions
     if not answered:
         blocks.append(kit.section(":rotating_light: *No region could be queried*; no numbers for now."))

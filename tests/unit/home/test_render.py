@@ -97,7 +97,7 @@ def test_the_headline_states_the_datas_numbers() -> None:
     for label, n in (("Completed", 88), ("Failed", 9), ("Aborted", 3), ("Created, pending or running", 1)):
         assert f"*{label}*\\n{n}" in text
     assert "88.0% of finished restores" in text  # 88 of 100 completed, failed or aborted
-    assert "12 Nov – 25 Nov (UTC)" in text  # the 14 complete UTC days before today
+    assert "*Window:* 12 Nov 00:00 – 26 Nov 00:00 UTC (the last 14 full UTC days AWS has counted)" in text  # 14 UTC days
     assert "*EBS* — 9 failed" in text and "*RDS* — 3 aborted" in text
     assert "*111122223333* — 9 failed · eu-west-1, us-east-1" in text
 
