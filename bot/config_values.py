@@ -91,21 +91,21 @@ def _account(env: Mapping[str, str], name: str) -> str | None:
 ROLE_NAME_RE = re.compile(r"\A[\w+=,.@-]{1,64}\Z", re.ASCII)
 
 
-def _role_name(env: Mapping[str, str], name: str) -> str | None:
+def _optional_match(env: Mapping[str, str], name: str, pattern: re.Pattern[str], what: str) -> str | None:
+    """The variable's value if it matches `pattern`; None if unset; else a ConfigError saying it is not `what`."""
     raw = env.get(name, "").strip()
-    if not raw:
-        return None
-    if not ROLE_NAME_RE.match(raw):
-        raise ConfigError(f"{name}={raw!r} is not an IAM role name (1-64 of letters, digits and +=,.@_-; no path, no ARN)")
-    return raw
+    if raw and not pattern.match(raw):
+        raise ConfigError(f"{name}={raw!r} is not {what}")
+    return raw or None
+
+
+def _role_name(env: Mapping[str, str], name: str) -> str | None:
+    return _optional_match(env, name, ROLE_NAME_RE,
+                           "an IAM role name (1-64 of letters, digits and +=,.@_-; no path, no ARN)")
 
 
 def _testing_accounts(env: Mapping[str, str]) -> tuple[str, ...]:
-    accounts = _csv(env.get("RESTORES_TESTING_ACCOUNTS"))
-    for account in accounts:
-        if not ACCOUNT_ID_RE.match(account):
-            raise ConfigError(f"RESTORES_TESTING_ACCOUNTS: {account!r} is not an AWS account id (12 digits)")
-    return tuple(sorted(set(accounts)))
+    return _account_list(env, "RESTORES_TESTING_ACCOUNTS")
 
 
 def _choice(env: Mapping[str, str], name: str, choices: tuple[str, ...], default: str) -> str:
@@ -165,13 +165,8 @@ def _account_list(env: Mapping[str, str], name: str) -> tuple[str, ...]:
 
 
 def _usergroup(env: Mapping[str, str], name: str) -> str | None:
-    raw = env.get(name, "").strip()
-    if not raw:
-        return None
-    if not USERGROUP_RE.match(raw):
-        # A bare @handle or a user id would not notify the group: Slack mentions a user group as <!subteam^ID>.
-        raise ConfigError(f"{name}={raw!r} is not a Slack user group ID (like S0123ABCD; not an @handle)")
-    return raw
+    # A bare @handle or a user id would not notify the group: Slack mentions a user group as <!subteam^ID>.
+    return _optional_match(env, name, USERGROUP_RE, "a Slack user group ID (like S0123ABCD; not an @handle)")
 
 
 _DURATION_RE = re.compile(r"\A([0-9]+)\s*(s|m|h|)\Z", re.IGNORECASE)
