@@ -4,7 +4,7 @@ organisation's active accounts (the directory's; bot.alerts.targets.ActiveAccoun
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -58,6 +58,12 @@ def test_without_the_directory_the_poll_does_what_it_did_before(
     assert alerted_jobs(slack, "C0ALERTS") == {"alert-00001": 1}
 
 
+def _yesterday(now: datetime) -> tuple[date, datetime]:
+    """AWS's last summarised day (its daily buckets end with yesterday), and its noon: when a job failed there."""
+    yesterday = now.date() - timedelta(days=1)
+    return yesterday, datetime(yesterday.year, yesterday.month, yesterday.day, 12, tzinfo=UTC)
+
+
 def _since(poller: AlertPoller, when: datetime) -> None:
     """The event path began at `when` (its first sweep records it)."""
     from bot.alerts.sweep import EVENTS_SINCE
@@ -69,8 +75,7 @@ def test_the_sweep_lists_only_the_pairs_aws_counts_failures_for_and_catches_a_lo
     launch_poller: Callable[..., AlertPoller], fakes: tuple[BackupEmulator, FakeSlack], now: datetime
 ) -> None:
     emulator, slack = fakes
-    yesterday = now.date() - timedelta(days=1)
-    noon = datetime(yesterday.year, yesterday.month, yesterday.day, 12, tzinfo=UTC)
+    yesterday, noon = _yesterday(now)
     lost = failed_job(noon, 1, account=MEMBER, region="eu-west-1", ago=timedelta(0))  # its event never came
     old = failed_job(noon, 2, account=SUSPENDED, ago=timedelta(0))
     emulator.load(jobs=[lost, old], counts=[
@@ -114,8 +119,7 @@ def test_the_first_sweep_does_not_alert_on_failures_from_before_the_event_path(
     launch_poller: Callable[..., AlertPoller], fakes: tuple[BackupEmulator, FakeSlack], now: datetime
 ) -> None:
     emulator, slack = fakes
-    yesterday = now.date() - timedelta(days=1)
-    noon = datetime(yesterday.year, yesterday.month, yesterday.day, 12, tzinfo=UTC)
+    yesterday, noon = _yesterday(now)
     emulator.load(jobs=[failed_job(noon, 1, account=MEMBER, ago=timedelta(0))],
                   counts=[DailyCount("us-east-1", MEMBER, "FAILED", "EBS", yesterday, 1)])
     poller = launch_poller(RESTORES_ALERT_CHANNELS="C0ALERTS", RESTORES_ALERT_QUEUE_URL=QUEUE)
