@@ -56,6 +56,11 @@ def duration_text(length: timedelta) -> str:
     return plural(days, "day")
 
 
+def last_days_text(days: int) -> str:
+    """A rolling window of whole days in a title or a sentence: "last 24 h" for one, else "last 7 days"."""
+    return f"last {duration_text(timedelta(days=days))}"
+
+
 def rolling_text(length: timedelta, end: datetime) -> str:
     """A rolling window ending at `end`: "last 24 h, to 6 Dec 07:09 UTC"."""
     return f"last {duration_text(length)}, to {moment_text(end)}"

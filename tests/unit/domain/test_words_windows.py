@@ -117,3 +117,7 @@ def test_a_gap_is_covered_by_the_shortest_job_list(since: timedelta, span: Span)
 def test_the_aliases_of_utc_read_utc(name: str) -> None:
     assert words.utc_zone_name(name) == "UTC"
     assert words.utc_zone_name("Europe/Berlin") == "Europe/Berlin"
+
+
+def test_a_rolling_window_of_days_in_a_title() -> None:
+    assert [words.last_days_text(n) for n in (1, 7, 30)] == ["last 24 h", "last 7 days", "last 30 days"]
