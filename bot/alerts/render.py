@@ -9,9 +9,10 @@ from datetime import date, datetime, timedelta
 from slack_sdk.models.blocks import Block
 
 from bot.domain.console import job_url, plan_url, resource_url
-from bot.domain.query import COMMAND, State
+from bot.domain.query import RestoreFilter, Span, State
 from bot.domain.results import RestoreJobRow
-from bot.slack.blocks import Message, clip, code, context, escape, fmt, fmt_time, link, plain, quoted, section
+from bot.domain.words import covering_span, jobs_command, window_text
+from bot.slack.blocks import Message, clip, code, context, escape, fmt, link, plain, quoted, section
 
 REASON_CHARS = 600  # of the first job's StatusMessage, in the reply's quote
 REASON_FALLBACK_CHARS = 150  # in the notification text
@@ -57,7 +58,7 @@ def render_parent(day: date, count: int, group_id: str | None) -> Message:
         section(f"{ping + ' ' if ping else ''}:rotating_light: *Restore failures today* ({day:%a %d %b %Y}, UTC): "
                 f"*{fmt(count)}*"),
         context(f"Each failed or aborted restore job is a reply in this thread, a few minutes after AWS Backup reports "
-                f"it · `{COMMAND} jobs failed 1d` lists today's"),
+                f"it · {_listing(Span.DAY)} list the last 24 h, today's included"),
     ]
     return Message(text=text, blocks=tuple(blocks), response_type="in_channel")
 
@@ -110,11 +111,18 @@ def render_reply(jobs: Sequence[RestoreJobRow]) -> Message:
     return Message(text=text, blocks=tuple(blocks), response_type="in_channel")
 
 
+def _listing(span: Span) -> str:
+    """The job lists that hold what the alerts say (failed and aborted), over the rolling `span` ending now."""
+    failed, aborted = (jobs_command(RestoreFilter(state=state), span) for state in (State.FAILED, State.ABORTED))
+    return f"`{failed}` and `{aborted}`"
+
+
 def render_gap(skipped_from: datetime, skipped_to: datetime, catch_up: timedelta) -> Message:
     """Said once in a channel when the bot was not polling for longer than it catches up on."""
     missed = span(skipped_to - skipped_from)
-    text = (f":warning: *Restore alerts were not checked for {missed}*, {fmt_time(skipped_from)} – {fmt_time(skipped_to)}: "
-            f"the bot was not polling for longer than the {span(catch_up)} it catches up on. Restores that failed then "
-            f"are not in these alerts; `{COMMAND} failed 7d` counts them.")
+    text = (f":warning: *Restore alerts were not checked for {missed}*, {window_text(skipped_from, skipped_to)}: "
+            f"the bot was not polling for longer than the {span(catch_up)} it catches up on. Restores that failed or were "
+            f"aborted then are not in these alerts; {_listing(covering_span(skipped_from, skipped_to + catch_up))} list "
+            "them.")
     return Message(text=f"Restore alerts were not checked for {missed}", blocks=(section(text),),
                    response_type="in_channel")

@@ -57,7 +57,18 @@ def test_the_parent_mentions_the_group_and_nothing_else_is_live() -> None:
 def test_the_catch_up_notice_says_how_much_was_not_checked() -> None:
     message = render_gap(T0 - timedelta(hours=30), T0 - timedelta(hours=24), timedelta(hours=24))
     assert_inert(message)
-    assert "6 h 0 min" in message.text and "2026-11-24 04:00 UTC" in str(message.block_dicts())
+    assert "6 h 0 min" in message.text and "24 Nov 04:00 – 24 Nov 10:00 UTC" in str(message.block_dicts())
+    # The job lists that hold the gap, failed and aborted alike (issue 23, item 2), as the poll (the catch-up after the
+    # gap) sees it: 30 h back is past 1d's 24 h, within 7d; 10 days back within 14d.
+    assert "`/restores jobs failed 7d` and `/restores jobs aborted 7d` list them." in str(message.block_dicts())
+    older = render_gap(T0 - timedelta(days=10), T0 - timedelta(days=1), timedelta(hours=24))
+    assert "`/restores jobs failed 14d` and `/restores jobs aborted 14d` list them." in str(older.block_dicts())
+
+
+def test_the_parent_names_the_job_lists_of_failed_and_aborted() -> None:
+    context = render_parent(date(2026, 11, 25), 2, None).block_dicts()[1]["elements"][0]["text"]
+    assert context.endswith("· `/restores jobs failed 1d` and `/restores jobs aborted 1d` list the last 24 h, today's "
+                            "included")
 
 
 def test_a_reply_leads_with_the_resource_keeps_the_end_of_the_reason_and_links_the_console() -> None:
