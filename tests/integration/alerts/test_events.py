@@ -192,3 +192,23 @@ def test_a_job_aws_does_not_list_yet_is_retried_then_posted_with_the_events_fiel
     assert alerted_jobs(slack, "C0ALERTS") == {"alert-00007": 1}
     [reply] = alert_posts(slack, "C0ALERTS")[1]
     assert "subnet-0abc" in str(reply.params["blocks"]) and "ran 12 min" in str(reply.params["blocks"])
+
+
+def test_a_message_stays_until_every_channels_alert_is_posted(
+    fakes: tuple[BackupEmulator, FakeSlack], sqs: MotoSqs, consumer: Callable[..., AlertEvents], now: datetime
+) -> None:
+    emulator, slack = fakes
+    job = failed_job(now, 1)
+    emulator.load(jobs=[job])
+    events = consumer(RESTORES_ALERT_CHANNELS="C0ALERTS,C0TEAMB")
+    slack.fail_channel("C0TEAMB", "channel_not_found")
+    sqs.send(events.queue_url, restore_job_event(job))
+    run = events.receive()
+    assert run.posted == {"C0ALERTS": 1} and run.waiting == 1 and run.deleted == 0
+    assert sqs.depth(events.queue_url) == 1  # C0TEAMB's alert is not posted: the message comes back
+
+    slack.reset()  # the channel takes posts again (and the fake forgets what it recorded)
+    runs = drain(events, sqs)
+    assert sum(r.deleted for r in runs) == 1 and sqs.depth(events.queue_url) == 0
+    assert alerted_jobs(slack, "C0TEAMB") == {"alert-00001": 1}
+    assert alert_posts(slack, "C0ALERTS") == ([], [])  # posted before, not again
