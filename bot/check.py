@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import os
 import sqlite3
 from collections.abc import Callable, Mapping, Sequence
@@ -22,7 +23,7 @@ from bot.aws.testing import PLANS_ACTION, AccountSessions, describe_failure, rol
 from bot.config import DEFAULT_SCOPE, Mode
 from bot.domain.access import AccessPolicy, NoScope
 from bot.domain.results import RegionFailure
-from bot.preflight import COMMANDS, deployed_modes, refusals, slack_auth
+from bot.preflight import COMMANDS, Refusal, deployed_modes, refusals, slack_auth
 
 if TYPE_CHECKING:
     from bot.wiring import Wiring
@@ -119,7 +120,7 @@ class CheckReport:
         return "\n".join([*self.lines, "", f"restores bot check: {verdict}"]) + "\n"
 
 
-@dataclass(frozen=True)
+@dataclass
 class CheckContext:
     """What the sections look at: the wiring a process would run on, Slack's client (made inside the check, so a
     failure to make it is reported too), and the processes the configuration is checked for."""
@@ -131,6 +132,11 @@ class CheckContext:
     @property
     def modes(self) -> tuple[Mode, ...]:
         return deployed_modes(self.env or {})
+
+    @functools.cached_property
+    def refused(self) -> list[Refusal]:
+        """What the processes refuse in this environment (None: not checked, nothing listed)."""
+        return [] if self.env is None else refusals(self.env, self.modes)
 
     def commands(self, *modes: Mode) -> tuple[str, ...]:
         """The deployment's commands among `modes` (every one of them when none is named)."""
@@ -156,16 +162,18 @@ def run_check(wiring: Wiring, client_factory: Callable[[], WebClient] | None = N
 
 
 def _configuration(context: CheckContext, report: CheckReport) -> None:
-    report.lines += [f"  {name} = {value}" for name, value in context.wiring.settings.describe().items()]
+    # A refused value is not shown as the default it was replaced by.
+    refused = {problem.split("=")[0].split(":")[0] for problem in (r.problem for r in context.refused)}
+    report.lines += [f"  {name} = {'(refused: see below)' if name in refused else value}"
+                     for name, value in context.wiring.settings.describe().items()]
 
 
 def _refusals(context: CheckContext, report: CheckReport) -> None:
     if context.env is None:
         return
-    found = refusals(context.env, context.modes)
-    for refusal in found:
+    for refusal in context.refused:
         report.refuse(refusal.problem, refusal.commands)
-    if not found:
+    if not context.refused:
         report.ok(f"{', '.join(context.commands())} accept this configuration")
 
 

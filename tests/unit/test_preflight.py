@@ -147,6 +147,7 @@ def test_check_lists_every_problem_at_once(base: dict[str, str], capsys: pytest.
     report = run_check_on(env, slack_client())
     assert [problem.split(" ")[0].rstrip(":=") for problem in report.refused] == [
         "RESTORES_REGIONS", "PORT=0", "RESTORES_ALERT_ACCOUNTS", "SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET", "DATABASE_URL"]
+    assert "  PORT = (refused: see below)" in report.lines  # not the default that stood in for it
     # a process says every one of its own at once too
     assert len(run_process("serve", env, slack_client(), capsys)) == 5  # the database is not opened before the rest
 
