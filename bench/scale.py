@@ -8,7 +8,7 @@ jobs are loaded for the accounts of the biggest "failed 7d" rows, one job per co
 
 * digest: `python -m bot digest --dry-run` (RESTORES_DIGEST_ACCOUNT=ANY) as a subprocess: wall time, CPU, its own
   peak RSS (VmHWM at exit), AWS calls, and every number it prints against sums from the generated rows;
-* `/restores 1d account:ANY` and `/restores failed 7d account:ANY`, signed, to the real server: time to the first
+* `/restores daily account:ANY` and `/restores failed 7d account:ANY`, signed, to the real server: time to the first
   post on the response_url (the "[still counting accounts]" answer) and to the final one, AWS calls, exactness of
   both posts;
 * drill-downs on the failed 7d answer: the `restores_jobs:failed` button (every account, every region) and the
@@ -52,6 +52,7 @@ from bench.common import REGIONS, Report, Stack, add_common_args, bot_env, cpu_s
 from bot.answers.grammar import parse_command
 from bot.aws.client import BackupService
 from bot.aws.plan import ALL_VIEWS, View, digest_chains, plan_summary
+from bot.domain import words
 from bot.domain.query import ANY, Period
 from bot.domain.regions import region_partitions
 from bot.domain.results import SummaryRow
@@ -69,7 +70,7 @@ DAYS = 14
 SUMMARIES = "/audit/"
 JOBS = "/restore-jobs"
 INTERIM = "[still counting accounts]"
-ONE_DAY_TEXT = "1d account:ANY"
+ONE_DAY_TEXT = "daily account:ANY"  # the 14-day series (1d is the last day alone)
 FAILED_TEXT = "failed 7d account:ANY"
 REASONS = (
     "Access denied to KMS key arn:aws:kms:{region}:{account}:key/0000{n:04d}-aaaa-bbbb-cccc-000000000000",
@@ -243,10 +244,11 @@ def make_jobs(counts: Iterable[DailyCount], accounts: set[str]) -> list[RestoreJ
 
 _LINE_RE = re.compile(r"^\*(.+?)\* — ([\d,]+)(?:  \((.*)\))?$")
 _PART_RE = re.compile(r"([\d,]+) ([a-z_]+)")
-_FIELD_RE = re.compile(r"\*([A-Z_]+)\*\n([\d,]+)")
-_TOTAL_RE = re.compile(r"^\*([\d,]+) restore jobs\* in (\d+) region")
+_FIELD_RE = re.compile(r"\*([A-Za-z_ ]+)\*\n([\d,]+)")
+# "*324 restore jobs* in 3 regions" over states (a field each), ":x: *19 failed restore jobs* in 3 regions" for one.
+_TOTAL_RE = re.compile(r"^(?::[a-z_]+: )?\*([\d,]+) (?:([a-z]+) )?restore jobs?\* in (\d+) region")
 _MORE_RE = re.compile(r"^_…and ([\d,]+) more_$")
-_DAY_RE = re.compile(r"^`(\w{3} \d{2} \w{3})` ([\d,]+)(?: \(([\d,]+) failed or aborted\))?$")
+_DAY_RE = re.compile(r"^`(\w{3} \d{1,2} \w{3})` ([\d,]+)(?: \(([\d,]+) failed or aborted\))?$")
 _JOBS_RE = re.compile(r"^\*(at least )?([\d,]+) failed restore jobs?\*")  # the jobs answer's summary section
 _UNLISTED_RE = re.compile(r"([\d,]+) accounts? in .*? not listed .*?summaries count ([\d,]+) failed jobs? there")
 
@@ -299,9 +301,9 @@ def sections(post: ResponsePost) -> dict[str, str]:
         text = (block.get("text") or {}).get("text", "")
         title, _, rest = text.partition("\n")
         found[title] = rest
-        if block.get("fields"):
+        if block.get("fields") or _TOTAL_RE.match(text):
             found["_totals"] = text
-            found["_fields"] = "\n".join(f.get("text", "") for f in block["fields"])
+            found["_fields"] = "\n".join(f.get("text", "") for f in block.get("fields", ()))
     return found
 
 
@@ -321,20 +323,22 @@ def check_summary(post: ResponsePost, want: dict[str, Any], notes: list[str], *,
     states = want["states"]
     if _int(m.group(1)) != sum(states.values()):
         problems.append(f"total {m.group(1)}, expected {sum(states.values()):,}")
-    got_states = {s: _int(n) for s, n in _FIELD_RE.findall(found.get("_fields", ""))}
+    got_states = {s.upper(): _int(n) for s, n in _FIELD_RE.findall(found.get("_fields", ""))}
+    if m.group(2):  # one state: said in the headline, no field per state
+        got_states = {m.group(2).upper(): _int(m.group(1))}
     if got_states != {s: n for s, n in states.items() if n}:
         problems.append(f"states {got_states}, expected {states}")
     if per_day:
-        days = {f"{d:%a %d %b}": v for d, v in want["days"].items()}
+        days = {words.day_text(d): v for d, v in want["days"].items()}
         lines = found.get("*Per day*", "").split("\n")[1:]  # the first line is the sparkline
-        if len(lines) != len([v for v in days.values() if v[0]]):
-            problems.append(f"per day: {len(lines)} lines, expected {len(days)}")
+        if len(lines) != words.SERIES_DAYS:  # one line per day, zeros included
+            problems.append(f"per day: {len(lines)} lines, expected {words.SERIES_DAYS}")
         for line in lines:
             dm = _DAY_RE.match(line)
-            if not dm or dm.group(1) not in days:
+            if not dm:
                 problems.append(f"per day: unreadable line {line[:60]!r}")
                 continue
-            total, bad = days[dm.group(1)]
+            total, bad = days.get(dm.group(1), (0, 0))
             if _int(dm.group(2)) != total or (dm.group(3) is not None and _int(dm.group(3)) != bad):
                 problems.append(f"per day {dm.group(1)}: {line}, expected {total:,} ({bad:,} failed or aborted)")
     for title, what, key in (("*By resource type*", "by type", "types"), ("*By account / region*", "by account · region", "accounts")):
@@ -824,7 +828,7 @@ def run_case(n_accounts: int, n_regions: int, args: argparse.Namespace, now: dat
             fig = Figures("drill-down: restores_jobs:failed button", problems=["no failed-jobs button in the answer"])
         figs["drill_total"] = fig
         print(f"   {fig.name}: {fig.wall:.2f} s", flush=True)
-        fig, _ = run_command(s, "/restores 1d account:ANY", ONE_DAY_TEXT, day_want,
+        fig, _ = run_command(s, "/restores daily account:ANY", ONE_DAY_TEXT, day_want,
                              plan_summary(flt_day, ALL_VIEWS).values(), regions, per_day=True)
         figs["oneday"] = fig
         print(f"   {fig.name}: {fig.wall:.2f} s", flush=True)
