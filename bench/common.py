@@ -80,7 +80,7 @@ def page_size_for(counts: Sequence[DailyCount], pages: int = PAGES_PER_REGION) -
     return size
 
 
-_TOTAL_RE = re.compile(r"\*([\d,]+) restore jobs\*")
+_TOTAL_RE = re.compile(r"\*([\d,]+) (?:[a-z]+ )?restore jobs?\*")  # "*9 restore jobs*", "*9 failed restore jobs*"
 
 
 def answer_total(answer: ResponsePost) -> int | None:
