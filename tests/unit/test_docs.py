@@ -139,3 +139,21 @@ def test_every_cli_command_and_option_the_readme_shows_exists() -> None:
         options = {o for a in commands[name]._actions for o in a.option_strings}
         unknown += [f"{name} {o}" for o in re.findall(r"(?<![\w-])(--?[a-z][-\w]*)", rest) if o not in options]
     assert unknown == []
+
+
+def test_every_link_to_a_file_and_every_anchor_in_the_docs_resolves() -> None:
+    def anchors(text: str) -> set[str]:
+        fenced = re.sub(r"^```.*?^```", "", text, flags=re.MULTILINE | re.DOTALL)
+        headings = re.findall(r"^#+ (.+)$", fenced, re.MULTILINE)
+        return {re.sub(r"[^\w\- ]", "", h.strip().lower()).replace(" ", "-") for h in headings}
+
+    broken = []
+    for doc in (README, REPO / "CONTRIBUTING.md", REPO / "docs" / "readme-path.md"):
+        for target in re.findall(r"\]\(([^)\s]+)\)", doc.read_text()):
+            if target.startswith(("http://", "https://")):
+                continue
+            path, _, anchor = target.partition("#")
+            file = (doc.parent / path).resolve() if path else doc
+            if not file.exists() or (anchor and anchor not in anchors(file.read_text())):
+                broken.append(f"{doc.name}: {target}")
+    assert broken == []
