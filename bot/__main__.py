@@ -403,8 +403,11 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("text", nargs="*", help='e.g. "30d account:ANY" (7d|30d|90d, default 30d; region:…)')
     export.set_defaults(func=cmd_export)
 
-    check = sub.add_parser("check", help="print the effective configuration and test Slack and AWS access")
+    check = sub.add_parser("check", help="the effective configuration, what each process would refuse at start, and "
+                           "what works in the database, Slack and AWS (exit 2: a process would refuse to start)")
     check.set_defaults(func=cmd_check)
+    for command in sub.choices.values():  # every command's --help says what its exit status means
+        command.epilog, command.formatter_class = EXIT_STATUSES, argparse.RawDescriptionHelpFormatter
     return parser
 
 

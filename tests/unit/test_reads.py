@@ -46,7 +46,10 @@ def test_a_command_the_grammar_refuses_exits_2_with_its_answer(capsys: pytest.Ca
     assert "`faild` is not something I understand" in capsys.readouterr().out
 
 
-def test_the_exit_statuses_are_in_the_help() -> None:
-    help_text = cli.build_parser().format_help()
+@pytest.mark.parametrize("command", [None, "ask", "chart", "check"])
+def test_the_exit_statuses_are_in_the_help(command: str | None, capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit):
+        cli.build_parser().parse_args([command, "--help"] if command else ["--help"])
+    help_text = capsys.readouterr().out
     assert "exit status:\n  0  done" in help_text and "\n  1  done, but incomplete" in help_text
     assert "\n  2  refused: bad input or configuration" in help_text
