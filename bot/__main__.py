@@ -26,10 +26,10 @@ EXIT_INCOMPLETE = 1
 # The exit statuses every command keeps (`python -m bot --help` prints them).
 EXIT_STATUSES = """exit status:
   0  done: answered, posted, or (check) all good
-  1  done, but incomplete: a region, account or page could not be read, or (check) something does not work;
-     the output says what
+  1  done, but incomplete: a region, account or page could not be read (the output says which), or (check)
+     something does not work
   2  refused: bad input or configuration (a command the grammar does not take, a missing or wrong setting, an
-     unusable database); nothing was asked of AWS or posted"""
+     unusable database), or (check) a process would refuse to start"""
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
 
 log = logging.getLogger("bot")
