@@ -17,6 +17,7 @@ from bot.answers.notices import render_busy, render_stale_action
 from bot.answers.service import RestoresService
 from bot.charts.trend import chart_comment, render_chart_text
 from bot.charts.upload import upload_chart
+from bot.recoverability.controls import HistoryValue, ResourceAction
 from bot.restore_testing.controls import TestJobsValue
 from bot.slack.blocks import Message
 from bot.web.admission import Gate
@@ -143,6 +144,22 @@ class RestoresActions:
                                                 home=_from_home(body))
         self._reply(body, respond, client, logger, message)
 
+    def resource_history(self, body: dict[str, Any], respond: Respond | None, logger: logging.Logger,
+                         client: WebClient | None = None) -> None:
+        user, channel, raw = _clicked(body)
+        try:
+            value = HistoryValue.decode(raw)
+        except StaleAction as error:
+            logger.info("stale or tampered action value from user=%s: %s", user, error)
+            self._reply(body, respond, client, logger, render_stale_action())
+            return
+        message = self.service.answer_resource_history(value, user_id=user, channel_id=channel, teams=_teams(body))
+        self._reply(body, respond, client, logger, message)
+
+    def link(self, ack: Ack) -> None:
+        """A link button: Slack opens the URL and sends the click too; there is nothing to answer."""
+        ack()
+
     def unknown(self, body: dict[str, Any], respond: Respond | None, logger: logging.Logger,
                 client: WebClient | None = None) -> None:
         logger.info("unknown action %s", ((body.get("actions") or [{}])[0]).get("action_id"))
@@ -158,6 +175,8 @@ def register(app: App, service: RestoresService, gate: Gate | None = None) -> No
     app.action(ActionId.SHARE.pattern())(ack=listener.ack, lazy=[listener.share])
     app.action(ActionId.CHART.pattern())(ack=listener.ack, lazy=[listener.chart])
     app.action(ActionId.TEST_JOBS.pattern())(ack=listener.ack, lazy=[listener.test_jobs])
+    app.action(ResourceAction.HISTORY.value)(ack=listener.ack, lazy=[listener.resource_history])
+    app.action(ResourceAction.CONSOLE.value)(listener.link)
     # Registered last: Bolt runs the first listener that matches, so this only gets what nothing else took
     # (buttons of an older version, or payloads someone made up).
     app.action(re.compile(".*"))(ack=listener.ack, lazy=[listener.unknown])

@@ -32,6 +32,7 @@ from bot.domain.subscriptions import ChannelCheck
 from bot.export.result import Upload as ExportUpload
 from bot.export.service import ExportService
 from bot.logs import handling
+from bot.recoverability.controls import HistoryValue
 from bot.recoverability.service import Recoverability
 from bot.restore_testing.controls import TestJobsValue
 from bot.restore_testing.service import RestoreTests
@@ -183,6 +184,20 @@ class RestoresService:
             return self.tests.answer_jobs(value, access.accounts)
 
         return self._guarded("test jobs", user_id, channel_id, work, teams=teams, home=home)
+
+    def answer_resource_history(
+        self, value: HistoryValue, *, user_id: str, channel_id: str, teams: tuple[str, ...] | None = None
+    ) -> Message:
+        """A resource answer's restore history button: its region through the access policy (partition), its account
+        through the channel's scope, as for every button."""
+
+        def work(access: Access) -> Message:
+            if self.recoverability is None:
+                raise RuntimeError("no Recoverability wired")
+            self.policy.scope(RestoreFilter(regions=(value.region,)), access)
+            return self.recoverability.history(value, access.accounts)
+
+        return self._guarded("resource history", user_id, channel_id, work, teams=teams)
 
     def answer_chart(
         self, value: ActionValue, *, user_id: str, channel_id: str, teams: tuple[str, ...] | None = None

@@ -3,6 +3,7 @@ only when every part was read."""
 
 from __future__ import annotations
 
+from collections import Counter
 from datetime import datetime
 
 from slack_sdk.models.blocks import ActionsBlock, Block, ButtonElement, DividerBlock, PlainTextObject
@@ -12,6 +13,7 @@ from bot.domain.coverage import MARK, Claim, Coverage, reassure
 from bot.domain.query import COMMAND, State
 from bot.domain.recoverability import VALIDATION_PASSED, CoverageRead, Lookup, ProtectedResource, ResourceReport
 from bot.domain.results import RestoreJobRow
+from bot.recoverability.controls import HistoryValue, ResourceAction
 from bot.recoverability.grammar import CoverageQuery, ResourceQuery
 from bot.recoverability.verdicts import (
     VALIDATING,
@@ -27,6 +29,7 @@ from bot.slack.blocks import (
     SAMPLE_NOTE,
     Message,
     bounded,
+    button,
     clip,
     code,
     context,
@@ -42,7 +45,8 @@ from bot.slack.blocks import (
 HISTORY = 5  # restores listed under a resource's verdict
 MATCHES = 15  # resources listed when a name matches several
 UNPROVEN = 20  # resources without a good restore listed under the coverage
-CONSOLE_ACTION = "restores_resource_console"  # a link button: Slack still sends its click, which is acknowledged only
+BLOCK_ID = "restores_resource"
+HISTORY_LINES = 25  # restores the history button lists
 
 
 def _plural(n: int, word: str) -> str:
@@ -163,12 +167,40 @@ def render_resource(report: ResourceReport, query: ResourceQuery, *, now: dateti
         if more > 0 or report.jobs_capped:
             shown.append(f"_…and {'at least ' if report.jobs_capped else ''}{_plural(max(more, 0), 'earlier restore')}_")
         blocks.append(section(f"*Last restores*\n{fit_lines(shown, limit=HISTORY + 1)}"))
+    buttons: list[ButtonElement] = []
+    if report.jobs and resource.account_id:
+        buttons.append(button("Restore history", ResourceAction.HISTORY,
+                              HistoryValue(resource.arn, resource.account_id, resource.region)))
     url = resource_url(resource.region, resource.arn)
     if url is not None:
-        blocks.append(ActionsBlock(block_id="restores_resource", elements=[
-            ButtonElement(text=PlainTextObject(text="Open in the AWS Backup console"), action_id=CONSOLE_ACTION,
-                          url=url)]))
+        buttons.append(ButtonElement(text=PlainTextObject(text="Open in the AWS Backup console"),
+                                     action_id=ResourceAction.CONSOLE, url=url))
+    if buttons:
+        blocks.append(ActionsBlock(block_id=BLOCK_ID, elements=buttons))
     blocks.append(context(f"`{command} {escape(clip(query.to_text(), 200))}` · {_plural(report.calls, 'AWS call')}"))
+    return bounded(Message(text=_fallback(sentence), blocks=blocks))
+
+
+def render_history(report: ResourceReport, *, now: datetime, sample: bool = False) -> Message:
+    """The restore history button's answer: the resource's restores, newest first, each with status and reason."""
+    resource = report.resource
+    blocks: list[Block] = [header(f"Restore history — {escape(clip(one_line(resource.label), 100))}")]
+    if sample:
+        blocks.append(context(SAMPLE_NOTE))
+    blocks.append(context(f"*Resource:* {code(resource.arn, 300)}", _where(resource)))
+    counts = " · ".join(f"{escape(status.lower())} {fmt(n)}" for status, n in
+                        sorted(Counter(j.status for j in report.jobs).items()))
+    if report.not_read or report.jobs_capped:
+        gaps = list(report.not_read) + (["its restore jobs past the first pages"] if report.jobs_capped else [])
+        blocks.append(section(reassure(Coverage.of(gaps), Claim.ALL_CLEAR)))
+    sentence = f"*{_plural(len(report.jobs), 'restore')}* read" + (f": {counts}" if counts else "")
+    blocks.append(section(sentence))
+    lines = [_job_line(j, report.plan_names, now) for j in report.jobs[:HISTORY_LINES]]
+    if len(report.jobs) > HISTORY_LINES:
+        lines.append(f"_…and {_plural(len(report.jobs) - HISTORY_LINES, 'earlier restore')}: the console lists them_")
+    if lines:
+        blocks.append(section(fit_lines(lines, limit=HISTORY_LINES + 1)))
+    blocks.append(context(_plural(report.calls, "AWS call")))
     return bounded(Message(text=_fallback(sentence), blocks=blocks))
 
 

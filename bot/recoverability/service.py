@@ -13,8 +13,9 @@ from bot.config import Settings
 from bot.domain.access import OutOfScope
 from bot.domain.query import COMMAND
 from bot.domain.recoverability import CoverageRead, Lookup, ProtectedResource
+from bot.recoverability.controls import HistoryValue
 from bot.recoverability.grammar import CoverageQuery, ResourceQuery
-from bot.recoverability.render import render_coverage, render_lookup, render_resource
+from bot.recoverability.render import render_coverage, render_history, render_lookup, render_resource
 from bot.recoverability.verdicts import cover
 from bot.slack.blocks import Message
 
@@ -99,6 +100,19 @@ class Recoverability:
         report = replace(report, calls=report.calls + calls)
         log.info("resource answered jobs=%d calls=%d not_read=%d", len(report.jobs), report.calls, len(report.not_read))
         return render_resource(report, query, now=now, sample=self.sample, command=command)
+
+    def history(self, value: HistoryValue, visible: frozenset[str] | None) -> Message:
+        """The restore history button: the resource's account is checked against the channel's scope again."""
+        accounts, unread = self.accounts(value.account, visible)
+        query = ResourceQuery(value.arn, is_arn=True, account=value.account, regions=(value.region,))
+        if not accounts:
+            return render_lookup(Lookup(value.arn, (), (value.account,), (value.region,), unread), query,
+                                 sample=self.sample)
+        report = self.reader.report(ProtectedResource(value.account, value.region, value.arn, ""), accounts[0])
+        if not report.resource.resource_type and report.not_read:  # not described: not a protected resource there
+            lookup = Lookup(value.arn, (), (accounts[0],), (value.region,), report.not_read, report.calls)
+            return render_lookup(lookup, query, sample=self.sample)
+        return render_history(report, now=datetime.now(UTC), sample=self.sample)
 
     # ----------------------------------------------------------------- coverage
 

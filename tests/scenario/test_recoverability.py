@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import re
 from datetime import datetime
+from urllib.parse import quote
 
 import boto3
 import pytest
@@ -16,12 +17,13 @@ from bot.answers.service import RestoresService
 from bot.aws.client import BackupService
 from bot.aws.identity import IdentityReader
 from bot.config import load_settings
+from bot.recoverability.controls import HistoryValue
 from bot.wiring import Wiring
 from tests.fakes.aws import BackupEmulator
 from tests.fakes.resources import Estate, coverage_oracle, estate, latest_finished
 from tests.fakes.slack import FakeSlack
 from tests.fakes.sts import READER_ROLE, FakeSts
-from tests.support import E2E_REGIONS, AppBot
+from tests.support import E2E_REGIONS, AppBot, actions_of, click
 
 pytestmark = pytest.mark.dates
 
@@ -168,3 +170,26 @@ def test_through_a_signed_slash_command(app_bot: AppBot, emulator: BackupEmulato
     coverage = app_bot.ask("coverage 90d")
     by_type, _, proven_type, _, _ = coverage_oracle(data.resources, data.jobs, now, 90)
     assert f"{sum(proven_type.values())} of {sum(by_type.values())} protected resources" in coverage.body["text"]
+
+
+def test_the_restore_history_button_and_the_console_link(app_bot: AppBot, emulator: BackupEmulator, slack: FakeSlack,
+                                                        now: datetime) -> None:
+    data = load(emulator, now, (emulator.caller_account,))
+    resource = next(r for r in data.resources if data.stories[r.arn] == "aborted_then_ok")
+    answer = app_bot.ask(f"resource {resource.name}")
+    buttons = actions_of(answer)
+    assert buttons["restores_resource_console"]["url"].endswith(quote(resource.arn, safe=""))
+    status, (history,) = click(app_bot, slack, "restores_resource_history", buttons["restores_resource_history"]["value"])
+    shown = json.dumps(history.body["blocks"], ensure_ascii=False)
+    jobs = [j for j in data.jobs if j.source_resource_arn == resource.arn]
+    assert status == 200 and f"*{len(jobs)} restores* read" in shown and "Restore aborted by user" in shown
+    assert click(app_bot, slack, "restores_resource_console", "", expect_answers=0)[0] == 200
+    forged = HistoryValue(resource.arn.replace(emulator.caller_account, "999999999999"), "999999999999",
+                          resource.region).encode()
+    emulator.reset()
+    status, (refused,) = click(app_bot, slack, "restores_resource_history", forged)
+    assert "No such protected resource" in json.dumps(refused.body) and "restores* read" not in json.dumps(refused.body)
+    other_partition = HistoryValue("arn:aws-cn:rds:cn-north-1:999999999999:db:x", "999999999999", "cn-north-1").encode()
+    emulator.reset()
+    status, (refused,) = click(app_bot, slack, "restores_resource_history", other_partition)
+    assert "outside the AWS partition" in json.dumps(refused.body) and emulator.calls() == []
