@@ -8,6 +8,7 @@ cannot read is logged and left to the queue's redrive policy, which moves it to 
 
 from __future__ import annotations
 
+import copy
 import json
 import logging
 import re
@@ -23,6 +24,7 @@ from bot.domain.ids import ACCOUNT_ID_RE, REGION_RE
 from bot.domain.query import ALERT_STATES
 from bot.domain.results import RestoreJobRow
 from bot.store.alerts import DONE, DROPPED
+from bot.store.claims import new_owner
 
 log = logging.getLogger(__name__)
 
@@ -157,13 +159,16 @@ class AlertEvents:
     @classmethod
     def build(cls, poller: AlertPoller, queue_url: str, *, endpoint_url: str | None = None) -> AlertEvents:
         """An SQS client of the bot's own session in the queue's region (its URL names it; AWS_ENDPOINT_URL_SQS or
-        `endpoint_url` points elsewhere, as for a test)."""
+        `endpoint_url` points elsewhere, as for a test). The consumer posts as an owner of its own: it runs beside
+        the clock's sweep, and each claim in the outbox names who holds it."""
         host = queue_url.split("/")[2]
         region = host.split(".")[1] if host.startswith("sqs.") else poller.settings.regions[0]
         kwargs: dict[str, Any] = {"region_name": region}
         if endpoint_url:
             kwargs["endpoint_url"] = endpoint_url
-        return cls(poller, poller.backup.session().client("sqs", **kwargs), queue_url)
+        own = copy.copy(poller)
+        own.owner = new_owner()
+        return cls(own, poller.backup.session().client("sqs", **kwargs), queue_url)
 
     def scheduled(self) -> EventsRun | None:
         """One receive for the clock: a failure is logged, the messages stay in the queue for the next."""
@@ -216,8 +221,8 @@ class AlertEvents:
                 else:
                     run.waiting += len(waiting)
         run.deleted = self._delete(settled, run)
-        log.info("alert events: %d received, %d alert(s), %d deleted, %d left waiting, %d malformed", run.received,
-                 run.alerts, run.deleted, run.waiting, run.malformed)
+        log.info("alert events: %d received, %d alert(s), %d other(s), %d deleted, %d left waiting, %d malformed",
+                 run.received, run.alerts, run.ignored, run.deleted, run.waiting, run.malformed)
         return run
 
     def _listed(self, event: JobEvent, receives: int, run: EventsRun) -> RestoreJobRow | None:
