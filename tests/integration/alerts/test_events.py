@@ -212,3 +212,40 @@ def test_a_message_stays_until_every_channels_alert_is_posted(
     assert sum(r.deleted for r in runs) == 1 and sqs.depth(events.queue_url) == 0
     assert alerted_jobs(slack, "C0TEAMB") == {"alert-00001": 1}
     assert alert_posts(slack, "C0ALERTS") == ([], [])  # posted before, not again
+
+
+def _together(*work: Callable[[], object]) -> None:
+    """Run each in a thread of its own, released at the same moment."""
+    import threading
+
+    start = threading.Barrier(len(work))
+
+    def run(one: Callable[[], object]) -> None:
+        start.wait()
+        one()
+
+    threads = [threading.Thread(target=run, args=(one,)) for one in work]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+
+
+def test_an_event_and_a_sweep_reading_the_same_job_at_once_post_it_once(
+    fakes: tuple[BackupEmulator, FakeSlack], sqs: MotoSqs, consumer: Callable[..., AlertEvents], now: datetime
+) -> None:
+    import copy
+
+    emulator, slack = fakes
+    events = consumer()
+    sweeper = copy.copy(events.poller)  # the clock's poller, beside its consumer
+    sweeper.owner = "the-clocks-sweep"
+    jobs = []
+    for n in range(1, 4):
+        jobs.append(failed_job(now, n, reason=f"reason {n}", ago=timedelta(seconds=10 * n)))
+        emulator.load(jobs=jobs)
+        sqs.send(events.queue_url, restore_job_event(jobs[-1]))
+        _together(lambda: sweeper.poll(sweep=True), events.receive)
+    drain(events, sqs)
+    assert alerted_jobs(slack, "C0ALERTS") == {f"alert-0000{n}": 1 for n in range(1, 4)}
+    assert len(alert_posts(slack, "C0ALERTS")[0]) == 1 and sqs.depth(events.queue_url) == 0
