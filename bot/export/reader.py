@@ -6,7 +6,7 @@ from __future__ import annotations
 import functools
 import queue
 import threading
-from collections.abc import Iterator
+from collections.abc import Generator
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 from typing import Any
@@ -83,7 +83,7 @@ class JobStream:
         self.failures: list[ChainFailure] = []
         self.calls = 0
 
-    def __iter__(self) -> Iterator[ExportRow]:
+    def __iter__(self) -> Generator[ExportRow, None, None]:
         pool = ThreadPoolExecutor(max_workers=self._at_once, thread_name_prefix="aws-export")
         feeder = threading.Thread(target=self._feed, args=(pool,), name="aws-export-feed", daemon=True)
         feeder.start()
