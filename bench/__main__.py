@@ -18,7 +18,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-BENCHES = ("ack_latency", "fanout", "cache", "memory", "fairness", "scale", "chart", "alerts", "alert_events", "export")
+BENCHES = ("ack_latency", "fanout", "cache", "memory", "fairness", "scale", "chart", "alerts", "alert_events", "export",
+           "coverage")
 REPO = Path(__file__).resolve().parent.parent
 
 
