@@ -56,6 +56,8 @@ def hot_pairs(
     }
     return HotPairs(
         windows=dict.fromkeys(sorted(pairs), (after, now)),
-        failures=tuple(f"{f.region} ({f.kind.value})" for f in answer.failures),
+        # A region not read in full may hide a pair: named (the poll is then not ok), read again next sweep.
+        failures=tuple(f"{f.region} ({f.kind.value})" for f in answer.failures)
+        + tuple(f"{region} (too many pages)" for region in answer.truncated),
         calls=answer.calls,
     )
