@@ -11,7 +11,7 @@ from slack_sdk.models.blocks import Block
 from bot.domain.console import job_url, plan_url, resource_url
 from bot.domain.query import RestoreFilter, Span, State
 from bot.domain.results import RestoreJobRow
-from bot.domain.words import covering_span, jobs_command, window_text
+from bot.domain.words import covering_span, day_text, jobs_command, window_text
 from bot.slack.blocks import Message, clip, code, context, escape, fmt, link, plain, quoted, section
 
 REASON_CHARS = 600  # of the first job's StatusMessage, in the reply's quote
@@ -55,7 +55,7 @@ def render_parent(day: date, count: int, group_id: str | None) -> Message:
     headline = f"Restore failures today: {fmt(count)}"
     text = f"{ping} {headline}" if ping else headline
     blocks: list[Block] = [
-        section(f"{ping + ' ' if ping else ''}:rotating_light: *Restore failures today* ({day:%a %d %b %Y}, UTC): "
+        section(f"{ping + ' ' if ping else ''}:rotating_light: *Restore failures today* ({day_text(day)} {day.year}, UTC): "
                 f"*{fmt(count)}*"),
         context(f"Each failed or aborted restore job is a reply in this thread, a few minutes after AWS Backup reports "
                 f"it · {_listing(Span.DAY)} list the last 24 h, today's included"),

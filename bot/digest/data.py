@@ -9,6 +9,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from bot.domain.coverage import OnlyAccount
 from bot.domain.query import BAD_VALUES, State
 from bot.domain.results import RegionFailure, SummaryRow
+from bot.domain.words import day_text
 
 TREND_DAYS = 14
 AVERAGE_DAYS = 7
@@ -77,7 +78,7 @@ class DigestData:
         answer (render.py): the day not summarised yet, accounts AWS did not show."""
         notes = []
         if self.unsummarised:
-            notes.append(f"AWS has not summarised {self.day:%a %d %b} yet (no ONE_DAY bucket; retried later)")
+            notes.append(f"AWS has not summarised {day_text(self.day)} yet (no ONE_DAY bucket; retried later)")
         if self.only_account is not None:
             notes.append(only_account_note(self.only_account))
         return tuple(notes)

@@ -100,7 +100,7 @@ def render_digest(
     footer. "All clear" is said only when neither the restore jobs nor the extra section have anything wrong.
     `chart`: the uploaded trend chart (digest_series), shown in place of the text sparkline."""
     clear = data.all_clear and extra is None
-    day = f"{data.day:%a %d %b %Y}"
+    day = f"{day_text(data.day)} {data.day.year}"
     blocks: list[Block] = [kit.header(f"Daily restore digest — {day} (UTC)")]
     answered = [r for r in data.regions if r not in {f.region for f in data.failures}]
     scope = kit.describe_scope(

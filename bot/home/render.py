@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -235,7 +235,7 @@ def _headline(data: HomeData) -> list[Block]:
 def _trend(data: HomeData) -> list[Block]:
     series = data.series
     bad = series.bad
-    span = f"{series.days[0]:%d %b} – {series.days[-1]:%d %b}"
+    span = f"{series.days[0].day} {series.days[0]:%b} – {series.days[-1].day} {series.days[-1]:%b}"
     if data.trend_image is not None:
         image = data.trend_image
         kwargs: dict[str, Any] = (
@@ -253,7 +253,8 @@ def _trend(data: HomeData) -> list[Block]:
         trend_line(daily_counts(per_day, days[-1])) + f" · most {kit.fmt(max(bad, default=0))}",
         trend_line(daily_counts(completed, days[-1]), "completed") + f" · most {kit.fmt(max(series.completed, default=0))}",
     ]
-    change = change_text(bad[-1], series.average())
+    # The last day against the 7 before it (the digest's comparison), not a week that includes it.
+    change = change_text(bad[-1], replace(series, highlight=series.days[-1]).average())
     if change:
         lines.append(f"{day_text(series.days[-1])}: {kit.fmt(bad[-1])} failed or aborted — {change}")
     return [kit.section("\n".join(lines))]

@@ -74,7 +74,7 @@ def test_digest_dry_run_sample_posts_nowhere(day: date) -> None:
     # It covers yesterday (UTC), whatever day it runs, with the sample's numbers for that day.
     bad = sum(c.count for c in sample_counts(day + timedelta(days=1))
               if c.day == day and c.state in ("FAILED", "ABORTED") and c.account_id == SAMPLE_CALLER_ACCOUNT)
-    assert f"*{bad:,} restore jobs failed or were aborted* on {day:%a %d %b %Y}" in result.stdout
+    assert f"*{bad:,} restore jobs failed or were aborted* on {day:%a} {day.day} {day:%b %Y}" in result.stdout
     refused = run("digest", "--sample")
     assert refused.returncode == 2 and "--sample only goes with --dry-run" in refused.stderr
 

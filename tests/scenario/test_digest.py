@@ -77,7 +77,7 @@ def test_numbers_equal_independent_sums(fakes: tuple[BackupEmulator, FakeSlack],
     for channel in DIGEST_CHANNELS:
         (post,) = posts(slack, channel)
         text = text_of(post)
-        assert f"*{failed + aborted:,} restore jobs failed or were aborted* on {day:%a %d %b %Y}; {completed:,} completed" in text
+        assert f"*{failed + aborted:,} restore jobs failed or were aborted* on {day:%a} {day.day} {day:%b %Y}; {completed:,} completed" in text
         assert f"*FAILED*\\n{failed:,}" in text and f"*ABORTED*\\n{aborted:,}" in text
         # Every row says failed or aborted (issue 23, item 3), failed first, a zero left out.
         for region in E2E_REGIONS:
