@@ -13,7 +13,7 @@ from bot.alerts.poll import AlertPoller
 from bot.sample.api_model import RESTORE_JOBS_PATH as JOBS_PATH
 from bot.sample.api_model import SUMMARIES_PATH
 from bot.sample.records import DailyCount
-from tests.fakes.aws import BackupEmulator
+from tests.fakes.aws import BackupEmulator, unavailable
 from tests.fakes.slack import FakeSlack
 from tests.support import E2E_REGIONS, alert_posts, alerted_jobs, failed_job
 
@@ -127,3 +127,13 @@ def test_the_first_sweep_does_not_alert_on_failures_from_before_the_event_path(
     assert poller.poll(sweep=True).ok
     assert alert_posts(slack, "C0ALERTS") == ([], [])
     assert {c.params.get("accountId", "own") for c in emulator.calls(JOBS_PATH)} == {"own"}
+
+
+def test_a_region_whose_summaries_fail_is_named_and_the_sweep_is_not_ok(
+    launch_poller: Callable[..., AlertPoller], fakes: tuple[BackupEmulator, FakeSlack], now: datetime
+) -> None:
+    emulator, _ = fakes
+    emulator.set_fault("eu-west-1", unavailable())
+    poller = launch_poller(RESTORES_ALERT_CHANNELS="C0ALERTS", RESTORES_ALERT_QUEUE_URL=QUEUE)
+    run = poller.poll(sweep=True)
+    assert not run.ok and "summaries of eu-west-1 (unavailable)" in run.summary()
