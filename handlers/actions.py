@@ -18,7 +18,7 @@ from bot.answers.service import RestoresService
 from bot.charts.trend import chart_comment, render_chart_text
 from bot.charts.upload import upload_chart
 from bot.recoverability.controls import HistoryValue, ResourceAction
-from bot.restore_testing.controls import TestJobsValue
+from bot.restore_testing.controls import TestJobsValue, TestsShareValue
 from bot.slack.blocks import Message
 from bot.web.admission import Gate
 from handlers.respond import deliver, once, post_to_user
@@ -160,6 +160,20 @@ class RestoresActions:
         """A link button: Slack opens the URL and sends the click too; there is nothing to answer."""
         ack()
 
+    def tests_share(self, body: dict[str, Any], respond: Respond, logger: logging.Logger) -> None:
+        """The restore tests answer's Share: answered as the typed `tests … share`, through the command's grammar and
+        access checks; the private copy goes once the shared one is posted."""
+        user, channel, raw = _clicked(body)
+        try:
+            value = TestsShareValue.decode(raw)
+        except StaleAction as error:
+            logger.info("stale or tampered action value from user=%s: %s", user, error)
+            deliver(respond, render_stale_action(), logger, replace_original=False)
+            return
+        message = self.service.answer(value.shared(), user_id=user, channel_id=channel, teams=_teams(body))
+        if deliver(respond, message, logger, replace_original=False) and message.response_type == "in_channel":
+            once(respond, delete_original=True)
+
     def unknown(self, body: dict[str, Any], respond: Respond | None, logger: logging.Logger,
                 client: WebClient | None = None) -> None:
         logger.info("unknown action %s", ((body.get("actions") or [{}])[0]).get("action_id"))
@@ -175,6 +189,7 @@ def register(app: App, service: RestoresService, gate: Gate | None = None) -> No
     app.action(ActionId.SHARE.pattern())(ack=listener.ack, lazy=[listener.share])
     app.action(ActionId.CHART.pattern())(ack=listener.ack, lazy=[listener.chart])
     app.action(ActionId.TEST_JOBS.pattern())(ack=listener.ack, lazy=[listener.test_jobs])
+    app.action(ActionId.TESTS_SHARE.pattern())(ack=listener.ack, lazy=[listener.tests_share])
     app.action(ResourceAction.HISTORY.value)(ack=listener.ack, lazy=[listener.resource_history])
     app.action(ResourceAction.CONSOLE.value)(listener.link)
     # Registered last: Bolt runs the first listener that matches, so this only gets what nothing else took

@@ -442,3 +442,21 @@ def test_one_voice_in_the_tests_message(now: datetime) -> None:
     assert f"(<{console}jobs/restore/details/leaky-1|job in the AWS console>)" in clean_up
     assert f"*leaky* · us-east-1 · {ACCOUNT} · <{console}restoretesting/details/leaky|plan in the AWS console>" in text
     assert "*Window:* last 7 days, to " in text and text.count(" UTC") >= 2
+
+
+def test_the_tests_answer_has_one_share_button_unless_shared(now: datetime) -> None:
+    """Issue 23, item 8: a Share button (never primary) carrying the query, none on the copy posted in the channel."""
+    from bot.answers.controls import ActionId
+    from bot.restore_testing.controls import TestsShareValue
+
+    good = plan("good", now)
+    board = judge(result_of(now, [good], [job(good, 1, now)]), now=now, days=14)
+    query = TestsQuery(days=14, regions=("eu-west-1",))
+    blocks = render_tests(board, query, now=now).block_dicts()
+    shares = [e for b in blocks if b["type"] == "actions" for e in b["elements"]
+              if e["action_id"] == ActionId.TESTS_SHARE.value]
+    assert len(shares) == 1 and "style" not in shares[0]
+    assert TestsShareValue.decode(shares[0]["value"]).shared() == "tests 14d region:eu-west-1 share"
+    assert blocks[-1]["type"] == "context"  # the footer stays last
+    shared = render_tests(board, TestsQuery(days=14, regions=("eu-west-1",), share=True), now=now).block_dicts()
+    assert ActionId.TESTS_SHARE.value not in str(shared)
