@@ -13,10 +13,15 @@ process (its peak RSS is its own, not the emulator's), in the same run:
 
     python -m bench.coverage [--accounts 50] [--resources 2000] [--baseline-accounts 2] [--days 90]
 
-Targets (exit status 1 if one is missed): every figure equals the oracle computed from the raw records (both ways);
-the bot's read < 20 s (RESTORES_AWS_DEADLINE's default: a slower read is cut and answered as incomplete); its AWS calls
-≤ 1% of the per-resource way's; its peak RSS < 400 MB (it holds every resource of the estate; the answer process of
-`python -m bench.memory` stays under 150 MB for other answers).
+Targets (exit status 1 if one is missed), and why:
+* every figure equals the oracle computed from the raw records, both ways (numbers exact);
+* the bot's CPU < 20 s: its own work within RESTORES_AWS_DEADLINE's default (a read past it is answered as
+  incomplete). Its wall time here also holds the emulator's, which serves every page from one process on the same
+  cores as the bot, so the wall time is compared, not bounded: ≤ 10% of the per-resource way's (projected);
+* its AWS calls ≤ 1% of the per-resource way's: AWS Backup's request rate is per account and region, and a call a
+  resource is what gets throttled;
+* its peak RSS < 400 MB: it holds every resource of the estate for the verdicts (about 100 MB at 300,000) beside
+  boto3 and a session per account; over the 150 MB a usual answer's worker stays under (`python -m bench.memory`).
 """
 
 from __future__ import annotations
@@ -37,7 +42,8 @@ from typing import Any
 
 REGIONS = ("us-east-1", "eu-west-1", "ap-southeast-2")
 OWN = "111122223333"
-TIME_TARGET = 20.0
+CPU_TARGET = 20.0
+WALL_SHARE_TARGET = 0.10
 CALLS_SHARE_TARGET = 0.01
 RSS_TARGET_MB = 400
 REPO = Path(__file__).resolve().parent.parent
@@ -189,15 +195,19 @@ def main(argv: Sequence[str] | None = None) -> int:
         and not bot["not_read"]
     report.add("estate", f"{len(data.resources):,} resources", f"{len(accounts)}x{len(REGIONS)}x{args.resources}")
     report.add("figures exact (both ways)", "yes" if exact else "NO", "equal to the oracle", exact)
-    report.add("bot: time", f"{bot['elapsed']:.1f} s", f"< {TIME_TARGET:g} s", bot["elapsed"] < TIME_TARGET)
+    report.add("bot: CPU", f"{bot['cpu']:.1f} s", f"< {CPU_TARGET:g} s", bot["cpu"] < CPU_TARGET)
+    report.add("bot: time", f"{bot['elapsed']:.1f} s")
     report.add("bot: AWS calls", f"{bot['calls']:,} ({bot_requests:,} requests)")
     report.add("bot: peak RSS", f"{bot['peak_rss_mb']:.0f} MB", f"< {RSS_TARGET_MB} MB",
                bot["peak_rss_mb"] < RSS_TARGET_MB)
-    report.add(f"per-resource, {len(sample)} accounts: time", f"{base['elapsed']:.1f} s")
+    report.add(f"per-resource, {len(sample)} accounts: time", f"{base['elapsed']:.1f} s (CPU {base['cpu']:.1f} s)")
     report.add(f"per-resource, {len(sample)} accounts: calls", f"{base['calls']:,}")
     report.add("per-resource, projected: time", f"{projected_time:.0f} s")
     report.add("per-resource, projected: calls", f"{projected_calls:,.0f}")
     report.add("per-resource: peak RSS", f"{base['peak_rss_mb']:.0f} MB")
+    wall_share = bot["elapsed"] / projected_time
+    report.add("bot time / per-resource time", f"{wall_share:.1%}", f"<= {WALL_SHARE_TARGET:.0%}",
+               wall_share <= WALL_SHARE_TARGET)
     share = bot["calls"] / projected_calls
     report.add("bot calls / per-resource calls", f"{share:.2%}", f"<= {CALLS_SHARE_TARGET:.0%}",
                share <= CALLS_SHARE_TARGET)
