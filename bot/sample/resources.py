@@ -37,7 +37,7 @@ _NEVER_RESTORED_AT: Final = {  # ARN -> (region, type, name): an S3 ARN names ne
     "arn:aws:s3:::media-archive": ("eu-west-1", "S3", "media-archive"),
     NEVER_RESTORED[2]: ("ap-southeast-2", "EFS", "search-index"),
 }
-SPIKE_DAYS_AGO: Final = 3  # bot.sample.data's spike (kept in step by tests/unit/sample)
+SPIKE_DAYS_AGO: Final = 3  # bot.sample.data's spike (tests/fakes/test_resources_fake.py fails if they part)
 
 
 def with_ledger_db(jobs: Iterable[RestoreJob], now: datetime) -> list[RestoreJob]:
