@@ -20,6 +20,7 @@ from slack_sdk.models.blocks import (
 
 from bot.answers.controls import ActionId, ActionValue, BlockId, StaleAction
 from bot.charts.render import DailySeries, series_from_rows
+from bot.domain.console import plan_url
 from bot.domain.coverage import Claim, Coverage, reassure
 from bot.domain.query import ANY, COMMAND, Period, RestoreFilter, Span, State
 from bot.domain.reasons import group_reasons
@@ -338,8 +339,10 @@ def _tests(data: HomeData) -> list[Block]:
     for i, verdict in enumerate(flagged[:TOP_PLANS]):
         plan = verdict.plan
         name = kit.escape(kit.clip(plan.name, 80))
+        console = kit.link(plan_url(plan.arn, plan.name), "plan in the AWS console")
         blocks.append(kit.section(f"{ICONS[verdict.severity]} *{name}* · {kit.escape(plan.region)} · "
-                              f"{kit.escape(plan.account_id)}: " + "; ".join(problems(verdict))))
+                                  f"{kit.escape(plan.account_id)}: " + "; ".join(problems(verdict))
+                                  + (f" · {console}" if console else "")))
         wanted = [(TestJobsKind.FAILED, "Failed restores", len(verdict.failed)),
                   (TestJobsKind.VALIDATION, "Validation failures", len(verdict.validation_failed)),
                   (TestJobsKind.LEAKED, "Not deleted", len(verdict.leaks))]

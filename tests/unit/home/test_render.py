@@ -28,6 +28,7 @@ from bot.domain.results import (
 )
 from bot.home.render import (
     MAX_HOME_BLOCKS,
+    TOP_PLANS,
     HomeData,
     TrendImage,
     fit_view,
@@ -41,6 +42,7 @@ from bot.restore_testing.verdicts import judge
 from bot.slack.blocks import Message, section
 from tests.fakes.slack import validate_blocks
 from tests.support import assert_inert
+from tests.unit.console_links import assert_inert_but_console_links, console_links
 
 pytestmark = pytest.mark.dates
 
@@ -206,7 +208,9 @@ def test_any_organisation_fits_a_home_view_and_stays_inert(accounts: list[str], 
     view = render_home(data(rows, jobs=jobs, plans=testing))
     blocks = view.block_dicts()
     assert validate_blocks(blocks, max_blocks=MAX_HOME_BLOCKS) == []
-    assert_inert(Message(text="home", blocks=view.blocks))
+    # Live only in the links the bot builds to a plan's console page (every name percent-encoded in them).
+    assert_inert_but_console_links(Message(text="home", blocks=view.blocks))
+    assert len(console_links(Message(text="home", blocks=view.blocks))) <= min(len(plans), TOP_PLANS)
     for element in buttons(blocks):
         if element["action_id"].startswith(ActionId.TEST_JOBS.value):
             TestJobsValue.decode(element["value"], now=NOW)
@@ -244,3 +248,13 @@ def test_reasons_of_an_incomplete_jobs_read_are_not_none_listed() -> None:
     partial = JobsResult(home.failed_jobs.query, (), (), incomplete=("2 accounts in us-east-1 not listed",))
     text = view_text(render_home(HomeData(**{**home.__dict__, "failed_jobs": partial})).block_dicts())
     assert "none listed" not in text and "2 accounts in us-east-1 not listed" in text
+
+
+def test_a_flagged_plan_links_its_console_page() -> None:
+    late = TestingPlan("eu-west-1", "111122223333", "nightly_rds", "arn:aws:backup:eu-west-1:111122223333:"
+                       "restore-testing-plan:nightly_rds-abc", "cron(0 5 ? * * *)", None, None,
+                       NOW - timedelta(days=60), NOW - timedelta(days=5))
+    view = render_home(data(ROWS, plans=(late,)))
+    assert console_links(Message(text="home", blocks=view.blocks)) == [
+        "<https://console.aws.amazon.com/backup/home?region=eu-west-1#/restoretesting/details/nightly_rds"
+        "|plan in the AWS console>"]
