@@ -95,14 +95,7 @@ class ActionValue:
     @classmethod
     def decode(cls, raw: object, *, now: datetime | None = None) -> ActionValue:
         """Parse and re-validate a value that came back from Slack; raise StaleAction if anything is off."""
-        if not isinstance(raw, str) or not raw or len(raw) > MAX_VALUE_CHARS:
-            raise StaleAction("missing or oversized value")
-        try:
-            data = json.loads(raw)
-        except (ValueError, RecursionError):  # nested brackets deep enough exhaust the parser's recursion
-            raise StaleAction("not JSON") from None
-        if not isinstance(data, dict) or data.get("v") != VALUE_VERSION:
-            raise StaleAction("unknown value version")
+        data = load_value(raw)
         if set(data) - {"v", "s", "p", "t", "a", "r", "m", "h", "o", "w"}:
             raise StaleAction("unexpected fields")
         try:
@@ -127,6 +120,20 @@ class ActionValue:
 
     def with_filter(self, **changes: Any) -> ActionValue:
         return ActionValue(filter=replace(self.filter, **changes), window=self.window)
+
+
+def load_value(raw: object) -> dict[str, Any]:
+    """A control's value as it came back from Slack: a JSON object of this version, else StaleAction. Every typed
+    value (ActionValue, the restore testing ones) starts here and checks its own fields after."""
+    if not isinstance(raw, str) or not raw or len(raw) > MAX_VALUE_CHARS:
+        raise StaleAction("missing or oversized value")
+    try:
+        data = json.loads(raw)
+    except (ValueError, RecursionError):  # nested brackets deep enough exhaust the parser's recursion
+        raise StaleAction("not JSON") from None
+    if not isinstance(data, dict) or data.get("v") != VALUE_VERSION:
+        raise StaleAction("unknown value version")
+    return data
 
 
 def _region_list() -> tuple[list[str], str]:

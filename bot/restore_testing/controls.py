@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 
-from bot.answers.controls import MAX_VALUE_CHARS, VALUE_VERSION, StaleAction, text_field, window_field
+from bot.answers.controls import VALUE_VERSION, StaleAction, load_value, text_field, window_field
 from bot.domain.regions import known_regions
 
 
@@ -52,13 +52,8 @@ class TestJobsValue:
 
     @classmethod
     def decode(cls, raw: object, *, now: datetime | None = None) -> TestJobsValue:
-        if not isinstance(raw, str) or not raw or len(raw) > MAX_VALUE_CHARS:
-            raise StaleAction("missing or oversized value")
-        try:
-            data = json.loads(raw)
-        except (ValueError, RecursionError):
-            raise StaleAction("not JSON") from None
-        if not isinstance(data, dict) or data.get("v") != VALUE_VERSION or set(data) != {"v", "p", "k", "w"}:
+        data = load_value(raw)
+        if set(data) != {"v", "p", "k", "w"}:
             raise StaleAction("unknown value version or fields")
         arn = text_field(data, "p")
         match = PLAN_ARN_RE.match(arn)
@@ -93,13 +88,8 @@ class TestsShareValue:
 
     @classmethod
     def decode(cls, raw: object) -> TestsShareValue:
-        if not isinstance(raw, str) or not raw or len(raw) > MAX_VALUE_CHARS:
-            raise StaleAction("missing or oversized value")
-        try:
-            data = json.loads(raw)
-        except (ValueError, RecursionError):
-            raise StaleAction("not JSON") from None
-        if not isinstance(data, dict) or data.get("v") != VALUE_VERSION or set(data) != {"v", "q"}:
+        data = load_value(raw)
+        if set(data) != {"v", "q"}:
             raise StaleAction("unknown value version or fields")
         query = text_field(data, "q")
         if not TESTS_TEXT_RE.match(query) or "share" in query.split():
