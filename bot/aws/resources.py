@@ -150,6 +150,8 @@ class ResourceReader:
                 recovery_point_created=_time(answer.get("LatestRestoreRecoveryPointCreationDate")),
             )
         except Exception as exc:
+            if isinstance(exc, ClientError) and exc.response.get("Error", {}).get("Code") == "ResourceNotFoundException":
+                return ResourceReport(resource, latest, (), calls=tally.calls + 1, missing=True)
             not_read.append(f"its record ({failure_words(resource.region, exc, 'backup:DescribeProtectedResource')})")
         jobs: list[RestoreJobRow] = []
         pages = Pages(client.list_restore_jobs_by_protected_resource, {"ResourceArn": resource.arn,

@@ -79,6 +79,7 @@ class ResourceReport:
     plan_names: dict[str, str] = field(default_factory=dict)  # plan ARN -> name
     not_read: tuple[str, ...] = ()
     calls: int = 0
+    missing: bool = False  # AWS said it is not a protected resource there (ResourceNotFoundException)
 
 
 @dataclass(frozen=True)

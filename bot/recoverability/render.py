@@ -59,8 +59,10 @@ def account_words(account: str) -> str:
 
 def accounts_line(accounts: tuple[str, ...]) -> str:
     named = [escape(a) for a in accounts if a]
-    words = (["the bot's own account"] if "" in accounts else []) + named
-    return clip(", ".join(words) or "none", 300)
+    words = ["the bot's own account"] if "" in accounts else []
+    if named:
+        words.append(f"account{'s' * (len(named) > 1)} {', '.join(named)}")
+    return clip(" and ".join(words) or "no account", 300)
 
 
 def _where(resource: ProtectedResource) -> str:

@@ -94,8 +94,8 @@ class Recoverability:
     def _report(self, resource: ProtectedResource, read_as: str, query: ResourceQuery, now: datetime, command: str,
                 calls: int = 0) -> Message:
         report = self.reader.report(resource, read_as)
-        if not report.resource.resource_type and report.not_read:  # not described: not a protected resource there
-            lookup = Lookup(query.target, (), (read_as,), (resource.region,), report.not_read, report.calls)
+        if report.missing:  # AWS said it is not a protected resource there
+            lookup = Lookup(query.target, (), (resource.account_id or read_as,), (resource.region,), (), report.calls)
             return render_lookup(lookup, query, sample=self.sample, command=command)
         report = replace(report, calls=report.calls + calls)
         log.info("resource answered jobs=%d calls=%d not_read=%d", len(report.jobs), report.calls, len(report.not_read))
@@ -109,8 +109,8 @@ class Recoverability:
             return render_lookup(Lookup(value.arn, (), (value.account,), (value.region,), unread), query,
                                  sample=self.sample)
         report = self.reader.report(ProtectedResource(value.account, value.region, value.arn, ""), accounts[0])
-        if not report.resource.resource_type and report.not_read:  # not described: not a protected resource there
-            lookup = Lookup(value.arn, (), (accounts[0],), (value.region,), report.not_read, report.calls)
+        if report.missing:  # AWS said it is not a protected resource there
+            lookup = Lookup(value.arn, (), (value.account,), (value.region,), (), report.calls)
             return render_lookup(lookup, query, sample=self.sample)
         return render_history(report, now=datetime.now(UTC), sample=self.sample)
 

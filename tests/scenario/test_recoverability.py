@@ -122,6 +122,9 @@ def test_an_ambiguous_name_lists_the_matches_and_an_unknown_one_says_what_was_se
     assert "*9 protected resources* match" in many and all(arn in many for arn in expected)
     none = text_of(service.answer("resource nothing-like-it", user_id="U1", channel_id="C1"))
     assert "No protected resource matches" in none and MEMBER in none and "eu-west-1" in none
+    gone = text_of(service.answer(f"resource arn:aws:rds:eu-west-1:{MEMBER}:db:gone", user_id="U1", channel_id="C1"))
+    assert f"No protected resource matches `arn:aws:rds:eu-west-1:{MEMBER}:db:gone` in account {MEMBER}" in gone
+    assert "Incomplete" not in gone
 
 
 def test_a_scoped_channel_neither_names_nor_counts_another_accounts_resources(
