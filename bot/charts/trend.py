@@ -43,8 +43,8 @@ def chart_series(result: SummaryResult, last_day: date, *, sample: bool = False)
 
 def chart_comment(series: DailySeries, command_text: str) -> str:
     """What the chart's message in the channel says: which filter, and the numbers a notification shows."""
-    return (f":bar_chart: {DAYS}-day restore trend for {code(command_text)}: {fmt(sum(series.bad))} failed or aborted, "
-            f"{fmt(sum(series.completed))} completed")
+    counts = states_text({State.FAILED: sum(series.failed), State.ABORTED: sum(series.aborted)}, zeros=True)
+    return f":bar_chart: {DAYS}-day restore trend for {code(command_text)}: {counts}, {fmt(sum(series.completed))} completed"
 
 
 def render_chart_posted(command_text: str) -> Message:

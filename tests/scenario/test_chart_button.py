@@ -51,8 +51,11 @@ def test_the_chart_is_uploaded_to_the_clicked_channel(app_bot: AppBot, emulator:
     assert "Failed or aborted per day: " + ", ".join(f"{d:%d %b} {n}" for d, n in zip(days, bad, strict=True)) in (
         upload.alt_txt or "")
     assert f"Completed in all: {completed}." in (upload.alt_txt or "")
-    assert upload.initial_comment is not None and f"{sum(bad):,} failed or aborted, {completed:,} completed" in (
-        upload.initial_comment)
+    failed, aborted = (expected_sum(dataset, state=s, resource_type="EBS", start=day - timedelta(days=13), end=today)
+                       for s in ("FAILED", "ABORTED"))
+    assert failed + aborted == sum(bad)
+    assert upload.initial_comment is not None and upload.initial_comment.endswith(
+        f": {failed:,} failed, {aborted:,} aborted, {completed:,} completed")
     # One read of every state, day by day, for exactly the answer's type and accounts.
     assert {(c.params["State"], c.params["AggregationPeriod"], c.params["ResourceType"])
             for c in emulator.calls("/audit/")} == {("ANY", "ONE_DAY", "EBS")}
