@@ -1,0 +1,40 @@
+"""`ask --sample` for `resource` and `coverage`, as a new user runs it (no AWS or Slack settings): the story of the
+sample's protected resources, and coverage figures equal to an oracle over the sample's own records."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+
+from bot.sample.data import sample_emulator
+from bot.sample.estate import SAMPLE_CALLER_ACCOUNT
+from tests.e2e.test_cli import run
+from tests.fakes.resources import coverage_oracle
+
+pytestmark = [pytest.mark.e2e, pytest.mark.dates]
+
+
+def test_resource_answers_tell_the_samples_story() -> None:
+    orders = run("ask", "--sample", "resource orders-db")
+    assert orders.returncode == 0, orders.stderr
+    assert "Can we restore orders-db?" in orders.stdout and "Restored and validated" in orders.stdout
+    assert "by restore testing plan" in orders.stdout and "*Last restores*" in orders.stdout
+    ledger = run("ask", "--sample", "resource ledger-db").stdout
+    assert "Last restore failed" in ledger and "Access denied to KMS key" in ledger
+    assert "Never restored: no evidence it can be" in run("ask", "--sample", "resource payments-db").stdout
+    refused = run("ask", "--sample", "resource arn:aws-cn:rds:cn-north-1:111122223333:db:x")
+    assert refused.returncode == 2 and "partition, which this bot does not answer for" in refused.stdout
+
+
+def test_coverage_equals_the_oracle_over_the_samples_records() -> None:
+    result = run("ask", "--sample", "coverage 180d")  # the sample's 14 days of history: no job near the window's edge
+    assert result.returncode == 0, result.stderr
+    emulator = sample_emulator(datetime.now(UTC))
+    resources = [r for r in emulator.api.resources if r.account_id == SAMPLE_CALLER_ACCOUNT]
+    jobs = [j for j in emulator.jobs if j.account_id == SAMPLE_CALLER_ACCOUNT]
+    by_type, _, proven, _, unproven = coverage_oracle(resources, jobs, datetime.now(UTC), 180)
+    assert f"*{sum(proven.values())} of {sum(by_type.values())} protected resources*" in result.stdout
+    for resource_type, total in by_type.items():
+        assert f"*{resource_type}* — {proven[resource_type]} of {total} (" in result.stdout
+    assert f"*No successful restore in 180 days* ({len(unproven)})" in result.stdout
