@@ -7,7 +7,7 @@ import json
 from dataclasses import dataclass
 from enum import StrEnum
 
-from bot.answers.controls import MAX_VALUE_CHARS, VALUE_VERSION, StaleAction, text_field
+from bot.answers.controls import VALUE_VERSION, StaleAction, load_value, text_field
 from bot.domain.ids import ACCOUNT_ID_RE
 from bot.domain.recoverability import ARN_RE
 from bot.domain.regions import known_regions, region_partitions
@@ -35,14 +35,9 @@ class HistoryValue:
 
     @classmethod
     def decode(cls, raw: object) -> HistoryValue:
-        if not isinstance(raw, str) or not raw or len(raw) > MAX_VALUE_CHARS:
-            raise StaleAction("missing or oversized value")
-        try:
-            data = json.loads(raw)
-        except (ValueError, RecursionError):
-            raise StaleAction("not JSON") from None
-        if not isinstance(data, dict) or data.get("v") != VALUE_VERSION or set(data) != {"v", "a", "c", "r"}:
-            raise StaleAction("unknown value version or fields")
+        data = load_value(raw)
+        if set(data) != {"v", "a", "c", "r"}:
+            raise StaleAction("unknown fields")
         arn, account, region = text_field(data, "a"), text_field(data, "c"), text_field(data, "r")
         match = ARN_RE.match(arn)
         if match is None or not ACCOUNT_ID_RE.match(account) or region not in known_regions():
