@@ -56,20 +56,23 @@ class AccountSessions:
         # One loader for every account's session: each would otherwise load, and keep, its own copy of botocore's
         # endpoint and service data (~10 MB an account, kept for the process: `python -m bench.coverage` measures it).
         self._loader = botocore.loaders.create_loader()
-        self._clients: dict[tuple[str, str], Any] = {}
+        self._clients: dict[tuple[str, str, str], Any] = {}
         self._lock = threading.Lock()
 
-    def client(self, account: str, region: str) -> Any:
-        if account == OWN:
+    def client(self, account: str, region: str, service: str = "backup") -> Any:
+        """A client of `service` (AWS Backup unless said) in the account's session; an emulator standing in for AWS
+        Backup (BackupService.endpoint_url) answers the other services too."""
+        if account == OWN and service == "backup":
             return self._backup.client(region)
         with self._lock:
-            client = self._clients.get((account, region))
+            client = self._clients.get((account, region, service))
             if client is None:
                 kwargs: dict[str, Any] = {"region_name": region, "config": self._backup.config}
                 if self._backup.endpoint_url:
                     kwargs["endpoint_url"] = self._backup.endpoint_url
-                client = self._session(account).client("backup", **kwargs)
-                self._clients[(account, region)] = client
+                session = self._backup.session() if account == OWN else self._session(account)
+                client = session.client(service, **kwargs)
+                self._clients[(account, region, service)] = client
             return client
 
     def _session(self, account: str) -> boto3.session.Session:
