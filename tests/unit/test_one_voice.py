@@ -154,3 +154,9 @@ def test_counts_agree_in_number_everywhere() -> None:
     wrong = re.compile(r"(?<![\d,.])1 (?:\w+ ){0,2}(?:jobs|restores|resources|regions|plans|accounts|days)\b")
     for name, text in said.items():
         assert not wrong.search(text), (name, wrong.search(text))
+
+
+def test_no_message_has_more_than_one_primary_button() -> None:
+    """Slack keeps the primary (green) style for the one main action of a message; a current selection is not one."""
+    for name, text in surfaces().items():
+        assert text.count('"style": "primary"') <= 1, name
