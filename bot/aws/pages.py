@@ -27,6 +27,7 @@ class Pages:
     tally: Tally
     max_pages: int | None = None
     capped: bool = False  # stopped at max_pages with a NextToken still to follow: what was read is a lower bound
+    next_key: str = "NextToken"  # the parameter and member that carry the next page (the Tagging API: PaginationToken)
 
     def __iter__(self) -> Iterator[dict[str, Any]]:
         # Hand-written: ListRestoreJobSummaries has no botocore paginator, and a paginator checks no deadline.
@@ -35,11 +36,11 @@ class Pages:
         while True:
             if time.monotonic() > self.deadline:
                 raise DeadlineExceeded(f"no complete answer in time ({self.tally.calls} pages read)")
-            page = self.call(**(dict(self.params, NextToken=token) if token else self.params))
+            page = self.call(**(dict(self.params, **{self.next_key: token}) if token else self.params))
             self.tally.calls += 1
             read += 1
             yield page
-            token = page.get("NextToken")
+            token = page.get(self.next_key)
             if not token:
                 return
             if self.max_pages is not None and read >= self.max_pages:
