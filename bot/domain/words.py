@@ -269,6 +269,16 @@ def change_text(count: int, average: float | None, *, days: int = 7) -> str:
     return f"{icon} *{word}:* {count:,} is {arrow} {abs(difference) / average * 100:.0f}% vs {average:.1f} a day in {before}"
 
 
+def success_text(completed: int, finished: int) -> str:
+    """A success rate that does not dramatise a few jobs: "2 of 3 finished restores" under SMALL_COUNTS finished,
+    "88.0% of finished restores" above."""
+    if not finished:
+        return "no finished restores"
+    if finished < SMALL_COUNTS:
+        return f"{completed:,} of {plural(finished, 'finished restore')}"
+    return f"{completed / finished * 100:.1f}% of finished restores"
+
+
 def ago_text(moment: datetime, now: datetime) -> str:
     """How long ago, in one form everywhere: "just now", "12 min ago", "6 h ago", "3 days ago"."""
     seconds = max(0.0, (now - moment).total_seconds())

@@ -36,6 +36,7 @@ from bot.domain.words import (
     series_days,
     state_word,
     states_text,
+    success_text,
     trend_line,
 )
 from bot.restore_testing.controls import TestJobsKind, TestJobsValue
@@ -210,10 +211,8 @@ def _headline(data: HomeData) -> list[Block]:
     answered = summary.answered_regions
     lower = " (at least: part of it could not be read, below)" if not data.coverage.complete else ""
     text = f"*{jobs_text(total)}* in the last {HOME_DAYS} days in {plural(len(answered), 'region')}{lower}"
-    if not data.coverage.complete:
-        rate = "not computed from partial numbers"  # a percentage of what was read would pass for the whole
-    else:
-        rate = f"{completed / finished * 100:.1f}% of finished restores" if finished else "no finished restores"
+    # A rate of what was read would pass for the whole.
+    rate = success_text(completed, finished) if data.coverage.complete else "not computed from partial numbers"
     fields = [
         kit.field_text(f"{State.COMPLETED.icon} *Completed*\n{kit.fmt(completed)}"),
         kit.field_text(f"{State.FAILED.icon} *Failed*\n{kit.fmt(failed)}"),

@@ -18,6 +18,7 @@ from bot.domain.words import (
     bars,
     change_text,
     daily_counts,
+    success_text,
     trend_line,
 )
 
@@ -66,6 +67,11 @@ def test_direction_and_colour_always_agree(count: int, average: float) -> None:
         assert "about the same" in said and "▲" not in said and "▼" not in said
     if max(count, average) < SMALL_COUNTS:
         assert "%" not in said
+
+
+def test_a_success_rate_of_a_few_restores_is_counts() -> None:
+    assert success_text(2, 3) == "2 of 3 finished restores" and success_text(1, 1) == "1 of 1 finished restore"
+    assert success_text(88, 100) == "88.0% of finished restores" and success_text(0, 0) == "no finished restores"
 
 
 def test_one_relative_time_form() -> None:
