@@ -13,11 +13,12 @@ from bot.answers.controls import ActionId, ActionValue, BlockId
 from bot.charts.render import ChartFile, DailySeries
 from bot.digest.data import AVERAGE_DAYS, DigestData
 from bot.domain.coverage import Claim, Coverage, reassure
-from bot.domain.query import COMMAND, Period, RestoreFilter, State
+from bot.domain.query import COMMAND, Period, RestoreFilter, Span, State
 from bot.domain.results import SummaryRow
 from bot.domain.words import (
     SERIES_DAYS,
     change_text,
+    counts_window_text,
     daily_counts,
     day_text,
     days_window,
@@ -26,7 +27,6 @@ from bot.domain.words import (
     state_word,
     states_text,
     trend_line,
-    window_text,
 )
 from bot.slack import blocks as kit
 
@@ -106,7 +106,7 @@ def render_digest(
     scope = kit.describe_scope(
         RestoreFilter(state=State.FAILED, account=data.account, regions=data.regions, visible_accounts=data.visible_accounts)
     )
-    blocks.append(kit.context(f"*Window:* {window_text(*days_window(data.day))} (the UTC day AWS has counted)",
+    blocks.append(kit.context(f"*Window:* {counts_window_text(Span.DAY, *days_window(data.day))}",
                               f"*Scope:* failed and aborted · {scope.split(' · ', 1)[1]}"))
     if not answered:
         blocks.append(kit.section(":rotating_light: *No region could be queried*; no numbers for this day."))

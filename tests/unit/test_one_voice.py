@@ -103,10 +103,10 @@ def test_every_surface_says_the_last_days_window_in_the_same_words() -> None:
     said = surfaces()
     window = window_text(*days_window(DAY))  # "5 Dec 00:00 – 6 Dec 00:00 UTC"
     for name in ("digest", "answer 1d"):
-        assert f"*Window:* {window}" in said[name], name
+        assert f"*Window:* {window} (the last full UTC day AWS has counted)" in said[name], name
     fourteen = window_text(*days_window(DAY, SERIES_DAYS))
     for name in ("home", "answer daily"):
-        assert f"*Window:* {fourteen}" in said[name], name
+        assert f"*Window:* {fourteen} (" in said[name], name
     for name, text in said.items():
         assert "Etc/UTC" not in text and "+00:00" not in text, name
 
