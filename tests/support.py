@@ -108,6 +108,7 @@ def bot_environment(aws_endpoint: str, slack_api_url: str, aws_dir: Path, **over
         # Who the caller is (sts:GetCallerIdentity, organizations:DescribeOrganization): the same emulator.
         AWS_ENDPOINT_URL_STS=aws_endpoint,
         AWS_ENDPOINT_URL_ORGANIZATIONS=aws_endpoint,
+        AWS_ENDPOINT_URL_RESOURCE_GROUPS_TAGGING_API=aws_endpoint,  # coverage's restore-critical tags
         AWS_ACCESS_KEY_ID="AKIDE2ETESTING",
         AWS_SECRET_ACCESS_KEY="e2e-aws-secret-key-do-not-log",
         AWS_DEFAULT_REGION="us-east-1",

@@ -23,6 +23,7 @@ from bot.aws.rows import as_utc, job_row
 from bot.aws.testing import OWN, AccountSessions
 from bot.domain.query import State
 from bot.domain.recoverability import (
+    CRITICAL_TAG,
     CoverageRead,
     LatestRestore,
     Lookup,
@@ -38,7 +39,9 @@ log = logging.getLogger(__name__)
 LIST_ACTIONS = "backup:ListProtectedResources and backup:ListRestoreJobs"
 REPORT_ACTIONS = ("backup:DescribeProtectedResource, backup:ListRestoreJobsByProtectedResource, "
                   "backup:ListRestoreTestingPlans and backup:ListRestoreTestingSelections")
+TAGS_ACTION = "tag:GetResources"
 PAGE_SIZE = 1000  # both list operations' maximum
+TAGGED_PAGE = 100  # GetResources' maximum
 MAX_HISTORY_PAGES = 5  # a resource's restore jobs read for its report: 5,000, newest first
 
 
@@ -48,6 +51,8 @@ class _Part:
 
     resources: list[ProtectedResource] = field(default_factory=list)
     proven: set[str] = field(default_factory=set)
+    critical: set[str] | None = None  # ARNs tagged restore-critical=true; None: the tags could not be read
+    tags_failure: str = ""
     calls: int = 0
 
 
@@ -99,6 +104,7 @@ class ResourceReader:
         for words in not_read:
             log.warning("protected resources not read: %s", words)
         parts = list(done.values())
+        tagged = [part.critical for part in parts if part.critical is not None]
         return CoverageRead(
             resources=tuple(r for part in parts for r in part.resources),
             proven=frozenset(arn for part in parts for arn in part.proven),
@@ -106,6 +112,8 @@ class ResourceReader:
             regions=regions,
             window=window or (datetime.min, datetime.min),
             not_read=tuple(not_read),
+            critical=frozenset(arn for found in tagged for arn in found) if tagged else None,
+            tags_not_read=tuple(part.tags_failure for part in parts if part.tags_failure),
             calls=sum(part.calls for part in parts),
             elapsed=time.monotonic() - started,
         )
@@ -128,7 +136,22 @@ class ResourceReader:
                 source = item.get("SourceResourceArn")
                 if source in arns and source not in part.proven and proves(job_row(region, item)):
                     part.proven.add(source)
+        self._critical(part, account, region, deadline)
         return part
+
+    def _critical(self, part: _Part, account: str, region: str, deadline: float) -> None:
+        """The resources tagged restore-critical=true (Resource Groups Tagging API): they only sort the list, so a
+        failure is named (what to grant) and nothing else changes."""
+        key, value = CRITICAL_TAG
+        params = {"TagFilters": [{"Key": key, "Values": [value]}], "ResourcesPerPage": TAGGED_PAGE}
+        try:
+            client = self.sessions.client(account, region, "resourcegroupstaggingapi")
+            found: set[str] = set()
+            for page in Pages(client.get_resources, params, deadline, part, next_key="PaginationToken"):
+                found.update(str(m.get("ResourceARN", "")) for m in page.get("ResourceTagMappingList", []))
+            part.critical = found
+        except Exception as exc:
+            part.tags_failure = f"{_where(account, region)} ({failure_words(region, exc, TAGS_ACTION)})"
 
     def report(self, resource: ProtectedResource, read_as: str) -> ResourceReport:
         """One resource: DescribeProtectedResource, its restore jobs (newest first, up to MAX_HISTORY_PAGES pages) and

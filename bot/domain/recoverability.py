@@ -14,6 +14,7 @@ from bot.domain.results import RestoreJobRow, TestingSelection
 ARN_RE = re.compile(r"\Aarn:(?P<partition>aws[a-z-]*):(?P<service>[a-z0-9-]+):(?P<region>[a-z0-9-]*):"
                     r"(?P<account>\d{12}|):(?P<resource>.+)\Z")
 COVERAGE_WINDOWS = {"30d": 30, "90d": 90, "180d": 180}
+CRITICAL_TAG = ("restore-critical", "true")  # a resource tagged so is listed first among those not restored
 VALIDATION_PASSED = "SUCCESSFUL"  # a restore job's ValidationStatus (an AWS enum of its own, not a State)
 
 
@@ -105,6 +106,7 @@ class CoverageRead:
     regions: tuple[str, ...]
     window: tuple[datetime, datetime]
     not_read: tuple[str, ...] = ()
-    critical: frozenset[str] | None = None  # ARNs tagged restore-critical=true; None: tags not read
+    critical: frozenset[str] | None = None  # ARNs tagged restore-critical=true; None: tags not read anywhere
+    tags_not_read: tuple[str, ...] = ()  # where tags could not be read (the order only; every figure stands)
     calls: int = 0
     elapsed: float = 0.0

@@ -263,6 +263,9 @@ def render_coverage(read: CoverageRead, verdict: CoverageVerdict, query: Coverag
         title = f"*No successful restore in {query.days} days* ({fmt(len(verdict.unproven))})"
         if read.critical is None:
             title += " — tags not read, so restore-critical resources are not sorted first"
+        elif read.tags_not_read:
+            title += f" — tags not read in {escape(clip('; '.join(read.tags_not_read), 300))}: restore-critical " \
+                     "resources there are not sorted first"
         blocks += [DividerBlock(), section(title + "\n" + fit_lines(lines, limit=UNPROVEN + 1))]
     blocks.append(context(f"`{command} {escape(query.to_text())}` · {_plural(read.calls, 'AWS call')} · "
                           f"{read.elapsed:.1f} s"))

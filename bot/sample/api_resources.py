@@ -9,6 +9,7 @@ and filters on as RecoveryPointCreationDate.
 
 from __future__ import annotations
 
+import json
 import re
 import threading
 from collections.abc import Iterable, Mapping, Sequence
@@ -22,10 +23,15 @@ from bot.sample.api_jobs import _job_row, _parse_timestamp
 from bot.sample.api_model import JOB_STATUSES, ApiError, epoch, invalid
 from bot.sample.records import RestoreJob
 
-__all__ = ["RESOURCES_PATH", "ProtectedResourceRecord", "ProtectedResources", "recovery_point_created"]
+__all__ = [
+    "GET_RESOURCES_TARGET", "RESOURCES_PATH", "ProtectedResourceRecord", "ProtectedResources", "recovery_point_created",
+]
 
 RESOURCES_PATH: Final = "/resources/"  # GET: ListProtectedResources; /resources/{arn}[/restore-jobs/]: the others
 RESOURCES_MAX_RESULTS: Final = 1000  # both list operations (botocore's model: 1..1000)
+TAGGED_MAX_RESULTS: Final = 100  # GetResources' ResourcesPerPage (the service's limit)
+TAG_FILTERS_MAX: Final = 50  # botocore's model
+GET_RESOURCES_TARGET: Final = "ResourceGroupsTaggingAPI_20170126.GetResources"
 _RESOURCE_PATH_RE: Final = re.compile(r"^/resources/(?P<arn>[^/]+)(?P<jobs>/restore-jobs/?)?$")
 _BACKUP_HOUR: Final = 2  # the sample's nightly backups start at 02:00 UTC
 
@@ -42,6 +48,7 @@ class ProtectedResourceRecord:
     last_backup: datetime | None = None
     last_recovery_point_arn: str = ""
     vault_arn: str = ""
+    tags: tuple[tuple[str, str], ...] = ()  # the resource's own tags (Resource Groups Tagging API's GetResources)
 
 
 def recovery_point_created(job: RestoreJob) -> datetime:
@@ -153,6 +160,47 @@ class ProtectedResources(BackupApiCore):
         if next_token is not None:
             body["NextToken"] = next_token
         return body
+
+    def route_tagging(self, region: str, caller: str | None, target: str | None, body: bytes) -> dict[str, Any]:
+        """A Resource Groups Tagging API request (JSON 1.1, signed for `tagging`): GetResources, the one it serves."""
+        if target != GET_RESOURCES_TARGET:
+            raise ApiError(400, "UnknownOperationException", f"No tagging operation {target}")
+        try:
+            parsed = json.loads(body or b"{}")
+        except ValueError:
+            raise ApiError(400, "SerializationException", "The request body is not JSON") from None
+        if not isinstance(parsed, dict):
+            raise ApiError(400, "SerializationException", "The request body is not a JSON object")
+        return self.get_resources(region, caller, parsed)
+
+    def get_resources(self, region: str, caller: str | None, body: Mapping[str, Any]) -> dict[str, Any]:
+        """The Resource Groups Tagging API's GetResources (JSON 1.1) in ``region``: the caller's resources with every
+        tag filter matched (a key, and one of its values when given), by ARN, in pages of ResourcesPerPage."""
+        caller = caller if caller is not None else self.caller_account
+        filters = body.get("TagFilters") or []
+        if not isinstance(filters, list) or len(filters) > TAG_FILTERS_MAX:
+            raise invalid("TagFilters", str(filters)[:80], f"at most {TAG_FILTERS_MAX} filters")
+        size = body.get("ResourcesPerPage", TAGGED_MAX_RESULTS)
+        if not isinstance(size, int) or not 1 <= size <= TAGGED_MAX_RESULTS:
+            raise invalid("ResourcesPerPage", str(size), f"must be an integer between 1 and {TAGGED_MAX_RESULTS}")
+
+        def matches(resource: ProtectedResourceRecord) -> bool:
+            tags = dict(resource.tags)
+            return all(f.get("Key") in tags and (not f.get("Values") or tags[f["Key"]] in f["Values"]) for f in filters)
+
+        with self._resources_lock:
+            rows = [r for r in self._resources.get((region, caller), []) if matches(r)]
+        params = {"filters": json.dumps(filters, sort_keys=True), "PaginationToken": body.get("PaginationToken") or ""}
+        digest = self._query_digest("GetResources", region, params, ("PaginationToken",), caller)
+        offset = self._redeem_token("PaginationToken", params["PaginationToken"], digest) if params["PaginationToken"] \
+            else 0
+        page, next_token = self._page(rows, offset, size, digest)
+        return {
+            "ResourceTagMappingList": [
+                {"ResourceARN": r.arn, "Tags": [{"Key": k, "Value": v} for k, v in r.tags]} for r in page
+            ],
+            "PaginationToken": next_token or "",  # the service ends a listing with an empty token
+        }
 
     # ----------------------------------------------------------------- helpers
 

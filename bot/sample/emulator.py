@@ -73,7 +73,7 @@ _SIGV4_RE: Final = re.compile(
 # Temporary keys carrying their account, as the tests' STS fake issues them; real ASIA keys carry none, but
 # loopback fakes have no shared key store, so the key itself says who signed.
 _ACCOUNT_KEY_RE: Final = re.compile(r"^ASIA(?P<account>[0-9]{12})")
-_SERVICES: Final = ("backup", "sts", "organizations")
+_SERVICES: Final = ("backup", "sts", "organizations", "tagging")
 _PLAN_PATH_RE: Final = re.compile(rf"^{re.escape(TESTING_PLANS_PATH)}/(?P<name>[^/]+)(?P<selections>/selections)?/?$")
 
 
@@ -354,6 +354,8 @@ class BackupEmulator:
             scope = parse_authorization(request.header("Authorization"))
             region, params = scope.region, request.params
             caller = account_of_access_key(scope.access_key, self.api.caller_account)
+            if scope.service == "tagging":  # the Resource Groups Tagging API: protected resources' tags
+                return Response(200, self.api.route_tagging(region, caller, request.header("X-Amz-Target"), request.body))
             if scope.service != "backup":
                 return self._identity(scope.service, request, caller)
             if request.method == "GET":

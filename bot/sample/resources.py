@@ -6,6 +6,7 @@ The story, relative to ``now``:
 * ``ledger-db`` (RDS, us-east-1) is the one the KMS spike hit: its only restores failed (the spike's jobs are its);
 * ``payments-db`` (RDS, us-east-1), ``media-archive`` (S3, eu-west-1) and ``search-index`` (EFS, ap-southeast-2)
   are backed up every night and were never restored;
+* ``payments-db`` and ``ledger-db`` are tagged ``restore-critical=true``;
 * every other resource the sample's jobs restored (a small pool per account, region and type) is protected too.
 
 Restore job counts are unchanged: the spike's jobs only get ledger-db as their source.
@@ -22,7 +23,7 @@ from bot.sample.api_resources import ProtectedResourceRecord
 from bot.sample.estate import SAMPLE_CALLER_ACCOUNT, draw, midnight, recovery_point_arn
 from bot.sample.records import RestoreJob
 
-__all__ = ["LEDGER_DB", "NEVER_RESTORED", "sample_protected_resources", "with_ledger_db"]
+__all__ = ["CRITICAL", "LEDGER_DB", "NEVER_RESTORED", "sample_protected_resources", "with_ledger_db"]
 
 _ME: Final = SAMPLE_CALLER_ACCOUNT
 LEDGER_DB: Final = f"arn:aws:rds:us-east-1:{_ME}:db:ledger-db"
@@ -37,6 +38,7 @@ _NEVER_RESTORED_AT: Final = {  # ARN -> (region, type, name): an S3 ARN names ne
     "arn:aws:s3:::media-archive": ("eu-west-1", "S3", "media-archive"),
     NEVER_RESTORED[2]: ("ap-southeast-2", "EFS", "search-index"),
 }
+CRITICAL: Final = frozenset({PAYMENTS_DB, LEDGER_DB})  # tagged restore-critical=true
 SPIKE_DAYS_AGO: Final = 3  # bot.sample.data's spike (tests/fakes/test_resources_fake.py fails if they part)
 
 
@@ -85,4 +87,5 @@ def _resource(region: str, account: str, arn: str, resource_type: str, now: date
         last_backup=backup,
         last_recovery_point_arn=recovery_point_arn(rng, region, account, resource_type),
         vault_arn=f"arn:aws:backup:{region}:{account}:backup-vault:Default",
+        tags=(("restore-critical", "true"),) if arn in CRITICAL else (),
     )

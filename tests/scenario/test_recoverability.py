@@ -77,7 +77,13 @@ def test_coverage_equals_the_oracle_over_accounts_regions_and_pages(
     assert figures(text, "By resource type") == {t: (proven_type[t], n) for t, n in by_type.items()}
     assert figures(text, "By account") == {a: (proven_account[a], n) for a, n in by_account.items()}
     assert f"*No successful restore in {days} days* ({len(unproven)})" in text
-    assert "Incomplete" not in text
+    assert "Incomplete" not in text and "tags not read" not in text
+    critical = {r.arn for r in data.resources if ("restore-critical", "true") in r.tags} & unproven
+    listed = re.findall(r"• (:rotating_light: restore-critical · )?\*([^*]+)\*", text)
+    flags = [bool(flag) for flag, _ in listed]
+    shown = min(len(critical), 20)  # the list shows 20, restore-critical first
+    assert critical and len(flags) == min(len(unproven), 20)
+    assert flags[:shown] == [True] * shown and not any(flags[shown:])
     # Several pages per operation and account-region: ListProtectedResources and ListRestoreJobs, nothing a resource.
     resources_calls = emulator.calls("/resources")
     assert len(resources_calls) == 3 * 3 * 3 and {c.path for c in resources_calls} == {"/resources/"}
