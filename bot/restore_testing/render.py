@@ -13,7 +13,7 @@ from bot.domain.console import job_url, plan_url
 from bot.domain.coverage import LEAK_ICON, MARK, Claim, Coverage, reassure
 from bot.domain.query import COMMAND, State
 from bot.domain.results import AccountFailure
-from bot.domain.words import ago_text, plural, rolling_text
+from bot.domain.words import account_text, ago_text, plural, rolling_text
 from bot.restore_testing.controls import TestJobsKind, TestJobsValue, TestsShareValue
 from bot.restore_testing.grammar import TestsQuery
 from bot.restore_testing.verdicts import PlanVerdict, Scoreboard, Severity
@@ -130,9 +130,13 @@ def board_coverage(board: Scoreboard) -> Coverage:
     )
 
 
+def _who(account_id: str) -> str:
+    """An account by its id; "" is the bot's own when AWS has not said its id (words.account_text says so)."""
+    return f"account {escape(account_id)}" if account_id else account_text(None)
+
+
 def _not_read(failure: AccountFailure) -> str:
-    who = f"account {escape(failure.account_id)}" if failure.account_id else "the bot's own account"
-    return who + (f" in {escape(failure.region)}" if failure.region else "")
+    return _who(failure.account_id) + (f" in {escape(failure.region)}" if failure.region else "")
 
 
 def plan_coverage(verdict: PlanVerdict, failures: tuple[AccountFailure, ...]) -> Coverage:
@@ -242,9 +246,7 @@ def _buttons(verdict: PlanVerdict, window: tuple[datetime, datetime], index: int
 def failure_lines(failures: tuple[AccountFailure, ...]) -> list[str]:
     lines = []
     for failure in failures:
-        who = f"account {escape(failure.account_id)}" if failure.account_id else "the bot's own account"
-        where = f" in {escape(failure.region)}" if failure.region else ""
-        lines.append(f":warning: *{who}{where}* not read: {escape(failure.message)}")
+        lines.append(f":warning: *{_not_read(failure)}* not read: {escape(failure.message)}")
     return lines
 
 
@@ -255,9 +257,9 @@ def render_tests(board: Scoreboard, query: TestsQuery, *, now: datetime, sample:
     blocks: list[Block] = [header(f"Restore tests — last {board.days} days")]
     if sample:
         blocks.append(context(SAMPLE_NOTE))
-    accounts = ", ".join(escape(a) for a in result.accounts if a) or "the bot's own account"
+    accounts = ", ".join(escape(a) for a in result.accounts if a) or account_text(None)
     if "" in result.accounts and any(result.accounts):
-        accounts = "the bot's own account, " + accounts
+        accounts = f"{account_text(None)}, {accounts}"
     regions = escape(clip(", ".join(result.regions), 300))
     blocks.append(context(f"*Window:* {rolling_text(end - start, end)}", f"*Accounts:* {clip(accounts, 300)}",
                           f"*Regions:* {regions}"))

@@ -202,7 +202,7 @@ def test_a_region_whose_restore_tests_cannot_be_read_is_named(fakes: tuple[Backu
     lines = section.split("\n")
     assert lines[0] == f"{TITLE} (incomplete)"
     assert len(lines) == 2
-    assert lines[1].startswith(":warning: *the bot's own account in eu-west-1* not read: access denied: grant "
+    assert lines[1].startswith(":warning: *the bot's own account (id not known) in eu-west-1* not read: access denied: grant "
                                "`backup:ListRestoreTestingPlans")
     assert "us-east-1" not in section and "ap-southeast-2" not in section
     # The digest's own numbers were read in eu-west-1 (the fault is on restore testing only) and are complete.

@@ -319,7 +319,7 @@ def test_what_could_not_be_read_is_never_an_all_clear(now: datetime) -> None:
         assert "Incomplete" in message.text
     board = judge(result_of(now, [good], [job(good, 1, now)], failures=(failure,)), now=now, days=7)
     message = render_tests(board, TestsQuery(), now=now)
-    assert "*the bot's own account in eu-west-1* not read: not authorized: &lt;!channel&gt;" in blocks_text(message)
+    assert "*the bot's own account (id not known) in eu-west-1* not read: not authorized: &lt;!channel&gt;" in blocks_text(message)
     assert_inert_but_console_links(message)
     # Nothing read at all is not "no plans" either.
     nothing = judge(result_of(now, [], [], failures=(failure,)), now=now, days=7)
