@@ -414,8 +414,8 @@ def parse_span(value: str, token: str) -> Span:
     if span is not None:
         return span
     if value.lower() == "30d":
-        raise ParseError(token, "is accepted only for restore tests (`tests 30d`)",
-                         SPANS_ACCEPTED + ": AWS's daily counts cover the last 14 days")
+        raise ParseError(token, "is not a window of counts (AWS's daily counts span 14 days)",
+                         SPANS_ACCEPTED + ". `30d` is for restore tests: `tests 30d` (also `coverage 30d`, `export 30d`)")
     raise ParseError(token, "is not a window here", SPANS_ACCEPTED, suggest(value, [*SPANS, *API_SPANS]))
 
 

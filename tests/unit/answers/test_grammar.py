@@ -77,8 +77,8 @@ def test_thirty_days_is_refused_saying_it_is_restore_tests_word() -> None:
     with pytest.raises(ParseError) as caught:
         parse_command("failed 30d", DEFAULT)
     message = caught.value.user_message()
-    assert caught.value.token == "30d" and "accepted only for restore tests (`tests 30d`)" in message
-    assert "`1d`" in message and "`daily`" in message and len(message) < 300  # short: the windows of counts only
+    assert caught.value.token == "30d" and "`30d` is for restore tests: `tests 30d`" in message
+    assert "`1d`" in message and "`daily`" in message and len(message) < 350  # short: the windows of counts only
 
 
 @pytest.mark.parametrize(("text", "token"), [("failed 8d", "8d"), ("jobs 48h", "48h"), ("period:3d", "period:3d")])
