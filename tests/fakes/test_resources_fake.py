@@ -91,21 +91,21 @@ def test_unknown_resources_and_other_accounts_are_not_found(aws_backup: BackupEm
 
 
 def test_tagged_resources_page_through_the_tagging_api(aws_backup: BackupEmulator) -> None:  # noqa: F811
-    data = estate(NOW, (ME, OTHER), ("us-east-1",), 30)
+    data = estate(NOW, (ME, OTHER), ("us-east-1",), 32)
     aws_backup.api.load_resources(data.resources)
     tagging = boto3.client("resourcegroupstaggingapi", region_name="us-east-1", endpoint_url=aws_backup.url,
                            aws_access_key_id="x", aws_secret_access_key="y")
     assert tagging.meta.service_model.metadata["targetPrefix"] + ".GetResources" == GET_RESOURCES_TARGET
     read = pages(tagging, "get_resources", TagFilters=[{"Key": "restore-critical", "Values": ["true"]}],
-                 ResourcesPerPage=3)
-    assert len(read) == 4  # 10 tagged resources of the caller, 4 a page at most (the emulator's page size)
+                 ResourcesPerPage=1)
+    assert len(read) == 2  # 2 tagged resources of the caller (the 7th and the 32nd), 1 a page
     found = [m["ResourceARN"] for page in read for m in page["ResourceTagMappingList"]]
     assert found == sorted(r.arn for r in data.resources if r.account_id == ME and ("restore-critical", "true") in r.tags)
     assert read[0]["ResourceTagMappingList"][0]["Tags"] == [{"Key": "restore-critical", "Value": "true"}]
     untagged = pages(tagging, "get_resources", TagFilters=[{"Key": "restore-critical", "Values": ["false"]}])
     assert [m for page in untagged for m in page["ResourceTagMappingList"]] == []
     teams = pages(tagging, "get_resources", TagFilters=[{"Key": "team"}])
-    assert len([m for page in teams for m in page["ResourceTagMappingList"]]) == 20  # a key alone matches any value
+    assert len([m for page in teams for m in page["ResourceTagMappingList"]]) == 30  # a key alone matches any value
 
 
 def test_a_token_is_bound_to_its_query(aws_backup: BackupEmulator) -> None:  # noqa: F811
