@@ -175,9 +175,9 @@ def cmd_chart(args: argparse.Namespace) -> int:
     """The 14-day trend chart as PNG: of the bundled sample data (`--sample`, the README's picture), or of a filter
     read from AWS (or, with --sample and a filter, from the sample data through the same code path). The chart in
     words goes to stderr."""
-    from bot.answers.grammar import parse_command
+    from bot.charts.grammar import parse_chart
     from bot.charts.render import render_png, sample_series
-    from bot.domain.query import ParseError, Period
+    from bot.domain.query import ParseError
     from bot.wiring import Wiring
 
     if not args.output and sys.stdout.isatty():
@@ -190,18 +190,13 @@ def cmd_chart(args: argparse.Namespace) -> int:
         settings = _local_settings(args.sample)
         text = " ".join(args.text)
         try:
-            parsed = parse_command(text, settings.regions)
-            if parsed.kind == "summary" and parsed.filter.period is not Period.ONE_DAY:
-                parsed = parse_command(f"{text} 1d", settings.regions)  # an explicit 7d or 14d conflicts
+            flt = parse_chart(text, settings.regions)  # a window word is refused by its own name
         except ParseError as error:
-            print(f"usage error: a chart is always the last 14 days, day by day (1d): {error}", file=sys.stderr)
-            return EXIT_CONFIG
-        if parsed.kind != "summary":
-            print('usage error: chart takes a filter, e.g. "type:EBS account:ANY"', file=sys.stderr)
+            print(f"usage error: {error}", file=sys.stderr)
             return EXIT_CONFIG
         with _backup(settings, sample=args.sample) as backup:
             answers = Wiring(settings, backup=backup, sample=args.sample).answers
-            result, series, command_text = answers.chart_of(parsed.filter)
+            result, series, command_text = answers.chart_of(flt)
         if result.failures or result.truncated:
             missing = [f"{f.region}: {f.message}" for f in result.failures] + [f"{r}: cut short" for r in result.truncated]
             print(f"no chart of partial numbers for `{command_text}`: {'; '.join(missing)}", file=sys.stderr)
@@ -383,7 +378,7 @@ def build_parser() -> argparse.ArgumentParser:
     chart = sub.add_parser("chart", help="write the 14-day trend chart of a filter as PNG (to stdout or --output)")
     chart.add_argument("--sample", action="store_true", help="use the bundled sample data (no AWS needed)")
     chart.add_argument("--output", "-o", help="write the PNG to this file instead of stdout")
-    chart.add_argument("text", nargs="*", help='a filter, e.g. "type:EBS account:ANY" (always the last 14 days, 1d)')
+    chart.add_argument("text", nargs="*", help='a filter, e.g. "type:EBS account:ANY" (always 14 days, a bar a day)')
     chart.set_defaults(func=cmd_chart)
 
     clock = sub.add_parser("clock", help="the scheduler process: the digest every day at RESTORES_DIGEST_TIME")
