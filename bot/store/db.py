@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Engine, MetaData, create_engine, event, func, inspect
+from sqlalchemy.engine import make_url
 from sqlalchemy.sql.elements import ColumnElement
 
 
@@ -28,7 +29,20 @@ def create_store_engine(url: str) -> Engine:
             cursor.close()
 
         return engine
-    return create_engine(url, pool_pre_ping=True)
+    return create_engine(url, pool_pre_ping=True, connect_args=connect_args(url))
+
+
+# A database host that drops packets (a firewall, a wrong address) would otherwise hold `check` and every process's
+# start until the kernel's TCP timeout (minutes): each connection attempt gives up after this many seconds.
+CONNECT_TIMEOUT_SECONDS = 10
+
+
+def connect_args(url: str) -> dict[str, Any]:
+    """The driver's connection arguments for a server database: a connect timeout, unless the URL sets its own."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "postgresql" and "connect_timeout" not in parsed.query:
+        return {"connect_timeout": CONNECT_TIMEOUT_SECONDS}
+    return {}
 
 
 def _use_wal(cursor: Any, wait: float = 30.0) -> None:

@@ -1,4 +1,5 @@
-"""Tables created by processes starting together: the ones that lose the race still end with every table."""
+"""The database engine: tables created by processes starting together (the ones that lose the race still end with every
+table), and a server database that does not answer."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from sqlalchemy import inspect
 
 from bot.store.alerts import AlertStore
 from bot.store.alerts import metadata as alert_tables
-from bot.store.db import create_store_engine
+from bot.store.db import CONNECT_TIMEOUT_SECONDS, connect_args, create_store_engine
 
 
 @pytest.mark.parametrize("round_", range(10))
@@ -32,3 +33,9 @@ def test_four_stores_created_at_once_all_start(tmp_path: Path, round_: int) -> N
     assert errors == []
     tables = set(inspect(create_store_engine(url)).get_table_names())
     assert {table.name for table in alert_tables.sorted_tables} <= tables
+
+
+def test_a_server_database_gives_up_connecting_after_a_timeout_unless_the_url_sets_one() -> None:
+    assert connect_args("postgresql+psycopg://restores@db.internal/restores") == {"connect_timeout": CONNECT_TIMEOUT_SECONDS}
+    assert connect_args("postgresql+psycopg://restores@db.internal/restores?connect_timeout=3") == {}
+    assert connect_args("sqlite:///restores.sqlite3") == {}
