@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.answers.grammar import parse_command
+from bot.answers.grammar import ParsedCommand, parse_command
 from bot.domain.query import (
     AGGREGATE_ALL,
     ANY,
@@ -135,9 +135,14 @@ def test_tokenize_keeps_quoted_values_and_survives_unbalanced_quotes() -> None:
     assert tokenize('type:"Storage') == ["type:Storage"]
 
 
-@given(st.text(max_size=300))
-@settings(max_examples=300, deadline=None)
-def test_no_text_ever_raises_anything_but_parse_error(text: str) -> None:
+def answer_regions(parsed: ParsedCommand) -> tuple[str, ...]:
+    """The regions an answer reads: `export`, `resource`, `coverage` and `tests` carry them in their own query (their
+    filter stays the default, empty), every other kind in its filter."""
+    query = parsed.export or parsed.recoverability or parsed.tests
+    return query.regions if query is not None else parsed.filter.regions
+
+
+def assert_parses_or_explains(text: str) -> None:
     try:
         parsed = parse_command(text, DEFAULT)
     except ParseError as error:
@@ -145,9 +150,29 @@ def test_no_text_ever_raises_anything_but_parse_error(text: str) -> None:
         assert len(error.user_message()) < 3000
     else:
         flt = parsed.filter
-        assert parsed.kind == "help" or flt.regions
+        assert parsed.kind == "help" or answer_regions(parsed)
         assert flt.state in API_STATES
         assert flt.resource_type in RESOURCE_TYPES + (ANY, AGGREGATE_ALL)
+
+
+@given(st.text(max_size=300))
+@settings(max_examples=300, deadline=None)
+def test_no_text_ever_raises_anything_but_parse_error(text: str) -> None:
+    assert_parses_or_explains(text)
+
+
+@pytest.mark.parametrize("verb", ["export", "EXPORT", "resource", "coverage", "tests"])
+def test_each_verb_alone_reads_the_default_regions(verb: str) -> None:
+    parsed = parse_command(verb, DEFAULT) if verb.lower() != "resource" else parse_command("resource orders-db", DEFAULT)
+    assert parsed.kind == {"export": "export", "tests": "tests"}.get(verb.lower(), "recoverability")
+    assert answer_regions(parsed) == DEFAULT
+
+
+# Random text rarely starts with a verb: these reach each verb's own grammar with anything after it.
+@given(st.sampled_from(["export", "resource", "coverage", "tests"]), st.text(max_size=200))
+@settings(max_examples=300, deadline=None)
+def test_no_text_after_a_verb_raises_anything_but_parse_error(verb: str, text: str) -> None:
+    assert_parses_or_explains(f"{verb} {text}")
 
 
 words = st.sampled_from(
