@@ -13,6 +13,7 @@ from bot.domain.coverage import MARK, Claim, Coverage, reassure
 from bot.domain.query import COMMAND, State
 from bot.domain.recoverability import VALIDATION_PASSED, CoverageRead, Lookup, ProtectedResource, ResourceReport
 from bot.domain.results import RestoreJobRow
+from bot.domain.words import rolling_text
 from bot.recoverability.controls import HistoryValue, ResourceAction
 from bot.recoverability.grammar import CoverageQuery, ResourceQuery
 from bot.recoverability.verdicts import (
@@ -239,7 +240,7 @@ def render_coverage(read: CoverageRead, verdict: CoverageVerdict, query: Coverag
     blocks: list[Block] = [header(f"Restore coverage — last {query.days} days")]
     if sample:
         blocks.append(context(SAMPLE_NOTE))
-    blocks.append(context(f"*Window:* {fmt_time(read.window[0])} – {fmt_time(read.window[1])}",
+    blocks.append(context(f"*Window:* {rolling_text(read.window[1] - read.window[0], read.window[1])}",
                           f"*Accounts:* {accounts_line(read.accounts)}",
                           f"*Regions:* {escape(clip(', '.join(read.regions), 300))}"))
     figure = (f"*{fmt(total.proven)} of {_plural(total.resources, 'protected resource')}* ({total.percent:.0f}%) had "
