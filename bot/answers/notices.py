@@ -10,7 +10,7 @@ from bot.domain import words
 from bot.domain.query import COMMAND, ParseError
 from bot.slack.blocks import MAX_FALLBACK_TEXT, Message, clip, context, escape, header, section
 
-# Every example here is typed by tests/unit/answers/test_documented_examples.py, which checks the window its answer
+# Every example here is typed by tests/scenario/test_documented_examples.py, which checks the window its answer
 # states: keep each one a command the bot answers.
 HELP_EXAMPLES = (
     (f"`{COMMAND}`", "everything in the last 7 days, in the default regions"),
@@ -23,6 +23,9 @@ HELP_EXAMPLES = (
     (f"`{COMMAND} jobs failed 1d type:EBS`", "which EBS restores failed in the last 24 hours (today's too), and why"),
     (f"`{COMMAND} tests 30d`", "restore tests of the last 30 days"),
     (f"`{COMMAND} tests share`", "post the restore tests of the last 7 days to the channel"),
+    (f"`{COMMAND} resource orders-db`", "can we restore orders-db? Its last backup, latest restores and a verdict"),
+    (f"`{COMMAND} coverage 90d type:RDS`", "which protected RDS resources had a good restore in 90 days, which never"),
+    (f"`{COMMAND} export 7d`", "every restore job of the last 7 days as a CSV file in the channel, for an auditor"),
 )
 
 
@@ -51,11 +54,21 @@ def render_help(command: str = COMMAND, default_regions: Sequence[str] = (), own
         "restore: `subscribe digest 07:30 Europe/Berlin`, `subscribe alerts type:EBS state:failed`; "
         "`unsubscribe digest|alerts`; `subscriptions` shows what the channel gets and when"
     )
+    recoverability = (
+        "*resource* — can we restore it? One protected resource by its ARN or a part of its name or id: last backup, "
+        "latest restores, restore testing and a verdict: `resource orders-db`, `resource arn:aws:rds:…`\n"
+        "*coverage* — of the protected resources you may see, how many had a successful restore (validated where "
+        "tested) in `30d` (default), `90d` or `180d`, by type and account, and which never did: "
+        "`coverage 90d type:RDS account:123456789012`\n"
+        "*export* — every restore job of `7d`, `30d` (default) or `90d` as a CSV file posted to the channel, with "
+        "`account:` and regions as above; `python -m bot export` writes the same file"
+    )
     examples = "\n".join(f"{cmd} — {what}" for cmd, what in HELP_EXAMPLES).replace(COMMAND, command)
     blocks: list[Block] = [
         header("restores bot — is our AWS Backup restore working?"),
         section(f"Type `{command}` with filters in any order, any case."),
         section(grammar),
+        section(recoverability),
         section("*Examples*\n" + examples),
         context(
             "Answers carry buttons: open the jobs behind a count, switch the window or state in place, share to the "

@@ -7,8 +7,10 @@ example is checked without touching this file, and one the bot does not understa
 
 from __future__ import annotations
 
+import io
 import re
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
@@ -23,6 +25,8 @@ from bot.aws.client import BackupService
 from bot.aws.identity import IdentityReader
 from bot.config import load_settings
 from bot.domain.query import COMMAND
+from bot.export.result import ExportFile, Uploaded
+from bot.recoverability.grammar import CoverageQuery
 from bot.sample.data import sample_emulator
 from bot.sample.estate import SAMPLE_CALLER_ACCOUNT, SAMPLE_REGIONS
 from bot.wiring import Wiring
@@ -34,9 +38,8 @@ README = Path(__file__).resolve().parents[2] / "README.md"
 SPAN = re.compile(r"`(" + re.escape(COMMAND) + r"(?: [^`\n]*)?)`")
 # A grammar line or a placeholder, not a command to type: `/restores [state] [1d|7d]`, `/restores resource <ARN>`.
 TEMPLATE = re.compile(r"[<>\[\]{}|…]|\.\.\.")
-# The kinds whose answers state a window; the others (subscriptions, resource, coverage, export, …) are typed through
-# the grammar only: they write to the database or belong to other rooms' tests.
-WINDOWED = ("summary", "jobs", "tests", "help")
+# The kinds answered here; subscriptions are typed through the grammar only (they write to the database).
+WINDOWED = ("summary", "jobs", "tests", "help", "recoverability", "export")
 # What each window word means, written here and not taken from the code: (days, the words after a count's window).
 COUNT_DAYS = {
     "1d": (1, "the last full UTC day AWS has counted"),
@@ -44,7 +47,9 @@ COUNT_DAYS = {
     "14d": (14, "the last 14 full UTC days AWS has counted"),
     "daily": (14, "per UTC day, the last 14 full days AWS has counted"),
 }
-ROLLING = {1: "24 h", 7: "7 days", 14: "14 days", 30: "30 days"}
+ROLLING = {1: "24 h", 7: "7 days", 14: "14 days", 30: "30 days", 90: "90 days", 180: "180 days"}
+# An export's window, in the CSV's own time format: "created 2026-11-06 11:19:02 to 2026-12-06 11:19:02 UTC".
+EXPORT_RE = re.compile(r"created (\d{4}-\d\d-\d\d \d\d:\d\d:\d\d) to (\d{4}-\d\d-\d\d \d\d:\d\d:\d\d) UTC")
 ROLLING_RE = re.compile(r"last (24 h|\d+ days), to (\d{1,2}) (\w{3}) (\d\d):(\d\d) UTC")
 
 
@@ -116,7 +121,13 @@ def check_answer(answers: RestoresService, example: str) -> None:
     if parsed.kind not in WINDOWED:
         return
     asked = settled_now(timedelta(minutes=5))
-    message = answers.answer(typed)
+    shared: list[tuple[list[ExportFile], str]] = []
+
+    def upload(files: list[ExportFile], comment: str) -> Uploaded:  # the channel an export is posted to
+        shared.append(([replace(f, data=io.BytesIO(f.data.read())) for f in files], comment))
+        return Uploaded()
+
+    message = answers.answer(typed, upload=upload)
     answered = datetime.now(UTC)
     text = message_as_text(message)
     assert ":thinking_face:" not in message.text and "Something went wrong" not in text, text
@@ -142,9 +153,24 @@ def check_answer(answers: RestoresService, example: str) -> None:
             assert f"account {SAMPLE_CALLER_ACCOUNT} (the bot's own)" in text
     elif parsed.kind == "jobs":
         assert_rolling(text, "*Created:*", parsed.filter.span.days, asked, answered)
-    else:
+    elif parsed.kind == "tests":
         assert parsed.tests is not None
         assert_rolling(text, "*Window:*", parsed.tests.days, asked, answered)
+    elif isinstance(parsed.recoverability, CoverageQuery):
+        assert f"Restore coverage — last {parsed.recoverability.days} days" in text
+        assert_rolling(text, "*Window:*", parsed.recoverability.days, asked, answered)
+    elif parsed.kind == "recoverability":  # one resource: no window, its restores each dated
+        assert "*Resource:*" in text and "*Last restores*" in text, text
+    else:
+        assert parsed.export is not None and len(shared) == 1, text
+        files, comment = shared[0]
+        stated = EXPORT_RE.search(comment)
+        assert stated, comment
+        start, end = (datetime.strptime(moment, "%Y-%m-%d %H:%M:%S").replace(tzinfo=UTC) for moment in stated.groups())
+        assert end - start == timedelta(days=parsed.export.days)
+        assert asked.replace(microsecond=0) <= end <= answered + timedelta(seconds=1), (asked, end, answered)
+        last_line = files[-1].data.getvalue().decode().rstrip().splitlines()[-1]
+        assert stated.group(0) in last_line and stated.group(0) in text  # the CSV's trailer and the answer agree
 
 
 def test_the_readme_and_help_show_examples() -> None:
