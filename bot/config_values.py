@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from typing import TypeVar
 
 from bot.domain.ids import ACCOUNT_ID_RE, CHANNEL_RE, REGION_RE, TEAM_RE, USERGROUP_RE
+from bot.domain.organization import OU_ID_RE
 
 # RESTORES_CHANNEL_ACCOUNTS key for conversations that are not listed.
 DEFAULT_SCOPE = "*"
@@ -118,15 +119,29 @@ def _choice(env: Mapping[str, str], name: str, choices: tuple[str, ...], default
     raise ConfigError(f"{name}={raw!r} is not accepted (accepted: {', '.join(choices)})")
 
 
+def _scope_entry(value: str) -> str | None:
+    """An account id, or an organisational unit's id (`ou-…`, any case: AWS spells them lower case) whose accounts,
+    nested OUs included, the scope follows as the organisation directory lists them (bot.domain.org_scopes)."""
+    if ACCOUNT_ID_RE.match(value):
+        return value
+    return value.lower() if OU_ID_RE.match(value.lower()) else None
+
+
+SCOPE_WORDS = "12-digit account ids or OU ids (ou-…), comma-separated"
+
+
 def _home_accounts(env: Mapping[str, str]) -> tuple[str, ...]:
     name = "RESTORES_HOME_ACCOUNTS"
     values = _csv(env.get(name))
     if [v.upper() for v in values] == ["ANY"]:
         return ("ANY",)
+    entries = []
     for value in values:
-        if not ACCOUNT_ID_RE.match(value):
-            raise ConfigError(f"{name}: {value!r} is not an AWS account id (12-digit ids, comma-separated, or ANY)")
-    return tuple(sorted(set(values)))
+        entry = _scope_entry(value)
+        if entry is None:
+            raise ConfigError(f"{name}: {value!r} is not an AWS account id or OU id ({SCOPE_WORDS}, or ANY)")
+        entries.append(entry)
+    return tuple(sorted(set(entries)))
 
 
 def _channel_accounts(env: Mapping[str, str]) -> dict[str, frozenset[str] | None]:
@@ -135,7 +150,7 @@ def _channel_accounts(env: Mapping[str, str]) -> dict[str, frozenset[str] | None
     mapping: dict[str, frozenset[str] | None] = {}
     if not raw:
         return mapping
-    example = "C0123ABCD=111122223333,444455556666;C0456EFGH=ANY;*=111122223333"
+    example = "C0123ABCD=111122223333,444455556666;C0456EFGH=ou-ab12-cd34ef56;C0789IJKL=ANY;*=111122223333"
     for entry in (part.strip() for part in raw.split(";")):
         if not entry:
             continue
@@ -149,19 +164,22 @@ def _channel_accounts(env: Mapping[str, str]) -> dict[str, frozenset[str] | None
         if [v.upper() for v in values] == ["ANY"]:
             mapping[channel] = None
             continue
-        bad = [v for v in values if not ACCOUNT_ID_RE.match(v)]
-        if not values or bad:
-            raise ConfigError(f"{name}: {channel} needs 12-digit account ids or ANY, got {accounts!r} (format: {example})")
-        mapping[channel] = frozenset(values)
+        entries = [_scope_entry(v) for v in values]
+        if not values or None in entries:
+            raise ConfigError(f"{name}: {channel} needs {SCOPE_WORDS}, or ANY; got {accounts!r} (format: {example})")
+        mapping[channel] = frozenset(e for e in entries if e is not None)
     return mapping
 
 
 def _account_list(env: Mapping[str, str], name: str) -> tuple[str, ...]:
-    accounts = _csv(env.get(name))
-    for account in accounts:
-        if not ACCOUNT_ID_RE.match(account):
-            raise ConfigError(f"{name}: {account!r} is not an AWS account id (12 digits)")
-    return tuple(sorted(set(accounts)))
+    """Account ids and OU ids (`ou-…`: the OU's active accounts, nested OUs included, as the directory lists them)."""
+    entries = []
+    for value in _csv(env.get(name)):
+        entry = _scope_entry(value)
+        if entry is None:
+            raise ConfigError(f"{name}: {value!r} is not an AWS account id or OU id ({SCOPE_WORDS})")
+        entries.append(entry)
+    return tuple(sorted(set(entries)))
 
 
 def _usergroup(env: Mapping[str, str], name: str) -> str | None:

@@ -1,17 +1,29 @@
-"""Who may ask, and which AWS accounts a channel may see: the one place allow-lists and scoping are enforced."""
+"""Who may ask, and which AWS accounts a channel may see: the one place allow-lists and scoping are enforced, and
+where the organisation's words (`account:<name>`, `ou:<name|id>`, OU ids in the configured scopes) become account ids,
+with the organisation directory, before any AWS call. Fails closed: a scope defined by OUs is refused, never widened,
+while the directory cannot be read."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 
 from bot.config import DEFAULT_SCOPE, Settings
+from bot.domain.org_scopes import (
+    Directory,
+    NoScope,
+    OutOfScope,
+    ScopeUnavailable,
+    Unresolved,
+    expand,
+    resolve_filter,
+    unit_label,
+)
+from bot.domain.organization import OU_ID_RE
 from bot.domain.query import AGGREGATE_ALL, ANY, RestoreFilter
 from bot.domain.regions import partitions_of, region_partitions
 
-
-class OutOfScope(ValueError):
-    """The request names accounts this channel may not see; the message is written for the Slack user."""
+__all__ = ["Access", "AccessPolicy", "NoScope", "OutOfScope", "ScopeUnavailable", "Unresolved"]
 
 
 @dataclass(frozen=True)
@@ -19,19 +31,21 @@ class Access:
     allowed: bool
     accounts: frozenset[str] | None = None  # None: every account the bot can see
     # Why not allowed: "allow-list" (user or channel not listed), "no-scope" (scoping is configured and this
-    # conversation has none) or "other-team" (the request comes from another workspace or organisation).
+    # conversation has none), "other-team" (the request comes from another workspace or organisation) or "directory"
+    # (the scope is defined by organisational units and the organisation cannot be read now: `detail` says why).
     reason: str = ""
-
-
-class NoScope(LookupError):
-    """Account scoping is configured and this conversation is neither listed nor covered by a `*` default."""
+    detail: str = ""
+    scope_words: str = ""  # the scope as configured (`ou-… and 111122223333`), for refusals: not 300 ids
 
 
 class AccessPolicy:
-    def __init__(self, settings: Settings, installation_team: Callable[[], str | None] | None = None) -> None:
+    def __init__(self, settings: Settings, installation_team: Callable[[], str | None] | None = None, *,
+                 directory: Directory | None = None) -> None:
         self.settings = settings
         # The workspace the app is installed in (SLACK_TEAM_ID, or auth.test's answer); None while unknown.
         self.installation_team = installation_team or (lambda: settings.slack_team_id or None)
+        # The organisation (bot.organization.directory, built by bot.wiring); None: names and OUs are refused.
+        self.directory = directory
 
     def check(self, *, user_id: str, channel_id: str, teams: tuple[str, ...] | None = None) -> Access:
         """The request's workspace, the allow-lists (empty = everyone), then the channel's account scope.
@@ -52,7 +66,10 @@ class AccessPolicy:
         if not allowed:
             return Access(allowed=False, reason="allow-list")
         try:
-            return Access(allowed=True, accounts=self.accounts_for(channel_id))
+            return Access(allowed=True, accounts=self.accounts_for(channel_id),
+                          scope_words=self._scope_words(self._channel_entries(channel_id)))
+        except ScopeUnavailable as error:
+            return Access(allowed=False, reason="directory", detail=error.why)
         except NoScope:
             return Access(allowed=False, reason="no-scope")
 
@@ -66,7 +83,10 @@ class AccessPolicy:
         if self.settings.allowed_users and user_id not in self.settings.allowed_users:
             return Access(allowed=False, reason="allow-list")
         try:
-            return Access(allowed=True, accounts=self.home_accounts())
+            return Access(allowed=True, accounts=self.home_accounts(), scope_words=self._scope_words(
+                self.settings.home_accounts if self.settings.home_accounts != (ANY,) else None))
+        except ScopeUnavailable as error:
+            return Access(allowed=False, reason="directory", detail=error.why)
         except NoScope:
             return Access(allowed=False, reason="no-scope")
 
@@ -79,7 +99,7 @@ class AccessPolicy:
         if settings.home_accounts == (ANY,):
             return None
         if settings.home_accounts:
-            return frozenset(settings.home_accounts)
+            return expand(settings.home_accounts, self.directory, "RESTORES_HOME_ACCOUNTS")
         if settings.channel_accounts or (settings.allowed_channels and not settings.allowed_users):
             raise NoScope("home")
         return None
@@ -87,6 +107,11 @@ class AccessPolicy:
     def accounts_for(self, channel_id: str) -> frozenset[str] | None:
         """The accounts a conversation may see (None: every account). Fails closed: once any scope is configured,
         a conversation that is not listed (a DM, a new channel) gets the `*` default or nothing at all."""
+        entries = self._channel_entries(channel_id)
+        return None if entries is None else expand(entries, self.directory, "RESTORES_CHANNEL_ACCOUNTS")
+
+    def _channel_entries(self, channel_id: str) -> frozenset[str] | None:
+        """The channel's scope as configured: account and OU ids (None: every account)."""
         mapping = self.settings.channel_accounts
         if not mapping:
             return None
@@ -95,6 +120,24 @@ class AccessPolicy:
         if DEFAULT_SCOPE in mapping:
             return mapping[DEFAULT_SCOPE]
         raise NoScope(channel_id)
+
+    def listed_accounts(self, entries: Iterable[str], variable: str, *, active_only: bool = True) -> frozenset[str]:
+        """RESTORES_TESTING_ACCOUNTS or RESTORES_ALERT_ACCOUNTS (`entries`) as account ids: each OU's accounts as the
+        directory lists them now (active ones only, unless said: suspended and closed accounts are never read).
+        Raises ScopeUnavailable when an OU is named and the directory cannot say its accounts."""
+        return expand(tuple(entries), self.directory, variable, active_only=active_only)
+
+    def _scope_words(self, entries: Iterable[str] | None) -> str:
+        if entries is None:
+            return ""
+        ids = sorted(entries)
+        units = [unit_label(self.directory, e) for e in ids if OU_ID_RE.match(e)]
+        accounts = [e for e in ids if not OU_ID_RE.match(e)]
+        words = [f"the accounts of {', '.join(units)}"] if units else []
+        if accounts:
+            words.append(f"account{'s' * (len(accounts) > 1)} {', '.join(accounts[:10])}"
+                         + (f" and {len(accounts) - 10} more" if len(accounts) > 10 else ""))
+        return " and ".join(words)
 
     def scope(self, flt: RestoreFilter, access: Access) -> RestoreFilter:
         """The filter as this channel may run it; raise OutOfScope for accounts it may not see, or for regions
@@ -106,10 +149,19 @@ class AccessPolicy:
                 f"Region {', '.join(foreign)} is outside the AWS partition this bot answers for "
                 f"({', '.join(sorted(allowed))})."
             )
+        flt = resolve_filter(replace(flt, visible_accounts=None), self.directory)  # names and OUs: before any AWS call
         accounts = access.accounts
+        if flt.unit is not None and flt.visible_accounts is not None:
+            # `ou:`: one AccountId=ANY chain, the OU's rows kept where they enter the bot; never wider than the channel.
+            outside = flt.visible_accounts - accounts if accounts is not None else frozenset()
+            if outside:
+                raise OutOfScope(f"This channel only sees {access.scope_words or 'some accounts'}; "
+                                 f"{unit_label(self.directory, flt.unit)} also holds {len(outside)} account(s) it may "
+                                 f"not see ({', '.join(sorted(outside)[:5])}{', …' * (len(outside) > 5)}).")
+            return flt
         if accounts is None:
-            return replace(flt, visible_accounts=None)
-        listed = ", ".join(sorted(accounts))
+            return flt
+        listed = access.scope_words or ", ".join(sorted(accounts))
         if flt.account == AGGREGATE_ALL:
             raise OutOfScope(
                 f"This channel only sees accounts {listed}, so a sum over every account is not available here. "

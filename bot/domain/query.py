@@ -9,6 +9,9 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from bot.domain.ids import ACCOUNT_ID_RE, REGION_RE
+from bot.domain.org_words import is_account_name, parse_account_name, parse_unit
+from bot.domain.query_errors import ParseError as ParseError
+from bot.domain.query_errors import shorten as shorten
 from bot.domain.regions import known_regions, region_partitions
 
 # The slash command's name; Slack sends it with every command, this is what the bot's own texts say.
@@ -244,7 +247,7 @@ TYPE_ALIASES.update(
     }
 )
 
-KEYS = ("state", "period", "type", "account", "region")
+KEYS = ("state", "period", "type", "account", "ou", "region")
 FLAGS = ("help", "share", "jobs", "tests", "subscribe", "unsubscribe", "subscriptions")
 
 ACCOUNT_RE = ACCOUNT_ID_RE
@@ -258,6 +261,10 @@ class RestoreFilter:
     period: Period = Period.SEVEN_DAYS
     resource_type: str = ANY
     account: str | None = None  # None: not sent, AWS answers for the caller's own account
+    # `account:<name>` and `ou:<name or ou-id>` as typed: bot.domain.access resolves them with the organisation directory
+    # on every request, before any AWS call (the name to `account`; the OU to `visible_accounts`, asked as ANY).
+    account_name: str | None = None
+    unit: str | None = None
     regions: tuple[str, ...] = ()
     share: bool = False
     # With Period.ONE_DAY: the last day only (`1d`), not the 14-day series (`daily`). See Span.
@@ -288,8 +295,10 @@ class RestoreFilter:
         parts = [f"state:{self.state}", self.span.value]
         if self.resource_type != ANY:
             parts.append(f'type:"{self.resource_type}"' if " " in self.resource_type else f"type:{self.resource_type}")
-        if self.account:
-            parts.append(f"account:{self.account}")
+        if self.account_name or self.account:
+            parts.append(_pair("account", self.account_name or str(self.account)))
+        if self.unit:
+            parts.append(_pair("ou", self.unit))
         if self.regions:
             parts.append("region:" + ",".join(self.regions))
         if self.share:
@@ -297,28 +306,8 @@ class RestoreFilter:
         return " ".join(parts)
 
 
-class ParseError(ValueError):
-    """The command text has a token we cannot accept. The message is written for the Slack user."""
-
-    def __init__(self, token: str, problem: str, accepted: str, suggestion: str | None = None) -> None:
-        self.token = token
-        self.problem = problem
-        self.accepted = accepted
-        self.suggestion = suggestion
-        super().__init__(self.user_message())
-
-    def user_message(self) -> str:
-        shown = shorten(self.token)
-        text = f"`{shown}` {self.problem}."
-        if self.suggestion:
-            text += f" Did you mean `{self.suggestion}`?"
-        text += f"\nAccepted: {self.accepted}"
-        return text
-
-
-def shorten(token: str, limit: int = 60) -> str:
-    token = token.replace("`", "'")
-    return token if len(token) <= limit else token[: limit - 1] + "…"
+def _pair(key: str, value: str) -> str:
+    return f'{key}:"{value}"' if " " in value else f"{key}:{value}"
 
 
 class Once:
@@ -342,7 +331,8 @@ STATE_WORDS = {state.lower(): state for state in JOB_STATES}
 BARE_WORDS = sorted(STATE_WORDS) + list(SPANS) + sorted(k for k in TYPE_ALIASES if len(k) <= 15) + list(FLAGS)
 ACCEPTED_OVERVIEW = (
     "states `failed|aborted|completed|running|pending|created` or `state:ANY|AGGREGATE_ALL`, "
-    "windows `1d|24h|7d|14d|daily`, `type:EBS` (or `ebs`, `rds`, ...), `account:123456789012|ANY|AGGREGATE_ALL`, "
+    "windows `1d|24h|7d|14d|daily`, `type:EBS` (or `ebs`, `rds`, ...), `account:123456789012|NAME|ANY|AGGREGATE_ALL`, "
+    "`ou:NAME|ou-…` (an organisational unit, nested ones included), "
     "regions like `eu-west-1` or `region:us-east-1,eu-west-1`, `share`, `jobs`, `tests`, `help`, "
     "`subscribe digest|alerts`, `unsubscribe digest|alerts`, `subscriptions`"
 )
@@ -390,12 +380,20 @@ class FilterBuilder:
 
     def build(self, default_regions: tuple[str, ...]) -> RestoreFilter:
         span = Span(str(self.values.get("window", Span.SEVEN_DAYS)))
+        account = str(self.values["account"]) if "account" in self.values else None
+        named = account is not None and is_account_name(account)
+        unit = str(self.values["unit"]) if "unit" in self.values else None
+        if unit is not None and account == AGGREGATE_ALL:
+            raise ParseError(self.sources["account"], "sums every account, but `ou:` names some of them",
+                             "`ou:` alone (its total and one row per account), or with one of its accounts")
         return RestoreFilter(
             state=State(str(self.values.get("state", ANY))),
             period=span.period,
             last_day=span is Span.DAY,
             resource_type=str(self.values.get("type", ANY)),
-            account=str(self.values["account"]) if "account" in self.values else None,
+            account=None if named else account,
+            account_name=account if named else None,
+            unit=unit,
             regions=tuple(self.regions) or default_regions,
             share=self.share,
         )
@@ -474,7 +472,10 @@ def parse_pair(builder: FilterBuilder, key: str, value: str, token: str, partiti
     elif key == "type":
         builder.set("type", parse_resource_type(value, token), token)
     elif key == "account":
-        builder.set("account", parse_account(value, token), token)
+        named = is_account_name(value)
+        builder.set("account", parse_account_name(value, token) if named else parse_account(value, token), token)
+    elif key == "ou":
+        builder.set("unit", parse_unit(value, token), token)
     elif key == "region":
         for part in value.split(","):
             if part.strip():
