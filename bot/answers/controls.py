@@ -10,6 +10,7 @@ from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
+from bot.domain.org_words import is_account_name, parse_account_name, parse_unit
 from bot.domain.query import (
     ParseError,
     RestoreFilter,
@@ -86,8 +87,10 @@ class ActionValue:
                 data["o"] = order
         if flt.resource_type != "ANY":
             data["t"] = flt.resource_type
-        if flt.account:
-            data["a"] = flt.account
+        if flt.account_name or flt.account:  # a name is resolved again on the click, as the OU is (bot.domain.access)
+            data["a"] = flt.account_name or flt.account
+        if flt.unit:
+            data["u"] = flt.unit
         if self.window:
             data["w"] = [int(self.window[0].timestamp()), int(self.window[1].timestamp())]
         return json.dumps(data, separators=(",", ":"), ensure_ascii=True)
@@ -96,13 +99,17 @@ class ActionValue:
     def decode(cls, raw: object, *, now: datetime | None = None) -> ActionValue:
         """Parse and re-validate a value that came back from Slack; raise StaleAction if anything is off."""
         data = load_value(raw)
-        if set(data) - {"v", "s", "p", "t", "a", "r", "m", "h", "o", "w"}:
+        if set(data) - {"v", "s", "p", "t", "a", "u", "r", "m", "h", "o", "w"}:
             raise StaleAction("unexpected fields")
         try:
             state = parse_state(text_field(data, "s"), "state")
             span: Span = parse_span(text_field(data, "p"), "period")
             resource_type = parse_resource_type(text_field(data, "t"), "type") if "t" in data else "ANY"
-            account = parse_account(text_field(data, "a"), "account") if "a" in data else None
+            typed = text_field(data, "a") if "a" in data else None
+            named = typed is not None and is_account_name(typed)
+            account = None if typed is None or named else parse_account(typed, "account")
+            account_name = parse_account_name(typed, "account") if typed is not None and named else None
+            unit = parse_unit(text_field(data, "u"), "ou") if "u" in data else None
             if "m" in data:
                 order = text_field(data, "o") if "o" in data else ""
                 region_names = list(regions_from_mask(text_field(data, "m"), text_field(data, "h"), order))
@@ -115,7 +122,7 @@ class ActionValue:
             raise StaleAction(f"invalid {error.token}") from None
         window = window_field(data.get("w"), now or datetime.now(UTC)) if "w" in data else None
         flt = RestoreFilter(state=state, period=span.period, last_day=span is Span.DAY, resource_type=resource_type,
-                            account=account, regions=regions)
+                            account=account, account_name=account_name, unit=unit, regions=regions)
         return cls(filter=flt, window=window)
 
     def with_filter(self, **changes: Any) -> ActionValue:
