@@ -248,7 +248,7 @@ TYPE_ALIASES.update(
 )
 
 KEYS = ("state", "period", "type", "account", "ou", "region")
-FLAGS = ("help", "share", "jobs", "tests", "subscribe", "unsubscribe", "subscriptions")
+FLAGS = ("help", "share", "jobs", "tests", "subscribe", "unsubscribe", "subscriptions", "resource", "coverage", "export")
 
 ACCOUNT_RE = ACCOUNT_ID_RE
 
@@ -334,7 +334,8 @@ ACCEPTED_OVERVIEW = (
     "windows `1d|24h|7d|14d|daily`, `type:EBS` (or `ebs`, `rds`, ...), `account:123456789012|NAME|ANY|AGGREGATE_ALL`, "
     "`ou:NAME|ou-…` (an organisational unit, nested ones included), "
     "regions like `eu-west-1` or `region:us-east-1,eu-west-1`, `share`, `jobs`, `tests`, `help`, "
-    "`subscribe digest|alerts`, `unsubscribe digest|alerts`, `subscriptions`"
+    "`subscribe digest|alerts`, `unsubscribe digest|alerts`, `subscriptions`, `resource <ARN | name>`, "
+    "`coverage [type:…] [account:…] [30d|90d|180d]`, `export [7d|30d|90d] [account:…]`"
 )
 
 

@@ -124,6 +124,15 @@ def test_bad_tokens_name_the_token_and_what_is_accepted(text: str, token: str, s
         assert f"Did you mean `{suggestion}`?" in error.user_message()
 
 
+@pytest.mark.parametrize(("text", "verb"), [("covrage 90d", "coverage"), ("exprot", "export"), ("resorce orders-db", "resource")])
+def test_a_mistyped_verb_is_suggested_and_every_verb_named(text: str, verb: str) -> None:
+    with pytest.raises(ParseError) as caught:
+        parse_command(text, DEFAULT)
+    assert caught.value.suggestion == verb
+    for named in ("`resource <ARN | name>`", "`coverage [type:…] [account:…] [30d|90d|180d]`", "`export [7d|30d|90d]"):
+        assert named in caught.value.user_message()
+
+
 def test_unknown_region_suggests_a_real_one() -> None:
     with pytest.raises(ParseError) as caught:
         parse_command("eu-wset-1", DEFAULT)
