@@ -12,6 +12,7 @@ from typing import Final
 MAX_NAME: Final = 40  # characters of a name shown; AWS allows longer ones
 MAX_UNIT: Final = 80  # characters of an OU path shown
 SEPARATOR: Final = " · "
+AT_ROOT: Final = "(root)"  # a "By OU" breakdown's group for the accounts placed at the organisation's root
 # Slack's three mrkdwn control characters as entities: the same as bot.slack.blocks.escape (a test holds them equal);
 # bot.domain may not depend on the Slack layer, which itself depends on bot.domain.
 _MRKDWN: Final = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;"})
@@ -35,9 +36,10 @@ class AccountNames:
 
     names: Mapping[str, str] = field(default_factory=dict)
     units: Mapping[str, str] = field(default_factory=dict)  # account id -> its OU path, `Production / Payments`
+    tops: Mapping[str, str] = field(default_factory=dict)  # account id -> its top-level OU's name, or AT_ROOT
 
     def __post_init__(self) -> None:
-        for attribute, limit in (("names", MAX_NAME), ("units", MAX_UNIT)):
+        for attribute, limit in (("names", MAX_NAME), ("units", MAX_UNIT), ("tops", MAX_NAME)):
             shown = {k: _shown(v, limit) for k, v in getattr(self, attribute).items()}
             object.__setattr__(self, attribute, {k: v for k, v in shown.items() if v})
 
@@ -49,6 +51,11 @@ class AccountNames:
         """The OU path the account sits in (`Production / Payments`; the root's name at the root), one line and clipped
         (not escaped); None when unknown: what a "By OU" breakdown groups by."""
         return self.units.get(account_id)
+
+    def top(self, account_id: str) -> str | None:
+        """The top-level OU the account sits under (`Production` for `Production / Payments`), AT_ROOT at the root, one
+        line and clipped (not escaped); None when unknown: what a "By OU" breakdown groups by."""
+        return self.tops.get(account_id)
 
     def text(self, account_id: str) -> str:
         """`prod-payments · 7293…8253` as plain text (the terminal, plain_text fields); the bare id when unknown."""
