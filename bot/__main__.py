@@ -251,7 +251,6 @@ def cmd_export(args: argparse.Namespace) -> int:
     from bot.domain.regions import partitions_of
     from bot.export.grammar import EXPORT_ACCEPTED, parse_export
     from bot.export.render import trailer
-    from bot.export.service import ExportService
     from bot.wiring import Wiring
 
     settings = _local_settings(args.sample)
@@ -269,7 +268,7 @@ def cmd_export(args: argparse.Namespace) -> int:
                   file=sys.stderr)
             return EXIT_CONFIG
         try:
-            result = ExportService(backup, wiring.policy, sample=args.sample).write(query, access, sys.stdout.buffer)
+            result = wiring.exports.write(query, access, sys.stdout.buffer)  # names and accounts from the directory
         except OutOfScope as error:
             print(f"usage error: {error}", file=sys.stderr)
             return EXIT_CONFIG

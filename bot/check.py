@@ -23,6 +23,8 @@ from bot.aws.testing import PLANS_ACTION, AccountSessions, describe_failure, rol
 from bot.config import DEFAULT_SCOPE, Mode
 from bot.domain.access import AccessPolicy, NoScope
 from bot.domain.results import RegionFailure
+from bot.organization.probe import HEADING as DIRECTORY_HEADING
+from bot.organization.probe import directory_probe
 from bot.preflight import COMMANDS, Refusal, deployed_modes, refusals, slack_auth
 
 if TYPE_CHECKING:
@@ -226,6 +228,11 @@ def _organizations(context: CheckContext, report: CheckReport) -> None:
     (report.ok if fine else report.problem)(words)
 
 
+def _directory(context: CheckContext, report: CheckReport) -> None:
+    for fine, words in directory_probe(context.wiring.directory):
+        (report.ok if fine else report.problem)(words)
+
+
 def _testing_accounts(context: CheckContext, report: CheckReport) -> None:
     settings, backup = context.wiring.settings, context.wiring.backup
     if not (settings.testing_accounts and settings.testing_role and settings.regions):
@@ -366,5 +373,6 @@ SECTIONS: list[Section] = [
     ("AWS identity (sts:GetCallerIdentity):", _identity),
     ("AWS Backup (one cheap call per operation and region):", _backup_probes),
     ("AWS Organizations (organizations:DescribeOrganization):", _organizations),
+    (DIRECTORY_HEADING, _directory),
     ("Restore testing in other accounts (sts:AssumeRole, then one call in the home region):", _testing_accounts),
 ]

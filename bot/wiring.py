@@ -21,7 +21,10 @@ if TYPE_CHECKING:
     from bot.digest.run import DigestRunner
     from bot.domain.access import AccessPolicy
     from bot.domain.regions import RegionCatalog
+    from bot.export.service import ExportService
     from bot.home.service import HomeDashboard
+    from bot.organization.directory import OrganizationDirectory
+    from bot.organization.names import NameSource
     from bot.recoverability.service import Recoverability
     from bot.restore_testing.service import RestoreTests
     from bot.store.alerts import AlertStore
@@ -60,7 +63,8 @@ class Wiring:
     """What one process runs on. `backup`: the AWS client module, when the caller made it (the CLI's `--sample`
     points it at the bundled emulator); else one is built with the answers' cache. `serving`: a process that
     answers Slack learns its workspace from auth.test when SLACK_TEAM_ID is unset (the CLI has no workspace).
-    `web_client`, `regions`: given by a caller that made its own (tests, a region catalog with another session)."""
+    `web_client`, `regions`, `directory`: given by a caller that made its own (tests, a region catalog with another
+    session)."""
 
     def __init__(
         self,
@@ -71,6 +75,7 @@ class Wiring:
         serving: bool = False,
         web_client: WebClient | None = None,
         regions: RegionCatalog | None = None,
+        directory: OrganizationDirectory | None = None,
     ) -> None:
         self.settings = settings
         self.sample = sample
@@ -78,7 +83,7 @@ class Wiring:
         self._built: dict[str, Any] = {}
         if backup is not None:
             self._built["backup"] = backup
-        for name, given in (("web_client", web_client), ("regions", regions)):
+        for name, given in (("web_client", web_client), ("regions", regions), ("directory", directory)):
             if given is not None:
                 self._built[name] = given
         self._lock = threading.RLock()
@@ -129,6 +134,26 @@ class Wiring:
                                         home_region=self.settings.regions[0])
 
         return self._once("testing_reader", build)
+
+    @property
+    def directory(self) -> OrganizationDirectory:
+        """The organisation directory on the bot's own session (the emulator's sample organisation with --sample);
+        read on first use, not at start: `ask` about one account never calls Organizations for it."""
+        from bot.organization.directory import directory_for
+
+        return self._once("directory", lambda: directory_for(self.backup))
+
+    @property
+    def names(self) -> NameSource:
+        """Account names for every rendering, best effort: a slow or refused directory shows ids, never delays an answer
+        in Slack more than a moment (a terminal waits for the one read)."""
+        from bot.organization.names import CLI_WAIT, SERVING_WAIT, NameSource
+
+        return self._once("names", lambda: NameSource(self.directory, wait=SERVING_WAIT if self.serving else CLI_WAIT))
+
+    def _account_name(self, account: str) -> str:
+        """An account's name for the export's CSV column; "" when the directory does not know it."""
+        return self.names((account,)).name(account) or ""
 
     # ------------------------------------------------------------------ Slack
 
@@ -228,9 +253,26 @@ class Wiring:
 
             return RestoresService(self.settings, self.backup, regions=self.regions, policy=self.policy,
                                    tests=self.tests, subscriptions=self.subscriptions,
-                                   recoverability=self.recoverability, sample=self.sample)
+                                   recoverability=self.recoverability, exports=self.exports, sample=self.sample,
+                                   account_names=self.names)
 
         return self._once("answers", build)
+
+    @property
+    def exports(self) -> ExportService:
+        """`export`: the CSV's account-name column and `account:ANY` over the organisation's accounts, from the
+        directory (names best effort; without a directory, the accounts AWS's summaries name)."""
+        from bot.export.service import ExportService
+
+        return self._once("exports", lambda: ExportService(self.backup, self.policy, account_name=self._account_name,
+                                                           organisation=self._organisation, sample=self.sample))
+
+    def _organisation(self) -> frozenset[str] | None:
+        """The organisation's active accounts; None when the directory cannot be read (never raises)."""
+        try:
+            return self.directory.active_accounts()
+        except Exception:  # the directory fails soft already; this is the last guard of an export or a poll
+            return None
 
     @property
     def home(self) -> HomeDashboard:
@@ -281,7 +323,8 @@ class Wiring:
                     subscriptions.record_delivery_failure(channel, ALERTS, error)
 
             return AlertPoller(self.settings, self.backup, self.web_client, self.alert_store, targets,
-                               regions=self.regions, policy=self.policy, on_outcome=outcome)
+                               regions=self.regions, policy=self.policy, on_outcome=outcome,
+                               organization=self.directory.active_accounts, account_names=self.names)
 
         return self._once("alerts", build)
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import logging
 import time
 from collections import defaultdict
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -21,6 +21,7 @@ from bot.alerts.targets import ActiveAccounts, AlertTarget, ScopedTarget, accoun
 from bot.aws.client import BackupService
 from bot.config import Settings
 from bot.domain.access import AccessPolicy
+from bot.domain.accounts import NO_NAMES, AccountNames
 from bot.domain.query import ALERT_STATES
 from bot.domain.reasons import reason_key
 from bot.domain.regions import RegionCatalog
@@ -173,6 +174,7 @@ class AlertPoller:
         owner: str | None = None,
         on_outcome: Callable[[str, str | None], object] | None = None,
         organization: ActiveAccounts | None = None,
+        account_names: Callable[[Iterable[str]], AccountNames] | None = None,
     ) -> None:
         """`on_outcome(channel, error)` hears, once per poll, of each channel a post was tried in: None when Slack
         took them all, else the first Slack error (so a subscription whose channel is gone can be dropped).
@@ -187,6 +189,7 @@ class AlertPoller:
         self.policy = policy
         self.on_outcome = on_outcome
         self.organization = organization
+        self.account_names = account_names or (lambda _accounts: NO_NAMES)  # the replies' account names, best effort
 
     def scheduled(self, *, sweep: bool = False) -> PollRun | None:
         """The clock's job: a poll whose failure is logged and retried by the next one, never the clock's end."""
@@ -419,7 +422,8 @@ class AlertPoller:
             # The reply that takes the day's count past the threshold is also shown in the channel, once a day.
             broadcast = before <= over < before + len(group) and self.store.claim_broadcast(channel, day)
         meta = metadata(METADATA_REPLY, day=day.isoformat(), alerts=" ".join(d.job_id for d in group))
-        ts = self._post(channel, render_reply([d.job for d in group]), meta, run, thread_ts=thread_ts,
+        names = self.account_names({d.job.account_id for d in group if d.job.account_id})
+        ts = self._post(channel, render_reply([d.job for d in group], names), meta, run, thread_ts=thread_ts,
                         broadcast=broadcast, ids=ids)
         if ts is None:
             if broadcast:  # the day's broadcast goes with the next reply that is posted

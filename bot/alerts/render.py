@@ -8,6 +8,7 @@ from datetime import date, datetime, timedelta
 
 from slack_sdk.models.blocks import Block
 
+from bot.domain.accounts import NO_NAMES, AccountNames
 from bot.domain.console import job_url, plan_url, resource_url
 from bot.domain.query import RestoreFilter, Span, State
 from bot.domain.results import RestoreJobRow
@@ -67,7 +68,7 @@ def _plan_name(arn: str) -> str:
     return arn.rsplit(":", 1)[-1] if ":" in arn else arn
 
 
-def _job_section(job: RestoreJobRow) -> str:
+def _job_section(job: RestoreJobRow, names: AccountNames = NO_NAMES) -> str:
     """One job, led by what it restored (the resource, with its console page), then where, how long, the plan, and
     last the job id (36 characters nobody reads first) with its console page."""
     kind = escape(clip(job.resource_type, 60)) or "resource"
@@ -76,7 +77,8 @@ def _job_section(job: RestoreJobRow) -> str:
         line += _console(resource_url(job.region, job.resource_arn), "resource")
     else:
         line = f"• *{kind}* (AWS named no resource)"
-    where = " · ".join(escape(clip(v, 60)) for v in (job.account_id, job.region) if v)
+    account = names.text(job.account_id) if job.account_id else ""
+    where = " · ".join(escape(clip(v, 60)) for v in (account, job.region) if v)
     line += f"\n   {where} · ran {ran_for(job)}"
     if job.completed is not None:
         line += f" · ended {job.completed:%H:%M} UTC"
@@ -96,9 +98,10 @@ def _console(url: str | None, what: str) -> str:
     return f" ({shown})" if shown else ""
 
 
-def render_reply(jobs: Sequence[RestoreJobRow]) -> Message:
+def render_reply(jobs: Sequence[RestoreJobRow], names: AccountNames = NO_NAMES) -> Message:
     """One thread reply for jobs that failed for the same reason in one poll: the reason once (the first job's own
-    words), then each job with its resource, account, region, restore testing plan and how long it ran."""
+    words), then each job with its resource, account (its name when `names` has it), region, restore testing plan and
+    how long it ran."""
     first = jobs[0]
     label = State.of(first.status)
     icon = label.icon if label else ":warning:"
@@ -106,7 +109,7 @@ def render_reply(jobs: Sequence[RestoreJobRow]) -> Message:
     reason = first.status_message or "(no status message)"
     many = f"{len(jobs)} restore jobs" if len(jobs) > 1 else "1 restore job"
     blocks: list[Block] = [section(f"{icon} *{status}* — {many}\n>{quoted(reason, REASON_CHARS)}")]
-    blocks += [section(_job_section(job)) for job in jobs]
+    blocks += [section(_job_section(job, names)) for job in jobs]
     text = f"{status}: {many} — {plain(reason, REASON_FALLBACK_CHARS)}"
     return Message(text=text, blocks=tuple(blocks), response_type="in_channel")
 

@@ -19,6 +19,7 @@ from slack_sdk.models.blocks import (
 
 from bot.answers.controls import MAX_OPTION_VALUE_CHARS, ActionId, ActionValue, BlockId
 from bot.domain import words
+from bot.domain.accounts import NO_NAMES, AccountNames
 from bot.domain.ids import ACCOUNT_ID_RE
 from bot.domain.query import AGGREGATE_ALL, ANY, BAD_STATES, COMMAND, RestoreFilter, Span, State
 from bot.domain.results import SummaryResult, SummaryRow
@@ -90,11 +91,13 @@ def render_summary(
     counting_accounts: bool = False,
     last_day: date | None = None,
     own_account: str | None = None,
+    names: AccountNames = NO_NAMES,
 ) -> Message:
     """The answer to a `/restores` query. `counting_accounts`: the first, quick answer of an org-wide query (the
     totals and types are in, the per-account chain is still paging); it is replaced in place by the full one.
     `last_day`: the newest UTC day AWS has summarised (yesterday), which the window's words and the daily series
-    end with. `own_account`: the bot's account id when AWS said it (named wherever "the bot's own" is)."""
+    end with. `own_account`: the bot's account id when AWS said it (named wherever "the bot's own" is). `names`: the
+    organisation's account names (ids alone when empty), and its OUs for the "By OU" breakdown of an org-wide answer."""
     flt = result.filter
     rows = result.rows
     total = sum(r.count for r in rows)
@@ -109,6 +112,8 @@ def render_summary(
     window = counts_window(result, last_day)
     window_words = words.counts_window_text(span, *window) if window else f"{span.label} (AWS's daily counts)"
     scope = words.scope_text(flt, own_account)
+    if flt.account and names.name(flt.account):
+        scope += f" ({names.name(flt.account)})"
     blocks.append(context(f"*Window:* {escape(window_words)}", f"*Scope:* {escape(scope)}"))
 
     answered = result.answered_regions
@@ -159,8 +164,10 @@ def render_summary(
         if counting_accounts:
             blocks.append(section("*By account / region*\n:hourglass_flowing_sand: _still counting…_"))
         else:
-            by_account = group_lines(result.by_account_rows, lambda r: f"{r.account_id} · {r.region}", show_states)
+            by_account = group_lines(result.by_account_rows, lambda r: f"{names.text(r.account_id)} · {r.region}",
+                                     show_states)
             blocks.append(section("*By account / region*\n" + fit_lines(by_account)))
+            blocks += by_unit_section(result.by_account_rows, names, show_states) if flt.account == ANY else []
     if answered:
         # Counts are of whole days AWS has summarised: today is never in them. Say so, and what lists today's jobs.
         blocks.append(context(escape(words.today_not_counted(words.jobs_command(flt, command=command)))))
@@ -177,7 +184,7 @@ def render_summary(
 
     trailer: list[Block] = []
     if total and result.window:
-        trailer += _drill_down_controls(result, result.window)
+        trailer += _drill_down_controls(result, result.window, names)
     if not flt.share:
         # In-place controls only on the caller's own (ephemeral) copy: redrawing a channel message would
         # change it for everyone.
@@ -198,7 +205,23 @@ def drill_states(flt: RestoreFilter) -> tuple[State, ...]:
     return (flt.state,) if flt.state.listable else BAD_STATES
 
 
-def _drill_down_controls(result: SummaryResult, window: tuple[datetime, datetime]) -> list[Block]:
+def by_unit_section(rows: Sequence[SummaryRow], names: AccountNames, show_states: bool) -> list[Block]:
+    """"By OU": the rows per top-level OU (AT_ROOT: accounts at the root; accounts the directory does not hold, by
+    themselves), so every row is in exactly one line and the lines sum to the per-account ones. Top-level, not the
+    whole path: a few lines whatever the organisation's depth (`ou:<name>` answers one OU and what is under it).
+    Nothing when the directory could not be read or no row names an account."""
+    if not names.tops or not any(ACCOUNT_ID_RE.match(r.account_id) for r in rows):
+        return []
+    lines = group_lines(rows, lambda r: names.top(r.account_id) or NOT_IN_DIRECTORY, show_states)
+    return [section("*By OU*\n" + fit_lines(lines))]
+
+
+NOT_IN_DIRECTORY = "(not in the organisation's directory)"
+
+
+def _drill_down_controls(
+    result: SummaryResult, window: tuple[datetime, datetime], names: AccountNames = NO_NAMES
+) -> list[Block]:
     flt = result.filter
     by_state = dict(totals_by(result.rows, lambda r: r.state))
     buttons = [
@@ -210,7 +233,7 @@ def _drill_down_controls(result: SummaryResult, window: tuple[datetime, datetime
         for s in sorted(drill_states(flt), key=lambda s: s.rank)
         if by_state.get(s)
     ]
-    groups = _row_option_groups(result, window)
+    groups = _row_option_groups(result, window, names)
     elements: list[Any] = list(buttons)
     if groups:
         elements.append(
@@ -228,29 +251,33 @@ def _drill_down_controls(result: SummaryResult, window: tuple[datetime, datetime
     ]
 
 
-# A row of a breakdown -> (its label, the resource type it stands for, the region it stands for).
-_RowKey = Callable[[SummaryRow], tuple[str, str | None, str | None]]
+# A row of a breakdown -> (its label, the resource type, the region and the account it stands for).
+_RowKey = Callable[[SummaryRow], tuple[str, str | None, str | None, str | None]]
 
 
-def _row_option_groups(result: SummaryResult, window: tuple[datetime, datetime]) -> list[OptionGroup]:
+def _row_option_groups(
+    result: SummaryResult, window: tuple[datetime, datetime], names: AccountNames = NO_NAMES
+) -> list[OptionGroup]:
     flt = replace(result.filter, share=False)
     budget = MAX_ROW_OPTIONS
     groups: list[OptionGroup] = []
     dimensions: list[tuple[str, _RowKey, Sequence[SummaryRow]]] = []
     if flt.resource_type == ANY:
-        dimensions.append(("By resource type", lambda r: (r.resource_type, r.resource_type, None), result.by_type_rows))
+        dimensions.append(
+            ("By resource type", lambda r: (r.resource_type, r.resource_type, None, None), result.by_type_rows)
+        )
     if flt.account in (ANY, None) or len(flt.regions) > 1:
         dimensions.append(
-            ("By account · region", lambda r: (f"{r.account_id} · {r.region}", None, r.region), result.by_account_rows)
+            ("By account · region", lambda r: (f"{names.text(r.account_id)} · {r.region}", None, r.region, r.account_id),
+             result.by_account_rows)
         )
     for label, key, source in dimensions:
         options: list[Option] = []
         for state in drill_states(flt):
             rows = [r for r in source if r.state == state]
-            for (name, rtype, region), count in totals_by(rows, key):
+            for (name, rtype, region, account), count in totals_by(rows, key):
                 if budget <= 0:
                     break
-                account = name.split(" · ")[0] if region else flt.account
                 target = replace(
                     flt,
                     state=state,

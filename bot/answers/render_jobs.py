@@ -9,6 +9,7 @@ from dataclasses import replace
 from slack_sdk.models.blocks import Block
 
 from bot.domain import words
+from bot.domain.accounts import NO_NAMES, AccountNames
 from bot.domain.coverage import Claim, Coverage, reassure
 from bot.domain.query import COMMAND, RestoreFilter, State
 from bot.domain.reasons import group_reasons
@@ -50,9 +51,9 @@ def _job_origin(job: RestoreJobRow) -> str:
     return text
 
 
-def _job_line(job: RestoreJobRow) -> str:
+def _job_line(job: RestoreJobRow, names: AccountNames) -> str:
     arn = f" · {code(job.resource_arn, 120)}" if job.resource_arn else ""
-    where = " · ".join(escape(v) for v in (job.resource_type, job.account_id, job.region))
+    where = " · ".join(escape(v) for v in (job.resource_type, names.text(job.account_id), job.region))
     return f"• `{job.created:%Y-%m-%d %H:%M}` {where}{arn} · {_job_origin(job)}"
 
 
@@ -73,8 +74,10 @@ def render_jobs(
     footer: str | None = None,
     rolling: bool = False,
     own_account: str | None = None,
+    names: AccountNames = NO_NAMES,
 ) -> Message:
-    """The jobs behind a count, grouped by failure reason (StatusMessage), most frequent first. `title` and `footer`
+    """The jobs behind a count, grouped by failure reason (StatusMessage), most frequent first. `names`: the accounts'
+    names (ids alone when empty). `title` and `footer`
     replace the header and the command shown at the bottom (a restore testing plan's jobs have no summary filter).
     `rolling`: the window is the typed one, ending now ("last 24 h, to …"), not a count's fixed days."""
     query = result.query
@@ -88,6 +91,8 @@ def render_jobs(
     if sample:
         blocks.append(context(SAMPLE_NOTE))
     scope = words.scope_text(replace(flt, state=query.status or State.ANY), own_account)
+    if flt.account and names.name(flt.account):
+        scope += f" ({names.name(flt.account)})"
     blocks.append(context(f"*Created:* {window}", f"*Scope:* {escape(scope)}"))
     answered = [r for r in query.regions if r not in {f.region for f in result.failures}]
     coverage = Coverage.of(
@@ -129,8 +134,8 @@ def render_jobs(
             )
             lines = [
                 f"*{fmt(len(members))} ×* {example}",
-                f"{_counted(j.resource_type for j in members)} · accounts {_counted(j.account_id for j in members)} · "
-                f"{_counted(j.region for j in members)}",
+                f"{_counted(j.resource_type for j in members)} · "
+                f"accounts {_counted(names.text(j.account_id) for j in members)} · {_counted(j.region for j in members)}",
             ]
             tests_here = [j for j in members if j.is_restore_test]
             if tests_here:
@@ -138,7 +143,7 @@ def render_jobs(
             examples = list(members[:JOB_EXAMPLES])
             if tests_here and not any(j.is_restore_test for j in examples):
                 examples[-1] = tests_here[0]  # show what a failing restore test looks like, not only on-demand
-            lines += [_job_line(j) for j in examples]
+            lines += [_job_line(j, names) for j in examples]
             if len(members) > JOB_EXAMPLES:
                 lines.append(f"_…and {len(members) - JOB_EXAMPLES} more with this reason_")
             blocks.append(section("\n".join(lines)))

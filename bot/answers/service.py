@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import KW_ONLY, dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 
@@ -24,6 +24,7 @@ from bot.charts.render import DailySeries
 from bot.charts.trend import ChartAnswer, chart_command, chart_series, render_chart_partial, render_chart_posted
 from bot.config import Settings
 from bot.domain.access import Access, AccessPolicy, OutOfScope
+from bot.domain.accounts import NO_NAMES, AccountNames
 from bot.domain.ids import ACCOUNT_ID_RE
 from bot.domain.query import ANY, COMMAND, WILDCARDS, ParseError, Period, RestoreFilter, State
 from bot.domain.regions import RegionCatalog
@@ -60,6 +61,8 @@ class RestoresService:
     recoverability: Recoverability | None = None  # `resource` and `coverage` (bot.recoverability)
     exports: ExportService | None = None  # `export` (bot.export); None: built on the backup and policy here
     sample: bool = False
+    # Account names for what is shown (bot.organization.names, best effort: ids when the directory is not readable).
+    account_names: Callable[[Iterable[str]], AccountNames] = lambda _accounts: NO_NAMES
 
     def _guarded(
         self,
@@ -244,8 +247,13 @@ class RestoresService:
         if flt.last_day:
             result = only_day(result, last_day)
         _log_answer("summary", flt, len(result.rows), result.failures, result.aws_calls, result.elapsed)
+        names = self._names(*(r.account_id for r in result.by_account_rows), flt.account)
         return render_summary(result, sample=self.sample, command=command, last_day=last_day,
-                              own_account=self._own_account(flt.account))
+                              own_account=self._own_account(flt.account), names=names)
+
+    def _names(self, *accounts: str | None) -> AccountNames:
+        """The names of the accounts shown (only real ids asked: an id the directory does not know reads it again)."""
+        return self.account_names({a for a in accounts if a and ACCOUNT_ID_RE.match(a)})
 
     def _own_account(self, account: str | None) -> str | None:
         """The bot's account id, for answers about "the bot's own account" to name it (read once and kept by
@@ -263,8 +271,9 @@ class RestoresService:
     def _jobs(self, flt: RestoreFilter, window: tuple[datetime, datetime] | None, command: str) -> Message:
         result = self.list_jobs(flt, window)
         _log_answer("jobs", flt, len(result.jobs), result.failures, result.aws_calls, result.elapsed)
+        names = self._names(*(j.account_id for j in result.jobs), flt.account)
         return render_jobs(result, flt, sample=self.sample, command=command, rolling=window is None,
-                           own_account=self._own_account(flt.account))
+                           own_account=self._own_account(flt.account), names=names)
 
     def list_jobs(self, flt: RestoreFilter, window: tuple[datetime, datetime] | None = None) -> JobsResult:
         now = datetime.now(UTC)

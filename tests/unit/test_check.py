@@ -32,6 +32,8 @@ from bot.check import (
     run_check,
 )
 from bot.config import Settings, load_settings
+from bot.domain.organization import Organization
+from bot.organization.directory import OrganizationDirectory
 from bot.store.migrate import Status, migrate
 from bot.wiring import Wiring
 
@@ -91,8 +93,26 @@ def _schema_current(request: pytest.FixtureRequest) -> Iterator[None]:
         yield
 
 
-def check(config: Settings | None = None, service: Any = None, client: Callable[[], WebClient] | None = None) -> Any:
-    return run_check(Wiring(config or settings(), backup=service or backup()), client or slack())
+def outside() -> OrganizationDirectory:
+    """A directory of a bot in no AWS organisation (AWSOrganizationsNotInUseException): fine, ids are shown."""
+    return org_directory(ClientError({"Error": {"Code": "AWSOrganizationsNotInUseException", "Message": "no"}},
+                                 "DescribeOrganization"))
+
+
+def org_directory(outcome: Organization | Exception) -> OrganizationDirectory:
+    """The directory whose every read gives `outcome` (raised when an exception)."""
+
+    def read(_client: Any, _tally: Any) -> Organization:
+        if isinstance(outcome, Exception):
+            raise outcome
+        return outcome
+
+    return OrganizationDirectory(reader=read, background=lambda work: None)
+
+
+def check(config: Settings | None = None, service: Any = None, client: Callable[[], WebClient] | None = None,
+          directory: OrganizationDirectory | None = None) -> Any:
+    return run_check(Wiring(config or settings(), backup=service or backup(), directory=directory or outside()), client or slack())
 
 
 def test_all_good_when_slack_and_every_probe_answer() -> None:
@@ -135,7 +155,7 @@ def test_every_failing_probe_is_listed_and_none_raises() -> None:
 def test_a_missing_token_is_refused_for_every_process_and_slack_is_not_asked() -> None:
     factory = Mock()
     env = {"RESTORES_REGIONS": "us-east-1", "SLACK_SIGNING_SECRET": SECRET}
-    report = run_check(Wiring(load_settings(env), backup=backup()), factory, env)
+    report = run_check(Wiring(load_settings(env), backup=backup(), directory=outside()), factory, env)
     problem = "SLACK_BOT_TOKEN is not set (the Bot User OAuth Token, xoxb-..., from OAuth & Permissions)"
     assert report.refused == [problem] and report.exit_status == 2
     assert f"  REFUSED  {problem} — refused by serve, clock, digest, poll" in report.lines
@@ -171,14 +191,14 @@ def test_scopes_slack_did_not_report_are_not_a_problem_but_said() -> None:
 
 def test_a_missing_signing_secret_is_refused_by_serve_alone() -> None:
     env = {"RESTORES_REGIONS": "us-east-1", "SLACK_BOT_TOKEN": TOKEN}
-    report = run_check(Wiring(load_settings(env), backup=backup()), slack(), env)
+    report = run_check(Wiring(load_settings(env), backup=backup(), directory=outside()), slack(), env)
     problem = "SLACK_SIGNING_SECRET is not set (Basic Information > App Credentials > Signing Secret)"
     assert report.problems == [problem] and f"  REFUSED  {problem} — refused by serve" in report.lines
 
 
 def test_socket_mode_needs_no_signing_secret_but_its_app_token() -> None:
     env = {"RESTORES_REGIONS": "us-east-1", "SLACK_BOT_TOKEN": TOKEN, "SLACK_APP_TOKEN": "xoxb-not-an-app-token"}
-    report = run_check(Wiring(load_settings(env), backup=backup()), slack(), env)
+    report = run_check(Wiring(load_settings(env), backup=backup(), directory=outside()), slack(), env)
     assert report.problems == ["SLACK_APP_TOKEN must be an app-level token starting with xapp-"]
     assert "refused by socket" in report.render()
 
@@ -228,7 +248,8 @@ def test_the_command_exits_2_when_a_process_would_refuse_1_when_something_fails(
     service = backup(fail)
     with patch.dict("os.environ", {**ENV, **env}, clear=True), \
             patch.object(cli, "_backup", side_effect=lambda *_a, **_k: nullcontext(service)), \
-            patch("bot.slack.client.create_web_client", side_effect=lambda _s: slack()()):
+            patch("bot.slack.client.create_web_client", side_effect=lambda _s: slack()()), \
+            patch("bot.organization.directory.directory_for", side_effect=lambda _backup: outside()):
         assert cli.cmd_check(argparse.Namespace()) == status
     out = capsys.readouterr().out
     assert out.endswith(f"restores bot check: {verdict}\n") and PASSWORD not in out and "xoxp-1111" not in out
@@ -236,7 +257,7 @@ def test_the_command_exits_2_when_a_process_would_refuse_1_when_something_fails(
 
 def test_database_revision_current_behind_and_newer(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'bot.sqlite3'}"
-    wiring = Wiring(settings(DATABASE_URL=url), backup=backup())
+    wiring = Wiring(settings(DATABASE_URL=url), backup=backup(), directory=outside())
     first = run_check(wiring, slack())
     assert "  ok       schema: empty: no table yet; the newest revision is 0001 (`python -m bot migrate` creates it)" \
         in first.lines and first.problems == []
@@ -327,3 +348,15 @@ def test_restore_testing_selections_are_probed(plans: list[dict[str, str]], erro
     assert (result.failure is None) is fine
     expected = plans[0]["RestoreTestingPlanName"] if plans else NO_SUCH_PLAN
     client.list_restore_testing_selections.assert_called_once_with(RestoreTestingPlanName=expected, MaxResults=1)
+
+
+def test_the_directory_section_says_what_it_read_and_what_to_grant_when_refused() -> None:
+    from tests.unit.organization.sample_org import organization_of
+
+    read = check(directory=org_directory(organization_of()))
+    assert read.problems == []
+    assert any("organisation o-" in line and "5 account(s), 1 suspended or closed" in line for line in read.lines), \
+        read.lines
+    refused = check(directory=org_directory(denied("ListAccounts")))
+    assert len(refused.problems) == 1 and "organizations:" in refused.problems[0], refused.problems
+    assert "until then accounts are shown by id" in refused.problems[0]
