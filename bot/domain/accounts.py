@@ -13,6 +13,7 @@ MAX_NAME: Final = 40  # characters of a name shown; AWS allows longer ones
 MAX_UNIT: Final = 80  # characters of an OU path shown
 SEPARATOR: Final = " · "
 AT_ROOT: Final = "(root)"  # a "By OU" breakdown's group for the accounts placed at the organisation's root
+NOT_IN_DIRECTORY: Final = "(not in the organisation's directory)"  # its group for accounts the directory does not hold
 # Slack's three mrkdwn control characters as entities: the same as bot.slack.blocks.escape (a test holds them equal);
 # bot.domain may not depend on the Slack layer, which itself depends on bot.domain.
 _MRKDWN: Final = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;"})
