@@ -293,9 +293,10 @@ class Wiring:
 
             if not posting:
                 return DigestRunner(self.settings, self.backup, None, None, regions=self.regions, tests=self.tests,
-                                    policy=self.policy)
+                                    policy=self.policy, account_names=self.names)
             return DigestRunner(self.settings, self.backup, self.web_client, self.ledger, regions=self.regions,
-                                tests=self.tests, policy=self.policy, subscriptions=self.subscription_store)
+                                tests=self.tests, policy=self.policy, subscriptions=self.subscription_store,
+                                account_names=self.names)
 
         return self._once(f"digest-{posting}", build)
 

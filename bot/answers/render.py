@@ -19,7 +19,7 @@ from slack_sdk.models.blocks import (
 
 from bot.answers.controls import MAX_OPTION_VALUE_CHARS, ActionId, ActionValue, BlockId
 from bot.domain import words
-from bot.domain.accounts import NO_NAMES, AccountNames
+from bot.domain.accounts import NO_NAMES, NOT_IN_DIRECTORY, AccountNames
 from bot.domain.ids import ACCOUNT_ID_RE
 from bot.domain.query import AGGREGATE_ALL, ANY, BAD_STATES, COMMAND, RestoreFilter, Span, State
 from bot.domain.results import SummaryResult, SummaryRow
@@ -214,9 +214,6 @@ def by_unit_section(rows: Sequence[SummaryRow], names: AccountNames, show_states
         return []
     lines = group_lines(rows, lambda r: names.top(r.account_id) or NOT_IN_DIRECTORY, show_states)
     return [section("*By OU*\n" + fit_lines(lines))]
-
-
-NOT_IN_DIRECTORY = "(not in the organisation's directory)"
 
 
 def _drill_down_controls(

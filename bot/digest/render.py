@@ -12,8 +12,10 @@ from slack_sdk.models.blocks import ActionsBlock, Block, SectionBlock
 from bot.answers.controls import ActionId, ActionValue, BlockId
 from bot.charts.render import ChartFile, DailySeries
 from bot.digest.data import AVERAGE_DAYS, DigestData
+from bot.domain.accounts import NO_NAMES, NOT_IN_DIRECTORY, AccountNames
 from bot.domain.coverage import Claim, Coverage, reassure
-from bot.domain.query import COMMAND, Period, RestoreFilter, Span, State
+from bot.domain.ids import ACCOUNT_ID_RE
+from bot.domain.query import ANY, COMMAND, Period, RestoreFilter, Span, State
 from bot.domain.results import SummaryRow
 from bot.domain.words import (
     SERIES_DAYS,
@@ -94,11 +96,13 @@ class DigestSection:
 
 
 def render_digest(
-    data: DigestData, *, command: str = COMMAND, extra: DigestSection | None = None, chart: ChartFile | None = None
+    data: DigestData, *, command: str = COMMAND, extra: DigestSection | None = None, chart: ChartFile | None = None,
+    names: AccountNames = NO_NAMES,
 ) -> kit.Message:
     """The daily FAILED/ABORTED digest for one UTC day, with `extra` (a section with something to say) before the
     footer. "All clear" is said only when neither the restore jobs nor the extra section have anything wrong.
-    `chart`: the uploaded trend chart (digest_series), shown in place of the text sparkline."""
+    `chart`: the uploaded trend chart (digest_series), shown in place of the text sparkline. `names`: the accounts'
+    names, and their OUs for the "By OU" lines (ids alone, no By OU, when empty)."""
     clear = data.all_clear and extra is None
     day = f"{day_text(data.day)} {data.day.year}"
     blocks: list[Block] = [kit.header(f"Daily restore digest — {day} (UTC)")]
@@ -111,7 +115,7 @@ def render_digest(
     if not answered:
         blocks.append(kit.section(":rotating_light: *No region could be queried*; no numbers for this day."))
     else:
-        blocks += _digest_body(data, day, clear=clear, chart=chart)
+        blocks += _digest_body(data, day, clear=clear, chart=chart, names=names)
     drill = _digest_drill_down(data)
     blocks += kit.region_notes(data.failures, data.truncated, bool(answered))
     if extra is not None:
@@ -147,7 +151,9 @@ def render_digest(
     )
 
 
-def _digest_body(data: DigestData, day: str, *, clear: bool, chart: ChartFile | None) -> list[Block]:
+def _digest_body(
+    data: DigestData, day: str, *, clear: bool, chart: ChartFile | None, names: AccountNames = NO_NAMES
+) -> list[Block]:
     blocks: list[Block] = []
     if data.incomplete:
         missing = [f"{kit.escape(f.region)} did not answer" for f in data.failures]
@@ -179,16 +185,26 @@ def _digest_body(data: DigestData, day: str, *, clear: bool, chart: ChartFile | 
                 ],
             )
         )
-        by_account = labelled_lines(data.by_account_rows, lambda r: r.account_id)
+        by_account = labelled_lines(data.by_account_rows, lambda r: names.text(r.account_id))
         by_region = labelled_lines(data.rows, lambda r: r.region)
         by_type = labelled_lines(data.by_type_rows, lambda r: r.resource_type)
         blocks.append(kit.section("*By account*\n" + kit.fit_lines(by_account, limit=8)))
+        blocks += _by_unit(data.by_account_rows, names) if data.account == ANY else []
         blocks.append(kit.section("*By region*\n" + kit.fit_lines(by_region, limit=8)))
         blocks.append(kit.section("*By resource type*\n" + kit.fit_lines(by_type, limit=8)))
     blocks.append(kit.section(_trend_text(data, charted=chart is not None)))
     if chart is not None:
         blocks.append(kit.uploaded_image(chart.file_id, chart.alt_text, chart.title))
     return blocks
+
+
+def _by_unit(rows: Sequence[SummaryRow], names: AccountNames) -> list[Block]:
+    """The day's failed and aborted per top-level OU (as the answers' By OU: accounts at the root under AT_ROOT, ones
+    the directory does not hold by themselves), every row in one line; nothing without names or per-account rows."""
+    if not names.tops or not any(ACCOUNT_ID_RE.match(r.account_id) for r in rows):
+        return []
+    lines = labelled_lines(rows, lambda r: names.top(r.account_id) or NOT_IN_DIRECTORY)
+    return [kit.section("*By OU*\n" + kit.fit_lines(lines, limit=8))]
 
 
 def _digest_drill_down(data: DigestData) -> list[Block]:

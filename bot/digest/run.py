@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import KW_ONLY, dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 
@@ -21,8 +21,11 @@ from bot.digest.due import due_channels
 from bot.digest.query import query_digest
 from bot.digest.render import DigestSection, digest_series, render_digest
 from bot.domain.access import AccessPolicy, NoScope
+from bot.domain.accounts import NO_NAMES, AccountNames
+from bot.domain.ids import ACCOUNT_ID_RE
 from bot.domain.query import ANY, COMMAND
 from bot.domain.regions import RegionCatalog
+from bot.domain.results import SummaryRow
 from bot.domain.subscriptions import DIGEST, DigestSubscription
 from bot.restore_testing.service import RestoreTests
 from bot.slack.blocks import Message
@@ -83,6 +86,7 @@ def post_digest(
     hold_incomplete: bool = False,
     extra_for: Callable[[frozenset[str] | None], DigestSection | None] | None = None,
     charts: bool = True,
+    names: Callable[[Iterable[str]], AccountNames] | None = None,
 ) -> DigestRun:
     """Post the digest to every channel that does not have it yet. Never raises for one channel's failure.
 
@@ -90,7 +94,7 @@ def post_digest(
     with `account` unset that is AccountId=ANY, because the bot's own account alone would make every other
     account look "all clear". AWS is asked once per distinct AccountId (at most twice), however many channels.
     `charts`: show the 14-day trend as a chart (uploaded once per scope and run) where Slack lets the bot upload
-    it, else as the text sparkline."""
+    it, else as the text sparkline. `names`: the accounts' names and OUs (bot.organization.names; ids when None)."""
     now = now or datetime.now(UTC)
     day = day or digest_day(now)
     run = DigestRun(day=day)
@@ -122,13 +126,15 @@ def post_digest(
     }
     # One rendering per distinct (AccountId, scope); the first is what a dry run prints.
     messages: dict[tuple[str | None, frozenset[str] | None], tuple[DigestData, Message, DigestSection | None]] = {}
+    named: dict[tuple[str | None, frozenset[str] | None], AccountNames] = {}
 
     def digest_for(need: tuple[str | None, frozenset[str] | None]) -> tuple[DigestData, Message, DigestSection | None]:
         """The channel's digest, with the extra sections (restore testing) its scope gets."""
         if need not in messages:
             data = build_digest(results[need[0]], day=day, account=need[0], visible_accounts=need[1])
             extra = extra_for(need[1]) if extra_for is not None else None
-            messages[need] = (data, render_digest(data, extra=extra), extra)
+            named[need] = names_of(data.by_account_rows, names)
+            messages[need] = (data, render_digest(data, extra=extra, names=named[need]), extra)
         return messages[need]
 
     # The chart of each (AccountId, scope), uploaded by the first of its channels that is posted to.
@@ -140,7 +146,7 @@ def post_digest(
             series = digest_series(data) if charts and client is not None else None
             charted[need] = None if series is None or client is None else DigestChart(
                 lambda: upload_chart(client, series),
-                lambda file: render_digest(data, extra=extra, chart=file),
+                lambda file: render_digest(data, extra=extra, chart=file, names=named[need]),
             )
         return charted[need]
 
@@ -181,6 +187,13 @@ def post_digest(
             log.error("digest ledger failed channel=%s error=%s", channel, type(error.orig or error).__name__)
             run.outcomes.append(ChannelOutcome(channel, "failed", f"ledger error ({type(error.orig or error).__name__})"))
     return run
+
+
+def names_of(rows: Iterable[SummaryRow], names: Callable[[Iterable[str]], AccountNames] | None) -> AccountNames:
+    """The names of the accounts a digest's rows name (only real ids asked); NO_NAMES without a directory."""
+    if names is None:
+        return NO_NAMES
+    return names({r.account_id for r in rows if ACCOUNT_ID_RE.match(r.account_id)})
 
 
 # The message metadata a digest post carries, so a later run can recognise a post whose ledger entry was lost.
@@ -294,6 +307,7 @@ class DigestRunner:
     tests: RestoreTests
     policy: AccessPolicy
     subscriptions: SubscriptionStore | None = None  # None (dry runs): the static RESTORES_DIGEST_CHANNELS only
+    account_names: Callable[[Iterable[str]], AccountNames] | None = None  # names and OUs; None: ids
 
     def __post_init__(self) -> None:
         # (channel, digest day) -> runs so far and when the last one was: the tick's retries and their limit.
@@ -337,6 +351,7 @@ class DigestRunner:
             skip_all_clear=self.settings.digest_skip_all_clear,
             deadline_seconds=self.settings.digest_deadline_seconds,
             scope_for=self.policy.accounts_for,
+            names=self.account_names,
         )
         if not dry_run:
             self._record_deliveries(run)
