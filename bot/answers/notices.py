@@ -41,8 +41,11 @@ def render_help(command: str = COMMAND, default_regions: Sequence[str] = (), own
         "`period:FOURTEEN_DAYS`\n"
         '*Resource type* — `type:EBS`, `type:"Storage Gateway"`, or just `ebs`, `rds`, `dynamodb`, `efs`, ... '
         "(`type:ANY` default, `type:AGGREGATE_ALL` summed)\n"
-        "*Account* — `123456789012` or `account:ANY` / `account:AGGREGATE_ALL` (org-wide: needs the "
-        f"Organizations management or delegated-admin account). Default: {_own(own_account)}\n"
+        "*Account* — `123456789012`, a name: `account:prod-payments` (as AWS Organizations names it, any case), or "
+        "`account:ANY` / `account:AGGREGATE_ALL` (org-wide: needs the Organizations management or delegated-admin "
+        f"account). Default: {_own(own_account)}\n"
+        "*OU* — `ou:Production` or `ou:ou-ab12-cd34ef56`: every account of an organisational unit, nested OUs "
+        "included, with a row per account (types summed)\n"
         f"*Region* — `eu-west-1` or `region:us-east-1,eu-west-1`. Default: {regions}\n"
         "*share* — post the answer in the channel instead of only to you (or click *Share to channel*); "
         "`tests share` too\n"
@@ -76,7 +79,7 @@ def render_help(command: str = COMMAND, default_regions: Sequence[str] = (), own
             "from `ListRestoreJobs`."
         ),
     ]
-    usage = f"{command} usage: [state] [1d|7d|14d|daily] [type:TYPE] [account:ID] [region] [share]"
+    usage = f"{command} usage: [state] [1d|7d|14d|daily] [type:TYPE] [account:ID|NAME] [ou:NAME|ID] [region] [share]"
     return Message(text=usage, blocks=blocks)
 
 
@@ -93,9 +96,18 @@ def render_parse_error(error: ParseError, command: str = COMMAND) -> Message:
 
 
 def render_refusal(
-    command: str = COMMAND, *, no_scope: bool = False, other_team: bool = False, home: bool = False
+    command: str = COMMAND, *, no_scope: bool = False, other_team: bool = False, home: bool = False,
+    directory: str = "",
 ) -> Message:
-    if home and no_scope:  # a button of the Home tab, whose accounts are no longer configured
+    """`directory`: why the organisation could not be read, when the scope is defined by organisational units."""
+    if directory:
+        where = "the Home tab's" if home else "this conversation's"
+        text = clip(
+            f":lock: Sorry, {where} AWS accounts are defined by organisational units, and the organisation cannot be "
+            f"read now, so `{command}` shows nothing rather than more than it may. {escape(directory)}",
+            MAX_FALLBACK_TEXT,
+        )
+    elif home and no_scope:  # a button of the Home tab, whose accounts are no longer configured
         text = (
             ":lock: Sorry, the Home tab shows no AWS accounts any more: the bot's admins name them in "
             f"`RESTORES_HOME_ACCOUNTS`. `{command}` still answers in your channels."

@@ -36,6 +36,7 @@ from bot.logs import handling
 from bot.recoverability.controls import HistoryValue
 from bot.recoverability.service import Recoverability
 from bot.restore_testing.controls import TestJobsValue
+from bot.restore_testing.grammar import TestsQuery
 from bot.restore_testing.service import RestoreTests
 from bot.slack.blocks import Message
 from bot.subscriptions.service import SubscriptionCommands
@@ -86,7 +87,7 @@ class RestoresService:
                     log.info("refused %s", what, extra={"user": user_id, "channel": channel_id, "reason": access.reason})
                     return render_refusal(
                         command, no_scope=access.reason == "no-scope", other_team=access.reason == "other-team",
-                        home=home,
+                        home=home, directory=access.detail if access.reason == "directory" else "",
                     )
                 return work(access)
             except OutOfScope as error:
@@ -135,8 +136,8 @@ class RestoresService:
                 exports = self.exports or ExportService(self.backup, self.policy, sample=self.sample)
                 return exports.answer(parsed.export, access, upload=upload, command=command, progress=progress)
             if parsed.kind == "tests" and parsed.tests is not None:
-                self.policy.scope(replace(parsed.filter, regions=parsed.tests.regions), access)  # partition check
-                board = self.tests.answer(parsed.tests, access.accounts, command)
+                tests, visible = self._tests_scope(parsed.tests, access)
+                board = self.tests.answer(tests, visible, command)
                 return replace(board, response_type="in_channel") if parsed.tests.share else board
             flt = self.policy.scope(parsed.filter, access)
             if parsed.kind == "jobs":
@@ -144,6 +145,15 @@ class RestoresService:
             return self._summary(flt, command, progress)
 
         return self._guarded("command", user_id, channel_id, work, command, teams)
+
+    def _tests_scope(self, query: TestsQuery, access: Access) -> tuple[TestsQuery, frozenset[str] | None]:
+        """Its regions' partition checked, `account:<name>` as its id and `ou:` as the accounts shown (within the
+        channel's), through the access policy like every answer's, before any AWS call."""
+        flt = self.policy.scope(RestoreFilter(account=query.account, account_name=query.account_name, unit=query.unit,
+                                              regions=query.regions), access)
+        if query.account_name:
+            query = replace(query, account=flt.account)
+        return query, flt.visible_accounts if query.unit else access.accounts
 
     def answer_filter(
         self, flt: RestoreFilter, *, user_id: str, channel_id: str, teams: tuple[str, ...] | None = None

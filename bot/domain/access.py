@@ -128,10 +128,12 @@ class AccessPolicy:
         return expand(tuple(entries), self.directory, variable, active_only=active_only)
 
     def _scope_words(self, entries: Iterable[str] | None) -> str:
-        if entries is None:
-            return ""
-        ids = sorted(entries)
+        """The scope in words when it names OUs (`the accounts of OU Production (ou-…) and account 1111…`); "" when it
+        names accounts only (the refusals list them)."""
+        ids = sorted(entries or ())
         units = [unit_label(self.directory, e) for e in ids if OU_ID_RE.match(e)]
+        if not units:
+            return ""
         accounts = [e for e in ids if not OU_ID_RE.match(e)]
         words = [f"the accounts of {', '.join(units)}"] if units else []
         if accounts:
@@ -155,20 +157,21 @@ class AccessPolicy:
             # `ou:`: one AccountId=ANY chain, the OU's rows kept where they enter the bot; never wider than the channel.
             outside = flt.visible_accounts - accounts if accounts is not None else frozenset()
             if outside:
-                raise OutOfScope(f"This channel only sees {access.scope_words or 'some accounts'}; "
+                listed = access.scope_words or "accounts " + ", ".join(sorted(accounts or ()))
+                raise OutOfScope(f"This channel only sees {listed}; "
                                  f"{unit_label(self.directory, flt.unit)} also holds {len(outside)} account(s) it may "
                                  f"not see ({', '.join(sorted(outside)[:5])}{', …' * (len(outside) > 5)}).")
             return flt
         if accounts is None:
             return flt
-        listed = access.scope_words or ", ".join(sorted(accounts))
+        listed = access.scope_words or "accounts " + ", ".join(sorted(accounts))
         if flt.account == AGGREGATE_ALL:
             raise OutOfScope(
-                f"This channel only sees accounts {listed}, so a sum over every account is not available here. "
+                f"This channel only sees {listed}, so a sum over every account is not available here. "
                 "Use `account:ANY` (one row per visible account) or name one of them."
             )
         if flt.account not in (None, ANY) and flt.account not in accounts:
-            raise OutOfScope(f"This channel only sees accounts {listed}; account {flt.account} is not one of them.")
+            raise OutOfScope(f"This channel only sees {listed}; account {flt.account} is not one of them.")
         if flt.account in (None, ANY):
             # One visible account: ask for it directly. Several: ask for every account, keep only these.
             account = next(iter(accounts)) if len(accounts) == 1 else ANY

@@ -93,7 +93,10 @@ def resolve_filter(flt: RestoreFilter, directory: Directory | None) -> RestoreFi
         return flt
     if not under:
         raise Unresolved(f"{label} holds no accounts (nested OUs included): nothing to count.")
-    return replace(flt, account=ANY, visible_accounts=under)
+    # One AccountId=ANY chain a region, as `account:ANY`'s per-account view is: types summed by AWS (a per-type view
+    # would need accounts x types rows, many times the pages), the OU's rows kept where they enter the bot.
+    resource_type = AGGREGATE_ALL if flt.resource_type == ANY else flt.resource_type
+    return replace(flt, account=ANY, visible_accounts=under, resource_type=resource_type)
 
 
 def unit_label(directory: Directory | None, unit: str) -> str:

@@ -46,3 +46,9 @@ def parse_unit(value: str, token: str) -> str:
     if not UNIT_NAME_RE.match(unit):
         raise ParseError(token, "is not an organisational unit name (1-128 printable characters)", UNIT_WORDS)
     return unit
+
+
+def org_pairs(account: str | None, unit: str | None) -> list[str]:
+    """`account:…` and `ou:…` as a command's text says them (quoted when they hold a space), to parse back the same."""
+    return [f'{key}:"{value}"' if " " in value else f"{key}:{value}"
+            for key, value in (("account", account), ("ou", unit)) if value]

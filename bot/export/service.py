@@ -90,7 +90,7 @@ class ExportService:
         with the comment). Raises OutOfScope for accounts the channel may not see, before any AWS call."""
         if upload is None:
             return render_no_channel(command, query)
-        self.policy.scope(RestoreFilter(account=query.account, regions=query.regions), access)  # before "Exporting"
+        self.policy.scope(query.restore_filter(), access)  # before "Exporting"
         if progress is not None:
             progress(render_started(query, command))
         result = self.spool(query, access)
@@ -107,7 +107,7 @@ class ExportService:
     # ----------------------------------------------------------------- the reads
 
     def _run(self, query: ExportQuery, access: Access, parts: Parts) -> ExportResult:
-        flt = self.policy.scope(RestoreFilter(account=query.account, regions=query.regions), access)
+        flt = self.policy.scope(query.restore_filter(), access)
         started = time.monotonic()
         deadline = started + self.deadline_seconds
         chains, scope, notes, unasked, calls = self._chains(flt, query.days)
@@ -144,7 +144,9 @@ class ExportService:
         one. Every account: the accounts AWS's summaries name in each region (see _accounts)."""
         if flt.visible_accounts is not None:
             accounts = sorted(flt.visible_accounts) if flt.account in (None, ANY) else [str(flt.account)]
-            return ([Chain(r, a) for r in flt.regions for a in accounts], "accounts " + ", ".join(accounts), (), (), 0)
+            scope = (f"the {len(accounts)} accounts of ou:{flt.unit}" if flt.unit and flt.account in (None, ANY)
+                     else "accounts " + ", ".join(accounts))
+            return [Chain(r, a) for r in flt.regions for a in accounts], scope, (), (), 0
         if flt.account != ANY:
             scope = f"account {flt.account}" if flt.account else "the bot's own account"
             return [Chain(r, flt.account) for r in flt.regions], scope, (), (), 0

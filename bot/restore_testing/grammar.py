@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from bot.domain.ids import REGION_RE
+from bot.domain.org_words import is_account_name, org_pairs, parse_account_name, parse_unit
 from bot.domain.query import (
     ACCOUNT_RE,
     AGGREGATE_ALL,
@@ -31,14 +32,16 @@ class TestsQuery:
     regions: tuple[str, ...] = ()
     # None: every account the bot reads restore tests in (its own and RESTORES_TESTING_ACCOUNTS); else one.
     account: str | None = None
+    # `account:<name>` and `ou:<name|id>` as typed, resolved by the access policy with the directory (bot.domain.access).
+    account_name: str | None = None
+    unit: str | None = None
     # The channel's account scope (bot.domain.access), re-derived on every request like RestoreFilter's.
     visible_accounts: frozenset[str] | None = None
     share: bool = False  # post the answer in the channel, not only to the caller
 
     def to_text(self) -> str:
         parts = ["tests", f"{self.days}d"]
-        if self.account:
-            parts.append(f"account:{self.account}")
+        parts += org_pairs(self.account_name or self.account, self.unit)
         if self.regions:
             parts.append("region:" + ",".join(self.regions))
         if self.share:
@@ -47,7 +50,8 @@ class TestsQuery:
 
 
 TESTS_ACCEPTED = (
-    "`tests` with `1d|7d|14d|30d` (the last 24 h, 7, 14 or 30 days), `account:123456789012|ANY`, regions like "
+    "`tests` with `1d|7d|14d|30d` (the last 24 h, 7, 14 or 30 days), `account:123456789012|NAME|ANY`, "
+    "`ou:NAME|ou-…`, regions like "
     "`eu-west-1` or `region:…`, and `share`"
 )
 
@@ -58,6 +62,8 @@ def parse_tests(tokens: list[str], default_regions: tuple[str, ...], partitions:
     days: int | None = None
     share = False
     account: str | None = None
+    account_name: str | None = None
+    unit: str | None = None
     regions: list[str] = []
     once = Once(TESTS_ACCEPTED)
 
@@ -72,6 +78,12 @@ def parse_tests(tokens: list[str], default_regions: tuple[str, ...], partitions:
         if lowered in TESTS_WINDOWS or (key.lower() == "period" and value.lower() in TESTS_WINDOWS):
             once("window", token)
             days = TESTS_WINDOWS[lowered if lowered in TESTS_WINDOWS else value.lower()]
+        elif key.lower() == "account" and value and is_account_name(value):
+            once("account", token)
+            account_name = parse_account_name(value, token)
+        elif key.lower() == "ou" and value:
+            once("ou", token)
+            unit = parse_unit(value, token)
         elif key.lower() == "account" and value:
             once("account", token)
             parsed = parse_account(value, token)
@@ -91,6 +103,6 @@ def parse_tests(tokens: list[str], default_regions: tuple[str, ...], partitions:
             raise ParseError(token, "is not something I understand", TESTS_ACCEPTED,
                              suggest(token, [*TESTS_WINDOWS, "tests", "share"]))
     return TestsQuery(days=days or 7, regions=tuple(dict.fromkeys(regions)) or default_regions, account=account,
-                      share=share)
+                      account_name=account_name, unit=unit, share=share)
 
 

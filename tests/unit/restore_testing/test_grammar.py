@@ -69,3 +69,13 @@ def test_share_is_understood_and_round_trips() -> None:
     assert query.share is True and query_of("tests").share is False
     assert query.to_text() == "tests 14d region:us-east-1 share"
     assert query_of(query.to_text()) == query
+
+
+def test_accounts_by_name_and_organisational_units_are_kept_as_typed() -> None:
+    query = query_of('tests 30d account:Prod-Payments ou:"Shared Services"')
+    assert (query.account, query.account_name, query.unit) == (None, "Prod-Payments", "Shared Services")
+    assert query_of(query.to_text()) == query  # the canonical text parses back
+    assert query_of("tests ou:OU-AB12-CD34EF56").unit == "ou-ab12-cd34ef56"
+    with pytest.raises(ParseError) as error:
+        query_of("tests ou:ou-bad")
+    assert "organisational unit id" in error.value.user_message()
