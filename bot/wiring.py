@@ -217,7 +217,7 @@ class Wiring:
         from bot.restore_testing.service import RestoreTests
 
         return self._once("tests", lambda: RestoreTests(self.settings, self.testing_reader, sample=self.sample,
-                                                        own_account=self._own_account))
+                                                        own_account=self._own_account, account_names=self.names))
 
     def _own_account(self) -> str | None:
         """The bot's own account id, when AWS said it (sts:GetCallerIdentity, read once and kept: bot.aws.identity)."""
@@ -281,7 +281,8 @@ class Wiring:
 
             return HomeDashboard(self.settings, backup=self.backup, regions=self.regions, policy=self.policy,
                                  tests=self.tests, list_jobs=self.answers.list_jobs,
-                                 subscription_store=lambda: self.subscription_store, sample=self.sample)
+                                 subscription_store=lambda: self.subscription_store, sample=self.sample,
+                                 account_names=self.names)
 
         return self._once("home", build)
 
@@ -293,10 +294,10 @@ class Wiring:
 
             if not posting:
                 return DigestRunner(self.settings, self.backup, None, None, regions=self.regions, tests=self.tests,
-                                    policy=self.policy, account_names=self.names)
+                                    policy=self.policy, account_names=self.names, recoverability=self.recoverability)
             return DigestRunner(self.settings, self.backup, self.web_client, self.ledger, regions=self.regions,
                                 tests=self.tests, policy=self.policy, subscriptions=self.subscription_store,
-                                account_names=self.names)
+                                account_names=self.names, recoverability=self.recoverability)
 
         return self._once(f"digest-{posting}", build)
 

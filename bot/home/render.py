@@ -20,6 +20,7 @@ from slack_sdk.models.blocks import (
 
 from bot.answers.controls import ActionId, ActionValue, BlockId, StaleAction
 from bot.charts.render import DailySeries, series_from_rows
+from bot.domain.accounts import NO_NAMES, AccountNames
 from bot.domain.console import plan_url
 from bot.domain.coverage import Claim, Coverage, reassure
 from bot.domain.query import ANY, COMMAND, Period, RestoreFilter, Span, State
@@ -92,6 +93,7 @@ class HomeData:
     cache_ttl: int = 0
     sample: bool = False
     trend_image: TrendImage | None = None
+    names: AccountNames = NO_NAMES  # the accounts' names (ids alone when empty)
 
     @property
     def today(self) -> date:
@@ -280,7 +282,7 @@ def _breakdowns(data: HomeData) -> list[Block]:
     blocks.append(kit.section(f"*Failing accounts* ({kit.fmt(len(accounts))})"))
     for i, (name, failed, aborted, regions) in enumerate(accounts[:TOP_ACCOUNTS]):
         where = kit.escape(kit.clip(", ".join(regions), 200))
-        blocks.append(_row(f"*{kit.escape(name)}* — {_counts(failed, aborted)} · {where}",
+        blocks.append(_row(f"*{kit.escape(data.names.text(name))}* — {_counts(failed, aborted)} · {where}",
                            _jobs_button(data, failed, aborted, account=name, regions=regions), f"account:{i}"))
     if len(accounts) > TOP_ACCOUNTS:
         rest = accounts[TOP_ACCOUNTS:]
@@ -333,14 +335,14 @@ def _tests(data: HomeData) -> list[Block]:
     result = board.result
     blocks: list[Block] = [kit.section(f"*Restore testing* (last {board.days} days)\n{headline(board, result.failures)}")]
     if result.failures:
-        blocks.append(kit.section(kit.fit_lines(failure_lines(result.failures), limit=5)))
+        blocks.append(kit.section(kit.fit_lines(failure_lines(result.failures, data.names), limit=5)))
     flagged = [v for v in board.verdicts if v.severity in (Severity.BROKEN, Severity.LEAK)]
     for i, verdict in enumerate(flagged[:TOP_PLANS]):
         plan = verdict.plan
         name = kit.escape(kit.clip(plan.name, 80))
         console = kit.link(plan_url(plan.arn, plan.name), "plan in the AWS console")
         blocks.append(kit.section(f"{ICONS[verdict.severity]} *{name}* · {kit.escape(plan.region)} · "
-                                  f"{kit.escape(plan.account_id)}: " + "; ".join(problems(verdict))
+                                  f"{kit.escape(data.names.text(plan.account_id))}: " + "; ".join(problems(verdict))
                                   + (f" · {console}" if console else "")))
         wanted = [(TestJobsKind.FAILED, "Failed restores", len(verdict.failed)),
                   (TestJobsKind.VALIDATION, "Validation failures", len(verdict.validation_failed)),

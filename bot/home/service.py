@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import logging
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import KW_ONLY, dataclass, replace
 from datetime import UTC, datetime, timedelta
@@ -15,6 +15,8 @@ from bot.aws.client import BackupService
 from bot.charts.render import DailySeries
 from bot.config import Settings
 from bot.domain.access import Access, AccessPolicy, NoScope
+from bot.domain.accounts import NO_NAMES, AccountNames
+from bot.domain.ids import ACCOUNT_ID_RE
 from bot.domain.query import ANY, Period, RestoreFilter, State
 from bot.domain.regions import RegionCatalog
 from bot.domain.results import JobsResult
@@ -71,6 +73,8 @@ class HomeDashboard:
     list_jobs: Callable[[RestoreFilter, tuple[datetime, datetime]], JobsResult]  # the answers' drill-down, same bounds
     subscription_store: Callable[[], SubscriptionStore]  # opens the store on first use
     sample: bool = False
+    # The accounts' names (bot.organization.names, best effort: ids when the directory is not readable).
+    account_names: Callable[[Iterable[str]], AccountNames] = lambda _accounts: NO_NAMES
 
     def __post_init__(self) -> None:
         ttl = self.settings.cache_ttl
@@ -127,7 +131,10 @@ class HomeDashboard:
         key = (flt.account, flt.visible_accounts, regions, window)
         reads = self._reads.get_or_compute(key, lambda: self._read(flt, window, access, now), lambda r: r.complete)
         subscriptions = self.subscriptions(user_id, member_channels)
+        shown = {r.account_id for r in summary.result().by_account_rows}
+        shown |= {p.account_id for p in reads.tests.result.plans} | {f.account_id for f in reads.tests.result.failures}
         return HomeData(
+            names=self.account_names({a for a in shown if ACCOUNT_ID_RE.match(a)}),
             now=now,
             flt=flt,
             summary=summary.result(),

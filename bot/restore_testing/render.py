@@ -9,6 +9,7 @@ from slack_sdk.models.blocks import ActionsBlock, Block, DividerBlock
 
 from bot.answers.controls import ActionId, BlockId
 from bot.digest.render import DigestSection
+from bot.domain.accounts import NO_NAMES, AccountNames
 from bot.domain.console import job_url, plan_url
 from bot.domain.coverage import LEAK_ICON, MARK, Claim, Coverage, reassure
 from bot.domain.query import COMMAND, State
@@ -61,9 +62,9 @@ def _plan_link(verdict: PlanVerdict) -> str:
     return f" · {shown}" if shown else ""
 
 
-def _where(verdict: PlanVerdict) -> str:
+def _where(verdict: PlanVerdict, names: AccountNames = NO_NAMES) -> str:
     plan = verdict.plan
-    return f"{escape(plan.region)} · {escape(plan.account_id)}"
+    return f"{escape(plan.region)} · {escape(names.text(plan.account_id))}"
 
 
 def headline(board: Scoreboard, failures: tuple[AccountFailure, ...]) -> str:
@@ -130,13 +131,14 @@ def board_coverage(board: Scoreboard) -> Coverage:
     )
 
 
-def _who(account_id: str) -> str:
-    """An account by its id; "" is the bot's own when AWS has not said its id (words.account_text says so)."""
-    return f"account {escape(account_id)}" if account_id else account_text(None)
+def _who(account_id: str, names: AccountNames = NO_NAMES) -> str:
+    """An account by its name and id (its id alone when the directory has no name); "" is the bot's own when AWS has
+    not said its id (words.account_text says so)."""
+    return f"account {escape(names.text(account_id))}" if account_id else account_text(None)
 
 
-def _not_read(failure: AccountFailure) -> str:
-    return _who(failure.account_id) + (f" in {escape(failure.region)}" if failure.region else "")
+def _not_read(failure: AccountFailure, names: AccountNames = NO_NAMES) -> str:
+    return _who(failure.account_id, names) + (f" in {escape(failure.region)}" if failure.region else "")
 
 
 def plan_coverage(verdict: PlanVerdict, failures: tuple[AccountFailure, ...]) -> Coverage:
@@ -149,9 +151,10 @@ def plan_coverage(verdict: PlanVerdict, failures: tuple[AccountFailure, ...]) ->
     )
 
 
-def _plan_lines(verdict: PlanVerdict, now: datetime) -> list[str]:
+def _plan_lines(verdict: PlanVerdict, now: datetime, names: AccountNames = NO_NAMES) -> list[str]:
     plan = verdict.plan
-    lines = [f"{ICONS[verdict.severity]} *{escape(clip(plan.name, 80))}* · {_where(verdict)}{_plan_link(verdict)}"]
+    lines = [f"{ICONS[verdict.severity]} *{escape(clip(plan.name, 80))}* · {_where(verdict, names)}"
+             f"{_plan_link(verdict)}"]
     if verdict.schedule_problem:
         lines.append(f"• Schedule: `{escape(clip(plan.schedule_expression, 80))}` not understood, so not checked "
                      f"({escape(clip(verdict.schedule_problem, 160))})")
@@ -217,12 +220,14 @@ def _plan_lines(verdict: PlanVerdict, now: datetime) -> list[str]:
     return lines
 
 
-def _healthy_line(verdict: PlanVerdict, now: datetime, failures: tuple[AccountFailure, ...] = ()) -> str:
+def _healthy_line(
+    verdict: PlanVerdict, now: datetime, failures: tuple[AccountFailure, ...] = (), names: AccountNames = NO_NAMES
+) -> str:
     plan = verdict.plan
     ran = f"last ran {ago_text(plan.last_execution, now)}" if plan.last_execution else "not run yet"
     validated = f", {fmt(verdict.validated)} validated" if verdict.validated else ""
     return (f"{reassure(plan_coverage(verdict, failures), Claim.PASSED)} *{escape(clip(plan.name, 80))}* · "
-            f"{_where(verdict)} · "
+            f"{_where(verdict, names)} · "
             f"{plural(len(verdict.jobs), 'restore')} completed{validated} · {ran}")
 
 
@@ -243,21 +248,22 @@ def _buttons(verdict: PlanVerdict, window: tuple[datetime, datetime], index: int
     return ActionsBlock(block_id=f"{BlockId.TEST_DRILL.value}:{index}", elements=elements)
 
 
-def failure_lines(failures: tuple[AccountFailure, ...]) -> list[str]:
+def failure_lines(failures: tuple[AccountFailure, ...], names: AccountNames = NO_NAMES) -> list[str]:
     lines = []
     for failure in failures:
-        lines.append(f":warning: *{_not_read(failure)}* not read: {escape(failure.message)}")
+        lines.append(f":warning: *{_not_read(failure, names)}* not read: {escape(failure.message)}")
     return lines
 
 
 def render_tests(board: Scoreboard, query: TestsQuery, *, now: datetime, sample: bool = False,
-                 command: str = COMMAND) -> Message:
+                 command: str = COMMAND, names: AccountNames = NO_NAMES) -> Message:
+    """The restore tests scoreboard; `names`: the accounts' names (ids alone when empty)."""
     result = board.result
     start, end = result.window
     blocks: list[Block] = [header(f"Restore tests — last {board.days} days")]
     if sample:
         blocks.append(context(SAMPLE_NOTE))
-    accounts = ", ".join(escape(a) for a in result.accounts if a) or account_text(None)
+    accounts = ", ".join(escape(names.text(a)) for a in result.accounts if a) or account_text(None)
     if "" in result.accounts and any(result.accounts):
         accounts = f"{account_text(None)}, {accounts}"
     regions = escape(clip(", ".join(result.regions), 300))
@@ -266,22 +272,23 @@ def render_tests(board: Scoreboard, query: TestsQuery, *, now: datetime, sample:
     sentence = headline(board, result.failures)
     blocks.append(section(sentence))
     if result.failures:
-        blocks.append(section(fit_lines(failure_lines(result.failures), limit=10)))
+        blocks.append(section(fit_lines(failure_lines(result.failures, names), limit=10)))
     worth_saying = [v for v in board.verdicts if v.severity is not Severity.OK]
     healthy = [v for v in board.verdicts if v.severity is Severity.OK]
     for index, verdict in enumerate(worth_saying[:DETAILED_PLANS]):
         blocks.append(DividerBlock())
-        blocks.append(section(fit_lines(_plan_lines(verdict, now), limit=14)))
+        blocks.append(section(fit_lines(_plan_lines(verdict, now, names), limit=14)))
         actions = _buttons(verdict, (start, end), index)
         if actions is not None:
             blocks.append(actions)
     if len(worth_saying) > DETAILED_PLANS:
         rest = worth_saying[DETAILED_PLANS:]
-        names = ", ".join(f"{escape(clip(v.plan.name, 40))} ({escape(v.plan.region)})" for v in rest[:10])
-        blocks.append(section(f"_…and {plural(len(rest), 'more plan')} with something to look at: {names}_"))
+        others = ", ".join(f"{escape(clip(v.plan.name, 40))} ({escape(v.plan.region)})" for v in rest[:10])
+        blocks.append(section(f"_…and {plural(len(rest), 'more plan')} with something to look at: {others}_"))
     if healthy:
         blocks.append(DividerBlock())
-        blocks.append(section(fit_lines([_healthy_line(v, now, result.failures) for v in healthy], limit=HEALTHY_LINES)))
+        blocks.append(section(fit_lines([_healthy_line(v, now, result.failures, names) for v in healthy],
+                                        limit=HEALTHY_LINES)))
     footer = context(f"`{command} {query.to_text()}` · {result.aws_calls} AWS call{'s' * (result.aws_calls != 1)} · "
                      f"{result.elapsed:.1f} s")
     text = clip(sentence.replace("*", "").replace(":x: ", "").replace(f"{MARK} ", ""), MAX_FALLBACK_TEXT)
@@ -293,7 +300,7 @@ def render_tests(board: Scoreboard, query: TestsQuery, *, now: datetime, sample:
                    keep_tail=2)
 
 
-def digest_section(board: Scoreboard, *, now: datetime) -> DigestSection | None:
+def digest_section(board: Scoreboard, *, now: datetime, names: AccountNames = NO_NAMES) -> DigestSection | None:
     """The digest's restore testing part: plans that failed, did not run or leaked; nothing when all is well (or
     when there are no plans), a warning when some of it could not be read."""
     flagged = [v for v in board.verdicts if v.severity in (Severity.BROKEN, Severity.LEAK)]
@@ -302,11 +309,11 @@ def digest_section(board: Scoreboard, *, now: datetime) -> DigestSection | None:
         return None
     lines = []
     for verdict in flagged[:10]:
-        lines.append(f"{ICONS[verdict.severity]} *{escape(clip(verdict.plan.name, 80))}* · {_where(verdict)}: "
+        lines.append(f"{ICONS[verdict.severity]} *{escape(clip(verdict.plan.name, 80))}* · {_where(verdict, names)}: "
                      + "; ".join(problems(verdict)))
     if len(flagged) > 10:
         lines.append(f"_…and {plural(len(flagged) - 10, 'more plan')}: `{COMMAND} tests` lists them_")
-    lines += failure_lines(failures)
+    lines += failure_lines(failures, names)
     title = "*Restore testing*" + ("" if board.complete else " (incomplete)")
     summary = ", ".join(
         part for part in (

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
@@ -12,6 +12,8 @@ from bot.aws.testing import OWN, RestoreTestingReader, describe_failure
 from bot.config import Settings
 from bot.digest.render import DigestSection
 from bot.domain.access import OutOfScope
+from bot.domain.accounts import NO_NAMES, AccountNames
+from bot.domain.ids import ACCOUNT_ID_RE
 from bot.domain.query import BAD_VALUES, COMMAND, Period, RestoreFilter, State
 from bot.domain.results import (
     AccountFailure,
@@ -41,13 +43,16 @@ class RestoreTests:
         *,
         sample: bool = False,
         own_account: Callable[[], str | None] = lambda: None,
+        account_names: Callable[[Iterable[str]], AccountNames] = lambda _accounts: NO_NAMES,
     ) -> None:
         """`own_account`: the bot's own account id when known (sts:GetCallerIdentity, bot.aws.identity): reading the
-        bot's own account reads that one, so a scope naming it was read even where it has no plans."""
+        bot's own account reads that one, so a scope naming it was read even where it has no plans. `account_names`:
+        the accounts' names for what is shown (bot.organization.names, best effort)."""
         self.settings = settings
         self.sample = sample
         self.reader = reader
         self.own_account = own_account
+        self.account_names = account_names
 
     def _read_accounts(self) -> tuple[str, ...]:
         """The accounts whose restore tests every read covers, by id: the configured ones and the bot's own."""
@@ -77,7 +82,8 @@ class RestoreTests:
 
     def answer(self, query: TestsQuery, visible: frozenset[str] | None, command: str = COMMAND) -> Message:
         now = datetime.now(UTC)
-        return render_tests(self.scoreboard(query, visible, now), query, now=now, sample=self.sample, command=command)
+        board = self.scoreboard(query, visible, now)
+        return render_tests(board, query, now=now, sample=self.sample, command=command, names=self._names(board.result))
 
     def answer_jobs(self, value: TestJobsValue, visible: frozenset[str] | None) -> Message:
         """A plan's failed restores, validation failures or leaked resources, listed and grouped like any drill-down."""
@@ -105,8 +111,11 @@ class RestoreTests:
         plan = value.plan_arn.rsplit(":", 1)[-1]
         what = {TestJobsKind.FAILED: "failed or aborted restores", TestJobsKind.VALIDATION: "failed validations",
                 TestJobsKind.LEAKED: "restored resources not deleted"}[value.kind]
-        return render_jobs(result, _filter_for(value), sample=self.sample,
-                           title=f"Restore tests — {what} of {plan}", footer=f"{COMMAND} tests")
+        return render_jobs(result, _filter_for(value), sample=self.sample, title=f"Restore tests — {what} of {plan}",
+                           footer=f"{COMMAND} tests", names=self.account_names({value.account}))
+
+    def _names(self, result: TestingResult) -> AccountNames:
+        return self.account_names(_accounts_of(result))
 
     def digest_sections(
         self, regions: tuple[str, ...], window: tuple[datetime, datetime], now: datetime
@@ -123,9 +132,15 @@ class RestoreTests:
                 read.append(self.reader.read(accounts, regions, window))
             cut = _not_read(_cut(read[0], visible), visible, self._read_accounts())
             board = judge(cut, now=now, days=1, target=self.settings.testing_target_minutes)
-            return digest_section(board, now=now)
+            return digest_section(board, now=now, names=self._names(cut))
 
         return section
+
+
+def _accounts_of(result: TestingResult) -> set[str]:
+    """Every account id a scoreboard shows: read, planned or not read."""
+    shown = {*result.accounts, *(p.account_id for p in result.plans), *(f.account_id for f in result.failures)}
+    return {a for a in shown if ACCOUNT_ID_RE.match(a)}
 
 
 def _is(job: RestoreJobRow, kind: TestJobsKind) -> bool:
