@@ -121,7 +121,8 @@ class Wiring:
             from bot.slack.client import InstallationTeam
 
             team = InstallationTeam(self.settings, self.web_client) if self.serving else None
-            return AccessPolicy(self.settings, team)
+            # The directory resolves account:<name>, ou:<…> and OU scopes (built, not read: read on first use).
+            return AccessPolicy(self.settings, team, directory=self.directory)
 
         return self._once("policy", build)
 
@@ -235,7 +236,7 @@ class Wiring:
 
             reader = ResourceReader(self.testing_reader.sessions, deadline_seconds=self.settings.aws_deadline_seconds,
                                     own_account=self._own_account)
-            return Recoverability(self.settings, reader, sample=self.sample)
+            return Recoverability(self.settings, reader, sample=self.sample, account_names=self.names)
 
         return self._once("recoverability", build)
 

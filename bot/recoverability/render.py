@@ -8,6 +8,7 @@ from datetime import datetime
 
 from slack_sdk.models.blocks import ActionsBlock, Block, ButtonElement, DividerBlock, PlainTextObject
 
+from bot.domain.accounts import NO_NAMES, AccountNames
 from bot.domain.console import resource_url
 from bot.domain.coverage import MARK, Claim, Coverage, reassure
 from bot.domain.query import COMMAND, State
@@ -54,20 +55,21 @@ def _plural(n: int, word: str) -> str:
     return f"{fmt(n)} {word}{'s' * (n != 1)}"
 
 
-def account_words(account: str) -> str:
-    return f"account {escape(account)}" if account else "the bot's own account"
+def account_words(account: str, names: AccountNames = NO_NAMES) -> str:
+    return f"account {escape(names.text(account))}" if account else "the bot's own account"
 
 
-def accounts_line(accounts: tuple[str, ...]) -> str:
-    named = [escape(a) for a in accounts if a]
+def accounts_line(accounts: tuple[str, ...], names: AccountNames = NO_NAMES) -> str:
+    named = [escape(names.text(a)) for a in accounts if a]
     words = ["the bot's own account"] if "" in accounts else []
     if named:
         words.append(f"account{'s' * (len(named) > 1)} {', '.join(named)}")
     return clip(" and ".join(words) or "no account", 300)
 
 
-def _where(resource: ProtectedResource) -> str:
-    return f"{escape(resource.resource_type)} · {account_words(resource.account_id)} · {escape(resource.region)}"
+def _where(resource: ProtectedResource, names: AccountNames = NO_NAMES) -> str:
+    return (f"{escape(resource.resource_type)} · {account_words(resource.account_id, names)} · "
+            f"{escape(resource.region)}")
 
 
 def _plan(job: RestoreJobRow, plans: dict[str, str]) -> str:
@@ -154,12 +156,12 @@ def _testing(report: ResourceReport) -> str:
 
 
 def render_resource(report: ResourceReport, query: ResourceQuery, *, now: datetime, sample: bool = False,
-                    command: str = COMMAND) -> Message:
+                    command: str = COMMAND, names: AccountNames = NO_NAMES) -> Message:
     resource = report.resource
     blocks: list[Block] = [header(f"Can we restore {escape(clip(one_line(resource.label), 100))}?")]
     if sample:
         blocks.append(context(SAMPLE_NOTE))
-    blocks.append(context(f"*Resource:* {code(resource.arn, 300)}", _where(resource)))
+    blocks.append(context(f"*Resource:* {code(resource.arn, 300)}", _where(resource, names)))
     sentence = verdict_line(report, now)
     blocks.append(section(sentence))
     blocks.append(section(fit_lines(_facts(report, now), limit=8)))
@@ -184,13 +186,14 @@ def render_resource(report: ResourceReport, query: ResourceQuery, *, now: dateti
     return bounded(Message(text=_fallback(sentence), blocks=blocks))
 
 
-def render_history(report: ResourceReport, *, now: datetime, sample: bool = False) -> Message:
+def render_history(report: ResourceReport, *, now: datetime, sample: bool = False,
+                   names: AccountNames = NO_NAMES) -> Message:
     """The restore history button's answer: the resource's restores, newest first, each with status and reason."""
     resource = report.resource
     blocks: list[Block] = [header(f"Restore history — {escape(clip(one_line(resource.label), 100))}")]
     if sample:
         blocks.append(context(SAMPLE_NOTE))
-    blocks.append(context(f"*Resource:* {code(resource.arn, 300)}", _where(resource)))
+    blocks.append(context(f"*Resource:* {code(resource.arn, 300)}", _where(resource, names)))
     counts = " · ".join(f"{escape(status.lower())} {fmt(n)}" for status, n in
                         sorted(Counter(j.status for j in report.jobs).items()))
     if report.not_read or report.jobs_capped:
@@ -207,16 +210,18 @@ def render_history(report: ResourceReport, *, now: datetime, sample: bool = Fals
     return bounded(Message(text=_fallback(sentence), blocks=blocks))
 
 
-def render_lookup(lookup: Lookup, query: ResourceQuery, *, sample: bool = False, command: str = COMMAND) -> Message:
+def render_lookup(lookup: Lookup, query: ResourceQuery, *, sample: bool = False, command: str = COMMAND,
+                  names: AccountNames = NO_NAMES) -> Message:
     """No resource, or several, match the name: say what was searched, list the matches."""
     blocks: list[Block] = [header("Which resource?" if lookup.matches else "No such protected resource")]
     if sample:
         blocks.append(context(SAMPLE_NOTE))
-    searched = (f"in {accounts_line(lookup.accounts)} and regions {escape(clip(', '.join(lookup.regions), 300))}")
+    searched = (f"in {accounts_line(lookup.accounts, names)} and regions {escape(clip(', '.join(lookup.regions), 300))}")
     if lookup.matches:
         sentence = (f"*{_plural(len(lookup.matches), 'protected resource')}* match {code(lookup.fragment, 100)} "
                     f"{searched}. Name one by its ARN:")
-        lines = [f"• {code(r.arn, 250)} — {escape(clip(r.label, 80))} · {_where(r)}" for r in lookup.matches[:MATCHES]]
+        lines = [f"• {code(r.arn, 250)} — {escape(clip(r.label, 80))} · {_where(r, names)}"
+                 for r in lookup.matches[:MATCHES]]
         if len(lookup.matches) > MATCHES:
             lines.append(f"_…and {_plural(len(lookup.matches) - MATCHES, 'more')}_")
         blocks += [section(sentence), section(fit_lines(lines, limit=MATCHES + 1))]
@@ -234,14 +239,14 @@ def _tally_line(name: str, tally: Tally) -> str:
 
 
 def render_coverage(read: CoverageRead, verdict: CoverageVerdict, query: CoverageQuery, *, sample: bool = False,
-                    command: str = COMMAND) -> Message:
+                    command: str = COMMAND, names: AccountNames = NO_NAMES) -> Message:
     coverage = Coverage.of(read.not_read)
     total = verdict.total
     blocks: list[Block] = [header(f"Restore coverage — last {query.days} days")]
     if sample:
         blocks.append(context(SAMPLE_NOTE))
     blocks.append(context(f"*Window:* {rolling_text(read.window[1] - read.window[0], read.window[1])}",
-                          f"*Accounts:* {accounts_line(read.accounts)}",
+                          f"*Accounts:* {accounts_line(read.accounts, names)}",
                           f"*Regions:* {escape(clip(', '.join(read.regions), 300))}"))
     figure = (f"*{fmt(total.proven)} of {_plural(total.resources, 'protected resource')}* ({total.percent:.0f}%) had "
               f"a successful restore, validated where tested, in the last {query.days} days.")
@@ -251,14 +256,14 @@ def render_coverage(read: CoverageRead, verdict: CoverageVerdict, query: Coverag
     if total.resources:
         blocks.append(section("*By resource type*\n" + fit_lines([_tally_line(t, n) for t, n in verdict.by_type])))
         blocks.append(section("*By account*\n" + fit_lines(
-            [_tally_line(a or "the bot's own account", n) for a, n in verdict.by_account])))
+            [_tally_line(names.text(a) if a else "the bot's own account", n) for a, n in verdict.by_account])))
     if verdict.unproven:
         critical = read.critical or frozenset()
         lines = []
         for resource in verdict.unproven[:UNPROVEN]:
             flag = ":rotating_light: restore-critical · " if resource.arn in critical else ""
             backup = f" · last backup {fmt_time(resource.last_backup)}" if resource.last_backup else " · never backed up"
-            lines.append(f"• {flag}*{escape(clip(resource.label, 80))}* · {_where(resource)}{backup}")
+            lines.append(f"• {flag}*{escape(clip(resource.label, 80))}* · {_where(resource, names)}{backup}")
         if len(verdict.unproven) > UNPROVEN:
             lines.append(f"_…and {_plural(len(verdict.unproven) - UNPROVEN, 'more')}_")
         title = f"*No successful restore in {query.days} days* ({fmt(len(verdict.unproven))})"

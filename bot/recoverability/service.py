@@ -4,6 +4,7 @@ before any AWS call when the channel may not see one), then the reads, the verdi
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable, Iterable
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
@@ -11,6 +12,8 @@ from bot.aws.resources import ResourceReader
 from bot.aws.testing import OWN
 from bot.config import Settings
 from bot.domain.access import OutOfScope
+from bot.domain.accounts import NO_NAMES, AccountNames
+from bot.domain.ids import ACCOUNT_ID_RE
 from bot.domain.query import COMMAND
 from bot.domain.recoverability import CoverageRead, Lookup, ProtectedResource
 from bot.recoverability.controls import HistoryValue
@@ -33,10 +36,16 @@ def _refuse(visible: frozenset[str], account: str) -> OutOfScope:
 class Recoverability:
     """One protected resource's recoverability, and the restore coverage of many, over one ResourceReader."""
 
-    def __init__(self, settings: Settings, reader: ResourceReader, *, sample: bool = False) -> None:
+    def __init__(self, settings: Settings, reader: ResourceReader, *, sample: bool = False,
+                 account_names: Callable[[Iterable[str]], AccountNames] = lambda _accounts: NO_NAMES) -> None:
+        """`account_names`: the accounts' names for what is shown (bot.organization.names, best effort)."""
         self.settings = settings
         self.reader = reader
         self.sample = sample
+        self.account_names = account_names
+
+    def _names(self, *accounts: Iterable[str]) -> AccountNames:
+        return self.account_names({a for group in accounts for a in group if ACCOUNT_ID_RE.match(a)})
 
     def accounts(self, wanted: str | None, visible: frozenset[str] | None) -> tuple[tuple[str, ...], tuple[str, ...]]:
         """(accounts to read, words for the accounts that should be read and cannot): the bot's own (OWN) and
@@ -76,7 +85,7 @@ class Recoverability:
             resource = ProtectedResource(query.account, query.regions[0], query.target, "")
             if not accounts:  # an account the bot cannot read: nothing is asked
                 return render_lookup(Lookup(query.target, (), (query.account,), query.regions, unread), query,
-                                     sample=self.sample, command=command)
+                                     sample=self.sample, command=command, names=self._names((query.account,)))
             return self._report(resource, accounts[0], query, now, command)
         lookup = self.reader.find(query.target, accounts, query.regions) if accounts else \
             Lookup(query.target, (), (), query.regions)
@@ -86,7 +95,8 @@ class Recoverability:
                          accounts=accounts or tuple(a for a in (query.account,) if a))
         log.info("resource lookup matches=%d calls=%d", len(lookup.matches), lookup.calls)
         if len(lookup.matches) != 1:
-            return render_lookup(lookup, query, sample=self.sample, command=command)
+            return render_lookup(lookup, query, sample=self.sample, command=command,
+                                 names=self._names(lookup.accounts, (r.account_id for r in lookup.matches)))
         found = lookup.matches[0]
         read_as = found.account_id if found.account_id in self.settings.testing_accounts else OWN
         return self._report(found, read_as, query, now, command, calls=lookup.calls)
@@ -96,23 +106,25 @@ class Recoverability:
         report = self.reader.report(resource, read_as)
         if report.missing:  # AWS said it is not a protected resource there
             lookup = Lookup(query.target, (), (resource.account_id or read_as,), (resource.region,), (), report.calls)
-            return render_lookup(lookup, query, sample=self.sample, command=command)
+            return render_lookup(lookup, query, sample=self.sample, command=command, names=self._names(lookup.accounts))
         report = replace(report, calls=report.calls + calls)
         log.info("resource answered jobs=%d calls=%d not_read=%d", len(report.jobs), report.calls, len(report.not_read))
-        return render_resource(report, query, now=now, sample=self.sample, command=command)
+        return render_resource(report, query, now=now, sample=self.sample, command=command,
+                               names=self._names((resource.account_id,)))
 
     def history(self, value: HistoryValue, visible: frozenset[str] | None) -> Message:
         """The restore history button: the resource's account is checked against the channel's scope again."""
         accounts, unread = self.accounts(value.account, visible)
         query = ResourceQuery(value.arn, is_arn=True, account=value.account, regions=(value.region,))
+        names = self._names((value.account,))
         if not accounts:
             return render_lookup(Lookup(value.arn, (), (value.account,), (value.region,), unread), query,
-                                 sample=self.sample)
+                                 sample=self.sample, names=names)
         report = self.reader.report(ProtectedResource(value.account, value.region, value.arn, ""), accounts[0])
         if report.missing:  # AWS said it is not a protected resource there
             lookup = Lookup(value.arn, (), (value.account,), (value.region,), (), report.calls)
-            return render_lookup(lookup, query, sample=self.sample)
-        return render_history(report, now=datetime.now(UTC), sample=self.sample)
+            return render_lookup(lookup, query, sample=self.sample, names=names)
+        return render_history(report, now=datetime.now(UTC), sample=self.sample, names=names)
 
     # ----------------------------------------------------------------- coverage
 
@@ -134,7 +146,8 @@ class Recoverability:
         verdict = cover(read)
         log.info("coverage answered resources=%d proven=%d calls=%d elapsed_ms=%d", verdict.total.resources,
                  verdict.total.proven, read.calls, round(read.elapsed * 1000))
-        return render_coverage(read, verdict, query, sample=self.sample, command=command)
+        return render_coverage(read, verdict, query, sample=self.sample, command=command,
+                               names=self._names(read.accounts, (r.account_id for r in read.resources)))
 
 
 def _seen(resource: ProtectedResource, account: str | None, visible: frozenset[str] | None) -> bool:
