@@ -292,22 +292,21 @@ class RestoreFilter:
 
     def to_text(self) -> str:
         """Canonical command text that parses back to this filter."""
-        parts = [f"state:{self.state}", self.span.value]
-        if self.resource_type != ANY:
-            parts.append(f'type:"{self.resource_type}"' if " " in self.resource_type else f"type:{self.resource_type}")
-        if self.account_name or self.account:
-            parts.append(_pair("account", self.account_name or str(self.account)))
-        if self.unit:
-            parts.append(_pair("ou", self.unit))
+        parts = [f"state:{self.state}", self.span.value, *self.selection()]
         if self.regions:
             parts.append("region:" + ",".join(self.regions))
         if self.share:
             parts.append("share")
         return " ".join(parts)
 
-
-def _pair(key: str, value: str) -> str:
-    return f'{key}:"{value}"' if " " in value else f"{key}:{value}"
+    def selection(self) -> list[str]:
+        """`type:`, `account:` and `ou:` as typed: an OU's answer is asked as account:ANY with types summed
+        (bot.domain.org_scopes), which its `ou:` says already."""
+        types = {ANY, AGGREGATE_ALL} if self.unit else {ANY}
+        account = self.account_name or (None if self.unit and self.account == ANY else self.account)
+        pairs = [("type", None if self.resource_type in types else self.resource_type), ("account", account),
+                 ("ou", self.unit)]
+        return [f'{key}:"{value}"' if " " in value else f"{key}:{value}" for key, value in pairs if value]
 
 
 class Once:

@@ -177,11 +177,19 @@ def account_text(account: str | None, own_account: str | None = None) -> str:
     )
 
 
+def unit_accounts_text(flt: RestoreFilter) -> str | None:
+    """An `ou:` answer's accounts: "the 2 accounts of ou:Production (nested OUs included)"; None for any other."""
+    if flt.unit is None or flt.visible_accounts is None or flt.account != ANY:
+        return None
+    return f"the {plural(len(flt.visible_accounts), 'account')} of ou:{flt.unit} (nested OUs included)"
+
+
 def scope_text(flt: RestoreFilter, own_account: str | None = None) -> str:
     """A filter's scope in one line: states · types · accounts · regions."""
     accounts = account_text(flt.account, own_account)
     if flt.visible_accounts is not None:
-        accounts = "accounts " + ", ".join(sorted(flt.visible_accounts)) + " (this channel's scope)"
+        listed = "accounts " + ", ".join(sorted(flt.visible_accounts)) + " (this channel's scope)"
+        accounts = unit_accounts_text(flt) or listed
     types = {ANY: "every resource type", AGGREGATE_ALL: "all resource types, summed"}.get(
         flt.resource_type, f"type {flt.resource_type}"
     )
@@ -194,10 +202,7 @@ def jobs_command(flt: RestoreFilter, span: Span = Span.DAY, command: str = COMMA
     """The command that lists the jobs behind a filter's counts over the rolling `span` (default: the last 24 h, which
     holds today's jobs): "/restores jobs failed 1d type:EBS region:eu-west-1"."""
     parts = [command, "jobs", state_word(flt.state) if flt.state.listable else "state:ANY", span.value]
-    if flt.resource_type != ANY:
-        parts.append(f'type:"{flt.resource_type}"' if " " in flt.resource_type else f"type:{flt.resource_type}")
-    if flt.account:
-        parts.append(f"account:{flt.account}")
+    parts += flt.selection()
     if flt.regions:
         parts.append("region:" + ",".join(flt.regions))
     return " ".join(parts)

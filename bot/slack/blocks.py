@@ -24,7 +24,7 @@ from slack_sdk.models.blocks import (
 
 from bot.domain.query import AGGREGATE_ALL, ANY, RestoreFilter, State
 from bot.domain.results import RegionFailure, SummaryRow
-from bot.domain.words import BARS, bars
+from bot.domain.words import BARS, bars, unit_accounts_text
 
 SAMPLE_NOTE = ":test_tube: *Sample data* bundled with the bot — not your AWS account."
 
@@ -205,7 +205,8 @@ def describe_scope(flt: RestoreFilter) -> str:
         flt.resource_type, f"type {flt.resource_type}"
     )
     if flt.visible_accounts is not None:
-        accounts = "accounts " + ", ".join(sorted(flt.visible_accounts)) + " (this channel's scope)"
+        listed = "accounts " + ", ".join(sorted(flt.visible_accounts)) + " (this channel's scope)"
+        accounts = unit_accounts_text(flt) or listed
     states = {ANY: "every state", AGGREGATE_ALL: "all states, summed"}.get(flt.state, f"state {flt.state}")
     regions = ", ".join(flt.regions) if flt.regions else "no region"
     return f"{states} · {types} · {accounts} · {regions}"
