@@ -17,7 +17,7 @@ from sqlalchemy.exc import DBAPIError
 
 from bot.alerts.render import render_gap, render_parent, render_reply
 from bot.alerts.sweep import EVENTS_SINCE, HotPairs, hot_pairs
-from bot.alerts.targets import ActiveAccounts, AlertTarget, ScopedTarget, accounts_to_poll, scoped
+from bot.alerts.targets import ActiveAccounts, AlertTarget, ScopedTarget, accounts_to_poll, listed_accounts, scoped
 from bot.aws.client import BackupService
 from bot.config import Settings
 from bot.domain.access import AccessPolicy
@@ -209,7 +209,8 @@ class AlertPoller:
             log.debug("alerts poll: no channel gets alerts; nothing asked")
             return run
         active = self._active()
-        accounts = accounts_to_poll(self.settings, targets, None if sweep else active)
+        accounts = accounts_to_poll(self.settings, targets, None if sweep else active,
+                                    listed_accounts(self.settings, self.policy))
         pairs = [(region, account) for region in self.regions.current() for account in accounts]
         covered = self.store.checkpoints()
         for pair in pairs:

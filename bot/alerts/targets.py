@@ -7,7 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from bot.config import Settings
-from bot.domain.access import AccessPolicy, NoScope
+from bot.domain.access import AccessPolicy, NoScope, ScopeUnavailable
 from bot.domain.ids import ACCOUNT_ID_RE
 from bot.domain.query import ALERT_STATES
 from bot.domain.results import RestoreJobRow
@@ -65,6 +65,10 @@ def scoped(targets: list[AlertTarget], policy: AccessPolicy) -> tuple[list[Scope
     for target in targets:
         try:
             scope = policy.accounts_for(target.channel)
+        except ScopeUnavailable as error:  # an OU scope the directory cannot say now: refused, never widened
+            log.error("alerts: channel=%s gets no alerts now: %s", target.channel, error.why)
+            refused[target.channel] = error.why
+            continue
         except NoScope:
             log.error("alerts: channel=%s has no account scope in RESTORES_CHANNEL_ACCOUNTS; it gets no alerts",
                       target.channel)
@@ -79,15 +83,29 @@ def scoped(targets: list[AlertTarget], policy: AccessPolicy) -> tuple[list[Scope
     return kept, refused
 
 
+def listed_accounts(settings: Settings, policy: AccessPolicy) -> frozenset[str]:
+    """RESTORES_ALERT_ACCOUNTS as account ids: each OU named there as its active accounts, nested OUs included, as the
+    directory lists them now (an account moved in is polled from the next read on). An OU the directory cannot say is
+    left out and logged, never widened to every account; the ids listed beside it are still polled."""
+    try:
+        return policy.listed_accounts(settings.alert_accounts, "RESTORES_ALERT_ACCOUNTS")
+    except ScopeUnavailable as error:
+        log.error("alerts: %s; those accounts are not polled", error.why)
+        return frozenset(a for a in settings.alert_accounts if ACCOUNT_ID_RE.match(a))
+
+
 def accounts_to_poll(
-    settings: Settings, targets: list[ScopedTarget], active: frozenset[str] | None = None
+    settings: Settings, targets: list[ScopedTarget], active: frozenset[str] | None = None,
+    listed: frozenset[str] | None = None,
 ) -> tuple[str, ...]:
     """The accounts a poll lists, ListRestoreJobs taking one account a call and no ANY: RESTORES_ALERT_ACCOUNTS, or
     without it every active account of the organisation (`active`), plus every scoped channel's accounts and every
     account a subscription names. The bot's own account is "" (no ByAccountId) unless the directory lists it. An
     account the readable directory does not list as active (suspended, closed, not a member) is never asked."""
     whole_organisation = not settings.alert_accounts and bool(active)
-    accounts = set(active or ()) if whole_organisation else set(settings.alert_accounts)
+    # `listed`: RESTORES_ALERT_ACCOUNTS with its OUs resolved (listed_accounts); without it, its account ids alone.
+    listed = listed if listed is not None else frozenset(a for a in settings.alert_accounts if ACCOUNT_ID_RE.match(a))
+    accounts = set(active or ()) if whole_organisation else set(listed)
     for item in targets:
         accounts.update(item.scope or ())
         if item.target.named_account:
