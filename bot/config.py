@@ -80,9 +80,10 @@ class Settings:
     body_timeout_seconds: float = 10.0
     log_level: str = "INFO"
     log_format: str = "text"
-    # Channel -> the AWS accounts it may see (None: every account). Channels not listed are unrestricted.
+    # Channel -> the AWS accounts it may see (None: every account), as account ids and OU ids (`ou-…`: its accounts,
+    # nested OUs included, as the organisation directory lists them now; bot.domain.access).
     channel_accounts: Mapping[str, frozenset[str] | None] = field(default_factory=dict)
-    # RESTORES_HOME_ACCOUNTS, the App Home tab's accounts (it has no channel): 12-digit ids, or ("ANY",); empty: not
+    # RESTORES_HOME_ACCOUNTS, the App Home tab's accounts (it has no channel): 12-digit or OU ids, or ("ANY",); empty: not
     # set (every account without scoping; no numbers once channels are scoped, bot.domain.access.AccessPolicy.home_accounts).
     home_accounts: tuple[str, ...] = ()
     digest_channels: tuple[str, ...] = ()
