@@ -73,7 +73,7 @@ class SlowBody(TimeoutError):
 
 # An unauthenticated client trickling its body would hold a server thread for as long as it likes: the whole body
 # must arrive within this many seconds (Slack sends a few KB at once). A reverse proxy in front should buffer
-# bodies too (README: Deployment).
+# bodies too (README: Run it).
 BODY_TIMEOUT = 10.0
 
 
