@@ -89,10 +89,12 @@ def labelled_lines(rows: Sequence[SummaryRow], key: Callable[[SummaryRow], str])
 
 @dataclass(frozen=True)
 class DigestSection:
-    """A section another part of the bot adds to a digest (restore testing), with what the notification says of it."""
+    """A section another part of the bot adds to a digest (restore testing), with what the notification says of it.
+    `informational` (the weekly coverage line): it neither removes nor grants the digest's all clear."""
 
     blocks: list[Block]
     summary: str
+    informational: bool = False
 
 
 def render_digest(
@@ -103,7 +105,7 @@ def render_digest(
     footer. "All clear" is said only when neither the restore jobs nor the extra section have anything wrong.
     `chart`: the uploaded trend chart (digest_series), shown in place of the text sparkline. `names`: the accounts'
     names, and their OUs for the "By OU" lines (ids alone, no By OU, when empty)."""
-    clear = data.all_clear and extra is None
+    clear = data.all_clear and (extra is None or extra.informational)  # an informational section: neither way
     day = f"{day_text(data.day)} {data.day.year}"
     blocks: list[Block] = [kit.header(f"Daily restore digest — {day} (UTC)")]
     answered = [r for r in data.regions if r not in {f.region for f in data.failures}]
@@ -144,7 +146,7 @@ def render_digest(
     if data.failures:
         text += "; regions not answering: " + ", ".join(kit.escape(f.region) for f in data.failures)
     if extra is not None:
-        text += f"; restore testing: {extra.summary}"
+        text += f"; {extra.summary}" if extra.informational else f"; restore testing: {extra.summary}"
     return kit.bounded(
         kit.Message(text=kit.clip(text, kit.MAX_FALLBACK_TEXT), blocks=blocks, response_type="in_channel"),
         keep_tail=len(drill) + 1,

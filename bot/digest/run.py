@@ -16,10 +16,12 @@ from bot.charts.upload import upload_chart
 from bot.config import Settings
 from bot.digest.chart import DigestChart, post_with_chart
 from bot.digest.clock import RETRY_MINUTES
+from bot.digest.coverage import coverage_sections
 from bot.digest.data import DigestData, build_digest, digest_day
 from bot.digest.due import due_channels
 from bot.digest.query import query_digest
 from bot.digest.render import DigestSection, digest_series, render_digest
+from bot.digest.render_coverage import joined
 from bot.domain.access import AccessPolicy, NoScope
 from bot.domain.accounts import NO_NAMES, AccountNames
 from bot.domain.ids import ACCOUNT_ID_RE
@@ -27,6 +29,7 @@ from bot.domain.query import ANY, COMMAND
 from bot.domain.regions import RegionCatalog
 from bot.domain.results import SummaryRow
 from bot.domain.subscriptions import DIGEST, DigestSubscription
+from bot.recoverability.service import Recoverability
 from bot.restore_testing.service import RestoreTests
 from bot.slack.blocks import Message
 from bot.slack.post import failed, find_post, metadata, send
@@ -175,7 +178,7 @@ def post_digest(
             missing = ", ".join([f.region for f in data.failures] + list(data.truncated) + list(data.limits))
             run.outcomes.append(ChannelOutcome(channel, "failed", f"incomplete ({missing}); held back for a retry"))
             continue
-        if data.all_clear and skip_all_clear and not extra:
+        if data.all_clear and skip_all_clear and (extra is None or extra.informational):
             run.outcomes.append(ChannelOutcome(channel, "skipped-all-clear"))
             continue
         try:
@@ -308,6 +311,7 @@ class DigestRunner:
     policy: AccessPolicy
     subscriptions: SubscriptionStore | None = None  # None (dry runs): the static RESTORES_DIGEST_CHANNELS only
     account_names: Callable[[Iterable[str]], AccountNames] | None = None  # names and OUs; None: ids
+    recoverability: Recoverability | None = None  # the weekly coverage line (bot.digest.coverage); None: none
 
     def __post_init__(self) -> None:
         # (channel, digest day) -> runs so far and when the last one was: the tick's retries and their limit.
@@ -334,9 +338,8 @@ class DigestRunner:
     ) -> DigestRun:
         now = now or datetime.now(UTC)
         digest_of = day or digest_day(now)
-        start = datetime.combine(digest_of, time.min, UTC)
         run = post_digest(
-            extra_for=self.tests.digest_sections(self.regions.current(), (start, start + timedelta(days=1)), now),
+            extra_for=self._extra_for(digest_of, now),
             hold_incomplete=hold_incomplete,
             backup=self.backup,
             client=self.client,
@@ -357,6 +360,15 @@ class DigestRunner:
             self._record_deliveries(run)
         (log.info if run.ok else log.error)(run.summary())
         return run
+
+    def _extra_for(self, day: date, now: datetime) -> Callable[[frozenset[str] | None], DigestSection | None]:
+        """A scope's extra sections: restore testing of the digest's day, then, once a week, restore coverage (both
+        with RESTORES_DIGEST_TESTS; the coverage line is informational: the all clear stays the restore jobs' call)."""
+        start = datetime.combine(day, time.min, UTC)
+        testing = self.tests.digest_sections(self.regions.current(), (start, start + timedelta(days=1)), now)
+        reader = self.recoverability if self.settings.digest_tests else None
+        coverage = coverage_sections(reader, self.regions.current(), day)
+        return lambda visible: joined(testing(visible), coverage(visible))
 
     def _record_deliveries(self, run: DigestRun) -> None:
         """Tell the subscriptions which channels Slack says are gone; a subscribed one is dropped after a few days of
