@@ -61,6 +61,12 @@ def test_ask_org_wide_from_a_member_account_says_so(
     result = bot(bot_env, slack, tmp_path, "ask", "failed 7d account:ANY")
     assert result.returncode == 0, result.stderr
     assert NOTE in result.stdout
+    # A member account may not read the organisation: its accounts are shown by id, and the answer is whole.
+    every_state = bot(bot_env, slack, tmp_path, "ask", "7d account:ANY")
+    assert every_state.returncode == 0, every_state.stderr
+    assert f"*{CALLER} · us-east-1* — " in every_state.stdout, every_state.stdout
+    assert "By OU" not in every_state.stdout and "Traceback" not in every_state.stderr
+    assert every_state.stderr.count("organisation not read") == 1, every_state.stderr  # one attempt, then ids
 
 
 def test_check_names_the_member_account_and_a_missing_organizations_permission(
@@ -69,7 +75,15 @@ def test_check_names_the_member_account_and_a_missing_organizations_permission(
     result = bot(bot_env, slack, tmp_path, "check")
     assert (f"account {CALLER} is not the organisation's management account ({MEMBER_MANAGEMENT})"
             in result.stdout), result.stdout + result.stderr
+    # The directory: Organizations answers DescribeOrganization to a member and refuses the listing, as AWS does.
+    assert ("MISSING  AWS Organizations refused organizations:ListRoots (AccessDeniedException): the bot runs in a "
+            "member account, or its role lacks the permission; from the management account or a delegated "
+            "administrator for AWS Organizations, grant organizations:DescribeOrganization, organizations:ListRoots, "
+            "organizations:ListAccounts") in result.stdout, result.stdout
+    assert "until then accounts are shown by id and OU scopes are refused" in result.stdout
     member.organizations_denied = True
     denied = bot(bot_env, slack, tmp_path, "check")
     assert "MISSING  account 111122223333: whether it is the organisation's management account could not be told: " \
            "grant organizations:DescribeOrganization" in denied.stdout, denied.stdout
+    assert "MISSING  AWS Organizations refused organizations:DescribeOrganization (AccessDeniedException)" \
+           in denied.stdout, denied.stdout
