@@ -1,0 +1,109 @@
+"""Issue 20 through the bot's front door: a signed slash command to the in-process bot, real boto3 to the AWS emulator
+for AWS Backup (several pages a region) and AWS Organizations (the sample organisation, paged), the answer through
+response_url to the fake Slack: every account by name, the By OU breakdown equal to an oracle over the raw counts,
+the drill-down menu's values carrying ids. Without the directory (refused, as to a member account): ids, no error."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections import Counter
+from collections.abc import Callable, Iterator
+from datetime import date, timedelta
+from typing import Any
+
+import pytest
+
+from bot.domain.accounts import AT_ROOT, short_id
+from bot.sample.api_organizations import SAMPLE_ORGANIZATION
+from bot.sample.estate import SAMPLE_MEMBERS, SAMPLE_ROOT, SAMPLE_UNITS
+from tests.fakes.aws import BackupEmulator, expected_sum
+from tests.fakes.slack import FakeSlack, validate_blocks
+from tests.support import DATASET_ACCOUNTS, AppBot, blocks_text, load_dataset
+
+NAME = {account: name for account, name, *_ in SAMPLE_MEMBERS}
+PARENT = {account: parent for account, _, _, parent in SAMPLE_MEMBERS}
+UNIT = {ou: (name, parent) for ou, name, parent in SAMPLE_UNITS}
+
+
+def top_of(account: str) -> str:
+    node = PARENT[account]
+    if node == SAMPLE_ROOT:
+        return AT_ROOT
+    while UNIT[node][1] != SAMPLE_ROOT:
+        node = UNIT[node][1]
+    return UNIT[node][0]
+
+
+@pytest.fixture
+def organization(fakes: tuple[BackupEmulator, FakeSlack]) -> Iterator[BackupEmulator]:
+    emulator, _ = fakes
+    emulator.organization = SAMPLE_ORGANIZATION
+    try:
+        yield emulator
+    finally:
+        emulator.organization = None
+
+
+def breakdown(blocks: list[dict[str, Any]], title: str) -> dict[str, int]:
+    """A breakdown section's lines as {label: count}."""
+    text = next(b["text"]["text"] for b in blocks if b["type"] == "section" and b.get("text")
+                and b["text"]["text"].startswith(f"*{title}*\n"))
+    found: dict[str, int] = {}
+    for line in text.split("\n")[1:]:
+        label, count = line.rsplit("* — ", 1)
+        found[label.lstrip("*")] = int(re.match(r"[\d,]+", count).group(0).replace(",", ""))  # type: ignore[union-attr]
+    return found
+
+
+def test_an_organisation_wide_answer_names_every_account_and_sums_by_ou(
+    organization: BackupEmulator, launch_app_bot: Callable[..., AppBot], today: date
+) -> None:
+    counts = load_dataset(organization, today)
+    bot = launch_app_bot()  # its own directory: read now, from the emulator's organisation
+    answer = bot.ask("failed 14d account:ANY")
+    text = blocks_text(answer)
+    start = today - timedelta(days=14)
+    rows = Counter({f"{NAME[a]} · {short_id(a)} · {r}": expected_sum(counts, state="FAILED", account_id=a, region=r,
+                                                                      start=start, end=today)
+                    for a in DATASET_ACCOUNTS for r in {c.region for c in counts}})
+    assert breakdown(answer.body["blocks"], "By account / region") == {k: v for k, v in rows.items() if v}
+    tops: Counter[str] = Counter()
+    for account in DATASET_ACCOUNTS:
+        tops[top_of(account)] += expected_sum(counts, state="FAILED", account_id=account, start=start, end=today)
+    assert breakdown(answer.body["blocks"], "By OU") == {k: v for k, v in tops.items() if v}
+    assert sum(tops.values()) == expected_sum(counts, state="FAILED", start=start, end=today)
+    assert "prod-payments · 4444…6666" in text
+    validate_blocks(answer.body["blocks"])
+    menu = [o for b in answer.body["blocks"] if b["type"] == "actions" for e in b["elements"]
+            for g in e.get("option_groups", ()) for o in g["options"]]
+    assert menu and all("prod-" not in o["value"] for o in menu)
+    assert any(json.loads(o["value"]).get("a") == "444455556666" for o in menu)
+    assert any(o["text"]["text"].startswith("prod-payments · 4444…6666 · ") for o in menu)
+    # Organizations is asked once for both reads of the answer (the quick totals, then the accounts): the directory
+    # keeps what it read; its calls are POSTs to "/" (AWS Backup's are REST paths; this bot reads no STS identity).
+    reads = [r for r in organization.calls("/") if r.method == "POST" and r.path == "/"]
+    assert reads and all(r.signed for r in reads)
+    assert bot.ask("failed 7d account:ANY") and len([r for r in organization.calls("/")
+                                                    if r.method == "POST" and r.path == "/"]) == len(reads)
+
+
+def test_without_the_directory_the_answer_shows_ids_and_is_whole(
+    fakes: tuple[BackupEmulator, FakeSlack], launch_app_bot: Callable[..., AppBot], today: date
+) -> None:
+    emulator, _ = fakes
+    emulator.organizations_denied = True
+    try:
+        counts = load_dataset(emulator, today)
+        bot = launch_app_bot()
+        answer = bot.ask("failed 14d account:ANY")
+        again = bot.ask("failed 7d account:ANY")
+    finally:
+        emulator.organizations_denied = False
+    text = blocks_text(answer)
+    expected = expected_sum(counts, state="FAILED", start=today - timedelta(days=14), end=today)
+    assert f"*{expected:,} failed restore jobs*" in text
+    assert "*444455556666 · " in text and "By OU" not in text and "prod-" not in text
+    assert "By OU" not in blocks_text(again) and "*444455556666 · " in blocks_text(again)
+    # One refused attempt for both answers (retried minutes later), not one per answer or per account.
+    assert len([r for r in emulator.calls("/") if r.method == "POST" and r.path == "/"]) == 1
