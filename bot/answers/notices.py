@@ -19,6 +19,7 @@ HELP_EXAMPLES = (
     (f"`{COMMAND} aborted daily type:EBS`", "aborted EBS restores per day, 14 days, one line a day"),
     (f"`{COMMAND} completed 14d rds eu-west-1`", "completed RDS restores in eu-west-1"),
     (f"`{COMMAND} failed account:ANY`", "every account of the organization (management or delegated admin only)"),
+    (f"`{COMMAND} failed 7d ou:Production`", "every account of the Production OU, nested OUs included, a row each"),
     (f"`{COMMAND} failed region:us-east-1,eu-west-1 share`", "post the answer to the channel"),
     (f"`{COMMAND} jobs failed 1d type:EBS`", "which EBS restores failed in the last 24 hours (today's too), and why"),
     (f"`{COMMAND} tests 30d`", "restore tests of the last 30 days"),

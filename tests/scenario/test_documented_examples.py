@@ -144,13 +144,15 @@ def check_answer(answers: RestoresService, example: str) -> None:
         assert offered, text
         listing = parse_command(offered.group(1).removeprefix(COMMAND).strip(), SAMPLE_REGIONS)
         assert (listing.kind, listing.filter.span.value) == ("jobs", "1d")
-        assert (listing.filter.resource_type, listing.filter.account, listing.filter.regions) == (
-            parsed.filter.resource_type, parsed.filter.account, parsed.filter.regions)
+        assert (listing.filter.resource_type, listing.filter.account, listing.filter.unit, listing.filter.regions) == (
+            parsed.filter.resource_type, parsed.filter.account, parsed.filter.unit, parsed.filter.regions)
         if span == "daily" and "restore jobs* in" in text:
             per_day = re.findall(r"^`\w{3} \d{1,2} \w{3}` [\d,]+", text.split("*Per day*")[1], re.MULTILINE)
             assert len(per_day) == 14, text  # one line per day, zeros included
-        if parsed.filter.account is None:
+        if parsed.filter.account is None and parsed.filter.unit is None and parsed.filter.account_name is None:
             assert f"account {SAMPLE_CALLER_ACCOUNT} (the bot's own)" in text
+        if parsed.filter.unit is not None:  # an OU's accounts, never the bot's own or every account
+            assert f"accounts of ou:{parsed.filter.unit} (nested OUs included)" in text, text
     elif parsed.kind == "jobs":
         assert_rolling(text, "*Created:*", parsed.filter.span.days, asked, answered)
     elif parsed.kind == "tests":
