@@ -5,15 +5,16 @@ sentence for the Slack user naming what was asked and why; nothing here widens a
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import replace
-from typing import Protocol
+from typing import Final, Protocol, TypeVar
 
-from bot.domain.organization import OU_ID_RE, AccountMatch, Organization, OrgUnit, Unavailable, UnitMatch
+from bot.domain.organization import OU_ID_RE, AccountMatch, Match, Organization, OrgUnit, Unavailable, UnitMatch
 from bot.domain.query import AGGREGATE_ALL, ANY, RestoreFilter
 from bot.domain.query_errors import shorten
 
 LISTED = 5  # accounts or OUs named in one refusal
+T = TypeVar("T")
 
 
 class OutOfScope(ValueError):
@@ -116,37 +117,35 @@ def _label(directory: Directory, unit_id: str) -> str:
 
 
 def _account_id(name: str, directory: Directory) -> str:
-    found = directory.find_account(name)
-    shown = shorten(name, 50)
-    if isinstance(found, Unavailable):
-        raise Unresolved(f"Account names come from AWS Organizations, which cannot be read now ({found.describe()}): "
-                         f"name “{shown}” by its 12-digit id.")
-    if found.unique is not None:
-        return found.unique.id
-    if found.ambiguous:
-        organization = directory.current()
-        each = [f"{a.id} ({organization.path_name(a.id) or 'root'})" if organization is not None else a.id
-                for a in found.found[:LISTED]]
-        raise Unresolved(f"{len(found.found)} accounts are named “{shown}”: {', '.join(each)}"
-                         f"{', …' * (len(found.found) > LISTED)}. Name one by its 12-digit id.")
-    raise Unresolved(f"No account is named “{shown}” in the organisation (names are matched whole, any case)."
-                     + _close(found.close, "account"))
+    organization = directory.current()
+    return _one(directory.find_account(name), name, "account", lambda a: a.id if organization is None else
+                f"{a.id} ({organization.path_name(a.id) or 'root'})").id
 
 
 def _unit(text: str, directory: Directory) -> OrgUnit:
-    found = directory.find_unit(text)
+    return _one(directory.find_unit(text), text, "ou", lambda u: _label(directory, u.id))
+
+
+# What a refusal calls each kind, and how it asks for one of several.
+_KINDS: Final = {"account": ("account", "accounts", "Name one by its 12-digit id."),
+                 "ou": ("organisational unit", "organisational units", "Give one by its id: `ou:ou-…`.")}
+
+
+def _one(found: Match[T] | Unavailable, text: str, key: str, each: Callable[[T], str]) -> T:
+    """The one thing a name named, or Unresolved saying why not: the organisation unreadable, several of that name
+    (each listed), or none (the close names offered)."""
+    what, several, ask = _KINDS[key]
     shown = shorten(text, 50)
     if isinstance(found, Unavailable):
-        raise Unresolved(f"Organisational units come from AWS Organizations, which cannot be read now "
-                         f"({found.describe()}): `ou:{shown}` cannot be answered, and is never widened to every account.")
+        raise Unresolved(f"The {several} come from AWS Organizations, which cannot be read now ({found.describe()}): "
+                         f"`{key}:{shown}` is not answered, and never widened to every account.")
     if found.unique is not None:
         return found.unique
     if found.ambiguous:
-        each = [_label(directory, u.id) for u in found.found[:LISTED]]
-        raise Unresolved(f"{len(found.found)} organisational units are named “{shown}”: {', '.join(each)}"
-                         f"{', …' * (len(found.found) > LISTED)}. Give one by its id: `ou:ou-…`.")
-    raise Unresolved(f"No organisational unit “{shown}” in the organisation (names are matched whole, any case)."
-                     + _close(found.close, "ou"))
+        raise Unresolved(f"{len(found.found)} {several} are named “{shown}”: "
+                         f"{', '.join(each(x) for x in found.found[:LISTED])}{', …' * (len(found.found) > LISTED)}. {ask}")
+    raise Unresolved(f"No {what} is named “{shown}” in the organisation (names are matched whole, any case)."
+                     + _close(found.close, key))
 
 
 def _close(names: tuple[str, ...], key: str) -> str:

@@ -93,8 +93,8 @@ def test_an_account_by_name_is_exactly_that_account(emulator: FakeBackup, today:
 
 @pytest.mark.parametrize(("text", "words"), [
     ("failed account:prod-paymnts", ("No account is named “prod-paymnts”", "account:prod-payments")),
-    ("failed ou:Prodution", ("No organisational unit “Prodution”", "ou:Production")),
-    ("jobs failed ou:Prodution", ("No organisational unit “Prodution”", "ou:Production")),
+    ("failed ou:Prodution", ("No organisational unit is named “Prodution”", "ou:Production")),
+    ("jobs failed ou:Prodution", ("No organisational unit is named “Prodution”", "ou:Production")),
 ])
 def test_an_unknown_name_is_answered_with_close_matches_and_no_aws_backup_call(emulator: FakeBackup, text: str,
                                                                                words: tuple[str, ...]) -> None:

@@ -130,7 +130,7 @@ def test_an_ou_is_every_account_under_it_asked_as_one_any_chain() -> None:
 
 @pytest.mark.parametrize(("text", "words"), [
     ("account:prod-paymnts", ["No account is named “prod-paymnts”", "`account:prod-payments`"]),
-    ("ou:Prodution", ["No organisational unit “Prodution”", "`ou:Production`"]),
+    ("ou:Prodution", ["No organisational unit is named “Prodution”", "`ou:Production`"]),
     ("account:nobody-like-this", ["No account is named “nobody-like-this”"]),
 ])
 def test_an_unknown_name_is_named_with_the_close_ones(text: str, words: list[str]) -> None:
