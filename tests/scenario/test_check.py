@@ -8,6 +8,7 @@ import boto3
 from bot.aws.client import BackupService
 from bot.check import run_check
 from bot.config import load_settings
+from bot.sample.api_organizations import SAMPLE_ORGANIZATION
 from bot.slack.client import create_web_client
 from bot.wiring import Wiring
 from tests.fakes.aws import BackupEmulator
@@ -20,9 +21,11 @@ def check(emulator: BackupEmulator, slack: FakeSlack, **extra: str) -> str:
                               "SLACK_SIGNING_SECRET": SIGNING_SECRET, "SLACK_API_URL": slack.api_url, **extra}, "local")
     backup = BackupService(lambda: boto3.session.Session(aws_access_key_id="testing", aws_secret_access_key="testing"),
                            endpoint_url=emulator.url)
+    emulator.organization = SAMPLE_ORGANIZATION  # the bot's account manages one: the directory reads it (issue 20)
     try:
         return run_check(Wiring(settings, backup=backup), lambda: create_web_client(settings)).render()
     finally:
+        emulator.organization = None
         backup.close()
 
 
@@ -41,6 +44,7 @@ def test_check_counts_files_write_among_the_scopes_it_needs(fakes: tuple[BackupE
     out = check(emulator, slack, RESTORES_DIGEST_CHANNELS="C0DIGEST1")
     assert "files:write" in next(line for line in out.splitlines() if line.startswith("  ok       scopes: "))
     assert "restores bot check: all good" in out
+    assert "5 account(s), 1 suspended or closed (never polled), 4 OU(s)" in out  # the directory, read
 
 
 def test_check_names_alert_channels_that_scoping_leaves_without_alerts(fakes: tuple[BackupEmulator, FakeSlack]) -> None:
