@@ -241,7 +241,7 @@ class RestoresService:
         return result, series, chart_command(flt)
 
     def _summary(self, flt: RestoreFilter, command: str, progress: Progress | None = None) -> Message:
-        if progress is not None and flt.account == ANY:
+        if progress is not None and flt.account == ANY and flt.unit is None:  # an OU's answer is one chain a region
             # Over many accounts the per-account chain is the long one: show the totals and types (small chains,
             # back in a few pages) at once, then the whole answer in place of it.
             early = self.backup.restore_job_summaries(flt, views=(View.TOTALS, View.BY_TYPE))
