@@ -7,7 +7,7 @@ same with the line as without it."""
 from __future__ import annotations
 
 import json
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 
@@ -41,34 +41,54 @@ def due_day(today: date) -> date:
     return day - timedelta(days=(day.weekday() - COVERAGE_WEEKDAY) % 7)
 
 
-def runner(emulator: BackupEmulator, sts: FakeSts, monkeypatch: pytest.MonkeyPatch, tmp_path: Path,
-           accounts: str = f"{MEMBER},{OTHER}") -> DigestRunner:
-    monkeypatch.setenv("AWS_ENDPOINT_URL_STS", sts.url)
+@dataclass
+class World:
+    """The fakes a digest of the estate reads, and this test's clock."""
 
-    def session() -> boto3.session.Session:
-        return boto3.session.Session(aws_access_key_id="AKIDBOT", aws_secret_access_key="t", region_name="us-east-1")
+    emulator: BackupEmulator
+    sts: FakeSts
+    monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path
+    now: datetime
 
-    settings = load_settings({"RESTORES_REGIONS": ",".join(E2E_REGIONS), "AWS_MAX_ATTEMPTS": "1",
-                              "RESTORES_TESTING_ACCOUNTS": accounts, "RESTORES_TESTING_ROLE": READER_ROLE,
-                              "RESTORES_DIGEST_ACCOUNT": "ANY", "DATABASE_URL": f"sqlite:///{tmp_path / 'l.sqlite3'}"},
-                             "local")
-    backup = BackupService(session, endpoint_url=emulator.url, deadline_seconds=20,
-                           identity=IdentityReader(session, endpoint_url=emulator.url))
-    return Wiring(settings, backup=backup).digest(posting=False)
+    def load(self, day: date) -> Estate:
+        """The estate on the wall clock (some restores after the window's end, which the line must not count), and an
+        all-clear digest day: completed restores only, in every region."""
+        data = estate(self.now, (OWN, MEMBER, OTHER), E2E_REGIONS, PER_PAIR, jobs_per_story=3)
+        self.emulator.load(jobs=data.jobs,
+                           counts=[DailyCount(region, OWN, "COMPLETED", "EBS", day, 7) for region in E2E_REGIONS])
+        self.emulator.api.load_resources(data.resources)
+        return data
+
+    def runner(self, accounts: str = f"{MEMBER},{OTHER}") -> DigestRunner:
+        self.monkeypatch.setenv("AWS_ENDPOINT_URL_STS", self.sts.url)
+
+        def session() -> boto3.session.Session:
+            return boto3.session.Session(aws_access_key_id="AKIDBOT", aws_secret_access_key="t",
+                                         region_name="us-east-1")
+
+        settings = load_settings({"RESTORES_REGIONS": ",".join(E2E_REGIONS), "AWS_MAX_ATTEMPTS": "1",
+                                  "RESTORES_TESTING_ACCOUNTS": accounts, "RESTORES_TESTING_ROLE": READER_ROLE,
+                                  "RESTORES_DIGEST_ACCOUNT": "ANY",
+                                  "DATABASE_URL": f"sqlite:///{self.tmp_path / 'l.sqlite3'}"}, "local")
+        backup = BackupService(session, endpoint_url=self.emulator.url, deadline_seconds=20,
+                               identity=IdentityReader(session, endpoint_url=self.emulator.url))
+        return Wiring(settings, backup=backup).digest(posting=False)
+
+    def digest(self, day: date, runner: DigestRunner | None = None) -> Message:
+        message = (runner or self.runner()).run(day=day, now=self.now, dry_run=True).message
+        assert message is not None
+        return message
 
 
-def load(emulator: BackupEmulator, now: datetime, day: date) -> Estate:
-    """The estate on the wall clock (some restores after the window's end, which the line must not count), and an
-    all-clear digest day: completed restores only, in every region."""
-    data = estate(now, (OWN, MEMBER, OTHER), E2E_REGIONS, PER_PAIR, jobs_per_story=3)
-    emulator.load(jobs=data.jobs, counts=[DailyCount(region, OWN, "COMPLETED", "EBS", day, 7) for region in E2E_REGIONS])
-    emulator.api.load_resources(data.resources)
-    return data
+@pytest.fixture
+def world(fakes: tuple[BackupEmulator, FakeSlack], sts: FakeSts, now: datetime, monkeypatch: pytest.MonkeyPatch,
+          tmp_path: Path) -> World:
+    return World(fakes[0], sts, monkeypatch, tmp_path, now)
 
 
-def digest_of(run_message: Message | None) -> str:
-    assert run_message is not None
-    return run_message.text + "\n" + json.dumps(run_message.block_dicts(), ensure_ascii=False)
+def digest_of(message: Message) -> str:
+    return message.text + "\n" + json.dumps(message.block_dicts(), ensure_ascii=False)
 
 
 def expected(data: Estate, day: date, accounts: tuple[str, ...]) -> tuple[int, int, int]:
@@ -83,55 +103,44 @@ def expected(data: Estate, day: date, accounts: tuple[str, ...]) -> tuple[int, i
     return sum(proven.values()), sum(by_type.values()), len(critical)
 
 
-def test_the_line_on_its_day_equals_the_oracle_and_leaves_the_all_clear_alone(
-        fakes: tuple[BackupEmulator, FakeSlack], sts: FakeSts, now: datetime, monkeypatch: pytest.MonkeyPatch,
-        tmp_path: Path) -> None:
-    emulator, _ = fakes
-    day = due_day(now.date())
-    data = load(emulator, now, day)
-    digests = runner(emulator, sts, monkeypatch, tmp_path)
-    run = digests.run(day=day, now=now, dry_run=True)
+def test_the_line_on_its_day_equals_the_oracle_and_leaves_the_all_clear_alone(world: World) -> None:
+    day = due_day(world.now.date())
+    data = world.load(day)
+    digests = world.runner()
+    message = world.digest(day, digests)
     proven, total, critical = expected(data, day, (OWN, MEMBER, OTHER))
     assert total == 3 * 3 * PER_PAIR and 0 < proven < total and critical
     line = (f"*Restore coverage (30 days):* {proven} of {total} protected resources restored (validated where "
             f"tested); {critical} restore-critical not restored — `/restores coverage`")
-    text = digest_of(run.message)
+    text = digest_of(message)
     assert text.count(line) == 1, text
-    assert f"restore coverage (30 days) {proven} of {total}" in run.message.text  # type: ignore[union-attr]
+    assert f"restore coverage (30 days) {proven} of {total}" in message.text
     # Read once for the run, two page chains an account and region (and the tags), nothing per resource.
-    assert len(emulator.calls("/resources")) == 3 * 3 * 3
+    assert len(world.emulator.calls("/resources")) == 3 * 3 * 3
     # The same digest without the line says the same all clear, block for block.
-    without = replace(digests, recoverability=None).run(day=day, now=now, dry_run=True).message
-    assert without is not None and "Restore coverage" not in digest_of(without)
-    assert "all clear" in without.text.lower()
-    assert run.message.text.startswith(without.text)  # type: ignore[union-attr]
-    kept = [b for b in run.message.block_dicts() if "Restore coverage" not in json.dumps(b)]  # type: ignore[union-attr]
+    without = world.digest(day, replace(digests, recoverability=None))
+    assert "Restore coverage" not in digest_of(without) and "all clear" in without.text.lower()
+    assert message.text.startswith(without.text)
+    kept = [b for b in message.block_dicts() if "Restore coverage" not in json.dumps(b)]
     assert [b for b in kept if b["type"] != "divider"] == [b for b in without.block_dicts() if b["type"] != "divider"]
 
 
-def test_other_days_read_no_coverage_and_say_none(
-        fakes: tuple[BackupEmulator, FakeSlack], sts: FakeSts, now: datetime, monkeypatch: pytest.MonkeyPatch,
-        tmp_path: Path) -> None:
-    emulator, _ = fakes
-    day = due_day(now.date()) - timedelta(days=1)
-    load(emulator, now, day)
-    run = runner(emulator, sts, monkeypatch, tmp_path).run(day=day, now=now, dry_run=True)
-    assert "Restore coverage" not in digest_of(run.message) and "coverage" not in run.message.text  # type: ignore[union-attr]
-    assert emulator.calls("/resources") == []
+def test_other_days_read_no_coverage_and_say_none(world: World) -> None:
+    day = due_day(world.now.date()) - timedelta(days=1)
+    world.load(day)
+    message = world.digest(day)
+    assert "Restore coverage" not in digest_of(message) and "coverage" not in message.text
+    assert world.emulator.calls("/resources") == []
 
 
-def test_an_account_not_read_is_said_and_the_figures_count_what_was_read(
-        fakes: tuple[BackupEmulator, FakeSlack], sts: FakeSts, now: datetime, monkeypatch: pytest.MonkeyPatch,
-        tmp_path: Path) -> None:
-    emulator, _ = fakes
-    day = due_day(now.date())
-    data = load(emulator, now, day)
-    run = runner(emulator, sts, monkeypatch, tmp_path, accounts=f"{MEMBER},{UNREADABLE}").run(day=day, now=now,
-                                                                                             dry_run=True)
+def test_an_account_not_read_is_said_and_the_figures_count_what_was_read(world: World) -> None:
+    day = due_day(world.now.date())
+    data = world.load(day)
+    message = world.digest(day, world.runner(accounts=f"{MEMBER},{UNREADABLE}"))
     proven, total, critical = expected(data, day, (OWN, MEMBER))
-    text = digest_of(run.message)
+    text = digest_of(message)
     assert ":warning: *Restore coverage (30 days), incomplete:* not read: " in text
     assert UNREADABLE in text.split("Restore coverage", 1)[1].split("Of what was read", 1)[0]
     assert (f"Of what was read, {proven} of {total} protected resources restored (validated where tested); at least "
             f"{critical} restore-critical not restored — `/restores coverage`") in text
-    assert "restore coverage (30 days) incomplete" in run.message.text  # type: ignore[union-attr]
+    assert "restore coverage (30 days) incomplete" in message.text
