@@ -2,6 +2,7 @@
 
     python -m bench                      # ack_latency, fanout, memory with their defaults
     python -m bench --only fanout,memory
+    python -m bench org                  # one benchmark (its defaults), with the summary table
 
 Exit status 1 if any benchmark missed a target (or crashed).
 """
@@ -19,15 +20,17 @@ from pathlib import Path
 from typing import Any
 
 BENCHES = ("ack_latency", "fanout", "cache", "memory", "fairness", "scale", "chart", "alerts", "alert_events", "export",
-           "coverage")
+           "coverage", "org")
 REPO = Path(__file__).resolve().parent.parent
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench", description="run all benchmarks, then summarize")
+    parser.add_argument("names", nargs="*", help="benchmarks to run, e.g. `python -m bench org` (default: all)")
     parser.add_argument("--only", help=f"comma-separated subset of {','.join(BENCHES)}")
     args = parser.parse_args(argv)
-    chosen = [b.strip() for b in args.only.split(",")] if args.only else list(BENCHES)
+    named = args.names + ([b.strip() for b in args.only.split(",")] if args.only else [])
+    chosen = named or list(BENCHES)
     unknown = set(chosen) - set(BENCHES)
     if unknown:
         parser.error(f"unknown benchmark(s): {', '.join(sorted(unknown))}")
