@@ -217,7 +217,7 @@ class Expected:
             "FAILED": self.state_day.get(("FAILED", yday), 0),
             "ABORTED": self.state_day.get(("ABORTED", yday), 0),
             "COMPLETED": self.state_day.get(("COMPLETED", yday), 0),
-            "accounts": dict(accounts), "regions": dict(regions), "types": dict(types), "trend": trend,
+            "accounts": dict(accounts), "regions": dict(regions), "types": dict(types), "trend": trend, "day": yday,
         }
 
 
@@ -243,6 +243,8 @@ def make_jobs(counts: Iterable[DailyCount], accounts: set[str]) -> list[RestoreJ
 
 
 _LINE_RE = re.compile(r"^\*(.+?)\* — ([\d,]+)(?:  \((.*)\))?$")
+# The digest's rows say what each count is (words.states_text): "*us-east-1* — 2 failed, 1 aborted".
+_LABELLED_RE = re.compile(r"^\*(.+?)\* — ((?:[\d,]+ [a-z_]+)(?:, [\d,]+ [a-z_]+)*)$")
 _PART_RE = re.compile(r"([\d,]+) ([a-z_]+)")
 _FIELD_RE = re.compile(r"\*([A-Za-z_ ]+)\*\n([\d,]+)")
 # "*324 restore jobs* in 3 regions" over states (a field each), ":x: *19 failed restore jobs* in 3 regions" for one.
@@ -269,21 +271,21 @@ def check_lines(what: str, body: str, expected: dict[str, Breakdown], problems: 
         if m:
             more = _int(m.group(1))
             continue
-        m = _LINE_RE.match(line)
+        m = _LINE_RE.match(line) or _LABELLED_RE.match(line)
         if not m:
             problems.append(f"{what}: unreadable line {line[:80]!r}")
             continue
-        name, total = m.group(1), _int(m.group(2))
+        labelled = m.re is _LABELLED_RE
+        parts = {state.upper(): _int(n) for n, state in _PART_RE.findall(m.group(2 if labelled else 3) or "")}
+        name, total = m.group(1), sum(parts.values()) if labelled else _int(m.group(2))
         want = expected.get(name)
         if want is None:
             problems.append(f"{what}: {name} shown ({total:,}) but has no jobs")
             continue
         if total != sum(want.values()):
             problems.append(f"{what}: {name} {total:,}, expected {sum(want.values()):,}")
-        if m.group(3):
-            got = {state.upper(): _int(n) for n, state in _PART_RE.findall(m.group(3))}
-            if got != {s: n for s, n in want.items() if n}:
-                problems.append(f"{what}: {name} breakdown {got}, expected {want}")
+        if parts and parts != {s: n for s, n in want.items() if n}:
+            problems.append(f"{what}: {name} breakdown {parts}, expected {want}")
         shown.append(total)
     top = sorted((sum(v.values()) for v in expected.values() if sum(v.values())), reverse=True)
     if sorted(shown, reverse=True) != top[: len(shown)]:
@@ -373,10 +375,14 @@ def check_digest(text: str, want: dict[str, Any]) -> list[str]:
     trend = want["trend"]
     if f"`{sparkline(trend)}`" not in text:
         problems.append("trend sparkline differs from the expected per-day figures")
+    # "Sat 5 Dec: 859 failed or aborted — 🟢 *better:* 859 is ▼ 7% vs 923.7 a day in the 7 days before"
     average = sum(trend[-8:-1]) / 7
-    ym = re.search(r"Yesterday ([\d,]+) — (.*)", text)
-    if not ym or _int(ym.group(1)) != bad or (average and f"average of {average:.1f}/day" not in ym.group(2)):
-        problems.append(f"trend line {ym.group(0) if ym else None!r}, expected {bad:,} vs {average:.1f}/day")
+    ym = re.search(re.escape(words.day_text(want["day"])) + r": ([\d,]+) failed or aborted — (.*)", text)
+    said = ym.group(2) if ym else ""
+    direction = "*better:*" if bad < average else "*worse:*" if bad > average else ""
+    if not ym or _int(ym.group(1)) != bad or (average and f"vs {average:.1f} a day" not in said) \
+            or (direction and direction not in said and "about the same" not in said):
+        problems.append(f"trend line {ym.group(0) if ym else None!r}, expected {bad:,} vs {average:.1f} a day")
     return problems
 
 
