@@ -229,6 +229,10 @@ def _organizations(context: CheckContext, report: CheckReport) -> None:
 
 
 def _directory(context: CheckContext, report: CheckReport) -> None:
+    identity = context.wiring.backup.identity
+    if identity is not None and identity.current().account is None:  # no usable credentials: the identity said why
+        report.note("not read: the bot's AWS identity could not be read (above)")
+        return
     for fine, words in directory_probe(context.wiring.directory):
         (report.ok if fine else report.problem)(words)
 

@@ -12,6 +12,7 @@ from collections.abc import Callable
 
 import pytest
 
+from bot.sample.api_organizations import SAMPLE_ORGANIZATION
 from tests.fakes.aws import BackupEmulator
 from tests.fakes.slack import FakeSlack
 from tests.support import REPO, BotProcess, clean_env, free_port
@@ -66,12 +67,18 @@ def test_serve_and_check_refuse_it_in_the_same_words(bot_env: dict[str, str], fa
 
 
 def test_check_prints_who_the_bot_runs_as(bot_env: dict[str, str], fakes: tuple[BackupEmulator, FakeSlack]) -> None:
-    result = run(dict(bot_env, RESTORES_DIGEST_CHANNELS="C0DIGEST1"), "check")
+    emulator, _ = fakes
+    emulator.organization = SAMPLE_ORGANIZATION  # the management account reads its organisation (issue 20)
+    try:
+        result = run(dict(bot_env, RESTORES_DIGEST_CHANNELS="C0DIGEST1"), "check")
+    finally:
+        emulator.organization = None
     assert result.returncode == 0, result.stdout + result.stderr
     assert re.search(r"^  ok       the bot runs as user restores-bot in account \d{12} "
                      r"\(arn:aws:iam::\d{12}:user/restores-bot\)$", result.stdout, re.MULTILINE), result.stdout
     assert "ok       us-east-1: backup:ListRestoreTestingSelections" in result.stdout
     assert "ok       serve, clock, digest, poll accept this configuration" in result.stdout
+    assert "5 account(s), 1 suspended or closed (never polled), 4 OU(s); read at " in result.stdout
 
 
 WORKER_FAILS = """
