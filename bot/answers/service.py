@@ -34,9 +34,9 @@ from bot.export.result import Upload as ExportUpload
 from bot.export.service import ExportService
 from bot.logs import handling
 from bot.recoverability.controls import HistoryValue
+from bot.recoverability.grammar import CoverageQuery
 from bot.recoverability.service import Recoverability
 from bot.restore_testing.controls import TestJobsValue
-from bot.restore_testing.grammar import TestsQuery
 from bot.restore_testing.service import RestoreTests
 from bot.slack.blocks import Message
 from bot.subscriptions.service import SubscriptionCommands
@@ -130,14 +130,19 @@ class RestoresService:
             if parsed.kind == "recoverability" and parsed.recoverability is not None:
                 if self.recoverability is None:
                     raise RuntimeError("no Recoverability wired")
-                self.policy.scope(RestoreFilter(regions=parsed.recoverability.regions), access)  # partition check
-                return self.recoverability.answer(parsed.recoverability, access.accounts, command)
+                query = parsed.recoverability
+                if not isinstance(query, CoverageQuery):
+                    self.policy.scope(RestoreFilter(regions=query.regions), access)  # partition check
+                    return self.recoverability.answer(query, access.accounts, command)
+                account, visible = self._org_scope(query.account, query.account_name, query.unit, query.regions, access)
+                return self.recoverability.answer(replace(query, account=account), visible, command)
             if parsed.kind == "export" and parsed.export is not None:
                 exports = self.exports or ExportService(self.backup, self.policy, sample=self.sample)
                 return exports.answer(parsed.export, access, upload=upload, command=command, progress=progress)
             if parsed.kind == "tests" and parsed.tests is not None:
-                tests, visible = self._tests_scope(parsed.tests, access)
-                board = self.tests.answer(tests, visible, command)
+                tests = parsed.tests
+                account, visible = self._org_scope(tests.account, tests.account_name, tests.unit, tests.regions, access)
+                board = self.tests.answer(replace(tests, account=account), visible, command)
                 return replace(board, response_type="in_channel") if parsed.tests.share else board
             flt = self.policy.scope(parsed.filter, access)
             if parsed.kind == "jobs":
@@ -146,14 +151,13 @@ class RestoresService:
 
         return self._guarded("command", user_id, channel_id, work, command, teams)
 
-    def _tests_scope(self, query: TestsQuery, access: Access) -> tuple[TestsQuery, frozenset[str] | None]:
-        """Its regions' partition checked, `account:<name>` as its id and `ou:` as the accounts shown (within the
-        channel's), through the access policy like every answer's, before any AWS call."""
-        flt = self.policy.scope(RestoreFilter(account=query.account, account_name=query.account_name, unit=query.unit,
-                                              regions=query.regions), access)
-        if query.account_name:
-            query = replace(query, account=flt.account)
-        return query, flt.visible_accounts if query.unit else access.accounts
+    def _org_scope(self, account: str | None, account_name: str | None, unit: str | None, regions: tuple[str, ...],
+                   access: Access) -> tuple[str | None, frozenset[str] | None]:
+        """`tests` and `coverage` through the access policy like every answer, before any AWS call: the regions'
+        partition checked, `account:<name>` as its id, `ou:` as the accounts shown (within the channel's)."""
+        flt = self.policy.scope(RestoreFilter(account=account, account_name=account_name, unit=unit, regions=regions),
+                                access)
+        return flt.account if account_name else account, flt.visible_accounts if unit else access.accounts
 
     def answer_filter(
         self, flt: RestoreFilter, *, user_id: str, channel_id: str, teams: tuple[str, ...] | None = None

@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from bot.domain.ids import REGION_RE
+from bot.domain.org_words import is_account_name, org_pairs, parse_account_name, parse_unit
 from bot.domain.query import (
     ACCOUNT_RE,
     AGGREGATE_ALL,
@@ -25,7 +26,8 @@ from bot.domain.regions import known_regions, region_partitions
 RECOVERABILITY_VERBS = ("resource", "coverage")
 RESOURCE_ACCEPTED = ("`resource` with a protected resource's full ARN or a part of its name or id (like `orders-db`), "
                      "optionally `account:123456789012` and regions like `eu-west-1` or `region:…`")
-COVERAGE_ACCEPTED = ("`coverage` with `30d|90d|180d`, `type:RDS`, `account:123456789012|ANY` and regions like "
+COVERAGE_ACCEPTED = ("`coverage` with `30d|90d|180d`, `type:RDS`, `account:123456789012|NAME|ANY`, `ou:NAME|ou-…` "
+                     "and regions like "
                      "`eu-west-1` or `region:…`")
 MIN_FRAGMENT = 2
 MAX_FRAGMENT = 1600  # an ARN's length limit in AWS Backup's model
@@ -55,14 +57,15 @@ class CoverageQuery:
     resource_type: str | None = None
     account: str | None = None
     regions: tuple[str, ...] = ()
+    # `account:<name>` and `ou:<name|id>` as typed, resolved by the access policy with the directory (bot.domain.access).
+    account_name: str | None = None
+    unit: str | None = None
 
     def to_text(self) -> str:
         parts = ["coverage", f"{self.days}d"]
         if self.resource_type:
             parts.append(f"type:{self.resource_type}")
-        if self.account:
-            parts.append(f"account:{self.account}")
-        return " ".join(parts)
+        return " ".join(parts + org_pairs(self.account_name or self.account, self.unit))
 
 
 def parse_recoverability(
@@ -142,6 +145,8 @@ def _coverage(tokens: list[str], default_regions: tuple[str, ...], partitions: f
     days: int | None = None
     resource_type: str | None = None
     account: str | None = None
+    account_name: str | None = None
+    unit: str | None = None
     regions: list[str] = []
     for token in tokens:
         lowered = token.lower()
@@ -153,9 +158,15 @@ def _coverage(tokens: list[str], default_regions: tuple[str, ...], partitions: f
             once("type", token)
             parsed = parse_resource_type(token.partition(":")[2], token)
             resource_type = None if parsed in (ANY, AGGREGATE_ALL) else parsed
+        elif key == "account" and value and is_account_name(token.partition(":")[2]):
+            once("account", token)
+            account_name = parse_account_name(token.partition(":")[2], token)
         elif key == "account" and value:
             once("account", token)
             account = _account(token.partition(":")[2], token, COVERAGE_ACCEPTED)
+        elif key == "ou" and value:
+            once("ou", token)
+            unit = parse_unit(token.partition(":")[2], token)
         elif ACCOUNT_RE.match(token):
             once("account", token)
             account = token
@@ -166,10 +177,8 @@ def _coverage(tokens: list[str], default_regions: tuple[str, ...], partitions: f
         elif squash(token) in TYPE_ALIASES:
             once("type", token)
             resource_type = TYPE_ALIASES[squash(token)]
-        elif key == "ou":
-            raise ParseError(token, "is not supported by `coverage` yet: name an account instead", COVERAGE_ACCEPTED)
         else:
             raise ParseError(token, "is not something `coverage` understands", COVERAGE_ACCEPTED,
                              suggest(token, [*COVERAGE_WINDOWS, "coverage"]))
     return CoverageQuery(days=days or 30, resource_type=resource_type, account=account,
-                         regions=tuple(dict.fromkeys(regions)) or default_regions)
+                         regions=tuple(dict.fromkeys(regions)) or default_regions, account_name=account_name, unit=unit)

@@ -55,7 +55,8 @@ def test_an_arn_of_another_partition_is_refused(arn: str) -> None:
     ("resource orders state:failed", "does not apply to `resource`"),
     ("resource orders account:AGGREGATE_ALL", "sums accounts"),
     ("coverage 7d", "is not something `coverage` understands"),
-    ("coverage ou:ou-abcd-12345678", "not supported"),
+    ("coverage ou:ou-bad", "is not an organisational unit id"),
+    ("coverage ou:Production ou:Data", "conflicts with `ou:Production`"),
     ("coverage type:Floppy", "is not an AWS Backup resource type"),
     ("coverage 30d 90d", "conflicts with"),
 ])
@@ -66,6 +67,9 @@ def test_bad_input_says_what_is_accepted(text: str, words: str) -> None:
 
 def test_coverage_words() -> None:
     assert parsed("coverage") == CoverageQuery(days=30, regions=DEFAULT)
+    named = parsed('coverage 90d account:Prod-Payments ou:"Shared Services"')
+    assert (named.account, named.account_name, named.unit) == (None, "Prod-Payments", "Shared Services")  # type: ignore[union-attr]
+    assert parsed(named.to_text()) == named
     assert parsed("coverage 180d type:rds account:444455556666 eu-west-1") == \
         CoverageQuery(days=180, resource_type="RDS", account="444455556666", regions=("eu-west-1",))
     assert parsed("coverage dynamodb period:90d account:ANY").to_text() == "coverage 90d type:DynamoDB"
