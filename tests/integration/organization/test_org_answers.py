@@ -6,6 +6,8 @@ call, and a moved account follows the directory's next read."""
 
 from __future__ import annotations
 
+import csv
+import io
 import re
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
@@ -17,6 +19,7 @@ from bot.answers.grammar import parse_command
 from bot.answers.service import RestoresService
 from bot.aws.client import BackupService
 from bot.config import load_settings
+from bot.export.result import ExportFile, Uploaded
 from bot.sample.api_organizations import SAMPLE_ORGANIZATION, SampleOrganization
 from bot.sample.data import sample_emulator
 from bot.sample.estate import SAMPLE_CALLER_ACCOUNT, SAMPLE_MEMBERS
@@ -147,3 +150,25 @@ def test_jobs_of_an_ou_are_exactly_its_accounts_jobs() -> None:
                        and job.region in REGIONS and now - timedelta(days=7) <= job.created <= now)
         assert expected > 0 and f"*{expected} failed restore jobs*" in " ".join(all_texts(answer))
         assert SAMPLE_CALLER_ACCOUNT not in " ".join(all_texts(answer))  # the management account's jobs: not here
+
+
+def test_an_export_of_an_ou_holds_exactly_its_accounts_jobs() -> None:
+    shared: list[list[list[str]]] = []
+
+    def upload(files: list[ExportFile], comment: str) -> Uploaded:
+        for part in files:
+            text = part.data.read().decode("utf-8-sig")
+            shared.append([row for row in csv.reader(io.StringIO(text)) if row and not row[0].startswith("#")])
+        return Uploaded()
+
+    with sample_emulator() as emulator:
+        answers = service(emulator)
+        now = datetime.now(UTC)
+        answer = answers.answer("export 7d ou:Production", upload=upload, channel_id="C0AUDIT")
+        expected = {job.job_id for job in emulator.jobs if job.account_id in (PAYMENTS, DATA) and job.region in REGIONS
+                    and now - timedelta(days=7) <= job.created <= now}
+    assert "Something went wrong" not in answer.text and len(shared) == 1, answer.text
+    header, *rows = shared[0]
+    got = {row[header.index("job id")] for row in rows}
+    assert expected and got == expected  # every job of the OU's accounts, none of the management account's
+    assert {row[header.index("account name")] for row in rows} == {"prod-payments", "prod-data"}
