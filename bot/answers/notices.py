@@ -132,8 +132,9 @@ def render_refusal(
     return Message(text=text, blocks=(section(text),))
 
 
-def render_out_of_scope(reason: str) -> Message:
-    text = f":lock: {escape(reason)}"
+def render_out_of_scope(reason: str, *, unresolved: bool = False) -> Message:
+    """`unresolved`: not a refusal but a name or OU the organisation does not hold (or cannot say now)."""
+    text = f"{':thinking_face:' if unresolved else ':lock:'} {escape(reason)}"
     return Message(text=clip(text, MAX_FALLBACK_TEXT), blocks=(section(text),))
 
 

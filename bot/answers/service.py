@@ -23,7 +23,7 @@ from bot.aws.plan import View
 from bot.charts.render import DailySeries
 from bot.charts.trend import ChartAnswer, chart_command, chart_series, render_chart_partial, render_chart_posted
 from bot.config import Settings
-from bot.domain.access import Access, AccessPolicy, OutOfScope
+from bot.domain.access import Access, AccessPolicy, OutOfScope, Unresolved
 from bot.domain.accounts import NO_NAMES, AccountNames
 from bot.domain.ids import ACCOUNT_ID_RE
 from bot.domain.query import ANY, COMMAND, WILDCARDS, ParseError, Period, RestoreFilter, State
@@ -92,7 +92,7 @@ class RestoresService:
                 return work(access)
             except OutOfScope as error:
                 log.info("out of scope %s", what, extra={"user": user_id, "channel": channel_id})
-                return render_out_of_scope(str(error))
+                return render_out_of_scope(str(error), unresolved=isinstance(error, Unresolved))
             except Exception:
                 log.exception("failed to answer %s", what)
                 return render_internal_error(rid)
