@@ -9,17 +9,30 @@ import json
 import re
 from collections import Counter
 from collections.abc import Callable, Iterator
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
 
+from bot.aws.client import BackupService
+from bot.config import load_settings
 from bot.domain.accounts import AT_ROOT, short_id
 from bot.sample.api_organizations import SAMPLE_ORGANIZATION
 from bot.sample.estate import SAMPLE_MEMBERS, SAMPLE_ROOT, SAMPLE_UNITS
+from bot.wiring import Wiring
 from tests.fakes.aws import BackupEmulator, expected_sum
 from tests.fakes.slack import FakeSlack, validate_blocks
-from tests.support import DATASET_ACCOUNTS, AppBot, blocks_text, load_dataset
+from tests.support import (
+    DATASET_ACCOUNTS,
+    AppBot,
+    alert_posts,
+    alerted_jobs,
+    aws_session,
+    blocks_text,
+    failed_job,
+    load_dataset,
+)
 
 NAME = {account: name for account, name, *_ in SAMPLE_MEMBERS}
 PARENT = {account: parent for account, _, _, parent in SAMPLE_MEMBERS}
@@ -107,3 +120,30 @@ def test_without_the_directory_the_answer_shows_ids_and_is_whole(
     assert "By OU" not in blocks_text(again) and "*444455556666 · " in blocks_text(again)
     # One refused attempt for both answers (retried minutes later), not one per answer or per account.
     assert len([r for r in emulator.calls("/") if r.method == "POST" and r.path == "/"]) == 1
+
+
+def test_the_wirings_poller_alerts_every_active_member_by_name_and_never_asks_for_a_suspended_one(
+    organization: BackupEmulator, fakes: tuple[BackupEmulator, FakeSlack], bot_env: dict[str, str], tmp_path: Path,
+    now: datetime,
+) -> None:
+    """`python -m bot poll` as wired: no RESTORES_ALERT_ACCOUNTS, the directory's active accounts polled, each reply
+    naming its account."""
+    _, slack = fakes
+    payments, suspended = "444455556666", "555566667777"  # prod-payments; sandbox-legacy is SUSPENDED in the sample
+    organization.load(jobs=[failed_job(now, 1, account=payments, region="eu-west-1"),
+                            failed_job(now, 2, account=suspended)])
+    env = {**bot_env, "DATABASE_URL": f"sqlite:///{tmp_path / 'alerts.sqlite3'}", "RESTORES_ALERT_CHANNELS": "C0ALERTS"}
+    settings = load_settings(env, "poll")
+    backup = BackupService(lambda: aws_session(env), endpoint_url=env["AWS_ENDPOINT_URL_BACKUP"],
+                           deadline_seconds=settings.aws_deadline_seconds)
+    try:
+        run = Wiring(settings, backup=backup).alerts.poll()
+    finally:
+        backup.close()
+    assert run.ok, run.summary()
+    assert alerted_jobs(slack, "C0ALERTS") == {"alert-00001": 1}
+    _, replies = alert_posts(slack, "C0ALERTS")
+    shown = json.dumps([r.params for r in replies], ensure_ascii=False)
+    assert "prod-payments · 4444…6666 · eu-west-1" in shown
+    asked = {c.params.get("accountId") for c in organization.calls("/restore-jobs/")}
+    assert payments in asked and suspended not in asked
