@@ -152,3 +152,33 @@ def test_a_driver_message_quoting_the_password_is_masked(tmp_path: Path) -> None
     assert str(raised.value).startswith("DATABASE_URL postgresql+psycopg://bot:***@db.example/restores is not usable "
                                         "(RuntimeError: password **** refused for postgresql+psycopg://bot:****@")
     assert PASSWORD not in str(raised.value)
+
+
+def test_every_surface_gets_the_one_directorys_names(tmp_path: Path) -> None:
+    """One directory a process (built on first use), its names handed to answers, restore tests, Home, resource and
+    coverage, the digest and export; the alerts poll its active accounts. A terminal waits for the one read, Slack a
+    moment."""
+    from bot.organization.directory import OrganizationDirectory
+    from bot.organization.names import CLI_WAIT, SERVING_WAIT
+    from tests.unit.organization.sample_org import organization_of
+
+    read = []
+
+    def reader(_client: Any, _tally: Any) -> Any:
+        read.append(1)
+        return organization_of()
+
+    directory = OrganizationDirectory(reader=reader, background=lambda work: None)
+    parts = Wiring(settings(tmp_path), backup=Mock(BackupService), web_client=Mock(WebClient), directory=directory)
+    assert parts.directory is directory and parts.names.directory is directory and parts.names.wait == CLI_WAIT
+    assert Wiring(settings(tmp_path), backup=Mock(BackupService), serving=True).names.wait == SERVING_WAIT
+    names = parts.names
+    for service in (parts.answers, parts.tests, parts.home, parts.recoverability, parts.digest(posting=False)):
+        assert service.account_names is names, type(service).__name__
+    assert parts.answers.exports is parts.exports
+    assert parts.exports.account_name("444455556666") == "prod-payments"
+    assert parts.exports.organisation() == organization_of().active_accounts()
+    poller = parts.alerts
+    assert poller.account_names is names and poller.organization is not None
+    assert poller.organization() == organization_of().active_accounts()
+    assert len(read) == 1
