@@ -111,9 +111,7 @@ def render_summary(
 
     window = counts_window(result, last_day)
     window_words = words.counts_window_text(span, *window) if window else f"{span.label} (AWS's daily counts)"
-    scope = words.scope_text(flt, own_account)
-    if flt.account and names.name(flt.account):
-        scope += f" ({names.name(flt.account)})"
+    scope = named_scope(words.scope_text(flt, own_account), flt.account, names)
     blocks.append(context(f"*Window:* {escape(window_words)}", f"*Scope:* {escape(scope)}"))
 
     answered = result.answered_regions
@@ -203,6 +201,12 @@ def render_summary(
 def drill_states(flt: RestoreFilter) -> tuple[State, ...]:
     """The job statuses a drill-down can list for this answer: the one asked for, or the bad ones."""
     return (flt.state,) if flt.state.listable else BAD_STATES
+
+
+def named_scope(scope: str, account: str | None, names: AccountNames) -> str:
+    """The scope's words with the account's name beside its id ("account prod-payments (444455556666)"); unescaped."""
+    name = names.name(account) if account else None
+    return scope.replace(f"account {account}", f"account {name} ({account})", 1) if name else scope
 
 
 def by_unit_section(rows: Sequence[SummaryRow], names: AccountNames, show_states: bool) -> list[Block]:

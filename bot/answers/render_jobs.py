@@ -8,8 +8,10 @@ from dataclasses import replace
 
 from slack_sdk.models.blocks import Block
 
+from bot.answers.render import named_scope
 from bot.domain import words
 from bot.domain.accounts import NO_NAMES, AccountNames
+from bot.domain.console import job_url, plan_url, resource_url
 from bot.domain.coverage import Claim, Coverage, reassure
 from bot.domain.query import COMMAND, RestoreFilter, State
 from bot.domain.reasons import group_reasons
@@ -18,6 +20,7 @@ from bot.slack.blocks import (
     JOB_EXAMPLES,
     JOB_GROUPS,
     MAX_FALLBACK_TEXT,
+    MAX_SECTION_TEXT,
     SAMPLE_NOTE,
     Message,
     bounded,
@@ -28,11 +31,14 @@ from bot.slack.blocks import (
     fit_lines,
     fmt,
     header,
+    link,
     plain,
     quoted,
     region_notes,
     section,
 )
+
+MAX_LINK_URL = 600  # a console link longer than this (a very long ARN) is left out rather than crowd its group
 
 
 def _plan_name(arn: str) -> str:
@@ -51,10 +57,23 @@ def _job_origin(job: RestoreJobRow) -> str:
     return text
 
 
-def _job_line(job: RestoreJobRow, names: AccountNames) -> str:
+def _job_line(job: RestoreJobRow, names: AccountNames, *, links: bool = True) -> str:
+    """One job; under it, with `links`, its resource, restore testing plan and job in the AWS console."""
     arn = f" · {code(job.resource_arn, 120)}" if job.resource_arn else ""
     where = " · ".join(escape(v) for v in (job.resource_type, names.text(job.account_id), job.region))
-    return f"• `{job.created:%Y-%m-%d %H:%M}` {where}{arn} · {_job_origin(job)}"
+    line = f"• `{job.created:%Y-%m-%d %H:%M}` {where}{arn} · {_job_origin(job)}"
+    console = _console_links(job) if links else ""
+    return f"{line}\n   {console}" if console else line
+
+
+def _console_links(job: RestoreJobRow) -> str:
+    """The resource first, then the plan and the job (bot.domain.console: none in a partition without a console, nor
+    for a URL too long to show whole)."""
+    plan = job.restore_testing_plan_arn if job.is_restore_test else None
+    urls = ((resource_url(job.region, job.resource_arn) if job.resource_arn else None, "resource"),
+            (plan_url(plan) if plan else None, "plan"), (job_url(job.region, job.job_id), "job"))
+    shown = [link(url, f"{what} in the AWS console") for url, what in urls if url and len(url) <= MAX_LINK_URL]
+    return " · ".join(s for s in shown if s)
 
 
 def _counted(values: Iterable[str]) -> str:
@@ -75,11 +94,14 @@ def render_jobs(
     rolling: bool = False,
     own_account: str | None = None,
     names: AccountNames = NO_NAMES,
+    links: bool = True,
 ) -> Message:
     """The jobs behind a count, grouped by failure reason (StatusMessage), most frequent first. `names`: the accounts'
     names (ids alone when empty). `title` and `footer`
     replace the header and the command shown at the bottom (a restore testing plan's jobs have no summary filter).
-    `rolling`: the window is the typed one, ending now ("last 24 h, to …"), not a count's fixed days."""
+    `rolling`: the window is the typed one, ending now ("last 24 h, to …"), not a count's fixed days. Each example job
+    links its resource, plan and job in the AWS console (`links`), unless the links would push sections out of the
+    message: then none does."""
     query = result.query
     jobs = result.jobs
     status = (query.status or "all").lower()
@@ -90,9 +112,7 @@ def render_jobs(
     blocks: list[Block] = [header(title or f"Restore jobs — {status}, created {created}")]
     if sample:
         blocks.append(context(SAMPLE_NOTE))
-    scope = words.scope_text(replace(flt, state=query.status or State.ANY), own_account)
-    if flt.account and names.name(flt.account):
-        scope += f" ({names.name(flt.account)})"
+    scope = named_scope(words.scope_text(replace(flt, state=query.status or State.ANY), own_account), flt.account, names)
     blocks.append(context(f"*Created:* {window}", f"*Scope:* {escape(scope)}"))
     answered = [r for r in query.regions if r not in {f.region for f in result.failures}]
     coverage = Coverage.of(
@@ -143,10 +163,11 @@ def render_jobs(
             examples = list(members[:JOB_EXAMPLES])
             if tests_here and not any(j.is_restore_test for j in examples):
                 examples[-1] = tests_here[0]  # show what a failing restore test looks like, not only on-demand
-            lines += [_job_line(j, names) for j in examples]
-            if len(members) > JOB_EXAMPLES:
-                lines.append(f"_…and {len(members) - JOB_EXAMPLES} more with this reason_")
-            blocks.append(section("\n".join(lines)))
+            tail = [f"_…and {len(members) - JOB_EXAMPLES} more with this reason_"] if len(members) > JOB_EXAMPLES else []
+            text = "\n".join(lines + [_job_line(j, names, links=links) for j in examples] + tail)
+            if len(text) > MAX_SECTION_TEXT:  # a link is never clipped mid-way: a group too long for them shows none
+                text = "\n".join(lines + [_job_line(j, names, links=False) for j in examples] + tail)
+            blocks.append(section(text))
         if len(ordered) > JOB_GROUPS:
             rest = sum(len(m) for _, m in ordered[JOB_GROUPS:])
             more = words.plural(len(ordered) - JOB_GROUPS, "more reason")
@@ -172,4 +193,9 @@ def render_jobs(
         text += f"; most common reason ({top[1]}): {plain(top[0], 200)}"
     if result.failures:
         text += "; regions not answering: " + ", ".join(escape(f.region) for f in result.failures)
-    return bounded(Message(text=clip(text, MAX_FALLBACK_TEXT), blocks=[*blocks, footer_block]))
+    message = Message(text=clip(text, MAX_FALLBACK_TEXT), blocks=(*blocks, footer_block))
+    fitted = bounded(message)
+    if links and tuple(fitted.blocks) != message.blocks:  # the sections matter more than their console links
+        return render_jobs(result, flt, sample=sample, command=command, title=title, footer=footer, rolling=rolling,
+                           own_account=own_account, names=names, links=False)
+    return fitted

@@ -202,3 +202,16 @@ def test_hostile_names_are_escaped_and_clipped(surface: str) -> None:
     assert "&lt;!here&gt; &amp; &lt;@U0BOSS&gt; payments" in text, surface
     assert "x" * MAX_NAME not in text  # clipped to MAX_NAME characters, with an ellipsis
     assert f"@here data {'x' * (MAX_NAME - len('@here data ') - 1)}…" in text, surface
+
+
+def test_a_single_accounts_scope_names_it_beside_its_whole_id() -> None:
+    flt = RestoreFilter(state=State.FAILED, period=Period.SEVEN_DAYS, account=PAYMENTS, regions=REGIONS)
+    rows = tuple(r for r in day_rows() if r.account_id == PAYMENTS)
+    answer = message_as_text(render_summary(SummaryResult(flt, Period.SEVEN_DAYS, rows, ()), last_day=DAY, names=SAMPLE))
+    assert f"account prod-payments ({PAYMENTS})" in answer
+    hostile = AccountNames({PAYMENTS: "<!here> pay"})
+    said = "\n".join(all_texts(render_summary(SummaryResult(flt, Period.SEVEN_DAYS, rows, ()), last_day=DAY,
+                                              names=hostile)))
+    assert f"account &lt;!here&gt; pay ({PAYMENTS})" in said and "<!here>" not in said
+    unnamed = message_as_text(render_summary(SummaryResult(flt, Period.SEVEN_DAYS, rows, ()), last_day=DAY))
+    assert f"account {PAYMENTS} ·" in unnamed
