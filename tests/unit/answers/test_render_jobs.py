@@ -4,13 +4,15 @@ frequent first, restore tests told apart, AWS's free text kept inert, and incomp
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 from bot.answers.render_jobs import render_jobs
 from bot.domain.query import RestoreFilter, State
 from bot.domain.results import FailureKind, JobsQuery, JobsResult, RegionFailure, RestoreJobRow
 from bot.slack.blocks import JOB_EXAMPLES, JOB_GROUPS
-from tests.support import assert_inert, assert_within_slack_limits
+from tests.support import assert_within_slack_limits
+from tests.unit.console_links import CONSOLE_LINK, assert_inert_but_console_links, console_links
 
 T1 = datetime(2026, 11, 20, tzinfo=UTC)
 T0 = T1 - timedelta(days=7)
@@ -69,6 +71,34 @@ def test_a_job_line_names_when_what_where_and_its_origin() -> None:
                     "`arn:aws:ec2:us-east-1:111122223333:volume/vol-00000000` · on-demand")
 
 
+def test_each_job_links_its_resource_plan_and_job_in_the_aws_console() -> None:
+    jobs = [job(0, "boom"), job(1, "boom", plan=PLAN, validation="FAILED"), job(2, "boom", region="cn-north-1")]
+    group = sections(render_jobs(result(jobs), FLT))[1].splitlines()
+    on_demand, test, china = group[3], group[5], group[7]
+    assert on_demand == (
+        "   <https://console.aws.amazon.com/backup/home?region=us-east-1#/resources/arn%3Aaws%3Aec2%3Aus-east-1%3A"
+        "111122223333%3Avolume%2Fvol-00000000|resource in the AWS console> · "
+        "<https://console.aws.amazon.com/backup/home?region=us-east-1#/jobs/restore/details/j0|job in the AWS console>")
+    assert [link.rsplit("|", 1)[1] for link in CONSOLE_LINK.findall(test)] == [
+        "resource in the AWS console>", "plan in the AWS console>", "job in the AWS console>"]
+    assert "restoretesting/details/nightly_rds_check|" in test
+    assert "https://console.amazonaws.cn/backup/home?region=cn-north-1#/jobs/restore/details/j2|" in china
+
+
+def test_no_link_where_the_partition_has_no_console_and_none_is_ever_cut() -> None:
+    iso = [job(n, "boom", region="us-iso-east-1") for n in range(2)]
+    iso = [replace(j, resource_arn=j.resource_arn.replace("arn:aws:", "arn:aws-iso:")) for j in iso]
+    assert console_links(render_jobs(result(iso), FLT)) == []
+    # Long reasons, types and ARNs: a group too long for its links shows none, and no link is cut in two.
+    long = [job(n, f"cause {n % 2} " + "y" * 400, rtype="R" * 60, account=f"{100000000000 + n}") for n in range(12)]
+    long = [replace(j, resource_arn=j.resource_arn + "/" + "z" * 300, job_id="J" * 200) for j in long]
+    message = render_jobs(result(long), FLT)
+    assert_within_slack_limits(message.block_dicts())
+    for text in sections(message):
+        assert text.count("<https://") == len(CONSOLE_LINK.findall(text))
+    assert console_links(message) == []  # each group, with its links, would pass Slack's 3,000 characters
+
+
 def test_restore_tests_are_told_apart_with_their_validation_counted() -> None:
     jobs = [job(0, "boom"), job(1, "boom", plan=PLAN, validation="FAILED", validation_message="port 5432 refused"),
             job(2, "boom", plan=PLAN, validation="FAILED"), job(3, "boom", plan=PLAN)]
@@ -120,7 +150,7 @@ def test_an_incomplete_list_says_at_least_and_names_what_was_not_read() -> None:
     assert texts[0] == "*at least 2 failed restore jobs*"
     assert ":warning: *Incomplete:*\n• 3 accounts in us-east-1 not listed &lt;!here&gt;" in texts
     assert message.text.startswith("incomplete: at least 2 failed restore jobs")
-    assert_inert(message)
+    assert_inert_but_console_links(message)
 
 
 def test_an_empty_window_names_only_the_regions_that_answered() -> None:
@@ -187,7 +217,7 @@ def test_aws_free_text_stays_inert_everywhere() -> None:
     jobs = [job(n, message=text, rtype=text, plan=f"arn:aws:backup:x:{ACCOUNT}:restore-testing-plan:{text}",
                 validation=text, validation_message=text) for n, text in enumerate(HOSTILE)]
     message = render_jobs(result(jobs, incomplete=HOSTILE), FLT)
-    assert_inert(message)
+    assert_inert_but_console_links(message)
     assert "&lt;!channel&gt;" in everything(message)
 
 
