@@ -139,7 +139,7 @@ class Wiring:
     @property
     def directory(self) -> OrganizationDirectory:
         """The organisation directory on the bot's own session (the emulator's sample organisation with --sample);
-        read on first use, not at start: `ask` about one account never calls Organizations for it."""
+        read on first use (the first answer that shows an account, an alert poll, `check`), not at start."""
         from bot.organization.directory import directory_for
 
         return self._once("directory", lambda: directory_for(self.backup))
