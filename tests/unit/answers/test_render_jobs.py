@@ -99,6 +99,16 @@ def test_no_link_where_the_partition_has_no_console_and_none_is_ever_cut() -> No
     assert console_links(message) == []  # each group, with its links, would pass Slack's 3,000 characters
 
 
+def test_links_never_push_a_reason_out_of_the_message() -> None:
+    """Eight groups of long reasons fit Slack's 12,000 characters only without their links: every group and the
+    "…and N more reasons" line are kept, the links go; four shorter groups keep theirs (two links a job)."""
+    crowded = render_jobs(result([job(n, f"Reason number {n % 40}: " + "details " * 60) for n in range(600)]), FLT)
+    assert len(sections(crowded)) == 1 + JOB_GROUPS + 1 and "more reasons" in sections(crowded)[-1]
+    assert console_links(crowded) == [] and "left out to fit" not in everything(crowded)
+    roomy = render_jobs(result([job(n, f"Reason number {n % 4}: " + "details " * 10) for n in range(60)]), FLT)
+    assert len(console_links(roomy)) == 4 * JOB_EXAMPLES * 2
+
+
 def test_restore_tests_are_told_apart_with_their_validation_counted() -> None:
     jobs = [job(0, "boom"), job(1, "boom", plan=PLAN, validation="FAILED", validation_message="port 5432 refused"),
             job(2, "boom", plan=PLAN, validation="FAILED"), job(3, "boom", plan=PLAN)]
