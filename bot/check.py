@@ -242,7 +242,10 @@ def _testing_accounts(context: CheckContext, report: CheckReport) -> None:
     if not (settings.testing_accounts and settings.testing_role and settings.regions):
         return
     sessions = AccountSessions(backup, settings.testing_role, settings.regions[0])
-    for account in settings.testing_accounts:
+    accounts, units = context.wiring.policy.testing_accounts()  # its OUs as the directory lists them now
+    for unit, why in units:
+        report.problem(f"{unit}: {why}")
+    for account in accounts:
         role = role_arn(account, settings.testing_role, settings.regions[0])
         try:
             sessions.client(account, settings.regions[0]).list_restore_testing_plans(MaxResults=1)

@@ -218,7 +218,8 @@ class Wiring:
         from bot.restore_testing.service import RestoreTests
 
         return self._once("tests", lambda: RestoreTests(self.settings, self.testing_reader, sample=self.sample,
-                                                        own_account=self._own_account, account_names=self.names))
+                                                        own_account=self._own_account, account_names=self.names,
+                                                        testing_accounts=self.policy.testing_accounts))
 
     def _own_account(self) -> str | None:
         """The bot's own account id, when AWS said it (sts:GetCallerIdentity, read once and kept: bot.aws.identity)."""
@@ -236,7 +237,8 @@ class Wiring:
 
             reader = ResourceReader(self.testing_reader.sessions, deadline_seconds=self.settings.aws_deadline_seconds,
                                     own_account=self._own_account)
-            return Recoverability(self.settings, reader, sample=self.sample, account_names=self.names)
+            return Recoverability(self.settings, reader, sample=self.sample, account_names=self.names,
+                                  testing_accounts=self.policy.testing_accounts)
 
         return self._once("recoverability", build)
 

@@ -23,7 +23,11 @@ from bot.domain.organization import OU_ID_RE
 from bot.domain.query import AGGREGATE_ALL, ANY, RestoreFilter
 from bot.domain.regions import partitions_of, region_partitions
 
-__all__ = ["Access", "AccessPolicy", "NoScope", "OutOfScope", "ScopeUnavailable", "Unresolved"]
+__all__ = ["Access", "AccessPolicy", "NoScope", "OutOfScope", "ScopeUnavailable", "TestingAccounts", "Unresolved"]
+
+# RESTORES_TESTING_ACCOUNTS as the accounts to read now, and (OU id, why) for each OU not resolved: what
+# AccessPolicy.testing_accounts returns, for restore testing and recoverability.
+TestingAccounts = Callable[[], tuple[tuple[str, ...], tuple[tuple[str, str], ...]]]
 
 
 @dataclass(frozen=True)
@@ -126,6 +130,19 @@ class AccessPolicy:
         directory lists them now (active ones only, unless said: suspended and closed accounts are never read).
         Raises ScopeUnavailable when an OU is named and the directory cannot say its accounts."""
         return expand(tuple(entries), self.directory, variable, active_only=active_only)
+
+    def testing_accounts(self) -> tuple[tuple[str, ...], tuple[tuple[str, str], ...]]:
+        """RESTORES_TESTING_ACCOUNTS as account ids to read (each OU's active accounts as the directory lists them now),
+        and (OU id, why) for each OU whose accounts cannot be known now: named as not read, never silently left out."""
+        entries = self.settings.testing_accounts
+        ids = {e for e in entries if not OU_ID_RE.match(e)}
+        unread: list[tuple[str, str]] = []
+        for unit in sorted(e for e in entries if OU_ID_RE.match(e)):
+            try:
+                ids |= expand((unit,), self.directory, "RESTORES_TESTING_ACCOUNTS", active_only=True)
+            except ScopeUnavailable as error:
+                unread.append((unit, error.why))
+        return tuple(sorted(ids)), tuple(unread)
 
     def _scope_words(self, entries: Iterable[str] | None) -> str:
         """The scope in words when it names OUs (`the accounts of OU Production (ou-…) and account 1111…`); "" when it

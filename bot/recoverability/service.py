@@ -11,7 +11,7 @@ from datetime import UTC, datetime, timedelta
 from bot.aws.resources import ResourceReader
 from bot.aws.testing import OWN
 from bot.config import Settings
-from bot.domain.access import OutOfScope
+from bot.domain.access import OutOfScope, TestingAccounts
 from bot.domain.accounts import NO_NAMES, AccountNames
 from bot.domain.ids import ACCOUNT_ID_RE
 from bot.domain.query import COMMAND
@@ -37,12 +37,15 @@ class Recoverability:
     """One protected resource's recoverability, and the restore coverage of many, over one ResourceReader."""
 
     def __init__(self, settings: Settings, reader: ResourceReader, *, sample: bool = False,
-                 account_names: Callable[[Iterable[str]], AccountNames] = lambda _accounts: NO_NAMES) -> None:
+                 account_names: Callable[[Iterable[str]], AccountNames] = lambda _accounts: NO_NAMES,
+                 testing_accounts: TestingAccounts | None = None) -> None:
         """`account_names`: the accounts' names for what is shown (bot.organization.names, best effort)."""
         self.settings = settings
         self.reader = reader
         self.sample = sample
         self.account_names = account_names
+        # RESTORES_TESTING_ACCOUNTS as ids now, its OUs resolved (AccessPolicy.testing_accounts, built by bot.wiring).
+        self.testing_accounts = testing_accounts or (lambda: (settings.testing_accounts, ()))
 
     def _names(self, *accounts: Iterable[str]) -> AccountNames:
         return self.account_names({a for group in accounts for a in group if ACCOUNT_ID_RE.match(a)})
@@ -53,7 +56,7 @@ class Recoverability:
         the channel may not see, before anything is read."""
         if wanted is not None and visible is not None and wanted not in visible:
             raise _refuse(visible, wanted)
-        configured = self.settings.testing_accounts
+        configured, units = self.testing_accounts()
         own = self.reader.own_id()
         if wanted is not None:
             if wanted in configured:
@@ -64,7 +67,8 @@ class Recoverability:
         mine = (OWN,) if visible is None or not own or own in visible else ()
         others = tuple(a for a in configured if a != own and (visible is None or a in visible))
         unread = sorted((visible or frozenset()) - set(configured) - {own})
-        return (*mine, *others), tuple(f"account {a} {NOT_CONFIGURED}" for a in unread)
+        return (*mine, *others), (*(f"account {a} {NOT_CONFIGURED}" for a in unread),
+                                  *(f"the accounts of {unit} not read: {why}" for unit, why in units))
 
     def close(self) -> None:
         self.reader.close()
@@ -98,7 +102,7 @@ class Recoverability:
             return render_lookup(lookup, query, sample=self.sample, command=command,
                                  names=self._names(lookup.accounts, (r.account_id for r in lookup.matches)))
         found = lookup.matches[0]
-        read_as = found.account_id if found.account_id in self.settings.testing_accounts else OWN
+        read_as = found.account_id if found.account_id in self.testing_accounts()[0] else OWN
         return self._report(found, read_as, query, now, command, calls=lookup.calls)
 
     def _report(self, resource: ProtectedResource, read_as: str, query: ResourceQuery, now: datetime, command: str,

@@ -11,7 +11,7 @@ from bot.answers.render_jobs import render_jobs
 from bot.aws.testing import OWN, RestoreTestingReader, describe_failure
 from bot.config import Settings
 from bot.digest.render import DigestSection
-from bot.domain.access import OutOfScope
+from bot.domain.access import OutOfScope, TestingAccounts
 from bot.domain.accounts import NO_NAMES, AccountNames
 from bot.domain.ids import ACCOUNT_ID_RE
 from bot.domain.query import BAD_VALUES, COMMAND, Period, RestoreFilter, State
@@ -44,6 +44,7 @@ class RestoreTests:
         sample: bool = False,
         own_account: Callable[[], str | None] = lambda: None,
         account_names: Callable[[Iterable[str]], AccountNames] = lambda _accounts: NO_NAMES,
+        testing_accounts: TestingAccounts | None = None,
     ) -> None:
         """`own_account`: the bot's own account id when known (sts:GetCallerIdentity, bot.aws.identity): reading the
         bot's own account reads that one, so a scope naming it was read even where it has no plans. `account_names`:
@@ -53,15 +54,17 @@ class RestoreTests:
         self.reader = reader
         self.own_account = own_account
         self.account_names = account_names
+        # RESTORES_TESTING_ACCOUNTS as ids now, its OUs resolved (AccessPolicy.testing_accounts, built by bot.wiring).
+        self.testing_accounts = testing_accounts or (lambda: (settings.testing_accounts, ()))
 
     def _read_accounts(self) -> tuple[str, ...]:
         """The accounts whose restore tests every read covers, by id: the configured ones and the bot's own."""
-        return (*self.settings.testing_accounts, *_own(self.own_account))
+        return (*self.testing_accounts()[0], *_own(self.own_account))
 
     def accounts(self, query: TestsQuery, visible: frozenset[str] | None) -> tuple[str, ...]:
         """The accounts to read: the bot's own (whose plans are cut to the scope by their ARNs) and the configured
         ones the channel may see. A named account is read only where it can be: configured, or possibly own."""
-        configured = self.settings.testing_accounts
+        configured = self.testing_accounts()[0]
         if query.account is not None:
             if visible is not None and query.account not in visible:
                 listed = ", ".join(sorted(visible))
@@ -75,10 +78,18 @@ class RestoreTests:
         result = self.reader.read(accounts, query.regions, (now - timedelta(days=query.days), now))
         wanted = {query.account} if query.account else visible
         result = _not_read(_cut(result, wanted), wanted, self._read_accounts())
+        if query.account is None:
+            result = self._units_not_read(result)
         board = judge(result, now=now, days=query.days, target=self.settings.testing_target_minutes)
         log.info("tests answered plans=%d jobs=%d failures=%d calls=%d elapsed_ms=%d", len(result.plans),
                  len(result.jobs), len(result.failures), result.aws_calls, round(result.elapsed * 1000))
         return board
+
+    def _units_not_read(self, result: TestingResult) -> TestingResult:
+        """An OU of RESTORES_TESTING_ACCOUNTS whose accounts the directory cannot say now: named as not read."""
+        unread = self.testing_accounts()[1]
+        failures = tuple(AccountFailure(unit, None, FailureKind.UNAVAILABLE, why) for unit, why in unread)
+        return replace(result, failures=(*result.failures, *failures)) if failures else result
 
     def answer(self, query: TestsQuery, visible: frozenset[str] | None, command: str = COMMAND) -> Message:
         now = datetime.now(UTC)
@@ -90,7 +101,7 @@ class RestoreTests:
         if visible is not None and value.account not in visible:
             raise OutOfScope(f"This channel only sees accounts {', '.join(sorted(visible))}; that plan is in "
                              f"account {value.account}.")
-        account = value.account if value.account in self.settings.testing_accounts else OWN
+        account = value.account if value.account in self.testing_accounts()[0] else OWN
         failures: tuple[AccountFailure, ...] = ()
         try:
             jobs, truncated, calls = self.reader.plan_jobs(account, value.region, value.plan_arn, value.window)
@@ -128,8 +139,8 @@ class RestoreTests:
 
         def section(visible: frozenset[str] | None) -> DigestSection | None:
             if not read:
-                accounts = (OWN, *self.settings.testing_accounts)
-                read.append(self.reader.read(accounts, regions, window))
+                accounts = (OWN, *self.testing_accounts()[0])
+                read.append(self._units_not_read(self.reader.read(accounts, regions, window)))
             cut = _not_read(_cut(read[0], visible), visible, self._read_accounts())
             board = judge(cut, now=now, days=1, target=self.settings.testing_target_minutes)
             return digest_section(board, now=now, names=self._names(cut))

@@ -234,13 +234,24 @@ def test_alert_and_testing_lists_take_ous_active_accounts() -> None:
 def test_configuration_accepts_ou_ids_wherever_accounts_are_configured() -> None:
     settings = load_settings({
         "RESTORES_REGIONS": "us-east-1", "RESTORES_CHANNEL_ACCOUNTS": f"C0PROD=OU-AB12-PROD0001,{MGMT}",
-        "RESTORES_HOME_ACCOUNTS": PROD, "RESTORES_ALERT_ACCOUNTS": SAND})
+        "RESTORES_HOME_ACCOUNTS": PROD, "RESTORES_TESTING_ACCOUNTS": f"{PAY},{MGMT}", "RESTORES_TESTING_ROLE": "r",
+        "RESTORES_ALERT_ACCOUNTS": SAND})
     assert settings.channel_accounts["C0PROD"] == {PROD, MGMT}
-    assert (settings.home_accounts, settings.alert_accounts) == ((PROD,), (SAND,))
-    with pytest.raises(ValueError, match="OU ids are not taken here yet"):  # restore testing: ids only, for now
-        load_settings({"RESTORES_REGIONS": "us-east-1", "RESTORES_TESTING_ACCOUNTS": f"{PAY},{MGMT}",
-                       "RESTORES_TESTING_ROLE": "r"})
+    assert (settings.home_accounts, settings.testing_accounts, settings.alert_accounts) == (
+        (PROD,), (MGMT, PAY), (SAND,))
     for name in ("RESTORES_CHANNEL_ACCOUNTS", "RESTORES_HOME_ACCOUNTS", "RESTORES_ALERT_ACCOUNTS"):
         value = "C0X=ou-bad" if name == "RESTORES_CHANNEL_ACCOUNTS" else "ou-bad"
         with pytest.raises(ValueError, match="OU id"):
             load_settings({"RESTORES_REGIONS": "us-east-1", name: value})
+
+
+def test_restore_testing_reads_an_ous_active_accounts_and_names_an_unreadable_ou_as_not_read() -> None:
+    env = {"RESTORES_TESTING_ACCOUNTS": f"{SAND},{MGMT}", "RESTORES_TESTING_ROLE": "restores-bot-read"}
+    found = directory(organisation(), organisation(moved=True))
+    team = policy(found, **env)
+    assert team.testing_accounts() == ((MGMT, DEV), ())  # the suspended account is never read
+    found.refresh()
+    assert team.testing_accounts() == ((MGMT, DEV, WAREHOUSE), ())
+    accounts, unread = policy(directory(denied()), **env).testing_accounts()
+    assert accounts == (MGMT,) and [unit for unit, _ in unread] == [SAND]
+    assert "organizations:ListAccounts" in unread[0][1]
