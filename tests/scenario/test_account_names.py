@@ -31,7 +31,11 @@ from tests.support import (
     aws_session,
     blocks_text,
     failed_job,
+    home_buttons,
+    home_text,
+    home_view,
     load_dataset,
+    open_home,
 )
 
 NAME = {account: name for account, name, *_ in SAMPLE_MEMBERS}
@@ -147,3 +151,23 @@ def test_the_wirings_poller_alerts_every_active_member_by_name_and_never_asks_fo
     assert "prod-payments · 4444…6666 · eu-west-1" in shown
     asked = {c.params.get("accountId") for c in organization.calls("/restore-jobs/")}
     assert payments in asked and suspended not in asked
+
+
+def test_the_home_tab_names_every_failing_account_and_its_buttons_keep_ids(
+    organization: BackupEmulator, fakes: tuple[BackupEmulator, FakeSlack], launch_app_bot: Callable[..., AppBot],
+    today: date,
+) -> None:
+    _, slack = fakes
+    counts = load_dataset(organization, today)
+    bot = launch_app_bot()
+    open_home(bot, "U0NAMES")
+    view = home_view(slack, "U0NAMES")
+    text = home_text(view)
+    failing = {c.account_id for c in counts if c.state in ("FAILED", "ABORTED") and c.count
+               and today - timedelta(days=14) <= c.day < today}
+    assert failing == set(DATASET_ACCOUNTS)
+    for account in failing:
+        assert f"*{NAME[account]} · {short_id(account)}* — " in text, account
+    values = [b["value"] for b in home_buttons(view) if str(b.get("value", "")).startswith("{")]
+    assert values and not any("prod-" in v or "management" in v for v in values)
+    assert {json.loads(v).get("a") for v in values} >= set(DATASET_ACCOUNTS)
