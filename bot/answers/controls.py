@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
-from bot.domain.org_words import is_account_name, parse_account_name, parse_unit
+from bot.domain.org_words import parse_account_name, parse_unit
 from bot.domain.query import (
     ParseError,
     RestoreFilter,
@@ -87,8 +87,10 @@ class ActionValue:
                 data["o"] = order
         if flt.resource_type != "ANY":
             data["t"] = flt.resource_type
-        if flt.account_name or flt.account:  # a name is resolved again on the click, as the OU is (bot.domain.access)
-            data["a"] = flt.account_name or flt.account
+        if flt.account_name:  # a name is resolved again on the click, as the OU is (bot.domain.access)
+            data["n"] = flt.account_name
+        elif flt.account:
+            data["a"] = flt.account
         if flt.unit:
             data["u"] = flt.unit
         if self.window:
@@ -99,16 +101,14 @@ class ActionValue:
     def decode(cls, raw: object, *, now: datetime | None = None) -> ActionValue:
         """Parse and re-validate a value that came back from Slack; raise StaleAction if anything is off."""
         data = load_value(raw)
-        if set(data) - {"v", "s", "p", "t", "a", "u", "r", "m", "h", "o", "w"}:
+        if set(data) - {"v", "s", "p", "t", "a", "n", "u", "r", "m", "h", "o", "w"}:
             raise StaleAction("unexpected fields")
         try:
             state = parse_state(text_field(data, "s"), "state")
             span: Span = parse_span(text_field(data, "p"), "period")
             resource_type = parse_resource_type(text_field(data, "t"), "type") if "t" in data else "ANY"
-            typed = text_field(data, "a") if "a" in data else None
-            named = typed is not None and is_account_name(typed)
-            account = None if typed is None or named else parse_account(typed, "account")
-            account_name = parse_account_name(typed, "account") if typed is not None and named else None
+            account = parse_account(text_field(data, "a"), "account") if "a" in data else None
+            account_name = parse_account_name(text_field(data, "n"), "account") if "n" in data else None
             unit = parse_unit(text_field(data, "u"), "ou") if "u" in data else None
             if "m" in data:
                 order = text_field(data, "o") if "o" in data else ""
