@@ -21,7 +21,7 @@ from bot.aws.clock import skew_note
 from bot.aws.errors import JOBS_ACTION, SUMMARY_ACTION, describe_error
 from bot.aws.testing import PLANS_ACTION, AccountSessions, describe_failure, role_arn
 from bot.config import DEFAULT_SCOPE, Mode
-from bot.domain.access import AccessPolicy, NoScope
+from bot.domain.access import AccessPolicy, NoScope, ScopeUnavailable
 from bot.domain.results import RegionFailure
 from bot.organization.probe import HEADING as DIRECTORY_HEADING
 from bot.organization.probe import directory_probe
@@ -296,6 +296,8 @@ def check_scoping(policy: AccessPolicy, report: CheckReport) -> None:
     try:
         home = policy.home_accounts()
         report.ok(f"the Home tab shows {', '.join(sorted(home)) if home is not None else 'every account'}")
+    except ScopeUnavailable as error:  # OU ids the directory cannot resolve: the tab is refused, never widened
+        report.problem(f"the Home tab shows nothing: {error.why}")
     except NoScope:
         report.lines.append("  note     the Home tab shows no numbers while channels are restricted; set "
                             "RESTORES_HOME_ACCOUNTS (account ids, or ANY) to enable it")
