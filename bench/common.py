@@ -390,14 +390,35 @@ class CpuWindow:
 
 
 def collect_answers(slack: FakeSlack, keys: Sequence[str], timeout: float = 60.0) -> dict[str, ResponsePost | None]:
+    """Each command's whole answer (an org-wide answer's quick first post is not its answer: the next round of a
+    benchmark must not start while the answers of this one are still being read and rendered)."""
     deadline = time.monotonic() + timeout
-    answers: dict[str, ResponsePost | None] = {}
-    for key in keys:
+    return {key: wait_full_answer(slack, key, deadline)[1] for key in keys}
+
+
+INTERIM_PREFIX = "[still counting"  # the quick first post of a two-post answer, replaced by the full one
+
+
+def is_interim(answer: ResponsePost) -> bool:
+    return str(answer.body.get("text", "")).startswith(INTERIM_PREFIX)
+
+
+def wait_full_answer(slack: FakeSlack, key: str, deadline: float) -> tuple[ResponsePost | None, ResponsePost | None]:
+    """(first post, full answer) to response_url(key), None for what did not arrive by `deadline` (time.monotonic):
+    an org-wide answer may first post its totals ("[still counting accounts]") and replace them with the full answer;
+    without that, both are the one post."""
+    first: ResponsePost | None = None
+    wanted = 1
+    while True:
         try:
-            (answers[key],) = slack.wait_for_responses(1, key=key, timeout=max(0.1, deadline - time.monotonic()))[:1]
+            posts = slack.wait_for_responses(wanted, key=key, timeout=max(0.1, deadline - time.monotonic()))
         except AssertionError:
-            answers[key] = None
-    return answers
+            return first, None
+        first = first or posts[0]
+        full = next((p for p in posts if not is_interim(p)), None)
+        if full is not None:
+            return first, full
+        wanted = len(posts) + 1
 
 
 # --------------------------------------------------------------------------- figures and targets

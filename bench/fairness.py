@@ -53,6 +53,7 @@ from bench.common import (
     parse_env_overrides,
     percentile,
     stack,
+    wait_full_answer,
 )
 from bot.answers.controls import ActionId
 from bot.config import Settings
@@ -66,7 +67,6 @@ USER_A = "U0FLOODA"  # fires the drill-downs
 USER_B = "U0OTHERB"  # the other user, whose answer must stay fast
 USER_WARMUP = "U0WARMUP"
 BUSY_TEXT = "answers in flight"
-INTERIM_PREFIX = "[still counting"  # the quick first post of a two-post answer, replaced by the full one
 _JOBS_RE = re.compile(r"^([\d,]+) failed restore jobs created")
 DEFAULT_LIMIT = next(f.default for f in dataclasses.fields(Settings) if f.name == "user_concurrency")
 
@@ -103,27 +103,6 @@ def wait_answer(s: Stack, key: str, deadline: float) -> ResponsePost | None:
         return s.slack.wait_for_responses(1, key=key, timeout=max(0.1, deadline - time.monotonic()))[0]
     except AssertionError:
         return None
-
-
-def is_interim(answer: ResponsePost) -> bool:
-    return str(answer.body.get("text", "")).startswith(INTERIM_PREFIX)
-
-
-def wait_full_answer(s: Stack, key: str, deadline: float) -> tuple[ResponsePost | None, ResponsePost | None]:
-    """(first post, full answer) to response_url(key): an org-wide answer may first post its totals
-    ("[still counting accounts]") and replace them with the full answer; without that, both are the one post."""
-    first: ResponsePost | None = None
-    wanted = 1
-    while True:
-        try:
-            posts = s.slack.wait_for_responses(wanted, key=key, timeout=max(0.1, deadline - time.monotonic()))
-        except AssertionError:
-            return first, None
-        first = first or posts[0]
-        full = next((p for p in posts if not is_interim(p)), None)
-        if full is not None:
-            return first, full
-        wanted = len(posts) + 1
 
 
 def ack_to_answer(ack: Ack, answer: ResponsePost | None) -> float:
@@ -193,7 +172,7 @@ def run(label: str, env: dict[str, str], args: argparse.Namespace) -> Run:
 
         # 1. warm-up (first requests of the worker: auth.test, connections) and the drill-down button to click
         warm_ack = send_one(s, command_request(s, "warm-cmd", USER_WARMUP))
-        _, warm = wait_full_answer(s, "warm-cmd", time.monotonic() + timeout)
+        _, warm = wait_full_answer(s.slack, "warm-cmd", time.monotonic() + timeout)
         if warm_ack.status != 200 or warm is None:
             raise SystemExit(f"{label}: the warm-up command got no answer (ack {warm_ack.status} {warm_ack.error})")
         button_id = ActionId.JOBS.with_suffix("failed")
@@ -211,7 +190,7 @@ def run(label: str, env: dict[str, str], args: argparse.Namespace) -> Run:
         for i in range(args.baseline_runs):
             key = f"b-alone-{i}"
             ack = send_one(s, command_request(s, key, USER_B))
-            first, full = wait_full_answer(s, key, time.monotonic() + timeout)
+            first, full = wait_full_answer(s.slack, key, time.monotonic() + timeout)
             result.baselines.append(ack_to_answer(ack, full))
             result.baselines_first.append(ack_to_answer(ack, first))
 
@@ -228,7 +207,7 @@ def run(label: str, env: dict[str, str], args: argparse.Namespace) -> Run:
         b_ack = send_one(s, b_request)
         flood.join(timeout=60)
         deadline = time.monotonic() + timeout
-        b_first, b_answer = wait_full_answer(s, "b-flood", deadline)
+        b_first, b_answer = wait_full_answer(s.slack, "b-flood", deadline)
         result.flooded = ack_to_answer(b_ack, b_answer)
         result.flooded_first = ack_to_answer(b_ack, b_first)
         result.b_exact = b_answer is not None and not b_answer.rejected and answer_total(b_answer) == expected
