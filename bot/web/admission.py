@@ -61,15 +61,28 @@ class AcksFirst:
     @contextmanager
     def acking(self) -> Iterator[None]:
         """Around one request's ack, from its arrival to its response."""
-        with self._idle:
-            self._acking += 1
+        self.arrived()
         try:
             yield
         finally:
-            with self._idle:
-                self._acking -= 1
-                if self._acking == 0:
-                    self._idle.notify_all()
+            self.left()
+
+    def arrived(self) -> None:
+        """A request is being answered (the server counts it from the moment it accepted its connection)."""
+        with self._idle:
+            self._acking += 1
+
+    def in_flight(self) -> int:
+        """Requests being answered now."""
+        with self._idle:
+            return self._acking
+
+    def left(self) -> None:
+        """That request's response is written."""
+        with self._idle:
+            self._acking -= 1
+            if self._acking == 0:
+                self._idle.notify_all()
 
     def wait(self, until: float | None = None) -> None:
         """Until no ack is being answered, or until `until` (time.monotonic; default `max_wait` from now): a busy

@@ -248,10 +248,13 @@ class WebApp:
     """The WSGI callable gunicorn serves, and how to drain it when the worker stops (gunicorn's worker_exit)."""
 
     def __init__(
-        self, wsgi: Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]], drain: Callable[[], None]
+        self, wsgi: Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]], drain: Callable[[], None],
+        acks: AcksFirst | None = None,
     ) -> None:
         self._wsgi = wsgi
         self.drain = drain
+        # The server counts each request here from its connection's accept (bot.web.server.AcksFirstWorker).
+        self.acks = acks
 
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
         return self._wsgi(environ, start_response)
@@ -286,7 +289,7 @@ def create_wsgi_app(
             return _plain(start_response, "200 OK" if ready else "503 Service Unavailable", f"{reason}\n".encode())
         return _plain(start_response, "404 Not Found", b"not found\n")
 
-    return WebApp(wsgi, drain)
+    return WebApp(wsgi, drain, acks)
 
 
 def _plain(start_response: Callable[..., Any], status: str, body: bytes) -> list[bytes]:

@@ -8,6 +8,7 @@ from typing import Any
 
 from gunicorn.app.base import BaseApplication
 from gunicorn.errors import AppImportError
+from gunicorn.workers.gthread import ThreadWorker
 
 from bot.config import ConfigError, Settings
 
@@ -37,6 +38,44 @@ class GunicornServer(BaseApplication):  # type: ignore[misc]
             raise AppImportError("\n".join(f"configuration error: {problem}" for problem in error.problems)) from None
 
 
+class AcksFirstWorker(ThreadWorker):  # type: ignore[misc]
+    """gunicorn's gthread worker, with two changes for a burst of slash commands (bench.ack_latency):
+
+    - every connection waiting in the listen queue is accepted in one turn of the loop, not one a turn: between two
+      turns the loop waits for the interpreter lock, which the answers of the burst's first commands hold;
+    - each request counts as an ack being answered (bot.web.admission.AcksFirst) from its connection's accept to its
+      response, not only while the app runs: answers wait until the whole burst is acked, not until a gap between
+      two requests that are still in the server's queue.
+
+    gunicorn's `accept`/`enqueue_req` (gthread, gunicorn >= 27) are what this overrides; tests/unit/web/test_server.py
+    fails if they move."""
+
+    def accept(self, listener: Any) -> None:
+        while self.nr_conns < self.worker_connections:
+            before = self.nr_conns
+            super().accept(listener)  # EAGAIN (nothing waiting) is swallowed there, and counts nothing
+            if self.nr_conns == before:
+                return
+
+    def enqueue_req(self, conn: Any) -> None:
+        acks = getattr(self.wsgi, "acks", None)
+        if acks is None:
+            super().enqueue_req(conn)
+            return
+        acks.arrived()
+        try:
+            future = self.tpool.submit(self.handle, conn)
+        except BaseException:
+            acks.left()
+            raise
+
+        def done(finished: Any) -> None:
+            acks.left()
+            self.method_queue.defer(self.finish_request, conn, finished)
+
+        future.add_done_callback(done)
+
+
 def _drain_worker(_server: Any, worker: Any) -> None:
     """gunicorn's worker_exit hook, in the worker process after it stopped taking requests."""
     drain = getattr(getattr(worker, "wsgi", None), "drain", None)
@@ -49,7 +88,7 @@ def gunicorn_options(settings: Settings, host: str = "0.0.0.0", secrets: list[st
         "bind": f"{host}:{settings.port}",
         "workers": settings.web_concurrency,
         # Threads: each ack holds one only for milliseconds, but 40 commands may arrive at once.
-        "worker_class": "gthread",
+        "worker_class": "bot.web.server.AcksFirstWorker",
         "threads": settings.web_threads,
         "timeout": 60,
         # On SIGTERM a worker drains (bot.web.app.create_web_app) before it exits: every acked command still gets its

@@ -4,17 +4,22 @@ is started)."""
 
 from __future__ import annotations
 
+import inspect
 import logging
 import logging.config
 import re
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from types import SimpleNamespace
 from unittest.mock import Mock
 
 import pytest
 from gunicorn.errors import AppImportError
+from gunicorn.workers.gthread import ThreadWorker
 
 from bot.config import ConfigError, Settings
-from bot.web.server import GunicornServer, _drain_worker, gunicorn_options
+from bot.web.admission import AcksFirst
+from bot.web.server import AcksFirstWorker, GunicornServer, _drain_worker, gunicorn_options
 
 
 def settings(**overrides: object) -> Settings:
@@ -32,7 +37,7 @@ def test_the_graceful_timeout_outlasts_the_longest_answer(deadline: float) -> No
 def test_workers_threads_and_bind_come_from_settings() -> None:
     options = gunicorn_options(settings(web_concurrency=3, web_threads=7, port=4123), host="127.0.0.1")
     assert (options["workers"], options["threads"], options["bind"]) == (3, 7, "127.0.0.1:4123")
-    assert options["worker_class"] == "gthread" and options["worker_exit"] is _drain_worker
+    assert options["worker_class"] == "bot.web.server.AcksFirstWorker" and options["worker_exit"] is _drain_worker
 
 
 @pytest.mark.parametrize(("fmt", "formatter"), [("json", "bot.logs.JsonFormatter"), ("text", "bot.logs.TextFormatter")])
@@ -76,7 +81,7 @@ def test_gunicorn_reads_the_options_and_skips_unset_ones() -> None:
     server = GunicornServer(lambda: app, gunicorn_options(settings(web_concurrency=2, web_threads=9,
                                                                    aws_deadline_seconds=30.0), host="127.0.0.1"))
     assert (server.cfg.workers, server.cfg.threads, server.cfg.graceful_timeout) == (2, 9, 75)
-    assert server.cfg.bind == ["127.0.0.1:3000"] and server.cfg.worker_class_str == "gthread"
+    assert server.cfg.bind == ["127.0.0.1:3000"] and server.cfg.worker_class is AcksFirstWorker
     assert server.cfg.accesslog is None  # None is left at gunicorn's default (no access log)
     assert server.load() is app
 
@@ -90,3 +95,82 @@ def test_the_exit_hook_drains_the_workers_app() -> None:
 def test_the_exit_hook_ignores_a_worker_without_a_drain() -> None:
     _drain_worker(None, SimpleNamespace(wsgi=None))  # a worker that died before loading the app
     _drain_worker(None, SimpleNamespace(wsgi=SimpleNamespace(drain="not callable")))
+
+
+def test_gunicorns_gthread_still_has_what_the_acks_first_worker_overrides() -> None:
+    # AcksFirstWorker overrides gthread's accept(listener) and enqueue_req(conn) and uses its pool and method queue:
+    # a gunicorn that renames them must fail here, not silently serve without the acks counted.
+    assert list(inspect.signature(ThreadWorker.accept).parameters) == ["self", "listener"]
+    assert list(inspect.signature(ThreadWorker.enqueue_req).parameters) == ["self", "conn"]
+    for name in ("handle", "finish_request", "get_thread_pool"):
+        assert callable(getattr(ThreadWorker, name))
+    source = inspect.getsource(ThreadWorker)
+    assert "self.tpool" in source and "self.method_queue.defer" in source and "self.nr_conns" in source
+
+
+def _worker(acks: AcksFirst | None, handle: object) -> tuple[AcksFirstWorker, list[tuple[object, ...]]]:
+    worker = object.__new__(AcksFirstWorker)  # no process, no socket: only what enqueue_req and accept use
+    worker.wsgi = SimpleNamespace(acks=acks) if acks is not None else object()
+    worker.handle = handle
+    worker.tpool = ThreadPoolExecutor(max_workers=2)
+    finished: list[tuple[object, ...]] = []
+    worker.method_queue = SimpleNamespace(defer=lambda fn, *args: finished.append((fn, *args)))
+    worker.finish_request = "finish"
+    worker.nr_conns, worker.worker_connections = 0, 1000
+    return worker, finished
+
+
+def test_a_request_counts_as_an_ack_from_its_accept_until_its_response_is_written() -> None:
+    acks, started, release = AcksFirst(), threading.Event(), threading.Event()
+
+    def handle(conn: object) -> bool:
+        started.set()
+        release.wait(5)
+        return True
+
+    worker, finished = _worker(acks, handle)
+    worker.enqueue_req("conn-1")
+    assert acks.in_flight() == 1  # counted at once, before a pool thread picked it up
+    assert started.wait(5)
+    assert acks.in_flight() == 1 and finished == []
+    release.set()
+    worker.tpool.shutdown(wait=True)
+    assert acks.in_flight() == 0
+    assert [entry[:2] for entry in finished] == [("finish", "conn-1")]  # gunicorn still finishes the request
+
+
+def test_a_request_that_fails_in_the_server_is_not_counted_forever() -> None:
+    acks = AcksFirst()
+
+    def handle(conn: object) -> bool:
+        raise OSError("connection reset")
+
+    worker, finished = _worker(acks, handle)
+    worker.enqueue_req("conn-1")
+    worker.tpool.shutdown(wait=True)
+    assert acks.in_flight() == 0 and len(finished) == 1
+
+
+def test_without_acks_to_count_the_worker_is_gthread() -> None:
+    worker, finished = _worker(None, lambda conn: True)
+    worker.enqueue_req("conn-1")
+    worker.tpool.shutdown(wait=True)
+    assert [entry[:2] for entry in finished] == [("finish", "conn-1")]
+
+
+def test_every_waiting_connection_is_accepted_in_one_turn(monkeypatch: pytest.MonkeyPatch) -> None:
+    waiting = ["c1", "c2", "c3"]
+
+    def accept_one(self: AcksFirstWorker, listener: object) -> None:  # gthread's: one connection, EAGAIN swallowed
+        if waiting:
+            waiting.pop(0)
+            self.nr_conns += 1
+
+    monkeypatch.setattr(ThreadWorker, "accept", accept_one)
+    worker, _ = _worker(AcksFirst(), lambda conn: True)
+    worker.accept(listener=object())
+    assert waiting == [] and worker.nr_conns == 3
+    waiting += ["c4", "c5"]
+    worker.worker_connections = 4  # never past gunicorn's limit of connections
+    worker.accept(listener=object())
+    assert worker.nr_conns == 4 and waiting == ["c5"]
