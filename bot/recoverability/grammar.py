@@ -5,10 +5,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from bot.domain.ids import REGION_RE
-from bot.domain.org_words import is_account_name, org_pairs, parse_account_name, parse_unit
+from bot.domain.org_words import org_pairs
 from bot.domain.query import (
-    ACCOUNT_RE,
     AGGREGATE_ALL,
     ANY,
     TYPE_ALIASES,
@@ -22,6 +20,7 @@ from bot.domain.query import (
 )
 from bot.domain.recoverability import ARN_RE, COVERAGE_WINDOWS
 from bot.domain.regions import known_regions, region_partitions
+from bot.domain.scope_words import ScopeWords
 
 RECOVERABILITY_VERBS = ("resource", "coverage")
 RESOURCE_ACCEPTED = ("`resource` with a protected resource's full ARN or a part of its name or id (like `orders-db`), "
@@ -142,43 +141,22 @@ def _arn_query(arn: str, account: str | None, regions: list[str], default_region
 
 def _coverage(tokens: list[str], default_regions: tuple[str, ...], partitions: frozenset[str] | None) -> CoverageQuery:
     once = Once(COVERAGE_ACCEPTED)
-    days: int | None = None
+    scope = ScopeWords(COVERAGE_WINDOWS, once, partitions, "sums accounts, but each resource belongs to one account")
     resource_type: str | None = None
-    account: str | None = None
-    account_name: str | None = None
-    unit: str | None = None
-    regions: list[str] = []
     for token in tokens:
-        lowered = token.lower()
-        key, _, value = lowered.partition(":")
-        if lowered in COVERAGE_WINDOWS or (key == "period" and value in COVERAGE_WINDOWS):
-            once("window", token)
-            days = COVERAGE_WINDOWS[lowered if lowered in COVERAGE_WINDOWS else value]
-        elif key == "type" and value:
+        key, _, value = token.partition(":")
+        if scope.take(token):
+            continue
+        if key.lower() == "type" and value:
             once("type", token)
-            parsed = parse_resource_type(token.partition(":")[2], token)
+            parsed = parse_resource_type(value, token)
             resource_type = None if parsed in (ANY, AGGREGATE_ALL) else parsed
-        elif key == "account" and value and is_account_name(token.partition(":")[2]):
-            once("account", token)
-            account_name = parse_account_name(token.partition(":")[2], token)
-        elif key == "account" and value:
-            once("account", token)
-            account = _account(token.partition(":")[2], token, COVERAGE_ACCEPTED)
-        elif key == "ou" and value:
-            once("ou", token)
-            unit = parse_unit(token.partition(":")[2], token)
-        elif ACCOUNT_RE.match(token):
-            once("account", token)
-            account = token
-        elif key == "region" and value:
-            regions += _regions(value, token, partitions)
-        elif REGION_RE.match(lowered):
-            regions.append(parse_region(token, token, partitions))
         elif squash(token) in TYPE_ALIASES:
             once("type", token)
             resource_type = TYPE_ALIASES[squash(token)]
         else:
             raise ParseError(token, "is not something `coverage` understands", COVERAGE_ACCEPTED,
                              suggest(token, [*COVERAGE_WINDOWS, "coverage"]))
-    return CoverageQuery(days=days or 30, resource_type=resource_type, account=account,
-                         regions=tuple(dict.fromkeys(regions)) or default_regions, account_name=account_name, unit=unit)
+    return CoverageQuery(days=scope.days or 30, resource_type=resource_type,
+                         account=None if scope.account == ANY else scope.account,
+                         regions=scope.regions_or(default_regions), account_name=scope.account_name, unit=scope.unit)

@@ -4,21 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from bot.domain.ids import REGION_RE
-from bot.domain.org_words import is_account_name, org_pairs, parse_account_name, parse_unit
-from bot.domain.query import (
-    ACCOUNT_RE,
-    AGGREGATE_ALL,
-    ANY,
-    STATE_WORDS,
-    TYPE_ALIASES,
-    Once,
-    ParseError,
-    parse_account,
-    parse_region,
-    squash,
-    suggest,
-)
+from bot.domain.org_words import org_pairs
+from bot.domain.query import ANY, STATE_WORDS, TYPE_ALIASES, Once, ParseError, squash, suggest
+from bot.domain.scope_words import ScopeWords
 
 # Rolling windows ending now, as every job list's: `1d` (or `24h`) is the last 24 hours, as in `jobs failed 1d`.
 TESTS_WINDOWS = {"1d": 1, "24h": 1, "7d": 7, "14d": 14, "30d": 30}
@@ -59,50 +47,20 @@ TESTS_ACCEPTED = (
 def parse_tests(tokens: list[str], default_regions: tuple[str, ...], partitions: frozenset[str] | None) -> TestsQuery:
     """`tests [1d|7d|14d|30d] [region:…] [account:…] [share]`: restore testing plans have no state, type or
     AggregationPeriod (`daily` and `period:ONE_DAY` are counts' words)."""
-    days: int | None = None
     share = False
-    account: str | None = None
-    account_name: str | None = None
-    unit: str | None = None
-    regions: list[str] = []
-    once = Once(TESTS_ACCEPTED)
-
+    scope = ScopeWords(TESTS_WINDOWS, Once(TESTS_ACCEPTED), partitions,
+                       "sums accounts, but each plan belongs to one account")
     for token in tokens:
         lowered = token.lower()
-        key, _, value = token.partition(":")
-        if lowered == "tests":
+        if lowered == "tests" or scope.take(token):
             continue
         if lowered == "share":
             share = True
-            continue
-        if lowered in TESTS_WINDOWS or (key.lower() == "period" and value.lower() in TESTS_WINDOWS):
-            once("window", token)
-            days = TESTS_WINDOWS[lowered if lowered in TESTS_WINDOWS else value.lower()]
-        elif key.lower() == "account" and value and is_account_name(value):
-            once("account", token)
-            account_name = parse_account_name(value, token)
-        elif key.lower() == "ou" and value:
-            once("ou", token)
-            unit = parse_unit(value, token)
-        elif key.lower() == "account" and value:
-            once("account", token)
-            parsed = parse_account(value, token)
-            if parsed == AGGREGATE_ALL:
-                raise ParseError(token, "sums accounts, but each plan belongs to one account", TESTS_ACCEPTED)
-            account = None if parsed == ANY else parsed
-        elif ACCOUNT_RE.match(token):
-            once("account", token)
-            account = token
-        elif key.lower() == "region" and value:
-            regions += [parse_region(part.strip(), token, partitions) for part in value.split(",") if part.strip()]
-        elif REGION_RE.match(lowered):
-            regions.append(parse_region(token, token, partitions))
         elif lowered == "daily" or lowered in STATE_WORDS or squash(token) in TYPE_ALIASES or ":" in token:
             raise ParseError(token, "does not apply to restore tests", TESTS_ACCEPTED)
         else:
             raise ParseError(token, "is not something I understand", TESTS_ACCEPTED,
                              suggest(token, [*TESTS_WINDOWS, "tests", "share"]))
-    return TestsQuery(days=days or 7, regions=tuple(dict.fromkeys(regions)) or default_regions, account=account,
-                      account_name=account_name, unit=unit, share=share)
-
-
+    return TestsQuery(days=scope.days or 7, regions=scope.regions_or(default_regions),
+                      account=None if scope.account == ANY else scope.account, account_name=scope.account_name,
+                      unit=scope.unit, share=share)
