@@ -6,8 +6,9 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Callable
 from dataclasses import replace
-from typing import Any
+from typing import Any, TypeVar
 
 from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
@@ -22,6 +23,8 @@ from bot.restore_testing.controls import TestJobsValue, TestsShareValue
 from bot.slack.blocks import Message
 from bot.web.admission import Gate
 from handlers.respond import deliver, once, post_to_user
+
+V = TypeVar("V")  # a control's value, as its decode re-validates it
 
 
 def _teams(body: dict[str, Any]) -> tuple[str, ...]:
@@ -76,11 +79,13 @@ class RestoresActions:
             return False
         return post_to_user(client, user, message, logger)
 
-    def _decode(self, body: dict[str, Any], respond: Respond | None, logger: logging.Logger,
-                client: WebClient | None = None) -> tuple[str, str, ActionValue] | None:
+    def _decode(self, decode: Callable[[object], V], body: dict[str, Any], respond: Respond | None,
+                logger: logging.Logger, client: WebClient | None = None) -> tuple[str, str, V] | None:
+        """Who clicked where and the control's value as `decode` re-validates it; None when it is stale or tampered
+        with (the user is told, below the message or in the DM)."""
         user, channel, raw = _clicked(body)
         try:
-            return user, channel, ActionValue.decode(raw)
+            return user, channel, decode(raw)
         except StaleAction as error:
             logger.info("stale or tampered action value from user=%s: %s", user, error)
             self._reply(body, respond, client, logger, render_stale_action())
@@ -88,7 +93,7 @@ class RestoresActions:
 
     def jobs(self, body: dict[str, Any], respond: Respond | None, logger: logging.Logger,
              client: WebClient | None = None) -> None:
-        decoded = self._decode(body, respond, logger, client)
+        decoded = self._decode(ActionValue.decode, body, respond, logger, client)
         if decoded:
             user, channel, value = decoded
             message = self.service.answer_jobs(value, user_id=user, channel_id=channel, teams=_teams(body),
@@ -96,7 +101,7 @@ class RestoresActions:
             self._reply(body, respond, client, logger, message)
 
     def refilter(self, body: dict[str, Any], respond: Respond, logger: logging.Logger) -> None:
-        decoded = self._decode(body, respond, logger)
+        decoded = self._decode(ActionValue.decode, body, respond, logger)
         if decoded:
             user, channel, value = decoded
             message = self.service.answer_filter(value.filter, user_id=user, channel_id=channel, teams=_teams(body))
@@ -104,7 +109,7 @@ class RestoresActions:
             deliver(respond, message, logger, replace_original=message.response_type == "ephemeral")
 
     def share(self, body: dict[str, Any], respond: Respond, logger: logging.Logger) -> None:
-        decoded = self._decode(body, respond, logger)
+        decoded = self._decode(ActionValue.decode, body, respond, logger)
         if decoded:
             user, channel, value = decoded
             message = self.service.answer_filter(
@@ -117,7 +122,7 @@ class RestoresActions:
     def chart(self, body: dict[str, Any], respond: Respond, client: WebClient, logger: logging.Logger) -> None:
         """Upload the 14-day chart of the clicked answer's filter to the channel (a response_url cannot carry a file);
         tell the user it is there, or why not with the same days as text."""
-        decoded = self._decode(body, respond, logger)
+        decoded = self._decode(ActionValue.decode, body, respond, logger)
         if decoded:
             user, channel, value = decoded
             answer = self.service.answer_chart(value, user_id=user, channel_id=channel, teams=_teams(body))
@@ -133,28 +138,20 @@ class RestoresActions:
 
     def test_jobs(self, body: dict[str, Any], respond: Respond | None, logger: logging.Logger,
                   client: WebClient | None = None) -> None:
-        user, channel, raw = _clicked(body)
-        try:
-            value = TestJobsValue.decode(raw)
-        except StaleAction as error:
-            logger.info("stale or tampered action value from user=%s: %s", user, error)
-            self._reply(body, respond, client, logger, render_stale_action())
-            return
-        message = self.service.answer_test_jobs(value, user_id=user, channel_id=channel, teams=_teams(body),
-                                                home=_from_home(body))
-        self._reply(body, respond, client, logger, message)
+        decoded = self._decode(TestJobsValue.decode, body, respond, logger, client)
+        if decoded:
+            user, channel, value = decoded
+            message = self.service.answer_test_jobs(value, user_id=user, channel_id=channel, teams=_teams(body),
+                                                    home=_from_home(body))
+            self._reply(body, respond, client, logger, message)
 
     def resource_history(self, body: dict[str, Any], respond: Respond | None, logger: logging.Logger,
                          client: WebClient | None = None) -> None:
-        user, channel, raw = _clicked(body)
-        try:
-            value = HistoryValue.decode(raw)
-        except StaleAction as error:
-            logger.info("stale or tampered action value from user=%s: %s", user, error)
-            self._reply(body, respond, client, logger, render_stale_action())
-            return
-        message = self.service.answer_resource_history(value, user_id=user, channel_id=channel, teams=_teams(body))
-        self._reply(body, respond, client, logger, message)
+        decoded = self._decode(HistoryValue.decode, body, respond, logger, client)
+        if decoded:
+            user, channel, value = decoded
+            message = self.service.answer_resource_history(value, user_id=user, channel_id=channel, teams=_teams(body))
+            self._reply(body, respond, client, logger, message)
 
     def link(self, ack: Ack) -> None:
         """A link button: Slack opens the URL and sends the click too; there is nothing to answer."""

@@ -139,7 +139,7 @@ def test_share_keeps_the_ephemeral_when_slack_refused_the_post() -> None:
     assert respond.call_count == 2  # the answer, then its text fallback
 
 
-@pytest.mark.parametrize("listener", ["jobs", "refilter", "share"])
+@pytest.mark.parametrize("listener", ["jobs", "refilter", "share", "test_jobs", "resource_history"])
 @pytest.mark.parametrize("raw", ["not json", json.dumps({"v": 1, "s": "EXPLODED", "p": "7d", "r": "us-east-1"}), None],
                          ids=["garbage", "bad-state", "no-value"])
 def test_stale_or_tampered_values_get_a_polite_answer_and_no_service_call(listener: str, raw: object) -> None:
