@@ -8,7 +8,7 @@ from datetime import UTC, date, datetime, time, timedelta
 
 from bot.domain.coverage import OnlyAccount
 from bot.domain.query import BAD_VALUES, State
-from bot.domain.results import RegionFailure, SummaryRow
+from bot.domain.results import Breakdowns, RegionFailure, SummaryRow
 from bot.domain.words import day_text
 
 TREND_DAYS = 14
@@ -32,7 +32,7 @@ class DigestRows:
 
 
 @dataclass(frozen=True)
-class DigestData:
+class DigestData(Breakdowns):
     """Everything one digest says, computed once per run from ONE_DAY summaries."""
 
     day: date  # the most recent complete UTC day
@@ -51,14 +51,6 @@ class DigestData:
     # AWS answered no row at all for `day` (no ONE_DAY bucket): not summarised yet, never read as zero.
     unsummarised: bool = False
     only_account: OnlyAccount | None = None  # AWS showed only the bot's account to its organisation-wide query
-
-    @property
-    def by_account_rows(self) -> tuple[SummaryRow, ...]:
-        return self.rows if self.account_rows is None else self.account_rows
-
-    @property
-    def by_type_rows(self) -> tuple[SummaryRow, ...]:
-        return self.rows if self.type_rows is None else self.type_rows
 
     @property
     def incomplete(self) -> bool:

@@ -43,8 +43,25 @@ class RegionFailure:
     message: str
 
 
+class Breakdowns:
+    """The rows of each breakdown: those its own chains read (`type_rows`, `account_rows`; bot.aws.plan) or, when it
+    had none (None), `rows`, which then serve every view. Shared by the answers' and the digest's results."""
+
+    rows: tuple[SummaryRow, ...]
+    type_rows: tuple[SummaryRow, ...] | None
+    account_rows: tuple[SummaryRow, ...] | None
+
+    @property
+    def by_type_rows(self) -> tuple[SummaryRow, ...]:
+        return self.rows if self.type_rows is None else self.type_rows
+
+    @property
+    def by_account_rows(self) -> tuple[SummaryRow, ...]:
+        return self.rows if self.account_rows is None else self.account_rows
+
+
 @dataclass(frozen=True)
-class SummaryResult:
+class SummaryResult(Breakdowns):
     filter: RestoreFilter
     period: Period
     rows: tuple[SummaryRow, ...]
@@ -58,14 +75,6 @@ class SummaryResult:
     account_rows: tuple[SummaryRow, ...] | None = None
     # An organisation-wide question AWS answered with the bot's own account only (bot.aws.identity); None: not seen.
     only_account: OnlyAccount | None = None
-
-    @property
-    def by_type_rows(self) -> tuple[SummaryRow, ...]:
-        return self.rows if self.type_rows is None else self.type_rows
-
-    @property
-    def by_account_rows(self) -> tuple[SummaryRow, ...]:
-        return self.rows if self.account_rows is None else self.account_rows
 
     @property
     def answered_regions(self) -> tuple[str, ...]:
