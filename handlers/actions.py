@@ -8,7 +8,8 @@ import logging
 import re
 from collections.abc import Callable
 from dataclasses import replace
-from typing import Any, TypeVar
+from functools import partial
+from typing import Any, Protocol, TypeVar
 
 from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
@@ -25,6 +26,14 @@ from bot.web.admission import Gate
 from handlers.respond import deliver, once, post_to_user
 
 V = TypeVar("V")  # a control's value, as its decode re-validates it
+V_contra = TypeVar("V_contra", contravariant=True)
+
+
+class Answer(Protocol[V_contra]):
+    """A service's answer to a decoded button value, for whoever clicked where (bot.answers.service)."""
+
+    def __call__(self, value: V_contra, /, *, user_id: str, channel_id: str, teams: tuple[str, ...] | None = None
+                 ) -> Message: ...
 
 
 def _teams(body: dict[str, Any]) -> tuple[str, ...]:
@@ -91,14 +100,19 @@ class RestoresActions:
             self._reply(body, respond, client, logger, render_stale_action())
             return None
 
-    def jobs(self, body: dict[str, Any], respond: Respond | None, logger: logging.Logger,
-             client: WebClient | None = None) -> None:
-        decoded = self._decode(ActionValue.decode, body, respond, logger, client)
+    def _answer(self, decode: Callable[[object], V], answer: Answer[V], body: dict[str, Any], respond: Respond | None,
+                logger: logging.Logger, client: WebClient | None) -> None:
+        """A button whose answer goes below the clicked message (or, from the Home tab, to the DM): its value decoded,
+        answered by the service for whoever clicked where."""
+        decoded = self._decode(decode, body, respond, logger, client)
         if decoded:
             user, channel, value = decoded
-            message = self.service.answer_jobs(value, user_id=user, channel_id=channel, teams=_teams(body),
-                                               home=_from_home(body))
-            self._reply(body, respond, client, logger, message)
+            self._reply(body, respond, client, logger, answer(value, user_id=user, channel_id=channel, teams=_teams(body)))
+
+    def jobs(self, body: dict[str, Any], respond: Respond | None, logger: logging.Logger,
+             client: WebClient | None = None) -> None:
+        self._answer(ActionValue.decode, partial(self.service.answer_jobs, home=_from_home(body)), body, respond, logger,
+                     client)
 
     def refilter(self, body: dict[str, Any], respond: Respond, logger: logging.Logger) -> None:
         decoded = self._decode(ActionValue.decode, body, respond, logger)
@@ -138,20 +152,12 @@ class RestoresActions:
 
     def test_jobs(self, body: dict[str, Any], respond: Respond | None, logger: logging.Logger,
                   client: WebClient | None = None) -> None:
-        decoded = self._decode(TestJobsValue.decode, body, respond, logger, client)
-        if decoded:
-            user, channel, value = decoded
-            message = self.service.answer_test_jobs(value, user_id=user, channel_id=channel, teams=_teams(body),
-                                                    home=_from_home(body))
-            self._reply(body, respond, client, logger, message)
+        self._answer(TestJobsValue.decode, partial(self.service.answer_test_jobs, home=_from_home(body)), body, respond,
+                     logger, client)
 
     def resource_history(self, body: dict[str, Any], respond: Respond | None, logger: logging.Logger,
                          client: WebClient | None = None) -> None:
-        decoded = self._decode(HistoryValue.decode, body, respond, logger, client)
-        if decoded:
-            user, channel, value = decoded
-            message = self.service.answer_resource_history(value, user_id=user, channel_id=channel, teams=_teams(body))
-            self._reply(body, respond, client, logger, message)
+        self._answer(HistoryValue.decode, self.service.answer_resource_history, body, respond, logger, client)
 
     def link(self, ack: Ack) -> None:
         """A link button: Slack opens the URL and sends the click too; there is nothing to answer."""
