@@ -4,10 +4,22 @@ own, one account (an id, `ANY` or a name), one OU, and regions. Each verb refuse
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import NoReturn
 
 from bot.domain.ids import REGION_RE
 from bot.domain.org_words import is_account_name, parse_account_name, parse_unit
-from bot.domain.query import ACCOUNT_RE, AGGREGATE_ALL, Once, ParseError, parse_account, parse_region
+from bot.domain.query import (
+    ACCOUNT_RE,
+    AGGREGATE_ALL,
+    STATE_WORDS,
+    TYPE_ALIASES,
+    Once,
+    ParseError,
+    parse_account,
+    parse_region,
+    squash,
+    suggest,
+)
 
 
 class ScopeWords:
@@ -59,3 +71,11 @@ class ScopeWords:
     def regions_or(self, default_regions: tuple[str, ...]) -> tuple[str, ...]:
         """The regions named, each once in the order typed; none named: `default_regions`."""
         return tuple(dict.fromkeys(self.regions)) or default_regions
+
+    def refuse(self, token: str, counts_words: tuple[str, ...], does_not_apply: str, vocabulary: list[str]) -> NoReturn:
+        """A word the verb does not take: a word of the counts' grammar (`counts_words`, a state, a type, any `key:`)
+        `does_not_apply`; anything else is not understood, with the nearest word of `vocabulary` suggested."""
+        lowered = token.lower()
+        if lowered in counts_words or lowered in STATE_WORDS or squash(token) in TYPE_ALIASES or ":" in token:
+            raise ParseError(token, does_not_apply, self.once.accepted)
+        raise ParseError(token, "is not something I understand", self.once.accepted, suggest(token, vocabulary))

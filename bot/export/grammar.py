@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from bot.domain.org_words import org_pairs
-from bot.domain.query import STATE_WORDS, TYPE_ALIASES, Once, ParseError, RestoreFilter, squash, suggest
+from bot.domain.query import Once, RestoreFilter
 from bot.domain.scope_words import ScopeWords
 
 EXPORT_WINDOWS = {"7d": 7, "30d": 30, "90d": 90}
@@ -46,12 +46,8 @@ def parse_export(tokens: list[str], default_regions: tuple[str, ...], partitions
     scope = ScopeWords(EXPORT_WINDOWS, Once(EXPORT_ACCEPTED), partitions,
                        "sums accounts, but an export lists every job with its account")
     for token in tokens:
-        lowered = token.lower()
-        if lowered == "export" or scope.take(token):
-            continue
-        if lowered in ("1d", "14d") or lowered in STATE_WORDS or squash(token) in TYPE_ALIASES or ":" in token:
-            raise ParseError(token, "does not apply to an export (it holds every state and type)", EXPORT_ACCEPTED)
-        raise ParseError(token, "is not something I understand", EXPORT_ACCEPTED,
-                         suggest(token, [*EXPORT_WINDOWS, "export"]))
+        if token.lower() != "export" and not scope.take(token):
+            scope.refuse(token, ("1d", "14d"), "does not apply to an export (it holds every state and type)",
+                         [*EXPORT_WINDOWS, "export"])
     return ExportQuery(days=scope.days or DEFAULT_DAYS, regions=scope.regions_or(default_regions),
                        account=scope.account, account_name=scope.account_name, unit=scope.unit)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from bot.domain.org_words import org_pairs
-from bot.domain.query import ANY, STATE_WORDS, TYPE_ALIASES, Once, ParseError, squash, suggest
+from bot.domain.query import ANY, Once
 from bot.domain.scope_words import ScopeWords
 
 # Rolling windows ending now, as every job list's: `1d` (or `24h`) is the last 24 hours, as in `jobs failed 1d`.
@@ -51,16 +51,10 @@ def parse_tests(tokens: list[str], default_regions: tuple[str, ...], partitions:
     scope = ScopeWords(TESTS_WINDOWS, Once(TESTS_ACCEPTED), partitions,
                        "sums accounts, but each plan belongs to one account")
     for token in tokens:
-        lowered = token.lower()
-        if lowered == "tests" or scope.take(token):
-            continue
-        if lowered == "share":
+        if token.lower() == "share":
             share = True
-        elif lowered == "daily" or lowered in STATE_WORDS or squash(token) in TYPE_ALIASES or ":" in token:
-            raise ParseError(token, "does not apply to restore tests", TESTS_ACCEPTED)
-        else:
-            raise ParseError(token, "is not something I understand", TESTS_ACCEPTED,
-                             suggest(token, [*TESTS_WINDOWS, "tests", "share"]))
+        elif token.lower() != "tests" and not scope.take(token):
+            scope.refuse(token, ("daily",), "does not apply to restore tests", [*TESTS_WINDOWS, "tests", "share"])
     return TestsQuery(days=scope.days or 7, regions=scope.regions_or(default_regions),
                       account=None if scope.account == ANY else scope.account, account_name=scope.account_name,
                       unit=scope.unit, share=share)

@@ -47,3 +47,17 @@ def test_a_second_different_window_is_refused() -> None:
     with pytest.raises(ParseError) as raised:
         words.take("30d")
     assert "give one window" in raised.value.problem
+
+
+@pytest.mark.parametrize("token", ["14d", "failed", "ebs", "state:ANY"])
+def test_the_counts_words_do_not_apply_to_the_verb(token: str) -> None:
+    with pytest.raises(ParseError) as raised:
+        scope().refuse(token, ("14d",), "does not apply here", ["7d", "30d", "export"])
+    assert (raised.value.problem, raised.value.suggestion) == ("does not apply here", None)
+
+
+def test_anything_else_is_not_understood_with_the_nearest_word_suggested() -> None:
+    with pytest.raises(ParseError) as raised:
+        scope().refuse("exprot", ("14d",), "does not apply here", ["7d", "30d", "export"])
+    assert (raised.value.problem, raised.value.suggestion) == ("is not something I understand", "export")
+    assert raised.value.accepted == "the accepted words"
