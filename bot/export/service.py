@@ -6,6 +6,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
+from dataclasses import KW_ONLY, dataclass
 from datetime import UTC, datetime, timedelta
 from typing import IO
 
@@ -39,35 +40,23 @@ MAX_PARTS = 10  # beyond 1 GB, an export is refused: the CLI writes any size to 
 EXPORT_DEADLINE = 600.0  # seconds for every page of an export (an answer's 20 s would cut an audit's 100,000 jobs)
 
 
+@dataclass(eq=False)
 class ExportService:
     """Every restore job of a window as CSV, read through the bot's own AWS session (ByAccountId for other accounts,
     as the jobs drill-down does), each job written as it arrives."""
 
-    def __init__(
-        self,
-        backup: BackupService,
-        policy: AccessPolicy,
-        *,
-        account_name: AccountName | None = None,
-        organisation: Callable[[], frozenset[str] | None] | None = None,
-        deadline_seconds: float = EXPORT_DEADLINE,
-        part_bytes: int = PART_BYTES,
-        max_parts: int = MAX_PARTS,
-        page_size: int = PAGE_SIZE,
-        at_once: int = CHAINS_AT_ONCE,
-        sample: bool = False,
-    ) -> None:
-        self.backup = backup
-        self.policy = policy
-        self.account_name = account_name or (lambda _account: "")
-        # The organisation's accounts (its directory, once read; None: not known): what `account:ANY` reads.
-        self.organisation = organisation or (lambda: None)
-        self.deadline_seconds = deadline_seconds
-        self.part_bytes = part_bytes
-        self.max_parts = max_parts
-        self.page_size = page_size
-        self.at_once = at_once
-        self.sample = sample
+    backup: BackupService
+    policy: AccessPolicy
+    _: KW_ONLY
+    account_name: AccountName = lambda _account: ""
+    # The organisation's accounts (its directory, once read; None: not known): what `account:ANY` reads.
+    organisation: Callable[[], frozenset[str] | None] = lambda: None
+    deadline_seconds: float = EXPORT_DEADLINE
+    part_bytes: int = PART_BYTES
+    max_parts: int = MAX_PARTS
+    page_size: int = PAGE_SIZE
+    at_once: int = CHAINS_AT_ONCE
+    sample: bool = False
 
     def write(self, query: ExportQuery, access: Access, out: IO[bytes]) -> ExportResult:
         """The export as one CSV file on `out`, whatever its size (the CLI)."""
