@@ -90,6 +90,11 @@ def plural(count: int, noun: str, plural_form: str | None = None) -> str:
     return f"{count:,} {plural_form or _plural_of(noun)}"
 
 
+def nonzero(*parts: tuple[int, str]) -> list[str]:
+    """The texts whose count is not zero, in order: a list of counts never says "0 timed out"."""
+    return [text for count, text in parts if count]
+
+
 def _plural_of(noun: str) -> str:
     head, _, last = noun.rpartition(" ")
     if last.endswith(("s", "x", "sh", "ch")):

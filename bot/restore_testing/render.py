@@ -14,7 +14,7 @@ from bot.domain.console import job_url, plan_url
 from bot.domain.coverage import LEAK_ICON, MARK, Claim, Coverage, reassure
 from bot.domain.query import COMMAND, State
 from bot.domain.results import AccountFailure
-from bot.domain.words import account_text, ago_text, plural, rolling_text
+from bot.domain.words import account_text, ago_text, nonzero, plural, rolling_text
 from bot.restore_testing.controls import TestJobsKind, TestJobsValue, TestsShareValue
 from bot.restore_testing.grammar import TestsQuery
 from bot.restore_testing.verdicts import PlanVerdict, Scoreboard, Severity
@@ -45,16 +45,11 @@ DOCS = "https://docs.aws.amazon.com/aws-backup/latest/devguide/restore-testing.h
 
 def problems(verdict: PlanVerdict) -> list[str]:
     """What is wrong with a flagged plan, in the words every surface uses (the digest, the Home tab)."""
-    what = []
-    if verdict.late and verdict.run is not None:
-        what.append(escape(clip(verdict.run.summary, 200)))
-    if verdict.failed:
-        what.append(f"{plural(len(verdict.failed), 'restore')} failed")
-    if verdict.validation_failed:
-        what.append(f"{fmt(len(verdict.validation_failed))} failed validation")
-    if verdict.leaks:
-        what.append(f"{plural(len(verdict.leaks), 'restored resource')} not deleted")
-    return what
+    late = [escape(clip(verdict.run.summary, 200))] if verdict.late and verdict.run is not None else []
+    failed, validation_failed, leaks = len(verdict.failed), len(verdict.validation_failed), len(verdict.leaks)
+    return late + nonzero((failed, f"{plural(failed, 'restore')} failed"),
+                          (validation_failed, f"{fmt(validation_failed)} failed validation"),
+                          (leaks, f"{plural(leaks, 'restored resource')} not deleted"))
 
 
 def _plan_link(verdict: PlanVerdict) -> str:
@@ -82,18 +77,12 @@ def headline(board: Scoreboard, failures: tuple[AccountFailure, ...]) -> str:
         return (f":grey_question: *Nothing proves that restores work:* there are no restore testing plans in these "
                 f"accounts and regions. Set one up (AWS Backup console › Restore testing, {DOCS}) and "
                 f"`{COMMAND} tests` will report on it.")
-    problems = []
-    failed = board.count("failed")
-    if failed:
-        problems.append(f"{plural(failed, 'restore')} failed")
-    if board.count("validation_failed"):
-        problems.append(f"{fmt(board.count('validation_failed'))} failed validation")
+    failed, validation_failed, leaks = board.count("failed"), board.count("validation_failed"), board.count("leaks")
     late = sum(1 for v in board.verdicts if v.late)
-    if late:
-        problems.append(f"{plural(late, 'plan')} did not run on schedule")
-    leaks = board.count("leaks")
-    if leaks:
-        problems.append(f"{plural(leaks, 'restored resource')} not deleted")
+    problems = nonzero((failed, f"{plural(failed, 'restore')} failed"),
+                       (validation_failed, f"{fmt(validation_failed)} failed validation"),
+                       (late, f"{plural(late, 'plan')} did not run on schedule"),
+                       (leaks, f"{plural(leaks, 'restored resource')} not deleted"))
     evidence = (f"{plural(jobs, 'restore')} tested in {plural(plans, 'plan')}: {fmt(completed)} completed, "
                 f"{fmt(validated)} validated ({window})")
     broken = len(board.broken)
@@ -162,34 +151,25 @@ def _plan_lines(verdict: PlanVerdict, now: datetime, names: AccountNames = NO_NA
         mark = ":x: " if verdict.run.late else ""
         lines.append(f"• Schedule: {mark}{escape(verdict.run.summary)}")
     jobs = verdict.jobs
-    counts = [f"{fmt(verdict.completed)} completed"]
-    if verdict.failed:
-        failed = sum(1 for j in verdict.failed if j.status == State.FAILED.value)
-        aborted = len(verdict.failed) - failed
-        counts += [f"*{fmt(failed)} failed*"] if failed else []
-        counts += [f"*{fmt(aborted)} aborted*"] if aborted else []
-    if verdict.running:
-        counts.append(f"{fmt(verdict.running)} running")
+    failed = sum(1 for j in verdict.failed if j.status == State.FAILED.value)
+    aborted = len(verdict.failed) - failed
+    counts = [f"{fmt(verdict.completed)} completed", *nonzero((failed, f"*{fmt(failed)} failed*"),
+                                                              (aborted, f"*{fmt(aborted)} aborted*"),
+                                                              (verdict.running, f"{fmt(verdict.running)} running"))]
     restores = f"• Restores: {plural(len(jobs), 'job')} — {', '.join(counts)}" if jobs else "• Restores: none in the window"
     if verdict.truncated:
         restores += " (at least: more jobs than the bot reads at once)"
     lines.append(restores)
     for reason, n in verdict.reasons:
         lines.append(f"    ◦ {fmt(n)} × {quoted(reason, 200)}")
-    validation = []
     failed_validation = verdict.validation_failed
-    if failed_validation:
-        timed_out = sum(1 for j in failed_validation if j.validation_status == "TIMED_OUT")
-        if len(failed_validation) - timed_out:
-            validation.append(f"*{fmt(len(failed_validation) - timed_out)} failed*")
-        if timed_out:
-            validation.append(f"*{fmt(timed_out)} timed out*")
-    if verdict.validating:
-        validation.append(f"{fmt(verdict.validating)} still validating")
-    if verdict.never_validated:
-        validation.append(f"{fmt(verdict.never_validated)} never validated")
-    if verdict.validated:
-        validation.append(f"{fmt(verdict.validated)} passed")
+    timed_out = sum(1 for j in failed_validation if j.validation_status == "TIMED_OUT")
+    not_valid = len(failed_validation) - timed_out
+    validation = nonzero((not_valid, f"*{fmt(not_valid)} failed*"),
+                         (timed_out, f"*{fmt(timed_out)} timed out*"),
+                         (verdict.validating, f"{fmt(verdict.validating)} still validating"),
+                         (verdict.never_validated, f"{fmt(verdict.never_validated)} never validated"),
+                         (verdict.validated, f"{fmt(verdict.validated)} passed"))
     if validation:
         line = "• Validation: " + ", ".join(validation)
         example = next((j for j in failed_validation if j.validation_status_message), None)
