@@ -63,6 +63,8 @@ def _blocks_as_text(message: Message) -> str:
             out.append("  ".join(e.get("text", "") for e in block["elements"]))
         elif kind == "divider":
             out.append("-" * 40)
+        else:  # buttons and other controls have no terminal form: no blank lines where they were
+            continue
         out.append("")
     # Entities are how mrkdwn keeps untrusted text inert; a terminal shows the text itself.
     return html.unescape("\n".join(out).rstrip() + "\n")

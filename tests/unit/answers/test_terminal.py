@@ -93,3 +93,13 @@ def test_the_trend_icons_and_buttons_emoji_print_as_symbols() -> None:
     out = message_as_text(Message(text="x", blocks=[section(" ".join(codes))]))
     assert not EMOJI_CODE.search(out), out
     assert out == "🟢 🔴 ⚪ 📊 📢 💸\n"
+
+
+def test_buttons_leave_no_blank_lines_where_they_were() -> None:
+    """A terminal has no buttons: the lines around an actions block are separated by one blank line, not three."""
+    message = Message(text="fallback", blocks=[
+        section("before"),
+        ActionsBlock(elements=[ButtonElement(text="Restore history", action_id="x", value="v")]),
+        context("after"),
+    ])
+    assert message_as_text(message) == "before\n\nafter\n"
