@@ -173,7 +173,12 @@ class Organization:
 
 
 def _close(query: str, names: Iterable[str]) -> tuple[str, ...]:
-    # Compared case-folded, offered as AWS spells them.
+    """The names that begin with or contain what was typed (`prod` for `Production`), then the nearest spellings
+    (`Prodution`); compared case-folded, offered as AWS spells them."""
     spelled = {name.casefold(): name for name in sorted(set(names)) if name}
-    found = difflib.get_close_matches(query.casefold(), list(spelled), n=CLOSE_MATCHES, cutoff=0.6)
+    folded = query.casefold()
+    starts = [name for name in spelled if name.startswith(folded)]
+    inside = [name for name in spelled if folded in name and name not in starts]
+    near = difflib.get_close_matches(folded, list(spelled), n=CLOSE_MATCHES, cutoff=0.6)
+    found = list(dict.fromkeys([*starts, *inside, *near]))[:CLOSE_MATCHES] if folded else near
     return tuple(spelled[name] for name in found)

@@ -100,3 +100,13 @@ def test_unavailable_names_what_to_grant() -> None:
     assert plain.describe() == plain.reason
     denied = Unavailable("refused", ("organizations:ListAccounts", "organizations:ListRoots"))
     assert denied.describe().endswith("grant organizations:ListAccounts, organizations:ListRoots")
+
+
+def test_a_prefix_or_part_of_a_name_is_offered_as_a_close_match() -> None:
+    """`ou:prod` is far from "Production" by spelling ratio, but it begins it: offered, case-insensitive, names that
+    begin with it first, then names that contain it."""
+    org = organization()
+    assert org.find_unit("prod").close == ("Production",)
+    assert org.find_unit("PAY").close == ("Payments",)
+    assert org.find_account("payments").close == ("prod-payments",)
+    assert org.find_account("prod").close == ("prod-cards", "prod-data", "prod-payments")
