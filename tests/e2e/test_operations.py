@@ -7,6 +7,7 @@ import sys
 
 import pytest
 
+from bot.sample.api_organizations import SAMPLE_ORGANIZATION
 from tests.fakes.aws import BackupEmulator, access_denied
 from tests.fakes.slack import FakeSlack
 from tests.fakes.sts import READER_ROLE, FakeSts, reader_role_arn
@@ -21,9 +22,12 @@ def run(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
 
 
 def test_check_all_good(bot_env: dict[str, str], fakes: tuple[BackupEmulator, FakeSlack]) -> None:
+    fakes[0].organization = SAMPLE_ORGANIZATION  # the management account reads its organisation (issue 20)
     result = run(dict(bot_env, RESTORES_DIGEST_CHANNELS="C0DIGEST1"), "check")
     assert result.returncode == 0, result.stdout + result.stderr
     assert "restores bot check: all good" in result.stdout
+    assert "ok       organisation o-exampleorg1: 5 account(s), 1 suspended or closed (never polled), 4 OU(s)" \
+        in result.stdout
     assert "ok       us-east-1: backup:ListRestoreJobSummaries" in result.stdout
     assert "ok       scopes: commands, chat:write, chat:write.public, channels:history, groups:history" in result.stdout
     for secret in (SIGNING_SECRET, BOT_TOKEN, bot_env["AWS_SECRET_ACCESS_KEY"]):
@@ -33,6 +37,7 @@ def test_check_all_good(bot_env: dict[str, str], fakes: tuple[BackupEmulator, Fa
 
 def test_check_names_what_is_missing(bot_env: dict[str, str], fakes: tuple[BackupEmulator, FakeSlack]) -> None:
     emulator, slack = fakes
+    emulator.organization = SAMPLE_ORGANIZATION  # the directory is fine: the problems counted are the ones set here
     emulator.set_fault("eu-west-1", access_denied(path_prefix="/restore-jobs/",
                                                  message="not authorized to perform: backup:ListRestoreJobs"))
     slack.scopes = ("commands", "chat:write")
@@ -74,6 +79,7 @@ def test_serve_refuses_bad_configuration_with_a_clear_message(bot_env: dict[str,
 def test_check_probes_restore_testing_and_each_testing_account(
         bot_env: dict[str, str], fakes: tuple[BackupEmulator, FakeSlack], sts: FakeSts) -> None:
     emulator, _ = fakes
+    emulator.organization = SAMPLE_ORGANIZATION  # the directory is fine: the problems counted are the ones set here
     emulator.set_fault("ap-southeast-2", access_denied(path_prefix="/restore-testing/",
                                                        message="not authorized to perform: backup:ListRestoreTestingPlans"))
     env = dict(bot_env, RESTORES_DIGEST_CHANNELS="C0DIGEST1", AWS_ENDPOINT_URL_STS=sts.url,

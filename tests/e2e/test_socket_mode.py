@@ -20,7 +20,7 @@ from bot.sample.records import DailyCount
 from tests.fakes.aws import BackupEmulator, expected_sum, multi_page_counts
 from tests.fakes.slack import FakeSlack, ResponsePost
 from tests.fakes.socket_mode import FakeSocketMode, SocketConnection
-from tests.support import final_answer
+from tests.support import final_answer, totals_field
 
 pytestmark = pytest.mark.e2e  # not `dates`: its latency injection and socket timeouts hang under libfaketime
 
@@ -38,11 +38,6 @@ def socket_mode(fakes: tuple[BackupEmulator, FakeSlack]) -> Iterator[FakeSocketM
         slack.set_socket_mode_url(server.new_url)
         yield server
         slack.set_socket_mode_url(None)
-
-
-def totals_text(answer: ResponsePost) -> str:
-    section = next(b for b in answer.body["blocks"] if b["type"] == "section" and b.get("fields"))
-    return str(section["text"]["text"])
 
 
 def stop(process: subprocess.Popen[bytes], timeout: float = 10.0) -> int:
@@ -133,7 +128,7 @@ def test_socket_mode_process_acks_answers_reconnects_and_stops(
         # A slash command over the socket: acked on the socket in time, answered through response_url.
         ack_seconds, answer = ask(socket_mode, slack, "failed 7d account:ANY", "socket-1")
         assert ack_seconds < ACK_DEADLINE
-        assert f"*{failed:,} restore jobs*" in totals_text(answer)
+        assert f"*{failed:,} failed restore jobs*" in totals_field(answer)
         assert answer.body["response_type"] == "ephemeral"
 
         # Slack recycles the connection: the client fetches a new URL, connects again and drops the old socket.
@@ -147,7 +142,7 @@ def test_socket_mode_process_acks_answers_reconnects_and_stops(
 
         ack_seconds, answer = ask(socket_mode, slack, "completed 7d account:ANY", "socket-2")
         assert ack_seconds < ACK_DEADLINE
-        assert f"*{completed:,} restore jobs*" in totals_text(answer)
+        assert f"*{completed:,} completed restore jobs*" in totals_field(answer)
         assert {a.connection for a in socket_mode.acks} == {first.index, second.index}
 
         # SIGTERM ends the process, and with it the connection.
