@@ -15,6 +15,7 @@ from bot.config import ConfigError, Mode, Settings, load_settings
 from bot.domain.query import COMMAND
 
 if TYPE_CHECKING:
+    from bot.answers.grammar import ParsedCommand
     from bot.aws.client import BackupService
     from bot.store.migrate import Migration
     from bot.wiring import Wiring
@@ -160,8 +161,8 @@ def cmd_ask(args: argparse.Namespace) -> int:
         watch.watch(wiring.testing_reader, TESTING_READS)
         message = wiring.answers.answer(text)
         try:
-            parse_command(text, wiring.regions.current())  # as the answer did: its words are in the message
-            refused = False
+            parsed = parse_command(text, wiring.regions.current())  # as the answer did: its words are in the message
+            refused = _names_refused(parsed, wiring)
         except ParseError:
             refused = True
     if args.json:
@@ -169,6 +170,26 @@ def cmd_ask(args: argparse.Namespace) -> int:
     else:
         print(message_as_text(message), end="")
     return EXIT_CONFIG if refused else EXIT_INCOMPLETE if watch.incomplete else 0
+
+
+def _names_refused(parsed: ParsedCommand, wiring: Wiring) -> bool:
+    """Whether the command's `account:<name>` or `ou:<name|id>` names no account, or several, in a directory that was
+    read: bad input, like a grammar refusal (the answer, already given, said which and offered close names). An
+    organisation that cannot be read now is not the user's mistake: the answer's own status stands."""
+    from bot.domain.org_scopes import Unresolved, resolve_filter
+    from bot.domain.query import RestoreFilter
+
+    part = parsed.tests or parsed.recoverability or parsed.export
+    account_name, unit = getattr(part, "account_name", None), getattr(part, "unit", None)
+    if part is None:
+        account_name, unit = parsed.filter.account_name, parsed.filter.unit
+    if account_name is None and unit is None:
+        return False
+    try:
+        resolve_filter(RestoreFilter(account_name=account_name, unit=unit), wiring.directory)
+    except Unresolved:
+        return wiring.directory.current() is not None
+    return False
 
 
 def cmd_chart(args: argparse.Namespace) -> int:

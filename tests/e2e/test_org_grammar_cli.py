@@ -29,12 +29,12 @@ def under(top_name: str) -> set[str]:
     return {account for account, _, _, parent in SAMPLE_MEMBERS if parent in units}
 
 
-def ask(text: str) -> str:
+def ask(text: str, status: int = 0) -> str:
     env = clean_env(HOME="/nonexistent", AWS_CONFIG_FILE="/dev/null", AWS_SHARED_CREDENTIALS_FILE="/dev/null",
                     AWS_EC2_METADATA_DISABLED="true")
     result = subprocess.run([sys.executable, "-m", "bot", "ask", "--sample", text], cwd=REPO, env=env,
                             capture_output=True, text=True, timeout=60)
-    assert result.returncode == 0, result.stderr
+    assert result.returncode == status, result.stderr
     return result.stdout
 
 
@@ -52,5 +52,16 @@ def test_ask_sample_ou_production_is_exactly_its_accounts(today: date, text: str
 
 
 def test_ask_sample_names_an_unknown_ou_with_the_close_one() -> None:
-    out = ask("failed 7d ou:Prodution")
+    """A name the organisation does not hold is bad input, like a grammar refusal: exit 2 (EXIT_STATUSES)."""
+    out = ask("failed 7d ou:Prodution", status=2)
     assert "No organisational unit is named “Prodution”" in out and "`ou:Production`" in out
+
+
+@pytest.mark.parametrize("text", ["failed 7d ou:prod", "tests ou:prod", "coverage ou:prod", "jobs failed 7d ou:prod"])
+def test_a_part_of_an_ou_name_is_refused_with_exit_2_and_offers_the_whole_name(text: str) -> None:
+    assert "Close: `ou:Production`" in ask(text, status=2)
+
+
+def test_an_unknown_account_name_exits_2_and_a_known_one_0() -> None:
+    assert "`account:prod-payments`" in ask("failed 7d account:payments", status=2)
+    ask("failed 7d account:prod-payments", status=0)
