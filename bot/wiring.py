@@ -238,7 +238,7 @@ class Wiring:
             reader = ResourceReader(self.testing_reader.sessions, deadline_seconds=self.settings.aws_deadline_seconds,
                                     own_account=self._own_account)
             return Recoverability(self.settings, reader, sample=self.sample, account_names=self.names,
-                                  testing_accounts=self.policy.testing_accounts)
+                                  testing_accounts=self.policy.testing_accounts, organisation=self._organisation)
 
         return self._once("recoverability", build)
 
