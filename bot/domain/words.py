@@ -173,10 +173,19 @@ def counts_window_text(span: Span, start: datetime, end: datetime) -> str:
     return f"{window_text(start, end)} ({what})"
 
 
+OWN_UNKNOWN = "the bot's own account (id not known)"  # said once, where the id could not be read
+
+
+def mark_own(shown: str, account: str, own_account: str | None) -> str:
+    """An account as shown ("111122223333", "management · 1111…3333") with "(the bot's own)" after it when it is the
+    bot's: the one form of the bot's own account on every surface."""
+    return f"{shown} (the bot's own)" if own_account and account == own_account else shown
+
+
 def account_text(account: str | None, own_account: str | None = None) -> str:
     """Whose jobs: "account 111122223333 (the bot's own)" when the bot's account is known; never an unnamed "own"."""
     if account is None:
-        return f"account {own_account} (the bot's own)" if own_account else "the bot's own account (id not known)"
+        return f"account {mark_own(own_account, own_account, own_account)}" if own_account else OWN_UNKNOWN
     return {ANY: "every account in the organization", AGGREGATE_ALL: "all accounts, summed"}.get(
         account, f"account {account}"
     )

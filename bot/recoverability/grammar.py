@@ -40,11 +40,14 @@ class ResourceQuery:
     is_arn: bool = False
     account: str | None = None  # the ARN's account, or `account:`; None: every account the channel may see
     regions: tuple[str, ...] = ()
+    every: bool = False  # `account:ANY` typed: every account, and those the bot cannot read named as not read
 
     def to_text(self) -> str:
         parts = ["resource", self.target]
         if self.account and not self.is_arn:
             parts.append(f"account:{self.account}")
+        elif self.every:
+            parts.append(f"account:{ANY}")
         return " ".join(parts)
 
 
@@ -59,12 +62,14 @@ class CoverageQuery:
     # `account:<name>` and `ou:<name|id>` as typed, resolved by the access policy with the directory (bot.domain.access).
     account_name: str | None = None
     unit: str | None = None
+    every: bool = False  # `account:ANY` typed: every account, and those the bot cannot read named as not read
 
     def to_text(self) -> str:
         parts = ["coverage", f"{self.days}d"]
         if self.resource_type:
             parts.append(f"type:{self.resource_type}")
-        return " ".join(parts + org_pairs(self.account_name or self.account, self.unit))
+        account = self.account_name or self.account or (ANY if self.every and self.unit is None else None)
+        return " ".join(parts + org_pairs(account, self.unit))
 
 
 def parse_recoverability(
@@ -77,11 +82,11 @@ def parse_recoverability(
     return _coverage(rest, default_regions, partitions)
 
 
-def _account(value: str, token: str, accepted: str) -> str | None:
+def _account(value: str, token: str, accepted: str) -> str:
     parsed = parse_account(value, token)
     if parsed == AGGREGATE_ALL:
         raise ParseError(token, "sums accounts, but each resource belongs to one account", accepted)
-    return None if parsed == ANY else parsed
+    return parsed
 
 
 def _regions(value: str, token: str, partitions: frozenset[str] | None) -> list[str]:
@@ -112,8 +117,11 @@ def _resource(tokens: list[str], default_regions: tuple[str, ...], partitions: f
         raise ParseError("resource", "needs the resource: its ARN or a part of its name", RESOURCE_ACCEPTED)
     if not MIN_FRAGMENT <= len(target) <= MAX_FRAGMENT:
         raise ParseError(target, f"should be {MIN_FRAGMENT} to {MAX_FRAGMENT} characters long", RESOURCE_ACCEPTED)
+    every = account == ANY
+    account = None if every else account
     if not target.lower().startswith("arn:"):
-        return ResourceQuery(target, account=account, regions=tuple(dict.fromkeys(regions)) or default_regions)
+        return ResourceQuery(target, account=account, regions=tuple(dict.fromkeys(regions)) or default_regions,
+                             every=every)
     return _arn_query(target, account, regions, default_regions, partitions)
 
 
@@ -159,4 +167,5 @@ def _coverage(tokens: list[str], default_regions: tuple[str, ...], partitions: f
                              suggest(token, [*COVERAGE_WINDOWS, "coverage"]))
     return CoverageQuery(days=scope.days or 30, resource_type=resource_type,
                          account=None if scope.account == ANY else scope.account,
-                         regions=scope.regions_or(default_regions), account_name=scope.account_name, unit=scope.unit)
+                         regions=scope.regions_or(default_regions), account_name=scope.account_name, unit=scope.unit,
+                         every=scope.account == ANY)

@@ -14,7 +14,7 @@ from bot.domain.coverage import MARK, Claim, Coverage, reassure
 from bot.domain.query import COMMAND, State
 from bot.domain.recoverability import VALIDATION_PASSED, CoverageRead, Lookup, ProtectedResource, ResourceReport
 from bot.domain.results import RestoreJobRow
-from bot.domain.words import rolling_text
+from bot.domain.words import OWN_UNKNOWN, mark_own, rolling_text
 from bot.recoverability.controls import HistoryValue, ResourceAction
 from bot.recoverability.grammar import CoverageQuery, ResourceQuery
 from bot.recoverability.verdicts import (
@@ -55,20 +55,26 @@ def _plural(n: int, word: str) -> str:
     return f"{fmt(n)} {word}{'s' * (n != 1)}"
 
 
-def account_words(account: str, names: AccountNames = NO_NAMES) -> str:
-    return f"account {escape(names.text(account))}" if account else "the bot's own account"
+def account_words(account: str, names: AccountNames = NO_NAMES, own: str = "") -> str:
+    """"account prod-payments · 4444…6666", "account management · 1111…3333 (the bot's own)"; "" is the bot's own
+    account whose id could not be read."""
+    return f"account {_shown(account, names, own)}" if account else OWN_UNKNOWN
 
 
-def accounts_line(accounts: tuple[str, ...], names: AccountNames = NO_NAMES) -> str:
-    named = [escape(names.text(a)) for a in accounts if a]
-    words = ["the bot's own account"] if "" in accounts else []
+def _shown(account: str, names: AccountNames, own: str) -> str:
+    return mark_own(escape(names.text(account)), account, own) if account else OWN_UNKNOWN
+
+
+def accounts_line(accounts: tuple[str, ...], names: AccountNames = NO_NAMES, own: str = "") -> str:
+    named = [_shown(a, names, own) for a in accounts if a]
+    words = [OWN_UNKNOWN] if "" in accounts else []
     if named:
         words.append(f"account{'s' * (len(named) > 1)} {', '.join(named)}")
     return clip(" and ".join(words) or "no account", 300)
 
 
-def _where(resource: ProtectedResource, names: AccountNames = NO_NAMES) -> str:
-    return (f"{escape(resource.resource_type)} · {account_words(resource.account_id, names)} · "
+def _where(resource: ProtectedResource, names: AccountNames = NO_NAMES, own: str = "") -> str:
+    return (f"{escape(resource.resource_type)} · {account_words(resource.account_id, names, own)} · "
             f"{escape(resource.region)}")
 
 
@@ -156,12 +162,12 @@ def _testing(report: ResourceReport) -> str:
 
 
 def render_resource(report: ResourceReport, query: ResourceQuery, *, now: datetime, sample: bool = False,
-                    command: str = COMMAND, names: AccountNames = NO_NAMES) -> Message:
+                    command: str = COMMAND, names: AccountNames = NO_NAMES, own: str = "") -> Message:
     resource = report.resource
     blocks: list[Block] = [header(f"Can we restore {escape(clip(one_line(resource.label), 100))}?")]
     if sample:
         blocks.append(context(SAMPLE_NOTE))
-    blocks.append(context(f"*Resource:* {code(resource.arn, 300)}", _where(resource, names)))
+    blocks.append(context(f"*Resource:* {code(resource.arn, 300)}", _where(resource, names, own)))
     sentence = verdict_line(report, now)
     blocks.append(section(sentence))
     blocks.append(section(fit_lines(_facts(report, now), limit=8)))
@@ -187,13 +193,13 @@ def render_resource(report: ResourceReport, query: ResourceQuery, *, now: dateti
 
 
 def render_history(report: ResourceReport, *, now: datetime, sample: bool = False,
-                   names: AccountNames = NO_NAMES) -> Message:
+                   names: AccountNames = NO_NAMES, own: str = "") -> Message:
     """The restore history button's answer: the resource's restores, newest first, each with status and reason."""
     resource = report.resource
     blocks: list[Block] = [header(f"Restore history — {escape(clip(one_line(resource.label), 100))}")]
     if sample:
         blocks.append(context(SAMPLE_NOTE))
-    blocks.append(context(f"*Resource:* {code(resource.arn, 300)}", _where(resource, names)))
+    blocks.append(context(f"*Resource:* {code(resource.arn, 300)}", _where(resource, names, own)))
     counts = " · ".join(f"{escape(status.lower())} {fmt(n)}" for status, n in
                         sorted(Counter(j.status for j in report.jobs).items()))
     if report.not_read or report.jobs_capped:
@@ -211,16 +217,17 @@ def render_history(report: ResourceReport, *, now: datetime, sample: bool = Fals
 
 
 def render_lookup(lookup: Lookup, query: ResourceQuery, *, sample: bool = False, command: str = COMMAND,
-                  names: AccountNames = NO_NAMES) -> Message:
+                  names: AccountNames = NO_NAMES, own: str = "") -> Message:
     """No resource, or several, match the name: say what was searched, list the matches."""
     blocks: list[Block] = [header("Which resource?" if lookup.matches else "No such protected resource")]
     if sample:
         blocks.append(context(SAMPLE_NOTE))
-    searched = (f"in {accounts_line(lookup.accounts, names)} and regions {escape(clip(', '.join(lookup.regions), 300))}")
+    searched = (f"in {accounts_line(lookup.accounts, names, own)} and regions "
+                f"{escape(clip(', '.join(lookup.regions), 300))}")
     if lookup.matches:
         sentence = (f"*{_plural(len(lookup.matches), 'protected resource')}* match {code(lookup.fragment, 100)} "
                     f"{searched}. Name one by its ARN:")
-        lines = [f"• {code(r.arn, 250)} — {escape(clip(r.label, 80))} · {_where(r, names)}"
+        lines = [f"• {code(r.arn, 250)} — {escape(clip(r.label, 80))} · {_where(r, names, own)}"
                  for r in lookup.matches[:MATCHES]]
         if len(lookup.matches) > MATCHES:
             lines.append(f"_…and {_plural(len(lookup.matches) - MATCHES, 'more')}_")
@@ -235,35 +242,47 @@ def render_lookup(lookup: Lookup, query: ResourceQuery, *, sample: bool = False,
 
 
 def _tally_line(name: str, tally: Tally) -> str:
-    return f"*{escape(clip(name, 80))}* — {fmt(tally.proven)} of {fmt(tally.resources)} ({tally.percent:.0f}%)"
+    """`name` escaped already."""
+    return f"*{clip(name, 120)}* — {fmt(tally.proven)} of {fmt(tally.resources)} ({tally.percent:.0f}%)"
+
+
+def _figure(read: CoverageRead, total: Tally, days: int, complete: bool) -> str:
+    """The coverage figure; none when nothing was counted (no "0 of 0 (0%)")."""
+    if total.resources:
+        return (f"*{fmt(total.proven)} of {_plural(total.resources, 'protected resource')}* ({total.percent:.0f}%) had "
+                f"a successful restore, validated where tested, in the last {days} days.")
+    if not complete:
+        return "*No protected resource was read*, so there is no coverage figure."
+    return "*No protected resources* in the accounts and regions read: nothing to cover."
 
 
 def render_coverage(read: CoverageRead, verdict: CoverageVerdict, query: CoverageQuery, *, sample: bool = False,
-                    command: str = COMMAND, names: AccountNames = NO_NAMES) -> Message:
+                    command: str = COMMAND, names: AccountNames = NO_NAMES, own: str = "") -> Message:
+    """`read.accounts`: the accounts asked for, read or not (the headline names those not read); `own`: the bot's own
+    account id when known ("" : not known)."""
     coverage = Coverage.of(read.not_read)
     total = verdict.total
     blocks: list[Block] = [header(f"Restore coverage — last {query.days} days")]
     if sample:
         blocks.append(context(SAMPLE_NOTE))
     blocks.append(context(f"*Window:* {rolling_text(read.window[1] - read.window[0], read.window[1])}",
-                          f"*Accounts:* {accounts_line(read.accounts, names)}",
+                          f"*Accounts:* {accounts_line(read.accounts, names, own)}",
                           f"*Regions:* {escape(clip(', '.join(read.regions), 300))}"))
-    figure = (f"*{fmt(total.proven)} of {_plural(total.resources, 'protected resource')}* ({total.percent:.0f}%) had "
-              f"a successful restore, validated where tested, in the last {query.days} days.")
+    figure = _figure(read, total, query.days, coverage.complete)
     mark = reassure(coverage, Claim.PASSED) if total.resources and total.proven == total.resources else ""
     sentence = f"{mark} {figure}".strip() if coverage.complete else reassure(coverage, Claim.ALL_CLEAR) + "\n" + figure
     blocks.append(section(sentence))
     if total.resources:
-        blocks.append(section("*By resource type*\n" + fit_lines([_tally_line(t, n) for t, n in verdict.by_type])))
+        blocks.append(section("*By resource type*\n" + fit_lines([_tally_line(escape(t), n) for t, n in verdict.by_type])))
         blocks.append(section("*By account*\n" + fit_lines(
-            [_tally_line(names.text(a) if a else "the bot's own account", n) for a, n in verdict.by_account])))
+            [_tally_line(_shown(a, names, own), n) for a, n in verdict.by_account])))
     if verdict.unproven:
         critical = read.critical or frozenset()
         lines = []
         for resource in verdict.unproven[:UNPROVEN]:
             flag = ":rotating_light: restore-critical · " if resource.arn in critical else ""
             backup = f" · last backup {fmt_time(resource.last_backup)}" if resource.last_backup else " · never backed up"
-            lines.append(f"• {flag}*{escape(clip(resource.label, 80))}* · {_where(resource, names)}{backup}")
+            lines.append(f"• {flag}*{escape(clip(resource.label, 80))}* · {_where(resource, names, own)}{backup}")
         if len(verdict.unproven) > UNPROVEN:
             lines.append(f"_…and {_plural(len(verdict.unproven) - UNPROVEN, 'more')}_")
         title = f"*No successful restore in {query.days} days* ({fmt(len(verdict.unproven))})"

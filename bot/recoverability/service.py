@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterable
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 
 from bot.aws.resources import ResourceReader
@@ -20,12 +20,25 @@ from bot.recoverability.controls import HistoryValue
 from bot.recoverability.grammar import CoverageQuery, ResourceQuery
 from bot.recoverability.render import render_coverage, render_history, render_lookup, render_resource
 from bot.recoverability.verdicts import cover
-from bot.slack.blocks import Message
+from bot.slack.blocks import Message, escape
 
 log = logging.getLogger(__name__)
 
-NOT_CONFIGURED = ("not read: not in RESTORES_TESTING_ACCOUNTS (the bot reads protected resources in its own account "
-                  "and, through RESTORES_TESTING_ROLE, in those)")
+# Why an account asked for is not read (after its name, before reassure()'s "not read").
+NOT_CONFIGURED = ("not in RESTORES_TESTING_ACCOUNTS: the bot reads protected resources in its own account and, "
+                  "through RESTORES_TESTING_ROLE, in those")
+NO_DIRECTORY = ("the organisation's other accounts (`account:ANY` asks for every account, and the organisation "
+                "directory could not be read to name them)")
+
+
+@dataclass(frozen=True)
+class Reach:
+    """The accounts a question asks for, as the bot can read them: `read` (OWN: the bot's own), `unread` (asked and
+    not readable by the bot: ids) and `gaps` (what else was asked and cannot be read, in words)."""
+
+    read: tuple[str, ...]
+    unread: tuple[str, ...] = ()
+    gaps: tuple[str, ...] = ()
 
 
 def _refuse(visible: frozenset[str], account: str) -> OutOfScope:
@@ -38,21 +51,31 @@ class Recoverability:
 
     def __init__(self, settings: Settings, reader: ResourceReader, *, sample: bool = False,
                  account_names: Callable[[Iterable[str]], AccountNames] = lambda _accounts: NO_NAMES,
-                 testing_accounts: TestingAccounts | None = None) -> None:
-        """`account_names`: the accounts' names for what is shown (bot.organization.names, best effort)."""
+                 testing_accounts: TestingAccounts | None = None,
+                 organisation: Callable[[], frozenset[str] | None] = lambda: None) -> None:
+        """`account_names`: the accounts' names for what is shown (bot.organization.names, best effort).
+        `organisation`: the organisation's active accounts (None: the directory cannot be read), for `account:ANY`."""
         self.settings = settings
         self.reader = reader
         self.sample = sample
         self.account_names = account_names
         # RESTORES_TESTING_ACCOUNTS as ids now, its OUs resolved (AccessPolicy.testing_accounts, built by bot.wiring).
         self.testing_accounts = testing_accounts or (lambda: (settings.testing_accounts, ()))
+        self.organisation = organisation
 
     def _names(self, *accounts: Iterable[str]) -> AccountNames:
         return self.account_names({a for group in accounts for a in group if ACCOUNT_ID_RE.match(a)})
 
-    def accounts(self, wanted: str | None, visible: frozenset[str] | None) -> tuple[tuple[str, ...], tuple[str, ...]]:
-        """(accounts to read, words for the accounts that should be read and cannot): the bot's own (OWN) and
-        RESTORES_TESTING_ACCOUNTS, cut to `wanted` and to the channel's scope. Raises OutOfScope for a wanted account
+    def accounts(self, wanted: str | None, visible: frozenset[str] | None, *,
+                 every: bool = False) -> tuple[tuple[str, ...], tuple[str, ...]]:
+        """(accounts to read, words for the accounts that should be read and cannot): see reach()."""
+        reach = self.reach(wanted, visible, every=every)
+        return reach.read, self._unread_words(reach)
+
+    def reach(self, wanted: str | None, visible: frozenset[str] | None, *, every: bool = False) -> Reach:
+        """The bot's own account (OWN) and RESTORES_TESTING_ACCOUNTS, cut to `wanted` and to the channel's scope; those
+        of the scope the bot cannot read are `unread`. `every` (`account:ANY` in a channel that sees every account): the
+        organisation's other accounts are unread too, never silently left out. Raises OutOfScope for a wanted account
         the channel may not see, before anything is read."""
         if wanted is not None and visible is not None and wanted not in visible:
             raise _refuse(visible, wanted)
@@ -60,15 +83,32 @@ class Recoverability:
         own = self.reader.own_id()
         if wanted is not None:
             if wanted in configured:
-                return (wanted,), ()
+                return Reach((wanted,))
             if not own or wanted == own:
-                return (OWN,), ()
-            return (), (f"account {wanted} {NOT_CONFIGURED}",)
+                return Reach((OWN,))
+            return Reach((), (wanted,))
         mine = (OWN,) if visible is None or not own or own in visible else ()
         others = tuple(a for a in configured if a != own and (visible is None or a in visible))
-        unread = sorted((visible or frozenset()) - set(configured) - {own})
-        return (*mine, *others), (*(f"account {a} {NOT_CONFIGURED}" for a in unread),
-                                  *(f"the accounts of {unit} not read: {why}" for unit, why in units))
+        asked = visible
+        gaps = tuple(f"the accounts of {unit} ({why})" for unit, why in units)
+        if every and visible is None:
+            asked = self.organisation()
+            gaps += (NO_DIRECTORY,) if asked is None else ()
+        unread = tuple(sorted((asked or frozenset()) - set(configured) - {own}))
+        return Reach((*mine, *others), unread, gaps)
+
+    def _unread_words(self, reach: Reach) -> tuple[str, ...]:
+        """The accounts not read as one phrase, by name and id (reassure() adds "not read")."""
+        if not reach.unread:
+            return reach.gaps
+        names = self._names(reach.unread)
+        listed = ", ".join(escape(names.text(a)) for a in reach.unread)
+        return (f"account{'s' * (len(reach.unread) > 1)} {listed} ({NOT_CONFIGURED})", *reach.gaps)
+
+    def _shown(self, accounts: Iterable[str]) -> tuple[str, ...]:
+        """Accounts as shown: the bot's own (OWN) by its id when known."""
+        own = self.reader.own_id()
+        return tuple(dict.fromkeys(own if a == OWN and own else a for a in accounts))
 
     def close(self) -> None:
         self.reader.close()
@@ -84,23 +124,25 @@ class Recoverability:
 
     def answer_resource(self, query: ResourceQuery, visible: frozenset[str] | None, command: str = COMMAND) -> Message:
         now = datetime.now(UTC)
-        accounts, unread = self.accounts(query.account, visible)
+        accounts, unread = self.accounts(query.account, visible, every=query.every)
         if query.is_arn and query.account and query.regions and len(query.regions) == 1:
             resource = ProtectedResource(query.account, query.regions[0], query.target, "")
             if not accounts:  # an account the bot cannot read: nothing is asked
                 return render_lookup(Lookup(query.target, (), (query.account,), query.regions, unread), query,
-                                     sample=self.sample, command=command, names=self._names((query.account,)))
+                                     sample=self.sample, command=command, names=self._names((query.account,)),
+                                     own=self.reader.own_id())
             return self._report(resource, accounts[0], query, now, command)
         lookup = self.reader.find(query.target, accounts, query.regions) if accounts else \
             Lookup(query.target, (), (), query.regions)
         matches = tuple(r for r in lookup.matches if _seen(r, query.account, visible))
         exact = tuple(r for r in matches if r.arn == query.target or r.label.lower() == query.target.lower())
         lookup = replace(lookup, matches=exact if len(exact) == 1 else matches, not_read=lookup.not_read + unread,
-                         accounts=accounts or tuple(a for a in (query.account,) if a))
+                         accounts=self._shown(accounts) or tuple(a for a in (query.account,) if a))
         log.info("resource lookup matches=%d calls=%d", len(lookup.matches), lookup.calls)
         if len(lookup.matches) != 1:
             return render_lookup(lookup, query, sample=self.sample, command=command,
-                                 names=self._names(lookup.accounts, (r.account_id for r in lookup.matches)))
+                                 names=self._names(lookup.accounts, (r.account_id for r in lookup.matches)),
+                                 own=self.reader.own_id())
         found = lookup.matches[0]
         read_as = found.account_id if found.account_id in self.testing_accounts()[0] else OWN
         return self._report(found, read_as, query, now, command, calls=lookup.calls)
@@ -110,11 +152,12 @@ class Recoverability:
         report = self.reader.report(resource, read_as)
         if report.missing:  # AWS said it is not a protected resource there
             lookup = Lookup(query.target, (), (resource.account_id or read_as,), (resource.region,), (), report.calls)
-            return render_lookup(lookup, query, sample=self.sample, command=command, names=self._names(lookup.accounts))
+            return render_lookup(lookup, query, sample=self.sample, command=command, names=self._names(lookup.accounts),
+                                 own=self.reader.own_id())
         report = replace(report, calls=report.calls + calls)
         log.info("resource answered jobs=%d calls=%d not_read=%d", len(report.jobs), report.calls, len(report.not_read))
         return render_resource(report, query, now=now, sample=self.sample, command=command,
-                               names=self._names((resource.account_id,)))
+                               names=self._names((resource.account_id,)), own=self.reader.own_id())
 
     def history(self, value: HistoryValue, visible: frozenset[str] | None) -> Message:
         """The restore history button: the resource's account is checked against the channel's scope again."""
@@ -123,27 +166,28 @@ class Recoverability:
         names = self._names((value.account,))
         if not accounts:
             return render_lookup(Lookup(value.arn, (), (value.account,), (value.region,), unread), query,
-                                 sample=self.sample, names=names)
+                                 sample=self.sample, names=names, own=self.reader.own_id())
         report = self.reader.report(ProtectedResource(value.account, value.region, value.arn, ""), accounts[0])
         if report.missing:  # AWS said it is not a protected resource there
             lookup = Lookup(value.arn, (), (value.account,), (value.region,), (), report.calls)
-            return render_lookup(lookup, query, sample=self.sample, names=names)
-        return render_history(report, now=datetime.now(UTC), sample=self.sample, names=names)
+            return render_lookup(lookup, query, sample=self.sample, names=names, own=self.reader.own_id())
+        return render_history(report, now=datetime.now(UTC), sample=self.sample, names=names, own=self.reader.own_id())
 
     # ----------------------------------------------------------------- coverage
 
     def coverage(self, query: CoverageQuery, visible: frozenset[str] | None, now: datetime | None = None) -> CoverageRead:
         now = now or datetime.now(UTC)
-        accounts, unread = self.accounts(query.account, visible)
+        reach = self.reach(query.account, visible, every=query.every)
         window = (now - timedelta(days=query.days), now)
-        read = self.reader.coverage(accounts, query.regions, window)
+        read = self.reader.coverage(reach.read, query.regions, window)
         kept = [r for r in read.resources if _seen(r, query.account, visible)
                 and (query.resource_type is None or r.resource_type == query.resource_type)]
         unplaced = visible is not None and any(not r.account_id for r in read.resources)
         notes = ("resources in the bot's own account whose ARN names no account (it could not tell its own id)",) \
             if unplaced else ()
-        return replace(read, resources=tuple(kept), not_read=read.not_read + unread + notes,
-                       accounts=accounts or tuple(a for a in (query.account,) if a))
+        # The accounts asked for, read or not: the headline says which were not.
+        return replace(read, resources=tuple(kept), not_read=read.not_read + self._unread_words(reach) + notes,
+                       accounts=self._shown((*reach.read, *reach.unread)))
 
     def answer_coverage(self, query: CoverageQuery, visible: frozenset[str] | None, command: str = COMMAND) -> Message:
         read = self.coverage(query, visible)
@@ -151,7 +195,8 @@ class Recoverability:
         log.info("coverage answered resources=%d proven=%d calls=%d elapsed_ms=%d", verdict.total.resources,
                  verdict.total.proven, read.calls, round(read.elapsed * 1000))
         return render_coverage(read, verdict, query, sample=self.sample, command=command,
-                               names=self._names(read.accounts, (r.account_id for r in read.resources)))
+                               names=self._names(read.accounts, (r.account_id for r in read.resources)),
+                               own=self.reader.own_id())
 
 
 def _seen(resource: ProtectedResource, account: str | None, visible: frozenset[str] | None) -> bool:

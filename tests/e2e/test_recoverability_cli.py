@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 import pytest
 
 from bot.sample.data import sample_emulator
-from bot.sample.estate import SAMPLE_CALLER_ACCOUNT
+from bot.sample.estate import SAMPLE_CALLER_ACCOUNT, SAMPLE_MEMBERS
 from tests.e2e.test_cli import run
 from tests.fakes.resources import coverage_oracle
 
@@ -38,3 +38,26 @@ def test_coverage_equals_the_oracle_over_the_samples_records() -> None:
     for resource_type, total in by_type.items():
         assert f"*{resource_type}* — {proven[resource_type]} of {total} (" in result.stdout
     assert f"*No successful restore in 180 days* ({len(unproven)})" in result.stdout
+
+
+def test_coverage_of_every_account_names_the_organisations_accounts_not_read() -> None:
+    """`account:ANY` asks for every account: the bot reads its own (RESTORES_TESTING_ACCOUNTS unset) and names the sample
+    organisation's others as not read in the headline, never a quiet narrowing to its own account."""
+    out = run("ask", "--sample", "coverage type:RDS account:ANY 180d").stdout
+    assert "`/restores coverage 180d type:RDS account:ANY`" in out
+    assert f"{SAMPLE_CALLER_ACCOUNT[:4]}…{SAMPLE_CALLER_ACCOUNT[-4:]} (the bot's own)" in out
+    headline = next(line for line in out.splitlines() if "*Incomplete:*" in line)
+    others = [a for a, _, state, _ in SAMPLE_MEMBERS if a != SAMPLE_CALLER_ACCOUNT and state == "ACTIVE"]
+    assert others and all(f"{a[:4]}…{a[-4:]}" in headline for a in others)
+    suspended = [a for a, _, state, _ in SAMPLE_MEMBERS if state != "ACTIVE"]
+    assert suspended and not any(f"{a[:4]}…{a[-4:]}" in out for a in suspended)  # never polled, never asked for
+    assert headline.count("not read") == 1 and "not an all clear" in headline
+
+
+def test_coverage_of_an_ou_the_bot_cannot_read_names_its_accounts_and_gives_no_figure() -> None:
+    out = run("ask", "--sample", "coverage ou:Production 90d").stdout
+    assert "no account" not in out and "0 of 0" not in out and "(0%)" not in out
+    assert "*Accounts:* accounts prod-payments · 4444…6666, prod-data · 7777…9999" in out
+    headline = next(line for line in out.splitlines() if "*Incomplete:*" in line)
+    assert "prod-payments · 4444…6666" in headline and headline.count("not read") == 1
+    assert "No protected resource was read" in out

@@ -59,7 +59,9 @@ def text_of(message) -> str:  # type: ignore[no-untyped-def]
 def figures(text: str, heading: str) -> dict[str, tuple[int, int]]:
     """`*name* — proven of total (p%)` lines under a heading."""
     part = text.split(heading, 1)[1].split("\"}", 1)[0]
-    return {m[1]: (int(m[2]), int(m[3])) for m in re.finditer(r"\*([^*]+)\* — (\d+) of (\d+) \(", part)}
+    # The bot's own account is marked so ("111122223333 (the bot's own)"): keyed by its id.
+    return {m[1].removesuffix(" (the bot's own)"): (int(m[2]), int(m[3]))
+            for m in re.finditer(r"\*([^*]+)\* — (\d+) of (\d+) \(", part)}
 
 
 @pytest.mark.parametrize("days", [30, 180])
@@ -76,6 +78,7 @@ def test_coverage_equals_the_oracle_over_accounts_regions_and_pages(
     assert f"*{sum(proven_type.values())} of {total} protected resources*" in text
     assert figures(text, "By resource type") == {t: (proven_type[t], n) for t, n in by_type.items()}
     assert figures(text, "By account") == {a: (proven_account[a], n) for a, n in by_account.items()}
+    assert f"{emulator.caller_account} (the bot's own)" in text
     assert f"*No successful restore in {days} days* ({len(unproven)})" in text
     assert "Incomplete" not in text and "tags not read" not in text
     critical = {r.arn for r in data.resources if ("restore-critical", "true") in r.tags} & unproven

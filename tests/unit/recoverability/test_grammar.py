@@ -72,7 +72,10 @@ def test_coverage_words() -> None:
     assert parsed(named.to_text()) == named
     assert parsed("coverage 180d type:rds account:444455556666 eu-west-1") == \
         CoverageQuery(days=180, resource_type="RDS", account="444455556666", regions=("eu-west-1",))
-    assert parsed("coverage dynamodb period:90d account:ANY").to_text() == "coverage 90d type:DynamoDB"
+    # `account:ANY` is kept (every account, those not read named): the footer says what was asked.
+    assert parsed("coverage dynamodb period:90d account:ANY").to_text() == "coverage 90d type:DynamoDB account:ANY"
+    assert parsed("coverage account:ANY").every and not parsed("coverage").every
+    assert parsed("resource orders-db account:ANY").to_text() == "resource orders-db account:ANY"
 
 
 def test_help_with_a_verb_is_help_and_other_commands_are_untouched() -> None:

@@ -131,3 +131,23 @@ def test_coverage_marks_only_a_complete_full_read() -> None:
 def test_judge_prefers_the_newest_finished_restore() -> None:
     verdict = judge(report(job("PENDING", 0.01, None), job("ABORTED", 1, 3), job("COMPLETED", 5)))
     assert verdict.standing is Standing.FAILED and verdict.last_proof is not None and verdict.running is not None
+
+
+def test_coverage_of_nothing_read_gives_no_figure_and_says_not_read_once() -> None:
+    """Every account asked for unread: no "0 of 0 (0%)"; the accounts named (not "no account"), "not read" said once."""
+    read = CoverageRead((), frozenset(), ("444455556666",), ("eu-west-1",), (NOW - timedelta(days=90), NOW),
+                        not_read=("account 444455556666 (not in RESTORES_TESTING_ACCOUNTS: …)",))
+    shown = json.dumps(render_coverage(read, cover(read), CoverageQuery(days=90)).block_dicts())
+    assert "0 of 0" not in shown and "(0%)" not in shown and "no account" not in shown
+    assert "No protected resource was read" in shown and shown.count("not read") == 1
+    assert "*Accounts:* account 444455556666" in shown
+
+
+def test_the_bots_own_account_is_named_by_its_id() -> None:
+    resources = [resource(1, account="111122223333")]
+    read = CoverageRead(tuple(resources), frozenset(), ("111122223333",), ("eu-west-1",), (NOW - timedelta(days=30), NOW))
+    shown = json.dumps(render_coverage(read, cover(read), CoverageQuery(), own="111122223333").block_dicts())
+    assert "account 111122223333 (the bot's own)" in shown
+    unknown = coverage_of([resource(2)], {})
+    assert "the bot's own account (id not known)" in json.dumps(
+        render_coverage(unknown, cover(unknown), CoverageQuery()).block_dicts())

@@ -11,7 +11,7 @@ from bot.aws.resources import ResourceReader
 from bot.aws.testing import OWN
 from bot.config import load_settings
 from bot.domain.access import OutOfScope
-from bot.recoverability.service import Recoverability
+from bot.recoverability.service import NO_DIRECTORY, Reach, Recoverability
 
 ME, MEMBER, OTHER, UNKNOWN = "111122223333", "444455556666", "777788889999", "999900001111"
 
@@ -49,3 +49,23 @@ def test_an_account_outside_the_scope_is_refused_before_any_read() -> None:
         recoverability.accounts(ME, frozenset({MEMBER}))
     reader.find.assert_not_called()
     reader.coverage.assert_not_called()
+
+
+def test_account_any_names_the_organisations_accounts_the_bot_cannot_read() -> None:
+    """`account:ANY` in a channel that sees every account: the organisation's accounts outside the bot's reads are
+    named as not read (never a quiet narrowing to what the bot reads)."""
+    reader = Mock(ResourceReader)
+    reader.own_id.return_value = ME
+    settings = load_settings({"RESTORES_REGIONS": "us-east-1", "RESTORES_TESTING_ACCOUNTS": MEMBER,
+                              "RESTORES_TESTING_ROLE": "reader"})
+    org = Recoverability(settings, reader, organisation=lambda: frozenset({ME, MEMBER, OTHER, UNKNOWN}))
+    assert org.reach(None, None, every=True) == Reach((OWN, MEMBER), (OTHER, UNKNOWN))
+    read, words = org.accounts(None, None, every=True)
+    assert read == (OWN, MEMBER) and len(words) == 1
+    assert f"accounts {OTHER}, {UNKNOWN} (not in RESTORES_TESTING_ACCOUNTS" in words[0] and "not read" not in words[0]
+    assert org.accounts(None, None) == ((OWN, MEMBER), ())  # no account named: the accounts the bot reads
+
+
+def test_account_any_without_the_directory_says_the_other_accounts_are_not_read() -> None:
+    recoverability = service()[0]  # no organisation: the directory cannot be read
+    assert recoverability.accounts(None, None, every=True) == ((OWN, MEMBER, OTHER), (NO_DIRECTORY,))
