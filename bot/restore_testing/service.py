@@ -24,6 +24,7 @@ from bot.domain.results import (
     RestoreJobRow,
     TestingResult,
 )
+from bot.domain.words import account_text
 from bot.restore_testing.controls import TestJobsKind, TestJobsValue
 from bot.restore_testing.grammar import TestsQuery
 from bot.restore_testing.render import digest_section, render_tests
@@ -77,7 +78,8 @@ class RestoreTests:
         accounts = self.accounts(query, visible)
         result = self.reader.read(accounts, query.regions, (now - timedelta(days=query.days), now))
         wanted = {query.account} if query.account else visible
-        result = _not_read(_cut(result, wanted), wanted, self._read_accounts())
+        own = _own(self.own_account)
+        result = _not_read(_cut(result, wanted), wanted, (*self.testing_accounts()[0], *own), own[0] if own else None)
         if query.account is None:
             result = self._units_not_read(result)
         board = judge(result, now=now, days=query.days, target=self.settings.testing_target_minutes)
@@ -94,7 +96,9 @@ class RestoreTests:
     def answer(self, query: TestsQuery, visible: frozenset[str] | None, command: str = COMMAND) -> Message:
         now = datetime.now(UTC)
         board = self.scoreboard(query, visible, now)
-        return render_tests(board, query, now=now, sample=self.sample, command=command, names=self._names(board.result))
+        own = _own(self.own_account)
+        return render_tests(board, query, now=now, sample=self.sample, command=command, names=self._names(board.result),
+                            own=own[0] if own else "")
 
     def answer_jobs(self, value: TestJobsValue, visible: frozenset[str] | None) -> Message:
         """A plan's failed restores, validation failures or leaked resources, listed and grouped like any drill-down."""
@@ -141,7 +145,7 @@ class RestoreTests:
             if not read:
                 accounts = (OWN, *self.testing_accounts()[0])
                 read.append(self._units_not_read(self.reader.read(accounts, regions, window)))
-            cut = _not_read(_cut(read[0], visible), visible, self._read_accounts())
+            cut = _not_read(_cut(read[0], visible), visible, self._read_accounts(), (_own(self.own_account) or ("",))[0])
             board = judge(cut, now=now, days=1, target=self.settings.testing_target_minutes)
             return digest_section(board, now=now, names=self._names(cut))
 
@@ -188,7 +192,7 @@ def _own(own_account: Callable[[], str | None]) -> tuple[str, ...]:
 
 
 def _not_read(
-    result: TestingResult, wanted: set[str] | frozenset[str] | None, configured: tuple[str, ...]
+    result: TestingResult, wanted: set[str] | frozenset[str] | None, configured: tuple[str, ...], own: str | None = None
 ) -> TestingResult:
     """Each wanted account (a named one, or a channel's scope) that is not among the accounts read (`configured`:
     RESTORES_TESTING_ACCOUNTS and the bot's own id when known) and has no plans in what came back was never read:
@@ -200,7 +204,7 @@ def _not_read(
     notes = tuple(
         AccountFailure(
             account, None, FailureKind.NO_CREDENTIALS,
-            "not in RESTORES_TESTING_ACCOUNTS, so only the bot's own account was read, and it has no plans of "
+            f"not in RESTORES_TESTING_ACCOUNTS, so only {account_text(None, own)} was read, and it has no plans of "
             "this account",
         )
         for account in sorted(wanted)

@@ -9,6 +9,8 @@ import pytest
 
 from bot.answers.controls import ActionId
 from bot.restore_testing.controls import TestJobsKind
+from bot.sample.estate import SAMPLE_CALLER_ACCOUNT
+from tests.e2e.test_cli import run
 from tests.fakes.aws import BackupEmulator, access_denied
 from tests.fakes.slack import FakeSlack
 from tests.support import (
@@ -90,3 +92,11 @@ def test_a_region_that_fails_is_named_and_the_answer_is_incomplete(bot: BotProce
     text = text_of(answer)
     assert "eu-west-1* not read" in text and "*flaky*" not in text
     assert "Incomplete" in text and not answer.body["text"].startswith("Restores work")
+
+
+def test_the_bots_own_account_is_named_by_its_id_with_the_sample() -> None:
+    """The sample's identity is known (sts:GetCallerIdentity): never "the bot's own account (id not known)"."""
+    out = run("ask", "--sample", "tests ou:Production").stdout
+    assert "id not known" not in out
+    assert f"only account {SAMPLE_CALLER_ACCOUNT} (the bot's own) was read" in out
+    assert f"{SAMPLE_CALLER_ACCOUNT[:4]}…{SAMPLE_CALLER_ACCOUNT[-4:]} (the bot's own)" in out

@@ -125,7 +125,12 @@ def test_a_named_account_not_configured_and_without_plans_says_only_the_own_acco
     assert board.result.plans == () and board.verdicts == ()
     note = board.result.failures[-1]
     assert (note.account_id, note.region, note.kind) == (STRANGER, None, FailureKind.NO_CREDENTIALS)
-    assert note.message.startswith("not in RESTORES_TESTING_ACCOUNTS, so only the bot's own account was read")
+    assert note.message.startswith("not in RESTORES_TESTING_ACCOUNTS, so only the bot's own account (id not known) "
+                                   "was read")
+    # With its id known, the bot's own account is named by it (one form everywhere: words.account_text).
+    named = RestoreTests(settings(), reader_returning(), own_account=lambda: "111122223333")
+    said = named.scoreboard(query(account=STRANGER), None, NOW).result.failures[-1].message
+    assert said.startswith("not in RESTORES_TESTING_ACCOUNTS, so only account 111122223333 (the bot's own) was read")
 
 
 PASSING = TestingResult(
