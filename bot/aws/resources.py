@@ -33,6 +33,7 @@ from bot.domain.recoverability import (
     proves,
 )
 from bot.domain.results import RestoreJobRow, TestingSelection
+from bot.domain.words import account_text
 
 log = logging.getLogger(__name__)
 
@@ -97,8 +98,8 @@ class ResourceReader:
             self._pool,
             {(a, r): functools.partial(self._part, a, r, own, window, deadline) for a in accounts for r in regions},
             deadline,
-            late=lambda task: f"{_where(*task)} (no answer within {self._deadline:g} s)",
-            failed=lambda task, exc: _failure(task[0], task[1], exc),
+            late=lambda task: f"{_where(task[0], task[1], own)} (no answer within {self._deadline:g} s)",
+            failed=lambda task, exc: _failure(task[0], task[1], exc, own),
         )
         not_read = list(dict.fromkeys(failed.values()))  # an account whose role failed: once, not once a region
         for words in not_read:
@@ -136,10 +137,10 @@ class ResourceReader:
                 source = item.get("SourceResourceArn")
                 if source in arns and source not in part.proven and proves(job_row(region, item)):
                     part.proven.add(source)
-        self._critical(part, account, region, deadline)
+        self._critical(part, account, region, deadline, own)
         return part
 
-    def _critical(self, part: _Part, account: str, region: str, deadline: float) -> None:
+    def _critical(self, part: _Part, account: str, region: str, deadline: float, own: str = "") -> None:
         """The resources tagged restore-critical=true (Resource Groups Tagging API): they only sort the list, so a
         failure is named (what to grant) and nothing else changes."""
         key, value = CRITICAL_TAG
@@ -151,7 +152,7 @@ class ResourceReader:
                 found.update(str(m.get("ResourceARN", "")) for m in page.get("ResourceTagMappingList", []))
             part.critical = found
         except Exception as exc:
-            part.tags_failure = f"{_where(account, region)} ({failure_words(region, exc, TAGS_ACTION)})"
+            part.tags_failure = f"{_where(account, region, own)} ({failure_words(region, exc, TAGS_ACTION)})"
 
     def report(self, resource: ProtectedResource, read_as: str) -> ResourceReport:
         """One resource: DescribeProtectedResource, its restore jobs (newest first, up to MAX_HISTORY_PAGES pages) and
@@ -244,16 +245,17 @@ def _time(value: Any) -> datetime | None:
     return as_utc(value) if value is not None else None
 
 
-def _where(account: str, region: str) -> str:
-    return f"{'the bot’s own account' if account == OWN else 'account ' + account} in {region}"
+def _where(account: str, region: str, own: str = "") -> str:
+    """"account 444455556666 in eu-west-1"; the bot's own (OWN) by its id when known: words.account_text."""
+    return f"{account_text(None, own or None) if account == OWN else 'account ' + account} in {region}"
 
 
-def _failure(account: str, region: str, exc: BaseException) -> str:
+def _failure(account: str, region: str, exc: BaseException, own: str = "") -> str:
     """A failed (account, region) in words; a role that could not be assumed is the whole account's."""
     words = failure_words(region, exc, LIST_ACTIONS)
     if isinstance(exc, LookupError) or (isinstance(exc, ClientError) and exc.operation_name == "AssumeRole"):
         return f"account {account} ({words})"
-    return f"{_where(account, region)} ({words})"
+    return f"{_where(account, region, own)} ({words})"
 
 
 def failure_words(region: str, exc: BaseException, action: str) -> str:

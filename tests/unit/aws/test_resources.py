@@ -95,3 +95,12 @@ def test_a_resource_aws_does_not_know_is_missing() -> None:
     assert [r.arn for r in found.matches] == [arn(ME, 4)]
     report = reader(Sessions(own=Client(ME))).report(found.matches[0], OWN)
     assert report.missing and report.not_read == () and report.jobs == ()
+
+
+def test_the_bots_own_account_is_named_by_its_id_where_it_was_not_read() -> None:
+    """A failed read of the bot's own account names its id (one form everywhere: words.account_text)."""
+    read = reader(Sessions(own=Client(ME, tags_fail=True))).coverage((OWN,), ("us-east-1",), WINDOW)
+    assert read.tags_not_read[0].startswith(f"account {ME} (the bot's own) in us-east-1 (")
+    unknown = ResourceReader(Sessions(own=Client(ME, tags_fail=True)), deadline_seconds=10,  # type: ignore[arg-type]
+                             own_account=lambda: None).coverage((OWN,), ("us-east-1",), WINDOW)
+    assert unknown.tags_not_read[0].startswith("the bot's own account (id not known) in us-east-1 (")
