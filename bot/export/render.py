@@ -3,6 +3,7 @@ Incompleteness comes first, in words, wherever the export is described."""
 
 from __future__ import annotations
 
+from bot.domain.words import rolling_text
 from bot.export.grammar import ExportQuery
 from bot.export.result import ExportResult, Uploaded
 from bot.export.table import TIME_FORMAT
@@ -15,6 +16,14 @@ def window_text(result: ExportResult) -> str:
     start, end = result.window
     clock = "AWS's clock" if result.aws_clock else "this host's clock: AWS's was not heard yet"
     return f"created {start:{TIME_FORMAT}} to {end:{TIME_FORMAT}} UTC ({clock})"
+
+
+def rolling_window(result: ExportResult) -> str:
+    """The window in the rolling form every answer in Slack states (words.rolling_text): "last 7 days, to 6 Dec
+    11:19 UTC"; the CSV's trailer keeps the exact moments (window_text), as evidence."""
+    start, end = result.window
+    clock = "" if result.aws_clock else " (this host's clock: AWS's was not heard yet)"
+    return f"{rolling_text(end - start, end)}{clock}"
 
 
 def missing(result: ExportResult) -> list[str]:
@@ -67,7 +76,7 @@ def upload_comment(result: ExportResult, command: str, *, sample: bool = False) 
     """The message the files are shared with, in the channel: rows, window, scope and what is missing."""
     parts = f" in {len(result.parts)} files (each with its header row)" if len(result.parts) > 1 else ""
     text = (f":page_facing_up: {_headline(result)}{parts} from {code(f'{command} {result.query.to_text()}')}: "
-            f"{escape(window_text(result))}; {escape(result.scope)}; regions {escape(', '.join(result.query.regions))}.")
+            f"{escape(rolling_window(result))}; {escape(result.scope)}; regions {escape(', '.join(result.query.regions))}.")
     if not result.complete:
         text += "\n" + _gap_lines(result)
     if sample:
@@ -79,7 +88,7 @@ def render_posted(result: ExportResult, command: str) -> Message:
     files = "files" if len(result.parts) > 1 else "file"
     text = f"Posted the export ({fmt(result.rows)} restore jobs) to this channel as a CSV {files}."
     blocks = [section(f"{_headline(result)}: posted to this channel as a CSV {files}."),
-              context(escape(window_text(result)), code(f"{command} {result.query.to_text()}"))]
+              context(escape(rolling_window(result)), code(f"{command} {result.query.to_text()}"))]
     if not result.complete:
         blocks.insert(1, section(_gap_lines(result)))
         text = f"{_incomplete(result)}: {text}"

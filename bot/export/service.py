@@ -16,6 +16,7 @@ from bot.domain.access import Access, AccessPolicy
 from bot.domain.ids import ACCOUNT_ID_RE
 from bot.domain.query import ANY, Period, RestoreFilter
 from bot.domain.results import RegionFailure
+from bot.domain.words import account_text
 from bot.export.grammar import ExportQuery
 from bot.export.reader import CHAINS_AT_ONCE, PAGE_SIZE, JobStream
 from bot.export.render import (
@@ -137,9 +138,14 @@ class ExportService:
                      else "accounts " + ", ".join(accounts))
             return [Chain(r, a) for r in flt.regions for a in accounts], scope, (), (), 0
         if flt.account != ANY:
-            scope = f"account {flt.account}" if flt.account else "the bot's own account"
+            scope = account_text(flt.account, self._own())
             return [Chain(r, flt.account) for r in flt.regions], scope, (), (), 0
         return self._accounts(flt, days)
+
+    def _own(self) -> str | None:
+        """The bot's own account id, when AWS said it (sts:GetCallerIdentity, kept by bot.aws.identity)."""
+        identity = self.backup.identity
+        return (identity.current().account or None) if identity is not None else None
 
     def _accounts(
         self, flt: RestoreFilter, days: int

@@ -75,3 +75,13 @@ def test_refusals_say_what_to_do() -> None:
     refused = render_export_failed(result(), Uploaded("missing_scope", "the app lacks the files:write scope"), "/r")
     assert "could not be posted: the app lacks the files:write scope" in refused.text
     assert "in a channel" in render_no_channel("/restores", QUERY).text
+
+
+def test_the_slack_messages_state_the_window_in_the_rolling_form_of_every_answer() -> None:
+    """The comment the files are shared with and the answer in the channel say "last 30 days, to 6 Dec 10:00 UTC",
+    as every other answer does; the CSV's trailer keeps the exact moments (evidence)."""
+    comment = upload_comment(result(), "/restores")
+    posted = " ".join(all_texts(render_posted(result(), "/restores")))
+    for said in (comment, posted):
+        assert "last 30 days, to 6 Dec 10:00 UTC" in said and "2026-11-06" not in said
+    assert "host's clock" in upload_comment(result(aws_clock=False), "/restores")
