@@ -44,6 +44,7 @@ class DigestData(Breakdowns):
     truncated: tuple[str, ...] = ()
     account: str | None = None
     visible_accounts: frozenset[str] | None = None  # the channel's scope, when it has one
+    own_account: str | None = None  # the bot's own account id, when AWS said it: the scope names it
     account_rows: tuple[SummaryRow, ...] | None = None  # FAILED/ABORTED rows of `day` per account; None: rows
     type_rows: tuple[SummaryRow, ...] | None = None  # FAILED/ABORTED rows of `day` per type; None: rows
     # (day, failed, aborted, completed) per day, oldest first, ending with `day`: what the trend chart draws.

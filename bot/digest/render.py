@@ -110,7 +110,9 @@ def render_digest(
     blocks: list[Block] = [kit.header(f"Daily restore digest — {day} (UTC)")]
     answered = [r for r in data.regions if r not in {f.region for f in data.failures}]
     scope = kit.describe_scope(
-        RestoreFilter(state=State.FAILED, account=data.account, regions=data.regions, visible_accounts=data.visible_accounts)
+        RestoreFilter(state=State.FAILED, account=data.account, regions=data.regions,
+                      visible_accounts=data.visible_accounts),
+        data.own_account,
     )
     blocks.append(kit.context(f"*Window:* {counts_window_text(Span.DAY, *days_window(data.day))}",
                               f"*Scope:* failed and aborted · {scope.split(' · ', 1)[1]}"))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable, Iterable
-from dataclasses import KW_ONLY, dataclass, field
+from dataclasses import KW_ONLY, dataclass, field, replace
 from datetime import UTC, date, datetime, time, timedelta
 
 from slack_sdk import WebClient
@@ -135,6 +135,8 @@ def post_digest(
         """The channel's digest, with the extra sections (restore testing) its scope gets."""
         if need not in messages:
             data = build_digest(results[need[0]], day=day, account=need[0], visible_accounts=need[1])
+            if need[0] is None and backup.identity is not None:  # the bot's own account: named by its id
+                data = replace(data, own_account=backup.identity.current().account)
             extra = extra_for(need[1]) if extra_for is not None else None
             named[need] = names_of(data.by_account_rows, names)
             messages[need] = (data, render_digest(data, extra=extra, names=named[need]), extra)

@@ -22,9 +22,9 @@ from slack_sdk.models.blocks import (
     SectionBlock,
 )
 
-from bot.domain.query import AGGREGATE_ALL, ANY, RestoreFilter, State
+from bot.domain.query import RestoreFilter, State
 from bot.domain.results import RegionFailure, SummaryRow
-from bot.domain.words import BARS, bars, unit_accounts_text
+from bot.domain.words import BARS, bars, scope_text
 
 SAMPLE_NOTE = ":test_tube: *Sample data* bundled with the bot — not your AWS account."
 
@@ -195,21 +195,10 @@ def uploaded_image(file_id: str, alt_text: str, title: str | None = None) -> Ima
     )
 
 
-def describe_scope(flt: RestoreFilter) -> str:
-    accounts = {
-        None: "the bot's own account",
-        ANY: "every account in the organization",
-        AGGREGATE_ALL: "all accounts, summed",
-    }.get(flt.account, f"account {flt.account}")
-    types = {ANY: "every resource type", AGGREGATE_ALL: "all resource types, summed"}.get(
-        flt.resource_type, f"type {flt.resource_type}"
-    )
-    if flt.visible_accounts is not None:
-        listed = "accounts " + ", ".join(sorted(flt.visible_accounts)) + " (this channel's scope)"
-        accounts = unit_accounts_text(flt) or listed
-    states = {ANY: "every state", AGGREGATE_ALL: "all states, summed"}.get(flt.state, f"state {flt.state}")
-    regions = ", ".join(flt.regions) if flt.regions else "no region"
-    return f"{states} · {types} · {accounts} · {regions}"
+def describe_scope(flt: RestoreFilter, own_account: str | None = None) -> str:
+    """A filter's scope in one line (words.scope_text: one form on every surface); `own_account`: the bot's own account
+    id, to name it when the filter asks for it (None: said to be not known)."""
+    return scope_text(flt, own_account)
 
 
 def state_breakdown(rows: Sequence[SummaryRow], *, icons: bool = True) -> str:

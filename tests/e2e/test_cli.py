@@ -75,6 +75,7 @@ def test_digest_dry_run_sample_posts_nowhere(day: date) -> None:
     bad = sum(c.count for c in sample_counts(day + timedelta(days=1))
               if c.day == day and c.state in ("FAILED", "ABORTED") and c.account_id == SAMPLE_CALLER_ACCOUNT)
     assert f"*{bad:,} restore jobs failed or were aborted* on {day:%a} {day.day} {day:%b %Y}" in result.stdout
+    assert f"account {SAMPLE_CALLER_ACCOUNT} (the bot's own)" in result.stdout  # its scope names the account by id
     refused = run("digest", "--sample")
     assert refused.returncode == 2 and "--sample only goes with --dry-run" in refused.stderr
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from bot.slack.blocks import fit_lines
+from bot.domain.query import RestoreFilter, State
+from bot.domain.words import scope_text
+from bot.slack.blocks import describe_scope, fit_lines
 
 
 def test_fit_lines_keeps_within_limits() -> None:
@@ -54,3 +56,11 @@ def test_a_link_is_the_bots_url_with_an_escaped_label_or_nothing() -> None:
     )
     assert link(None, "job") == "" and link("http://evil", "x") == ""
     assert link("https://a/b|<!here>", "x") == "" and link("https://a/b c", "x") == ""
+
+
+def test_describe_scope_names_the_bots_own_account_by_its_id() -> None:
+    """The digest's and Home's scope line: one form with every surface (words.scope_text)."""
+    flt = RestoreFilter(state=State.FAILED, regions=("eu-west-1",))
+    assert "account 111122223333 (the bot's own)" in describe_scope(flt, "111122223333")
+    assert "the bot's own account (id not known)" in describe_scope(flt)
+    assert describe_scope(flt, "111122223333") == scope_text(flt, "111122223333")
