@@ -8,6 +8,7 @@ Windows come in two kinds, and each answer states its own in one of these two fo
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Set as AbstractSet
 from datetime import UTC, date, datetime, timedelta
 
 from bot.domain.query import AGGREGATE_ALL, ANY, COMMAND, RestoreFilter, Span, State
@@ -180,6 +181,16 @@ def mark_own(shown: str, account: str, own_account: str | None) -> str:
     """An account as shown ("111122223333", "management · 1111…3333") with "(the bot's own)" after it when it is the
     bot's: the one form of the bot's own account on every surface."""
     return f"{shown} (the bot's own)" if own_account and account == own_account else shown
+
+
+def own_account_text(own_account: str | None, visible: AbstractSet[str] | None = None) -> str:
+    """The bot's own account in words: "account 111122223333 (the bot's own)"; "the bot's own account" where a scope
+    (`visible`) leaves it out (a scoped channel is shown no other account's id); OWN_UNKNOWN when AWS did not say it."""
+    if not own_account:
+        return OWN_UNKNOWN
+    if visible is not None and own_account not in visible:
+        return "the bot's own account"
+    return account_text(None, own_account)
 
 
 def account_text(account: str | None, own_account: str | None = None) -> str:

@@ -14,7 +14,7 @@ from bot.domain.console import job_url, plan_url
 from bot.domain.coverage import LEAK_ICON, MARK, Claim, Coverage, reassure
 from bot.domain.query import COMMAND, State
 from bot.domain.results import AccountFailure
-from bot.domain.words import account_text, ago_text, mark_own, nonzero, plural, rolling_text
+from bot.domain.words import OWN_UNKNOWN, ago_text, mark_own, nonzero, plural, rolling_text
 from bot.restore_testing.controls import TestJobsKind, TestJobsValue, TestsShareValue
 from bot.restore_testing.grammar import TestsQuery
 from bot.restore_testing.verdicts import PlanVerdict, Scoreboard, Severity
@@ -120,15 +120,15 @@ def board_coverage(board: Scoreboard) -> Coverage:
     )
 
 
-def _who(account_id: str, names: AccountNames = NO_NAMES, own: str = "") -> str:
+def _who(account_id: str, names: AccountNames = NO_NAMES, own: str = "", own_words: str = OWN_UNKNOWN) -> str:
     """An account by its name and id (its id alone when the directory has no name), "(the bot's own)" after the bot's;
-    "" is the bot's own: by `own` when known, else words.account_text says its id is not known."""
+    "" is the bot's own: by `own` when known and shown, else `own_words` (words.own_account_text)."""
     account_id = account_id or own
-    return f"account {mark_own(escape(names.text(account_id)), account_id, own)}" if account_id else account_text(None)
+    return f"account {mark_own(escape(names.text(account_id)), account_id, own)}" if account_id else own_words
 
 
-def _not_read(failure: AccountFailure, names: AccountNames = NO_NAMES, own: str = "") -> str:
-    return _who(failure.account_id, names, own) + (f" in {escape(failure.region)}" if failure.region else "")
+def _not_read(failure: AccountFailure, names: AccountNames = NO_NAMES, own: str = "", own_words: str = OWN_UNKNOWN) -> str:
+    return _who(failure.account_id, names, own, own_words) + (f" in {escape(failure.region)}" if failure.region else "")
 
 
 def plan_coverage(verdict: PlanVerdict, failures: tuple[AccountFailure, ...]) -> Coverage:
@@ -229,31 +229,33 @@ def _buttons(verdict: PlanVerdict, window: tuple[datetime, datetime], index: int
     return ActionsBlock(block_id=f"{BlockId.TEST_DRILL.value}:{index}", elements=elements)
 
 
-def failure_lines(failures: tuple[AccountFailure, ...], names: AccountNames = NO_NAMES, own: str = "") -> list[str]:
+def failure_lines(failures: tuple[AccountFailure, ...], names: AccountNames = NO_NAMES, own: str = "",
+                  own_words: str = OWN_UNKNOWN) -> list[str]:
     lines = []
     for failure in failures:
-        lines.append(f":warning: *{_not_read(failure, names, own)}* not read: {escape(failure.message)}")
+        lines.append(f":warning: *{_not_read(failure, names, own, own_words)}* not read: {escape(failure.message)}")
     return lines
 
 
 def render_tests(board: Scoreboard, query: TestsQuery, *, now: datetime, sample: bool = False,
-                 command: str = COMMAND, names: AccountNames = NO_NAMES, own: str = "") -> Message:
+                 command: str = COMMAND, names: AccountNames = NO_NAMES, own: str = "",
+                 own_words: str = OWN_UNKNOWN) -> Message:
     """The restore tests scoreboard; `names`: the accounts' names (ids alone when empty); `own`: the bot's own account
-    id ("": not known)."""
+    id where it may be shown ("": not known, or outside the scope), `own_words`: it in words then."""
     result = board.result
     start, end = result.window
     blocks: list[Block] = [header(f"Restore tests — last {board.days} days")]
     if sample:
         blocks.append(context(SAMPLE_NOTE))
     shown = dict.fromkeys(a or own for a in result.accounts)
-    accounts = ", ".join(_who(a, names, own).removeprefix("account ") for a in shown)
+    accounts = ", ".join(_who(a, names, own, own_words).removeprefix("account ") for a in shown)
     regions = escape(clip(", ".join(result.regions), 300))
     blocks.append(context(f"*Window:* {rolling_text(end - start, end)}", f"*Accounts:* {clip(accounts, 300)}",
                           f"*Regions:* {regions}"))
     sentence = headline(board, result.failures)
     blocks.append(section(sentence))
     if result.failures:
-        blocks.append(section(fit_lines(failure_lines(result.failures, names, own), limit=10)))
+        blocks.append(section(fit_lines(failure_lines(result.failures, names, own, own_words), limit=10)))
     worth_saying = [v for v in board.verdicts if v.severity is not Severity.OK]
     healthy = [v for v in board.verdicts if v.severity is Severity.OK]
     for index, verdict in enumerate(worth_saying[:DETAILED_PLANS]):

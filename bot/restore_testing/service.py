@@ -24,7 +24,7 @@ from bot.domain.results import (
     RestoreJobRow,
     TestingResult,
 )
-from bot.domain.words import account_text
+from bot.domain.words import OWN_UNKNOWN, own_account_text
 from bot.restore_testing.controls import TestJobsKind, TestJobsValue
 from bot.restore_testing.grammar import TestsQuery
 from bot.restore_testing.render import digest_section, render_tests
@@ -79,7 +79,8 @@ class RestoreTests:
         result = self.reader.read(accounts, query.regions, (now - timedelta(days=query.days), now))
         wanted = {query.account} if query.account else visible
         own = _own(self.own_account)
-        result = _not_read(_cut(result, wanted), wanted, (*self.testing_accounts()[0], *own), own[0] if own else None)
+        result = _not_read(_cut(result, wanted), wanted, (*self.testing_accounts()[0], *own),
+                           own_account_text(own[0] if own else None, wanted))
         if query.account is None:
             result = self._units_not_read(result)
         board = judge(result, now=now, days=query.days, target=self.settings.testing_target_minutes)
@@ -96,9 +97,11 @@ class RestoreTests:
     def answer(self, query: TestsQuery, visible: frozenset[str] | None, command: str = COMMAND) -> Message:
         now = datetime.now(UTC)
         board = self.scoreboard(query, visible, now)
-        own = _own(self.own_account)
+        own = (_own(self.own_account) or ("",))[0]
+        wanted = {query.account} if query.account else visible
+        shown = own if own and (wanted is None or own in wanted) else ""
         return render_tests(board, query, now=now, sample=self.sample, command=command, names=self._names(board.result),
-                            own=own[0] if own else "")
+                            own=shown, own_words=own_account_text(own, wanted))
 
     def answer_jobs(self, value: TestJobsValue, visible: frozenset[str] | None) -> Message:
         """A plan's failed restores, validation failures or leaked resources, listed and grouped like any drill-down."""
@@ -145,7 +148,8 @@ class RestoreTests:
             if not read:
                 accounts = (OWN, *self.testing_accounts()[0])
                 read.append(self._units_not_read(self.reader.read(accounts, regions, window)))
-            cut = _not_read(_cut(read[0], visible), visible, self._read_accounts(), (_own(self.own_account) or ("",))[0])
+            own = (_own(self.own_account) or ("",))[0]
+            cut = _not_read(_cut(read[0], visible), visible, self._read_accounts(), own_account_text(own, visible))
             board = judge(cut, now=now, days=1, target=self.settings.testing_target_minutes)
             return digest_section(board, now=now, names=self._names(cut))
 
@@ -192,7 +196,8 @@ def _own(own_account: Callable[[], str | None]) -> tuple[str, ...]:
 
 
 def _not_read(
-    result: TestingResult, wanted: set[str] | frozenset[str] | None, configured: tuple[str, ...], own: str | None = None
+    result: TestingResult, wanted: set[str] | frozenset[str] | None, configured: tuple[str, ...],
+    own_words: str = OWN_UNKNOWN,
 ) -> TestingResult:
     """Each wanted account (a named one, or a channel's scope) that is not among the accounts read (`configured`:
     RESTORES_TESTING_ACCOUNTS and the bot's own id when known) and has no plans in what came back was never read:
@@ -204,7 +209,7 @@ def _not_read(
     notes = tuple(
         AccountFailure(
             account, None, FailureKind.NO_CREDENTIALS,
-            f"not in RESTORES_TESTING_ACCOUNTS, so only {account_text(None, own)} was read, and it has no plans of "
+            f"not in RESTORES_TESTING_ACCOUNTS, so only {own_words} was read, and it has no plans of "
             "this account",
         )
         for account in sorted(wanted)

@@ -96,7 +96,11 @@ def test_a_region_that_fails_is_named_and_the_answer_is_incomplete(bot: BotProce
 
 def test_the_bots_own_account_is_named_by_its_id_with_the_sample() -> None:
     """The sample's identity is known (sts:GetCallerIdentity): never "the bot's own account (id not known)"."""
-    out = run("ask", "--sample", "tests ou:Production").stdout
+    out = run("ask", "--sample", "tests").stdout
     assert "id not known" not in out
-    assert f"only account {SAMPLE_CALLER_ACCOUNT} (the bot's own) was read" in out
-    assert f"{SAMPLE_CALLER_ACCOUNT[:4]}…{SAMPLE_CALLER_ACCOUNT[-4:]} (the bot's own)" in out
+    assert f"*Accounts:* management · {SAMPLE_CALLER_ACCOUNT[:4]}…{SAMPLE_CALLER_ACCOUNT[-4:]} (the bot's own)" in out
+    # An answer about an OU that does not hold it: "the bot's own account", not its id (a scoped channel is shown no
+    # other account's id), and never "id not known".
+    unit = run("ask", "--sample", "tests ou:Production").stdout
+    assert "id not known" not in unit and SAMPLE_CALLER_ACCOUNT[-4:] not in unit
+    assert "so only the bot's own account was read" in unit

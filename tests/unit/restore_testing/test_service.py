@@ -127,10 +127,12 @@ def test_a_named_account_not_configured_and_without_plans_says_only_the_own_acco
     assert (note.account_id, note.region, note.kind) == (STRANGER, None, FailureKind.NO_CREDENTIALS)
     assert note.message.startswith("not in RESTORES_TESTING_ACCOUNTS, so only the bot's own account (id not known) "
                                    "was read")
-    # With its id known, the bot's own account is named by it (one form everywhere: words.account_text).
+    # Its id known, it is still not named in an answer about other accounts (a scoped channel is shown no other
+    # account's id), and never said to be unknown.
     named = RestoreTests(settings(), reader_returning(), own_account=lambda: "111122223333")
     said = named.scoreboard(query(account=STRANGER), None, NOW).result.failures[-1].message
-    assert said.startswith("not in RESTORES_TESTING_ACCOUNTS, so only account 111122223333 (the bot's own) was read")
+    assert said.startswith("not in RESTORES_TESTING_ACCOUNTS, so only the bot's own account was read")
+    assert "111122223333" not in said
 
 
 PASSING = TestingResult(
