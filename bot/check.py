@@ -19,7 +19,8 @@ from sqlalchemy.exc import OperationalError
 from bot.aws.client import BackupService
 from bot.aws.clock import skew_note
 from bot.aws.errors import JOBS_ACTION, SUMMARY_ACTION, describe_error
-from bot.aws.testing import PLANS_ACTION, AccountSessions, describe_failure, role_arn
+from bot.aws.resources import TAGS_ACTION
+from bot.aws.testing import OWN, PLANS_ACTION, AccountSessions, describe_failure, role_arn
 from bot.config import DEFAULT_SCOPE, Mode
 from bot.domain.access import AccessPolicy, NoScope, ScopeUnavailable
 from bot.domain.results import RegionFailure
@@ -50,6 +51,7 @@ class Probe:
 
 
 SELECTIONS_ACTION = "backup:ListRestoreTestingSelections"
+PROTECTED_ACTION = "backup:ListProtectedResources"  # `resource` and `coverage`
 # A plan name no account has: listing its selections answers ResourceNotFoundException once the call is allowed.
 NO_SUCH_PLAN = "restores-bot-check-no-such-plan"
 
@@ -77,6 +79,7 @@ def probe(service: BackupService, region: str) -> list[Probe]:
         (JOBS_ACTION, lambda c: c.list_restore_jobs(MaxResults=1)),
         (PLANS_ACTION, lambda c: c.list_restore_testing_plans(MaxResults=1)),
         (SELECTIONS_ACTION, _list_selections),
+        (PROTECTED_ACTION, lambda c: c.list_protected_resources(MaxResults=1)),
     ]
     for action, call in calls:
         try:
@@ -211,11 +214,28 @@ def _identity(context: CheckContext, report: CheckReport) -> None:
         report.ok(f"the bot runs as {caller.principal()} in account {caller.account} ({caller.arn or 'no ARN given'})")
 
 
+def tags_probe(sessions: AccountSessions, region: str) -> Probe:
+    """GetResources of the Resource Groups Tagging API, in the bot's own session: optional (coverage only sorts
+    restore-critical resources first with it)."""
+    try:
+        sessions.client(OWN, region, "resourcegroupstaggingapi").get_resources(ResourcesPerPage=1)
+        return Probe(region, TAGS_ACTION, None)
+    except Exception as exc:  # reported as a note, never raised
+        return Probe(region, TAGS_ACTION, describe_error(region, exc, TAGS_ACTION))
+
+
 def _backup_probes(context: CheckContext, report: CheckReport) -> None:
     backup, regions = context.wiring.backup, context.wiring.regions.current() if context.wiring.settings.regions else ()
     with ThreadPoolExecutor(max_workers=max(1, min(len(regions), 16))) as pool:
         for probes in pool.map(lambda region: probe(backup, region), regions):
             _report_probes(probes, report)
+        sessions = context.wiring.testing_reader.sessions if regions else None  # none without a region to read
+        for tags in pool.map(lambda region: tags_probe(sessions, region), regions) if sessions is not None else ():
+            if tags.failure is None:
+                report.ok(f"{tags.region}: {tags.action}")
+            else:
+                report.note(f"{tags.region}: {tags.action} (optional): {tags.failure.message}; `coverage` lists "
+                            "restore-critical resources without sorting them first")
     if (skew := skew_note(backup.clock.offset)) is not None:  # AWS's Date headers, heard by the probes
         report.problem(skew)
 
@@ -305,6 +325,12 @@ def check_scoping(policy: AccessPolicy, report: CheckReport) -> None:
     if not scopes:
         report.ok("no account scoping: every allowed conversation sees every account the bot can read")
         return
+    for channel in sorted(scopes):
+        try:
+            policy.accounts_for(channel)
+        except ScopeUnavailable as error:  # its OUs cannot be resolved: refused, never widened (as the Home tab)
+            who = "unlisted conversations (the `*` default)" if channel == DEFAULT_SCOPE else f"channel {channel}"
+            report.problem(f"{who} is refused until the directory can be read: {error.why}")
     if DEFAULT_SCOPE in scopes:
         default = scopes[DEFAULT_SCOPE]
         seen = ", ".join(sorted(default)) if default else "every account"

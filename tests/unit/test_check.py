@@ -31,6 +31,9 @@ from bot.check import (
     probe,
     run_check,
 )
+from bot.check import (
+    tags_probe as real_tags_probe,
+)
 from bot.config import Settings, load_settings
 from bot.domain.organization import Organization
 from bot.organization.directory import OrganizationDirectory
@@ -360,3 +363,28 @@ def test_the_directory_section_says_what_it_read_and_what_to_grant_when_refused(
     refused = check(directory=org_directory(denied("ListAccounts")))
     assert len(refused.problems) == 1 and "organizations:" in refused.problems[0], refused.problems
     assert "until then accounts are shown by id" in refused.problems[0]
+
+
+def test_an_ou_scoped_channel_with_an_unreadable_directory_is_a_problem_saying_it_is_refused() -> None:
+    """As the Home tab's case: a channel scoped by OU answers nothing while the directory cannot be read (fail
+    closed), and `check` says so as a problem, not a note."""
+    report = check(settings(RESTORES_CHANNEL_ACCOUNTS="C0123ABCD=ou-ab12-abcdefgh;C0456EFGH=111122223333"),
+                   directory=org_directory(denied("ListAccounts")))
+    refused = [p for p in report.problems if "C0123ABCD" in p]
+    assert len(refused) == 1 and "is refused until the directory can be read" in refused[0]
+    assert "ou-ab12-abcdefgh" in refused[0] and "organizations:" in refused[0]
+    assert not any("C0456EFGH" in p for p in report.problems)  # an account-scoped channel needs no directory
+
+
+def test_protected_resources_are_probed_and_a_refused_tag_read_is_only_a_note() -> None:
+    service = backup({("eu-west-1", "list_protected_resources"): denied("ListProtectedResources")})
+    report = check(service=service)
+    assert any("eu-west-1: backup:ListProtectedResources" in p for p in report.problems), report.problems
+    assert "  ok       us-east-1: backup:ListProtectedResources" in report.lines
+    service.client("us-east-1").list_protected_resources.assert_called_once_with(MaxResults=1)
+    tags = Mock()
+    tags.client.return_value.get_resources.side_effect = denied("GetResources")
+    with patch("bot.check.tags_probe", lambda _sessions, region: real_tags_probe(tags, region)):
+        noted = check()
+    assert noted.problems == []
+    assert any(line.startswith("  note     us-east-1: tag:GetResources (optional):") for line in noted.lines)
