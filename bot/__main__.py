@@ -149,7 +149,7 @@ def cmd_ask(args: argparse.Namespace) -> int:
     from bot.answers.grammar import parse_command
     from bot.answers.terminal import message_as_text
     from bot.domain.query import ParseError
-    from bot.reads import BACKUP_READS, TESTING_READS, ReadWatch
+    from bot.reads import BACKUP_READS, RECOVERABILITY_READS, TESTING_READS, ReadWatch
     from bot.wiring import Wiring
 
     settings = _local_settings(args.sample)
@@ -159,6 +159,7 @@ def cmd_ask(args: argparse.Namespace) -> int:
         wiring = Wiring(settings, backup=backup, sample=args.sample)
         watch.watch(backup, BACKUP_READS)
         watch.watch(wiring.testing_reader, TESTING_READS)
+        watch.watch(wiring.recoverability, RECOVERABILITY_READS)
         message = wiring.answers.answer(text)
         try:
             parsed = parse_command(text, wiring.regions.current())  # as the answer did: its words are in the message

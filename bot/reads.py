@@ -12,6 +12,7 @@ from typing import Any
 # The reads whose results carry `failures` and `truncated` (bot.domain.results, bot.aws.client.ChainsAnswer).
 BACKUP_READS = ("restore_job_summaries", "summary_chains", "list_restore_jobs", "completed_restore_jobs")
 TESTING_READS = ("read",)
+RECOVERABILITY_READS = ("coverage",)  # bot.recoverability.service.Recoverability: the accounts asked, read or not
 
 
 class ReadWatch:
@@ -35,7 +36,8 @@ class ReadWatch:
             result = method(*args, **kwargs)
             with self._lock:
                 self.reads += 1
-                if getattr(result, "failures", None) or getattr(result, "truncated", None):
+                # `not_read`: what a coverage read (bot.domain.recoverability.CoverageRead) could not read, in words.
+                if any(getattr(result, part, None) for part in ("failures", "truncated", "not_read")):
                     self.incomplete += 1
             return result
 

@@ -43,7 +43,9 @@ def test_coverage_equals_the_oracle_over_the_samples_records() -> None:
 def test_coverage_of_every_account_names_the_organisations_accounts_not_read() -> None:
     """`account:ANY` asks for every account: the bot reads its own (RESTORES_TESTING_ACCOUNTS unset) and names the sample
     organisation's others as not read in the headline, never a quiet narrowing to its own account."""
-    out = run("ask", "--sample", "coverage type:RDS account:ANY 180d").stdout
+    answered = run("ask", "--sample", "coverage type:RDS account:ANY 180d")
+    assert answered.returncode == 1, answered.stderr  # incomplete: exit 1 (EXIT_STATUSES), as the headline says
+    out = answered.stdout
     assert "`/restores coverage 180d type:RDS account:ANY`" in out
     assert f"{SAMPLE_CALLER_ACCOUNT[:4]}…{SAMPLE_CALLER_ACCOUNT[-4:]} (the bot's own)" in out
     headline = next(line for line in out.splitlines() if "*Incomplete:*" in line)
@@ -55,7 +57,9 @@ def test_coverage_of_every_account_names_the_organisations_accounts_not_read() -
 
 
 def test_coverage_of_an_ou_the_bot_cannot_read_names_its_accounts_and_gives_no_figure() -> None:
-    out = run("ask", "--sample", "coverage ou:Production 90d").stdout
+    answered = run("ask", "--sample", "coverage ou:Production 90d")
+    assert answered.returncode == 1, answered.stderr
+    out = answered.stdout
     assert "no account" not in out and "0 of 0" not in out and "(0%)" not in out
     assert "*Accounts:* accounts prod-payments · 4444…6666, prod-data · 7777…9999" in out
     headline = next(line for line in out.splitlines() if "*Incomplete:*" in line)
