@@ -48,7 +48,8 @@ COUNT_DAYS = {
     "daily": (14, "per UTC day, the last 14 full days AWS has counted"),
 }
 ROLLING = {1: "24 h", 7: "7 days", 14: "14 days", 30: "30 days", 90: "90 days", 180: "180 days"}
-# An export's window, in the CSV's own time format: "created 2026-11-06 11:19:02 to 2026-12-06 11:19:02 UTC".
+# An export's window in its CSV trailer, in the CSV's own time format: "created 2026-11-06 11:19:02 to 2026-12-06
+# 11:19:02 UTC".
 EXPORT_RE = re.compile(r"created (\d{4}-\d\d-\d\d \d\d:\d\d:\d\d) to (\d{4}-\d\d-\d\d \d\d:\d\d:\d\d) UTC")
 ROLLING_RE = re.compile(r"last (24 h|\d+ days), to (\d{1,2}) (\w{3}) (\d\d):(\d\d) UTC")
 
@@ -166,13 +167,18 @@ def check_answer(answers: RestoresService, example: str) -> None:
     else:
         assert parsed.export is not None and len(shared) == 1, text
         files, comment = shared[0]
-        stated = EXPORT_RE.search(comment)
-        assert stated, comment
+        # In Slack (the upload comment and the answer) the rolling form every answer uses; the CSV's trailer keeps
+        # the exact moments, as evidence.
+        assert_rolling(comment, ":", parsed.export.days, asked, answered)
+        rolling = ROLLING_RE.search(comment)
+        assert rolling and rolling.group(0) in text, text  # the comment and the answer agree
+        last_line = files[-1].data.getvalue().decode().rstrip().splitlines()[-1]
+        stated = EXPORT_RE.search(last_line)
+        assert stated, last_line
         start, end = (datetime.strptime(moment, "%Y-%m-%d %H:%M:%S").replace(tzinfo=UTC) for moment in stated.groups())
         assert end - start == timedelta(days=parsed.export.days)
         assert asked.replace(microsecond=0) <= end <= answered + timedelta(seconds=1), (asked, end, answered)
-        last_line = files[-1].data.getvalue().decode().rstrip().splitlines()[-1]
-        assert stated.group(0) in last_line and stated.group(0) in text  # the CSV's trailer and the answer agree
+        assert f"{end:%H:%M}" == rolling.group(4) + ":" + rolling.group(5)  # the trailer's window is the comment's
 
 
 def test_the_readme_and_help_show_examples() -> None:
