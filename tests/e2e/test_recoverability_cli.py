@@ -65,3 +65,12 @@ def test_coverage_of_an_ou_the_bot_cannot_read_names_its_accounts_and_gives_no_f
     headline = next(line for line in out.splitlines() if "*Incomplete:*" in line)
     assert "prod-payments · 4444…6666" in headline and headline.count("not read") == 1
     assert "No protected resource was read" in out
+
+
+def test_a_resource_searched_in_every_account_names_the_accounts_not_searched() -> None:
+    """`resource … account:ANY` that finds nothing: the organisation's accounts the bot cannot read are named, so "No
+    protected resource matches" is never taken for "it is not protected anywhere"."""
+    out = run("ask", "--sample", "resource no-such-db account:ANY").stdout
+    assert "No protected resource matches `no-such-db`" in out and "`/restores resource no-such-db account:ANY`" in out
+    headline = next(line for line in out.splitlines() if "*Incomplete:*" in line)
+    assert "prod-payments · 4444…6666" in headline and "not an all clear" in headline
