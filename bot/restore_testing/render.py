@@ -18,23 +18,7 @@ from bot.domain.words import OWN_UNKNOWN, ago_text, mark_own, nonzero, plural, r
 from bot.restore_testing.controls import TestJobsKind, TestJobsValue, TestsShareValue
 from bot.restore_testing.grammar import TestsQuery
 from bot.restore_testing.verdicts import PlanVerdict, Scoreboard, Severity
-from bot.slack.blocks import (
-    MAX_FALLBACK_TEXT,
-    SAMPLE_NOTE,
-    Message,
-    bounded,
-    button,
-    clip,
-    code,
-    context,
-    escape,
-    fit_lines,
-    fmt,
-    header,
-    link,
-    quoted,
-    section,
-)
+from bot.slack import blocks as kit
 
 DETAILED_PLANS = 15  # plans with something to say, each a section and its buttons (Slack allows 50 blocks)
 HEALTHY_LINES = 20
@@ -45,21 +29,21 @@ DOCS = "https://docs.aws.amazon.com/aws-backup/latest/devguide/restore-testing.h
 
 def problems(verdict: PlanVerdict) -> list[str]:
     """What is wrong with a flagged plan, in the words every surface uses (the digest, the Home tab)."""
-    late = [escape(clip(verdict.run.summary, 200))] if verdict.late and verdict.run is not None else []
+    late = [kit.escape(kit.clip(verdict.run.summary, 200))] if verdict.late and verdict.run is not None else []
     failed, validation_failed, leaks = len(verdict.failed), len(verdict.validation_failed), len(verdict.leaks)
     return late + nonzero((failed, f"{plural(failed, 'restore')} failed"),
-                          (validation_failed, f"{fmt(validation_failed)} failed validation"),
+                          (validation_failed, f"{kit.fmt(validation_failed)} failed validation"),
                           (leaks, f"{plural(leaks, 'restored resource')} not deleted"))
 
 
 def _plan_link(verdict: PlanVerdict) -> str:
-    shown = link(plan_url(verdict.plan.arn, verdict.plan.name), "plan in the AWS console")
+    shown = kit.link(plan_url(verdict.plan.arn, verdict.plan.name), "plan in the AWS console")
     return f" · {shown}" if shown else ""
 
 
 def _where(verdict: PlanVerdict, names: AccountNames = NO_NAMES) -> str:
     plan = verdict.plan
-    return f"{escape(plan.region)} · {escape(names.text(plan.account_id))}"
+    return f"{kit.escape(plan.region)} · {kit.escape(names.text(plan.account_id))}"
 
 
 def headline(board: Scoreboard, failures: tuple[AccountFailure, ...]) -> str:
@@ -80,18 +64,18 @@ def headline(board: Scoreboard, failures: tuple[AccountFailure, ...]) -> str:
     failed, validation_failed, leaks = board.count("failed"), board.count("validation_failed"), board.count("leaks")
     late = sum(1 for v in board.verdicts if v.late)
     problems = nonzero((failed, f"{plural(failed, 'restore')} failed"),
-                       (validation_failed, f"{fmt(validation_failed)} failed validation"),
+                       (validation_failed, f"{kit.fmt(validation_failed)} failed validation"),
                        (late, f"{plural(late, 'plan')} did not run on schedule"),
                        (leaks, f"{plural(leaks, 'restored resource')} not deleted"))
-    evidence = (f"{plural(jobs, 'restore')} tested in {plural(plans, 'plan')}: {fmt(completed)} completed, "
-                f"{fmt(validated)} validated ({window})")
+    evidence = (f"{plural(jobs, 'restore')} tested in {plural(plans, 'plan')}: {kit.fmt(completed)} completed, "
+                f"{kit.fmt(validated)} validated ({window})")
     broken = len(board.broken)
     incomplete = (
         "" if board.complete else " *Incomplete:* some of it could not be read (below), so this is not the whole picture."
     )
     coverage = board_coverage(board)
     if broken:
-        return f":x: *Restores are not proven:* {fmt(broken)} of {plural(plans, 'plan')} failed — " + \
+        return f":x: *Restores are not proven:* {kit.fmt(broken)} of {plural(plans, 'plan')} failed — " + \
             ", ".join(problems) + f". {evidence}.{incomplete}"
     if leaks and not board.complete:
         return f"{LEAK_ICON} *Restored resources leak:* {', '.join(problems)}. {evidence}.{incomplete}"
@@ -124,11 +108,11 @@ def _who(account_id: str, names: AccountNames = NO_NAMES, own: str = "", own_wor
     """An account by its name and id (its id alone when the directory has no name), "(the bot's own)" after the bot's;
     "" is the bot's own: by `own` when known and shown, else `own_words` (words.own_account_text)."""
     account_id = account_id or own
-    return f"account {mark_own(escape(names.text(account_id)), account_id, own)}" if account_id else own_words
+    return f"account {mark_own(kit.escape(names.text(account_id)), account_id, own)}" if account_id else own_words
 
 
 def _not_read(failure: AccountFailure, names: AccountNames = NO_NAMES, own: str = "", own_words: str = OWN_UNKNOWN) -> str:
-    return _who(failure.account_id, names, own, own_words) + (f" in {escape(failure.region)}" if failure.region else "")
+    return _who(failure.account_id, names, own, own_words) + (f" in {kit.escape(failure.region)}" if failure.region else "")
 
 
 def plan_coverage(verdict: PlanVerdict, failures: tuple[AccountFailure, ...]) -> Coverage:
@@ -143,59 +127,59 @@ def plan_coverage(verdict: PlanVerdict, failures: tuple[AccountFailure, ...]) ->
 
 def _plan_lines(verdict: PlanVerdict, now: datetime, names: AccountNames = NO_NAMES) -> list[str]:
     plan = verdict.plan
-    lines = [f"{ICONS[verdict.severity]} *{escape(clip(plan.name, 80))}* · {_where(verdict, names)}"
+    lines = [f"{ICONS[verdict.severity]} *{kit.escape(kit.clip(plan.name, 80))}* · {_where(verdict, names)}"
              f"{_plan_link(verdict)}"]
     if verdict.schedule_problem:
-        lines.append(f"• Schedule: `{escape(clip(plan.schedule_expression, 80))}` not understood, so not checked "
-                     f"({escape(clip(verdict.schedule_problem, 160))})")
+        lines.append(f"• Schedule: `{kit.escape(kit.clip(plan.schedule_expression, 80))}` not understood, so not checked "
+                     f"({kit.escape(kit.clip(verdict.schedule_problem, 160))})")
     elif verdict.run is not None:
         mark = ":x: " if verdict.run.late else ""
-        lines.append(f"• Schedule: {mark}{escape(verdict.run.summary)}")
+        lines.append(f"• Schedule: {mark}{kit.escape(verdict.run.summary)}")
     jobs = verdict.jobs
     failed = sum(1 for j in verdict.failed if j.status == State.FAILED.value)
     aborted = len(verdict.failed) - failed
-    counts = [f"{fmt(verdict.completed)} completed", *nonzero((failed, f"*{fmt(failed)} failed*"),
-                                                              (aborted, f"*{fmt(aborted)} aborted*"),
-                                                              (verdict.running, f"{fmt(verdict.running)} running"))]
+    counts = [f"{kit.fmt(verdict.completed)} completed", *nonzero((failed, f"*{kit.fmt(failed)} failed*"),
+                                                              (aborted, f"*{kit.fmt(aborted)} aborted*"),
+                                                              (verdict.running, f"{kit.fmt(verdict.running)} running"))]
     restores = f"• Restores: {plural(len(jobs), 'job')} — {', '.join(counts)}" if jobs else "• Restores: none in the window"
     if verdict.truncated:
         restores += " (at least: more jobs than the bot reads at once)"
     lines.append(restores)
     for reason, n in verdict.reasons:
-        lines.append(f"    ◦ {fmt(n)} × {quoted(reason, 200)}")
+        lines.append(f"    ◦ {kit.fmt(n)} × {kit.quoted(reason, 200)}")
     failed_validation = verdict.validation_failed
     timed_out = sum(1 for j in failed_validation if j.validation_status == "TIMED_OUT")
     not_valid = len(failed_validation) - timed_out
-    validation = nonzero((not_valid, f"*{fmt(not_valid)} failed*"),
-                         (timed_out, f"*{fmt(timed_out)} timed out*"),
-                         (verdict.validating, f"{fmt(verdict.validating)} still validating"),
-                         (verdict.never_validated, f"{fmt(verdict.never_validated)} never validated"),
-                         (verdict.validated, f"{fmt(verdict.validated)} passed"))
+    validation = nonzero((not_valid, f"*{kit.fmt(not_valid)} failed*"),
+                         (timed_out, f"*{kit.fmt(timed_out)} timed out*"),
+                         (verdict.validating, f"{kit.fmt(verdict.validating)} still validating"),
+                         (verdict.never_validated, f"{kit.fmt(verdict.never_validated)} never validated"),
+                         (verdict.validated, f"{kit.fmt(verdict.validated)} passed"))
     if validation:
         line = "• Validation: " + ", ".join(validation)
         example = next((j for j in failed_validation if j.validation_status_message), None)
         if example is not None:
-            line += f" — {quoted(example.validation_status_message or '', 160)}"
+            line += f" — {kit.quoted(example.validation_status_message or '', 160)}"
         lines.append(line)
     if verdict.leaks:
         leak = verdict.leaks[0]
         line = f"• Clean-up: *{plural(len(verdict.leaks), 'restored resource')} not deleted* (it keeps costing money)"
         if leak.resource_arn:
-            line += f" — {code(leak.resource_arn, 120)}"
+            line += f" — {kit.code(leak.resource_arn, 120)}"
         if leak.deletion_status_message:
             # Shortened in its middle: the end names the permission the deletion lacked.
-            line += f": {quoted(leak.deletion_status_message, 240)}"
-        job = link(job_url(leak.region, leak.job_id), "job in the AWS console")
+            line += f": {kit.quoted(leak.deletion_status_message, 240)}"
+        job = kit.link(job_url(leak.region, leak.job_id), "job in the AWS console")
         lines.append(line + (f" ({job})" if job else ""))
     if verdict.slow:
         slowest = verdict.slow[0]
         limit = slowest.expected_minutes
         target = f"expected {limit} min" if limit else "over the target"
-        lines.append(f"• Restore time: {fmt(len(verdict.slow))} of {fmt(len(jobs))} over their target; slowest "
-                     f"{code(slowest.source_arn or slowest.resource_arn or slowest.job_id, 100)} took "
+        lines.append(f"• Restore time: {kit.fmt(len(verdict.slow))} of {kit.fmt(len(jobs))} over their target; slowest "
+                     f"{kit.code(slowest.source_arn or slowest.resource_arn or slowest.job_id, 100)} took "
                      f"{slowest.minutes or 0:.0f} min ({target})")
     if verdict.uncovered:
-        types = ", ".join(escape(t) for t in verdict.uncovered)
+        types = ", ".join(kit.escape(t) for t in verdict.uncovered)
         them = "it" if len(verdict.uncovered) == 1 else "them"
         lines.append(f"• Coverage: no restore of {types} in the window, though the plan selects {them}")
     return lines
@@ -206,8 +190,8 @@ def _healthy_line(
 ) -> str:
     plan = verdict.plan
     ran = f"last ran {ago_text(plan.last_execution, now)}" if plan.last_execution else "not run yet"
-    validated = f", {fmt(verdict.validated)} validated" if verdict.validated else ""
-    return (f"{reassure(plan_coverage(verdict, failures), Claim.PASSED)} *{escape(clip(plan.name, 80))}* · "
+    validated = f", {kit.fmt(verdict.validated)} validated" if verdict.validated else ""
+    return (f"{reassure(plan_coverage(verdict, failures), Claim.PASSED)} *{kit.escape(kit.clip(plan.name, 80))}* · "
             f"{_where(verdict, names)} · "
             f"{plural(len(verdict.jobs), 'restore')} completed{validated} · {ran}")
 
@@ -219,7 +203,7 @@ def _buttons(verdict: PlanVerdict, window: tuple[datetime, datetime], index: int
         (TestJobsKind.LEAKED, "Not deleted", len(verdict.leaks)),
     ]
     elements = [
-        button(f"{label} ({fmt(n)})", ActionId.TEST_JOBS.with_suffix(kind.value),
+        kit.button(f"{label} ({kit.fmt(n)})", ActionId.TEST_JOBS.with_suffix(kind.value),
                TestJobsValue(verdict.plan.arn, kind, window))
         for kind, label, n in wanted
         if n
@@ -233,54 +217,54 @@ def failure_lines(failures: tuple[AccountFailure, ...], names: AccountNames = NO
                   own_words: str = OWN_UNKNOWN) -> list[str]:
     lines = []
     for failure in failures:
-        lines.append(f":warning: *{_not_read(failure, names, own, own_words)}* not read: {escape(failure.message)}")
+        lines.append(f":warning: *{_not_read(failure, names, own, own_words)}* not read: {kit.escape(failure.message)}")
     return lines
 
 
 def render_tests(board: Scoreboard, query: TestsQuery, *, now: datetime, sample: bool = False,
                  command: str = COMMAND, names: AccountNames = NO_NAMES, own: str = "",
-                 own_words: str = OWN_UNKNOWN) -> Message:
+                 own_words: str = OWN_UNKNOWN) -> kit.Message:
     """The restore tests scoreboard; `names`: the accounts' names (ids alone when empty); `own`: the bot's own account
     id where it may be shown ("": not known, or outside the scope), `own_words`: it in words then."""
     result = board.result
     start, end = result.window
-    blocks: list[Block] = [header(f"Restore tests — last {board.days} days")]
+    blocks: list[Block] = [kit.header(f"Restore tests — last {board.days} days")]
     if sample:
-        blocks.append(context(SAMPLE_NOTE))
+        blocks.append(kit.context(kit.SAMPLE_NOTE))
     shown = dict.fromkeys(a or own for a in result.accounts)
     accounts = ", ".join(_who(a, names, own, own_words).removeprefix("account ") for a in shown)
-    regions = escape(clip(", ".join(result.regions), 300))
-    blocks.append(context(f"*Window:* {rolling_text(end - start, end)}", f"*Accounts:* {clip(accounts, 300)}",
+    regions = kit.escape(kit.clip(", ".join(result.regions), 300))
+    blocks.append(kit.context(f"*Window:* {rolling_text(end - start, end)}", f"*Accounts:* {kit.clip(accounts, 300)}",
                           f"*Regions:* {regions}"))
     sentence = headline(board, result.failures)
-    blocks.append(section(sentence))
+    blocks.append(kit.section(sentence))
     if result.failures:
-        blocks.append(section(fit_lines(failure_lines(result.failures, names, own, own_words), limit=10)))
+        blocks.append(kit.section(kit.fit_lines(failure_lines(result.failures, names, own, own_words), limit=10)))
     worth_saying = [v for v in board.verdicts if v.severity is not Severity.OK]
     healthy = [v for v in board.verdicts if v.severity is Severity.OK]
     for index, verdict in enumerate(worth_saying[:DETAILED_PLANS]):
         blocks.append(DividerBlock())
-        blocks.append(section(fit_lines(_plan_lines(verdict, now, names), limit=14)))
+        blocks.append(kit.section(kit.fit_lines(_plan_lines(verdict, now, names), limit=14)))
         actions = _buttons(verdict, (start, end), index)
         if actions is not None:
             blocks.append(actions)
     if len(worth_saying) > DETAILED_PLANS:
         rest = worth_saying[DETAILED_PLANS:]
-        others = ", ".join(f"{escape(clip(v.plan.name, 40))} ({escape(v.plan.region)})" for v in rest[:10])
-        blocks.append(section(f"_…and {plural(len(rest), 'more plan')} with something to look at: {others}_"))
+        others = ", ".join(f"{kit.escape(kit.clip(v.plan.name, 40))} ({kit.escape(v.plan.region)})" for v in rest[:10])
+        blocks.append(kit.section(f"_…and {plural(len(rest), 'more plan')} with something to look at: {others}_"))
     if healthy:
         blocks.append(DividerBlock())
-        blocks.append(section(fit_lines([_healthy_line(v, now, result.failures, names) for v in healthy],
+        blocks.append(kit.section(kit.fit_lines([_healthy_line(v, now, result.failures, names) for v in healthy],
                                         limit=HEALTHY_LINES)))
-    footer = context(f"`{command} {query.to_text()}` · {result.aws_calls} AWS call{'s' * (result.aws_calls != 1)} · "
+    footer = kit.context(f"`{command} {query.to_text()}` · {result.aws_calls} AWS call{'s' * (result.aws_calls != 1)} · "
                      f"{result.elapsed:.1f} s")
-    text = clip(sentence.replace("*", "").replace(":x: ", "").replace(f"{MARK} ", ""), MAX_FALLBACK_TEXT)
+    text = kit.clip(sentence.replace("*", "").replace(":x: ", "").replace(f"{MARK} ", ""), kit.MAX_FALLBACK_TEXT)
     if query.share:  # posted in the channel already: nothing to share
-        return bounded(Message(text=text, blocks=[*blocks, footer]))
-    share = button(":loudspeaker: Share to channel", ActionId.TESTS_SHARE.value,
+        return kit.bounded(kit.Message(text=text, blocks=[*blocks, footer]))
+    share = kit.button(":loudspeaker: Share to channel", ActionId.TESTS_SHARE.value,
                    TestsShareValue(replace(query, share=False).to_text()))
-    return bounded(Message(text=text, blocks=[*blocks, ActionsBlock(block_id=BlockId.CONTROLS, elements=[share]), footer]),
-                   keep_tail=2)
+    controls = ActionsBlock(block_id=BlockId.CONTROLS, elements=[share])
+    return kit.bounded(kit.Message(text=text, blocks=[*blocks, controls, footer]), keep_tail=2)
 
 
 def digest_section(board: Scoreboard, *, now: datetime, names: AccountNames = NO_NAMES) -> DigestSection | None:
@@ -292,8 +276,8 @@ def digest_section(board: Scoreboard, *, now: datetime, names: AccountNames = NO
         return None
     lines = []
     for verdict in flagged[:10]:
-        lines.append(f"{ICONS[verdict.severity]} *{escape(clip(verdict.plan.name, 80))}* · {_where(verdict, names)}: "
-                     + "; ".join(problems(verdict)))
+        name = kit.escape(kit.clip(verdict.plan.name, 80))
+        lines.append(f"{ICONS[verdict.severity]} *{name}* · {_where(verdict, names)}: " + "; ".join(problems(verdict)))
     if len(flagged) > 10:
         lines.append(f"_…and {plural(len(flagged) - 10, 'more plan')}: `{COMMAND} tests` lists them_")
     lines += failure_lines(failures, names)
@@ -304,7 +288,7 @@ def digest_section(board: Scoreboard, *, now: datetime, names: AccountNames = NO
             f"{plural(len(failures), 'part')} not read" if failures else "",
         ) if part
     )
-    return DigestSection([DividerBlock(), section(title + "\n" + fit_lines(lines, limit=14))], summary)
+    return DigestSection([DividerBlock(), kit.section(title + "\n" + kit.fit_lines(lines, limit=14))], summary)
 
 
 def window_for(days: int, now: datetime) -> tuple[datetime, datetime]:
