@@ -333,7 +333,8 @@ def _tests(data: HomeData) -> list[Block]:
     if board is None:
         return []
     result = board.result
-    blocks: list[Block] = [kit.section(f"*Restore testing* (last {board.days} days)\n{headline(board, result.failures)}")]
+    blocks: list[Block] = [kit.section(f"*Restore testing* (last {board.days} days)\n"
+                                       f"{headline(board, result.failures, data.names)}")]
     if result.failures:
         blocks.append(kit.section(kit.fit_lines(failure_lines(result.failures, data.names), limit=5)))
     flagged = [v for v in board.verdicts if v.severity in (Severity.BROKEN, Severity.LEAK)]

@@ -46,9 +46,10 @@ def _where(verdict: PlanVerdict, names: AccountNames = NO_NAMES) -> str:
     return f"{kit.escape(plan.region)} · {kit.escape(names.text(plan.account_id))}"
 
 
-def headline(board: Scoreboard, failures: tuple[AccountFailure, ...]) -> str:
+def headline(board: Scoreboard, failures: tuple[AccountFailure, ...], names: AccountNames = NO_NAMES, own: str = "",
+             own_words: str = OWN_UNKNOWN) -> str:
     """One sentence answering "do our restores work?", with the numbers behind it. Never reassuring about what
-    was not read."""
+    was not read (named as every other line names accounts: `names`, `own`, `own_words` as in render_tests)."""
     plans = len(board.verdicts)
     jobs = board.jobs
     completed = board.count("completed")
@@ -73,7 +74,7 @@ def headline(board: Scoreboard, failures: tuple[AccountFailure, ...]) -> str:
     incomplete = (
         "" if board.complete else " *Incomplete:* some of it could not be read (below), so this is not the whole picture."
     )
-    coverage = board_coverage(board)
+    coverage = board_coverage(board, names, own, own_words)
     if broken:
         return f":x: *Restores are not proven:* {kit.fmt(broken)} of {plural(plans, 'plan')} failed — " + \
             ", ".join(problems) + f". {evidence}.{incomplete}"
@@ -96,10 +97,11 @@ def headline(board: Scoreboard, failures: tuple[AccountFailure, ...]) -> str:
     return reassure(coverage, Claim.RESTORES_WORK, f" every plan ran on schedule and passed — {evidence}.")
 
 
-def board_coverage(board: Scoreboard) -> Coverage:
+def board_coverage(board: Scoreboard, names: AccountNames = NO_NAMES, own: str = "",
+                   own_words: str = OWN_UNKNOWN) -> Coverage:
     """What the scoreboard did not read: accounts or regions that failed, plans whose jobs were cut at the cap."""
     return Coverage.of(
-        [_not_read(f) for f in board.result.failures],
+        [_not_read(f, names, own, own_words) for f in board.result.failures],
         [f"jobs of {plural(len(board.result.truncated), 'plan')} past the cap"] if board.result.truncated else [],
     )
 
@@ -236,7 +238,7 @@ def render_tests(board: Scoreboard, query: TestsQuery, *, now: datetime, sample:
     regions = kit.escape(kit.clip(", ".join(result.regions), 300))
     blocks.append(kit.context(f"*Window:* {rolling_text(end - start, end)}", f"*Accounts:* {kit.clip(accounts, 300)}",
                           f"*Regions:* {regions}"))
-    sentence = headline(board, result.failures)
+    sentence = headline(board, result.failures, names, own, own_words)
     blocks.append(kit.section(sentence))
     if result.failures:
         blocks.append(kit.section(kit.fit_lines(failure_lines(result.failures, names, own, own_words), limit=10)))

@@ -13,9 +13,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from slack_sdk.models.blocks import Block
 
+from bot.domain.accounts import AccountNames
 from bot.domain.results import AccountFailure, FailureKind, RestoreJobRow, TestingPlan, TestingResult, TestingSelection
 from bot.restore_testing.grammar import TestsQuery
-from bot.restore_testing.render import digest_section, headline, render_tests
+from bot.restore_testing.render import board_coverage, digest_section, headline, render_tests
 from bot.restore_testing.verdicts import Scoreboard, Severity, judge
 from bot.slack.blocks import MAX_FALLBACK_TEXT, Message
 from tests.support import assert_inert, assert_within_slack_limits
@@ -460,3 +461,17 @@ def test_the_tests_answer_has_one_share_button_unless_shared(now: datetime) -> N
     assert blocks[-1]["type"] == "context"  # the footer stays last
     shared = render_tests(board, TestsQuery(days=14, regions=("eu-west-1",), share=True), now=now).block_dicts()
     assert ActionId.TESTS_SHARE.value not in str(shared)
+
+
+def test_an_account_that_could_not_be_read_is_named_and_the_headline_says_incomplete(now: datetime) -> None:
+    good = plan("nightly", now)
+    failure = AccountFailure("444455556666", None, FailureKind.ACCESS_DENIED, "could not assume its role")
+    board = judge(result_of(now, [good], [job(good, 1, now)], failures=(failure,)), now=now, days=7)
+    names = AccountNames({"444455556666": "prod-<b>&payments"})
+    assert headline(board, board.result.failures, names).startswith(":warning: *Incomplete:*")
+    assert [str(part) for part in board_coverage(board, names).not_read] == [
+        "account prod-&lt;b&gt;&amp;payments · 4444…6666"]
+    assert [str(part) for part in board_coverage(board).not_read] == ["account 444455556666"]  # no directory: the id
+    text = blocks_text(render_tests(board, TestsQuery(days=7), now=now, names=names))
+    assert "account prod-&lt;b&gt;&amp;payments · 4444…6666* not read: could not assume its role" in text
+    assert "444455556666" not in text.replace("4444…6666", "")  # the whole id only where the directory has no name
