@@ -147,9 +147,9 @@ def cmd_ask(args: argparse.Namespace) -> int:
     """Exit status as documented in `--help` (EXIT_STATUSES): 2 for a command the grammar refuses, 1 when a read the
     answer rests on failed or was cut short (a region, account or page not read: the answer says which), else 0."""
     from bot.answers.grammar import parse_command
+    from bot.answers.reads import BACKUP_READS, RECOVERABILITY_READS, TESTING_READS, ReadWatch
     from bot.answers.terminal import message_as_text
     from bot.domain.query import ParseError
-    from bot.reads import BACKUP_READS, RECOVERABILITY_READS, TESTING_READS, ReadWatch
     from bot.wiring import Wiring
 
     settings = _local_settings(args.sample)

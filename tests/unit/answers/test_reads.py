@@ -10,7 +10,7 @@ from unittest.mock import patch
 import pytest
 
 from bot import __main__ as cli
-from bot.reads import ReadWatch
+from bot.answers.reads import ReadWatch
 
 
 class Reader:
