@@ -750,8 +750,9 @@ def png_facts(data: bytes) -> tuple[tuple[int, int], int, bool]:
 
 
 def skip_where_the_database_clock_cannot_move(database_url: str) -> None:
-    """Alerts read AWS's jobs by windows of the database's clock. Under CI's moved-clock run (libfaketime) this process
-    and the AWS emulator move weeks ahead but a PostgreSQL server's clock does not, so the two disagree by weeks there,
+    """Alerts read AWS's jobs by windows of the database's clock, and the digest looks for a lost post in Slack's history
+    back to its claim's time, the database's too. Under CI's moved-clock run (libfaketime) this process, the AWS emulator
+    and the fake Slack move weeks ahead but a PostgreSQL server's clock does not, so the two disagree by weeks there,
     as they never do in a deployment: such a test runs on SQLite there (its clock is this process's), and on PostgreSQL
     in the plain run."""
     if database_url.startswith("postgresql") and os.environ.get("FAKETIME"):
