@@ -1,6 +1,6 @@
 """The App Home dashboard rendered, pure: the numbers of the data (counted here, independently of the renderer), the
 jobs buttons and what they carry, AWS's strings kept inert, and Slack's 100 blocks of a Home view held whatever the
-organisation's size."""
+organisation's size. The property over arbitrary organisations is tests/hardening/test_home.py."""
 
 from __future__ import annotations
 
@@ -8,8 +8,6 @@ import json
 from datetime import UTC, datetime, time, timedelta
 
 import pytest
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
 from slack_sdk.models.blocks import Block
 
 from bot.answers.controls import ActionId, ActionValue
@@ -28,7 +26,6 @@ from bot.domain.results import (
 )
 from bot.home.render import (
     MAX_HOME_BLOCKS,
-    TOP_PLANS,
     HomeData,
     TrendImage,
     fit_view,
@@ -37,12 +34,11 @@ from bot.home.render import (
     render_home_not_enabled,
     render_home_refusal,
 )
-from bot.restore_testing.controls import TestJobsValue
 from bot.restore_testing.verdicts import judge
 from bot.slack.blocks import Message, section
 from tests.fakes.slack import validate_blocks
 from tests.support import assert_inert
-from tests.unit.console_links import assert_inert_but_console_links, console_links
+from tests.unit.console_links import console_links
 
 pytestmark = pytest.mark.dates
 
@@ -188,34 +184,6 @@ def test_the_views_shown_instead_of_numbers() -> None:
     assert "abc123" in view_text(error) and buttons(error)[0]["action_id"] == ActionId.HOME_REFRESH
     for view in (render_home_not_enabled(), render_home_refusal(), render_home_error("x")):
         assert view.to_dict()["type"] == "home" and "restore jobs*" not in view_text(view.block_dicts())
-
-
-TEXT = st.one_of(st.sampled_from(HOSTILE), st.text(max_size=120))
-
-
-@settings(max_examples=60, suppress_health_check=[HealthCheck.too_slow])
-@given(accounts=st.lists(st.one_of(st.sampled_from(HOSTILE), st.from_regex(r"\A[0-9]{12}\Z")), max_size=300),
-       types=st.lists(TEXT, min_size=1, max_size=40), reasons=st.lists(TEXT, max_size=60),
-       plans=st.lists(TEXT, max_size=40))
-def test_any_organisation_fits_a_home_view_and_stays_inert(accounts: list[str], types: list[str], reasons: list[str],
-                                                            plans: list[str]) -> None:
-    rows = [row(REGIONS[n % 2], account, ("FAILED", "ABORTED", "COMPLETED")[n % 3], types[n % len(types)], 1 + n % 14,
-                1 + n) for n, account in enumerate(accounts)]
-    jobs = tuple(job(n, reason, rtype=types[n % len(types)]) for n, reason in enumerate(reasons))
-    testing = tuple(TestingPlan("us-east-1", "111122223333", name, f"arn:aws:backup:us-east-1:111122223333:"
-                                f"restore-testing-plan:p{n}-abc", "cron(0 5 ? * * *)", None, None,
-                                NOW - timedelta(days=60), NOW - timedelta(days=5)) for n, name in enumerate(plans))
-    view = render_home(data(rows, jobs=jobs, plans=testing))
-    blocks = view.block_dicts()
-    assert validate_blocks(blocks, max_blocks=MAX_HOME_BLOCKS) == []
-    # Live only in the links the bot builds to a plan's console page (every name percent-encoded in them).
-    assert_inert_but_console_links(Message(text="home", blocks=view.blocks))
-    assert len(console_links(Message(text="home", blocks=view.blocks))) <= min(len(plans), TOP_PLANS)
-    for element in buttons(blocks):
-        if element["action_id"].startswith(ActionId.TEST_JOBS.value):
-            TestJobsValue.decode(element["value"], now=NOW)
-        elif element["action_id"] != ActionId.HOME_REFRESH:
-            ActionValue.decode(element["value"], now=NOW)
 
 
 def test_a_failure_to_read_restore_tests_is_said() -> None:
