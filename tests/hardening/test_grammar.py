@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 
 from bot.answers.grammar import parse_command
 from bot.domain.query import AGGREGATE_ALL, ANY, API_STATES, RESOURCE_TYPES, ParseError, Period, RestoreFilter
+from tests.hardening.examples import examples
 from tests.unit.domain.test_query import DEFAULT, answer_regions
 
 pytestmark = pytest.mark.hardening
@@ -29,14 +30,14 @@ def assert_parses_or_explains(text: str) -> None:
 
 
 @given(st.text(max_size=300))
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(300), deadline=None)
 def test_no_text_ever_raises_anything_but_parse_error(text: str) -> None:
     assert_parses_or_explains(text)
 
 
 # Random text rarely starts with a verb: these reach each verb's own grammar with anything after it.
 @given(st.sampled_from(["export", "resource", "coverage", "tests"]), st.text(max_size=200))
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(300), deadline=None)
 def test_no_text_after_a_verb_raises_anything_but_parse_error(verb: str, text: str) -> None:
     assert_parses_or_explains(f"{verb} {text}")
 
@@ -49,7 +50,7 @@ words = st.sampled_from(
 
 
 @given(st.lists(words, max_size=8))
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(300), deadline=None)
 def test_any_combination_of_words_parses_or_explains(parts: list[str]) -> None:
     try:
         parsed = parse_command(" ".join(parts), DEFAULT)

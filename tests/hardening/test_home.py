@@ -16,6 +16,7 @@ from bot.home.render import MAX_HOME_BLOCKS, TOP_PLANS, render_home
 from bot.restore_testing.controls import TestJobsValue
 from bot.slack.blocks import Message
 from tests.fakes.slack import validate_blocks
+from tests.hardening.examples import examples
 from tests.unit.console_links import assert_inert_but_console_links, console_links
 from tests.unit.home.test_render import HOSTILE, NOW, REGIONS, buttons, data, job, row
 
@@ -24,7 +25,7 @@ pytestmark = [pytest.mark.hardening, pytest.mark.dates]
 TEXT = st.one_of(st.sampled_from(HOSTILE), st.text(max_size=120))
 
 
-@settings(max_examples=60, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(60), suppress_health_check=[HealthCheck.too_slow])
 @given(accounts=st.lists(st.one_of(st.sampled_from(HOSTILE), st.from_regex(r"\A[0-9]{12}\Z")), max_size=300),
        types=st.lists(TEXT, min_size=1, max_size=40), reasons=st.lists(TEXT, max_size=60),
        plans=st.lists(TEXT, max_size=40))

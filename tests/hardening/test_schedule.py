@@ -12,6 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bot.restore_testing.schedule import check_run, parse_schedule
+from tests.hardening.examples import examples
 from tests.unit.restore_testing.test_schedule import LONG_AGO, at
 
 pytestmark = [pytest.mark.hardening, pytest.mark.dates]
@@ -37,7 +38,7 @@ AROUND_DST = st.builds(lambda base, minutes: base + timedelta(minutes=minutes),
 INSTANTS = st.one_of(st.datetimes(datetime(2000, 1, 1), datetime(2100, 1, 1), timezones=st.just(UTC)), AROUND_DST)
 
 
-@settings(deadline=None, max_examples=150)
+@settings(deadline=None, max_examples=examples(150))
 @given(expression=CRONS, zone=ZONES, moment=INSTANTS)
 def test_previous_and_next_bracket_the_instant(expression: str, zone: str, moment: datetime) -> None:
     schedule = parse_schedule(expression, zone)
@@ -50,7 +51,7 @@ def test_previous_and_next_bracket_the_instant(expression: str, zone: str, momen
     assert schedule.previous(after) == after
 
 
-@settings(deadline=None, max_examples=150)
+@settings(deadline=None, max_examples=examples(150))
 @given(expression=st.one_of(CRONS, RATES), zone=ZONES, now=INSTANTS, window=st.integers(1, 168))
 def test_a_run_at_the_latest_closed_time_is_never_late(expression: str, zone: str, now: datetime, window: int) -> None:
     schedule = parse_schedule(expression, zone)

@@ -18,6 +18,7 @@ from bot.restore_testing.grammar import TestsQuery
 from bot.restore_testing.render import headline, render_tests
 from bot.restore_testing.verdicts import Severity, judge
 from bot.slack.blocks import MAX_FALLBACK_TEXT, Message
+from tests.hardening.examples import examples
 from tests.support import assert_inert, assert_within_slack_limits
 from tests.unit.console_links import assert_inert_but_console_links
 from tests.unit.restore_testing.test_render import section_blocks
@@ -164,7 +165,7 @@ def scenarios(draw: st.DrawFn) -> tuple[TestingResult, dict[str, Sched], int | N
     return result, schedules, draw(TARGET), now
 
 
-@settings(max_examples=60, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@settings(max_examples=examples(60), suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 @given(scenarios())
 def test_any_scoreboard_is_bounded_inert_and_counts_what_the_data_holds(
         scenario: tuple[TestingResult, dict[str, Sched], int | None, datetime]) -> None:
