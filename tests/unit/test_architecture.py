@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import ast
+import functools
+import gc
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
+
+import pytest
 
 from tests.support import REPO
 
@@ -21,28 +25,87 @@ HEAVY = ("boto3", "botocore", "slack_bolt", "slack_sdk", "sqlalchemy", "psycopg"
 ALLOWED_HEAVY = ("slack_sdk.models",)
 
 
+# Every module of bot/ and handlers/ is read, parsed and walked once for this file's tests, and its tree shared by
+# all of them: the checks below read the trees and never change one (a check that mutated a tree would parse its own).
+@functools.cache
+def read(path: Path) -> str:
+    return path.read_text()
+
+
+@functools.cache
+def tree(text: str) -> ast.Module:
+    """The parsed source, cached by its text (so the project's files are parsed once, and a check's own sample too)."""
+    return ast.parse(text)
+
+
+@functools.cache
+def by_type(root: ast.AST) -> dict[type[ast.AST], list[ast.AST]]:
+    """Every node under `root` (itself included), walked once with ast.walk, grouped by its type: each type's nodes in
+    ast.walk's order."""
+    found: dict[type[ast.AST], list[ast.AST]] = {}
+    for node in ast.walk(root):
+        found.setdefault(type(node), []).append(node)
+    return found
+
+
+def nodes(root: ast.AST, kinds: type[ast.AST] | tuple[type[ast.AST], ...]) -> list[ast.AST]:
+    """The nodes under `root` (itself included) that are instances of `kinds`, as ast.walk would find them: one type's
+    nodes in ast.walk's order (several types' come one type after another). The walk is done once per tree."""
+    return [node for kind, found in by_type(root).items() if issubclass(kind, kinds) for node in found]
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _parsed_once() -> Iterator[None]:
+    """Every file of bot/ and handlers/ read, parsed and walked up front; the trees live while this file's tests run,
+    then go. Their ~150,000 nodes hold no cycle (no node refers back to its parent: dropping a tree frees it), yet as
+    they accumulate the cyclic collector would scan the whole heap again and again, costing more than the parse
+    itself: it is paused while they are built, and they are kept out of its scans (gc.freeze) until dropped."""
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        for package in PACKAGES:
+            for path in project_files(package):
+                by_type(tree(read(path)))
+        gc.freeze()
+    finally:
+        if collecting:
+            gc.enable()
+    yield
+    for cached in (read, tree, by_type, project_files, imports_of, loaded_on_import):
+        cached.cache_clear()
+    gc.unfreeze()
+
+
+@functools.cache
+def project_files(package: str) -> tuple[Path, ...]:
+    """A package's .py files, sorted."""
+    return tuple(sorted((REPO / package).rglob("*.py")))
+
+
 def module_name(path: Path) -> str:
     parts = list(path.relative_to(REPO).with_suffix("").parts)
     return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
 
 
-def imports_of(path: Path) -> set[str]:
+@functools.cache
+def imports_of(path: Path) -> frozenset[str]:
     """Every module a file imports, at run time or for type checking alike (a cycle is a cycle for mypy too)."""
     found: set[str] = set()
-    for node in ast.walk(ast.parse(path.read_text())):
+    for node in nodes(tree(read(path)), (ast.Import, ast.ImportFrom)):
         if isinstance(node, ast.Import):
             found.update(alias.name for alias in node.names)
         elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
             found.add(node.module)
-    return found
+    return frozenset(found)
 
 
-def loaded_on_import(path: Path) -> set[str]:
+@functools.cache
+def loaded_on_import(path: Path) -> frozenset[str]:
     """The modules a file loads when it is imported: its module-level imports, not those inside functions (lazy, run
     only when called) nor those under `if TYPE_CHECKING:`."""
     found: set[str] = set()
 
-    def visit(statements: list[ast.stmt]) -> None:
+    def visit(statements: Sequence[ast.stmt | ast.excepthandler]) -> None:
         for node in statements:
             if isinstance(node, ast.Import):
                 found.update(alias.name for alias in node.names)
@@ -56,12 +119,12 @@ def loaded_on_import(path: Path) -> set[str]:
             if isinstance(node, ast.ExceptHandler):
                 visit(node.body)
 
-    visit(ast.parse(path.read_text()).body)
-    return found
+    visit(tree(read(path)).body)
+    return frozenset(found)
 
 
-def graph(imports: Callable[[Path], set[str]] = imports_of) -> dict[str, set[str]]:
-    files = [p for package in PACKAGES for p in (REPO / package).rglob("*.py")]
+def graph(imports: Callable[[Path], frozenset[str]] = imports_of) -> dict[str, set[str]]:
+    files = [p for package in PACKAGES for p in project_files(package)]
     modules = {module_name(p): p for p in files}
     edges: dict[str, set[str]] = {}
     for name, path in modules.items():
@@ -101,16 +164,16 @@ def test_no_import_cycles() -> None:
 
 
 def test_package_inits_are_docstring_only() -> None:
-    for package in (REPO / "bot").rglob("__init__.py"):
-        body = ast.parse(package.read_text()).body
+    for package in (p for p in project_files("bot") if p.name == "__init__.py"):
+        body = tree(read(package)).body
         assert len(body) == 1 and isinstance(body[0], ast.Expr), package
-    body = ast.parse((REPO / "handlers" / "__init__.py").read_text()).body
+    body = tree(read(REPO / "handlers" / "__init__.py")).body
     assert len(body) == 1 and isinstance(body[0], ast.Expr)
 
 
 def pure_modules() -> list[str]:
     """The words and types (bot.domain), every renderer (render.py, render_*.py) and the other named pure modules."""
-    files = sorted((REPO / "bot").rglob("*.py"))
+    files = project_files("bot")
     return [
         module_name(p) for p in files
         if module_name(p).startswith("bot.domain.") or p.name == "render.py" or p.name.startswith("render_")
@@ -170,10 +233,10 @@ ALLOWED = {
 def spelled_out(source: str, name: Path) -> list[str]:
     """The string constants in a file's source that name a restore job state or the command, outside docstrings (and
     any bare string statement) and the file's allowed constants."""
-    tree = ast.parse(source)
+    parsed = tree(source)
     allowed = ALLOWED.get(name, set())
     skip: set[int] = set()
-    for node in ast.walk(tree):
+    for node in nodes(parsed, (ast.Expr, ast.Assign, ast.AnnAssign)):
         if isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant) and isinstance(node.value.value, str):
             skip.add(id(node.value))
         targets = node.targets if isinstance(node, ast.Assign) else [node.target] if isinstance(node, ast.AnnAssign) else []
@@ -181,7 +244,7 @@ def spelled_out(source: str, name: Path) -> list[str]:
             skip.update(id(inner) for inner in ast.walk(node))
     return [
         f"{name}:{node.lineno}: {node.value!r}"
-        for node in ast.walk(tree)
+        for node in nodes(parsed, ast.Constant)
         if isinstance(node, ast.Constant) and isinstance(node.value, str) and id(node) not in skip
         and (node.value in STATE_NAMES or COMMAND_RE.search(node.value))
     ]
@@ -189,11 +252,11 @@ def spelled_out(source: str, name: Path) -> list[str]:
 
 def test_states_and_the_command_are_named_in_one_place() -> None:
     files = [
-        p for package in PACKAGES for p in sorted((REPO / package).rglob("*.py"))
+        p for package in PACKAGES for p in project_files(package)
         if p.relative_to(REPO) not in NAMED_IN and not any(p.relative_to(REPO).is_relative_to(d) for d in SPEAKS_AWS)
     ]
     assert len(files) > 20  # the walk saw the real tree
-    assert [hit for path in files for hit in spelled_out(path.read_text(), path.relative_to(REPO))] == []
+    assert [hit for path in files for hit in spelled_out(read(path), path.relative_to(REPO))] == []
 
 
 def test_the_check_sees_what_it_looks_for() -> None:
@@ -239,9 +302,9 @@ def test_non_idempotent_writes_go_through_clients_that_never_repeat_them() -> No
     handlers.respond.once/deliver instead."""
     built_elsewhere, responds = [], []
     for package in PACKAGES:
-        for path in (REPO / package).rglob("*.py"):
+        for path in project_files(package):
             where = str(path.relative_to(REPO))
-            for node in ast.walk(ast.parse(path.read_text())):
+            for node in nodes(tree(read(path)), ast.Call):
                 if not isinstance(node, ast.Call):
                     continue
                 name = node.func.id if isinstance(node.func, ast.Name) else getattr(node.func, "attr", "")
@@ -261,15 +324,15 @@ REASSURES = Path("bot/domain/coverage.py")
 def reassuring_literals(source: str, name: Path) -> list[str]:
     """String literals (docstrings aside: they describe, they do not say) holding a reassuring word or the check mark.
     "not an all clear" is the incomplete wording, and "do restores work?" (lower case) a question: neither reassures."""
-    tree = ast.parse(source)
+    parsed = tree(source)
     docstrings = {
-        id(node.body[0].value) for node in ast.walk(tree)
+        id(node.body[0].value) for node in nodes(parsed, (ast.Module, ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef))
         if isinstance(node, ast.Module | ast.ClassDef | ast.FunctionDef | ast.AsyncFunctionDef) and node.body
         and isinstance(node.body[0], ast.Expr) and isinstance(node.body[0].value, ast.Constant)
     }
     found = sorted(
         (node.lineno, node.col_offset, node.value)
-        for node in ast.walk(tree)
+        for node in nodes(parsed, ast.Constant)
         if isinstance(node, ast.Constant) and isinstance(node.value, str) and id(node) not in docstrings
         and REASSURING.search(node.value)
     )
@@ -277,11 +340,10 @@ def reassuring_literals(source: str, name: Path) -> list[str]:
 
 
 def test_only_reassure_writes_reassuring_words() -> None:
-    files = [p for package in PACKAGES for p in sorted((REPO / package).rglob("*.py"))
-             if p.relative_to(REPO) != REASSURES]
+    files = [p for package in PACKAGES for p in project_files(package) if p.relative_to(REPO) != REASSURES]
     assert len(files) > 20  # the walk saw the real tree
-    assert [hit for path in files for hit in reassuring_literals(path.read_text(), path.relative_to(REPO))] == []
-    assert "def reassure(" in (REPO / REASSURES).read_text()  # the one producer is where the test says
+    assert [hit for path in files for hit in reassuring_literals(read(path), path.relative_to(REPO))] == []
+    assert "def reassure(" in read(REPO / REASSURES)  # the one producer is where the test says
 
 
 def test_the_reassurance_check_sees_a_renderer_saying_all_clear_itself() -> None:
