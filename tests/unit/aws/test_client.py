@@ -21,6 +21,7 @@ from bot.aws.client import BackupService
 from bot.aws.plan import View
 from bot.domain.query import AGGREGATE_ALL, ANY, Period, RestoreFilter, State
 from bot.domain.results import FailureKind, JobsQuery, RegionFailure
+from tests.unit.aws.conftest import Held
 
 REGIONS = ("us-east-1", "eu-west-1", "ap-southeast-2")
 START = datetime(2027, 1, 1, tzinfo=UTC)
@@ -49,11 +50,11 @@ TOKENS = {"ListRestoreJobSummaries": "NextToken", "ListRestoreJobs": "nextToken"
 @dataclass
 class FakeBackup:
     """AWS Backup in memory: `answer` gives a request's chain of pages (or an error code); the NextToken is the next
-    page's index. `gate` (region -> Event) holds a region's requests until it is set."""
+    page's index. `gate` (region -> a hold, such as Held.hold) holds a region's requests until it returns."""
 
     answer: Answer
     requests: list[Request] = field(default_factory=list)
-    gate: dict[str, threading.Event] = field(default_factory=dict)
+    gate: dict[str, Callable[[], object]] = field(default_factory=dict)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def __call__(self, request: Any, event_name: str, **_: Any) -> AWSResponse:
@@ -64,7 +65,7 @@ class FakeBackup:
         with self.lock:
             self.requests.append((region, operation, params))
         if region in self.gate:
-            self.gate[region].wait(5)
+            self.gate[region]()
         pages = self.answer(region, operation, params)
         if isinstance(pages, str):
             body = {"__type": pages, "message": f"{pages} in {region}"}
@@ -81,14 +82,13 @@ class FakeBackup:
         return [p for r, op, p in self.requests if op == operation and region in (None, r)]
 
 
-# One loader for every test's session: reading botocore's model and endpoint files again costs ~70 ms a session.
-LOADER = botocore.session.Session().get_component("data_loader")
+# One loader for every test's session: reading botocore's model and endpoint files again costs ~50 ms a loader.
+pytestmark = pytest.mark.usefixtures("shared_loader")
 
 
 def service(fake: FakeBackup, **options: Any) -> BackupService:
     def session() -> boto3.session.Session:
         core = botocore.session.Session()
-        core.register_component("data_loader", LOADER)
         made = boto3.session.Session(aws_access_key_id="AKIATEST", aws_secret_access_key="s", region_name="us-east-1",
                                      botocore_session=core)
         made.events.register("before-send.backup", fake)  # every client of this session, before any socket
@@ -210,15 +210,18 @@ def test_the_page_cap_keeps_what_was_read_and_marks_the_region_truncated(close: 
     assert result.aws_calls == 4
 
 
-def test_a_region_that_has_not_answered_by_the_deadline_times_out_and_the_rest_count(close: list[BackupService]) -> None:
-    slow = threading.Event()
-    fake = FakeBackup(lambda region, op, params: by_type_pages(region, 1, 2), gate={"eu-west-1": slow})
+def test_a_region_that_has_not_answered_by_the_deadline_times_out_and_the_rest_count(close: list[BackupService],
+                                                                                     held: Held) -> None:
+    # eu-west-1's requests are held until the answer is over; the fan-out's wait ends once only they are left, as it
+    # would at the deadline.
+    fake = FakeBackup(lambda region, op, params: by_type_pages(region, 1, 2), gate={"eu-west-1": held.hold})
     backup = service(fake, deadline_seconds=0.3)
     close.append(backup)
     try:
         result = backup.restore_job_summaries(RestoreFilter(state=State.FAILED, regions=("us-east-1", "eu-west-1")))
     finally:
-        slow.set()
+        held.release()
+    assert len(held.timeouts) == 1 and held.timeouts[0] <= 0.3  # the fan-out waited by the answer's deadline
     assert result.failures == (RegionFailure("eu-west-1", FailureKind.TIMEOUT, "no answer within 0.3 s"),)
     assert {r.region for r in result.rows} == {"us-east-1"} and sum(r.count for r in result.rows) == 3
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
-import boto3
+import botocore.session
 import pytest
 from botocore.stub import Stubber
 
@@ -97,9 +97,12 @@ class Clock:
 
 
 class StubbedSession:
-    """A boto3 session whose sts and organizations clients are stubbed, counting the reads."""
+    """A boto3 session whose sts and organizations clients are stubbed, counting the reads. Each client is new (a
+    Stubber answers its own client), made by one botocore session the tests share: a new session of its own would read
+    botocore's model and endpoint files again (~50 ms a client)."""
 
-    def __init__(self, *, organization: dict[str, Any] | str) -> None:
+    def __init__(self, core: botocore.session.Session, *, organization: dict[str, Any] | str) -> None:
+        self.core = core
         self.region_name = "eu-west-1"
         self.organization = organization
         self.reads = 0
@@ -109,8 +112,8 @@ class StubbedSession:
         return self
 
     def client(self, service: str, **_: Any) -> Any:
-        real = boto3.session.Session(aws_access_key_id="a", aws_secret_access_key="b", region_name="eu-west-1")
-        client = real.client(service)
+        client = self.core.create_client(service, region_name="eu-west-1", aws_access_key_id="a",
+                                         aws_secret_access_key="b")
         stub = Stubber(client)
         if service == "sts":
             stub.add_response("get_caller_identity", {"Account": ME, "Arn": f"arn:aws:iam::{ME}:user/bot", "UserId": "U"})
@@ -125,8 +128,8 @@ class StubbedSession:
 CALLER_ARN = f"arn:aws:iam::{ME}:user/bot"
 
 
-def test_the_reader_asks_once_and_keeps_it_for_hours() -> None:
-    session, clock = StubbedSession(organization={"MasterAccountId": MANAGEMENT}), Clock()
+def test_the_reader_asks_once_and_keeps_it_for_hours(botocore_core: botocore.session.Session) -> None:
+    session, clock = StubbedSession(botocore_core, organization={"MasterAccountId": MANAGEMENT}), Clock()
     reader = IdentityReader(session, clock=clock)  # type: ignore[arg-type]
     member = replace(MEMBER, arn=CALLER_ARN)
     assert reader.current() == member and reader.current().principal() == "user bot"
@@ -154,8 +157,9 @@ def test_who_the_bot_runs_as_is_named_from_its_arn(arn: str | None, principal: s
     ("AccessDeniedException", NO_ORG_PERMISSION),
     ("AWSOrganizationsNotInUseException", CallerIdentity(account=ME, organization=False)),
 ])
-def test_the_reader_fails_soft_and_asks_again_sooner(error: str, identity: CallerIdentity) -> None:
-    session, clock = StubbedSession(organization=error), Clock()
+def test_the_reader_fails_soft_and_asks_again_sooner(error: str, identity: CallerIdentity,
+                                                     botocore_core: botocore.session.Session) -> None:
+    session, clock = StubbedSession(botocore_core, organization=error), Clock()
     reader = IdentityReader(session, clock=clock)  # type: ignore[arg-type]
     assert reader.current() == replace(identity, arn=CALLER_ARN)
     clock.now = RETRY_SECONDS

@@ -24,6 +24,7 @@ from bot.aws import testing
 from bot.aws.client import BackupService
 from bot.aws.testing import OWN, AccountSessions, RestoreTestingReader, describe_failure, role_arn
 from bot.domain.results import AccountFailure, FailureKind
+from tests.unit.aws.conftest import Held
 
 OWN_ID, MEMBER, DENIED = "111122223333", "444455556666", "777788889999"
 ROLE = "restores-reader"
@@ -140,19 +141,8 @@ class FakeAws:
 
 
 # One loader for every botocore session the tests make, the role sessions the reader makes too: reading botocore's
-# model and endpoint files again costs ~70 ms a session.
-LOADER = botocore.session.Session().get_component("data_loader")
-
-
-class SharedLoaderSession(botocore.session.Session):
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.register_component("data_loader", LOADER)
-
-
-@pytest.fixture(autouse=True)
-def _shared_loader(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(botocore.session, "Session", SharedLoaderSession)
+# model and endpoint files again costs ~50 ms a loader.
+pytestmark = pytest.mark.usefixtures("shared_loader")
 
 
 def backup_for(fake: FakeAws, **options: Any) -> BackupService:
@@ -280,19 +270,17 @@ def test_a_plan_jobs_are_cut_at_the_cap_and_the_plan_named_truncated(made: list[
     assert sum(j.restore_testing_plan_arn == quiet for j in result.jobs) == 3
 
 
-def test_a_region_that_has_not_answered_by_the_deadline_times_out(made: list[Any]) -> None:
-    release = threading.Event()
+def test_a_region_that_has_not_answered_by_the_deadline_times_out(made: list[Any], held: Held) -> None:
     fake = FakeAws([Plan(OWN_ID, "us-east-1", "nightly"), Plan(OWN_ID, "eu-west-1", "late")])
-
-    def slow(request: Any, **_: Any) -> None:
-        release.wait(5)  # then botocore goes on to the fake's answer
-
     reader = reader_for(fake, made, (OWN,), deadline_seconds=0.3)
-    reader.sessions.client(OWN, "eu-west-1").meta.events.register_first("before-send", slow)
+    # eu-west-1 is held until the read is over (then botocore goes on to the fake's answer); the fan-out's wait ends
+    # once only it is left, as it would at the deadline.
+    reader.sessions.client(OWN, "eu-west-1").meta.events.register_first("before-send", held.hold)
     try:
         result = reader.read((OWN,), REGIONS, WINDOW)
     finally:
-        release.set()
+        held.release()
+    assert len(held.timeouts) == 1 and held.timeouts[0] <= 0.3  # the fan-out waited by the reader's deadline
     assert result.failures == (AccountFailure(OWN, "eu-west-1", FailureKind.TIMEOUT, "no answer within 0.3 s"),)
     assert [p.name for p in result.plans] == ["nightly"]
 
