@@ -10,6 +10,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 
 from bot.aws.fanout import fan_out, never_late, reraise
+from tests.unit.aws.conftest import Held
 
 
 @pytest.fixture
@@ -69,17 +70,18 @@ def test_a_task_not_started_by_the_deadline_is_cancelled() -> None:
     assert ran == []  # cancelled while it waited for a thread
 
 
-def test_failures_keep_the_order_of_the_tasks_late_or_failed(pool: ThreadPoolExecutor) -> None:
-    release = threading.Event()
+def test_failures_keep_the_order_of_the_tasks_late_or_failed(pool: ThreadPoolExecutor, held: Held) -> None:
+    """Held ends the wait once only "y" (held) is left: what the deadline would leave, without waiting for it (the
+    tests above wait out real deadlines)."""
 
     def boom() -> None:
         raise ValueError("x")
 
     try:
-        _, failures = fan_out(pool, {"z": boom, "y": lambda: release.wait(5), "x": boom}, time.monotonic() + 0.2,
+        _, failures = fan_out(pool, {"z": boom, "y": held.hold, "x": boom}, time.monotonic() + 0.2,
                               late=late, failed=failed)
     finally:
-        release.set()
+        held.release()
     assert list(failures) == ["z", "y", "x"]
     assert failures["y"] == "late:y"
 
