@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import threading
-import time
 
 import pytest
 
@@ -59,15 +58,39 @@ def test_failures_are_not_cached() -> None:
     assert cache.get_or_compute(("k",), lambda: _RegionAnswer(calls=1)).calls == 1
 
 
-def test_single_flight_for_identical_concurrent_queries() -> None:
+class CountingLock:
+    """A lock that counts how often it was taken."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._changed = threading.Condition()
+        self.taken = 0
+
+    def __enter__(self) -> None:
+        self._lock.acquire()
+        with self._changed:
+            self.taken += 1
+            self._changed.notify_all()
+
+    def __exit__(self, *_: object) -> None:
+        self._lock.release()
+
+    def wait_taken(self, times: int, timeout: float) -> bool:
+        with self._changed:
+            return self._changed.wait_for(lambda: self.taken >= times, timeout)
+
+
+def test_single_flight_for_identical_concurrent_queries(monkeypatch: pytest.MonkeyPatch) -> None:
     cache = SummaryCache(60)
-    started = threading.Event()
+    # Each caller takes the cache's lock once to look (the one computing takes it again only after computing): the
+    # computation ends once all ten have looked, so the nine others found it in flight, not a finished entry.
+    lock = CountingLock()
+    monkeypatch.setattr(cache, "_lock", lock)
     computed = []
 
     def slow() -> _RegionAnswer:
         computed.append(1)
-        started.set()
-        time.sleep(0.2)
+        assert lock.wait_taken(10, timeout=5)
         return _RegionAnswer(rows=["x"], calls=3)
 
     results: list[_RegionAnswer] = []
