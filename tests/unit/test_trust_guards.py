@@ -100,7 +100,9 @@ def test_readyz_asks_slack_at_most_once_per_interval() -> None:
 
 def test_probes_do_not_pile_up_behind_a_hanging_slack() -> None:
     slack = _Slack(hang=True)
-    readiness = Readiness(slack, ttl=60.0, wait=0.2)  # type: ignore[arg-type]
+    # Slack hangs until released (30 s at most), so every probe waits out `wait` whatever its length: a short one
+    # decides nothing, it only ends the probes sooner.
+    readiness = Readiness(slack, ttl=60.0, wait=0.05)  # type: ignore[arg-type]
     results: list[tuple[bool, str]] = []
     started = time.monotonic()
     probes = [threading.Thread(target=lambda: results.append(readiness.check())) for _ in range(10)]
@@ -114,7 +116,7 @@ def test_probes_do_not_pile_up_behind_a_hanging_slack() -> None:
     slack.release.set()
     deadline = time.monotonic() + 5
     while readiness.check() != (True, "slack auth ok (team T0TEST)") and time.monotonic() < deadline:
-        time.sleep(0.05)
+        time.sleep(0.01)
     assert readiness.check()[0] is True and slack.calls == 1
 
 
