@@ -58,6 +58,9 @@ def create_app(
         return AuthorizeResult(enterprise_id=enterprise_id, team_id=team_id, bot_token=token)
 
     app = App(
+        # Named, so Bolt does not take the caller's file name from inspect.stack(), which reads the source of every
+        # frame on the stack (40 ms an App under pytest's deep stacks).
+        name="restores-bot",
         client=wiring.web_client,
         authorize=authorize,
         # auth.test at construction would crash-loop the process while Slack is unreachable.
