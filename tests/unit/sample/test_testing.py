@@ -217,8 +217,9 @@ def test_the_uncovered_plans_rds_selection_restored_nothing_for_eight_days() -> 
 
 
 def todays_healthy_job(now: datetime) -> RestoreJob | None:
-    [job] = [j for j in by_plan(now)[testing.HEALTHY_PLAN] if j.created.date() == TODAY] or [None]
-    return job
+    jobs = [j for j in by_plan(now)[testing.HEALTHY_PLAN] if j.created.date() == TODAY]
+    assert len(jobs) <= 1  # one run a day, one restore a run
+    return jobs[0] if jobs else None
 
 
 def test_a_run_moves_through_restore_validation_and_deletion_as_the_clock_does() -> None:
