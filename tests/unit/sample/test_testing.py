@@ -4,6 +4,7 @@ against botocore's backup model."""
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
@@ -30,11 +31,17 @@ REGIONS = {
 }
 
 
+@functools.cache
+def jobs_at(now: datetime) -> tuple[RestoreJob, ...]:
+    """sample_testing_jobs(now), computed once a moment (frozen records in a tuple: nothing a test can change)."""
+    return tuple(sample_testing_jobs(now))
+
+
 def by_plan(now: datetime = NOW) -> dict[str, list[RestoreJob]]:
     """The jobs at ``now`` by the name of the plan that started them, oldest first."""
     names = {plan.arn: plan.name for plan in sample_testing_plans(now)}
     grouped: dict[str, list[RestoreJob]] = {name: [] for name in names.values()}
-    for job in sorted(sample_testing_jobs(now), key=lambda j: j.created):
+    for job in sorted(jobs_at(now), key=lambda j: j.created):
         assert job.restore_testing_plan_arn is not None
         grouped[names[job.restore_testing_plan_arn]].append(job)
     return grouped
@@ -78,7 +85,7 @@ def test_the_clock_is_read_as_utc() -> None:
     sydney = NOW.astimezone(timezone(timedelta(hours=11)))
     assert sample_testing_plans(naive) == sample_testing_plans(sydney) == sample_testing_plans(NOW)
     assert sample_testing_selections(naive) == sample_testing_selections(sydney) == sample_testing_selections(NOW)
-    assert sample_testing_jobs(naive) == sample_testing_jobs(sydney) == sample_testing_jobs(NOW)
+    assert sample_testing_jobs(naive) == sample_testing_jobs(sydney) == list(jobs_at(NOW))
 
 
 def test_selections_name_the_types_their_plans_restore() -> None:
@@ -120,7 +127,7 @@ def test_served_plans_and_selections_fit_the_model() -> None:
 
 def test_jobs_are_the_plans_runs_each_started_just_after_the_hour() -> None:
     plans = {p.name: p for p in sample_testing_plans(NOW)}
-    jobs = sample_testing_jobs(NOW)
+    jobs = jobs_at(NOW)
     assert len({j.job_id for j in jobs}) == len(jobs)
     for name, started in by_plan().items():
         plan = plans[name]
@@ -139,14 +146,14 @@ def test_jobs_are_the_plans_runs_each_started_just_after_the_hour() -> None:
 
 
 def test_served_jobs_fit_the_model() -> None:
-    api = BackupApi(jobs=sample_testing_jobs(NOW), now=NOW, page_size=1000)
+    api = BackupApi(jobs=jobs_at(NOW), now=NOW, page_size=1000)
     rows = 0
     for region in sorted(set(REGIONS.values())):
         body = api.list_restore_jobs(region, {})
         conforms(body, "ListRestoreJobs")
         rows += len(body["RestoreJobs"])
         assert all(r["CreatedBy"]["RestoreTestingPlanArn"].startswith(f"arn:aws:backup:{region}:") for r in body["RestoreJobs"])
-    assert rows == len(sample_testing_jobs(NOW))
+    assert rows == len(jobs_at(NOW))
 
 
 def test_the_healthy_plan_restores_validates_and_cleans_up_every_day() -> None:
@@ -252,8 +259,8 @@ def test_a_run_moves_through_restore_validation_and_deletion_as_the_clock_does()
 def test_later_moments_only_add_jobs() -> None:
     def identities(now: datetime) -> dict[str, tuple[object, ...]]:
         return {j.job_id: (j.created, j.region, j.resource_type, j.recovery_point_arn, j.source_resource_arn)
-                for j in sample_testing_jobs(now)}
+                for j in jobs_at(now)}
 
     earlier, later = identities(NOW - timedelta(hours=6)), identities(NOW)
     assert earlier.items() <= later.items() and len(later) > len(earlier)
-    assert sample_testing_jobs(NOW) == sample_testing_jobs(NOW)  # drawn, not random
+    assert tuple(sample_testing_jobs(NOW)) == jobs_at(NOW)  # drawn, not random: a fresh computation is the same
