@@ -47,9 +47,9 @@ class Sent:
 
 @dataclass
 class Slack:
-    """files.getUploadURLExternal, files.completeUploadExternal and the upload URLs, in memory. `refuse[method]` makes that method answer
-    ok=false with the code; `upload_status` is the upload URL's status; `upload_error` is raised instead of answering
-    it (the connection failed)."""
+    """files.getUploadURLExternal, files.completeUploadExternal and the upload URLs, in memory. `refuse[method]`
+    makes that method answer ok=false with the code; `upload_status` is the upload URL's status; `upload_error` is
+    raised instead of answering it (the connection failed)."""
 
     refuse: dict[str, str] = field(default_factory=dict)
     upload_status: int = 200
