@@ -1,13 +1,12 @@
-"""The poll's arithmetic: each (region, account)'s window from its checkpoint, and which alerts share a reply."""
+"""The poll's arithmetic: each (region, account)'s window from its checkpoint, its time on AWS, its summary. Which
+alerts share a reply: tests/unit/alerts/test_delivery.py."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from bot.alerts.poll import MAX_CATCH_UP, OVERLAP, REPLY_JOBS, PollRun, Window, plan_windows, poll_deadline, reply_groups
+from bot.alerts.poll import MAX_CATCH_UP, OVERLAP, PollRun, Window, plan_windows, poll_deadline
 from bot.config import load_settings
-from bot.domain.results import RestoreJobRow
-from bot.store.alerts import JOB, Delivery, job_payload
 
 NOW = datetime(2027, 1, 1, 0, 2, tzinfo=UTC)  # just after a New Year's midnight: windows cross days and years
 A, B, C, D = ("us-east-1", ""), ("eu-west-1", ""), ("us-east-1", "444455556666"), ("eu-west-1", "444455556666")
@@ -29,22 +28,6 @@ def test_windows_overlap_the_last_poll_and_catch_up_at_most_a_day() -> None:
 
 def test_a_pair_never_polled_starts_now() -> None:
     assert plan_windows([A], {}, NOW) == {A: Window(NOW - OVERLAP, NOW)}
-
-
-def _delivery(n: int, status: str, message: str) -> Delivery:
-    job = RestoreJobRow(region="us-east-1", account_id="111122223333", job_id=f"j{n}", status=status,
-                        status_message=message, resource_type="EBS", created=NOW, resource_arn="")
-    return Delivery(n, f"us-east-1/j{n}", "C1", JOB, "pending", job_payload(job), None, None, None, None, 0)
-
-
-def test_replies_group_one_state_and_reason_with_ids_taken_out_and_stay_small() -> None:
-    kms = [_delivery(n, "FAILED", f"Access denied to KMS key arn:aws:kms:us-east-1:111122223333:key/{n}")
-           for n in range(REPLY_JOBS + 3)]
-    aborted = [_delivery(100, "ABORTED", "Access denied to KMS key arn:aws:kms:us-east-1:111122223333:key/1")]
-    other = [_delivery(200, "FAILED", "Insufficient capacity")]
-    groups = reply_groups(kms + aborted + other)
-    assert [len(g) for g in groups] == [REPLY_JOBS, 3, 1, 1]
-    assert {d.id for d in groups[0] + groups[1]} == {d.id for d in kms}
 
 
 def test_a_poll_is_given_most_of_an_interval_on_aws_within_bounds() -> None:
