@@ -9,6 +9,7 @@ slack_sdk's, with the bot's client's retries; only the POST of the bytes is urll
 
 from __future__ import annotations
 
+import http.client
 import logging
 import urllib.request
 from urllib.error import URLError
@@ -40,7 +41,9 @@ def slack_upload(client: WebClient, channel: str) -> Upload:
             advice = hint(code, scope=SCOPE)
             log.warning("export upload refused channel=%s error=%s%s", channel, code, f" ({advice})" if advice else "")
             return Uploaded(code, advice)
-        except (URLError, OSError) as error:  # the upload URL refused the bytes, or Slack is unreachable
+        # The upload URL refused the bytes, or Slack is unreachable; http.client's own errors (IncompleteRead,
+        # BadStatusLine...) come from reading the answer, which urllib does not wrap in URLError.
+        except (URLError, OSError, http.client.HTTPException) as error:
             log.warning("export upload failed channel=%s error=%s", channel, type(error).__name__)
             return Uploaded(type(error).__name__)
         log.info("export uploaded channel=%s files=%d bytes=%d", channel, len(files), sum(f.size for f in files))

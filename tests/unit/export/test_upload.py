@@ -6,6 +6,7 @@ answer."""
 
 from __future__ import annotations
 
+import http.client
 import io
 import json
 import logging
@@ -245,6 +246,9 @@ def test_an_upload_url_that_does_not_take_the_bytes_stops_the_upload_before_anyt
     (URLError(ConnectionRefusedError(111, "Connection refused")), "URLError"),
     (TimeoutError("The read operation timed out"), "TimeoutError"),
     (ConnectionResetError(104, "Connection reset by peer"), "ConnectionResetError"),
+    # Raised by http.client while reading the answer: urllib wraps only what happens while sending.
+    (http.client.IncompleteRead(b"par", 10), "IncompleteRead"),
+    (http.client.BadStatusLine("HTTP/1.1 2x0"), "BadStatusLine"),
 ])
 def test_an_upload_url_out_of_reach_comes_back_as_its_error_name_never_raised(
     slack: Slack, caplog: pytest.LogCaptureFixture, raised: BaseException, error: str
