@@ -177,16 +177,29 @@ class ProtectedResources(BackupApiCore):
         """The Resource Groups Tagging API's GetResources (JSON 1.1) in ``region``: the caller's resources with every
         tag filter matched (a key, and one of its values when given), by ARN, in pages of ResourcesPerPage."""
         caller = caller if caller is not None else self.caller_account
+        try:
+            return self._get_resources(region, caller, body)
+        except ApiError as error:  # the Tagging API names a bad parameter InvalidParameterException, not Backup's name
+            if error.error_type != "InvalidParameterValueException":
+                raise
+            raise ApiError(400, "InvalidParameterException", error.message) from None
+
+    def _get_resources(self, region: str, caller: str, body: Mapping[str, Any]) -> dict[str, Any]:
         filters = body.get("TagFilters") or []
         if not isinstance(filters, list) or len(filters) > TAG_FILTERS_MAX:
             raise invalid("TagFilters", str(filters)[:80], f"at most {TAG_FILTERS_MAX} filters")
+        for tag_filter in filters:  # TagFilter: Key (string) and Values (a list of strings), as the model has it
+            values = tag_filter.get("Values", []) if isinstance(tag_filter, dict) else None
+            if not (isinstance(tag_filter, dict) and isinstance(tag_filter.get("Key"), str) and isinstance(values, list)
+                    and all(isinstance(v, str) for v in values)):
+                raise invalid("TagFilters", str(tag_filter)[:80], "each filter is a Key and a list of Values")
         size = body.get("ResourcesPerPage", TAGGED_MAX_RESULTS)
         if not isinstance(size, int) or not 1 <= size <= TAGGED_MAX_RESULTS:
             raise invalid("ResourcesPerPage", str(size), f"must be an integer between 1 and {TAGGED_MAX_RESULTS}")
 
         def matches(resource: ProtectedResourceRecord) -> bool:
             tags = dict(resource.tags)
-            return all(f.get("Key") in tags and (not f.get("Values") or tags[f["Key"]] in f["Values"]) for f in filters)
+            return all(f["Key"] in tags and (not f.get("Values") or tags[f["Key"]] in f["Values"]) for f in filters)
 
         with self._resources_lock:
             rows = [r for r in self._resources.get((region, caller), []) if matches(r)]

@@ -3,6 +3,7 @@ plans in a region (the operations take no account) and their resource selections
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Mapping
 from typing import Any, Final
 
@@ -42,7 +43,8 @@ class RestoreTesting(BackupApiCore):
     def get_restore_testing_plan(self, region: str, caller: str | None, name: str) -> dict[str, Any]:
         """GET /restore-testing/plans/{name} in ``region``: one of the caller's plans, or 404."""
         plan = self._plan(region, caller if caller is not None else self.caller_account, name)
-        return {"RestoreTestingPlan": {**_plan_row(plan), "RecoveryPointSelection": _RECOVERY_POINT_SELECTION}}
+        selection = copy.deepcopy(_RECOVERY_POINT_SELECTION)  # each answer its own: a caller may change what it got
+        return {"RestoreTestingPlan": {**_plan_row(plan), "RecoveryPointSelection": selection}}
 
     def list_restore_testing_selections(
         self, region: str, caller: str | None, plan_name: str, params: Mapping[str, str]

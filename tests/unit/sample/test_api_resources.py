@@ -429,10 +429,15 @@ def test_get_resources_takes_the_most_filters_the_model_allows() -> None:
     assert get_resources(tagged_api(), TagFilters=filters) == [sorted([DB, FILES])]
 
 
-@pytest.mark.xfail(strict=True, reason="bot/sample/api_resources.py get_resources answers Backup's "
-                   "InvalidParameterValueException; the Tagging API's GetResources has InvalidParameterException")
-def test_get_resources_refuses_with_the_tagging_services_error_name() -> None:
-    error = refused(lambda: tagged_api().get_resources(REGION, None, {"ResourcesPerPage": 0}))
+@pytest.mark.parametrize("body", [
+    {"ResourcesPerPage": 0}, {"TagFilters": ["team"]}, {"TagFilters": [{"Key": ["team"]}]},
+    {"TagFilters": [{"Key": "team", "Values": "pay"}]}, {"TagFilters": [{"Values": ["x"]}]},
+])
+def test_get_resources_refuses_with_the_tagging_services_error_name(body: dict[str, object]) -> None:
+    """A malformed request is the Tagging API's 400 (InvalidParameterException), never a crash, and a Values given
+    as a string is refused, not matched as a substring."""
+    error = refused(lambda: tagged_api().get_resources(REGION, None, body))
+    assert (error.status, error.error_type) == (400, "InvalidParameterException")
     assert error.error_type in [e.name for e in TAGGING.operation_model("GetResources").error_shapes]
 
 
