@@ -361,3 +361,67 @@ def test_the_reassurance_check_sees_a_renderer_saying_all_clear_itself() -> None
         "bot/x/render.py:4: ':white_check_mark: *All clear* on '", "bot/x/render.py:5: ': all clear'",
         "bot/x/render.py:8: 'No failed jobs'", "bot/x/render.py:8: '✅ fine'", "bot/x/render.py:8: 'Restores work: yes'",
     ]
+
+
+# Modules with logic that the unit tier cannot hold (it opens no socket and starts no process), and where they are
+# tested instead. Every other module of bot/ with a function or a method has its mirror in tests/unit
+# (tests/unit/<package>/test_<module>.py: a mixin such as bot/sample/api_jobs.py is tested through the class it
+# makes up) or is imported by a unit test.
+TESTED_OUTSIDE_THE_UNIT_TIER = {
+    "bot.__main__": "the CLI: its commands, exit codes and processes (tests/e2e/test_cli.py)",
+    "bot.sample.emulator": "serves the sample APIs over HTTP (tests/integration, and every scenario test as the fake)",
+}
+MIGRATIONS = "bot.store.migrations."  # revision files: loaded by Alembic, run by tests/unit/store/test_migrations.py
+
+
+def unit_tested(test_files: Sequence[Path]) -> set[str]:
+    """The modules the unit tests import: `import a.b`, `from a import b` (a and a.b: b may be a module)."""
+    found: set[str] = set()
+    for path in test_files:
+        for node in nodes(tree(read(path)), (ast.Import, ast.ImportFrom)):
+            if isinstance(node, ast.Import):
+                found.update(alias.name for alias in node.names)
+            elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+                found.add(node.module)
+                found.update(f"{node.module}.{alias.name}" for alias in node.names)
+    return found
+
+
+def with_logic(path: Path) -> bool:
+    return bool(nodes(tree(read(path)), (ast.FunctionDef, ast.AsyncFunctionDef)))
+
+
+def mirror(path: Path) -> Path:
+    """bot/<package>/<module>.py -> tests/unit/<package>/test_<module>.py"""
+    relative = path.relative_to(REPO / "bot")
+    return REPO / "tests" / "unit" / relative.parent / f"test_{relative.name}"
+
+
+def test_every_module_with_logic_has_a_unit_test() -> None:
+    tested = unit_tested(sorted((REPO / "tests" / "unit").rglob("test_*.py")))
+    untested = [
+        name for path in project_files("bot")
+        if with_logic(path) and not (name := module_name(path)).startswith(MIGRATIONS)
+        and name not in tested and not mirror(path).exists() and name not in TESTED_OUTSIDE_THE_UNIT_TIER
+    ]
+    assert untested == [], f"modules with logic that no unit test imports: {untested}"
+    assert set(TESTED_OUTSIDE_THE_UNIT_TIER) <= {module_name(path) for path in project_files("bot")}  # none stale
+
+
+def test_the_unit_test_check_sees_imports_of_every_form(tmp_path: Path) -> None:
+    sample = tmp_path / "test_sample.py"
+    sample.write_text("import bot.a.b\nfrom bot.c import d\nfrom . import e\n\ndef test_x():\n    from bot.f import g\n")
+    assert unit_tested([sample]) == {"bot.a.b", "bot.c", "bot.c.d", "bot.f", "bot.f.g"}
+    constants = tmp_path / "constants.py"
+    constants.write_text("X = 1\n")
+    assert with_logic(sample) and not with_logic(constants)
+
+
+def test_the_tree_keeps_its_shape() -> None:
+    """Issue 18's rooms, kept: at most 8 modules loose at bot/'s root (`__init__` included), the rest in packages;
+    no module of bot/ or handlers/ over 500 lines (a longer one holds two ideas: split it where they part)."""
+    loose = sorted(path.stem for path in (REPO / "bot").glob("*.py"))
+    assert len(loose) <= 8, f"bot/ has {len(loose)} loose modules: {loose}"
+    long = {str(path.relative_to(REPO)): lines for package in PACKAGES for path in project_files(package)
+            if (lines := len(read(path).splitlines())) > 500}
+    assert long == {}, f"modules over 500 lines: {long}"
