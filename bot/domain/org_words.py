@@ -11,9 +11,10 @@ from bot.domain.ids import ACCOUNT_ID_RE
 from bot.domain.organization import OU_ID_RE
 from bot.domain.query_errors import ParseError
 
-# botocore's model (organizations 2016-11-28): AccountName is 1-50, OrganizationalUnitName 1-128 printable ASCII.
-ACCOUNT_NAME_RE: Final = re.compile(r"\A[\x20-\x7e]{1,50}\Z")
-UNIT_NAME_RE: Final = re.compile(r"\A[\x20-\x7e]{1,128}\Z")
+# botocore's model (organizations 2016-11-28): AccountName and OrganizationalUnitName are 1-128 characters of any kind
+# ([\s\S]*: non-ASCII names included). Control characters, which no name in a typed command holds, are refused.
+ACCOUNT_NAME_RE: Final = re.compile(r"\A[^\x00-\x1f\x7f]{1,128}\Z")
+UNIT_NAME_RE: Final = re.compile(r"\A[^\x00-\x1f\x7f]{1,128}\Z")
 ACCOUNT_WORDS: Final = "`account:` with 12 digits, an account's name (`account:prod-payments`), `ANY` or `AGGREGATE_ALL`"
 UNIT_WORDS: Final = ("`ou:` with an organisational unit's name (`ou:Production`, nested OUs included) or id "
                      "(`ou:ou-ab12-cd34ef56`)")
@@ -21,16 +22,16 @@ UNIT_WORDS: Final = ("`ou:` with an organisational unit's name (`ou:Production`,
 
 def is_account_name(value: str) -> bool:
     """Whether `account:value` names an account by name: not an id, not a wildcard, not a mistyped id (digits with
-    separators: `1234-5678-9012` is refused with the id suggested)."""
+    separators, in any script: `1234-5678-9012` is refused with the id suggested)."""
     if ACCOUNT_ID_RE.match(value) or value.upper() in ("ANY", "AGGREGATE_ALL"):
         return False
-    return not re.fullmatch(r"[0-9\s\-_.]+", value)
+    return not re.fullmatch(r"[\d\s\-_.]+", value)  # \d: digits of any script (１２３…) are a mistyped id too
 
 
 def parse_account_name(value: str, token: str) -> str:
     name = value.strip()
     if not ACCOUNT_NAME_RE.match(name):
-        raise ParseError(token, "is not an AWS account id or account name (names are 1-50 printable characters)",
+        raise ParseError(token, "is not an AWS account id or account name (names are 1-128 characters)",
                          ACCOUNT_WORDS)
     return name
 
@@ -44,7 +45,7 @@ def parse_unit(value: str, token: str) -> str:
                              UNIT_WORDS)
         return unit.lower()
     if not UNIT_NAME_RE.match(unit):
-        raise ParseError(token, "is not an organisational unit name (1-128 printable characters)", UNIT_WORDS)
+        raise ParseError(token, "is not an organisational unit name (1-128 characters)", UNIT_WORDS)
     return unit
 
 

@@ -324,7 +324,11 @@ class Once:
 
 
 _QUOTES = str.maketrans({"“": '"', "”": '"', "„": '"', "‘": "'", "’": "'"})
-_TOKEN_RE = re.compile(r"""[^\s"']*(?:"[^"]*"|'[^']*')[^\s"']*|\S+""")
+# A token with quoted parts ("Storage Gateway", 'Team A'), else any run of non-space. An apostrophe inside a word
+# (O'Brien) is part of the word, and opens no quote.
+_PLAIN = r"""(?:[^\s"']|(?<=\w)'(?=\w))"""
+_QUOTED = r"""(?:"[^"]*"|(?<!\w)'[^']*')"""
+_TOKEN_RE = re.compile(rf"{_PLAIN}*(?:{_QUOTED}{_PLAIN}*)+|\S+")
 
 STATE_WORDS = {state.lower(): state for state in JOB_STATES}
 BARE_WORDS = sorted(STATE_WORDS) + list(SPANS) + sorted(k for k in TYPE_ALIASES if len(k) <= 15) + list(FLAGS)
@@ -338,9 +342,15 @@ ACCEPTED_OVERVIEW = (
 )
 
 
+_QUOTED_RE = re.compile(r""""([^"]*)"|(?<!\w)'([^']*)'""")
+# A quote left over once the pairs are gone is dropped, except an apostrophe inside a word (an account named O'Brien).
+_STRAY_QUOTE_RE = re.compile(r""""|(?<!\w)'|'(?!\w)""")
+
+
 def tokenize(text: str) -> list[str]:
-    """Split on white space, keeping quoted values ("Storage Gateway") together; never raises."""
-    return [token.replace('"', "").replace("'", "") for token in _TOKEN_RE.findall(text.translate(_QUOTES))]
+    """Split on white space, keeping quoted values ("Storage Gateway", 'Team A') together; never raises."""
+    return [_STRAY_QUOTE_RE.sub("", _QUOTED_RE.sub(lambda m: m[1] if m[1] is not None else m[2], token))
+            for token in _TOKEN_RE.findall(text.translate(_QUOTES))]
 
 
 def suggest(word: str, vocabulary: list[str] | tuple[str, ...]) -> str | None:

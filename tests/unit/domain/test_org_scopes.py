@@ -87,7 +87,7 @@ def test_names_and_units_are_kept_as_typed_and_round_trip() -> None:
     # A mistyped id is still an id, with the digits suggested; a name too long for AWS is refused.
     with pytest.raises(ParseError, match="Did you mean `123456789012`"):
         parse_command("account:1234-5678-9012", REGIONS)
-    for text, problem in (("account:" + "x" * 51, "account name"), ("ou:ou-bad", "organisational unit id"),
+    for text, problem in (("account:" + "x" * 129, "account name"), ("ou:ou-bad", "organisational unit id"),
                           ("ou:Production account:AGGREGATE_ALL", "sums every account"),
                           ("ou:Production ou:Data", "conflicts with `ou:Production`")):
         with pytest.raises(ParseError, match=problem):
