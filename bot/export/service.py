@@ -168,13 +168,19 @@ class ExportService:
                 by_region.setdefault(row.region, set()).add(row.account_id)
         found = sorted(set().union(*by_region.values())) if by_region else []
         failed = {failure.region for failure in summary.failures}
-        chains = [Chain(r, a) for r in flt.regions for a in (found if r in failed else sorted(by_region.get(r, ())))]
+        # A region whose summaries hit the page cap named only some of its accounts: it is read for every account
+        # found anywhere, and said so.
+        cut = [region for region in flt.regions if region in summary.truncated and region not in failed]
+        chains = [Chain(r, a) for r in flt.regions
+                  for a in (found if r in failed or r in cut else sorted(by_region.get(r, ())))]
         # AWS's summaries end with yesterday (UTC) and span 14 days: accounts whose jobs are all outside are not found.
         older = " older than 14 days or" if days > 14 else ""
         notes = [f"the accounts come from AWS's 14-day restore job summaries: an account whose jobs are all{older} "
                  "from today is not listed"]
         notes += [f"{f.region}: the accounts with jobs could not be listed ({f.message}); only accounts found in other "
                   "regions were read there" for f in summary.failures if found]
+        notes += [f"{region}: AWS's summaries there were cut at the page limit, so an account found only on the pages "
+                  "not read is not listed; every account found in any region was read there" for region in cut]
         if summary.only_account is not None:
             notes.append(summary.only_account.note)
         unasked = tuple(

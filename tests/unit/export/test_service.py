@@ -125,14 +125,14 @@ def export(service: ExportService, access: Access, query: ExportQuery) -> tuple[
 
 
 def summary_of(rows: list[tuple[str, str, int]], failures: tuple[RegionFailure, ...] = (), calls: int = 4,
-               only_account: OnlyAccount | None = None) -> Callable[..., SummaryResult]:
+               only_account: OnlyAccount | None = None, truncated: tuple[str, ...] = ()) -> Callable[..., SummaryResult]:
     """A restore_job_summaries answering (region, account, count) rows of the by-account view."""
 
     def answer(flt: RestoreFilter, views: tuple[View, ...] = ()) -> SummaryResult:
         made = tuple(SummaryRow(region, account, "COMPLETED", "EBS", count, AWS_NOW - timedelta(days=14), AWS_NOW)
                      for region, account, count in rows)
         return SummaryResult(flt, Period.FOURTEEN_DAYS, (), failures, aws_calls=calls, account_rows=made,
-                             only_account=only_account)
+                             only_account=only_account, truncated=truncated)
 
     return answer
 
@@ -247,6 +247,19 @@ def test_a_region_whose_summaries_failed_is_read_for_every_account_found_elsewhe
                                "(ThrottlingException, 3 attempts)); only accounts found in other regions were read "
                                "there")
     assert result.notes[1] in trailer and result.unasked == ()
+
+
+def test_a_region_whose_summaries_were_cut_at_the_page_limit_is_read_for_every_account_found_and_says_so() -> None:
+    east, west = Region("us-east-1", {A: 1, B: 1}), Region("eu-west-1", {A: 2, B: 2, C: 2})
+    service, access = make(backup_of(east, west, summaries=summary_of(
+        [("us-east-1", A, 1), ("us-east-1", B, 4), ("eu-west-1", C, 2)], truncated=("eu-west-1",))))
+    result, rows, trailer = export(service, access, ExportQuery(30, REGIONS, ANY))
+    assert east.chains() == {("us-east-1", A), ("us-east-1", B)}  # a whole region: its own accounts only
+    assert west.chains() == {("eu-west-1", A), ("eu-west-1", B), ("eu-west-1", C)}
+    assert {r[ID] for r in rows} == served([east, west], {A, B, C})
+    note = ("eu-west-1: AWS's summaries there were cut at the page limit, so an account found only on the pages not "
+            "read is not listed; every account found in any region was read there")
+    assert note in result.notes and note in trailer
 
 
 def test_with_no_account_found_a_region_whose_summaries_failed_is_not_read_and_named_as_not_read() -> None:
