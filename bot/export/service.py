@@ -64,8 +64,14 @@ class ExportService:
         return self._run(query, access, Parts(None, 1, spool=lambda: out))
 
     def spool(self, query: ExportQuery, access: Access) -> ExportResult:
-        """The export as parts of at most `part_bytes`, rewound for uploading; the caller closes them."""
-        return self._run(query, access, Parts(self.part_bytes, self.max_parts))
+        """The export as parts of at most `part_bytes`, rewound for uploading; the caller closes them. A read that
+        raises (a full disk, say) closes what was spooled before the error goes on: no result holds the parts yet."""
+        parts = Parts(self.part_bytes, self.max_parts)
+        try:
+            return self._run(query, access, parts)
+        except BaseException:
+            parts.close()
+            raise
 
     def answer(
         self,

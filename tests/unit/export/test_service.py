@@ -455,3 +455,28 @@ def test_the_parts_are_closed_when_the_upload_raises() -> None:
     with pytest.raises(RuntimeError, match="boom"):
         answer(service, access, upload, ExportQuery(7, REGIONS, A))
     assert handed and all(f.data.closed for f in handed)
+
+
+def test_the_spooled_parts_are_closed_when_the_read_raises(monkeypatch: pytest.MonkeyPatch) -> None:
+    """No result holds the parts yet when writing a row raises (a full disk, a directory that fails): they are
+    closed before the error goes on, not left to the collector."""
+    import tempfile
+
+    import bot.export.table
+
+    spooled: list[tempfile.SpooledTemporaryFile[bytes]] = []
+
+    def spool(max_size: int = 0) -> tempfile.SpooledTemporaryFile[bytes]:
+        spooled.append(tempfile.SpooledTemporaryFile(max_size=max_size))  # noqa: SIM115  (closed by the service)
+        return spooled[-1]
+
+    monkeypatch.setattr(bot.export.table, "SpooledTemporaryFile", spool)
+    service, access = make(backup_of(Region("us-east-1", {A: 3}), Region("eu-west-1", {})))
+
+    def unreadable(_account: str) -> str:
+        raise OSError(28, "No space left on device")
+
+    service.account_name = unreadable
+    with pytest.raises(OSError, match="No space left"):
+        service.spool(ExportQuery(7, REGIONS, A), access)
+    assert spooled and all(part.closed for part in spooled)
