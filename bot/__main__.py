@@ -269,8 +269,9 @@ def cmd_export(args: argparse.Namespace) -> int:
     """Every restore job of a window as one CSV file on stdout (`> restores.csv`), streamed whatever its size; its
     trailer, also on stderr, states the window and what was not read (exit 1 when a region or account failed)."""
     from bot.domain.access import OutOfScope
-    from bot.domain.query import ParseError, tokenize
+    from bot.domain.query import ParseError
     from bot.domain.regions import partitions_of
+    from bot.domain.tokens import tokenize
     from bot.export.grammar import EXPORT_ACCEPTED, parse_export
     from bot.export.render import trailer
     from bot.wiring import Wiring

@@ -26,10 +26,9 @@ from bot.domain.query import (
     parse_region,
     parse_span,
     squash,
-    suggest,
-    tokenize,
 )
 from bot.domain.regions import partitions_of
+from bot.domain.tokens import suggest, tokenize
 from bot.export.grammar import ExportQuery, parse_export
 from bot.recoverability.grammar import RECOVERABILITY_VERBS, CoverageQuery, ResourceQuery, parse_recoverability
 from bot.restore_testing.grammar import TestsQuery, parse_tests

@@ -4,7 +4,8 @@ last 14 full UTC days, one bar per day. A window word is refused by name, not by
 from __future__ import annotations
 
 from bot.answers.grammar import parse_command
-from bot.domain.query import WINDOW_RE, ParseError, RestoreFilter, tokenize
+from bot.domain.query import WINDOW_RE, ParseError, RestoreFilter
+from bot.domain.tokens import tokenize
 
 CHART_ACCEPTED = (
     "a filter without a window, e.g. `type:EBS account:ANY` or `failed eu-west-1` (or `daily`): a chart is always "

@@ -3,7 +3,6 @@ RestoreFilter, or a ParseError with a hint. bot/answers/grammar.py says which ki
 
 from __future__ import annotations
 
-import difflib
 import re
 from dataclasses import dataclass
 from enum import StrEnum
@@ -13,6 +12,7 @@ from bot.domain.org_words import is_account_name, parse_account_name, parse_unit
 from bot.domain.query_errors import ParseError as ParseError
 from bot.domain.query_errors import shorten as shorten
 from bot.domain.regions import known_regions, region_partitions
+from bot.domain.tokens import suggest
 
 # The slash command's name; Slack sends it with every command, this is what the bot's own texts say.
 COMMAND = "/restores"
@@ -323,13 +323,6 @@ class Once:
         self.sources[key] = token
 
 
-_QUOTES = str.maketrans({"“": '"', "”": '"', "„": '"', "‘": "'", "’": "'"})
-# A token with quoted parts ("Storage Gateway", 'Team A'), else any run of non-space. An apostrophe inside a word
-# (O'Brien) is part of the word, and opens no quote.
-_PLAIN = r"""(?:[^\s"']|(?<=\w)'(?=\w))"""
-_QUOTED = r"""(?:"[^"]*"|(?<!\w)'[^']*')"""
-_TOKEN_RE = re.compile(rf"{_PLAIN}*(?:{_QUOTED}{_PLAIN}*)+|\S+")
-
 STATE_WORDS = {state.lower(): state for state in JOB_STATES}
 BARE_WORDS = sorted(STATE_WORDS) + list(SPANS) + sorted(k for k in TYPE_ALIASES if len(k) <= 15) + list(FLAGS)
 ACCEPTED_OVERVIEW = (
@@ -340,25 +333,6 @@ ACCEPTED_OVERVIEW = (
     "`subscribe digest|alerts`, `unsubscribe digest|alerts`, `subscriptions`, `resource <ARN | name>`, "
     "`coverage [type:…] [account:…] [30d|90d|180d]`, `export [7d|30d|90d] [account:…]`"
 )
-
-
-_QUOTED_RE = re.compile(r""""([^"]*)"|(?<!\w)'([^']*)'""")
-# A quote left over once the pairs are gone is dropped, except an apostrophe inside a word (an account named O'Brien).
-_STRAY_QUOTE_RE = re.compile(r""""|(?<!\w)'|'(?!\w)""")
-
-
-def tokenize(text: str) -> list[str]:
-    """Split on white space, keeping quoted values ("Storage Gateway", 'Team A') together; never raises."""
-    return [_STRAY_QUOTE_RE.sub("", _QUOTED_RE.sub(lambda m: m[1] if m[1] is not None else m[2], token))
-            for token in _TOKEN_RE.findall(text.translate(_QUOTES))]
-
-
-def suggest(word: str, vocabulary: list[str] | tuple[str, ...]) -> str | None:
-    matches = difflib.get_close_matches(word.lower(), [v.lower() for v in vocabulary], n=1, cutoff=0.6)
-    if not matches:
-        return None
-    lowered = {v.lower(): v for v in vocabulary}
-    return lowered[matches[0]]
 
 
 class FilterBuilder:

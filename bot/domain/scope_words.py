@@ -18,8 +18,8 @@ from bot.domain.query import (
     parse_account,
     parse_region,
     squash,
-    suggest,
 )
+from bot.domain.tokens import suggest
 
 
 class ScopeWords:

@@ -16,11 +16,11 @@ from bot.domain.query import (
     parse_region,
     parse_resource_type,
     squash,
-    suggest,
 )
 from bot.domain.recoverability import ARN_RE, COVERAGE_WINDOWS
 from bot.domain.regions import known_regions, region_partitions
 from bot.domain.scope_words import ScopeWords
+from bot.domain.tokens import suggest
 
 RECOVERABILITY_VERBS = ("resource", "coverage")
 RESOURCE_ACCEPTED = ("`resource` with a protected resource's full ARN or a part of its name or id (like `orders-db`), "

@@ -22,8 +22,8 @@ from bot.domain.query import (
     parse_resource_type,
     shorten,
     squash,
-    suggest,
 )
+from bot.domain.tokens import suggest
 
 
 class Feed(StrEnum):

@@ -14,8 +14,8 @@ from bot.domain.org_words import (
     parse_account_name,
     parse_unit,
 )
-from bot.domain.query import tokenize
 from bot.domain.query_errors import ParseError
+from bot.domain.tokens import tokenize
 
 OU = "ou-ab12-cd34ef56"
 

@@ -13,7 +13,6 @@ from bot.domain.query import (
     ParseError,
     Period,
     RestoreFilter,
-    tokenize,
 )
 
 DEFAULT = ("us-east-1",)
@@ -134,16 +133,6 @@ def test_unknown_region_suggests_a_real_one() -> None:
     with pytest.raises(ParseError) as caught:
         parse_command("eu-wset-1", DEFAULT)
     assert caught.value.suggestion == "eu-west-1"
-
-
-def test_tokenize_keeps_quoted_values_and_survives_unbalanced_quotes() -> None:
-    assert tokenize('type:"Storage Gateway" 7d') == ["type:Storage Gateway", "7d"]
-    assert tokenize('type:"Storage') == ["type:Storage"]
-    # Only the quotes around a value go: an apostrophe inside a name stays (an account named O'Brien).
-    assert tokenize("account:O'Brien 'failed' ou:'Team A'") == ["account:O'Brien", "failed", "ou:Team A"]
-    assert tokenize('account:"O\'Brien Ops" 7d') == ["account:O'Brien Ops", "7d"]
-    flt = parse_command("account:“O’Brien Ops” failed", DEFAULT).filter  # as Slack's clients curl the quotes
-    assert flt.account_name == "O'Brien Ops" and parse_command(flt.to_text(), DEFAULT).filter == flt
 
 
 def answer_regions(parsed: ParsedCommand) -> tuple[str, ...]:

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from bot.domain.query import ParseError, tokenize
+from bot.domain.query import ParseError
+from bot.domain.tokens import tokenize
 from bot.export.grammar import EXPORT_ACCEPTED, ExportQuery, parse_export
 
 REGIONS = ("us-east-1", "eu-west-1")
