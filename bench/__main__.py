@@ -19,8 +19,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-BENCHES = ("ack_latency", "fanout", "cache", "memory", "fairness", "scale", "chart", "alerts", "alert_events", "export",
-           "coverage", "org")
+BENCHES = ("ack_latency", "fanout", "cache", "memory", "fairness", "digest_tick", "scale", "chart", "alerts", "alert_events",
+           "export", "coverage", "org")
 REPO = Path(__file__).resolve().parent.parent
 
 
