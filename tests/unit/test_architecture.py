@@ -374,16 +374,22 @@ TESTED_OUTSIDE_THE_UNIT_TIER = {
 MIGRATIONS = "bot.store.migrations."  # revision files: loaded by Alembic, run by tests/unit/store/test_migrations.py
 
 
+_IMPORT_RE = re.compile(r"^[ \t]*(?:import[ \t]+(bot[\w.]*)|from[ \t]+(bot[\w.]*)[ \t]+import[ \t]+(\([^)]*\)|[^\n]*))",
+                        re.MULTILINE)
+
+
 def unit_tested(test_files: Sequence[Path]) -> set[str]:
-    """The modules the unit tests import: `import a.b`, `from a import b` (a and a.b: b may be a module)."""
+    """The modules of bot/ the unit tests import: `import a.b`, `from a import b` (a and a.b: b may be a module),
+    read from the import lines alone (parsing some 200 test files costs this check 0.4 s)."""
     found: set[str] = set()
     for path in test_files:
-        for node in nodes(tree(read(path)), (ast.Import, ast.ImportFrom)):
-            if isinstance(node, ast.Import):
-                found.update(alias.name for alias in node.names)
-            elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
-                found.add(node.module)
-                found.update(f"{node.module}.{alias.name}" for alias in node.names)
+        for imported, module, names in _IMPORT_RE.findall(path.read_text()):
+            if imported:
+                found.add(imported)
+                continue
+            found.add(module)
+            found.update(f"{module}.{name.split()[0]}" for name in names.strip("()").replace("\n", " ").split(",")
+                         if name.strip() and not name.strip().startswith("#"))
     return found
 
 
@@ -410,8 +416,9 @@ def test_every_module_with_logic_has_a_unit_test() -> None:
 
 def test_the_unit_test_check_sees_imports_of_every_form(tmp_path: Path) -> None:
     sample = tmp_path / "test_sample.py"
-    sample.write_text("import bot.a.b\nfrom bot.c import d\nfrom . import e\n\ndef test_x():\n    from bot.f import g\n")
-    assert unit_tested([sample]) == {"bot.a.b", "bot.c", "bot.c.d", "bot.f", "bot.f.g"}
+    sample.write_text("import bot.a.b\nfrom bot.c import d\nfrom . import e\n\ndef test_x():\n    from bot.f import g\n"
+                      "from bot.h import (\n    i,\n    j as k,\n)\nimport os\n")
+    assert unit_tested([sample]) == {"bot.a.b", "bot.c", "bot.c.d", "bot.f", "bot.f.g", "bot.h", "bot.h.i", "bot.h.j"}
     constants = tmp_path / "constants.py"
     constants.write_text("X = 1\n")
     assert with_logic(sample) and not with_logic(constants)
