@@ -59,7 +59,9 @@ def _parsed_once() -> Iterator[None]:
     """Every file of bot/ and handlers/ read, parsed and walked up front; the trees live while this file's tests run,
     then go. Their ~150,000 nodes hold no cycle (no node refers back to its parent: dropping a tree frees it), yet as
     they accumulate the cyclic collector would scan the whole heap again and again, costing more than the parse
-    itself: it is paused while they are built, and they are kept out of its scans (gc.freeze) until dropped."""
+    itself: it is paused while they are built, and they are kept out of its scans (gc.freeze). Frozen objects are still
+    freed by reference counting: clearing the caches drops the trees (no gc.unfreeze, which would also hand back to
+    the collector everything the run froze after collecting, tests/conftest.py)."""
     collecting = gc.isenabled()
     gc.disable()
     try:
@@ -73,7 +75,6 @@ def _parsed_once() -> Iterator[None]:
     yield
     for cached in (read, tree, by_type, project_files, imports_of, loaded_on_import):
         cached.cache_clear()
-    gc.unfreeze()
 
 
 @functools.cache
