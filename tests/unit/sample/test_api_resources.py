@@ -8,10 +8,8 @@ import json
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-import botocore.session
 import pytest
 from botocore.serialize import create_serializer
-from botocore.validate import ParamValidator
 
 from bot.sample.api_model import ApiError
 from bot.sample.api_resources import (
@@ -25,9 +23,8 @@ from bot.sample.api_resources import (
     recovery_point_created,
 )
 from bot.sample.records import RestoreJob
+from tests.unit.sample.botocore_shapes import BACKUP, SESSION, conforms, refused
 
-SESSION = botocore.session.get_session()
-BACKUP = SESSION.get_service_model("backup")
 TAGGING = SESSION.get_service_model("resourcegroupstaggingapi")
 REST_JSON = create_serializer("rest-json")
 
@@ -57,10 +54,6 @@ def job(job_id: str, hours_ago: float, status: str = "COMPLETED", *, source: str
     return RestoreJob(region, account, job_id, status, "RDS", created, source_resource_arn=source, completion=completion)
 
 
-def conforms(body: dict[str, Any], operation: str, model: Any = BACKUP) -> None:
-    report = ParamValidator().validate(body, model.operation_model(operation).output_shape)
-    assert not report.has_errors(), report.generate_report()
-
 
 def request(operation: str, **params: Any) -> tuple[str, dict[str, str]]:
     """The path and querystring botocore sends for an operation (querystring values as the server receives them)."""
@@ -83,11 +76,6 @@ def every_page(api: ProtectedResources, operation: str, key: str, **params: Any)
             return pages
         params["NextToken"] = body["NextToken"]
 
-
-def refused(call_it: Any) -> ApiError:
-    with pytest.raises(ApiError) as caught:
-        call_it()
-    return caught.value
 
 
 # --------------------------------------------------------------------------- names and limits

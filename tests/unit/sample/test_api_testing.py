@@ -6,15 +6,13 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-import botocore.session
 import pytest
-from botocore.validate import ParamValidator
 
-from bot.sample.api_model import TESTING_MAX_RESULTS, ApiError
+from bot.sample.api_model import TESTING_MAX_RESULTS
 from bot.sample.api_testing import RestoreTesting
 from bot.sample.records import RestoreTestingPlan, RestoreTestingSelection
+from tests.unit.sample.botocore_shapes import BACKUP, conforms, refused
 
-BACKUP = botocore.session.get_session().get_service_model("backup")
 NOW = datetime(2026, 11, 26, 10, 30, tzinfo=UTC)
 ME, OTHER = "111122223333", "444455556666"
 REGION = "eu-west-1"
@@ -45,10 +43,6 @@ def api(page_size: int = 100) -> RestoreTesting:
     )
 
 
-def conforms(body: dict[str, Any], operation: str) -> None:
-    report = ParamValidator().validate(body, BACKUP.operation_model(operation).output_shape)
-    assert not report.has_errors(), report.generate_report()
-
 
 def every_page(service: RestoreTesting, operation: str, *, caller: str | None = None, region: str = REGION,
                plan_name: str = "", **params: str) -> list[list[dict[str, Any]]]:
@@ -65,11 +59,6 @@ def every_page(service: RestoreTesting, operation: str, *, caller: str | None = 
             return pages
         params["NextToken"] = body["NextToken"]
 
-
-def refused(call_it: Any) -> ApiError:
-    with pytest.raises(ApiError) as caught:
-        call_it()
-    return caught.value
 
 
 def test_the_limit_is_botocores() -> None:

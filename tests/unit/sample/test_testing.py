@@ -7,19 +7,16 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta, timezone
-from typing import Any
 
-import botocore.session
 import pytest
-from botocore.validate import ParamValidator
 
 from bot.sample import testing
 from bot.sample.backup_api import BackupApi
 from bot.sample.estate import SAMPLE_CALLER_ACCOUNT
 from bot.sample.records import RestoreJob
 from bot.sample.testing import sample_testing_jobs, sample_testing_plans, sample_testing_selections
+from tests.unit.sample.botocore_shapes import BACKUP, conforms
 
-BACKUP = botocore.session.get_session().get_service_model("backup")
 JOB_SHAPE = BACKUP.shape_for("RestoreJobsListMember")
 NOW = datetime(2026, 11, 26, 10, 30, tzinfo=UTC)
 TODAY = NOW.date()
@@ -50,10 +47,6 @@ def by_plan(now: datetime = NOW) -> dict[str, list[RestoreJob]]:
 def days_ago(job: RestoreJob, now: datetime = NOW) -> int:
     return (now.date() - job.created.date()).days
 
-
-def conforms(body: dict[str, Any], operation: str) -> None:
-    report = ParamValidator().validate(body, BACKUP.operation_model(operation).output_shape)
-    assert not report.has_errors(), report.generate_report()
 
 
 # --------------------------------------------------------------------------- plans and selections
