@@ -363,7 +363,7 @@ def cmd_clock(args: argparse.Namespace) -> int:
         _upgrade_schema(wiring)
         runner = _or_config_error(lambda: wiring.digest())
         poller = _or_config_error(lambda: wiring.alerts)
-        lease = PollerLease(poller.store, poller.owner, settings.alert_interval_seconds)
+        lease = PollerLease(wiring.lease_store, poller.owner, settings.alert_interval_seconds)
         try:
             run_clock(settings, runner.tick,
                       lambda scheduler: add_alert_jobs(scheduler, settings.alert_interval_seconds, poller, lease))

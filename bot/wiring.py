@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     from bot.recoverability.service import Recoverability
     from bot.restore_testing.service import RestoreTests
     from bot.store.alerts import AlertStore
+    from bot.store.lease import LeaseStore
     from bot.store.ledger import Ledger
     from bot.store.migrate import Migration
     from bot.store.replay import ReplayGuard
@@ -204,6 +205,12 @@ class Wiring:
         from bot.store.alerts import AlertStore
 
         return self._table("alert_store", AlertStore)
+
+    @property
+    def lease_store(self) -> LeaseStore:
+        from bot.store.lease import LeaseStore
+
+        return self._table("lease_store", LeaseStore)
 
     @property
     def replays(self) -> ReplayGuard:

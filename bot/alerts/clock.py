@@ -15,7 +15,7 @@ from apscheduler.schedulers.base import BaseScheduler
 
 from bot.alerts.events import AlertEvents, listen
 from bot.alerts.poll import AlertPoller
-from bot.store.alerts import AlertStore
+from bot.store.lease import LeaseStore
 
 log = logging.getLogger(__name__)
 
@@ -33,7 +33,7 @@ class PollerLease:
     database lets the lease live, so two clocks never both think they hold it. Should they both poll anyway (a
     clock stalled past its lease), the outbox's claims still post each alert once."""
 
-    def __init__(self, store: AlertStore, owner: str, interval_seconds: float) -> None:
+    def __init__(self, store: LeaseStore, owner: str, interval_seconds: float) -> None:
         self.store = store
         self.owner = owner
         self.ttl = timedelta(seconds=interval_seconds)

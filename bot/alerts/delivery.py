@@ -24,7 +24,8 @@ from bot.domain.reasons import reason_key
 from bot.slack.blocks import Message
 from bot.slack.errors import slack_error_code
 from bot.slack.post import PostOutcome, find_post, metadata, post_message, thread_posts
-from bot.store.alerts import DONE, GAP, JOB, AlertStore, Delivery, gap_from_payload
+from bot.store.alert_records import Delivery, gap_from_payload
+from bot.store.alerts import DONE, GAP, JOB, AlertStore
 
 # The delivery's lines are the poll's, under the logger they have always had (bot.alerts.poll): a filter on it sees
 # the whole poll, posts included.

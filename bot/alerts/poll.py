@@ -20,7 +20,8 @@ from bot.domain.accounts import NO_NAMES, AccountNames
 from bot.domain.query import ALERT_STATES
 from bot.domain.regions import RegionCatalog
 from bot.domain.results import RestoreJobRow
-from bot.store.alerts import GAP, JOB, AlertStore, Outgoing, gap_payload, job_payload
+from bot.store.alert_records import Outgoing, gap_payload, job_payload
+from bot.store.alerts import GAP, JOB, AlertStore
 from bot.store.claims import new_owner
 
 log = logging.getLogger(__name__)

@@ -1,12 +1,11 @@
-"""The alerts' state in DATABASE_URL: what each poll covered, an outbox of (job, channel) alerts claimed before posting,
-each channel's thread per UTC day, and the lease that lets one clock of several poll."""
+"""The alerts' state in DATABASE_URL that the poller and delivery share: what each poll covered, an outbox of
+(job, channel) alerts claimed before posting, and each channel's thread per UTC day. The alert_leases table is defined
+here with the others (one metadata, one set of migrations); the lease itself is bot.store.lease's."""
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
@@ -27,7 +26,7 @@ from sqlalchemy import (
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.sql import delete, func, insert, select, update
 
-from bot.domain.results import RestoreJobRow
+from bot.store.alert_records import Delivery, Outgoing, Thread
 from bot.store.claims import STALE_AFTER, claim_columns
 from bot.store.db import aware, db_now, db_now_minus
 from bot.store.repository import Repository
@@ -99,88 +98,6 @@ leases = Table(
 )
 
 
-def _time(value: datetime | None) -> str | None:
-    return value.isoformat() if value is not None else None
-
-
-def job_payload(job: RestoreJobRow) -> str:
-    """What an alert shows about a job, kept with the delivery."""
-    return json.dumps({
-        "region": job.region, "account_id": job.account_id, "job_id": job.job_id, "status": job.status,
-        "status_message": job.status_message, "resource_type": job.resource_type, "created": _time(job.created),
-        "completed": _time(job.completed), "resource_arn": job.resource_arn,
-        "restore_testing_plan_arn": job.restore_testing_plan_arn, "validation_status": job.validation_status,
-        "validation_status_message": job.validation_status_message, "expected_minutes": job.expected_minutes,
-    })
-
-
-def job_from_payload(payload: str) -> RestoreJobRow:
-    data: dict[str, Any] = json.loads(payload)
-    completed = data.get("completed")
-    return RestoreJobRow(
-        region=data["region"], account_id=data["account_id"], job_id=data["job_id"], status=data["status"],
-        status_message=data["status_message"], resource_type=data["resource_type"],
-        created=datetime.fromisoformat(data["created"]), resource_arn=data["resource_arn"],
-        restore_testing_plan_arn=data.get("restore_testing_plan_arn"), validation_status=data.get("validation_status"),
-        validation_status_message=data.get("validation_status_message"),
-        completed=datetime.fromisoformat(completed) if completed else None, expected_minutes=data.get("expected_minutes"),
-    )
-
-
-def gap_payload(skipped_from: datetime, skipped_to: datetime) -> str:
-    return json.dumps({"from": skipped_from.isoformat(), "to": skipped_to.isoformat()})
-
-
-def gap_from_payload(payload: str) -> tuple[datetime, datetime]:
-    data = json.loads(payload)
-    return datetime.fromisoformat(data["from"]), datetime.fromisoformat(data["to"])
-
-
-@dataclass(frozen=True)
-class Delivery:
-    """One alert for one channel: a job (or a catch-up notice) and where it stands."""
-
-    id: int
-    job_id: str
-    channel: str
-    kind: str
-    status: str
-    payload: str
-    owner: str | None
-    day: date | None
-    thread_ts: str | None
-    message_ts: str | None
-    attempts: int
-
-    @property
-    def job(self) -> RestoreJobRow:
-        return job_from_payload(self.payload)
-
-
-@dataclass(frozen=True)
-class Outgoing:
-    """An alert to put in the outbox."""
-
-    job_id: str
-    channel: str
-    kind: str
-    payload: str
-
-
-@dataclass(frozen=True)
-class Thread:
-    """A channel's alert thread of one UTC day: the parent message, and the count it shows."""
-
-    channel: str
-    day: date
-    status: str
-    owner: str
-    claimed_at: datetime
-    ts: str | None
-    shown_count: int
-    broadcast: bool
-
-
 def _delivery(row: Any) -> Delivery:
     return Delivery(
         id=row["id"], job_id=row["job_id"], channel=row["channel"], kind=row["kind"], status=row["status"],
@@ -209,8 +126,6 @@ class AlertStore(Repository):
 
         return sqlite.insert(table)
 
-    # ----------------------------------------------------------------- checkpoints
-
     def clock(self) -> datetime:
         """The database's time now: the alert windows' and checkpoints' "now", as for every claim (a clock host more
         than OVERLAP fast would move the checkpoints past jobs AWS has not finished yet, and they would never be read)."""
@@ -237,8 +152,6 @@ class AlertStore(Repository):
         )
         with self.engine.begin() as conn:
             conn.execute(statement)
-
-    # ----------------------------------------------------------------- the outbox
 
     def enqueue(self, alerts: Sequence[Outgoing]) -> None:
         """Add alerts; one already known for its (job, channel) is left as it is, whatever its state."""
@@ -362,8 +275,6 @@ class AlertStore(Repository):
                 )
             ).scalar_one())
 
-    # ----------------------------------------------------------------- threads
-
     def thread(self, channel: str, day: date) -> Thread | None:
         with self.engine.connect() as conn:
             row = conn.execute(
@@ -446,31 +357,3 @@ class AlertStore(Repository):
     def release_broadcast(self, channel: str, day: date) -> None:
         with self.engine.begin() as conn:
             conn.execute(update(threads).where(threads.c.channel == channel, threads.c.day == day).values(broadcast=False))
-
-    # ----------------------------------------------------------------- the poller's lease
-
-    def hold_lease(self, name: str, owner: str, ttl: timedelta) -> bool:
-        """Take or renew the lease `name`: True while `owner` holds it. A lease not renewed for `ttl` (by the
-        database's clock) is free for another owner."""
-        now = db_now(self.engine)
-        try:
-            with self.engine.begin() as conn:
-                conn.execute(insert(leases).values(name=name, owner=owner, renewed_at=now))
-            return True
-        except IntegrityError:
-            pass
-        mine_or_expired = (leases.c.owner == owner) | (leases.c.renewed_at < db_now_minus(self.engine, ttl))
-        with self.engine.begin() as conn:
-            result = conn.execute(
-                update(leases).where(leases.c.name == name, mine_or_expired).values(owner=owner, renewed_at=now)
-            )
-        return result.rowcount == 1
-
-    def lease_owner(self, name: str) -> str | None:
-        with self.engine.connect() as conn:
-            owner = conn.execute(select(leases.c.owner).where(leases.c.name == name)).scalar_one_or_none()
-        return str(owner) if owner is not None else None
-
-    def release_lease(self, name: str, owner: str) -> None:
-        with self.engine.begin() as conn:
-            conn.execute(delete(leases).where(leases.c.name == name, leases.c.owner == owner))

@@ -84,7 +84,7 @@ def test_every_table_shares_one_engine(tmp_path: Path) -> None:
     calls: list[object] = []
     with patch.object(db, "create_store_engine", slowly(db.create_store_engine, calls)):
         parts = wiring(tmp_path)
-        stores = [parts.ledger, parts.subscription_store, parts.alert_store, parts.replays]
+        stores = [parts.ledger, parts.subscription_store, parts.alert_store, parts.lease_store, parts.replays]
     assert len(calls) == 1
     assert all(store.engine is parts.engine for store in stores)
     parts.engine.dispose()

@@ -7,12 +7,14 @@ from datetime import timedelta
 
 from bot.alerts.clock import PollerLease
 from bot.store.alerts import AlertStore
+from bot.store.lease import LeaseStore
 from tests.support import age_alerts
 
 
 def test_one_clock_polls_and_the_standby_takes_over_a_lapsed_or_released_lease(alert_store: AlertStore) -> None:
     acquired: list[str] = []
-    a, b = (PollerLease(alert_store, owner, interval_seconds=60) for owner in ("a", "b"))
+    leases = LeaseStore(alert_store.engine)
+    a, b = (PollerLease(leases, owner, interval_seconds=60) for owner in ("a", "b"))
     a.on_acquired = lambda: acquired.append("a")
     b.on_acquired = lambda: acquired.append("b")
     assert a.heartbeat_seconds == 20

@@ -29,7 +29,8 @@ from bot.config import Settings, load_settings
 from bot.domain.accounts import NO_NAMES, AccountNames
 from bot.domain.results import RestoreJobRow
 from bot.slack.post import metadata
-from bot.store.alerts import DONE, GAP, JOB, PENDING, AlertStore, Delivery, Outgoing, gap_payload, job_payload
+from bot.store.alert_records import Delivery, Outgoing, gap_payload, job_payload
+from bot.store.alerts import DONE, GAP, JOB, PENDING, AlertStore
 from tests.support import age_alerts
 
 NOW = datetime(2027, 1, 1, 0, 2, tzinfo=UTC)  # just after a New Year's midnight: windows cross days and years

@@ -1,5 +1,5 @@
 """The alerts' store against SQLite and, when TEST_DATABASE_URL is set, PostgreSQL: the outbox's claims, checkpoints
-that never move back, the day's thread, and the poller's lease, all judged by the database's clock."""
+that never move back, and the day's thread, all judged by the database's clock."""
 
 from __future__ import annotations
 
@@ -7,7 +7,8 @@ import threading
 from datetime import UTC, date, datetime, timedelta
 
 from bot.domain.results import RestoreJobRow
-from bot.store.alerts import DONE, DROPPED, GAP, JOB, PENDING, AlertStore, Outgoing, job_from_payload, job_payload
+from bot.store.alert_records import Outgoing, job_from_payload, job_payload
+from bot.store.alerts import DONE, DROPPED, GAP, JOB, PENDING, AlertStore
 from tests.support import age_alerts
 
 DAY = date(2026, 11, 25)
@@ -142,18 +143,3 @@ def test_one_updater_at_a_time_and_a_dead_ones_right_expires(alert_store: AlertS
     assert alert_store.claim_update("C1", DAY, "b") is True
     thread = alert_store.thread("C1", DAY)
     assert thread is not None and thread.shown_count == 4
-
-
-def test_the_lease_has_one_holder_until_it_is_not_renewed(alert_store: AlertStore) -> None:
-    ttl = timedelta(seconds=60)
-    assert alert_store.hold_lease("poller", "a", ttl) is True
-    assert alert_store.hold_lease("poller", "b", ttl) is False
-    assert alert_store.hold_lease("poller", "a", ttl) is True  # renewal
-    age_alerts(alert_store, timedelta(seconds=61))
-    assert alert_store.hold_lease("poller", "b", ttl) is True  # a lapsed lease is taken over
-    assert alert_store.lease_owner("poller") == "b"
-    assert alert_store.hold_lease("poller", "a", ttl) is False
-    alert_store.release_lease("poller", "a")  # not a's to release
-    assert alert_store.lease_owner("poller") == "b"
-    alert_store.release_lease("poller", "b")
-    assert alert_store.hold_lease("poller", "a", ttl) is True

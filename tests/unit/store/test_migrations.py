@@ -21,6 +21,7 @@ from sqlalchemy import Engine, MetaData, func, insert, inspect, select
 from bot.config import load_settings
 from bot.store.alerts import AlertStore
 from bot.store.db import create_store_engine
+from bot.store.lease import LeaseStore
 from bot.store.ledger import Ledger
 from bot.store.migrate import (
     SchemaError,
@@ -140,7 +141,7 @@ def test_an_old_database_is_adopted_and_keeps_every_promise(database_url: str) -
     assert alerts.claim_thread("C0ALERTS", DAY, "new:1:bb") is False
     assert alerts.thread("C0ALERTS", DAY).ts == "1700000000.000200"  # type: ignore[union-attr]
     assert ("us-east-1", "") in alerts.checkpoints()
-    assert alerts.lease_owner("alerts") == "old:1:aa"
+    assert LeaseStore(engine).lease_owner("alerts") == "old:1:aa"
     # The subscription made from Slack is still there; the replay is still refused.
     settings = load_settings({"RESTORES_REGIONS": "us-east-1"})
     assert [(s.channel, s.hour, s.minute, s.tz) for s in SubscriptionStore(engine).digest_subscriptions(settings)] \
