@@ -12,26 +12,12 @@ from datetime import date, timedelta
 
 import pytest
 
-from bot.domain.accounts import AT_ROOT, short_id
+from bot.domain.accounts import short_id
 from bot.sample.data import sample_counts
-from bot.sample.estate import SAMPLE_MEMBERS, SAMPLE_ROOT, SAMPLE_UNITS
+from tests.sample_org import NAME, top_of
 from tests.support import REPO, clean_env
 
 pytestmark = [pytest.mark.e2e]
-
-NAME = {account: name for account, name, *_ in SAMPLE_MEMBERS}
-PARENT = {account: parent for account, _, _, parent in SAMPLE_MEMBERS}
-UNIT = {ou: (name, parent) for ou, name, parent in SAMPLE_UNITS}
-
-
-def top_of(account: str) -> str:
-    """The oracle's top-level OU, walked from estate.py's own tree."""
-    node = PARENT[account]
-    if node == SAMPLE_ROOT:
-        return AT_ROOT
-    while UNIT[node][1] != SAMPLE_ROOT:
-        node = UNIT[node][1]
-    return UNIT[node][0]
 
 
 def run(*args: str) -> subprocess.CompletedProcess[str]:

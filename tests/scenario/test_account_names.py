@@ -17,12 +17,12 @@ import pytest
 
 from bot.aws.client import BackupService
 from bot.config import load_settings
-from bot.domain.accounts import AT_ROOT, short_id
+from bot.domain.accounts import short_id
 from bot.sample.api_organizations import SAMPLE_ORGANIZATION
-from bot.sample.estate import SAMPLE_MEMBERS, SAMPLE_ROOT, SAMPLE_UNITS
 from bot.wiring import Wiring
 from tests.fakes.aws import BackupEmulator, expected_sum
 from tests.fakes.slack import FakeSlack, validate_blocks
+from tests.sample_org import NAME, top_of
 from tests.support import (
     DATASET_ACCOUNTS,
     AppBot,
@@ -37,19 +37,6 @@ from tests.support import (
     load_dataset,
     open_home,
 )
-
-NAME = {account: name for account, name, *_ in SAMPLE_MEMBERS}
-PARENT = {account: parent for account, _, _, parent in SAMPLE_MEMBERS}
-UNIT = {ou: (name, parent) for ou, name, parent in SAMPLE_UNITS}
-
-
-def top_of(account: str) -> str:
-    node = PARENT[account]
-    if node == SAMPLE_ROOT:
-        return AT_ROOT
-    while UNIT[node][1] != SAMPLE_ROOT:
-        node = UNIT[node][1]
-    return UNIT[node][0]
 
 
 @pytest.fixture
