@@ -29,6 +29,7 @@ from botocore.config import Config
 from botocore.credentials import Credentials
 
 from bot.sample import emulator as product
+from bot.sample import wire
 from bot.sample.api_model import ApiError
 from bot.sample.records import DailyCount, RestoreJob, RestoreTestingPlan, RestoreTestingSelection
 
@@ -221,10 +222,10 @@ class FakeBackup(product.BackupEmulator):
 
     # ----------------------------------------------------------------- the hook
 
-    def handle(self, request: product.Request) -> product.Response:
+    def handle(self, request: wire.Request) -> wire.Response:
         arrived = time.monotonic()
         try:
-            scope: product.CredentialScope | None = product.parse_authorization(request.header("Authorization"))
+            scope: wire.CredentialScope | None = wire.parse_authorization(request.header("Authorization"))
         except ApiError:
             scope = None  # the product answers that one
         response = None
@@ -240,7 +241,7 @@ class FakeBackup(product.BackupEmulator):
                     if fault.is_error:
                         raise ApiError(fault.status, fault.error_type, fault.message)
             except ApiError as error:
-                response = product.error_response(error)
+                response = wire.error_response(error)
         if response is None:
             response = super().handle(request)
         # Record before answering: the client may assert on calls() the moment it has the response.
@@ -258,7 +259,7 @@ class FakeBackup(product.BackupEmulator):
             )
         return response
 
-    def _verify_signature(self, request: product.Request, scope: product.CredentialScope) -> None:
+    def _verify_signature(self, request: wire.Request, scope: wire.CredentialScope) -> None:
         assert self._credentials is not None
         secret = self._credentials.get(scope.access_key)
         if secret is None:

@@ -32,7 +32,7 @@ from botocore.auth import SigV4Auth
 from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials
 
-from bot.sample.emulator import account_of_access_key
+from bot.sample.wire import account_of_access_key
 
 __all__ = ["READER_ROLE", "FakeSts", "IssuedCredentials", "StsCall", "reader_role_arn"]
 
