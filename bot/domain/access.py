@@ -152,7 +152,7 @@ class AccessPolicy:
         if not units:
             return ""
         accounts = [e for e in ids if not OU_ID_RE.match(e)]
-        words = [f"the accounts of {', '.join(units)}"] if units else []
+        words = [f"the accounts of {', '.join(units)}"]
         if accounts:
             words.append(f"account{'s' * (len(accounts) > 1)} {', '.join(accounts[:10])}"
                          + (f" and {len(accounts) - 10} more" if len(accounts) > 10 else ""))

@@ -13,8 +13,9 @@ from bot.domain.query_errors import ParseError
 
 # botocore's model (organizations 2016-11-28): AccountName and OrganizationalUnitName are 1-128 characters of any kind
 # ([\s\S]*: non-ASCII names included). Control characters, which no name in a typed command holds, are refused.
-ACCOUNT_NAME_RE: Final = re.compile(r"\A[^\x00-\x1f\x7f]{1,128}\Z")
-UNIT_NAME_RE: Final = re.compile(r"\A[^\x00-\x1f\x7f]{1,128}\Z")
+NAME_RE: Final = re.compile(r"\A[^\x00-\x1f\x7f]{1,128}\Z")
+ACCOUNT_NAME_RE: Final = NAME_RE
+UNIT_NAME_RE: Final = NAME_RE
 ACCOUNT_WORDS: Final = "`account:` with 12 digits, an account's name (`account:prod-payments`), `ANY` or `AGGREGATE_ALL`"
 UNIT_WORDS: Final = ("`ou:` with an organisational unit's name (`ou:Production`, nested OUs included) or id "
                      "(`ou:ou-ab12-cd34ef56`)")

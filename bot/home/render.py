@@ -282,7 +282,7 @@ def _breakdowns(data: HomeData) -> list[Block]:
     blocks.append(kit.section(f"*Failing accounts* ({kit.fmt(len(accounts))})"))
     for i, (name, failed, aborted, regions) in enumerate(accounts[:TOP_ACCOUNTS]):
         where = kit.escape(kit.clip(", ".join(regions), 200))
-        blocks.append(_row(f"*{kit.escape(data.names.text(name))}* — {_counts(failed, aborted)} · {where}",
+        blocks.append(_row(f"*{data.names.label(name)}* — {_counts(failed, aborted)} · {where}",
                            _jobs_button(data, failed, aborted, account=name, regions=regions), f"account:{i}"))
     if len(accounts) > TOP_ACCOUNTS:
         rest = accounts[TOP_ACCOUNTS:]
@@ -343,7 +343,7 @@ def _tests(data: HomeData) -> list[Block]:
         name = kit.escape(kit.clip(plan.name, 80))
         console = kit.link(plan_url(plan.arn, plan.name), "plan in the AWS console")
         blocks.append(kit.section(f"{ICONS[verdict.severity]} *{name}* · {kit.escape(plan.region)} · "
-                                  f"{kit.escape(data.names.text(plan.account_id))}: " + "; ".join(problems(verdict))
+                                  f"{data.names.label(plan.account_id)}: " + "; ".join(problems(verdict))
                                   + (f" · {console}" if console else "")))
         wanted = [(TestJobsKind.FAILED, "Failed restores", len(verdict.failed)),
                   (TestJobsKind.VALIDATION, "Validation failures", len(verdict.validation_failed)),

@@ -62,7 +62,7 @@ def account_words(account: str, names: AccountNames = NO_NAMES, own: str = "") -
 
 
 def _shown(account: str, names: AccountNames, own: str) -> str:
-    return mark_own(escape(names.text(account)), account, own) if account else OWN_UNKNOWN
+    return mark_own(names.label(account), account, own) if account else OWN_UNKNOWN
 
 
 def accounts_line(accounts: tuple[str, ...], names: AccountNames = NO_NAMES, own: str = "") -> str:

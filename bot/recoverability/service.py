@@ -20,7 +20,7 @@ from bot.recoverability.controls import HistoryValue
 from bot.recoverability.grammar import CoverageQuery, ResourceQuery
 from bot.recoverability.render import render_coverage, render_history, render_lookup, render_resource
 from bot.recoverability.verdicts import cover
-from bot.slack.blocks import Message, escape
+from bot.slack.blocks import Message
 
 log = logging.getLogger(__name__)
 
@@ -102,7 +102,7 @@ class Recoverability:
         if not reach.unread:
             return reach.gaps
         names = self._names(reach.unread)
-        listed = ", ".join(escape(names.text(a)) for a in reach.unread)
+        listed = ", ".join(names.label(a) for a in reach.unread)
         return (f"account{'s' * (len(reach.unread) > 1)} {listed} ({NOT_CONFIGURED})", *reach.gaps)
 
     def _shown(self, accounts: Iterable[str]) -> tuple[str, ...]:

@@ -43,7 +43,7 @@ def _plan_link(verdict: PlanVerdict) -> str:
 
 def _where(verdict: PlanVerdict, names: AccountNames = NO_NAMES) -> str:
     plan = verdict.plan
-    return f"{kit.escape(plan.region)} · {kit.escape(names.text(plan.account_id))}"
+    return f"{kit.escape(plan.region)} · {names.label(plan.account_id)}"
 
 
 def headline(board: Scoreboard, failures: tuple[AccountFailure, ...], names: AccountNames = NO_NAMES, own: str = "",
@@ -110,7 +110,7 @@ def _who(account_id: str, names: AccountNames = NO_NAMES, own: str = "", own_wor
     """An account by its name and id (its id alone when the directory has no name), "(the bot's own)" after the bot's;
     "" is the bot's own: by `own` when known and shown, else `own_words` (words.own_account_text)."""
     account_id = account_id or own
-    return f"account {mark_own(kit.escape(names.text(account_id)), account_id, own)}" if account_id else own_words
+    return f"account {mark_own(names.label(account_id), account_id, own)}" if account_id else own_words
 
 
 def _not_read(failure: AccountFailure, names: AccountNames = NO_NAMES, own: str = "", own_words: str = OWN_UNKNOWN) -> str:

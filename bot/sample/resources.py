@@ -19,6 +19,7 @@ from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Final
 
+from bot.domain.recoverability import CRITICAL_TAG
 from bot.sample.api_resources import ProtectedResourceRecord
 from bot.sample.estate import SAMPLE_CALLER_ACCOUNT, draw, midnight, recovery_point_arn
 from bot.sample.records import RestoreJob
@@ -87,5 +88,5 @@ def _resource(region: str, account: str, arn: str, resource_type: str, now: date
         last_backup=backup,
         last_recovery_point_arn=recovery_point_arn(rng, region, account, resource_type),
         vault_arn=f"arn:aws:backup:{region}:{account}:backup-vault:Default",
-        tags=(("restore-critical", "true"),) if arn in CRITICAL else (),
+        tags=(CRITICAL_TAG,) if arn in CRITICAL else (),
     )
