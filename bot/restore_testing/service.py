@@ -58,14 +58,13 @@ class RestoreTests:
         # RESTORES_TESTING_ACCOUNTS as ids now, its OUs resolved (AccessPolicy.testing_accounts, built by bot.wiring).
         self.testing_accounts = testing_accounts or (lambda: (settings.testing_accounts, ()))
 
-    def _read_accounts(self) -> tuple[str, ...]:
-        """The accounts whose restore tests every read covers, by id: the configured ones and the bot's own."""
-        return (*self.testing_accounts()[0], *_own(self.own_account))
-
-    def accounts(self, query: TestsQuery, visible: frozenset[str] | None) -> tuple[str, ...]:
-        """The accounts to read: the bot's own (whose plans are cut to the scope by their ARNs) and the configured
-        ones the channel may see. A named account is read only where it can be: configured, or possibly own."""
-        configured = self.testing_accounts()[0]
+    def accounts(self, query: TestsQuery, visible: frozenset[str] | None,
+                 configured: tuple[str, ...] | None = None) -> tuple[str, ...]:
+        """The accounts to read: the bot's own (whose plans are cut to the scope by their ARNs) and the `configured`
+        ones (RESTORES_TESTING_ACCOUNTS, resolved once for the request; resolved here when not given) the channel may
+        see. A named account is read only where it can be: configured, or possibly own."""
+        if configured is None:
+            configured = self.testing_accounts()[0]
         if query.account is not None:
             if visible is not None and query.account not in visible:
                 listed = ", ".join(sorted(visible))
@@ -75,24 +74,19 @@ class RestoreTests:
 
     def scoreboard(self, query: TestsQuery, visible: frozenset[str] | None, now: datetime | None = None) -> Scoreboard:
         now = now or datetime.now(UTC)
-        accounts = self.accounts(query, visible)
+        configured, unread = self.testing_accounts()  # once a request: its OUs resolved through the directory
+        accounts = self.accounts(query, visible, configured)
         result = self.reader.read(accounts, query.regions, (now - timedelta(days=query.days), now))
         wanted = {query.account} if query.account else visible
         own = _own(self.own_account)
-        result = _not_read(_cut(result, wanted), wanted, (*self.testing_accounts()[0], *own),
+        result = _not_read(_cut(result, wanted), wanted, (*configured, *own),
                            own_account_text(own[0] if own else None, wanted))
         if query.account is None:
-            result = self._units_not_read(result)
+            result = _units_not_read(result, unread)
         board = judge(result, now=now, days=query.days, target=self.settings.testing_target_minutes)
         log.info("tests answered plans=%d jobs=%d failures=%d calls=%d elapsed_ms=%d", len(result.plans),
                  len(result.jobs), len(result.failures), result.aws_calls, round(result.elapsed * 1000))
         return board
-
-    def _units_not_read(self, result: TestingResult) -> TestingResult:
-        """An OU of RESTORES_TESTING_ACCOUNTS whose accounts the directory cannot say now: named as not read."""
-        unread = self.testing_accounts()[1]
-        failures = tuple(AccountFailure(unit, None, FailureKind.UNAVAILABLE, why) for unit, why in unread)
-        return replace(result, failures=(*result.failures, *failures)) if failures else result
 
     def answer(self, query: TestsQuery, visible: frozenset[str] | None, command: str = COMMAND) -> Message:
         now = datetime.now(UTC)
@@ -142,18 +136,26 @@ class RestoreTests:
         digest's day. AWS is read once per run (every account), on the first channel that needs it."""
         if not self.settings.digest_tests:
             return lambda visible: None
-        read: list[TestingResult] = []
+        read: list[tuple[TestingResult, tuple[str, ...]]] = []
 
         def section(visible: frozenset[str] | None) -> DigestSection | None:
-            if not read:
-                accounts = (OWN, *self.testing_accounts()[0])
-                read.append(self._units_not_read(self.reader.read(accounts, regions, window)))
+            if not read:  # RESTORES_TESTING_ACCOUNTS resolved once a run, with the one read
+                configured, unread = self.testing_accounts()
+                result = self.reader.read((OWN, *configured), regions, window)
+                read.append((_units_not_read(result, unread), (*configured, *_own(self.own_account))))
+            result, read_accounts = read[0]
             own = (_own(self.own_account) or ("",))[0]
-            cut = _not_read(_cut(read[0], visible), visible, self._read_accounts(), own_account_text(own, visible))
+            cut = _not_read(_cut(result, visible), visible, read_accounts, own_account_text(own, visible))
             board = judge(cut, now=now, days=1, target=self.settings.testing_target_minutes)
             return digest_section(board, now=now, names=self._names(cut))
 
         return section
+
+
+def _units_not_read(result: TestingResult, unread: tuple[tuple[str, str], ...]) -> TestingResult:
+    """An OU of RESTORES_TESTING_ACCOUNTS whose accounts the directory cannot say now: named as not read."""
+    failures = tuple(AccountFailure(unit, None, FailureKind.UNAVAILABLE, why) for unit, why in unread)
+    return replace(result, failures=(*result.failures, *failures)) if failures else result
 
 
 def _accounts_of(result: TestingResult) -> set[str]:
