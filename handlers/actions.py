@@ -166,13 +166,10 @@ class RestoresActions:
     def tests_share(self, body: dict[str, Any], respond: Respond, logger: logging.Logger) -> None:
         """The restore tests answer's Share: answered as the typed `tests … share`, through the command's grammar and
         access checks; the private copy goes once the shared one is posted."""
-        user, channel, raw = _clicked(body)
-        try:
-            value = TestsShareValue.decode(raw)
-        except StaleAction as error:
-            logger.info("stale or tampered action value from user=%s: %s", user, error)
-            deliver(respond, render_stale_action(), logger, replace_original=False)
+        decoded = self._decode(TestsShareValue.decode, body, respond, logger)  # Share is never on the Home tab
+        if decoded is None:
             return
+        user, channel, value = decoded
         message = self.service.answer(value.shared(), user_id=user, channel_id=channel, teams=_teams(body))
         if deliver(respond, message, logger, replace_original=False) and message.response_type == "in_channel":
             once(respond, delete_original=True)

@@ -4,7 +4,6 @@ here with the others (one metadata, one set of migrations); the lease itself is 
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Iterable, Sequence
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -30,8 +29,6 @@ from bot.store.alert_records import Delivery, Outgoing, Thread
 from bot.store.claims import STALE_AFTER, claim_columns
 from bot.store.db import aware, db_now, db_now_minus
 from bot.store.repository import Repository
-
-log = logging.getLogger(__name__)
 
 PENDING = "pending"
 CLAIMED = "claimed"
