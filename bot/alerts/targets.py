@@ -86,12 +86,11 @@ def scoped(targets: list[AlertTarget], policy: AccessPolicy) -> tuple[list[Scope
 def listed_accounts(settings: Settings, policy: AccessPolicy) -> frozenset[str]:
     """RESTORES_ALERT_ACCOUNTS as account ids: each OU named there as its active accounts, nested OUs included, as the
     directory lists them now (an account moved in is polled from the next read on). An OU the directory cannot say is
-    left out and logged, never widened to every account; the ids listed beside it are still polled."""
-    try:
-        return policy.listed_accounts(settings.alert_accounts, "RESTORES_ALERT_ACCOUNTS")
-    except ScopeUnavailable as error:
-        log.error("alerts: %s; those accounts are not polled", error.why)
-        return frozenset(a for a in settings.alert_accounts if ACCOUNT_ID_RE.match(a))
+    left out and logged, never widened to every account; the ids and the other OUs listed beside it are still polled."""
+    ids, unread = policy.resolve_each(settings.alert_accounts, "RESTORES_ALERT_ACCOUNTS")
+    for _unit, why in unread:
+        log.error("alerts: %s; those accounts are not polled", why)
+    return frozenset(ids)
 
 
 def accounts_to_poll(

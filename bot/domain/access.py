@@ -125,24 +125,24 @@ class AccessPolicy:
             return mapping[DEFAULT_SCOPE]
         raise NoScope(channel_id)
 
-    def listed_accounts(self, entries: Iterable[str], variable: str, *, active_only: bool = True) -> frozenset[str]:
-        """RESTORES_TESTING_ACCOUNTS or RESTORES_ALERT_ACCOUNTS (`entries`) as account ids: each OU's accounts as the
-        directory lists them now (active ones only, unless said: suspended and closed accounts are never read).
-        Raises ScopeUnavailable when an OU is named and the directory cannot say its accounts."""
-        return expand(tuple(entries), self.directory, variable, active_only=active_only)
-
-    def testing_accounts(self) -> tuple[tuple[str, ...], tuple[tuple[str, str], ...]]:
-        """RESTORES_TESTING_ACCOUNTS as account ids to read (each OU's active accounts as the directory lists them now),
-        and (OU id, why) for each OU whose accounts cannot be known now: named as not read, never silently left out."""
-        entries = self.settings.testing_accounts
+    def resolve_each(self, entries: Iterable[str], variable: str) -> tuple[tuple[str, ...], tuple[tuple[str, str], ...]]:
+        """`entries` (account ids and OU ids) as account ids, OU by OU: each OU's active accounts as the directory
+        lists them now, and (OU id, why) for each OU whose accounts cannot be known now. One OU the directory cannot
+        say leaves out its own accounts only: the ids and the other OUs are still resolved."""
+        entries = tuple(entries)
         ids = {e for e in entries if not OU_ID_RE.match(e)}
         unread: list[tuple[str, str]] = []
         for unit in sorted(e for e in entries if OU_ID_RE.match(e)):
             try:
-                ids |= expand((unit,), self.directory, "RESTORES_TESTING_ACCOUNTS", active_only=True)
+                ids |= expand((unit,), self.directory, variable, active_only=True)
             except ScopeUnavailable as error:
                 unread.append((unit, error.why))
         return tuple(sorted(ids)), tuple(unread)
+
+    def testing_accounts(self) -> tuple[tuple[str, ...], tuple[tuple[str, str], ...]]:
+        """RESTORES_TESTING_ACCOUNTS as account ids to read, and (OU id, why) for each OU whose accounts cannot be known
+        now: named as not read, never silently left out."""
+        return self.resolve_each(self.settings.testing_accounts, "RESTORES_TESTING_ACCOUNTS")
 
     def _scope_words(self, entries: Iterable[str] | None) -> str:
         """The scope in words when it names OUs (`the accounts of OU Production (ou-…) and account 1111…`); "" when it

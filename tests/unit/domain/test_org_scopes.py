@@ -223,7 +223,12 @@ def test_alert_and_testing_lists_take_ous_active_accounts() -> None:
     assert set(polled) == {"", MGMT, DEV, PAYMENTS, LEDGER} and len(polled) == 5
     found.refresh()
     assert listed_accounts(team.settings, team) == {DEV, WAREHOUSE, MGMT}
-    assert team.listed_accounts((PROD,), "RESTORES_TESTING_ACCOUNTS") == {PAYMENTS, LEDGER}
+    assert set(team.resolve_each((PROD,), "RESTORES_TESTING_ACCOUNTS")[0]) == {PAYMENTS, LEDGER}
+    # An OU the directory does not know leaves out its own accounts only: the other OU and the ids are still polled.
+    unknown = "ou-ab12-gone0001"
+    partly = policy(found, **{**env, "RESTORES_ALERT_ACCOUNTS": f"{SAND},{unknown},{MGMT}"})
+    assert listed_accounts(partly.settings, partly) == {DEV, WAREHOUSE, MGMT}
+    assert [unit for unit, _why in partly.resolve_each((SAND, unknown), "RESTORES_ALERT_ACCOUNTS")[1]] == [unknown]
     # Unreadable: the OU's accounts are not polled and its channel gets nothing; listed ids still are.
     blind = policy(directory(denied()), **env)
     assert listed_accounts(blind.settings, blind) == {MGMT}
